@@ -1,0 +1,368 @@
+package dev.strata.api;
+
+import java.util.Collections;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * Immutable options for opening an engine: the common knobs plus engine-specific settings.
+ *
+ * <p>Settings are string pairs whose key starts with the engine's name and a dot ({@code
+ * "btree.pageSize"}, {@code "lsm.compression"}, {@code "ledger.segmentBytes"}). One options object
+ * can carry settings for several engines, so switching engines is a one-word change: an engine
+ * ignores settings of other engines, and rejects with {@link IllegalArgumentException} any setting
+ * under its own prefix that it does not know (a typo is an error, not a silent default) or whose
+ * value is malformed or out of range. Use {@link #intSetting}, {@link #longSetting}, {@link
+ * #doubleSetting}, {@link #booleanSetting} and {@link #choiceSetting} to read them with those
+ * checks.
+ *
+ * <p>Instances are thread-safe.
+ */
+public final class EngineOptions {
+  private static final Pattern KEY = Pattern.compile("[a-z][a-z0-9]*\\.[A-Za-z0-9_.]+");
+  private static final EngineOptions DEFAULTS = builder().build();
+
+  private final Durability durability;
+  private final boolean createIfMissing;
+  private final boolean readOnly;
+  private final Map<String, String> settings;
+
+  private EngineOptions(Builder b) {
+    this.durability = b.durability;
+    this.createIfMissing = b.createIfMissing;
+    this.readOnly = b.readOnly;
+    this.settings = Collections.unmodifiableMap(new TreeMap<>(b.settings));
+  }
+
+  /**
+   * Returns the default options: {@link Durability#SYNC}, create if missing, read-write, no
+   * settings.
+   *
+   * @return the defaults
+   */
+  public static EngineOptions defaults() {
+    return DEFAULTS;
+  }
+
+  /**
+   * Returns a builder starting from the defaults.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns a builder starting from these options.
+   *
+   * @return a new builder holding a copy of these options
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.durability = durability;
+    b.createIfMissing = createIfMissing;
+    b.readOnly = readOnly;
+    b.settings.putAll(settings);
+    return b;
+  }
+
+  /**
+   * Returns how commits are made durable.
+   *
+   * @return the durability; {@link Durability#SYNC} by default
+   */
+  public Durability durability() {
+    return durability;
+  }
+
+  /**
+   * Tells whether opening a missing store creates it.
+   *
+   * @return true by default; when false, opening a missing store throws {@link StorageException}
+   */
+  public boolean createIfMissing() {
+    return createIfMissing;
+  }
+
+  /**
+   * Tells whether the store is opened read-only.
+   *
+   * @return false by default; when true, {@link StorageEngine#beginWrite()} throws {@link
+   *     UnsupportedOperationException}
+   */
+  public boolean readOnly() {
+    return readOnly;
+  }
+
+  /**
+   * Returns every engine-specific setting.
+   *
+   * @return an unmodifiable, key-sorted map
+   */
+  public Map<String, String> settings() {
+    return settings;
+  }
+
+  /**
+   * Rejects settings under {@code prefix} that are not in {@code known}. Engines call this on open.
+   *
+   * @param prefix the engine's prefix, for example {@code "btree."}
+   * @param known the full keys the engine understands
+   * @throws IllegalArgumentException naming the unknown key and the known ones
+   */
+  public void requireKnownSettings(String prefix, Set<String> known) {
+    for (String key : settings.keySet()) {
+      if (key.startsWith(prefix) && !known.contains(key)) {
+        throw new IllegalArgumentException(
+            "unknown setting '" + key + "'; " + prefix + "* settings are " + new TreeSet<>(known));
+      }
+    }
+  }
+
+  /**
+   * Reads an integer setting.
+   *
+   * @param key the full setting key
+   * @param defaultValue the value when the setting is absent
+   * @param min the smallest accepted value
+   * @param max the largest accepted value
+   * @return the setting's value or {@code defaultValue}
+   * @throws IllegalArgumentException if the value is not an integer or outside {@code [min, max]}
+   */
+  public int intSetting(String key, int defaultValue, int min, int max) {
+    return (int) longSetting(key, defaultValue, min, max);
+  }
+
+  /**
+   * Reads a long setting. Byte sizes may carry a binary suffix: {@code 64KiB}, {@code 8MiB},
+   * {@code 1GiB} (also {@code k}, {@code m}, {@code g}, case-insensitive).
+   *
+   * @param key the full setting key
+   * @param defaultValue the value when the setting is absent
+   * @param min the smallest accepted value
+   * @param max the largest accepted value
+   * @return the setting's value or {@code defaultValue}
+   * @throws IllegalArgumentException if the value is not a number or outside {@code [min, max]}
+   */
+  public long longSetting(String key, long defaultValue, long min, long max) {
+    String raw = settings.get(key);
+    if (raw == null) {
+      return defaultValue;
+    }
+    long value;
+    try {
+      value = parseSize(raw.trim());
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new IllegalArgumentException(
+          "setting '" + key + "' must be a whole number in [" + min + ", " + max + "], got '" + raw
+              + "'");
+    }
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(
+          "setting '" + key + "' must be in [" + min + ", " + max + "], got " + value);
+    }
+    return value;
+  }
+
+  private static long parseSize(String s) {
+    String lower = s.toLowerCase(Locale.ROOT);
+    long multiplier = 1;
+    String[][] suffixes = {{"kib", "k"}, {"mib", "m"}, {"gib", "g"}, {"tib", "t"}};
+    for (int i = 0; i < suffixes.length; i++) {
+      for (String suffix : suffixes[i]) {
+        if (lower.endsWith(suffix) && lower.length() > suffix.length()) {
+          multiplier = 1L << (10 * (i + 1));
+          lower = lower.substring(0, lower.length() - suffix.length()).trim();
+          return Math.multiplyExact(Long.parseLong(lower), multiplier);
+        }
+      }
+    }
+    return Long.parseLong(lower);
+  }
+
+  /**
+   * Reads a decimal setting.
+   *
+   * @param key the full setting key
+   * @param defaultValue the value when the setting is absent
+   * @param min the smallest accepted value
+   * @param max the largest accepted value
+   * @return the setting's value or {@code defaultValue}
+   * @throws IllegalArgumentException if the value is not a finite number or outside {@code [min,
+   *     max]}
+   */
+  public double doubleSetting(String key, double defaultValue, double min, double max) {
+    String raw = settings.get(key);
+    if (raw == null) {
+      return defaultValue;
+    }
+    double value;
+    try {
+      value = Double.parseDouble(raw.trim());
+    } catch (NumberFormatException e) {
+      value = Double.NaN;
+    }
+    if (!(value >= min && value <= max)) {
+      throw new IllegalArgumentException(
+          "setting '" + key + "' must be a number in [" + min + ", " + max + "], got '" + raw
+              + "'");
+    }
+    return value;
+  }
+
+  /**
+   * Reads a boolean setting ({@code true} or {@code false}, case-insensitive).
+   *
+   * @param key the full setting key
+   * @param defaultValue the value when the setting is absent
+   * @return the setting's value or {@code defaultValue}
+   * @throws IllegalArgumentException if the value is neither {@code true} nor {@code false}
+   */
+  public boolean booleanSetting(String key, boolean defaultValue) {
+    String raw = settings.get(key);
+    if (raw == null) {
+      return defaultValue;
+    }
+    String v = raw.trim().toLowerCase(Locale.ROOT);
+    if (v.equals("true") || v.equals("false")) {
+      return v.equals("true");
+    }
+    throw new IllegalArgumentException(
+        "setting '" + key + "' must be true or false, got '" + raw + "'");
+  }
+
+  /**
+   * Reads a setting that takes one of a fixed set of words (case-insensitive).
+   *
+   * @param key the full setting key
+   * @param defaultValue the value when the setting is absent
+   * @param choices the accepted values, in lower case
+   * @return the setting's value in lower case, or {@code defaultValue}
+   * @throws IllegalArgumentException naming the accepted values if the value is not one of them
+   */
+  public String choiceSetting(String key, String defaultValue, Set<String> choices) {
+    String raw = settings.get(key);
+    if (raw == null) {
+      return defaultValue;
+    }
+    String v = raw.trim().toLowerCase(Locale.ROOT);
+    if (!choices.contains(v)) {
+      throw new IllegalArgumentException(
+          "setting '" + key + "' must be one of " + new TreeSet<>(choices)
+              + ", got '" + raw + "'");
+    }
+    return v;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof EngineOptions other
+        && durability == other.durability
+        && createIfMissing == other.createIfMissing
+        && readOnly == other.readOnly
+        && settings.equals(other.settings);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(durability, createIfMissing, readOnly, settings);
+  }
+
+  @Override
+  public String toString() {
+    return "EngineOptions{durability=" + durability + ", createIfMissing=" + createIfMissing
+        + ", readOnly=" + readOnly + ", settings=" + settings + "}";
+  }
+
+  /** Builds {@link EngineOptions}. Not thread-safe; each {@link #build()} returns a snapshot. */
+  public static final class Builder {
+    private Durability durability = Durability.SYNC;
+    private boolean createIfMissing = true;
+    private boolean readOnly;
+    private final Map<String, String> settings = new TreeMap<>();
+
+    private Builder() {}
+
+    /**
+     * Sets the durability.
+     *
+     * @param durability how commits are made durable
+     * @return this builder
+     * @throws NullPointerException if {@code durability} is null
+     */
+    public Builder durability(Durability durability) {
+      this.durability = Objects.requireNonNull(durability, "durability");
+      return this;
+    }
+
+    /**
+     * Sets whether opening a missing store creates it.
+     *
+     * @param createIfMissing true to create
+     * @return this builder
+     */
+    public Builder createIfMissing(boolean createIfMissing) {
+      this.createIfMissing = createIfMissing;
+      return this;
+    }
+
+    /**
+     * Sets whether the store is opened read-only.
+     *
+     * @param readOnly true to refuse write transactions
+     * @return this builder
+     */
+    public Builder readOnly(boolean readOnly) {
+      this.readOnly = readOnly;
+      return this;
+    }
+
+    /**
+     * Sets an engine-specific setting. The value is checked by the engine on open.
+     *
+     * @param key the key: an engine name, a dot, and a name ({@code "btree.pageSize"})
+     * @param value the value, as text
+     * @return this builder
+     * @throws NullPointerException if {@code key} or {@code value} is null
+     * @throws IllegalArgumentException if {@code key} is not of the form {@code engine.name}
+     */
+    public Builder set(String key, String value) {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(value, "value");
+      if (!KEY.matcher(key).matches()) {
+        throw new IllegalArgumentException(
+            "setting key '" + key + "' must be an engine name, a dot and a name, e.g. btree.pageSize");
+      }
+      settings.put(key, value);
+      return this;
+    }
+
+    /**
+     * Sets an engine-specific numeric setting.
+     *
+     * @param key the key: an engine name, a dot, and a name
+     * @param value the value
+     * @return this builder
+     * @throws NullPointerException if {@code key} is null
+     * @throws IllegalArgumentException if {@code key} is not of the form {@code engine.name}
+     */
+    public Builder set(String key, long value) {
+      return set(key, Long.toString(value));
+    }
+
+    /**
+     * Returns the options built so far.
+     *
+     * @return an immutable snapshot of this builder
+     */
+    public EngineOptions build() {
+      return new EngineOptions(this);
+    }
+  }
+}
