@@ -57,8 +57,9 @@ record Meta(int pageSize, long root, long freelistPage, int freelistPages, long 
    * Decodes a meta page, or returns null when it is not a valid meta (torn, rotted, never
    * written): the caller then falls back to the other meta page.
    *
-   * @param b the page's bytes, position 0 at the page start, little-endian, at least {@link
-   *     #USED} bytes
+   * @param b the page's bytes, position 0 at the page start, little-endian; every version keeps
+   *     the header, magic and version where version 1 has them, and a checksum over {@code used}
+   *     bytes
    * @param pgid the page the bytes came from (0 or 1)
    * @throws UnsupportedFormatException if the page is a well-formed meta of a newer format
    */
@@ -66,14 +67,19 @@ record Meta(int pageSize, long root, long freelistPage, int freelistPages, long 
     if (b.limit() < USED || b.getLong(32) != MAGIC) {
       return null;
     }
+    int used = b.getInt(PageFormat.OFF_USED);
+    if (used < 48 || used > b.limit()
+        || PageFormat.crc(b, 4, used) != b.getInt(PageFormat.OFF_CRC)) {
+      return null;
+    }
+    // Checked only once the checksum holds, so a rotted version field reads as damage.
     int version = b.getInt(40);
     if (version > FORMAT_VERSION) {
       throw new UnsupportedFormatException(file + ": meta page " + pgid + " has format version "
           + version + "; this engine reads up to version " + FORMAT_VERSION);
     }
     if (b.get(PageFormat.OFF_TYPE) != PageFormat.TYPE_META || b.getLong(PageFormat.OFF_PGID) != pgid
-        || b.getInt(PageFormat.OFF_USED) != USED
-        || PageFormat.crc(b, 4, USED) != b.getInt(PageFormat.OFF_CRC)) {
+        || used != USED) {
       return null;
     }
     int pageSize = b.getInt(44);

@@ -227,14 +227,15 @@ final class Store {
 
   private static Meta readMetaAt(FileChannel channel, Path path, long pgid, int pageSize)
       throws IOException {
-    ByteBuffer b = ByteBuffer.allocate(Meta.USED).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b = ByteBuffer.allocate(1024).order(ByteOrder.LITTLE_ENDIAN);
     long pos = pgid * pageSize;
     while (b.hasRemaining()) {
       int n = channel.read(b, pos + b.position());
       if (n < 0) {
-        return null;
+        break;
       }
     }
+    b.flip();
     return Meta.decode(b, pgid, path.toString());
   }
 
