@@ -207,33 +207,37 @@ final class Node implements NodeSource {
 
   /**
    * Splits the entries into parts that each fit one page when possible: a part closes once it
-   * holds an entry and the next would push it past {@code threshold} bytes (the fill factor) or
-   * past a page. A last part smaller than a quarter page is folded into the one before when both
-   * fit a page, so splits do not leave slivers.
+   * holds enough entries (one for a leaf, two for a branch, so a new root always has fewer
+   * entries than the level below) and the next would push it past {@code threshold} bytes (the
+   * fill factor) or past a page. A last part that is too small (under a quarter page, or under
+   * the minimum entry count) is folded into the one before, so splits do not leave slivers.
    */
   List<List<Entry>> split(int pageSize, double fillPercent, int maxInline) {
+    int minEntries = leaf ? 1 : 2;
     List<List<Entry>> parts = new ArrayList<>();
-    if (size(maxInline) <= pageSize || entries.size() <= 1) {
+    if (size(maxInline) <= pageSize || entries.size() < 2 * minEntries) {
       parts.add(entries);
       return parts;
     }
     long threshold = Math.max(PageFormat.HEADER_SIZE + 1, (long) (pageSize * fillPercent));
     List<Entry> current = new ArrayList<>();
     long currentSize = PageFormat.HEADER_SIZE;
-    List<Long> sizes = new ArrayList<>();
+    long previousSize = 0;
     for (Entry e : entries) {
       int s = entrySize(leaf, e, maxInline);
-      if (!current.isEmpty() && (currentSize + s > threshold || currentSize + s > pageSize)) {
+      if (current.size() >= minEntries
+          && (currentSize + s > threshold || currentSize + s > pageSize)) {
         parts.add(current);
-        sizes.add(currentSize);
+        previousSize = currentSize;
         current = new ArrayList<>();
         currentSize = PageFormat.HEADER_SIZE;
       }
       current.add(e);
       currentSize += s;
     }
-    if (!parts.isEmpty() && currentSize < pageSize / 4
-        && sizes.get(sizes.size() - 1) + currentSize - PageFormat.HEADER_SIZE <= pageSize) {
+    boolean tooSmall = current.size() < minEntries || currentSize < pageSize / 4
+        && previousSize + currentSize - PageFormat.HEADER_SIZE <= pageSize;
+    if (!parts.isEmpty() && tooSmall) {
       parts.get(parts.size() - 1).addAll(current);
     } else {
       parts.add(current);
