@@ -428,9 +428,10 @@ final class Store {
 
   /**
    * Takes the free run at the end of the file out of the freelist, so the commit lowers the
-   * high-water mark and the file shrinks. The freelist has no "allocate here", so this asks for a
-   * run of the tail's length and keeps it only if it is the tail; a few misses leave the tail for
-   * a later commit (the runs taken by mistake go back as pending pages of this txid).
+   * high-water mark and the file shrinks. The freelist has no "allocate here", so this asks for
+   * runs of the tail's length and keeps the one that is the tail. When a few tries miss, the
+   * tries are rolled back (this txid has done nothing else yet) and a later commit tries again;
+   * when one hits, the runs taken before it go back as pending pages of this txid.
    */
   private void trimTail(long txid, long[] highWater) {
     long hw = highWater[0];
@@ -447,15 +448,18 @@ final class Store {
       long p = freelist.allocate(txid, length);
       if (p == start) {
         highWater[0] = start;
-        break;
+        for (long w : wrong) {
+          freelist.free(txid, w, length);
+        }
+        return;
       }
       if (p == Freelist.NONE) {
         break;
       }
       wrong.add(p);
     }
-    for (long p : wrong) {
-      freelist.free(txid, p, length);
+    if (!wrong.isEmpty()) {
+      freelist.rollback(txid);
     }
   }
 
