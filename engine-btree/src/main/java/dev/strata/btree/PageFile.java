@@ -135,10 +135,9 @@ final class PageFile {
     long done = 4;
     while (done < used) {
       long at = start + done;
-      ByteBuffer chunk = chunkAt(at, 1);
       int off = (int) (at & (chunkSize - 1));
       int n = (int) Math.min(used - done, chunkSize - off);
-      chunk = chunkAt(at, n);
+      ByteBuffer chunk = chunkAt(at, n);
       ByteBuffer d = chunk.duplicate();
       d.limit(off + n).position(off);
       crc.update(d);

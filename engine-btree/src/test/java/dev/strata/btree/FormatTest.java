@@ -150,7 +150,7 @@ class FormatTest {
       e.put(new byte[] {1}, TestSupport.value(1, 20_000));
     }
     long overflow;
-    try (BTreeEngine e = TestSupport.open(dir); dev.strata.api.ReadTxn t = e.beginRead()) {
+    try (BTreeEngine e = TestSupport.open(dir)) {
       NodeView leaf = e.store.file.node(e.store.meta.root(), e.store.meta.highWater(), true);
       overflow = leaf.overflowPage(0);
     }
