@@ -82,7 +82,7 @@ final class Store {
         throw new StorageException("no btree store in " + directory
             + " and a read-only open cannot create one");
       }
-      create(directory, path, settings.pageSize());
+      create(directory, path, settings.pageSize(), meter);
     }
     FileChannel channel;
     try {
@@ -154,7 +154,7 @@ final class Store {
   }
 
   /** Writes an empty store to a temporary file and renames it, so a crash leaves no half file. */
-  static void create(Path directory, Path path, int pageSize) {
+  static void create(Path directory, Path path, int pageSize, WriteAmplificationMeter meter) {
     Path tmp = directory.resolve(FILE_NAME + ".creating");
     try {
       Files.createDirectories(directory);
@@ -166,6 +166,8 @@ final class Store {
         ByteBuffer leaf = Node.encode(true, List.of(), 2, pageSize, TreeUpdate.maxInline(pageSize));
         writeFully(ch, leaf, 2L * pageSize);
         ch.force(true);
+        meter.addPhysical(3L * pageSize);
+        meter.addSync();
       }
       Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
       syncDirectory(directory);
