@@ -1,6 +1,9 @@
 package dev.strata.btree;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * A branch or leaf page read in place from the memory map (or a heap copy for a run that crosses
@@ -19,6 +22,9 @@ final class NodeView implements NodeSource {
   static final int BRANCH_ELEMENT = 10;
   static final int SLOT = 4;
   static final byte FLAG_OVERFLOW = 1;
+  /** Reads eight key bytes as one unsigned-comparable word. */
+  private static final VarHandle BIG_ENDIAN_LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private final ByteBuffer buf;
   private final int base;
@@ -71,9 +77,7 @@ final class NodeView implements NodeSource {
     int j = 0;
     for (; j + 8 <= n; j += 8) {
       long a = Long.reverseBytes(buf.getLong(off + j));
-      long b = (key[j] & 0xFFL) << 56 | (key[j + 1] & 0xFFL) << 48 | (key[j + 2] & 0xFFL) << 40
-          | (key[j + 3] & 0xFFL) << 32 | (key[j + 4] & 0xFFL) << 24 | (key[j + 5] & 0xFFL) << 16
-          | (key[j + 6] & 0xFFL) << 8 | (key[j + 7] & 0xFFL);
+      long b = (long) BIG_ENDIAN_LONG.get(key, j);
       if (a != b) {
         return Long.compareUnsigned(a, b);
       }

@@ -81,29 +81,32 @@ final class PageFile {
     if (pgid < 2 || pgid >= highWater) {
       throw corrupt(pgid, "page id outside the committed file (high-water " + highWater + ")");
     }
-    ByteBuffer chunk = chunkCovering(pgid, 1);
+    ByteBuffer buf = chunkCovering(pgid, 1);
     int base = offsetInChunk(pgid);
-    int type = chunk.get(base + PageFormat.OFF_TYPE);
+    int type = buf.get(base + PageFormat.OFF_TYPE);
     if (type != PageFormat.TYPE_BRANCH && type != PageFormat.TYPE_LEAF) {
       throw corrupt(pgid, "expected a branch or leaf page, found " + PageFormat.typeName(type));
     }
-    int overflow = chunk.getInt(base + PageFormat.OFF_OVERFLOW);
+    int overflow = buf.getInt(base + PageFormat.OFF_OVERFLOW);
     long pages = 1L + (overflow & 0xFFFF_FFFFL);
-    if (overflow < 0 || pgid + pages > highWater) {
-      throw corrupt(pgid, "run of " + pages + " pages passes the high-water mark " + highWater);
-    }
-    int used = chunk.getInt(base + PageFormat.OFF_USED);
-    if (used < PageFormat.HEADER_SIZE || used > pages * pageSize) {
-      throw corrupt(pgid, "used length " + used + " does not fit a run of " + pages + " pages");
-    }
-    ByteBuffer buf;
-    if (base + pages * pageSize <= chunkSize) {
-      buf = chunkCovering(pgid, (int) pages);
-    } else {
-      buf = copy(pgid, used);
-      base = 0;
+    if (overflow != 0) {
+      if (overflow < 0 || pgid + pages > highWater) {
+        throw corrupt(pgid, "run of " + pages + " pages passes the high-water mark " + highWater);
+      }
+      if (base + pages * pageSize <= chunkSize) {
+        buf = chunkCovering(pgid, (int) pages);
+      } else {
+        buf = copy(pgid, (int) Math.min(pages * pageSize, buf.getInt(base + PageFormat.OFF_USED)
+            & 0x7FFF_FFFFL));
+        base = 0;
+      }
     }
     if (verifyAlways || !isVerified(pgid)) {
+      int used = buf.getInt(base + PageFormat.OFF_USED);
+      if (used < PageFormat.HEADER_SIZE || used > pages * pageSize
+          || base + (long) used > buf.limit()) {
+        throw corrupt(pgid, "used length " + used + " does not fit a run of " + pages + " pages");
+      }
       if (buf.getLong(base + PageFormat.OFF_PGID) != pgid) {
         throw corrupt(pgid, "header names page " + buf.getLong(base + PageFormat.OFF_PGID));
       }
@@ -268,7 +271,7 @@ final class PageFile {
     return m;
   }
 
-  private boolean isVerified(long pgid) {
+  boolean isVerified(long pgid) {
     AtomicLongArray[] bits = verified;
     int index = (int) (pgid >>> pagesPerChunkShift);
     if (index >= bits.length) {

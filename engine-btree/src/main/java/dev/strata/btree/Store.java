@@ -35,6 +35,7 @@ import java.util.function.Function;
  */
 final class Store {
   static final String FILE_NAME = "data.btree";
+  private static final int MAX_COALESCED = 1 << 20;
   private static final System.Logger LOG = System.getLogger(Store.class.getName());
 
   final Path directory;
@@ -110,7 +111,7 @@ final class Store {
       Meta meta = readMeta(channel, path);
       if (meta.pageSize() != settings.pageSize()) {
         LOG.log(Level.INFO, "{0} was created with page size {1}; ignoring btree.pageSize={2}",
-            path, meta.pageSize(), settings.pageSize());
+            path, String.valueOf(meta.pageSize()), String.valueOf(settings.pageSize()));
       }
       long size = channel.size();
       if (size < meta.highWater() * meta.pageSize()) {
@@ -216,13 +217,13 @@ final class Store {
     if (m0 == null || m0 != null && m1 != null && m1.txid() > m0.txid()) {
       if (m0 == null) {
         LOG.log(Level.WARNING, "{0}: meta page 0 is invalid; using meta page 1 (txid {1})",
-            path, m1.txid());
+            path, String.valueOf(m1.txid()));
       }
       return m1;
     }
     if (m1 == null) {
       LOG.log(Level.WARNING, "{0}: meta page 1 is invalid; using meta page 0 (txid {1})", path,
-          m0.txid());
+          String.valueOf(m0.txid()));
     }
     return m0;
   }
@@ -275,10 +276,17 @@ final class Store {
     return freelist;
   }
 
-  /** Pages reachable from the meta's root (meta pages included; the stored freelist is not). */
+  /**
+   * Pages the meta reaches: the meta pages, the tree, and its stored freelist run. The run counts
+   * as in use even when the freelist is rebuilt instead of read: the meta on disk still names it,
+   * so it must not be overwritten before the next commit frees it like any replaced page.
+   */
   static BitSet reachable(PageFile file, Meta meta) {
     BitSet used = new BitSet();
     used.set(0, 2);
+    if (meta.freelistPage() != 0) {
+      used.set((int) meta.freelistPage(), (int) (meta.freelistPage() + meta.freelistPages()));
+    }
     mark(file, meta, meta.root(), used);
     return used;
   }
@@ -328,6 +336,11 @@ final class Store {
 
         @Override
         public void free(long pgid, int pages) {
+          if (pgid < 2 || pgid + pages > highWater[0]) {
+            throw new IllegalStateException(path + ": internal error: freeing pages " + pgid
+                + ".." + (pgid + pages - 1) + " outside the file (high-water " + highWater[0]
+                + ")");
+          }
           freelist.free(txid, pgid, pages);
         }
       };
@@ -335,7 +348,7 @@ final class Store {
       long freelistPage = 0;
       int freelistPages = 0;
       if (base.freelistPage() != 0) {
-        freelist.free(txid, base.freelistPage(), base.freelistPages());
+        pager.free(base.freelistPage(), base.freelistPages());
       }
       if (settings.freelistSync()) {
         freelistPages = PageFormat.pagesFor(
@@ -351,9 +364,7 @@ final class Store {
         dirty.add(new TreeUpdate.Dirty(freelistPage, run));
       }
       dirty.sort(Comparator.comparingLong(TreeUpdate.Dirty::pgid));
-      for (TreeUpdate.Dirty d : dirty) {
-        file.write(d.pgid(), d.run());
-      }
+      writeCoalesced(dirty);
       boolean sync = settings.durability() == Durability.SYNC;
       if (sync) {
         file.force();
@@ -382,6 +393,37 @@ final class Store {
         }
       }
       throw failed;
+    }
+  }
+
+  /**
+   * Writes the sorted runs, joining runs that touch into one write of up to {@link
+   * #MAX_COALESCED} bytes: pages taken from the end of the file are consecutive, and one write
+   * call costs far less than hundreds.
+   */
+  private void writeCoalesced(List<TreeUpdate.Dirty> dirty) throws IOException {
+    int i = 0;
+    while (i < dirty.size()) {
+      TreeUpdate.Dirty first = dirty.get(i);
+      long next = first.pgid() + first.run().limit() / pageSize;
+      long bytes = first.run().limit();
+      int j = i + 1;
+      while (j < dirty.size() && dirty.get(j).pgid() == next
+          && bytes + dirty.get(j).run().limit() <= MAX_COALESCED) {
+        bytes += dirty.get(j).run().limit();
+        next += dirty.get(j).run().limit() / pageSize;
+        j++;
+      }
+      if (j == i + 1) {
+        file.write(first.pgid(), first.run());
+      } else {
+        ByteBuffer joined = ByteBuffer.allocate((int) bytes);
+        for (int k = i; k < j; k++) {
+          joined.put(dirty.get(k).run().duplicate().position(0));
+        }
+        file.write(first.pgid(), joined.flip());
+      }
+      i = j;
     }
   }
 
@@ -472,8 +514,8 @@ final class Store {
         file.truncate(want);
       }
     } catch (IOException e) {
-      LOG.log(Level.WARNING, "{0}: cannot truncate the free tail to {1} bytes: {2}", path, want,
-          e);
+      LOG.log(Level.WARNING, "{0}: cannot truncate the free tail to {1} bytes: {2}", path,
+          String.valueOf(want), e);
     }
   }
 

@@ -28,6 +28,7 @@ import org.lmdbjava.Txn;
  *                random point gets, full sequential scan
  * freelist DIR   commit p99 with >= 1M fragmented free pages: hash vs empty freelist vs array
  * large DIR      a store larger than 4 GiB (crosses 1 GiB mapping chunks)
+ * reads DIR      gets and scans only, on the store core left in DIR (for profiling)
  * </pre>
  */
 public final class BTreeBench {
@@ -51,6 +52,9 @@ public final class BTreeBench {
         break;
       case "large":
         large(dir);
+        break;
+      case "reads":
+        reads(dir);
         break;
       default:
         throw new IllegalArgumentException(what);
@@ -92,6 +96,15 @@ public final class BTreeBench {
         }
         report("random point get, 1000 per read txn (gets/s)", bg, lg);
         report("sequential scan, full cursor (entries/s)", bs, ls);
+      }
+    }
+  }
+
+  /** Reads only, on the btree store {@code core} left behind (for profiling). */
+  private static void reads(Path dir) {
+    try (BTreeEngine e = (BTreeEngine) StorageEngines.open("btree", dir.resolve("btree"))) {
+      for (int round = 0; round < 5; round++) {
+        System.out.printf("gets/s %,.0f  scan entries/s %,.0f%n", getsBtree(e), scanBtree(e));
       }
     }
   }
@@ -262,24 +275,28 @@ public final class BTreeBench {
         e.compact(dense);
       }
     }
-    for (String sync : new String[] {"false", "true"}) {
-      double hash = commitP99(frag, "hash", sync);
-      double empty = commitP99(dense, "hash", sync);
-      double array = commitP99(frag, "array", sync);
-      System.out.printf("freelistSync=%s commit p99 (ms): hash fragmented %.3f, hash empty %.3f,"
-          + " array fragmented %.3f; hash/empty %.2f, array/hash %.1f%n", sync, hash, empty,
-          array, hash / empty, array / hash);
+    String[][] configs = {{"SYNC", "false"}, {"NO_SYNC", "false"}, {"SYNC", "true"}};
+    for (String[] config : configs) {
+      Durability durability = Durability.valueOf(config[0]);
+      String sync = config[1];
+      double hash = commitP99(frag, "hash", sync, durability);
+      double empty = commitP99(dense, "hash", sync, durability);
+      double array = commitP99(frag, "array", sync, durability);
+      System.out.printf("%s freelistSync=%s commit p99 (ms): hash fragmented %.3f, hash empty"
+          + " %.3f, array fragmented %.3f; hash/empty %.2f, array/hash %.1f%n", durability, sync,
+          hash, empty, array, hash / empty, array / hash);
     }
   }
 
-  private static double commitP99(Path store, String freelist, String sync) {
+  private static double commitP99(Path store, String freelist, String sync,
+      Durability durability) {
     EngineOptions o = EngineOptions.builder().set("btree.freelist", freelist)
-        .set("btree.freelistSync", sync).build();
+        .set("btree.freelistSync", sync).durability(durability).build();
     try (BTreeEngine e = (BTreeEngine) StorageEngines.open("btree", store, o)) {
       Map<String, Number> s = e.stats();
       SplittableRandom r = new SplittableRandom(7);
       // A stored freelist of a million runs is megabytes per commit: fewer commits suffice.
-      int commits = sync.equals("true") ? 100 : 300;
+      int commits = sync.equals("true") ? 50 : 400;
       long[] nanos = new long[commits];
       for (int c = 0; c < commits; c++) {
         long start = System.nanoTime();
@@ -293,10 +310,10 @@ public final class BTreeBench {
       }
       Arrays.sort(nanos);
       double p99 = nanos[(int) (commits * 0.99)] / 1e6;
-      System.out.printf("  %s freelist=%s freelistSync=%s: free pages %s, free runs %s,"
+      System.out.printf("  %s %s freelist=%s freelistSync=%s: free pages %s, free runs %s,"
           + " open rebuild %s ms, commit p50 %.3f ms, p99 %.3f ms%n", store.getFileName(),
-          freelist, sync, s.get("freePages"), s.get("freeRuns"), s.get("freelistRebuildMillis"),
-          nanos[commits / 2] / 1e6, p99);
+          durability, freelist, sync, s.get("freePages"), s.get("freeRuns"),
+          s.get("freelistRebuildMillis"), nanos[commits / 2] / 1e6, p99);
       return p99;
     }
   }
