@@ -59,6 +59,13 @@ import java.util.stream.Stream;
  * {@code overflowPages}, {@code keys}, {@code txid}, {@code openReaders}, {@code
  * freelistRebuildMillis}. Computing them walks the whole tree under the writer gate: O(pages).
  *
+ * <h2>Integrity</h2>
+ * {@link #verifyIntegrity()} re-verifies every reachable page's checksum, key order within pages
+ * and within the bounds set by parents, uniform leaf depth, overflow runs, and that every page
+ * below the high-water mark is reachable exactly once or free/pending, never both; plus the
+ * freelist's own invariants. Like {@link #stats()} it holds the writer gate: it waits for an open
+ * write transaction, and throws {@link IllegalStateException} on the thread holding one.
+ *
  * <h2>Thread safety</h2>
  * Thread-safe, as {@link StorageEngine} states. Arrays passed in are copied; arrays returned are
  * new.
