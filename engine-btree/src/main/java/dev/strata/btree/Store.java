@@ -131,10 +131,6 @@ final class Store {
         freelist = rebuildFreelist(file, meta, settings.freelistKind());
         rebuild = System.nanoTime() - start;
       }
-      if (!settings.readOnly() && size > meta.highWater() * meta.pageSize()) {
-        // A crash between a shrinking commit's meta and its truncation leaves a free tail.
-        io.truncate(meta.highWater() * meta.pageSize());
-      }
       return new Store(directory, path, settings, channel, lock, file, meta, meter, rebuild,
           freelist);
     } catch (IOException e) {
@@ -364,6 +360,7 @@ final class Store {
         dirty.add(new TreeUpdate.Dirty(freelistPage, run));
       }
       dirty.sort(Comparator.comparingLong(TreeUpdate.Dirty::pgid));
+      ensureFileSize(highWater[0]);
       writeCoalesced(dirty);
       boolean sync = settings.durability() == Durability.SYNC;
       if (sync) {
@@ -376,7 +373,9 @@ final class Store {
         file.force();
       }
       meta = next;
-      shrinkFile(next);
+      if (next.highWater() < base.highWater()) {
+        shrinkFile(next);
+      }
       return next;
     } catch (IOException | RuntimeException e) {
       StorageException failed = translate(e, txid);
@@ -414,17 +413,42 @@ final class Store {
         next += dirty.get(j).run().limit() / pageSize;
         j++;
       }
+      long[] starts = new long[j - i];
+      ByteBuffer out;
       if (j == i + 1) {
-        file.write(first.pgid(), first.run());
+        out = first.run();
       } else {
-        ByteBuffer joined = ByteBuffer.allocate((int) bytes);
+        out = ByteBuffer.allocate((int) bytes);
         for (int k = i; k < j; k++) {
-          joined.put(dirty.get(k).run().duplicate().position(0));
+          out.put(dirty.get(k).run().duplicate().position(0));
         }
-        file.write(first.pgid(), joined.flip());
+        out.flip();
       }
+      for (int k = i; k < j; k++) {
+        starts[k - i] = dirty.get(k).pgid();
+      }
+      file.write(first.pgid(), out, starts);
       i = j;
     }
+  }
+
+  /**
+   * Makes the file at least {@code pages} pages long before the commit writes into it, growing it
+   * geometrically (doubling, in steps of 1 MiB to 256 MiB) by writing its last page. Mappings
+   * cover the file's length, so a longer file means fewer remaps and fewer page faults on fresh
+   * mappings; the slack past the high-water mark holds no data and is cut off when the free tail
+   * shrinks the store.
+   */
+  private void ensureFileSize(long pages) throws IOException {
+    long need = pages * pageSize;
+    long size = channel.size();
+    if (size >= need) {
+      return;
+    }
+    long step = Math.min(Math.max(size, 1L << 20), 256L << 20);
+    long target = Math.max(need, size + step);
+    target = (target + pageSize - 1) / pageSize * pageSize;
+    file.writeAt(ByteBuffer.allocate(pageSize), target - pageSize);
   }
 
   private StorageException translate(Exception e, long txid) {
