@@ -3,7 +3,7 @@
  * writer and lock-free snapshot readers. Open it with {@code StorageEngines.open("btree", dir)}.
  */
 module dev.strata.btree {
-  requires dev.strata.api;
+  requires transitive dev.strata.api;
   requires dev.strata.freelist;
 
   exports dev.strata.btree;

@@ -434,7 +434,7 @@ final class Store {
 
   /**
    * Makes the file at least {@code pages} pages long before the commit writes into it, growing it
-   * geometrically (doubling, in steps of 1 MiB to 256 MiB) by writing its last page. Mappings
+   * geometrically (doubling, in steps of 1 MiB to 64 MiB) by writing its last page. Mappings
    * cover the file's length, so a longer file means fewer remaps and fewer page faults on fresh
    * mappings; the slack past the high-water mark holds no data and is cut off when the free tail
    * shrinks the store.
@@ -445,7 +445,7 @@ final class Store {
     if (size >= need) {
       return;
     }
-    long step = Math.min(Math.max(size, 1L << 20), 256L << 20);
+    long step = Math.min(Math.max(size, 1L << 20), 64L << 20);
     long target = Math.max(need, size + step);
     target = (target + pageSize - 1) / pageSize * pageSize;
     file.writeAt(ByteBuffer.allocate(pageSize), target - pageSize);
