@@ -303,15 +303,6 @@ abstract class AbstractFreelist implements Freelist {
               + " runs (overlapping pending runs?)");
     }
     allocations.checkInvariants(this);
-    for (int k = 0; k < newestWriterAllocations.size(); k += 2) {
-      long start = newestWriterAllocations.getLong(k);
-      long length = newestWriterAllocations.getLong(k + 1);
-      long free = firstFreeIn(start, length);
-      if (free >= 0) {
-        throw new IllegalStateException(
-            "page " + free + " allocated by open txid " + newestWriteTxid + " is free");
-      }
-    }
   }
 
   /** Throws unless no page of the run is free or pending; used by the allocation tracker. */
