@@ -15,6 +15,7 @@ import java.util.List;
  */
 abstract class AbstractFreelist implements Freelist {
   private static final long NO_WRITER = Long.MIN_VALUE;
+  private static final int SCRATCH_KEPT = 4096;
 
   // Freeing txid -> flat (start, length, allocating txid) triples. Sorted by txid because release
   // and releaseRange take a prefix or a range of txids; there are few distinct txids pending.
@@ -115,6 +116,7 @@ abstract class AbstractFreelist implements Freelist {
       }
     }
     addFreeRuns(scratch);
+    trimScratch();
   }
 
   @Override
@@ -159,6 +161,7 @@ abstract class AbstractFreelist implements Freelist {
     if (!scratch.isEmpty()) {
       addFreeRuns(scratch);
     }
+    trimScratch();
   }
 
   @Override
@@ -203,6 +206,7 @@ abstract class AbstractFreelist implements Freelist {
     scratch.addAll(allocated);
     allocated.clear();
     addFreeRuns(scratch);
+    trimScratch();
   }
 
   @Override
@@ -314,6 +318,12 @@ abstract class AbstractFreelist implements Freelist {
           "run " + start + "+" + length + " " + what + " has page "
               + (free >= 0 ? free + " free" : pending + " pending"));
     }
+  }
+
+  // A release of millions of pages must not pin its batch in memory until the next one.
+  private void trimScratch() {
+    scratch.clear();
+    scratch.trim(SCRATCH_KEPT);
   }
 
   private void unpend(long start, long length) {

@@ -31,11 +31,13 @@ import java.util.Arrays;
  * hash lookup per 64 pages, which the three maps cannot (a page inside a run is in none of them).
  *
  * <p><b>Memory</b> per free run, measured by {@code FreelistFootprintTest} as the retained-heap
- * delta of building 2·10<sup>5</sup> runs (compressed oops, 64-bit JVM): about 110 bytes for
- * single-page runs two pages apart — two open-addressing {@code long → long} entries (16 bytes
- * each at load factor ≤ 0.75 before doubling), one red-black tree node (32 bytes) and a share of
- * the bitmap words. Sparse runs pay up to 24 more bytes for their own bitmap word. The sorted
- * array costs 8 bytes per free page instead: less for single pages, far more for long runs.
+ * delta (serial GC, 64-bit JVM with compressed oops) of reloading 2·10<sup>5</sup> runs of 1–2
+ * pages: 117 bytes when runs are dense (gaps of 1–2 pages), 137 bytes when sparse (~200-page
+ * gaps). It is {@code forwardMap} and {@code backwardMap} at 16 bytes per slot, sized to a power
+ * of two at load factor ≤ 0.75 (21–43 bytes per run each; 42 at that count), one red-black tree
+ * node in {@code freemaps} (32 bytes), and the free-page bitmap's share of a 16-byte slot per
+ * occupied 64-page word (about 1 byte per run when dense, about 20 when sparse). The sorted array
+ * costs 8 bytes per free page instead: less for single pages, far more for long runs.
  */
 final class HashFreelist extends AbstractFreelist {
   private final Long2ObjectOpenHashMap<LongRBTreeSet> freemaps = new Long2ObjectOpenHashMap<>();
