@@ -103,14 +103,12 @@ abstract class AbstractFreelist implements Freelist {
 
   @Override
   public final void release(long oldestReaderTxid) {
-    Long2ObjectSortedMap<LongArrayList> released = pendingByTxid.headMap(oldestReaderTxid);
-    if (released.isEmpty()) {
+    if (pendingByTxid.isEmpty() || pendingByTxid.firstLongKey() >= oldestReaderTxid) {
       return;
     }
     scratch.clear();
-    LongArrayList txids = new LongArrayList(released.keySet());
-    for (int i = 0; i < txids.size(); i++) {
-      LongArrayList triples = pendingByTxid.remove(txids.getLong(i));
+    while (!pendingByTxid.isEmpty() && pendingByTxid.firstLongKey() < oldestReaderTxid) {
+      LongArrayList triples = pendingByTxid.remove(pendingByTxid.firstLongKey());
       for (int k = 0; k < triples.size(); k += 3) {
         unpend(triples.getLong(k), triples.getLong(k + 1));
       }

@@ -46,6 +46,9 @@ final class HashFreelist extends AbstractFreelist {
   private final RunLengthIndex lengths = new RunLengthIndex();
   private final SparseBitSet freePages = new SparseBitSet();
   private long entries;
+  // The last emptied per-length set, reused for the next new length: a run that is split and
+  // merged back over and over (the file's tail) would otherwise allocate a set every time.
+  private LongRBTreeSet spareSet;
 
   @Override
   public Kind kind() {
@@ -113,7 +116,8 @@ final class HashFreelist extends AbstractFreelist {
     backwardMap.put(start + length - 1, length);
     LongRBTreeSet starts = freemaps.get(length);
     if (starts == null) {
-      starts = new LongRBTreeSet();
+      starts = spareSet != null ? spareSet : new LongRBTreeSet();
+      spareSet = null;
       freemaps.put(length, starts);
       lengths.add(length);
     }
@@ -129,6 +133,7 @@ final class HashFreelist extends AbstractFreelist {
     if (starts.isEmpty()) {
       freemaps.remove(length);
       lengths.remove(length);
+      spareSet = starts;
     }
     entries -= FreelistFormat.entriesFor(length);
   }
@@ -164,6 +169,7 @@ final class HashFreelist extends AbstractFreelist {
     backwardMap.clear();
     backwardMap.trim();
     lengths.clear();
+    spareSet = null;
     freePages.clearAll();
     entries = 0;
   }
