@@ -172,7 +172,7 @@ abstract class AbstractFreelist implements Freelist {
     if (txid != newestWriteTxid) {
       return;
     }
-    LongArrayList allocated = newestWriterAllocations;
+    LongArrayList allocated = union(newestWriterAllocations);
     for (int k = 0; k < allocated.size(); k += 2) {
       long start = allocated.getLong(k);
       long length = allocated.getLong(k + 1);
@@ -200,11 +200,8 @@ abstract class AbstractFreelist implements Freelist {
     for (int k = 0; k < allocated.size(); k += 2) {
       allocations.forget(allocated.getLong(k), allocated.getLong(k + 1));
     }
-    scratch.clear();
-    scratch.addAll(allocated);
-    allocated.clear();
-    addFreeRuns(scratch);
-    trimScratch();
+    newestWriterAllocations.clear();
+    addFreeRuns(allocated);
   }
 
   @Override
@@ -353,6 +350,29 @@ abstract class AbstractFreelist implements Freelist {
     if (pageCount < 1) {
       throw new IllegalArgumentException("page count must be at least 1, was " + pageCount);
     }
+  }
+
+  /**
+   * Returns the union of (start, length) pairs as disjoint pairs in page order. A writer's
+   * allocations overlap when it freed a run, the run was released while the writer was still open
+   * (releaseRange up to its own txid) and it allocated the pages again.
+   */
+  private static LongArrayList union(LongArrayList pairs) {
+    LongArrayList sorted = sortPairs(new LongArrayList(pairs));
+    LongArrayList union = new LongArrayList(sorted.size());
+    for (int k = 0; k < sorted.size(); k += 2) {
+      long start = sorted.getLong(k);
+      long end = start + sorted.getLong(k + 1);
+      int n = union.size();
+      long previousEnd = n == 0 ? Long.MIN_VALUE : union.getLong(n - 2) + union.getLong(n - 1);
+      if (start <= previousEnd) {
+        union.set(n - 1, Math.max(previousEnd, end) - union.getLong(n - 2));
+      } else {
+        union.add(start);
+        union.add(end - start);
+      }
+    }
+    return union;
   }
 
   /** Sorts (start, length) pairs by start. */

@@ -300,6 +300,22 @@ abstract class FreelistContractTest {
     assertThrows(IllegalStateException.class, () -> freelist.rollback(3));
   }
 
+  /**
+   * Regression: a writer that freed a run, saw it released by a releaseRange reaching its own
+   * txid, and allocated it again, logged the pages twice; rollback freed them twice and the sorted
+   * array held duplicate ids. Found by the model test.
+   */
+  @Test
+  void rollback_afterOwnRunReleasedAndReallocated_freesPagesOnce() {
+    makeFree(10, 4);
+    long a = freelist.allocate(3, 2);
+    freelist.free(3, a, 2);
+    freelist.releaseRange(3, 3);
+    assertEquals(a, freelist.allocate(3, 2));
+    freelist.rollback(3);
+    assertEquals(spans(10, 4), freelist.spans());
+  }
+
   @Test
   void rollback_thenSameTxidAgain_works() {
     makeFree(10, 4);

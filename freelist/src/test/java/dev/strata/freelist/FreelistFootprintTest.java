@@ -16,17 +16,17 @@ class FreelistFootprintTest {
   private static final int RUNS = 200_000;
 
   @Test
-  void hashFreelist_denseRuns_costAbout120BytesEach() {
+  void hashFreelist_denseRuns_costAbout100BytesEach() {
     double perRun = bytesPerRun(Freelist.Kind.HASH, serialized(RUNS, 2));
     System.out.printf("HASH fragmented (1-2 page runs, 1-2 page gaps): %.1f bytes/run%n", perRun);
-    assertTrue(perRun < 160, perRun + " bytes per run");
+    assertTrue(perRun < 130, perRun + " bytes per run");
   }
 
   @Test
   void hashFreelist_sparseRuns_costAtMostOneBitmapWordMore() {
     double perRun = bytesPerRun(Freelist.Kind.HASH, serialized(RUNS, 200));
     System.out.printf("HASH sparse (1-2 page runs, ~200 page gaps): %.1f bytes/run%n", perRun);
-    assertTrue(perRun < 170, perRun + " bytes per run");
+    assertTrue(perRun < 150, perRun + " bytes per run");
   }
 
   @Test

@@ -57,12 +57,14 @@ class FreelistModelTest {
     }
 
     void run(int steps) {
+      String op = "start";
       for (int step = 0; step < steps; step++) {
-        String op = step();
         try {
+          op = "after " + op;
+          op = step();
           compare();
-        } catch (AssertionError e) {
-          throw new AssertionError("after step " + step + " (" + op + "): " + e.getMessage(), e);
+        } catch (AssertionError | RuntimeException e) {
+          throw new AssertionError("step " + step + " (" + op + "): " + e, e);
         }
       }
     }
