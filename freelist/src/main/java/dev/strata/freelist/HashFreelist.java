@@ -94,9 +94,53 @@ final class HashFreelist extends AbstractFreelist {
 
   @Override
   void addFreeRuns(LongArrayList runs) {
-    for (int k = 0; k < runs.size(); k += 2) {
-      mergeWithExistingSpan(runs.getLong(k), runs.getLong(k + 1));
+    if (runs.size() == 2) {
+      mergeWithExistingSpan(runs.getLong(0), runs.getLong(1));
+      return;
     }
+    sortPairs(runs);
+    // Sweep in page order. Released runs separated only by free runs are chained into one run
+    // before it is indexed, so a release that stitches m runs together costs O(m) removals and
+    // one insertion instead of m insert/remove pairs of an ever-growing run.
+    long first = -1;
+    long end = -1;
+    for (int k = 0; k < runs.size(); k += 2) {
+      long start = runs.getLong(k);
+      long length = runs.getLong(k + 1);
+      freePages.set(start, length);
+      if (first >= 0 && start == end) {
+        end += length;
+        continue;
+      }
+      if (first >= 0) {
+        long between = forwardMap.get(end);
+        if (between != 0 && end + between == start) {
+          removeRun(end, between);
+          end = start + length;
+          continue;
+        }
+        insertMergingRight(first, end);
+      }
+      long left = backwardMap.get(start - 1);
+      first = start;
+      if (left != 0) {
+        first = start - left;
+        removeRun(first, left);
+      }
+      end = start + length;
+    }
+    if (first >= 0) {
+      insertMergingRight(first, end);
+    }
+  }
+
+  // Indexes the free pages [first, end), absorbing a free run that starts at end.
+  private void insertMergingRight(long first, long end) {
+    long right = forwardMap.get(end);
+    if (right != 0) {
+      removeRun(end, right);
+    }
+    insertRun(first, end - first + right);
   }
 
   /** Makes {@code start .. start + length - 1} free, merged with the free runs it touches. */
