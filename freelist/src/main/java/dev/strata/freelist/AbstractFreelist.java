@@ -15,6 +15,7 @@ import java.util.List;
  */
 abstract class AbstractFreelist implements Freelist {
   private static final long NO_WRITER = Long.MIN_VALUE;
+  private static final int SCRATCH_KEPT = 4096;
 
   // Freeing txid -> flat (start, length, allocating txid) triples. Sorted by txid because release
   // and releaseRange take a prefix or a range of txids; there are few distinct txids pending.
@@ -102,19 +103,18 @@ abstract class AbstractFreelist implements Freelist {
 
   @Override
   public final void release(long oldestReaderTxid) {
-    Long2ObjectSortedMap<LongArrayList> released = pendingByTxid.headMap(oldestReaderTxid);
-    if (released.isEmpty()) {
+    if (pendingByTxid.isEmpty() || pendingByTxid.firstLongKey() >= oldestReaderTxid) {
       return;
     }
     scratch.clear();
-    LongArrayList txids = new LongArrayList(released.keySet());
-    for (int i = 0; i < txids.size(); i++) {
-      LongArrayList triples = pendingByTxid.remove(txids.getLong(i));
+    while (!pendingByTxid.isEmpty() && pendingByTxid.firstLongKey() < oldestReaderTxid) {
+      LongArrayList triples = pendingByTxid.remove(pendingByTxid.firstLongKey());
       for (int k = 0; k < triples.size(); k += 3) {
         unpend(triples.getLong(k), triples.getLong(k + 1));
       }
     }
     addFreeRuns(scratch);
+    trimScratch();
   }
 
   @Override
@@ -159,6 +159,7 @@ abstract class AbstractFreelist implements Freelist {
     if (!scratch.isEmpty()) {
       addFreeRuns(scratch);
     }
+    trimScratch();
   }
 
   @Override
@@ -171,7 +172,7 @@ abstract class AbstractFreelist implements Freelist {
     if (txid != newestWriteTxid) {
       return;
     }
-    LongArrayList allocated = newestWriterAllocations;
+    LongArrayList allocated = union(newestWriterAllocations);
     for (int k = 0; k < allocated.size(); k += 2) {
       long start = allocated.getLong(k);
       long length = allocated.getLong(k + 1);
@@ -199,10 +200,8 @@ abstract class AbstractFreelist implements Freelist {
     for (int k = 0; k < allocated.size(); k += 2) {
       allocations.forget(allocated.getLong(k), allocated.getLong(k + 1));
     }
-    scratch.clear();
-    scratch.addAll(allocated);
-    allocated.clear();
-    addFreeRuns(scratch);
+    newestWriterAllocations.clear();
+    addFreeRuns(allocated);
   }
 
   @Override
@@ -303,15 +302,6 @@ abstract class AbstractFreelist implements Freelist {
               + " runs (overlapping pending runs?)");
     }
     allocations.checkInvariants(this);
-    for (int k = 0; k < newestWriterAllocations.size(); k += 2) {
-      long start = newestWriterAllocations.getLong(k);
-      long length = newestWriterAllocations.getLong(k + 1);
-      long free = firstFreeIn(start, length);
-      if (free >= 0) {
-        throw new IllegalStateException(
-            "page " + free + " allocated by open txid " + newestWriteTxid + " is free");
-      }
-    }
   }
 
   /** Throws unless no page of the run is free or pending; used by the allocation tracker. */
@@ -323,6 +313,12 @@ abstract class AbstractFreelist implements Freelist {
           "run " + start + "+" + length + " " + what + " has page "
               + (free >= 0 ? free + " free" : pending + " pending"));
     }
+  }
+
+  // A release of millions of pages must not pin its batch in memory until the next one.
+  private void trimScratch() {
+    scratch.clear();
+    scratch.trim(SCRATCH_KEPT);
   }
 
   private void unpend(long start, long length) {
@@ -354,6 +350,29 @@ abstract class AbstractFreelist implements Freelist {
     if (pageCount < 1) {
       throw new IllegalArgumentException("page count must be at least 1, was " + pageCount);
     }
+  }
+
+  /**
+   * Returns the union of (start, length) pairs as disjoint pairs in page order. A writer's
+   * allocations overlap when it freed a run, the run was released while the writer was still open
+   * (releaseRange up to its own txid) and it allocated the pages again.
+   */
+  private static LongArrayList union(LongArrayList pairs) {
+    LongArrayList sorted = sortPairs(new LongArrayList(pairs));
+    LongArrayList union = new LongArrayList(sorted.size());
+    for (int k = 0; k < sorted.size(); k += 2) {
+      long start = sorted.getLong(k);
+      long end = start + sorted.getLong(k + 1);
+      int n = union.size();
+      long previousEnd = n == 0 ? Long.MIN_VALUE : union.getLong(n - 2) + union.getLong(n - 1);
+      if (start <= previousEnd) {
+        union.set(n - 1, Math.max(previousEnd, end) - union.getLong(n - 2));
+      } else {
+        union.add(start);
+        union.add(end - start);
+      }
+    }
+    return union;
   }
 
   /** Sorts (start, length) pairs by start. */

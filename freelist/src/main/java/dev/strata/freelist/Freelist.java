@@ -215,7 +215,8 @@ public interface Freelist {
 
   /**
    * Replaces the whole state with the runs serialized at {@code serialized}'s position, consuming
-   * them: everything read is free; nothing is pending; allocation tracking starts afresh.
+   * them: everything read is free; nothing is pending; allocation tracking and the write-txid
+   * order start afresh.
    *
    * @param serialized bytes written by {@link #writeTo} (of either kind)
    * @throws FreelistFormatException if the bytes are truncated, corrupt or of a newer version; the

@@ -5,7 +5,7 @@ import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import it.unimi.dsi.fastutil.longs.Long2ObjectMap;
 import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
 import it.unimi.dsi.fastutil.longs.LongArrayList;
-import it.unimi.dsi.fastutil.longs.LongRBTreeSet;
+import it.unimi.dsi.fastutil.longs.LongOpenHashSet;
 import java.util.Arrays;
 
 /**
@@ -22,28 +22,39 @@ import java.util.Arrays;
  * requests), found through {@link RunLengthIndex} in O(1) for lengths below 4096 and O(log d)
  * over d distinct longer lengths. bbolt instead walks every distinct length. Among runs of the
  * chosen length it takes the lowest start page and allocates from the run's low end, so the end
- * of the file empties first and can be truncated. Each length's starts are therefore a {@link
- * LongRBTreeSet}: its minimum is a cached pointer (O(1)) and insert/remove are O(log k) for the k
- * runs of that length. A binary heap would be smaller but cannot remove an arbitrary start when a
- * run merges with a neighbour; a hash set cannot give its minimum without a scan.
+ * of the file empties first and can be truncated.
+ *
+ * <p>Each length's starts are therefore kept in a {@link StartHeap}, a min-heap with lazy
+ * deletion, rather than a hash set (no cheap minimum) or a red-black tree (a 32-byte node per
+ * run and pointer-chasing removals on every merge). A run that merges away or is allocated
+ * leaves a stale entry that is skipped when it surfaces and purged when stale entries outnumber
+ * live ones: the minimum is O(1), insertion O(log k) for the k runs of that length and removal
+ * amortized O(log k), with 8 bytes per entry. So allocating an exact-size run or merging a freed
+ * run costs a constant number of hash operations plus a heap operation on one length class; none
+ * depends on the number of free pages.
  *
  * <p>A {@link SparseBitSet} of free pages answers {@link #isFree} and double-free checks in one
  * hash lookup per 64 pages, which the three maps cannot (a page inside a run is in none of them).
  *
  * <p><b>Memory</b> per free run, measured by {@code FreelistFootprintTest} as the retained-heap
- * delta of building 2·10<sup>5</sup> runs (compressed oops, 64-bit JVM): about 110 bytes for
- * single-page runs two pages apart — two open-addressing {@code long → long} entries (16 bytes
- * each at load factor ≤ 0.75 before doubling), one red-black tree node (32 bytes) and a share of
- * the bitmap words. Sparse runs pay up to 24 more bytes for their own bitmap word. The sorted
- * array costs 8 bytes per free page instead: less for single pages, far more for long runs.
+ * delta (serial GC, 64-bit JVM with compressed oops) of reloading 2·10<sup>5</sup> runs of 1–2
+ * pages: 96 bytes when runs are dense (gaps of 1–2 pages), 116 bytes when sparse (~200-page
+ * gaps). Most of it is {@code forwardMap} and {@code backwardMap}: 16 bytes per slot, sized to a
+ * power of two at load factor ≤ 0.75, so 21–43 bytes per run each (42 at that count). The heaps
+ * add 8–12 bytes per run and the free-page bitmap a 16-byte slot per occupied 64-page word (about
+ * 1 byte per run when dense, about 20 when sparse). The sorted array costs 8 bytes per free page
+ * instead: less for single pages, far more for long runs.
  */
 final class HashFreelist extends AbstractFreelist {
-  private final Long2ObjectOpenHashMap<LongRBTreeSet> freemaps = new Long2ObjectOpenHashMap<>();
+  private final Long2ObjectOpenHashMap<StartHeap> freemaps = new Long2ObjectOpenHashMap<>();
   private final Long2LongOpenHashMap forwardMap = new Long2LongOpenHashMap();
   private final Long2LongOpenHashMap backwardMap = new Long2LongOpenHashMap();
   private final RunLengthIndex lengths = new RunLengthIndex();
   private final SparseBitSet freePages = new SparseBitSet();
   private long entries;
+  // The last emptied per-length heap, reused for the next new length: a run that is split and
+  // merged back over and over (the file's tail) would otherwise allocate a heap every time.
+  private StartHeap spareHeap;
 
   @Override
   public Kind kind() {
@@ -63,7 +74,7 @@ final class HashFreelist extends AbstractFreelist {
   @Override
   long takeFreeRun(int pageCount) {
     long length = pageCount;
-    LongRBTreeSet starts = freemaps.get(length);
+    StartHeap starts = freemaps.get(length);
     if (starts == null) {
       length = lengths.ceiling(pageCount);
       if (length < 0) {
@@ -71,7 +82,8 @@ final class HashFreelist extends AbstractFreelist {
       }
       starts = freemaps.get(length);
     }
-    long start = starts.firstLong();
+    long runLength = length;
+    long start = starts.pollValid(s -> forwardMap.get(s) == runLength);
     removeRun(start, length);
     if (length > pageCount) {
       insertRun(start + pageCount, length - pageCount);
@@ -82,9 +94,53 @@ final class HashFreelist extends AbstractFreelist {
 
   @Override
   void addFreeRuns(LongArrayList runs) {
-    for (int k = 0; k < runs.size(); k += 2) {
-      mergeWithExistingSpan(runs.getLong(k), runs.getLong(k + 1));
+    if (runs.size() == 2) {
+      mergeWithExistingSpan(runs.getLong(0), runs.getLong(1));
+      return;
     }
+    sortPairs(runs);
+    // Sweep in page order. Released runs separated only by free runs are chained into one run
+    // before it is indexed, so a release that stitches m runs together costs O(m) removals and
+    // one insertion instead of m insert/remove pairs of an ever-growing run.
+    long first = -1;
+    long end = -1;
+    for (int k = 0; k < runs.size(); k += 2) {
+      long start = runs.getLong(k);
+      long length = runs.getLong(k + 1);
+      freePages.set(start, length);
+      if (first >= 0 && start == end) {
+        end += length;
+        continue;
+      }
+      if (first >= 0) {
+        long between = forwardMap.get(end);
+        if (between != 0 && end + between == start) {
+          removeRun(end, between);
+          end = start + length;
+          continue;
+        }
+        insertMergingRight(first, end);
+      }
+      long left = backwardMap.get(start - 1);
+      first = start;
+      if (left != 0) {
+        first = start - left;
+        removeRun(first, left);
+      }
+      end = start + length;
+    }
+    if (first >= 0) {
+      insertMergingRight(first, end);
+    }
+  }
+
+  // Indexes the free pages [first, end), absorbing a free run that starts at end.
+  private void insertMergingRight(long first, long end) {
+    long right = forwardMap.get(end);
+    if (right != 0) {
+      removeRun(end, right);
+    }
+    insertRun(first, end - first + right);
   }
 
   /** Makes {@code start .. start + length - 1} free, merged with the free runs it touches. */
@@ -109,24 +165,33 @@ final class HashFreelist extends AbstractFreelist {
   private void insertRun(long start, long length) {
     forwardMap.put(start, length);
     backwardMap.put(start + length - 1, length);
-    LongRBTreeSet starts = freemaps.get(length);
+    StartHeap starts = freemaps.get(length);
     if (starts == null) {
-      starts = new LongRBTreeSet();
+      starts = spareHeap != null ? spareHeap : new StartHeap();
+      spareHeap = null;
       freemaps.put(length, starts);
       lengths.add(length);
     }
-    starts.add(start);
+    starts.push(start);
+    starts.live++;
+    if (starts.needsCompaction()) {
+      starts.compact(s -> forwardMap.get(s) == length);
+    }
     entries += FreelistFormat.entriesFor(length);
   }
 
+  // The run's heap entry stays behind (lazy deletion); pollValid and compact skip it.
   private void removeRun(long start, long length) {
     forwardMap.remove(start);
     backwardMap.remove(start + length - 1);
-    LongRBTreeSet starts = freemaps.get(length);
-    starts.remove(start);
-    if (starts.isEmpty()) {
+    StartHeap starts = freemaps.get(length);
+    if (--starts.live == 0) {
       freemaps.remove(length);
       lengths.remove(length);
+      starts.clear();
+      spareHeap = starts;
+    } else if (starts.needsCompaction()) {
+      starts.compact(s -> forwardMap.get(s) == length);
     }
     entries -= FreelistFormat.entriesFor(length);
   }
@@ -162,6 +227,7 @@ final class HashFreelist extends AbstractFreelist {
     backwardMap.clear();
     backwardMap.trim();
     lengths.clear();
+    spareHeap = null;
     freePages.clearAll();
     entries = 0;
   }
@@ -189,9 +255,8 @@ final class HashFreelist extends AbstractFreelist {
             run + " has backwardMap[" + (start + length - 1) + "] = "
                 + backwardMap.get(start + length - 1));
       }
-      LongRBTreeSet sameLength = freemaps.get(length);
-      if (sameLength == null || !sameLength.contains(start)) {
-        throw new IllegalStateException(run + " is missing from freemaps[" + length + "]");
+      if (!freemaps.containsKey(length)) {
+        throw new IllegalStateException(run + " has no freemaps[" + length + "]");
       }
       if (start < previousEnd) {
         throw new IllegalStateException(run + " overlaps the run ending at " + (previousEnd - 1));
@@ -213,12 +278,25 @@ final class HashFreelist extends AbstractFreelist {
       }
     }
     long indexed = 0;
-    for (Long2ObjectMap.Entry<LongRBTreeSet> e : freemaps.long2ObjectEntrySet()) {
-      if (e.getValue().isEmpty() || !lengths.contains(e.getLongKey())) {
-        throw new IllegalStateException(
-            "freemaps[" + e.getLongKey() + "] is empty or missing from the length index");
+    for (Long2ObjectMap.Entry<StartHeap> e : freemaps.long2ObjectEntrySet()) {
+      long length = e.getLongKey();
+      StartHeap heap = e.getValue();
+      LongOpenHashSet valid = new LongOpenHashSet();
+      for (int i = 0; i < heap.size(); i++) {
+        long start = heap.entry(i);
+        if (i > 0 && heap.entry((i - 1) >>> 1) > start) {
+          throw new IllegalStateException("freemaps[" + length + "] is not a min-heap at " + i);
+        }
+        if (forwardMap.get(start) == length) {
+          valid.add(start);
+        }
       }
-      indexed += e.getValue().size();
+      if (heap.live < 1 || valid.size() != heap.live || !lengths.contains(length)) {
+        throw new IllegalStateException(
+            "freemaps[" + length + "] names " + valid.size() + " runs, counts " + heap.live
+                + (lengths.contains(length) ? "" : " and is missing from the length index"));
+      }
+      indexed += heap.live;
     }
     if (indexed != starts.length || lengths.size() != freemaps.size()) {
       throw new IllegalStateException(

@@ -7,7 +7,8 @@ package dev.strata.freelist;
  * <p>The length is a {@code long} because merged free runs of a very large file may exceed {@code
  * Integer.MAX_VALUE} pages even though a single allocation or free is at most that many.
  *
- * @param start first page of the run, at least {@link Freelist#FIRST_ALLOCATABLE_PAGE}
+ * @param start first page of the run; runs a freelist reports start at {@link
+ *     Freelist#FIRST_ALLOCATABLE_PAGE} or later
  * @param length number of pages, at least 1
  */
 public record Span(long start, long length) {
