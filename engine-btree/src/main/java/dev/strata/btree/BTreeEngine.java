@@ -238,7 +238,7 @@ public final class BTreeEngine implements StorageEngine {
     }
   }
 
-  /** The txids open readers see, for stats. */
+  /** The number of open transactions (readers and the writer), for stats. */
   int openReaders() {
     synchronized (readers) {
       return readers.values().stream().mapToInt(Integer::intValue).sum();

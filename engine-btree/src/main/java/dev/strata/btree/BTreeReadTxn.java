@@ -104,10 +104,6 @@ class BTreeReadTxn implements ReadTxn {
     return true;
   }
 
-  boolean isEnded() {
-    return ended.get();
-  }
-
   @Override
   public void close() {
     end("closed");

@@ -49,10 +49,6 @@ record Meta(int pageSize, long root, long freelistPage, int freelistPages, long 
     return b;
   }
 
-  Meta withTxid(long newTxid) {
-    return new Meta(pageSize, root, freelistPage, freelistPages, highWater, newTxid);
-  }
-
   /**
    * Decodes a meta page, or returns null when it is not a valid meta (torn, rotted, never
    * written): the caller then falls back to the other meta page.

@@ -57,10 +57,6 @@ final class PageFile {
     this.pagesPerChunkShift = chunkShift - pageShift;
   }
 
-  Path path() {
-    return path;
-  }
-
   long fileSize() {
     try {
       return channel.size();
