@@ -53,11 +53,21 @@ import java.util.stream.Stream;
  * </ul>
  *
  * <h2>Stats</h2>
- * {@code fileBytes}, {@code pageSize}, {@code highWaterPages}, {@code pagesInUse} (reachable
- * from the last commit, meta pages and stored freelist included), {@code freePages}, {@code
- * freeRuns}, {@code pendingPages}, {@code treeDepth}, {@code branchPages}, {@code leafPages},
- * {@code overflowPages}, {@code keys}, {@code txid}, {@code openReaders}, {@code
- * freelistRebuildMillis}. Computing them walks the whole tree under the writer gate: O(pages).
+ * <ul>
+ *   <li>{@code fileBytes}: the data file's length; at least {@code highWaterPages * pageSize},
+ *       more by the slack of geometric growth (up to 64 MiB), cut off when the store shrinks.
+ *   <li>{@code pageSize}; {@code highWaterPages}: pages the last commit may use.
+ *   <li>{@code pagesInUse}: pages reachable from the last commit (meta pages, tree, overflow runs
+ *       and stored freelist); {@code freePages}, {@code freeRuns}: what the allocator may hand
+ *       out; {@code pendingPages}: freed pages an open reader may still see. {@code pagesInUse +
+ *       freePages + pendingPages == highWaterPages}.
+ *   <li>{@code treeDepth} (1 = the root is a leaf), {@code branchPages}, {@code leafPages},
+ *       {@code overflowPages}, {@code keys}.
+ *   <li>{@code txid}: the last commit; {@code openReaders}: open transactions; {@code
+ *       freelistRebuildMillis}: time the open spent rebuilding the freelist by walking the tree
+ *       (0 when it was read from the file).
+ * </ul>
+ * Computing them walks the whole tree under the writer gate: O(pages).
  *
  * <h2>Integrity</h2>
  * {@link #verifyIntegrity()} re-verifies every reachable page's checksum, key order within pages
