@@ -123,6 +123,7 @@ public final class BTreeBench {
 
   private static double insertBtree(Path dir) {
     try (BTreeEngine e = (BTreeEngine) StorageEngines.open("btree", dir)) {
+      long osBefore = osWriteBytes();
       long start = System.nanoTime();
       for (int base = 0; base < KEYS; base += 1000) {
         try (WriteTxn t = e.beginWrite()) {
@@ -133,7 +134,8 @@ public final class BTreeBench {
         }
       }
       double secs = (System.nanoTime() - start) / 1e9;
-      System.out.println("btree insert: " + secs + " s, meter " + e.meter());
+      System.out.println("btree insert: " + secs + " s, meter " + e.meter()
+          + ", /proc/self/io write_bytes " + (osWriteBytes() - osBefore));
       return KEYS / secs;
     }
   }
@@ -148,6 +150,7 @@ public final class BTreeBench {
       Dbi<ByteBuffer> db = env.openDbi("bench", DbiFlags.MDB_CREATE);
       ByteBuffer k = ByteBuffer.allocateDirect(16);
       ByteBuffer v = ByteBuffer.allocateDirect(VALUE);
+      long osBefore = osWriteBytes();
       long start = System.nanoTime();
       for (int base = 0; base < KEYS; base += 1000) {
         try (Txn<ByteBuffer> t = env.txnWrite()) {
@@ -162,7 +165,8 @@ public final class BTreeBench {
         }
       }
       double secs = (System.nanoTime() - start) / 1e9;
-      System.out.println("lmdb insert: " + secs + " s");
+      System.out.println("lmdb insert: " + secs + " s, /proc/self/io write_bytes "
+          + (osWriteBytes() - osBefore));
       return KEYS / secs;
     }
   }
@@ -236,6 +240,20 @@ public final class BTreeBench {
     double secs = (System.nanoTime() - start) / 1e9;
     check(n);
     return KEYS / secs;
+  }
+
+  /** Bytes this process caused to be written to storage, per the kernel (-1 if unknown). */
+  static long osWriteBytes() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/io"))) {
+        if (line.startsWith("write_bytes:")) {
+          return Long.parseLong(line.substring(12).trim());
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
   }
 
   private static void check(long sum) {
