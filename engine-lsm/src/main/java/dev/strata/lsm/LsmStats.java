@@ -27,7 +27,8 @@ final class LsmStats {
         "pendingCompactionBytes", db.getLongProperty("rocksdb.estimate-pending-compaction-bytes"));
     for (int level = 0; level < LEVELS; level++) {
       stats.put(
-          "filesAtLevel" + level, db.getLongProperty("rocksdb.num-files-at-level" + level));
+          "filesAtLevel" + level,
+          Long.parseLong(db.getProperty("rocksdb.num-files-at-level" + level).trim()));
     }
     stats.put("rocksdbWriteAmp", rocksdbWriteAmp(db));
     stats.put("blockCacheUsageBytes", resources.cache.getUsage());
