@@ -543,8 +543,8 @@ public final class LsmEngine implements StorageEngine {
       closed = true;
     }
     gate.close();
-    while (engineCalls.get() != 0) {
-      Thread.onSpinWait();
+    for (int round = 0; engineCalls.get() != 0; round++) {
+      LsmReadTxn.backOff(round);
     }
     for (LsmReadTxn txn : new ArrayList<>(openTxns)) {
       txn.awaitIdle();

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.Snapshot;
@@ -100,10 +101,19 @@ class LsmReadTxn implements ReadTxn {
     inCall = false;
   }
 
-  /** Spins until no call of this transaction is running; {@code close()} has already started. */
+  /** Waits until no call of this transaction is running; {@code close()} has already started. */
   final void awaitIdle() {
-    while (inCall) {
+    for (int round = 0; inCall; round++) {
+      backOff(round);
+    }
+  }
+
+  /** Spins briefly (calls are microseconds), then parks so a long call does not burn a core. */
+  static void backOff(int round) {
+    if (round < 1_000) {
       Thread.onSpinWait();
+    } else {
+      LockSupport.parkNanos(100_000);
     }
   }
 
