@@ -30,6 +30,7 @@ import org.rocksdb.FlushOptions;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteBatchWithIndex;
 
 /**
@@ -39,8 +40,8 @@ import org.rocksdb.WriteBatchWithIndex;
  *
  * <h2>Transactions</h2>
  * A read transaction is a RocksDB snapshot. The write transaction holds the single-writer permit
- * and collects its writes in an indexed write batch (reads see them), committed with one atomic
- * {@code db.write}; under {@link Durability#SYNC} that write fsyncs the WAL before returning, under
+ * and collects its writes in a write batch (indexed once the transaction reads its own writes),
+ * committed with one atomic {@code db.write}; under {@link Durability#SYNC} that write fsyncs the WAL before returning, under
  * {@link Durability#NO_SYNC} it reaches the WAL without fsync. A failed commit leaves nothing: the
  * batch is all-or-nothing in the WAL, and RocksDB recovery drops a torn tail.
  *
@@ -237,12 +238,7 @@ public final class LsmEngine implements StorageEngine {
     if (readOnly) {
       throw new UnsupportedOperationException(description + " was opened read-only");
     }
-    StorageException failure = writeFailure;
-    if (failure != null) {
-      throw new EngineFailedException(
-          description + " refuses writes after an earlier failure: " + failure.getMessage(),
-          failure);
-    }
+    checkNoWriteFailure();
   }
 
   /** Called once by a transaction when it ends. */
@@ -253,14 +249,9 @@ public final class LsmEngine implements StorageEngine {
     }
   }
 
-  /** Writes a write transaction's batch atomically; runs inside that transaction's guard. */
-  void commit(WriteBatchWithIndex batch, long logicalBytes) {
-    StorageException failure = writeFailure;
-    if (failure != null) {
-      throw new EngineFailedException(
-          description + " refuses writes after an earlier failure: " + failure.getMessage(),
-          failure);
-    }
+  /** Writes a write transaction's plain batch atomically; runs inside that transaction's guard. */
+  void commit(WriteBatch batch, long logicalBytes) {
+    checkNoWriteFailure();
     if (batch.count() == 0) {
       return;
     }
@@ -269,8 +260,35 @@ public final class LsmEngine implements StorageEngine {
     } catch (RocksDBException e) {
       throw failure("commit", e);
     }
+    committed(logicalBytes);
+  }
+
+  /** Writes a write transaction's indexed batch atomically; runs inside its guard. */
+  void commit(WriteBatchWithIndex batch, long logicalBytes) {
+    checkNoWriteFailure();
+    if (batch.count() == 0) {
+      return;
+    }
+    try {
+      db.write(resources.writeOptions, batch);
+    } catch (RocksDBException e) {
+      throw failure("commit", e);
+    }
+    committed(logicalBytes);
+  }
+
+  private void committed(long logicalBytes) {
     meter.addLogical(logicalBytes);
     resources.meterFeed.refresh();
+  }
+
+  private void checkNoWriteFailure() {
+    StorageException failure = writeFailure;
+    if (failure != null) {
+      throw new EngineFailedException(
+          description + " refuses writes after an earlier failure: " + failure.getMessage(),
+          failure);
+    }
   }
 
   /**

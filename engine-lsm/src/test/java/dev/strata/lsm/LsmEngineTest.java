@@ -105,6 +105,35 @@ class LsmEngineTest {
   }
 
   @Test
+  void writeTxn_switchingToIndexedBatchMidway_keepsEveryEarlierWrite() {
+    try (StorageEngine e = StorageEngines.open("lsm", dir)) {
+      e.put(b("gone"), b("x"));
+      e.put(b("kept"), b("old"));
+      try (WriteTxn w = e.beginWrite()) {
+        assertArrayEquals(b("old"), w.get(b("kept")));
+        assertEquals(List.of("gone=x", "kept=old"), keys(w, KeyRange.all()));
+        w.put(b("a"), b("1"));
+        w.delete(b("gone"));
+        w.put(b("kept"), b("new"));
+        w.put(b("a"), b("2"));
+        assertArrayEquals(b("2"), w.get(b("a")));
+        assertNull(w.get(b("gone")));
+        w.put(b("b"), b("3"));
+        assertEquals(List.of("a=2", "b=3", "kept=new"), keys(w, KeyRange.all()));
+        w.commit();
+      }
+      try (WriteTxn w = e.beginWrite()) {
+        w.put(b("c"), b("4"));
+        w.delete(b("b"));
+        w.commit();
+      }
+      assertEquals(List.of("a=2", "c=4", "kept=new"), e.view(r -> keys(r, KeyRange.all())));
+      // 5 + 7 one-shot; 2 + 4 + 7 + 2 + 2 in the first txn; 2 + 1 in the second.
+      assertEquals(32, e.meter().logicalBytes());
+    }
+  }
+
+  @Test
   void rollback_leavesNoTrace_evenAfterReopen() {
     try (StorageEngine e = StorageEngines.open("lsm", dir)) {
       try (WriteTxn w = e.beginWrite()) {
