@@ -20,18 +20,24 @@ import org.rocksdb.WriteBatchWithIndex;
  * is exclusive). After the iterator runs out, {@code status()} is checked, so an I/O error or a
  * checksum failure met while scanning surfaces as an exception instead of a short result.
  *
+ * <p>{@link #next()} copies the entry's key and value out of RocksDB while it holds the
+ * transaction's guard, so {@link #key()} and {@link #value()} touch no native memory and need no
+ * guard: one guarded section per entry instead of three (the guard's fence is a measurable share of
+ * a 1,000-entry scan). The first {@code key()} / {@code value()} call per entry hands out that copy;
+ * a repeated call returns a fresh one, because the caller owns — and may have changed — the first.
+ *
  * <p>Cursors of a write transaction iterate the batch merged over the database ({@code
- * newIteratorWithBase}) and copy each entry when they reach it: RocksDB documents that a write to
- * the batch invalidates the iterator's current key and value, so reading them lazily after the
- * transaction wrote again could read stale memory. They also check the bounds in Java, because the
- * batch side of that merged iterator is not bounded by the read options in every RocksDB version.
+ * newIteratorWithBase}). RocksDB documents that a write to the batch invalidates the iterator's
+ * current key and value, so these cursors never ask the iterator again for the current entry: they
+ * keep the copy taken in {@code next()} private and hand out clones of it. They also check the bounds in Java, because the batch side of that
+ * merged iterator is not bounded by the read options in every RocksDB version.
  *
  * <p>Not thread-safe; every call runs inside its transaction's guard.
  */
 final class LsmCursor implements Cursor {
   private final LsmReadTxn txn;
   private final boolean reversed;
-  private final boolean copyOnAdvance;
+  private final boolean overBatch;
   private final byte[] lower;
   private final byte[] upper;
   private final Slice lowerSlice;
@@ -45,16 +51,18 @@ final class LsmCursor implements Cursor {
   private boolean freed;
   private byte[] copiedKey;
   private byte[] copiedValue;
+  private boolean keyHandedOut;
+  private boolean valueHandedOut;
 
   private LsmCursor(
       LsmReadTxn txn,
       KeyRange range,
-      boolean copyOnAdvance,
+      boolean overBatch,
       Snapshot snapshot,
       WriteBatchWithIndex batch) {
     this.txn = txn;
     this.reversed = range.isReversed();
-    this.copyOnAdvance = copyOnAdvance;
+    this.overBatch = overBatch;
     this.lower = range.lowerBound();
     this.upper = range.upperBound();
     if (range.isEmpty()) {
@@ -127,16 +135,17 @@ final class LsmCursor implements Cursor {
         finish();
         return false;
       }
-      if (copyOnAdvance) {
-        byte[] key = iterator.key();
-        if ((lower != null && KeyRange.compare(key, lower) < 0)
-            || (upper != null && KeyRange.compare(key, upper) >= 0)) {
-          exhausted = true;
-          return false;
-        }
-        copiedKey = key;
-        copiedValue = iterator.value();
+      byte[] key = iterator.key();
+      if (overBatch
+          && ((lower != null && KeyRange.compare(key, lower) < 0)
+              || (upper != null && KeyRange.compare(key, upper) >= 0))) {
+        exhausted = true;
+        return false;
       }
+      copiedKey = key;
+      copiedValue = iterator.value();
+      keyHandedOut = false;
+      valueHandedOut = false;
       positioned = true;
       return true;
     } finally {
@@ -175,21 +184,35 @@ final class LsmCursor implements Cursor {
 
   @Override
   public byte[] key() {
-    txn.enter();
-    try {
-      checkPositioned();
-      return copyOnAdvance ? copiedKey.clone() : iterator.key();
-    } finally {
-      txn.exit();
+    checkPositioned();
+    if (overBatch) {
+      return copiedKey.clone();
     }
+    if (!keyHandedOut) {
+      keyHandedOut = true;
+      return copiedKey;
+    }
+    return fetch(true);
   }
 
   @Override
   public byte[] value() {
+    checkPositioned();
+    if (overBatch) {
+      return copiedValue.clone();
+    }
+    if (!valueHandedOut) {
+      valueHandedOut = true;
+      return copiedValue;
+    }
+    return fetch(false);
+  }
+
+  /** Reads the current entry again from the iterator, for a repeated key() or value() call. */
+  private byte[] fetch(boolean key) {
     txn.enter();
     try {
-      checkPositioned();
-      return copyOnAdvance ? copiedValue.clone() : iterator.value();
+      return key ? iterator.key() : iterator.value();
     } finally {
       txn.exit();
     }
@@ -203,6 +226,7 @@ final class LsmCursor implements Cursor {
 
   private void checkPositioned() {
     checkNotClosed();
+    txn.checkActive();
     if (!positioned) {
       throw new IllegalStateException(
           "cursor has no current entry: call next() first and check that it returned true");

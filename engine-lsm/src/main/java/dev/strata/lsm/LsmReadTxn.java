@@ -97,6 +97,22 @@ class LsmReadTxn implements ReadTxn {
     inCall = true;
   }
 
+  /**
+   * Checks that the transaction is usable, for calls that touch no native memory (and so need no
+   * guard).
+   *
+   * @throws TransactionClosedException if this transaction or its engine is closed
+   */
+  final void checkActive() {
+    if (ended.get()) {
+      throw new TransactionClosedException(
+          describe() + " is " + (endedHow == null ? "closed" : endedHow));
+    }
+    if (engine.isClosed()) {
+      throw new TransactionClosedException(describe() + " is closed: its engine was closed");
+    }
+  }
+
   final void exit() {
     inCall = false;
   }

@@ -208,6 +208,32 @@ class LsmEngineTest {
   }
 
   @Test
+  void cursor_repeatedKeyAndValueCalls_returnFreshUnchangedArrays() {
+    try (StorageEngine e = StorageEngines.open("lsm", dir)) {
+      e.put(b("k"), b("v"));
+      try (ReadTxn r = e.beginRead(); Cursor c = r.cursor(KeyRange.all())) {
+        assertTrue(c.next());
+        byte[] first = c.key();
+        byte[] firstValue = c.value();
+        first[0] = 'x';
+        firstValue[0] = 'x';
+        assertArrayEquals(b("k"), c.key());
+        assertArrayEquals(b("v"), c.value());
+      }
+      try (WriteTxn w = e.beginWrite()) {
+        w.put(b("j"), b("w"));
+        try (Cursor c = w.cursor(KeyRange.all())) {
+          assertTrue(c.next());
+          c.key()[0] = 'x';
+          c.value()[0] = 'x';
+          assertArrayEquals(b("j"), c.key());
+          assertArrayEquals(b("w"), c.value());
+        }
+      }
+    }
+  }
+
+  @Test
   void writeCursor_respectsBounds_forBatchOnlyKeys() {
     try (StorageEngine e = StorageEngines.open("lsm", dir);
         WriteTxn w = e.beginWrite()) {
