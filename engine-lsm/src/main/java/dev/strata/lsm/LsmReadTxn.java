@@ -5,6 +5,8 @@ import dev.strata.api.KeyRange;
 import dev.strata.api.Limits;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.TransactionClosedException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -33,6 +35,16 @@ class LsmReadTxn implements ReadTxn {
   private volatile String endedHow;
   private Snapshot snapshot;
   private ReadOptions readOptions;
+
+  private static final VarHandle IN_CALL;
+
+  static {
+    try {
+      IN_CALL = MethodHandles.lookup().findVarHandle(LsmReadTxn.class, "inCall", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   LsmReadTxn(LsmEngine engine) {
     this.engine = engine;
@@ -114,7 +126,9 @@ class LsmReadTxn implements ReadTxn {
   }
 
   final void exit() {
-    inCall = false;
+    // A release store suffices to leave: the closer's volatile read that sees false then also sees
+    // every native access of the call. Only entering needs the full fence (store, then load).
+    IN_CALL.setRelease(this, false);
   }
 
   /** Waits until no call of this transaction is running; {@code close()} has already started. */
