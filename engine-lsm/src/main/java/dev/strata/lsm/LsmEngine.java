@@ -15,16 +15,14 @@ import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.WriterGate;
 import dev.strata.lsm.RocksOptionsFactory.RocksResources;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.rocksdb.Checkpoint;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.ReadOptions;
@@ -113,7 +111,7 @@ public final class LsmEngine implements StorageEngine {
   static LsmEngine open(Path requested, EngineOptions options) {
     LsmSettings settings = LsmSettings.from(options);
     Path directory = requested.toAbsolutePath().normalize();
-    prepareDirectory(directory, options);
+    StoreDirectory.prepare(directory, options);
     if (!OPEN_DIRECTORIES.add(directory)) {
       throw new StoreLockedException("lsm store at " + directory + " is already open in this process");
     }
@@ -148,45 +146,6 @@ public final class LsmEngine implements StorageEngine {
       }
       OPEN_DIRECTORIES.remove(directory);
       throw e;
-    }
-  }
-
-  private static void prepareDirectory(Path directory, EngineOptions options) {
-    boolean hasStore = Files.exists(directory.resolve("CURRENT"));
-    if (StoreMarker.exists(directory)) {
-      StoreMarker.check(directory);
-    } else if (!hasStore && !isEmptyOrMissing(directory)) {
-      throw new StorageException(
-          directory + " holds files but no lsm store (no " + StoreMarker.FILE_NAME
-              + " and no RocksDB CURRENT file); refusing to write into it");
-    }
-    if (hasStore) {
-      return;
-    }
-    if (!options.createIfMissing() || options.readOnly()) {
-      throw new StorageException(
-          "no lsm store at " + directory
-              + (options.readOnly() ? " (a read-only open cannot create one)"
-                  : " and createIfMissing is false"));
-    }
-    try {
-      Files.createDirectories(directory);
-    } catch (IOException e) {
-      throw new StorageIOException("cannot create " + directory, e);
-    }
-  }
-
-  private static boolean isEmptyOrMissing(Path directory) {
-    if (!Files.exists(directory)) {
-      return true;
-    }
-    if (!Files.isDirectory(directory)) {
-      throw new IllegalArgumentException(directory + " is not a directory");
-    }
-    try (Stream<Path> children = Files.list(directory)) {
-      return children.findAny().isEmpty();
-    } catch (IOException e) {
-      throw new StorageIOException("cannot list " + directory, e);
     }
   }
 
@@ -473,28 +432,15 @@ public final class LsmEngine implements StorageEngine {
    */
   @Override
   public void backup(Path target) {
-    java.util.Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(target, "target");
     enterEngineCall();
     try {
       Path dir = target.toAbsolutePath().normalize();
-      if (Files.exists(dir)) {
-        if (!Files.isDirectory(dir)) {
-          throw new IllegalArgumentException("backup target " + dir + " is not a directory");
-        }
-        if (!isEmptyOrMissing(dir)) {
-          throw new IllegalArgumentException("backup target " + dir + " is not empty");
-        }
-        // RocksDB creates the checkpoint directory itself and refuses an existing one.
-        Files.delete(dir);
-      } else if (dir.getParent() != null) {
-        Files.createDirectories(dir.getParent());
-      }
+      StoreDirectory.prepareBackupTarget(dir);
       try (Checkpoint checkpoint = Checkpoint.create(db)) {
         checkpoint.createCheckpoint(dir.toString());
       }
       StoreMarker.write(dir);
-    } catch (IOException e) {
-      throw new StorageIOException("cannot prepare backup target " + target, e);
     } catch (RocksDBException e) {
       StorageException mapped = RocksErrors.map("backup of " + description + " to " + target, e);
       throw mapped instanceof StorageIOException ? mapped : new StorageIOException(
@@ -616,10 +562,6 @@ public final class LsmEngine implements StorageEngine {
 
   String description() {
     return description;
-  }
-
-  Path directory() {
-    return directory;
   }
 
   @Override

@@ -147,10 +147,6 @@ class LsmReadTxn implements ReadTxn {
     }
   }
 
-  final boolean isEnded() {
-    return ended.get();
-  }
-
   String describe() {
     return "read transaction of " + engine.description();
   }
