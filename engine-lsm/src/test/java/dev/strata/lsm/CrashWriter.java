@@ -1,5 +1,6 @@
 package dev.strata.lsm;
 
+import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
@@ -10,7 +11,7 @@ import java.nio.file.Path;
 
 /**
  * The child process of {@link LsmCrashTest}: commits transactions of two keys each under {@code
- * SYNC}, printing {@code ACK n} after each commit returns, until it is killed.
+ * the given durability, printing {@code ACK n} after each commit returns, until it is killed.
  */
 public final class CrashWriter {
   private CrashWriter() {}
@@ -30,13 +31,16 @@ public final class CrashWriter {
   /**
    * Runs the writer.
    *
-   * @param args the store directory and the first transaction number
+   * @param args the store directory, the first transaction number and the durability
    */
   public static void main(String[] args) {
     Path dir = Path.of(args[0]);
     long next = Long.parseLong(args[1]);
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.US_ASCII);
-    EngineOptions options = EngineOptions.builder().set("lsm.writeBufferBytes", "1MiB").build();
+    EngineOptions options = EngineOptions.builder()
+        .durability(Durability.valueOf(args[2]))
+        .set("lsm.writeBufferBytes", "1MiB")
+        .build();
     StorageEngine engine = StorageEngines.open("lsm", dir, options);
     out.println("OPEN");
     while (true) {
