@@ -23,14 +23,16 @@ import org.rocksdb.WriteBatchWithIndex;
  * <p>{@link #next()} copies the entry's key and value out of RocksDB while it holds the
  * transaction's guard, so {@link #key()} and {@link #value()} touch no native memory and need no
  * guard: one guarded section per entry instead of three (the guard's fence is a measurable share of
- * a 1,000-entry scan). The first {@code key()} / {@code value()} call per entry hands out that copy;
- * a repeated call returns a fresh one, because the caller owns — and may have changed — the first.
+ * a 1,000-entry scan). The first {@code key()} / {@code value()} call per entry hands out that
+ * copy; a repeated call returns a fresh one, because the caller owns — and may have changed — the
+ * first.
  *
  * <p>Cursors of a write transaction iterate the batch merged over the database ({@code
  * newIteratorWithBase}). RocksDB documents that a write to the batch invalidates the iterator's
  * current key and value, so these cursors never ask the iterator again for the current entry: they
- * keep the copy taken in {@code next()} private and hand out clones of it. They also check the bounds in Java, because the batch side of that
- * merged iterator is not bounded by the read options in every RocksDB version.
+ * keep the copy taken in {@code next()} private and hand out clones of it. They also check the
+ * bounds in Java, because the batch side of that merged iterator is not bounded by the read options
+ * in every RocksDB version.
  *
  * <p>Not thread-safe; every call runs inside its transaction's guard.
  */

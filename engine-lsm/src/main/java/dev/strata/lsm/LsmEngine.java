@@ -39,21 +39,23 @@ import org.rocksdb.WriteBatchWithIndex;
  * <h2>Transactions</h2>
  * A read transaction is a RocksDB snapshot. The write transaction holds the single-writer permit
  * and collects its writes in a write batch (indexed once the transaction reads its own writes),
- * committed with one atomic {@code db.write}; under {@link Durability#SYNC} that write fsyncs the WAL before returning, under
- * {@link Durability#NO_SYNC} it reaches the WAL without fsync. A failed commit leaves nothing: the
- * batch is all-or-nothing in the WAL, and RocksDB recovery drops a torn tail.
+ * committed with one atomic {@code db.write}; under {@link Durability#SYNC} that write fsyncs the
+ * WAL before returning, under {@link Durability#NO_SYNC} it reaches the WAL without fsync. A failed
+ * commit leaves nothing: the batch is all-or-nothing in the WAL, and RocksDB recovery drops a torn
+ * tail.
  *
  * <h2>Meter</h2>
  * Logical bytes are summed in Java per the contract. Physical bytes are this instance's RocksDB
  * tickers {@code WAL_FILE_BYTES + FLUSH_WRITE_BYTES + COMPACT_WRITE_BYTES}; syncs are {@code
- * WAL_FILE_SYNCED}. The {@code MANIFEST}, {@code OPTIONS} and info {@code LOG} files are not counted
- * (RocksDB has no ticker for them; they are small and do not grow with data).
+ * WAL_FILE_SYNCED}. The {@code MANIFEST}, {@code OPTIONS} and info {@code LOG} files are not
+ * counted (RocksDB has no ticker for them; they are small and do not grow with data).
  *
  * <h2>Stats keys</h2>
  * {@code estimatedKeys}, {@code liveSstBytes}, {@code memtableBytes}, {@code
  * pendingCompactionBytes}, {@code filesAtLevel0} .. {@code filesAtLevel6}, {@code
- * rocksdbWriteAmp} (RocksDB's cumulative W-Amp from {@code rocksdb.cfstats}, compaction bytes
- * written over flush bytes; NaN before the first flush), {@code blockCacheUsageBytes}, {@code
+ * rocksdbWriteAmp} (RocksDB's cumulative W-Amp from {@code rocksdb.cfstats}: flush plus
+ * compaction bytes over flush bytes; not meaningful before the first flush), {@code
+ * blockCacheUsageBytes}, {@code
  * walBytes}, {@code flushBytes}, {@code compactionBytes}, {@code openTransactions}.
  *
  * <h2>Thread safety and closing</h2>
@@ -113,7 +115,8 @@ public final class LsmEngine implements StorageEngine {
     Path directory = requested.toAbsolutePath().normalize();
     StoreDirectory.prepare(directory, options);
     if (!OPEN_DIRECTORIES.add(directory)) {
-      throw new StoreLockedException("lsm store at " + directory + " is already open in this process");
+      throw new StoreLockedException(
+          "lsm store at " + directory + " is already open in this process");
     }
     RocksResources resources = null;
     RocksDB db = null;

@@ -9,7 +9,8 @@
  *   <caption>lsm.* settings (all validated on open; unknown keys are rejected)</caption>
  *   <tr><th>key</th><th>default</th><th>accepted</th></tr>
  *   <tr><td>{@code lsm.blockCacheBytes}</td><td>64 MiB</td><td>1 MiB .. 1 TiB (LRU cache)</td></tr>
- *   <tr><td>{@code lsm.writeBufferBytes}</td><td>64 MiB</td><td>1 MiB .. 1 TiB (one memtable)</td></tr>
+ *   <tr><td>{@code lsm.writeBufferBytes}</td><td>64 MiB</td>
+ *       <td>1 MiB .. 1 TiB (one memtable)</td></tr>
  *   <tr><td>{@code lsm.compression}</td><td>lz4</td><td>none, snappy, lz4, zstd</td></tr>
  *   <tr><td>{@code lsm.compactionStyle}</td><td>level</td><td>level, universal, fifo</td></tr>
  *   <tr><td>{@code lsm.bloomBitsPerKey}</td><td>10</td><td>0 (no filter) .. 64</td></tr>

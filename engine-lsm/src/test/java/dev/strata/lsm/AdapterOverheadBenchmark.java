@@ -47,7 +47,8 @@ import org.rocksdb.WriteBatchWithIndex;
  * <p>Run (from the repository root, after {@code mvn -pl engine-lsm -am test-compile}):
  *
  * <pre>
- * CP=$(cat engine-lsm/target/test-classpath.txt):engine-lsm/target/test-classes:engine-lsm/target/classes
+ * CP=$(cat engine-lsm/target/test-classpath.txt)
+ * CP=$CP:engine-lsm/target/test-classes:engine-lsm/target/classes
  * java -cp "$CP" org.openjdk.jmh.Main AdapterOverheadBenchmark
  * </pre>
  *

@@ -10,14 +10,16 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * A noise-robust companion to {@link AdapterOverheadBenchmark} for shared, loaded machines: runs
- * the adapter and the raw call in alternating short blocks (order randomized per round) on the
- * same stores, takes the ratio of the calling thread's CPU time per op of each adjacent pair, and
+ * the adapter and the raw call in alternating short blocks (order randomized per round) on the same
+ * stores, takes the ratio of the calling thread's CPU time per op of each adjacent pair, and
  * reports the median ratio and its interquartile range. Background flushes and compactions run on
- * RocksDB's threads and are not in the figure; they are the same RocksDB code on both sides. Background load that drifts over seconds cancels out of each ratio;
- * JMH's sequential runs of minutes apart cannot cancel it.
+ * RocksDB's threads and are not in the figure; they are the same RocksDB code on both sides.
+ * Background load that drifts over seconds cancels out of each ratio; JMH's sequential runs of
+ * minutes apart cannot cancel it.
  *
  * <pre>
- * CP=$(cat engine-lsm/target/test-classpath.txt):engine-lsm/target/test-classes:engine-lsm/target/classes
+ * CP=$(cat engine-lsm/target/test-classpath.txt)
+ * CP=$CP:engine-lsm/target/test-classes:engine-lsm/target/classes
  * java -Xmx1g -cp "$CP" dev.strata.lsm.PairedOverhead 40 250
  * </pre>
  *
@@ -44,8 +46,8 @@ public final class PairedOverhead {
     AdapterOverheadBenchmark b = new AdapterOverheadBenchmark();
     b.keys = 200_000;
     b.setUp();
-    Blackhole bh = new Blackhole(
-        "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
+    Blackhole bh = new Blackhole("Today's password is swordfish. "
+        + "I understand instantiating Blackholes directly is dangerous.");
     try {
       pair("get: lsm one-shot / raw", b::get_lsm, b::get_raw, rounds, blockNanos, bh);
       pair("get: lsm read txn / raw", b::get_lsmReadTxn, b::get_raw, rounds, blockNanos, bh);
@@ -86,7 +88,8 @@ public final class PairedOverhead {
     }
     double[] sorted = ratios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     int n = sorted.length;
-    System.out.printf("%-58s median ratio %.3f  IQR [%.3f, %.3f]  mean CPU us/op %.2f vs %.2f  (n=%d)%n",
+    System.out.printf(
+        "%-58s median ratio %.3f  IQR [%.3f, %.3f]  mean CPU us/op %.2f vs %.2f  (n=%d)%n",
         name, sorted[n / 2], sorted[n / 4], sorted[(3 * n) / 4], adapterSum / n / 1000,
         baselineSum / n / 1000, n);
     bh.consume(Arrays.hashCode(sorted));

@@ -17,7 +17,8 @@ import org.rocksdb.Status;
 /** The status-to-exception table, with the texts RocksDB 11 produces for each case. */
 class RocksErrorsTest {
   private static StorageException map(Status.Code code, Status.SubCode sub, String state) {
-    return RocksErrors.map("op on store", new RocksDBException(state, new Status(code, sub, state)));
+    return RocksErrors.map(
+        "op on store", new RocksDBException(state, new Status(code, sub, state)));
   }
 
   @Test

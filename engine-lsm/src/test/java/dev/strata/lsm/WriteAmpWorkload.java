@@ -14,12 +14,13 @@ import java.util.SplittableRandom;
 
 /**
  * The random-overwrite write-amplification workload: batches of 1,000 puts of random keys from a
- * fixed key space until the meter's logical bytes reach the target, then prints the meter, RocksDB's
- * own cumulative W-Amp from {@code rocksdb.cfstats}, and the kernel's {@code write_bytes} for this
- * process as a cross-check.
+ * fixed key space until the meter's logical bytes reach the target, then prints the meter,
+ * RocksDB's own cumulative W-Amp from {@code rocksdb.cfstats}, and the kernel's {@code write_bytes}
+ * for this process as a cross-check.
  *
  * <pre>
- * CP=$(cat engine-lsm/target/test-classpath.txt):engine-lsm/target/test-classes:engine-lsm/target/classes
+ * CP=$(cat engine-lsm/target/test-classpath.txt)
+ * CP=$CP:engine-lsm/target/test-classes:engine-lsm/target/classes
  * java -cp "$CP" dev.strata.lsm.WriteAmpWorkload /tmp/wa 2GiB 4000000 100 42
  * </pre>
  *
