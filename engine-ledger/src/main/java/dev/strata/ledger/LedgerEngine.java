@@ -1,0 +1,887 @@
+package dev.strata.ledger;
+
+import dev.strata.api.Capability;
+import dev.strata.api.CorruptionException;
+import dev.strata.api.EngineClosedException;
+import dev.strata.api.EngineFailedException;
+import dev.strata.api.EngineOptions;
+import dev.strata.api.KeyRange;
+import dev.strata.api.Limits;
+import dev.strata.api.ReadTxn;
+import dev.strata.api.StorageEngine;
+import dev.strata.api.StorageException;
+import dev.strata.api.StorageFullException;
+import dev.strata.api.StorageIOException;
+import dev.strata.api.StoreLockedException;
+import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.WriteTxn;
+import dev.strata.api.spi.WriterGate;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The {@code ledger} engine: an append-only, tamper-evident key-value store. Every committed write
+ * is appended to segment files as an entry with a gapless sequence number; nothing is overwritten
+ * (a delete appends a tombstone). Entries are linked by a SHA-256 hash chain, and an RFC 9162
+ * Merkle tree over them yields compact {@linkplain #digest() digests}, {@linkplain
+ * #proveInclusion inclusion} and {@linkplain #proveConsistency consistency} proofs that a client
+ * checks with {@link LedgerProofs} alone. {@link #history} and {@link #getAt} read past versions.
+ *
+ * <p>Open it with {@link #open(Path, EngineOptions)} or {@code (LedgerEngine)
+ * StorageEngines.open("ledger", dir, options)}. Setting: {@code ledger.segmentBytes} (size at
+ * which a new segment starts; default {@code 64MiB}, from {@code 4KiB} to {@code 64GiB}).
+ *
+ * <h2>Durability and group commit</h2>
+ * Under {@code SYNC} a commit appends its block, releases the writer lock and waits for a sync;
+ * commits that arrive meanwhile share the next one. A commit becomes visible to readers only once
+ * it is durable, and commits become visible in order.
+ *
+ * <h2>Thread safety</h2>
+ * Thread-safe, as {@link StorageEngine} specifies. Proof and digest calls briefly serialize with
+ * the writer's Merkle update.
+ *
+ * <h2>Stats keys</h2>
+ * {@code entries} (ledger size), {@code lastSeq} (-1 when empty), {@code segments}, {@code bytes}
+ * (segment bytes), {@code merkleBytes} (derived Merkle files), {@code liveKeys}, {@code
+ * tombstones} (keys whose latest entry is a delete), {@code indexMemoryBytes} (heap estimate of
+ * the key index), {@code transactions} (last txn id), {@code groupCommits} and {@code groupSyncs}
+ * (commits published by, and number of, group syncs), {@code chainHead64} (the first 8 bytes of
+ * the chain head as a big-endian long: {@code HexFormat.of().toHexDigits(value)} prints them).
+ */
+public final class LedgerEngine implements StorageEngine {
+  static final String NAME = "ledger";
+  static final String SEGMENT_BYTES = "ledger.segmentBytes";
+  private static final Set<String> SETTINGS = Set.of(SEGMENT_BYTES);
+  private static final String LOCK_FILE = "LOCK";
+  private static final long CHECKPOINT_AFTER_REPLAY = 1 << 16;
+  private static final System.Logger LOG = System.getLogger(LedgerEngine.class.getName());
+
+  private final Path directory;
+  private final boolean readOnly;
+  private final WriteAmplificationMeter meter;
+  private final WriterGate gate;
+  private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
+  private final Set<LedgerReadTxn> openTxns = ConcurrentHashMap.newKeySet();
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  final SegmentLog log;
+  final MerkleStore merkle;
+  final ConcurrentSkipListMap<byte[], IndexEntry> index;
+  private final CommitPipeline pipeline;
+
+  // Writer state: changed only under the writer gate (or during open and close).
+  private long size;
+  private byte[] chainHead;
+  private long markerPosition;
+  private long endPosition;
+  private long nextTxnId;
+  private long lastTimestamp;
+  private long checkpointSize;
+  private long bytesSinceCheckpoint;
+  private volatile long liveKeys;
+  private volatile long tombstones;
+  private volatile long keyBytes;
+
+  private volatile boolean closed;
+  private volatile Throwable failure;
+
+  private LedgerEngine(Path directory, EngineOptions options, WriteAmplificationMeter meter,
+      FileChannel lockChannel, FileLock lock, Recovery r) {
+    this.directory = directory;
+    this.readOnly = options.readOnly();
+    this.meter = meter;
+    this.gate = new WriterGate("ledger engine at " + directory);
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+    this.log = r.log;
+    this.merkle = r.merkle;
+    this.index = r.index;
+    this.size = r.size;
+    this.chainHead = r.chainHead;
+    this.markerPosition = r.markerPosition;
+    this.endPosition = r.endPosition;
+    this.nextTxnId = r.nextTxnId;
+    this.lastTimestamp = r.lastTimestamp;
+    this.checkpointSize = r.checkpointSize;
+    long[] counts = Recovery.counts(index);
+    this.liveKeys = counts[0];
+    this.tombstones = counts[1];
+    this.keyBytes = counts[2];
+    this.pipeline = new CommitPipeline(
+        new Visible(size, chainHead, markerPosition, endPosition),
+        options.durability() == dev.strata.api.Durability.SYNC, meter);
+  }
+
+  /**
+   * Opens or creates a ledger.
+   *
+   * @param directory the store's directory
+   * @param options the options; {@code ledger.segmentBytes} is the one ledger setting
+   * @return the open engine; the caller must close it
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if a {@code ledger.} setting is unknown or out of range
+   * @throws StoreLockedException if the store is already open
+   * @throws dev.strata.api.TamperException if the log no longer holds history the index
+   *     checkpoint vouches for, or a replayed entry breaks the hash chain
+   * @throws CorruptionException if a file fails its checksum outside a torn tail
+   * @throws dev.strata.api.UnsupportedFormatException if a newer format version wrote the store
+   * @throws StorageException if the store is missing and {@code createIfMissing} is false
+   */
+  public static LedgerEngine open(Path directory, EngineOptions options) {
+    Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(options, "options");
+    options.requireKnownSettings(NAME + ".", SETTINGS);
+    long segmentBytes = options.longSetting(SEGMENT_BYTES, 64L << 20, 4096, 64L << 30);
+    boolean writable = !options.readOnly();
+    try {
+      boolean exists = Files.isDirectory(directory)
+          && Files.exists(SegmentLog.fileName(directory, 0));
+      if (!exists) {
+        if (!options.createIfMissing() || !writable) {
+          throw new StorageException("no ledger in " + directory + " and "
+              + (writable ? "createIfMissing is false" : "it was opened read-only"));
+        }
+        Files.createDirectories(directory);
+      }
+      Path lockPath = directory.resolve(LOCK_FILE);
+      FileChannel lockChannel = FileChannel.open(lockPath, StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE);
+      FileLock lock;
+      try {
+        lock = lockChannel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lockChannel.close();
+        throw new StoreLockedException("ledger " + directory + " is already open in this process"
+            + " (lock file " + lockPath + ")", e);
+      }
+      if (lock == null) {
+        lockChannel.close();
+        throw new StoreLockedException("ledger " + directory + " is open in another process"
+            + " (lock file " + lockPath + ")");
+      }
+      WriteAmplificationMeter meter = new WriteAmplificationMeter();
+      Recovery r;
+      try {
+        r = Recovery.run(directory, segmentBytes, meter, writable, LOG);
+      } catch (IOException | RuntimeException e) {
+        lock.release();
+        lockChannel.close();
+        throw e;
+      }
+      LedgerEngine engine = new LedgerEngine(directory, options, meter, lockChannel, lock, r);
+      if (writable && r.replayed >= CHECKPOINT_AFTER_REPLAY) {
+        engine.writeCheckpoint();
+      }
+      return engine;
+    } catch (IOException e) {
+      throw new StorageIOException("cannot open ledger in " + directory, e);
+    }
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return Set.of(Capability.PERSISTENT, Capability.BACKUP);
+  }
+
+  @Override
+  public WriteAmplificationMeter meter() {
+    return meter;
+  }
+
+  // ---- transactions ----
+
+  @Override
+  public ReadTxn beginRead() {
+    checkOpen();
+    LedgerReadTxn txn = new LedgerReadTxn(this, pipeline.visible().size());
+    return register(txn);
+  }
+
+  @Override
+  public WriteTxn beginWrite() {
+    checkOpen();
+    if (readOnly) {
+      throw new UnsupportedOperationException("ledger at " + directory + " was opened read-only");
+    }
+    checkNotFailed();
+    gate.acquire();
+    LedgerWriteTxn txn = new LedgerWriteTxn(this);
+    return (WriteTxn) register(txn);
+  }
+
+  private ReadTxn register(LedgerReadTxn txn) {
+    openTxns.add(txn);
+    if (closed) {
+      txn.close();
+      throw closedException();
+    }
+    return txn;
+  }
+
+  void ended(LedgerReadTxn txn) {
+    openTxns.remove(txn);
+    if (txn instanceof LedgerWriteTxn) {
+      gate.release();
+    }
+  }
+
+  /** Enters a call that reads files; {@link #close()} waits for it to leave. */
+  void enter() {
+    closeLock.readLock().lock();
+  }
+
+  void exit() {
+    closeLock.readLock().unlock();
+  }
+
+  /**
+   * Appends a write transaction's block; runs under the writer gate.
+   *
+   * @return the state to wait for, or null when the transaction changed nothing
+   */
+  Visible append(NavigableMap<byte[], byte[]> overlay, long logicalBytes) {
+    checkOpen();
+    checkNotFailed();
+    List<byte[]> keys = new ArrayList<>();
+    List<byte[]> values = new ArrayList<>();
+    List<IndexEntry> previous = new ArrayList<>();
+    long blockBytes = Codec.FRAME + Codec.COMMIT_BODY;
+    for (Map.Entry<byte[], byte[]> e : overlay.entrySet()) {
+      IndexEntry current = index.get(e.getKey());
+      boolean delete = e.getValue() == LedgerWriteTxn.TOMBSTONE;
+      if (delete && (current == null || current.deleted)) {
+        continue;
+      }
+      keys.add(e.getKey());
+      values.add(delete ? null : e.getValue());
+      previous.add(current);
+      blockBytes += Codec.FRAME
+          + Codec.entryBodySize(e.getKey().length, delete ? 0 : e.getValue().length);
+    }
+    if (keys.isEmpty()) {
+      meter.addLogical(logicalBytes);
+      return null;
+    }
+    if (blockBytes > Integer.MAX_VALUE - 16) {
+      throw new IllegalArgumentException("transaction of " + blockBytes + " bytes exceeds the"
+          + " ledger's block limit of 2 GiB; split it");
+    }
+    int n = keys.size();
+    Instant now = Instant.now();
+    long timestamp = Math.max(lastTimestamp, now.getEpochSecond() * 1_000_000
+        + now.getNano() / 1000);
+    long txnId = nextTxnId;
+    ByteBuffer block = Codec.allocate((int) blockBytes);
+    byte[] head = chainHead;
+    byte[][] leaves = new byte[n][];
+    int[] offsets = new int[n];
+    int[] ends = new int[n];
+    for (int i = 0; i < n; i++) {
+      byte[] value = values.get(i);
+      offsets[i] = block.position();
+      int body = Codec.putEntry(block, value == null ? Codec.DELETE : Codec.PUT, size + i,
+          timestamp, txnId, previous.get(i) == null ? -1 : previous.get(i).seq, keys.get(i),
+          value == null ? LedgerWriteTxn.TOMBSTONE : value);
+      ends[i] = block.position();
+      ByteBuffer canonical = block.duplicate();
+      canonical.limit(ends[i] - 4).position(body);
+      leaves[i] = Hashes.leaf(canonical.duplicate());
+      head = Hashes.chain(head, canonical);
+    }
+    int markerOffset = block.position();
+    Codec.putCommit(block, size + n, timestamp, txnId, n, head);
+    block.flip();
+    long start = -1;
+    try {
+      if (log.rotateIfFull()) {
+        checkpointAfterRotation();
+      }
+      start = log.append(block);
+      for (int i = 0; i < n; i++) {
+        merkle.append(leaves[i], start + ends[i]);
+      }
+    } catch (IOException e) {
+      throw fail("cannot append transaction " + txnId + " to " + log.last().path(), e, start);
+    }
+    long live = liveKeys;
+    long dead = tombstones;
+    long keyTotal = keyBytes;
+    for (int i = 0; i < n; i++) {
+      boolean delete = values.get(i) == null;
+      IndexEntry before = previous.get(i);
+      index.put(keys.get(i), new IndexEntry(size + i, start + offsets[i], delete));
+      if (before == null) {
+        keyTotal += keys.get(i).length;
+      } else if (before.deleted) {
+        dead--;
+      } else {
+        live--;
+      }
+      if (delete) {
+        dead++;
+      } else {
+        live++;
+      }
+    }
+    liveKeys = live;
+    tombstones = dead;
+    keyBytes = keyTotal;
+    size += n;
+    chainHead = head;
+    markerPosition = start + markerOffset;
+    endPosition = start + block.limit();
+    bytesSinceCheckpoint += block.limit();
+    nextTxnId++;
+    lastTimestamp = timestamp;
+    meter.addLogical(logicalBytes);
+    Visible state = new Visible(size, head, markerPosition, endPosition);
+    pipeline.appended(state, log.last().channel());
+    return state;
+  }
+
+  /** Waits until an appended commit is durable and published. */
+  void awaitDurable(Visible state) {
+    try {
+      pipeline.awaitDurable(state);
+    } catch (IOException e) {
+      throw fail("cannot sync " + log.last().path(), e, -1);
+    }
+  }
+
+  /** Puts the engine in its failed state and returns the exception for the caller to throw. */
+  private StorageException fail(String message, IOException cause, long undoTo) {
+    failure = cause;
+    if (undoTo >= 0) {
+      try {
+        log.truncate(undoTo);
+      } catch (IOException | RuntimeException suppressed) {
+        cause.addSuppressed(suppressed);
+      }
+    }
+    LOG.log(Level.ERROR, "ledger " + directory + " refuses further writes: " + message, cause);
+    String text = String.valueOf(cause.getMessage());
+    if (text.contains("No space left") || text.contains("Disk quota")) {
+      return new StorageFullException(message, cause);
+    }
+    return new StorageIOException(message, cause);
+  }
+
+  private void checkNotFailed() {
+    if (failure != null) {
+      throw new EngineFailedException("ledger " + directory + " refuses writes after an I/O"
+          + " failure; close and reopen it", failure);
+    }
+  }
+
+  // ---- reads ----
+
+  byte[] read(byte[] key, long snapshot) {
+    IndexEntry e = resolve(index.get(key), snapshot);
+    return e == null || e.deleted ? null : value(e);
+  }
+
+  /** The version of a key visible at {@code snapshot}, following prevSeq links from its latest. */
+  IndexEntry resolve(IndexEntry latest, long snapshot) {
+    IndexEntry e = latest;
+    while (e != null && e.seq >= snapshot) {
+      long prev = log.read(e.position).prevSeq();
+      e = prev < 0 ? null : locate(prev);
+    }
+    return e;
+  }
+
+  byte[] value(IndexEntry e) {
+    return log.read(e.position).value();
+  }
+
+  /** Finds entry {@code seq} from its chunk's start: at most 15 entries are skipped. */
+  IndexEntry locate(long seq) {
+    Rec r = find(seq);
+    return new IndexEntry(seq, r.position, r.kind() == Codec.DELETE);
+  }
+
+  private Rec find(long seq) {
+    long start = merkle.chunkStart(seq / MerkleStore.CHUNK);
+    try {
+      LogScanner scanner = new LogScanner(log, start, log.end(), 8192);
+      for (Rec r = scanner.next(); r != null; r = scanner.next()) {
+        if (!r.isCommit() && r.seq() >= seq) {
+          if (r.seq() != seq) {
+            break;
+          }
+          Rec copy = new Rec();
+          copy.set(r.buf, r.body, r.bodyLength, r.position);
+          return copy;
+        }
+      }
+      throw new CorruptionException("ledger " + directory + ": entry " + seq
+          + " is not where " + MerkleStore.CHUNKS_FILE + " places it");
+    } catch (LogScanner.Problem p) {
+      throw new CorruptionException(p.getMessage(), p);
+    } catch (IOException e) {
+      throw new StorageIOException("cannot read entry " + seq + " of ledger " + directory, e);
+    }
+  }
+
+  /** Re-hashes the 16 entries of a complete chunk, for proofs. */
+  static byte[][] chunkLeaves(SegmentLog log, long chunk, long start, long end) {
+    byte[][] leaves = new byte[MerkleStore.CHUNK][];
+    int count = 0;
+    try {
+      LogScanner scanner = new LogScanner(log, start, end, (int) Math.min(1 << 20,
+          Math.max(4096, SegmentLog.offsetOf(end) - SegmentLog.offsetOf(start) + 64)));
+      for (Rec r = scanner.next(); r != null && count < MerkleStore.CHUNK; r = scanner.next()) {
+        if (!r.isCommit()) {
+          leaves[count++] = Hashes.leaf(r.canonical());
+        }
+      }
+    } catch (LogScanner.Problem p) {
+      throw new CorruptionException(p.getMessage(), p);
+    } catch (IOException e) {
+      throw new StorageIOException("cannot read chunk " + chunk + " of the ledger", e);
+    }
+    if (count != MerkleStore.CHUNK) {
+      throw new CorruptionException(log.last().path() + ": chunk " + chunk + " holds " + count
+          + " entries, expected " + MerkleStore.CHUNK);
+    }
+    return leaves;
+  }
+
+  Iterator<Map.Entry<byte[], Object>> committed(KeyRange range, long snapshot) {
+    Iterator<Map.Entry<byte[], IndexEntry>> source = view(index, range).entrySet().iterator();
+    return new Iterator<>() {
+      private Map.Entry<byte[], Object> next;
+
+      @Override
+      public boolean hasNext() {
+        while (next == null && source.hasNext()) {
+          Map.Entry<byte[], IndexEntry> e = source.next();
+          IndexEntry v = resolve(e.getValue(), snapshot);
+          if (v != null && !v.deleted) {
+            next = new AbstractMap.SimpleImmutableEntry<>(e.getKey(), v);
+          }
+        }
+        return next != null;
+      }
+
+      @Override
+      public Map.Entry<byte[], Object> next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        Map.Entry<byte[], Object> e = next;
+        next = null;
+        return e;
+      }
+    };
+  }
+
+  /** The part of a sorted map inside {@code range}, in the range's direction. */
+  static <V> NavigableMap<byte[], V> view(NavigableMap<byte[], V> map, KeyRange range) {
+    if (range.isEmpty()) {
+      return Collections.emptyNavigableMap();
+    }
+    byte[] lower = range.lowerBound();
+    byte[] upper = range.upperBound();
+    NavigableMap<byte[], V> bounded = map;
+    if (lower != null && upper != null) {
+      bounded = map.subMap(lower, true, upper, false);
+    } else if (lower != null) {
+      bounded = map.tailMap(lower, true);
+    } else if (upper != null) {
+      bounded = map.headMap(upper, false);
+    }
+    return range.isReversed() ? bounded.descendingMap() : bounded;
+  }
+
+  // ---- the verifiable API ----
+
+  /**
+   * Returns a digest of the last committed (durable, visible) state. Keep it outside the store
+   * to check proofs and {@link #verify(LedgerDigest)} later.
+   *
+   * @return the digest
+   * @throws EngineClosedException if the engine is closed
+   * @throws CorruptionException if a persisted Merkle node fails its checksum
+   */
+  public LedgerDigest digest() {
+    enter();
+    try {
+      checkOpen();
+      Visible v = pipeline.visible();
+      return new LedgerDigest(v.size(), merkle.root(v.size()), v.chainHead());
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Proves that entry {@code seq} is in the tree of the first {@code digestSize} entries. Costs
+   * O(log n) node reads and re-hashing at most one 16-entry chunk.
+   *
+   * @param seq the entry's sequence number
+   * @param digestSize the size of the digest the client holds
+   * @return the proof; check it with {@link LedgerProofs#verifyInclusion}
+   * @throws IllegalArgumentException unless {@code 0 <= seq < digestSize <= digest().size()}
+   * @throws EngineClosedException if the engine is closed
+   */
+  public InclusionProof proveInclusion(long seq, long digestSize) {
+    enter();
+    try {
+      checkOpen();
+      long visible = pipeline.visible().size();
+      if (seq < 0 || seq >= digestSize || digestSize > visible) {
+        throw new IllegalArgumentException("need 0 <= seq < digestSize <= " + visible
+            + " (committed entries), got seq " + seq + " and digestSize " + digestSize);
+      }
+      return new InclusionProof(seq, digestSize, merkle.inclusion(seq, digestSize));
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Proves that the tree of the first {@code oldSize} entries is a prefix of the tree of the
+   * first {@code newSize}: history between two digests was only appended to.
+   *
+   * @param oldSize the older digest's size
+   * @param newSize the newer digest's size
+   * @return the proof; check it with {@link LedgerProofs#verifyConsistency}
+   * @throws IllegalArgumentException unless {@code 0 <= oldSize <= newSize <= digest().size()}
+   * @throws EngineClosedException if the engine is closed
+   */
+  public ConsistencyProof proveConsistency(long oldSize, long newSize) {
+    enter();
+    try {
+      checkOpen();
+      long visible = pipeline.visible().size();
+      if (oldSize < 0 || oldSize > newSize || newSize > visible) {
+        throw new IllegalArgumentException("need 0 <= oldSize <= newSize <= " + visible
+            + " (committed entries), got " + oldSize + " and " + newSize);
+      }
+      return new ConsistencyProof(oldSize, newSize, merkle.consistency(oldSize, newSize));
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Checks that the store still extends a digest held outside it: replays the whole log as
+   * {@link #verifyIntegrity()} does and checks that the Merkle root and chain head after the
+   * first {@code trusted.size()} entries equal the digest's. Detects truncation and rewritten
+   * history, which the chain alone cannot when the rewrite recomputed it.
+   *
+   * @param trusted a digest obtained earlier from this ledger
+   * @throws NullPointerException if {@code trusted} is null
+   * @throws dev.strata.api.TamperException naming the first sequence number that fails
+   * @throws EngineClosedException if the engine is closed
+   */
+  public void verify(LedgerDigest trusted) {
+    Objects.requireNonNull(trusted, "trusted");
+    enter();
+    try {
+      checkOpen();
+      new Verifier(this, pipeline.visible(), trusted).run();
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Returns every committed version of a key, oldest first, including deletes.
+   *
+   * @param key the key; the caller may reuse the array
+   * @return an unmodifiable list, empty when the key was never written
+   * @throws NullPointerException if {@code key} is null
+   * @throws IllegalArgumentException if the key is empty or too long
+   * @throws EngineClosedException if the engine is closed
+   */
+  public List<KeyVersion> history(byte[] key) {
+    Limits.checkKey(key);
+    enter();
+    try {
+      checkOpen();
+      List<KeyVersion> versions = new ArrayList<>();
+      IndexEntry e = resolve(index.get(key), pipeline.visible().size());
+      while (e != null) {
+        Rec r = log.read(e.position);
+        if (!r.keyEquals(key) || r.seq() != e.seq) {
+          throw new CorruptionException("ledger " + directory + ": version chain of a key"
+              + " leads to entry " + r.seq() + " of another key");
+        }
+        versions.add(new KeyVersion(r.seq(), r.timestamp(), r.txnId(), r.operation()));
+        long prev = r.prevSeq();
+        e = prev < 0 ? null : locate(prev);
+      }
+      Collections.reverse(versions);
+      return Collections.unmodifiableList(versions);
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Returns a key's value as it was right after entry {@code seq} was committed.
+   *
+   * @param key the key; the caller may reuse the array
+   * @param seq a committed sequence number
+   * @return a new array that belongs to the caller, or null when the key was absent or deleted
+   * @throws NullPointerException if {@code key} is null
+   * @throws IllegalArgumentException if the key is invalid or {@code seq} is not a committed
+   *     sequence number
+   * @throws EngineClosedException if the engine is closed
+   */
+  public byte[] getAt(byte[] key, long seq) {
+    Limits.checkKey(key);
+    enter();
+    try {
+      checkOpen();
+      checkSeq(seq);
+      return read(key, seq + 1);
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Returns one committed entry.
+   *
+   * @param seq its sequence number
+   * @return the entry; {@link LedgerEntry#leafHash()} is its Merkle leaf
+   * @throws IllegalArgumentException if {@code seq} is not a committed sequence number
+   * @throws EngineClosedException if the engine is closed
+   */
+  public LedgerEntry entry(long seq) {
+    enter();
+    try {
+      checkOpen();
+      checkSeq(seq);
+      return find(seq).toEntry();
+    } finally {
+      exit();
+    }
+  }
+
+  private void checkSeq(long seq) {
+    long visible = pipeline.visible().size();
+    if (seq < 0 || seq >= visible) {
+      throw new IllegalArgumentException("sequence number " + seq + " is not committed; the"
+          + " ledger holds 0.." + (visible - 1));
+    }
+  }
+
+  // ---- maintenance ----
+
+  @Override
+  public Map<String, Number> stats() {
+    enter();
+    try {
+      checkOpen();
+      Visible v = pipeline.visible();
+      long[] group = pipeline.groupCommitCounts();
+      Map<String, Number> stats = new LinkedHashMap<>();
+      stats.put("entries", v.size());
+      stats.put("lastSeq", v.size() - 1);
+      stats.put("segments", log.segments().size());
+      stats.put("bytes", log.bytes());
+      stats.put("merkleBytes", merkle.bytes());
+      stats.put("liveKeys", liveKeys);
+      stats.put("tombstones", tombstones);
+      stats.put("indexMemoryBytes",
+          (liveKeys + tombstones) * (long) IndexEntry.HEAP_BYTES_PER_KEY + keyBytes);
+      stats.put("transactions", nextTxnId - 1);
+      stats.put("groupCommits", group[0]);
+      stats.put("groupSyncs", group[1]);
+      stats.put("chainHead64", ByteBuffer.wrap(v.chainHead()).getLong());
+      return Collections.unmodifiableMap(stats);
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Replays the whole log: every record's checksum, gapless sequence numbers, {@code prevSeq}
+   * links, the hash chain against every commit marker, the Merkle chunks and nodes against the
+   * persisted ones, and the index against the latest entry of every key. Reads at about disk
+   * speed; runs beside readers and the writer, on the state committed when it starts.
+   *
+   * @throws dev.strata.api.TamperException naming the first bad sequence number, file and offset
+   * @throws EngineClosedException if the engine is closed
+   */
+  @Override
+  public void verifyIntegrity() {
+    enter();
+    try {
+      checkOpen();
+      new Verifier(this, pipeline.visible(), null).run();
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Copies the committed log into {@code target} without blocking readers or the writer: the log
+   * is append-only, so the segments up to the last visible commit marker are a consistent
+   * prefix. The copy rebuilds its index and Merkle files on first open.
+   */
+  @Override
+  public void backup(Path target) {
+    Objects.requireNonNull(target, "target");
+    enter();
+    try {
+      checkOpen();
+      prepareEmptyDirectory(target);
+      Visible v = pipeline.visible();
+      int lastSegment = SegmentLog.segmentOf(v.endPosition());
+      for (int i = 0; i <= lastSegment; i++) {
+        SegmentLog.Segment s = log.segment(i);
+        long bytes = i == lastSegment ? SegmentLog.offsetOf(v.endPosition()) : s.channel().size();
+        Path copy = target.resolve(s.path().getFileName());
+        try (FileChannel out = FileChannel.open(copy, StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE)) {
+          long done = 0;
+          while (done < bytes) {
+            done += s.channel().transferTo(done, bytes - done, out);
+          }
+          out.force(true);
+        }
+      }
+      Durable.syncDirectory(target);
+    } catch (IOException e) {
+      throw new StorageIOException("cannot back up ledger " + directory + " to " + target, e);
+    } finally {
+      exit();
+    }
+  }
+
+  private static void prepareEmptyDirectory(Path target) throws IOException {
+    if (Files.exists(target)) {
+      if (!Files.isDirectory(target)) {
+        throw new IllegalArgumentException("backup target " + target + " is not a directory");
+      }
+      try (var children = Files.list(target)) {
+        if (children.findAny().isPresent()) {
+          throw new IllegalArgumentException("backup target " + target + " is not empty");
+        }
+      }
+    } else {
+      Files.createDirectories(target);
+    }
+  }
+
+  /**
+   * Persists the index when a rotation has forced everything appended so far, if enough was
+   * appended since the last checkpoint to pay for writing the whole index again.
+   */
+  private void checkpointAfterRotation() throws IOException {
+    long estimate = (liveKeys + tombstones) * 21L + keyBytes;
+    if (bytesSinceCheckpoint >= 4 * estimate) {
+      writeCheckpointNow();
+    }
+  }
+
+  private void writeCheckpoint() {
+    try {
+      log.last().channel().force(false);
+      meter.addSync();
+      writeCheckpointNow();
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "ledger " + directory + ": cannot write " + Checkpoint.FILE
+          + "; the next open replays the log", e);
+    }
+  }
+
+  private void writeCheckpointNow() throws IOException {
+    merkle.force();
+    new Checkpoint(size, markerPosition, endPosition, chainHead, nextTxnId, lastTimestamp, index)
+        .write(directory, meter);
+    checkpointSize = size;
+    bytesSinceCheckpoint = 0;
+  }
+
+  // ---- life cycle ----
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw closedException();
+    }
+  }
+
+  private EngineClosedException closedException() {
+    return new EngineClosedException("ledger engine at " + directory + " is closed");
+  }
+
+  Path directory() {
+    return directory;
+  }
+
+  /**
+   * Closes the engine: rolls back the open write transaction, ends read transactions, waits for
+   * calls in flight, persists the index checkpoint (so the next open replays nothing), and
+   * releases the directory lock. Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    gate.close();
+    for (LedgerReadTxn txn : new ArrayList<>(openTxns)) {
+      txn.close();
+    }
+    closeLock.writeLock().lock();
+    try {
+      if (!readOnly && failure == null && size != checkpointSize) {
+        writeCheckpoint();
+      }
+      merkle.close();
+      log.close();
+      try {
+        lock.release();
+      } catch (IOException ignored) {
+        // Closing the channel below releases the lock as well.
+      }
+      try {
+        lockChannel.close();
+      } catch (IOException e) {
+        LOG.log(Level.WARNING, "cannot close lock file of ledger " + directory, e);
+      }
+    } finally {
+      closeLock.writeLock().unlock();
+    }
+  }
+}
