@@ -238,7 +238,8 @@ final class SegmentLog implements AutoCloseable {
       ByteBuffer head = Codec.allocate(4);
       readFully(s.channel(), head, offset, s.path());
       int length = head.getInt(0);
-      if (length < 1 || length > Codec.MAX_BODY) {
+      if (length < 1 || length > Codec.MAX_BODY
+          || offset + Codec.FRAME + length > s.channel().size()) {
         throw new CorruptionException(s.path() + ": bad record length " + length + " at offset "
             + offset);
       }
