@@ -16,9 +16,18 @@ import java.util.ArrayDeque;
  * after the sync that covers them (under {@code NO_SYNC}, at once). Thread-safe.
  */
 final class CommitPipeline {
-  private record Pending(Visible state, FileChannel channel) {}
+  /** Forces the file a block was appended to; a seam so tests can hold a sync open. */
+  interface Sync {
+    void force() throws IOException;
 
-  private final boolean sync;
+    static Sync of(FileChannel channel) {
+      return () -> channel.force(false);
+    }
+  }
+
+  private record Pending(Visible state, Sync sync) {}
+
+  private final boolean syncOnCommit;
   private final WriteAmplificationMeter meter;
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private volatile Visible visible;
@@ -31,7 +40,7 @@ final class CommitPipeline {
   CommitPipeline(Visible initial, boolean sync, WriteAmplificationMeter meter) {
     this.visible = initial;
     this.durableEnd = initial.endPosition();
-    this.sync = sync;
+    this.syncOnCommit = sync;
     this.meter = meter;
   }
 
@@ -41,12 +50,12 @@ final class CommitPipeline {
   }
 
   /** Queues an appended block's state; called by the writer, in append order. */
-  synchronized void appended(Visible state, FileChannel channel) {
-    if (!sync) {
+  synchronized void appended(Visible state, Sync sync) {
+    if (!syncOnCommit) {
       visible = state;
       return;
     }
-    pending.addLast(new Pending(state, channel));
+    pending.addLast(new Pending(state, sync));
   }
 
   /**
@@ -55,7 +64,7 @@ final class CommitPipeline {
    * @throws IOException if the sync failed (for this or an earlier block)
    */
   void awaitDurable(Visible state) throws IOException {
-    if (!sync) {
+    if (!syncOnCommit) {
       return;
     }
     Pending target = null;
@@ -88,7 +97,7 @@ final class CommitPipeline {
       }
     }
     try {
-      target.channel().force(false);
+      target.sync().force();
       meter.addSync();
     } catch (IOException e) {
       synchronized (this) {

@@ -362,7 +362,7 @@ public final class LedgerEngine implements StorageEngine {
     lastTimestamp = timestamp;
     meter.addLogical(logicalBytes);
     Visible state = new Visible(size, head, markerPosition, endPosition);
-    pipeline.appended(state, log.last().channel());
+    pipeline.appended(state, CommitPipeline.Sync.of(log.last().channel()));
     return state;
   }
 
