@@ -133,6 +133,12 @@ final class Recovery {
       if (torn.position < replayFrom || SegmentLog.segmentOf(torn.position) != lastSegment) {
         throw new TamperException(expected, torn.getMessage() + " (inside committed history)");
       }
+      long later = commitMarkerAfter(torn.position);
+      if (later >= 0) {
+        throw new TamperException(expected - block.size(), torn.getMessage() + ", but an intact"
+            + " commit marker follows at offset " + SegmentLog.offsetOf(later) + ": this is"
+            + " damage inside committed history, not a torn tail, so nothing was cut");
+      }
     }
     if (torn != null || !block.isEmpty()) {
       logger.log(Level.WARNING, "ledger " + directory + ": cutting an unfinished transaction ("
@@ -146,6 +152,33 @@ final class Recovery {
       }
     }
     replayed = size - checkpointSize;
+  }
+
+  /**
+   * Searches the rest of the last segment, byte by byte, for an intact commit marker. A crash
+   * tears only the unfinished tail, so a whole marker after a bad record means the bad record is
+   * damaged history, which must be reported rather than cut.
+   *
+   * @return the marker's position, or -1
+   */
+  private long commitMarkerAfter(long position) throws IOException {
+    SegmentLog.Segment segment = log.last();
+    long size = segment.channel().size();
+    int frame = Codec.COMMIT_BODY + Codec.FRAME;
+    java.nio.ByteBuffer window = Codec.allocate(1 << 20);
+    for (long start = SegmentLog.offsetOf(position) + 1; start + frame <= size;
+        start += window.capacity() - frame) {
+      window.clear();
+      window.limit((int) Math.min(window.capacity(), size - start));
+      SegmentLog.readFully(segment.channel(), window, start, segment.path());
+      for (int i = 0; i + frame <= window.limit(); i++) {
+        if (window.getInt(i) == Codec.COMMIT_BODY && window.get(i + 4) == Codec.COMMIT
+            && window.getInt(i + frame - 4) == Codec.crc(window, i, i + frame - 4)) {
+          return SegmentLog.position(segment.index(), start + i);
+        }
+      }
+    }
+    return -1;
   }
 
   /** Checks that the checkpoint's commit marker is still in the log, unchanged. */

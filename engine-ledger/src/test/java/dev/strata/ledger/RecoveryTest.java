@@ -156,6 +156,27 @@ class RecoveryTest {
     }
   }
 
+  /**
+   * Regression: a flipped byte in the first record of the only segment, with no checkpoint, used
+   * to be taken for a torn tail and cut the whole history away.
+   */
+  @Test
+  void damagedRecordFollowedByIntactCommits_isReportedAndNothingIsCut() throws Exception {
+    Path dir = tmp.resolve("damaged");
+    try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.defaults())) {
+      commitTxns(e, 0, 10);
+    }
+    Files.delete(dir.resolve(Checkpoint.FILE));
+    Path segment = LedgerFiles.segment(dir, 0);
+    byte[] bytes = Files.readAllBytes(segment);
+    bytes[SegmentLog.HEADER + 20] ^= 1;
+    Files.write(segment, bytes);
+    CorruptionException thrown = assertThrows(CorruptionException.class,
+        () -> LedgerEngine.open(dir, EngineOptions.defaults()).close());
+    assertTrue(thrown.getMessage().contains("nothing was cut"), thrown.getMessage());
+    assertArrayEquals(bytes, Files.readAllBytes(segment));
+  }
+
   @Test
   void missingMiddleSegment_isReportedNotCut() throws Exception {
     Path dir = tmp.resolve("gap");
