@@ -47,7 +47,7 @@ final class LedgerCursor implements Cursor {
     txn.engine.enter();
     try {
       Object v = currentEntry().getValue();
-      return v instanceof byte[] bytes ? bytes.clone() : txn.engine.value((IndexEntry) v);
+      return v instanceof byte[] bytes ? bytes.clone() : txn.engine.reader.value((IndexEntry) v);
     } finally {
       txn.engine.exit();
     }

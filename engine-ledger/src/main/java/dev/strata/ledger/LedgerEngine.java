@@ -74,7 +74,6 @@ public final class LedgerEngine implements StorageEngine {
   static final String NAME = "ledger";
   static final String SEGMENT_BYTES = "ledger.segmentBytes";
   private static final Set<String> SETTINGS = Set.of(SEGMENT_BYTES);
-  private static final String LOCK_FILE = "LOCK";
   private static final long CHECKPOINT_AFTER_REPLAY = 1 << 16;
   private static final System.Logger LOG = System.getLogger(LedgerEngine.class.getName());
 
@@ -84,12 +83,12 @@ public final class LedgerEngine implements StorageEngine {
   private final WriterGate gate;
   private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
   private final Set<LedgerReadTxn> openTxns = ConcurrentHashMap.newKeySet();
-  private final FileChannel lockChannel;
-  private final FileLock lock;
+  private final DirectoryLock lock;
   final SegmentLog log;
   final MerkleStore merkle;
   final ConcurrentSkipListMap<byte[], IndexEntry> index;
   private final CommitPipeline pipeline;
+  final LedgerReader reader;
 
   // Writer state: changed only under the writer gate (or during open and close).
   private long size;
@@ -108,16 +107,16 @@ public final class LedgerEngine implements StorageEngine {
   private volatile Throwable failure;
 
   private LedgerEngine(Path directory, EngineOptions options, WriteAmplificationMeter meter,
-      FileChannel lockChannel, FileLock lock, Recovery r) {
+      DirectoryLock lock, Recovery r) {
     this.directory = directory;
     this.readOnly = options.readOnly();
     this.meter = meter;
     this.gate = new WriterGate("ledger engine at " + directory);
-    this.lockChannel = lockChannel;
     this.lock = lock;
     this.log = r.log;
     this.merkle = r.merkle;
     this.index = r.index;
+    this.reader = new LedgerReader(directory, log, merkle, index);
     this.size = r.size;
     this.chainHead = r.chainHead;
     this.markerPosition = r.markerPosition;
@@ -125,6 +124,7 @@ public final class LedgerEngine implements StorageEngine {
     this.nextTxnId = r.nextTxnId;
     this.lastTimestamp = r.lastTimestamp;
     this.checkpointSize = r.checkpointSize;
+    this.bytesSinceCheckpoint = r.replayedBytes;
     long[] counts = Recovery.counts(index);
     this.liveKeys = counts[0];
     this.tombstones = counts[1];
@@ -165,32 +165,16 @@ public final class LedgerEngine implements StorageEngine {
         }
         Files.createDirectories(directory);
       }
-      Path lockPath = directory.resolve(LOCK_FILE);
-      FileChannel lockChannel = FileChannel.open(lockPath, StandardOpenOption.CREATE,
-          StandardOpenOption.WRITE);
-      FileLock lock;
-      try {
-        lock = lockChannel.tryLock();
-      } catch (OverlappingFileLockException e) {
-        lockChannel.close();
-        throw new StoreLockedException("ledger " + directory + " is already open in this process"
-            + " (lock file " + lockPath + ")", e);
-      }
-      if (lock == null) {
-        lockChannel.close();
-        throw new StoreLockedException("ledger " + directory + " is open in another process"
-            + " (lock file " + lockPath + ")");
-      }
+      DirectoryLock lock = DirectoryLock.acquire(directory);
       WriteAmplificationMeter meter = new WriteAmplificationMeter();
       Recovery r;
       try {
         r = Recovery.run(directory, segmentBytes, meter, writable, LOG);
       } catch (IOException | RuntimeException e) {
-        lock.release();
-        lockChannel.close();
+        lock.close();
         throw e;
       }
-      LedgerEngine engine = new LedgerEngine(directory, options, meter, lockChannel, lock, r);
+      LedgerEngine engine = new LedgerEngine(directory, options, meter, lock, r);
       if (writable && r.replayed >= CHECKPOINT_AFTER_REPLAY) {
         engine.writeCheckpoint();
       }
@@ -400,127 +384,6 @@ public final class LedgerEngine implements StorageEngine {
     }
   }
 
-  // ---- reads ----
-
-  byte[] read(byte[] key, long snapshot) {
-    IndexEntry e = resolve(index.get(key), snapshot);
-    return e == null || e.deleted ? null : value(e);
-  }
-
-  /** The version of a key visible at {@code snapshot}, following prevSeq links from its latest. */
-  IndexEntry resolve(IndexEntry latest, long snapshot) {
-    IndexEntry e = latest;
-    while (e != null && e.seq >= snapshot) {
-      long prev = log.read(e.position).prevSeq();
-      e = prev < 0 ? null : locate(prev);
-    }
-    return e;
-  }
-
-  byte[] value(IndexEntry e) {
-    return log.read(e.position).value();
-  }
-
-  /** Finds entry {@code seq} from its chunk's start: at most 15 entries are skipped. */
-  IndexEntry locate(long seq) {
-    Rec r = find(seq);
-    return new IndexEntry(seq, r.position, r.kind() == Codec.DELETE);
-  }
-
-  private Rec find(long seq) {
-    long start = merkle.chunkStart(seq / MerkleStore.CHUNK);
-    try {
-      LogScanner scanner = new LogScanner(log, start, log.end(), 8192);
-      for (Rec r = scanner.next(); r != null; r = scanner.next()) {
-        if (!r.isCommit() && r.seq() >= seq) {
-          if (r.seq() != seq) {
-            break;
-          }
-          Rec copy = new Rec();
-          copy.set(r.buf, r.body, r.bodyLength, r.position);
-          return copy;
-        }
-      }
-      throw new CorruptionException("ledger " + directory + ": entry " + seq
-          + " is not where " + MerkleStore.CHUNKS_FILE + " places it");
-    } catch (LogScanner.Problem p) {
-      throw new CorruptionException(p.getMessage(), p);
-    } catch (IOException e) {
-      throw new StorageIOException("cannot read entry " + seq + " of ledger " + directory, e);
-    }
-  }
-
-  /** Re-hashes the 16 entries of a complete chunk, for proofs. */
-  static byte[][] chunkLeaves(SegmentLog log, long chunk, long start, long end) {
-    byte[][] leaves = new byte[MerkleStore.CHUNK][];
-    int count = 0;
-    try {
-      LogScanner scanner = new LogScanner(log, start, end, (int) Math.min(1 << 20,
-          Math.max(4096, SegmentLog.offsetOf(end) - SegmentLog.offsetOf(start) + 64)));
-      for (Rec r = scanner.next(); r != null && count < MerkleStore.CHUNK; r = scanner.next()) {
-        if (!r.isCommit()) {
-          leaves[count++] = Hashes.leaf(r.canonical());
-        }
-      }
-    } catch (LogScanner.Problem p) {
-      throw new CorruptionException(p.getMessage(), p);
-    } catch (IOException e) {
-      throw new StorageIOException("cannot read chunk " + chunk + " of the ledger", e);
-    }
-    if (count != MerkleStore.CHUNK) {
-      throw new CorruptionException(log.last().path() + ": chunk " + chunk + " holds " + count
-          + " entries, expected " + MerkleStore.CHUNK);
-    }
-    return leaves;
-  }
-
-  Iterator<Map.Entry<byte[], Object>> committed(KeyRange range, long snapshot) {
-    Iterator<Map.Entry<byte[], IndexEntry>> source = view(index, range).entrySet().iterator();
-    return new Iterator<>() {
-      private Map.Entry<byte[], Object> next;
-
-      @Override
-      public boolean hasNext() {
-        while (next == null && source.hasNext()) {
-          Map.Entry<byte[], IndexEntry> e = source.next();
-          IndexEntry v = resolve(e.getValue(), snapshot);
-          if (v != null && !v.deleted) {
-            next = new AbstractMap.SimpleImmutableEntry<>(e.getKey(), v);
-          }
-        }
-        return next != null;
-      }
-
-      @Override
-      public Map.Entry<byte[], Object> next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        Map.Entry<byte[], Object> e = next;
-        next = null;
-        return e;
-      }
-    };
-  }
-
-  /** The part of a sorted map inside {@code range}, in the range's direction. */
-  static <V> NavigableMap<byte[], V> view(NavigableMap<byte[], V> map, KeyRange range) {
-    if (range.isEmpty()) {
-      return Collections.emptyNavigableMap();
-    }
-    byte[] lower = range.lowerBound();
-    byte[] upper = range.upperBound();
-    NavigableMap<byte[], V> bounded = map;
-    if (lower != null && upper != null) {
-      bounded = map.subMap(lower, true, upper, false);
-    } else if (lower != null) {
-      bounded = map.tailMap(lower, true);
-    } else if (upper != null) {
-      bounded = map.headMap(upper, false);
-    }
-    return range.isReversed() ? bounded.descendingMap() : bounded;
-  }
-
   // ---- the verifiable API ----
 
   /**
@@ -629,7 +492,7 @@ public final class LedgerEngine implements StorageEngine {
     try {
       checkOpen();
       List<KeyVersion> versions = new ArrayList<>();
-      IndexEntry e = resolve(index.get(key), pipeline.visible().size());
+      IndexEntry e = reader.resolve(index.get(key), pipeline.visible().size());
       while (e != null) {
         Rec r = log.read(e.position);
         if (!r.keyEquals(key) || r.seq() != e.seq) {
@@ -638,7 +501,7 @@ public final class LedgerEngine implements StorageEngine {
         }
         versions.add(new KeyVersion(r.seq(), r.timestamp(), r.txnId(), r.operation()));
         long prev = r.prevSeq();
-        e = prev < 0 ? null : locate(prev);
+        e = prev < 0 ? null : reader.locate(prev);
       }
       Collections.reverse(versions);
       return Collections.unmodifiableList(versions);
@@ -664,7 +527,7 @@ public final class LedgerEngine implements StorageEngine {
     try {
       checkOpen();
       checkSeq(seq);
-      return read(key, seq + 1);
+      return reader.read(key, seq + 1);
     } finally {
       exit();
     }
@@ -683,7 +546,7 @@ public final class LedgerEngine implements StorageEngine {
     try {
       checkOpen();
       checkSeq(seq);
-      return find(seq).toEntry();
+      return reader.find(seq).toEntry();
     } finally {
       exit();
     }
@@ -757,42 +620,11 @@ public final class LedgerEngine implements StorageEngine {
     enter();
     try {
       checkOpen();
-      prepareEmptyDirectory(target);
-      Visible v = pipeline.visible();
-      int lastSegment = SegmentLog.segmentOf(v.endPosition());
-      for (int i = 0; i <= lastSegment; i++) {
-        SegmentLog.Segment s = log.segment(i);
-        long bytes = i == lastSegment ? SegmentLog.offsetOf(v.endPosition()) : s.channel().size();
-        Path copy = target.resolve(s.path().getFileName());
-        try (FileChannel out = FileChannel.open(copy, StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE)) {
-          long done = 0;
-          while (done < bytes) {
-            done += s.channel().transferTo(done, bytes - done, out);
-          }
-          out.force(true);
-        }
-      }
-      Durable.syncDirectory(target);
+      Backup.copy(log, pipeline.visible().endPosition(), target);
     } catch (IOException e) {
       throw new StorageIOException("cannot back up ledger " + directory + " to " + target, e);
     } finally {
       exit();
-    }
-  }
-
-  private static void prepareEmptyDirectory(Path target) throws IOException {
-    if (Files.exists(target)) {
-      if (!Files.isDirectory(target)) {
-        throw new IllegalArgumentException("backup target " + target + " is not a directory");
-      }
-      try (var children = Files.list(target)) {
-        if (children.findAny().isPresent()) {
-          throw new IllegalArgumentException("backup target " + target + " is not empty");
-        }
-      }
-    } else {
-      Files.createDirectories(target);
     }
   }
 
@@ -801,10 +633,13 @@ public final class LedgerEngine implements StorageEngine {
    * appended since the last checkpoint to pay for writing the whole index again.
    */
   private void checkpointAfterRotation() throws IOException {
-    long estimate = (liveKeys + tombstones) * 21L + keyBytes;
-    if (bytesSinceCheckpoint >= 4 * estimate) {
+    if (bytesSinceCheckpoint >= 8 * checkpointBytesEstimate()) {
       writeCheckpointNow();
     }
+  }
+
+  private long checkpointBytesEstimate() {
+    return (liveKeys + tombstones) * 21L + keyBytes;
   }
 
   private void writeCheckpoint() {
@@ -865,21 +700,14 @@ public final class LedgerEngine implements StorageEngine {
     }
     closeLock.writeLock().lock();
     try {
-      if (!readOnly && failure == null && size != checkpointSize) {
+      // Rewriting the whole index on every close would cost more than replaying a short tail.
+      if (!readOnly && failure == null && size != checkpointSize
+          && bytesSinceCheckpoint * 8 >= checkpointBytesEstimate()) {
         writeCheckpoint();
       }
       merkle.close();
       log.close();
-      try {
-        lock.release();
-      } catch (IOException ignored) {
-        // Closing the channel below releases the lock as well.
-      }
-      try {
-        lockChannel.close();
-      } catch (IOException e) {
-        LOG.log(Level.WARNING, "cannot close lock file of ledger " + directory, e);
-      }
+      lock.close();
     } finally {
       closeLock.writeLock().unlock();
     }

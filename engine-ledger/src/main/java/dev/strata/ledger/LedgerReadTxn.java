@@ -32,7 +32,7 @@ class LedgerReadTxn implements ReadTxn {
     engine.enter();
     try {
       checkActive();
-      return engine.read(key, snapshot);
+      return engine.reader.read(key, snapshot);
     } finally {
       engine.exit();
     }
@@ -52,7 +52,7 @@ class LedgerReadTxn implements ReadTxn {
 
   /** Visible entries in the range, in its direction; values are {@code byte[]} or index entries. */
   Iterator<Map.Entry<byte[], Object>> entries(KeyRange range) {
-    return engine.committed(range, snapshot);
+    return engine.reader.committed(range, snapshot);
   }
 
   void checkActive() {

@@ -37,7 +37,7 @@ final class LedgerWriteTxn extends LedgerReadTxn implements WriteTxn {
       if (own != null) {
         return own == TOMBSTONE ? null : own.clone();
       }
-      return engine.read(key, snapshot);
+      return engine.reader.read(key, snapshot);
     } finally {
       engine.exit();
     }
@@ -48,7 +48,7 @@ final class LedgerWriteTxn extends LedgerReadTxn implements WriteTxn {
     Comparator<byte[]> order =
         range.isReversed() ? (a, b) -> KeyRange.compare(b, a) : KeyRange::compare;
     return new OverlayIterator(
-        LedgerEngine.view(overlay, range).entrySet().iterator(), super.entries(range), order);
+        LedgerReader.view(overlay, range).entrySet().iterator(), super.entries(range), order);
   }
 
   @Override

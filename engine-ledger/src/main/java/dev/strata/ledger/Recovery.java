@@ -33,6 +33,7 @@ final class Recovery {
   long nextTxnId = 1;
   long lastTimestamp;
   long replayed;
+  long replayedBytes;
   long checkpointSize;
 
   private record Pending(byte[] key, long seq, long position, long end, boolean deleted,
@@ -73,7 +74,7 @@ final class Recovery {
     endPosition = replayFrom;
     SegmentLog segments = log;
     merkle = MerkleStore.open(directory, writable, meter,
-        (chunk, start, end) -> LedgerEngine.chunkLeaves(segments, chunk, start, end),
+        (chunk, start, end) -> LedgerReader.chunkLeaves(segments, chunk, start, end),
         size / MerkleStore.CHUNK);
     long chunks = merkle.completeChunks();
     long scanFrom = merkle.chunkStart(chunks);
@@ -98,6 +99,9 @@ final class Recovery {
         break;
       }
       long end = scanner.position();
+      if (rec.position >= replayFrom) {
+        replayedBytes += rec.frameLength();
+      }
       if (rec.isCommit()) {
         if (rec.position >= replayFrom) {
           checkMarker(rec, block, blockHead, expected, scanner);

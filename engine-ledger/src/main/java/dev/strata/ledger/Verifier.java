@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The full check behind {@code verifyIntegrity()} and {@code verify(digest)}: one sequential pass
@@ -64,17 +65,20 @@ final class Verifier {
     try {
       scanner = new LogScanner(engine.log, SegmentLog.start(), state.endPosition(), SCAN_BUFFER);
       for (Rec r = scanner.next(); r != null; r = scanner.next()) {
-        String where = scanner.file() + " offset " + SegmentLog.offsetOf(r.position);
+        // Built only for a message: formatting a path per record would dominate the scan.
+        long position = r.position;
+        LogScanner at = scanner;
+        Supplier<String> where = () -> at.file() + " offset " + SegmentLog.offsetOf(position);
         if (r.isCommit()) {
           long count = expected - blockStart;
           if (count == 0 || r.commitSize() != expected || r.commitCount() != count
               || r.txnId() != blockTxn || r.timestamp() != blockTime) {
-            throw new TamperException(blockStart, "commit marker at " + where
+            throw new TamperException(blockStart, "commit marker at " + where.get()
                 + " does not match entries " + blockStart + ".." + (expected - 1));
           }
           if (!Arrays.equals(r.commitHead(), head)) {
             throw new TamperException(blockStart, "hash chain broken in entries " + blockStart
-                + ".." + (expected - 1) + ": commit marker at " + where
+                + ".." + (expected - 1) + ": commit marker at " + where.get()
                 + " carries another chain head");
           }
           blockStart = expected;
@@ -82,24 +86,25 @@ final class Verifier {
         }
         long seq = r.seq();
         if (seq != expected) {
-          throw new TamperException(expected, "entry at " + where + " has sequence number " + seq
-              + ", expected " + expected);
+          throw new TamperException(expected, "entry at " + where.get() + " has sequence number "
+              + seq + ", expected " + expected);
         }
         if (expected == blockStart) {
           if (r.txnId() <= lastTxn || r.timestamp() < lastTime) {
-            throw new TamperException(seq, "entry at " + where + " starts a transaction out of"
-                + " order (txn " + r.txnId() + ")");
+            throw new TamperException(seq, "entry at " + where.get()
+                + " starts a transaction out of order (txn " + r.txnId() + ")");
           }
           blockTxn = r.txnId();
           blockTime = r.timestamp();
           lastTxn = blockTxn;
           lastTime = blockTime;
         } else if (r.txnId() != blockTxn || r.timestamp() != blockTime) {
-          throw new TamperException(seq, "entry at " + where + " is outside its transaction");
+          throw new TamperException(seq, "entry at " + where.get()
+              + " is outside its transaction");
         }
         long prev = r.prevSeq();
         if (prev >= seq || prev < -1 || (prev >= 0 && superseded.get((int) prev))) {
-          throw new TamperException(seq, "entry at " + where + " links to version " + prev);
+          throw new TamperException(seq, "entry at " + where.get() + " links to version " + prev);
         }
         if (prev >= 0) {
           superseded.set((int) prev);
@@ -111,7 +116,7 @@ final class Verifier {
           if (k.position() != r.position || !r.keyEquals(k.key())
               || k.deleted() != (r.kind() == Codec.DELETE)) {
             throw new TamperException(seq, "the index disagrees with entry " + seq + " at "
-                + where);
+                + where.get());
           }
         }
         expected++;
@@ -161,7 +166,7 @@ final class Verifier {
   private List<Keyed> indexBySeq(long size) {
     List<Keyed> list = new ArrayList<>();
     for (Map.Entry<byte[], IndexEntry> e : engine.index.entrySet()) {
-      IndexEntry v = engine.resolve(e.getValue(), size);
+      IndexEntry v = engine.reader.resolve(e.getValue(), size);
       if (v != null) {
         list.add(new Keyed(v.seq, v.position, v.deleted, e.getKey()));
       }
@@ -170,7 +175,8 @@ final class Verifier {
     return list;
   }
 
-  private void appendLeaf(byte[] leaf, long end, long seq, String where) {
+  private void appendLeaf(byte[] leaf, long end, long seq,
+      Supplier<String> where) {
     leaves[leafCount++] = leaf;
     if (leafCount < MerkleStore.CHUNK) {
       return;
@@ -179,7 +185,7 @@ final class Verifier {
     byte[] chunkHash = MerkleMath.root(leaves, 0, MerkleStore.CHUNK);
     if (chunks < storedChunks && engine.merkle.persistedChunkEnd(chunks) != end) {
       throw new TamperException(seq, MerkleStore.CHUNKS_FILE + " places the end of chunk "
-          + chunks + " elsewhere than entry " + seq + " at " + where);
+          + chunks + " elsewhere than entry " + seq + " at " + where.get());
     }
     chunks++;
     node(chunkHash, seq);
