@@ -5,7 +5,6 @@ import dev.strata.api.CorruptionException;
 import dev.strata.api.EngineClosedException;
 import dev.strata.api.EngineFailedException;
 import dev.strata.api.EngineOptions;
-import dev.strata.api.KeyRange;
 import dev.strata.api.Limits;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
@@ -19,22 +18,15 @@ import dev.strata.api.spi.WriterGate;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
-import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -282,32 +274,18 @@ public final class LedgerEngine implements StorageEngine {
     long timestamp = Math.max(lastTimestamp, now.getEpochSecond() * 1_000_000
         + now.getNano() / 1000);
     long txnId = nextTxnId;
-    ByteBuffer block = Codec.allocate((int) blockBytes);
-    byte[] head = chainHead;
-    byte[][] leaves = new byte[n][];
-    int[] offsets = new int[n];
-    int[] ends = new int[n];
-    for (int i = 0; i < n; i++) {
-      byte[] value = values.get(i);
-      offsets[i] = block.position();
-      int body = Codec.putEntry(block, value == null ? Codec.DELETE : Codec.PUT, size + i,
-          timestamp, txnId, previous.get(i) == null ? -1 : previous.get(i).seq, keys.get(i),
-          value == null ? LedgerWriteTxn.TOMBSTONE : value);
-      ends[i] = block.position();
-      ByteBuffer canonical = block.duplicate();
-      canonical.limit(ends[i] - 4).position(body);
-      leaves[i] = Hashes.leaf(canonical.duplicate());
-      head = Hashes.chain(head, canonical);
-    }
-    int markerOffset = block.position();
-    Codec.putCommit(block, size + n, timestamp, txnId, n, head);
-    block.flip();
+    Block block = Block.encode(keys, values, previous, (int) blockBytes, size, timestamp, txnId,
+        chainHead);
+    byte[][] leaves = block.leaves;
+    int[] offsets = block.offsets;
+    int[] ends = block.ends;
+    byte[] head = block.chainHead;
     long start = -1;
     try {
       if (log.rotateIfFull()) {
         checkpointAfterRotation();
       }
-      start = log.append(block);
+      start = log.append(block.bytes);
       for (int i = 0; i < n; i++) {
         merkle.append(leaves[i], start + ends[i]);
       }
@@ -339,9 +317,9 @@ public final class LedgerEngine implements StorageEngine {
     keyBytes = keyTotal;
     size += n;
     chainHead = head;
-    markerPosition = start + markerOffset;
-    endPosition = start + block.limit();
-    bytesSinceCheckpoint += block.limit();
+    markerPosition = start + block.markerOffset;
+    endPosition = start + block.length;
+    bytesSinceCheckpoint += block.length;
     nextTxnId++;
     lastTimestamp = timestamp;
     meter.addLogical(logicalBytes);
@@ -632,9 +610,15 @@ public final class LedgerEngine implements StorageEngine {
    * Persists the index when a rotation has forced everything appended so far, if enough was
    * appended since the last checkpoint to pay for writing the whole index again.
    */
-  private void checkpointAfterRotation() throws IOException {
+  private void checkpointAfterRotation() {
     if (bytesSinceCheckpoint >= 8 * checkpointBytesEstimate()) {
-      writeCheckpointNow();
+      try {
+        writeCheckpointNow();
+      } catch (IOException e) {
+        // The checkpoint only shortens the next open; the commit in progress must not fail.
+        LOG.log(Level.WARNING, "ledger " + directory + ": cannot write " + Checkpoint.FILE
+            + "; the next open replays more of the log", e);
+      }
     }
   }
 
