@@ -3,24 +3,20 @@ package dev.strata.ledger;
 import dev.strata.api.Capability;
 import dev.strata.api.CorruptionException;
 import dev.strata.api.EngineClosedException;
-import dev.strata.api.EngineFailedException;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.Limits;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageException;
-import dev.strata.api.StorageFullException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.StoreLockedException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.WriterGate;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -81,22 +77,9 @@ public final class LedgerEngine implements StorageEngine {
   final ConcurrentSkipListMap<byte[], IndexEntry> index;
   private final CommitPipeline pipeline;
   final LedgerReader reader;
-
-  // Writer state: changed only under the writer gate (or during open and close).
-  private long size;
-  private byte[] chainHead;
-  private long markerPosition;
-  private long endPosition;
-  private long nextTxnId;
-  private long lastTimestamp;
-  private long checkpointSize;
-  private long bytesSinceCheckpoint;
-  private volatile long liveKeys;
-  private volatile long tombstones;
-  private volatile long keyBytes;
+  final LedgerWriter writer;
 
   private volatile boolean closed;
-  private volatile Throwable failure;
 
   private LedgerEngine(Path directory, EngineOptions options, WriteAmplificationMeter meter,
       DirectoryLock lock, Recovery r) {
@@ -109,21 +92,10 @@ public final class LedgerEngine implements StorageEngine {
     this.merkle = r.merkle;
     this.index = r.index;
     this.reader = new LedgerReader(directory, log, merkle, index);
-    this.size = r.size;
-    this.chainHead = r.chainHead;
-    this.markerPosition = r.markerPosition;
-    this.endPosition = r.endPosition;
-    this.nextTxnId = r.nextTxnId;
-    this.lastTimestamp = r.lastTimestamp;
-    this.checkpointSize = r.checkpointSize;
-    this.bytesSinceCheckpoint = r.replayedBytes;
-    long[] counts = Recovery.counts(index);
-    this.liveKeys = counts[0];
-    this.tombstones = counts[1];
-    this.keyBytes = counts[2];
     this.pipeline = new CommitPipeline(
-        new Visible(size, chainHead, markerPosition, endPosition),
+        new Visible(r.size, r.chainHead, r.markerPosition, r.endPosition),
         options.durability() == dev.strata.api.Durability.SYNC, meter);
+    this.writer = new LedgerWriter(directory, log, merkle, index, pipeline, meter, r, LOG);
   }
 
   /**
@@ -168,7 +140,7 @@ public final class LedgerEngine implements StorageEngine {
       }
       LedgerEngine engine = new LedgerEngine(directory, options, meter, lock, r);
       if (writable && r.replayed >= CHECKPOINT_AFTER_REPLAY) {
-        engine.writeCheckpoint();
+        engine.writer.writeCheckpoint();
       }
       return engine;
     } catch (IOException e) {
@@ -206,7 +178,7 @@ public final class LedgerEngine implements StorageEngine {
     if (readOnly) {
       throw new UnsupportedOperationException("ledger at " + directory + " was opened read-only");
     }
-    checkNotFailed();
+    writer.checkNotFailed();
     gate.acquire();
     LedgerWriteTxn txn = new LedgerWriteTxn(this);
     return (WriteTxn) register(txn);
@@ -237,129 +209,10 @@ public final class LedgerEngine implements StorageEngine {
     closeLock.readLock().unlock();
   }
 
-  /**
-   * Appends a write transaction's block; runs under the writer gate.
-   *
-   * @return the state to wait for, or null when the transaction changed nothing
-   */
+  /** Appends a write transaction's block; runs under the writer gate. */
   Visible append(NavigableMap<byte[], byte[]> overlay, long logicalBytes) {
     checkOpen();
-    checkNotFailed();
-    List<byte[]> keys = new ArrayList<>();
-    List<byte[]> values = new ArrayList<>();
-    List<IndexEntry> previous = new ArrayList<>();
-    long blockBytes = Codec.FRAME + Codec.COMMIT_BODY;
-    for (Map.Entry<byte[], byte[]> e : overlay.entrySet()) {
-      IndexEntry current = index.get(e.getKey());
-      boolean delete = e.getValue() == LedgerWriteTxn.TOMBSTONE;
-      if (delete && (current == null || current.deleted)) {
-        continue;
-      }
-      keys.add(e.getKey());
-      values.add(delete ? null : e.getValue());
-      previous.add(current);
-      blockBytes += Codec.FRAME
-          + Codec.entryBodySize(e.getKey().length, delete ? 0 : e.getValue().length);
-    }
-    if (keys.isEmpty()) {
-      meter.addLogical(logicalBytes);
-      return null;
-    }
-    if (blockBytes > Integer.MAX_VALUE - 16) {
-      throw new IllegalArgumentException("transaction of " + blockBytes + " bytes exceeds the"
-          + " ledger's block limit of 2 GiB; split it");
-    }
-    int n = keys.size();
-    Instant now = Instant.now();
-    long timestamp = Math.max(lastTimestamp, now.getEpochSecond() * 1_000_000
-        + now.getNano() / 1000);
-    long txnId = nextTxnId;
-    Block block = Block.encode(keys, values, previous, (int) blockBytes, size, timestamp, txnId,
-        chainHead);
-    byte[][] leaves = block.leaves;
-    int[] offsets = block.offsets;
-    int[] ends = block.ends;
-    byte[] head = block.chainHead;
-    long start = -1;
-    try {
-      if (log.rotateIfFull()) {
-        checkpointAfterRotation();
-      }
-      start = log.append(block.bytes);
-      for (int i = 0; i < n; i++) {
-        merkle.append(leaves[i], start + ends[i]);
-      }
-    } catch (IOException e) {
-      throw fail("cannot append transaction " + txnId + " to " + log.last().path(), e, start);
-    }
-    long live = liveKeys;
-    long dead = tombstones;
-    long keyTotal = keyBytes;
-    for (int i = 0; i < n; i++) {
-      boolean delete = values.get(i) == null;
-      IndexEntry before = previous.get(i);
-      index.put(keys.get(i), new IndexEntry(size + i, start + offsets[i], delete));
-      if (before == null) {
-        keyTotal += keys.get(i).length;
-      } else if (before.deleted) {
-        dead--;
-      } else {
-        live--;
-      }
-      if (delete) {
-        dead++;
-      } else {
-        live++;
-      }
-    }
-    liveKeys = live;
-    tombstones = dead;
-    keyBytes = keyTotal;
-    size += n;
-    chainHead = head;
-    markerPosition = start + block.markerOffset;
-    endPosition = start + block.length;
-    bytesSinceCheckpoint += block.length;
-    nextTxnId++;
-    lastTimestamp = timestamp;
-    meter.addLogical(logicalBytes);
-    Visible state = new Visible(size, head, markerPosition, endPosition);
-    pipeline.appended(state, CommitPipeline.Sync.of(log.last().channel()));
-    return state;
-  }
-
-  /** Waits until an appended commit is durable and published. */
-  void awaitDurable(Visible state) {
-    try {
-      pipeline.awaitDurable(state);
-    } catch (IOException e) {
-      throw fail("cannot sync " + log.last().path(), e, -1);
-    }
-  }
-
-  /** Puts the engine in its failed state and returns the exception for the caller to throw. */
-  private StorageException fail(String message, IOException cause, long undoTo) {
-    failure = cause;
-    if (undoTo >= 0) {
-      try {
-        log.truncate(undoTo);
-      } catch (IOException | RuntimeException suppressed) {
-        cause.addSuppressed(suppressed);
-      }
-    }
-    LOG.log(Level.ERROR, "ledger " + directory + " refuses further writes: " + message, cause);
-    String text = String.valueOf(cause.getMessage());
-    if (text.contains("No space left") || text.contains("Disk quota")) {
-      return new StorageFullException(message, cause);
-    }
-    return new StorageIOException(message, cause);
-  }
-
-  private void checkNotFailed() {
-    if (failure != null) {
-      throw new EngineFailedException("ledger " + directory + " refuses writes after an I/O"
-          + " failure; close and reopen it", failure);
-    }
+    return writer.append(overlay, logicalBytes);
   }
 
   // ---- the verifiable API ----
@@ -553,11 +406,7 @@ public final class LedgerEngine implements StorageEngine {
       stats.put("segments", log.segments().size());
       stats.put("bytes", log.bytes());
       stats.put("merkleBytes", merkle.bytes());
-      stats.put("liveKeys", liveKeys);
-      stats.put("tombstones", tombstones);
-      stats.put("indexMemoryBytes",
-          (liveKeys + tombstones) * (long) IndexEntry.HEAP_BYTES_PER_KEY + keyBytes);
-      stats.put("transactions", nextTxnId - 1);
+      writer.putStats(stats);
       stats.put("groupCommits", group[0]);
       stats.put("groupSyncs", group[1]);
       stats.put("chainHead64", ByteBuffer.wrap(v.chainHead()).getLong());
@@ -606,45 +455,6 @@ public final class LedgerEngine implements StorageEngine {
     }
   }
 
-  /**
-   * Persists the index when a rotation has forced everything appended so far, if enough was
-   * appended since the last checkpoint to pay for writing the whole index again.
-   */
-  private void checkpointAfterRotation() {
-    if (bytesSinceCheckpoint >= 8 * checkpointBytesEstimate()) {
-      try {
-        writeCheckpointNow();
-      } catch (IOException e) {
-        // The checkpoint only shortens the next open; the commit in progress must not fail.
-        LOG.log(Level.WARNING, "ledger " + directory + ": cannot write " + Checkpoint.FILE
-            + "; the next open replays more of the log", e);
-      }
-    }
-  }
-
-  private long checkpointBytesEstimate() {
-    return (liveKeys + tombstones) * 21L + keyBytes;
-  }
-
-  private void writeCheckpoint() {
-    try {
-      log.last().channel().force(false);
-      meter.addSync();
-      writeCheckpointNow();
-    } catch (IOException e) {
-      LOG.log(Level.WARNING, "ledger " + directory + ": cannot write " + Checkpoint.FILE
-          + "; the next open replays the log", e);
-    }
-  }
-
-  private void writeCheckpointNow() throws IOException {
-    merkle.force();
-    new Checkpoint(size, markerPosition, endPosition, chainHead, nextTxnId, lastTimestamp, index)
-        .write(directory, meter);
-    checkpointSize = size;
-    bytesSinceCheckpoint = 0;
-  }
-
   // ---- life cycle ----
 
   boolean isClosed() {
@@ -685,9 +495,8 @@ public final class LedgerEngine implements StorageEngine {
     closeLock.writeLock().lock();
     try {
       // Rewriting the whole index on every close would cost more than replaying a short tail.
-      if (!readOnly && failure == null && size != checkpointSize
-          && bytesSinceCheckpoint * 8 >= checkpointBytesEstimate()) {
-        writeCheckpoint();
+      if (!readOnly) {
+        writer.checkpointOnClose();
       }
       merkle.close();
       log.close();

@@ -80,7 +80,7 @@ final class LedgerWriteTxn extends LedgerReadTxn implements WriteTxn {
         end("committed");
       }
       if (state != null) {
-        engine.awaitDurable(state);
+        engine.writer.awaitDurable(state);
       }
     } finally {
       engine.exit();

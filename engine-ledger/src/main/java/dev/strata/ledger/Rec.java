@@ -67,12 +67,8 @@ final class Rec {
     if (keyLength() != key.length) {
       return false;
     }
-    for (int i = 0; i < key.length; i++) {
-      if (buf.get(body + Codec.OFF_KEY + i) != key[i]) {
-        return false;
-      }
-    }
-    return true;
+    int from = buf.arrayOffset() + body + Codec.OFF_KEY;
+    return java.util.Arrays.equals(buf.array(), from, from + key.length, key, 0, key.length);
   }
 
   byte[] value() {
