@@ -64,8 +64,8 @@ class ProofTest {
         LedgerEntry entry = e.entry(seq);
         InclusionProof proof = e.proveInclusion(seq, newer.size());
         assertTrue(LedgerProofs.verifyInclusion(entry, proof, newer), why);
-        assertFalse(LedgerProofs.verifyInclusion(entry, proof, withRoot(newer, random.nextInt(256))),
-            why + ": changed root accepted");
+        assertFalse(LedgerProofs.verifyInclusion(entry, proof,
+            withRoot(newer, random.nextInt(256))), why + ": changed root accepted");
         for (int i = 0; i < proof.path().size(); i++) {
           InclusionProof bad = new InclusionProof(seq, newer.size(),
               flipped(proof.path(), i, random.nextInt(256)));
