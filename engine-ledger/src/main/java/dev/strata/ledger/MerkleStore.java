@@ -282,6 +282,65 @@ final class MerkleStore implements AutoCloseable {
     return hash;
   }
 
+  /**
+   * Reads {@code count} persisted nodes from {@code from} with one read where they are in the
+   * file, checking each checksum: the integrity check walks every node, and a read per slot
+   * would cost more than the hashing.
+   */
+  synchronized byte[][] readNodes(long from, int count) {
+    byte[][] out = new byte[count][];
+    long inFile = Math.max(0, Math.min(count, persistedNodes - from));
+    if (inFile > 0) {
+      ByteBuffer b = Codec.allocate((int) inFile * NODE_SLOT);
+      long offset = HEADER + from * NODE_SLOT;
+      try {
+        SegmentLog.readFully(nodesFile, b, offset, nodesPath);
+      } catch (IOException e) {
+        throw new StorageIOException("cannot read " + nodesPath + " at offset " + offset, e);
+      }
+      for (int i = 0; i < inFile; i++) {
+        byte[] hash = new byte[Hashes.SIZE];
+        b.get(i * NODE_SLOT, hash);
+        if (b.getInt(i * NODE_SLOT + Hashes.SIZE) != nodeCrc(from + i, hash)) {
+          throw new CorruptionException(nodesPath + ": node checksum mismatch at offset "
+              + (offset + (long) i * NODE_SLOT));
+        }
+        out[i] = hash;
+      }
+    }
+    for (int i = (int) inFile; i < count; i++) {
+      out[i] = readNode(from + i);
+    }
+    return out;
+  }
+
+  /** Reads {@code count} persisted chunk end positions from {@code from}, checking each slot. */
+  synchronized long[] readChunkEnds(long from, int count) {
+    long[] out = new long[count];
+    long inFile = Math.max(0, Math.min(count, persistedChunks - from));
+    if (inFile > 0) {
+      ByteBuffer b = Codec.allocate((int) inFile * CHUNK_SLOT);
+      long offset = HEADER + from * CHUNK_SLOT;
+      try {
+        SegmentLog.readFully(chunksFile, b, offset, chunksPath);
+      } catch (IOException e) {
+        throw new StorageIOException("cannot read " + chunksPath + " at offset " + offset, e);
+      }
+      for (int i = 0; i < inFile; i++) {
+        long end = b.getLong(i * CHUNK_SLOT);
+        if (b.getInt(i * CHUNK_SLOT + 8) != chunkSlotCrc(from + i, end)) {
+          throw new CorruptionException(chunksPath + ": slot checksum mismatch at offset "
+              + (offset + (long) i * CHUNK_SLOT));
+        }
+        out[i] = end;
+      }
+    }
+    for (int i = (int) inFile; i < count; i++) {
+      out[i] = persistedChunkEnd(from + i);
+    }
+    return out;
+  }
+
   /** Returns a chunk's end position as persisted, for the integrity check. */
   synchronized long persistedChunkEnd(long chunk) {
     if (chunk >= persistedChunks) {

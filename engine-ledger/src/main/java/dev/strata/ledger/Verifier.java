@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * The full check behind {@code verifyIntegrity()} and {@code verify(digest)}: one sequential pass
@@ -32,6 +31,12 @@ final class Verifier {
   private long chunks;
   private long slots;
   private final long storedChunks;
+  // Windows over the persisted Merkle files, read in bulk as the scan passes.
+  private static final int WINDOW = 4096;
+  private long chunkWindowStart;
+  private long[] chunkWindow = new long[0];
+  private long nodeWindowStart;
+  private byte[][] nodeWindow = new byte[0][];
 
   Verifier(LedgerEngine engine, Visible state, LedgerDigest trusted) {
     this.engine = engine;
@@ -65,20 +70,17 @@ final class Verifier {
     try {
       scanner = new LogScanner(engine.log, SegmentLog.start(), state.endPosition(), SCAN_BUFFER);
       for (Rec r = scanner.next(); r != null; r = scanner.next()) {
-        // Built only for a message: formatting a path per record would dominate the scan.
         long position = r.position;
-        LogScanner at = scanner;
-        Supplier<String> where = () -> at.file() + " offset " + SegmentLog.offsetOf(position);
         if (r.isCommit()) {
           long count = expected - blockStart;
           if (count == 0 || r.commitSize() != expected || r.commitCount() != count
               || r.txnId() != blockTxn || r.timestamp() != blockTime) {
-            throw new TamperException(blockStart, "commit marker at " + where.get()
+            throw new TamperException(blockStart, "commit marker at " + at(position)
                 + " does not match entries " + blockStart + ".." + (expected - 1));
           }
           if (!Arrays.equals(r.commitHead(), head)) {
             throw new TamperException(blockStart, "hash chain broken in entries " + blockStart
-                + ".." + (expected - 1) + ": commit marker at " + where.get()
+                + ".." + (expected - 1) + ": commit marker at " + at(position)
                 + " carries another chain head");
           }
           blockStart = expected;
@@ -86,12 +88,12 @@ final class Verifier {
         }
         long seq = r.seq();
         if (seq != expected) {
-          throw new TamperException(expected, "entry at " + where.get() + " has sequence number "
+          throw new TamperException(expected, "entry at " + at(position) + " has sequence number "
               + seq + ", expected " + expected);
         }
         if (expected == blockStart) {
           if (r.txnId() <= lastTxn || r.timestamp() < lastTime) {
-            throw new TamperException(seq, "entry at " + where.get()
+            throw new TamperException(seq, "entry at " + at(position)
                 + " starts a transaction out of order (txn " + r.txnId() + ")");
           }
           blockTxn = r.txnId();
@@ -99,24 +101,24 @@ final class Verifier {
           lastTxn = blockTxn;
           lastTime = blockTime;
         } else if (r.txnId() != blockTxn || r.timestamp() != blockTime) {
-          throw new TamperException(seq, "entry at " + where.get()
+          throw new TamperException(seq, "entry at " + at(position)
               + " is outside its transaction");
         }
         long prev = r.prevSeq();
         if (prev >= seq || prev < -1 || (prev >= 0 && superseded.get((int) prev))) {
-          throw new TamperException(seq, "entry at " + where.get() + " links to version " + prev);
+          throw new TamperException(seq, "entry at " + at(position) + " links to version " + prev);
         }
         if (prev >= 0) {
           superseded.set((int) prev);
         }
         head = Hashes.chain(head, r.canonical());
-        appendLeaf(Hashes.leaf(r.canonical()), scanner.position(), seq, where);
+        appendLeaf(Hashes.leaf(r.canonical()), scanner.position(), seq, position);
         if (nextIndexed < indexed.size() && indexed.get(nextIndexed).seq() == seq) {
           Keyed k = indexed.get(nextIndexed++);
           if (k.position() != r.position || !r.keyEquals(k.key())
               || k.deleted() != (r.kind() == Codec.DELETE)) {
             throw new TamperException(seq, "the index disagrees with entry " + seq + " at "
-                + where.get());
+                + at(position));
           }
         }
         expected++;
@@ -188,17 +190,16 @@ final class Verifier {
     return sorted;
   }
 
-  private void appendLeaf(byte[] leaf, long end, long seq,
-      Supplier<String> where) {
+  private void appendLeaf(byte[] leaf, long end, long seq, long position) {
     leaves[leafCount++] = leaf;
     if (leafCount < MerkleStore.CHUNK) {
       return;
     }
     leafCount = 0;
     byte[] chunkHash = MerkleMath.root(leaves, 0, MerkleStore.CHUNK);
-    if (chunks < storedChunks && engine.merkle.persistedChunkEnd(chunks) != end) {
+    if (chunks < storedChunks && storedChunkEnd(chunks) != end) {
       throw new TamperException(seq, MerkleStore.CHUNKS_FILE + " places the end of chunk "
-          + chunks + " elsewhere than entry " + seq + " at " + where.get());
+          + chunks + " elsewhere than entry " + seq + " at " + at(position));
     }
     chunks++;
     node(chunkHash, seq);
@@ -216,10 +217,34 @@ final class Verifier {
 
   private void node(byte[] hash, long seq) {
     long slot = slots++;
-    if (chunks <= storedChunks && !Arrays.equals(engine.merkle.readNode(slot), hash)) {
+    if (chunks <= storedChunks && !Arrays.equals(storedNode(slot), hash)) {
       throw new TamperException(seq, MerkleStore.NODES_FILE + " node " + slot
           + " does not match the entries up to " + seq);
     }
+  }
+
+  /** Names a record's file and offset; built only for a message, never per record. */
+  private String at(long position) {
+    return engine.log.segment(SegmentLog.segmentOf(position)).path() + " offset "
+        + SegmentLog.offsetOf(position);
+  }
+
+  private long storedChunkEnd(long chunk) {
+    if (chunk < chunkWindowStart || chunk >= chunkWindowStart + chunkWindow.length) {
+      chunkWindowStart = chunk;
+      chunkWindow = engine.merkle.readChunkEnds(chunk, (int) Math.min(WINDOW,
+          storedChunks - chunk));
+    }
+    return chunkWindow[(int) (chunk - chunkWindowStart)];
+  }
+
+  private byte[] storedNode(long slot) {
+    if (slot < nodeWindowStart || slot >= nodeWindowStart + nodeWindow.length) {
+      nodeWindowStart = slot;
+      nodeWindow = engine.merkle.readNodes(slot, (int) Math.min(WINDOW,
+          MerkleMath.nodesFor(storedChunks) - slot));
+    }
+    return nodeWindow[(int) (slot - nodeWindowStart)];
   }
 
   /** The Merkle tree head of everything appended so far. */
