@@ -111,16 +111,19 @@ final class LedgerWriter {
     int[] ends = block.ends;
     byte[] head = block.chainHead;
     long start = -1;
+    long undoTo = -1;
     try {
       if (log.rotateIfFull()) {
         checkpointAfterRotation();
       }
+      // A write that fails half way must not leave half a block for the next append to follow.
+      undoTo = log.end();
       start = log.append(block.bytes);
       for (int i = 0; i < n; i++) {
         merkle.append(leaves[i], start + ends[i]);
       }
     } catch (IOException e) {
-      throw fail("cannot append transaction " + txnId + " to " + log.last().path(), e, start);
+      throw fail("cannot append transaction " + txnId + " to " + log.last().path(), e, undoTo);
     }
     long live = liveKeys;
     long dead = tombstones;

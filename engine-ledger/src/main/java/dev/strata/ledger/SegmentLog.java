@@ -40,6 +40,14 @@ final class SegmentLog implements AutoCloseable {
   private final WriteAmplificationMeter meter;
   private final boolean writable;
   private final List<Segment> segments = new CopyOnWriteArrayList<>();
+
+  /** Writes an appended block; the file-I/O seam through which tests inject a full disk. */
+  interface BlockWriter {
+    void write(FileChannel channel, ByteBuffer block, long offset) throws IOException;
+  }
+
+  /** Replaced only by tests; reads and the header path are not routed through it. */
+  volatile BlockWriter blockWriter = SegmentLog::writeFully;
   /** Global position just past the last appended byte; written by the writer only. */
   private volatile long end;
 
@@ -204,7 +212,7 @@ final class SegmentLog implements AutoCloseable {
     Segment last = last();
     long start = end;
     int bytes = block.remaining();
-    writeFully(last.channel(), block, offsetOf(start));
+    blockWriter.write(last.channel(), block, offsetOf(start));
     meter.addPhysical(bytes);
     end = start + bytes;
     return start;
