@@ -28,12 +28,12 @@ abstract class AbstractFreelist implements Freelist {
   private long newestWriteTxid = NO_WRITER;
   private final LongArrayList scratch = new LongArrayList();
 
-  /** Removes a free run of exactly {@code pageCount} pages, returning its start, or NONE. */
+  /** Takes {@code pageCount} contiguous free pages out of the free space: the first, or NONE. */
   abstract long takeFreeRun(int pageCount);
 
   /**
    * Makes the given (start, length) pairs free, merging them with free neighbours. The pages are
-   * neither free nor pending; the pairs do not overlap one another.
+   * neither free nor pending; the pairs do not overlap one another. May reorder {@code runs}.
    */
   abstract void addFreeRuns(LongArrayList runs);
 
@@ -87,7 +87,8 @@ abstract class AbstractFreelist implements Freelist {
     long free = firstFreeIn(startPage, pageCount);
     if (free >= 0) {
       throw new IllegalStateException(
-          "double free of pages " + startPage + ".." + last + ": page " + free + " is already free");
+          "double free of pages " + startPage + ".." + last + ": page " + free
+              + " is already free");
     }
     advanceWriter(txid);
     LongArrayList triples = pendingByTxid.get(txid);

@@ -23,10 +23,6 @@ final class AllocationTracker {
   private final SparseBitSet starts = new SparseBitSet();
   private int longestRun;
 
-  int size() {
-    return lengthByStart.size();
-  }
-
   void clear() {
     txidByStart.clear();
     txidByStart.trim();
@@ -89,7 +85,8 @@ final class AllocationTracker {
    * is free or pending.
    */
   void checkInvariants(AbstractFreelist owner) {
-    if (txidByStart.size() != lengthByStart.size() || starts.cardinality() != lengthByStart.size()) {
+    int runs = lengthByStart.size();
+    if (txidByStart.size() != runs || starts.cardinality() != runs) {
       throw new IllegalStateException(
           "allocation records disagree: "
               + txidByStart.size()

@@ -51,7 +51,7 @@ public interface Freelist {
      * (plus an O(log k) tree update); best fit otherwise, lowest start page among equals.
      */
     HASH,
-    /** bbolt's original sorted array of free page ids: linear first-fit scan, sort-merge on release. */
+    /** bbolt's original sorted array of page ids: linear first-fit scan, sort-merge on release. */
     ARRAY
   }
 

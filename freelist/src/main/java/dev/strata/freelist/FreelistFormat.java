@@ -75,7 +75,8 @@ final class FreelistFormat {
     }
     if (out.position() != size - TRAILER_BYTES) {
       throw new IllegalStateException(
-          "freelist wrote " + out.position() + " bytes of runs, expected " + (size - TRAILER_BYTES));
+          "freelist wrote " + out.position() + " bytes of runs, expected "
+              + (size - TRAILER_BYTES));
     }
     out.putLong(totalPosition, totalPages);
     CRC32C crc = new CRC32C();

@@ -21,10 +21,6 @@ final class SparseBitSet {
     return cardinality;
   }
 
-  int wordCount() {
-    return words.size();
-  }
-
   void clearAll() {
     words.clear();
     words.trim();

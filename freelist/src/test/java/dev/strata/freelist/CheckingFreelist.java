@@ -15,10 +15,6 @@ final class CheckingFreelist implements Freelist {
     this.delegate = delegate;
   }
 
-  Freelist delegate() {
-    return delegate;
-  }
-
   @Override
   public Kind kind() {
     return delegate.kind();

@@ -10,8 +10,8 @@ import java.util.Set;
 
 /**
  * The oracle: the freelist's contract written as plainly as possible, one entry per page. Pages
- * {@code 2 .. fileEnd - 1} exist; each is free, pending (with freeing and allocating txid) or in use
- * (with its allocating txid when known).
+ * {@code 2 .. fileEnd - 1} exist; each is free, pending (with freeing and allocating txid) or in
+ * use (with its allocating txid when known).
  */
 final class FreelistModel {
   private static final long NO_WRITER = Long.MIN_VALUE;

@@ -31,7 +31,7 @@ class FreelistModelTest {
   @ParameterizedTest
   @EnumSource(Freelist.Kind.class)
   void randomOperations_matchModel_soak(Freelist.Kind kind) {
-    runSequences(kind, 400, 20_000);
+    runSequences(kind, 100, 10_000);
   }
 
   private static void runSequences(Freelist.Kind kind, int sequences, int steps) {

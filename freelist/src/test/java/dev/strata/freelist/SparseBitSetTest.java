@@ -29,7 +29,8 @@ class SparseBitSetTest {
             int qFrom = random.nextInt(0, 2_100);
             int qCount = random.nextInt(1, 200);
             int next = oracle.nextSetBit(qFrom);
-            assertEquals(next >= 0 && next < qFrom + qCount ? next : -1, bits.firstSetIn(qFrom, qCount));
+            assertEquals(
+                next >= 0 && next < qFrom + qCount ? next : -1, bits.firstSetIn(qFrom, qCount));
             int previous = oracle.previousSetBit(qFrom + qCount - 1);
             assertEquals(
                 previous >= qFrom ? previous : -1, bits.lastSetIn(qFrom, qFrom + qCount));

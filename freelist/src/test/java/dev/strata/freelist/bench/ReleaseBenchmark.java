@@ -21,7 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * merges with both neighbours into one run: the commit-time merge that bbolt's sorted array did
  * with a sort and an array merge. Below them lies a fragmented region of {@code freePages} free
  * pages (runs of 1–2 pages) that the array has to merge through and the hash freelist never
- * touches.
+ * touches. {@code pendingPages=100} is a typical commit; {@code 100000} a bulk release after a long
+ * reader finally closed.
  *
  * <p>Around each invocation, outside the measurement: the region is made free singles and pending
  * singles again before, and allocated back as one run after, so the freelist returns to the same
@@ -38,7 +39,7 @@ public class ReleaseBenchmark {
   @Param({"HASH", "ARRAY"})
   public Freelist.Kind kind;
 
-  @Param({"100000"})
+  @Param({"100", "100000"})
   public int pendingPages;
 
   @Param({"0", "1000000", "10000000"})
