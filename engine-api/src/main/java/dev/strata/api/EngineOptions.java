@@ -1,5 +1,6 @@
 package dev.strata.api;
 
+import dev.strata.api.spi.FileIO;
 import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
@@ -31,8 +32,10 @@ public final class EngineOptions {
   private final boolean createIfMissing;
   private final boolean readOnly;
   private final Map<String, String> settings;
+  private final FileIO fileIO;
 
   private EngineOptions(Builder b) {
+    this.fileIO = b.fileIO;
     this.durability = b.durability;
     this.createIfMissing = b.createIfMissing;
     this.readOnly = b.readOnly;
@@ -69,6 +72,7 @@ public final class EngineOptions {
     b.createIfMissing = createIfMissing;
     b.readOnly = readOnly;
     b.settings.putAll(settings);
+    b.fileIO = fileIO;
     return b;
   }
 
@@ -98,6 +102,16 @@ public final class EngineOptions {
    */
   public boolean readOnly() {
     return readOnly;
+  }
+
+  /**
+   * Returns the file-system seam engines that manage their own files open them through. A test
+   * and fault-injection hook: applications leave it at {@link FileIO#standard()}.
+   *
+   * @return the file I/O; {@link FileIO#standard()} by default
+   */
+  public FileIO fileIO() {
+    return fileIO;
   }
 
   /**
@@ -266,12 +280,13 @@ public final class EngineOptions {
         && durability == other.durability
         && createIfMissing == other.createIfMissing
         && readOnly == other.readOnly
-        && settings.equals(other.settings);
+        && settings.equals(other.settings)
+        && fileIO.equals(other.fileIO);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(durability, createIfMissing, readOnly, settings);
+    return Objects.hash(durability, createIfMissing, readOnly, settings, fileIO);
   }
 
   @Override
@@ -286,8 +301,22 @@ public final class EngineOptions {
     private boolean createIfMissing = true;
     private boolean readOnly;
     private final Map<String, String> settings = new TreeMap<>();
+    private FileIO fileIO = FileIO.standard();
 
     private Builder() {}
+
+    /**
+     * Sets the file-system seam, a test and fault-injection hook (see {@link FileIO}). Engines
+     * that delegate storage to a library with its own file layer ({@code lsm}) ignore it.
+     *
+     * @param fileIO the file I/O to open store files through
+     * @return this builder
+     * @throws NullPointerException if {@code fileIO} is null
+     */
+    public Builder fileIO(FileIO fileIO) {
+      this.fileIO = Objects.requireNonNull(fileIO, "fileIO");
+      return this;
+    }
 
     /**
      * Sets the durability.

@@ -9,9 +9,9 @@ import dev.strata.api.StorageException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
+import dev.strata.api.spi.StorageFile;
 import dev.strata.api.spi.WriterGate;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -99,12 +99,13 @@ public final class BTreeEngine implements StorageEngine {
   }
 
   static BTreeEngine open(Path directory, EngineOptions options,
-      Function<FileChannel, PageIO> ioFactory) {
+      Function<StorageFile, PageIO> ioFactory) {
     Objects.requireNonNull(directory, "directory");
     Objects.requireNonNull(options, "options");
     Settings settings = Settings.parse(options);
     WriteAmplificationMeter meter = new WriteAmplificationMeter();
-    return new BTreeEngine(Store.open(directory, settings, meter, ioFactory), meter);
+    return new BTreeEngine(
+        Store.open(directory, settings, meter, options.fileIO(), ioFactory), meter);
   }
 
   @Override

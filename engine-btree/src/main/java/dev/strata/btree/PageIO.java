@@ -1,5 +1,6 @@
 package dev.strata.btree;
 
+import dev.strata.api.spi.StorageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -7,7 +8,9 @@ import java.nio.channels.FileChannel;
 /**
  * The seam every page write, sync and truncation of the data file goes through, so tests can
  * inject a failing write, a short or torn write, a failing sync or a full disk without touching
- * the engine. Reads do not go through it: they use the memory map.
+ * the engine. Reads do not go through it: they use the memory map. The engine's own implementation
+ * forwards to the {@link StorageFile} opened through {@link dev.strata.api.EngineOptions#fileIO()}
+ * (the shared seam); this narrower interface stays so unit tests can wrap a bare channel.
  */
 interface PageIO {
   /**
@@ -22,22 +25,25 @@ interface PageIO {
   /** Shrinks the file to {@code size} bytes. */
   void truncate(long size) throws IOException;
 
-  /** Wraps a channel with no faults. */
-  static PageIO of(FileChannel channel) {
+  /**
+   * Writes, syncs and truncates through the shared file seam, so faults injected with {@link
+   * dev.strata.api.EngineOptions.Builder#fileIO} reach the data file.
+   */
+  static PageIO of(StorageFile file) {
     return new PageIO() {
       @Override
       public int write(ByteBuffer src, long position) throws IOException {
-        return channel.write(src, position);
+        return file.write(src, position);
       }
 
       @Override
       public void force() throws IOException {
-        channel.force(false);
+        file.force(false);
       }
 
       @Override
       public void truncate(long size) throws IOException {
-        channel.truncate(size);
+        file.truncate(size);
       }
     };
   }

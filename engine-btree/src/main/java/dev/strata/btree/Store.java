@@ -9,6 +9,8 @@ import dev.strata.api.StorageIOException;
 import dev.strata.api.StoreLockedException;
 import dev.strata.api.UnsupportedFormatException;
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.spi.FileIO;
+import dev.strata.api.spi.StorageFile;
 import dev.strata.freelist.Freelist;
 import dev.strata.freelist.FreelistFormatException;
 import java.io.IOException;
@@ -20,7 +22,6 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -72,7 +73,7 @@ final class Store {
   }
 
   static Store open(Path directory, Settings settings, WriteAmplificationMeter meter,
-      Function<FileChannel, PageIO> ioFactory) {
+      FileIO fileIO, Function<StorageFile, PageIO> ioFactory) {
     Path path = directory.resolve(FILE_NAME);
     if (!Files.exists(path)) {
       if (!settings.createIfMissing()) {
@@ -83,16 +84,17 @@ final class Store {
         throw new StorageException("no btree store in " + directory
             + " and a read-only open cannot create one");
       }
-      create(directory, path, settings.pageSize(), meter);
+      create(directory, path, settings.pageSize(), meter, fileIO);
     }
-    FileChannel channel;
+    StorageFile storageFile;
     try {
-      channel = settings.readOnly()
-          ? FileChannel.open(path, StandardOpenOption.READ)
-          : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      storageFile = settings.readOnly()
+          ? fileIO.open(path, StandardOpenOption.READ)
+          : fileIO.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
     } catch (IOException e) {
       throw new StorageIOException("cannot open " + path, e);
     }
+    FileChannel channel = storageFile.channel();
     FileLock lock;
     try {
       lock = channel.tryLock(0, Long.MAX_VALUE, settings.readOnly());
@@ -119,7 +121,7 @@ final class Store {
             + meta.txid() + " needs " + meta.highWater() * meta.pageSize()
             + " (high-water page " + meta.highWater() + "); the file was truncated");
       }
-      PageIO io = ioFactory.apply(channel);
+      PageIO io = ioFactory.apply(storageFile);
       PageFile file = new PageFile(path, channel, io, meter, meta.pageSize(),
           Math.max(settings.mapChunkSize(), meta.pageSize()));
       long start = System.nanoTime();
@@ -151,11 +153,12 @@ final class Store {
   }
 
   /** Writes an empty store to a temporary file and renames it, so a crash leaves no half file. */
-  static void create(Path directory, Path path, int pageSize, WriteAmplificationMeter meter) {
+  static void create(Path directory, Path path, int pageSize, WriteAmplificationMeter meter,
+      FileIO fileIO) {
     Path tmp = directory.resolve(FILE_NAME + ".creating");
     try {
       Files.createDirectories(directory);
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
+      try (StorageFile ch = fileIO.open(tmp, StandardOpenOption.CREATE,
           StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
         Meta m = new Meta(pageSize, 2, 0, 0, 3, 0);
         writeFully(ch, m.encode(0), 0);
@@ -166,8 +169,8 @@ final class Store {
         meter.addPhysical(3L * pageSize);
         meter.addSync();
       }
-      Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
-      syncDirectory(directory);
+      fileIO.rename(tmp, path);
+      fileIO.syncDirectory(directory);
     } catch (IOException e) {
       throw new StorageIOException("cannot create a btree store at " + path, e);
     }
@@ -179,6 +182,12 @@ final class Store {
     } catch (IOException e) {
       LOG.log(Level.DEBUG, "directory fsync not supported for {0}: {1}", directory, e);
     }
+  }
+
+  static void writeFully(StorageFile ch, ByteBuffer b, long position) throws IOException {
+    ByteBuffer src = b.duplicate();
+    src.position(0);
+    ch.writeFully(src, position);
   }
 
   static void writeFully(FileChannel ch, ByteBuffer b, long position) throws IOException {

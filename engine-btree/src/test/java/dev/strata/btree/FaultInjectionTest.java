@@ -54,7 +54,7 @@ class FaultInjectionTest {
     TreeMap<byte[], byte[]> before = new TreeMap<>(KeyRange::compare);
     TreeMap<byte[], byte[]> after;
     try (BTreeEngine e = BTreeEngine.open(dir, options,
-        ch -> io[0] = new FaultyPageIO(ch, Settings.DEFAULT_PAGE_SIZE))) {
+        f -> io[0] = new FaultyPageIO(f.channel(), Settings.DEFAULT_PAGE_SIZE))) {
       for (int round = 0; round < 5; round++) {
         try (WriteTxn t = e.beginWrite()) {
           for (int i = 0; i < 400; i++) {

@@ -1,0 +1,244 @@
+package dev.strata.api.reliability;
+
+import dev.strata.api.spi.FileIO;
+import dev.strata.api.spi.StorageFile;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A {@link FileIO} over the real file system that numbers every mutating call (write, force,
+ * truncate, rename, directory sync), can record them (for crash-point replay) and can fail the
+ * call with a given number (fault injection). Thread-safe: calls are numbered under a lock.
+ */
+public final class FaultyFileIO implements FileIO {
+  /** The kinds of mutating call. */
+  public enum Op {
+    /** A positional write. */
+    WRITE,
+    /** A file sync. */
+    FORCE,
+    /** A truncation. */
+    TRUNCATE,
+    /** An atomic rename. */
+    RENAME,
+    /** A directory sync. */
+    SYNC_DIR,
+    /** A file opened with CREATE or TRUNCATE_EXISTING (recorded, never failed). */
+    CREATE
+  }
+
+  /** The injectable faults. */
+  public enum Fault {
+    /** The write throws before writing anything. */
+    FAIL_WRITE,
+    /** The write writes half its bytes, then throws (a torn write). */
+    SHORT_WRITE,
+    /** The write throws "No space left on device" before writing anything. */
+    DISK_FULL,
+    /** The file or directory sync throws. */
+    FAIL_SYNC;
+
+    boolean appliesTo(Op op) {
+      return this == FAIL_SYNC ? op == Op.FORCE || op == Op.SYNC_DIR : op == Op.WRITE;
+    }
+  }
+
+  /**
+   * One recorded call.
+   *
+   * @param index the call's number
+   * @param op the kind of call
+   * @param path the file (the source for a rename)
+   * @param target the rename target, else null
+   * @param position the write position or truncation size
+   * @param bytes the written bytes, else null
+   */
+  public record Call(long index, Op op, Path path, Path target, long position, byte[] bytes) {}
+
+  private final FileIO real = FileIO.standard();
+  private final Object lock = new Object();
+  private final List<Call> calls = new ArrayList<>();
+  private long next;
+  private boolean recording;
+  private long failAt = -1;
+  private Fault fault;
+  private Op firedOn;
+
+  /**
+   * Starts or stops recording calls.
+   *
+   * @param on whether to record
+   */
+  public void record(boolean on) {
+    synchronized (lock) {
+      recording = on;
+    }
+  }
+
+  /**
+   * Returns the recorded calls.
+   *
+   * @return a copy of the calls recorded so far
+   */
+  public List<Call> calls() {
+    synchronized (lock) {
+      return List.copyOf(calls);
+    }
+  }
+
+  /**
+   * Returns the number the next call will get.
+   *
+   * @return the call counter
+   */
+  public long callCount() {
+    synchronized (lock) {
+      return next;
+    }
+  }
+
+  /**
+   * Arms one fault: it hits the first call numbered {@code index} or later that it applies to.
+   *
+   * @param fault the fault
+   * @param index the call number
+   */
+  public void arm(Fault fault, long index) {
+    synchronized (lock) {
+      this.fault = fault;
+      this.failAt = index;
+      this.firedOn = null;
+    }
+  }
+
+  /**
+   * Tells which kind of call the armed fault hit.
+   *
+   * @return the call kind, or null if it has not fired
+   */
+  public Op firedOn() {
+    synchronized (lock) {
+      return firedOn;
+    }
+  }
+
+  /** Numbers a call, records it, and returns the fault to inject, or null. */
+  private Fault enter(Op op, Path path, Path target, long position, ByteBuffer src) {
+    synchronized (lock) {
+      long index = next++;
+      if (recording) {
+        byte[] bytes = null;
+        if (src != null) {
+          bytes = new byte[src.remaining()];
+          src.duplicate().get(bytes);
+        }
+        calls.add(new Call(index, op, path, target, position, bytes));
+      }
+      if (fault != null && index >= failAt && fault.appliesTo(op)) {
+        Fault f = fault;
+        fault = null;
+        firedOn = op;
+        return f;
+      }
+      return null;
+    }
+  }
+
+  @Override
+  public StorageFile open(Path path, OpenOption... options) throws IOException {
+    StorageFile file = real.open(path, options);
+    List<OpenOption> list = Arrays.asList(options);
+    if (list.contains(java.nio.file.StandardOpenOption.CREATE)
+        || list.contains(java.nio.file.StandardOpenOption.CREATE_NEW)
+        || list.contains(java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+      enter(Op.CREATE, path, null, 0, null);
+    }
+    return new Faulty(file);
+  }
+
+  @Override
+  public void rename(Path source, Path target) throws IOException {
+    enter(Op.RENAME, source, target, 0, null);
+    real.rename(source, target);
+  }
+
+  @Override
+  public void syncDirectory(Path directory) throws IOException {
+    if (enter(Op.SYNC_DIR, directory, null, 0, null) != null) {
+      throw new IOException("injected directory sync failure on " + directory);
+    }
+    real.syncDirectory(directory);
+  }
+
+  private final class Faulty implements StorageFile {
+    private final StorageFile file;
+
+    Faulty(StorageFile file) {
+      this.file = file;
+    }
+
+    @Override
+    public Path path() {
+      return file.path();
+    }
+
+    @Override
+    public FileChannel channel() {
+      return file.channel();
+    }
+
+    @Override
+    public int write(ByteBuffer src, long position) throws IOException {
+      Fault f = enter(Op.WRITE, file.path(), null, position, src);
+      if (f == null) {
+        return file.write(src, position);
+      }
+      switch (f) {
+        case SHORT_WRITE -> {
+          ByteBuffer half = src.duplicate();
+          half.limit(half.position() + Math.max(1, src.remaining() / 2));
+          file.channel().write(half, position);
+          throw new IOException("injected short write at " + position + " of " + file.path());
+        }
+        case DISK_FULL -> throw new IOException("No space left on device");
+        default -> throw new IOException("injected write failure at " + position + " of "
+            + file.path());
+      }
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long position) throws IOException {
+      return file.read(dst, position);
+    }
+
+    @Override
+    public void force(boolean metaData) throws IOException {
+      if (enter(Op.FORCE, file.path(), null, 0, null) != null) {
+        throw new IOException("injected fsync failure on " + file.path());
+      }
+      file.force(metaData);
+    }
+
+    @Override
+    public long size() throws IOException {
+      return file.size();
+    }
+
+    @Override
+    public void truncate(long size) throws IOException {
+      enter(Op.TRUNCATE, file.path(), null, size, null);
+      file.truncate(size);
+    }
+
+    @Override
+    public void close() throws IOException {
+      file.close();
+    }
+  }
+}

@@ -1,0 +1,11 @@
+package dev.strata.btree;
+
+import dev.strata.api.reliability.FaultInjectionHarness;
+
+/** Runs the reliability kit's {@link FaultInjectionHarness} on the btree engine. */
+class BTreeFaultTest extends FaultInjectionHarness {
+  @Override
+  protected String engine() {
+    return "btree";
+  }
+}
