@@ -1,8 +1,8 @@
 package dev.strata.ledger;
 
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.spi.StorageFile;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.util.ArrayDeque;
 
 /**
@@ -20,8 +20,8 @@ final class CommitPipeline {
   interface Sync {
     void force() throws IOException;
 
-    static Sync of(FileChannel channel) {
-      return () -> channel.force(false);
+    static Sync of(StorageFile file) {
+      return () -> file.force(false);
     }
   }
 

@@ -133,7 +133,7 @@ public final class LedgerEngine implements StorageEngine {
       WriteAmplificationMeter meter = new WriteAmplificationMeter();
       Recovery r;
       try {
-        r = Recovery.run(directory, segmentBytes, meter, writable, LOG);
+        r = Recovery.run(directory, segmentBytes, meter, writable, options.fileIO(), LOG);
       } catch (IOException | RuntimeException e) {
         lock.close();
         throw e;

@@ -157,7 +157,7 @@ final class LedgerWriter {
     lastTimestamp = timestamp;
     meter.addLogical(logicalBytes);
     Visible state = new Visible(size, head, markerPosition, endPosition);
-    pipeline.appended(state, CommitPipeline.Sync.of(log.last().channel()));
+    pipeline.appended(state, CommitPipeline.Sync.of(log.last().file()));
     return state;
   }
 
@@ -217,7 +217,7 @@ final class LedgerWriter {
 
   void writeCheckpoint() {
     try {
-      log.last().channel().force(false);
+      log.last().file().force(false);
       meter.addSync();
       writeCheckpointNow();
     } catch (IOException e) {

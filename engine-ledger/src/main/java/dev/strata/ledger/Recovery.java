@@ -3,6 +3,7 @@ package dev.strata.ledger;
 import dev.strata.api.CorruptionException;
 import dev.strata.api.TamperException;
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.spi.FileIO;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
@@ -40,9 +41,9 @@ final class Recovery {
       long prevSeq, byte[] leaf, long txnId, long timestamp) {}
 
   static Recovery run(Path directory, long segmentBytes, WriteAmplificationMeter meter,
-      boolean writable, System.Logger logger) throws IOException {
+      boolean writable, FileIO fileIO, System.Logger logger) throws IOException {
     Recovery r = new Recovery();
-    r.log = SegmentLog.open(directory, segmentBytes, meter, writable);
+    r.log = SegmentLog.open(directory, segmentBytes, meter, writable, fileIO);
     try {
       r.replay(directory, meter, writable, logger);
     } catch (IOException | RuntimeException e) {

@@ -1,8 +1,11 @@
 package dev.strata.ledger;
 
 import dev.strata.api.CorruptionException;
+import dev.strata.api.EngineOptions;
 import dev.strata.api.UnsupportedFormatException;
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.spi.FileIO;
+import dev.strata.api.spi.StorageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -33,26 +36,36 @@ final class SegmentLog implements AutoCloseable {
   private static final Pattern NAME = Pattern.compile("ledger-(\\d{10})\\.seg");
 
   /** One segment file; its channel stays open until the log closes so readers never race it. */
-  record Segment(int index, Path path, FileChannel channel) {}
+  record Segment(int index, Path path, StorageFile file) {
+    /** The channel, for reads only: writes and syncs go through {@link #file()}. */
+    FileChannel channel() {
+      return file.channel();
+    }
+  }
 
   private final Path directory;
   private final long segmentBytes;
   private final WriteAmplificationMeter meter;
   private final boolean writable;
+  private final FileIO fileIO;
   private final List<Segment> segments = new CopyOnWriteArrayList<>();
 
-  /** Writes an appended block; the file-I/O seam through which tests inject a full disk. */
+  /**
+   * Writes an appended block. Faults are injected through {@link EngineOptions#fileIO()}; this
+   * narrower hook stays for unit tests that cut one block.
+   */
   interface BlockWriter {
-    void write(FileChannel channel, ByteBuffer block, long offset) throws IOException;
+    void write(StorageFile file, ByteBuffer block, long offset) throws IOException;
   }
 
-  /** Replaced only by tests; reads and the header path are not routed through it. */
-  volatile BlockWriter blockWriter = SegmentLog::writeFully;
+  /** Replaced only by tests. */
+  volatile BlockWriter blockWriter = StorageFile::writeFully;
   /** Global position just past the last appended byte; written by the writer only. */
   private volatile long end;
 
   private SegmentLog(Path directory, long segmentBytes, WriteAmplificationMeter meter,
-      boolean writable) {
+      boolean writable, FileIO fileIO) {
+    this.fileIO = fileIO;
     this.directory = directory;
     this.segmentBytes = segmentBytes;
     this.meter = meter;
@@ -80,8 +93,8 @@ final class SegmentLog implements AutoCloseable {
    * last segment with a torn header (a crash while rotating) is removed when writable.
    */
   static SegmentLog open(Path directory, long segmentBytes, WriteAmplificationMeter meter,
-      boolean writable) throws IOException {
-    SegmentLog log = new SegmentLog(directory, segmentBytes, meter, writable);
+      boolean writable, FileIO fileIO) throws IOException {
+    SegmentLog log = new SegmentLog(directory, segmentBytes, meter, writable, fileIO);
     List<Integer> indexes = new ArrayList<>();
     try (Stream<Path> files = Files.list(directory)) {
       files.forEach(p -> {
@@ -101,19 +114,19 @@ final class SegmentLog implements AutoCloseable {
     try {
       for (int i = 0; i < indexes.size(); i++) {
         Path path = fileName(directory, i);
-        FileChannel ch = writable
-            ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
-            : FileChannel.open(path, StandardOpenOption.READ);
+        StorageFile file = writable
+            ? fileIO.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
+            : fileIO.open(path, StandardOpenOption.READ);
         boolean last = i == indexes.size() - 1;
-        if (last && i > 0 && ch.size() < HEADER) {
-          ch.close();
+        if (last && i > 0 && file.size() < HEADER) {
+          file.close();
           if (writable) {
             Files.delete(path);
           }
           break;
         }
-        log.segments.add(new Segment(i, path, ch));
-        checkHeader(path, ch, i);
+        log.segments.add(new Segment(i, path, file));
+        checkHeader(path, file.channel(), i);
       }
       if (log.segments.isEmpty()) {
         if (!writable) {
@@ -154,17 +167,22 @@ final class SegmentLog implements AutoCloseable {
 
   private void createSegment(int index) throws IOException {
     Path path = fileName(directory, index);
-    FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+    StorageFile file = fileIO.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
         StandardOpenOption.CREATE_NEW);
-    ByteBuffer header = Codec.allocate(HEADER);
-    header.putLong(MAGIC).putInt(FORMAT_VERSION).putInt(HEADER).putLong(index).putInt(0);
-    header.putInt(Codec.crc(header, 0, 28)).flip();
-    writeFully(ch, header, 0);
-    meter.addPhysical(HEADER);
-    ch.force(true);
-    meter.addSync();
-    Durable.syncDirectory(directory);
-    segments.add(new Segment(index, path, ch));
+    try {
+      ByteBuffer header = Codec.allocate(HEADER);
+      header.putLong(MAGIC).putInt(FORMAT_VERSION).putInt(HEADER).putLong(index).putInt(0);
+      header.putInt(Codec.crc(header, 0, 28)).flip();
+      file.writeFully(header, 0);
+      meter.addPhysical(HEADER);
+      file.force(true);
+      meter.addSync();
+      fileIO.syncDirectory(directory);
+    } catch (IOException | RuntimeException e) {
+      file.close();
+      throw e;
+    }
+    segments.add(new Segment(index, path, file));
     end = position(index, HEADER);
   }
 
@@ -201,7 +219,7 @@ final class SegmentLog implements AutoCloseable {
     if (offsetOf(end) < segmentBytes) {
       return false;
     }
-    last.channel().force(false);
+    last.file().force(false);
     meter.addSync();
     createSegment(last.index() + 1);
     return true;
@@ -212,7 +230,7 @@ final class SegmentLog implements AutoCloseable {
     Segment last = last();
     long start = end;
     int bytes = block.remaining();
-    blockWriter.write(last.channel(), block, offsetOf(start));
+    blockWriter.write(last.file(), block, offsetOf(start));
     meter.addPhysical(bytes);
     end = start + bytes;
     return start;
@@ -223,12 +241,12 @@ final class SegmentLog implements AutoCloseable {
     int segment = segmentOf(position);
     while (segments.size() - 1 > segment) {
       Segment s = segments.remove(segments.size() - 1);
-      s.channel().close();
+      s.file().close();
       Files.deleteIfExists(s.path());
     }
-    FileChannel ch = last().channel();
-    ch.truncate(offsetOf(position));
-    ch.force(true);
+    StorageFile file = last().file();
+    file.truncate(offsetOf(position));
+    file.force(true);
     meter.addSync();
     end = position;
   }
@@ -310,7 +328,7 @@ final class SegmentLog implements AutoCloseable {
   public void close() {
     for (Segment s : segments) {
       try {
-        s.channel().close();
+        s.file().close();
       } catch (IOException ignored) {
         // Closing a read channel cannot lose data; the lock file release matters more.
       }

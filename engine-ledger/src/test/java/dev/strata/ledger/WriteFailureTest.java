@@ -34,9 +34,9 @@ class WriteFailureTest {
       e.put(b("kept"), b("1"));
       before = e.digest();
       sizeBefore = Files.size(LedgerFiles.segment(dir, 0));
-      e.log.blockWriter = (channel, block, offset) -> {
+      e.log.blockWriter = (file, block, offset) -> {
         block.limit(block.position() + block.remaining() / 2);
-        SegmentLog.writeFully(channel, block, offset);
+        file.writeFully(block, offset);
         throw new IOException(message);
       };
       assertThrows(expected, () -> e.update(t -> {
