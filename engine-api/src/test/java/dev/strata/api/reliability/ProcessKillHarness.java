@@ -116,6 +116,11 @@ public abstract class ProcessKillHarness {
         e.put("m/probe".getBytes(StandardCharsets.US_ASCII), probe);
         assertArrayEquals(probe, e.get("m/probe".getBytes(StandardCharsets.US_ASCII)));
       }
+      if ((i + 1) % 50 == 0) {
+        System.out.println("RELIABILITY progress kill engine=" + engine() + " durability="
+            + durability + " kills=" + (i + 1) + " killsAfterAck=" + killsAfterAck
+            + " lastAcked=" + maxAcked + " ackedLost=0 corruptions=0 seed=" + seed);
+      }
     }
     try (StorageEngine e = StorageEngines.open(engine(), store, options(durability))) {
       e.verifyIntegrity();
