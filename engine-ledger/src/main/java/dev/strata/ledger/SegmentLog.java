@@ -118,7 +118,9 @@ final class SegmentLog implements AutoCloseable {
             ? fileIO.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
             : fileIO.open(path, StandardOpenOption.READ);
         boolean last = i == indexes.size() - 1;
-        if (last && i > 0 && file.size() < HEADER) {
+        // A crash while creating a segment (segment 0 too: while creating the store) can leave it
+        // shorter than its header; no record can follow a header that never reached the disk.
+        if (last && file.size() < HEADER) {
           file.close();
           if (writable) {
             Files.delete(path);

@@ -1,0 +1,11 @@
+package dev.strata.btree;
+
+import dev.strata.api.reliability.CrashPointReplay;
+
+/** Runs the reliability kit's {@link CrashPointReplay} on the btree engine. */
+class BTreeReplayTest extends CrashPointReplay {
+  @Override
+  protected String engine() {
+    return "btree";
+  }
+}
