@@ -21,7 +21,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -95,7 +97,15 @@ class LsmFilesystemFaultTest {
     }
   }
 
+  /**
+   * Runs only in the long profile: in about one run in three, the commit that fills the disk never
+   * returns (RocksDB's native write blocks, seen in a thread dump at {@code RocksDB.write0}), an
+   * lsm bug reported with the kit. The timeout turns that hang into a failure instead of a stuck
+   * build.
+   */
   @Test
+  @Tag("soak")
+  @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void fullDisk_commitThrowsStorageFull_nothingAckedIsLost_reopensCleanWithSpace()
       throws Exception {
     mountTmpfs("24m");
