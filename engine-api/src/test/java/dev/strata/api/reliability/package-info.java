@@ -1,8 +1,12 @@
 /**
  * The reliability kit every engine runs through one-line subclasses: {@link
  * dev.strata.api.reliability.ProcessKillHarness} (kill -9 of a child JVM at seeded random moments,
- * stacked on one store) and {@link dev.strata.api.reliability.ConcurrencySoak} (one writer, eight
- * snapshot readers, a long reader and space reuse). Sizes come from {@code strata.crash.iterations}
- * and {@code strata.soak.seconds}, set short for CI and long by the {@code reliability} profile.
+ * stacked on one store), {@link dev.strata.api.reliability.CrashPointReplay} and {@link
+ * dev.strata.api.reliability.FaultInjectionHarness} (for engines that write through {@link
+ * dev.strata.api.EngineOptions#fileIO()}, using {@link dev.strata.api.reliability.FaultyFileIO}),
+ * and {@link dev.strata.api.reliability.ConcurrencySoak} (one writer, eight snapshot readers, a
+ * long reader and space reuse). Sizes come from {@code strata.crash.iterations}, {@code
+ * strata.replay.txns} and {@code strata.soak.seconds}, set short for CI and long by the {@code
+ * reliability} profile. See RELIABILITY.md at the repository root.
  */
 package dev.strata.api.reliability;
