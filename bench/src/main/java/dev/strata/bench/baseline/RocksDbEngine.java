@@ -265,18 +265,23 @@ final class RocksDbEngine implements StorageEngine {
 
   @Override
   public synchronized WriteAmplificationMeter meter() {
-    if (!closed) {
-      long physical =
-          statistics.getTickerCount(TickerType.WAL_FILE_BYTES)
-              + statistics.getTickerCount(TickerType.FLUSH_WRITE_BYTES)
-              + statistics.getTickerCount(TickerType.COMPACT_WRITE_BYTES);
-      long syncs = statistics.getTickerCount(TickerType.WAL_FILE_SYNCED);
-      meter.addPhysical(Math.max(0, physical - foldedPhysical));
-      meter.addSyncs(Math.max(0, syncs - foldedSyncs));
-      foldedPhysical = Math.max(physical, foldedPhysical);
-      foldedSyncs = Math.max(syncs, foldedSyncs);
+    if (!dbClosed) {
+      fold();
     }
     return meter;
+  }
+
+  /** Adds RocksDB's byte and sync tickers since the last fold to the meter. */
+  private synchronized void fold() {
+    long physical =
+        statistics.getTickerCount(TickerType.WAL_FILE_BYTES)
+            + statistics.getTickerCount(TickerType.FLUSH_WRITE_BYTES)
+            + statistics.getTickerCount(TickerType.COMPACT_WRITE_BYTES);
+    long syncs = statistics.getTickerCount(TickerType.WAL_FILE_SYNCED);
+    meter.addPhysical(Math.max(0, physical - foldedPhysical));
+    meter.addSyncs(Math.max(0, syncs - foldedSyncs));
+    foldedPhysical = Math.max(physical, foldedPhysical);
+    foldedSyncs = Math.max(syncs, foldedSyncs);
   }
 
   @Override
@@ -330,7 +335,6 @@ final class RocksDbEngine implements StorageEngine {
       if (closed) {
         return;
       }
-      meter();
       closed = true;
     }
     gate.close();
@@ -339,6 +343,8 @@ final class RocksDbEngine implements StorageEngine {
     }
     dbClosed = true;
     db.close();
+    // Closing may flush; the statistics object outlives the database so those bytes count too.
+    fold();
     releaseNative();
     lock.close();
   }
