@@ -1,5 +1,6 @@
 package dev.strata.bench.runner;
 
+import dev.strata.bench.Keys;
 import dev.strata.api.Cursor;
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
@@ -107,8 +108,9 @@ final class CompareCommand implements Callable<Integer> {
     ResultFiles.writeCsv(out.resolve(base + ".csv"), table);
     ResultFiles.writeJson(out.resolve(base + ".json"), meta, table);
     Charts.phaseBars(out.resolve(base + "-throughput.png"),
-        "Throughput per phase (" + keys + " keys, " + durability + ")", "operations/s",
-        rows, PhaseResult::opsPerSecond);
+        "Throughput per phase (" + keys + " keys, " + durability + ")",
+        "operations/s (load: keys/s)", rows,
+        r -> r.phase().equals("load") ? r.entriesPerSecond() : r.opsPerSecond());
     Charts.phaseBars(out.resolve(base + "-p99.png"),
         "p99 latency per phase (" + keys + " keys, " + durability + ")", "p99 latency (us)",
         rows, PhaseResult::p99Micros);

@@ -1,5 +1,6 @@
 package dev.strata.bench.runner;
 
+import dev.strata.bench.Keys;
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngine;

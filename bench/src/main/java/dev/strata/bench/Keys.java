@@ -1,4 +1,4 @@
-package dev.strata.bench.runner;
+package dev.strata.bench;
 
 import java.util.SplittableRandom;
 
@@ -8,16 +8,21 @@ import java.util.SplittableRandom;
  * ids in a scrambled order so no engine gets the easy sequential-append case. Values are random
  * bytes (incompressible: LZ4 gains nothing). Thread-safe (stateless).
  */
-final class Keys {
-  static final int KEY_SIZE = 16;
+public final class Keys {
+  public static final int KEY_SIZE = 16;
 
   /** A prime above any key count the bench uses, so {@code i * STRIDE mod n} is a permutation. */
   private static final long STRIDE = 1_000_000_007L;
 
   private Keys() {}
 
-  /** Returns the key of id {@code id}; a new array. */
-  static byte[] key(long id) {
+  /**
+   * Returns the key of an id.
+   *
+   * @param id a non-negative id below 10^15
+   * @return a new 16-byte array that belongs to the caller
+   */
+  public static byte[] key(long id) {
     byte[] key = new byte[KEY_SIZE];
     key[0] = 'k';
     long v = id;
@@ -28,13 +33,26 @@ final class Keys {
     return key;
   }
 
-  /** Returns the id loaded at position {@code i} of a load of {@code n} keys. */
-  static long loadOrder(long i, long n) {
+  /**
+   * Returns the id loaded at position {@code i} of a load of {@code n} keys; over {@code i = 0..n-1}
+   * every id in {@code [0, n)} comes exactly once.
+   *
+   * @param i the position in the load, {@code 0 <= i < n}
+   * @param n the number of keys loaded
+   * @return the id to load at that position
+   */
+  public static long loadOrder(long i, long n) {
     return Math.floorMod(i * STRIDE + 12_345L, n);
   }
 
-  /** Returns a new value of {@code size} random bytes. */
-  static byte[] value(SplittableRandom random, int size) {
+  /**
+   * Returns random bytes.
+   *
+   * @param random the source; not thread-safe, so one per thread
+   * @param size the length
+   * @return a new array that belongs to the caller
+   */
+  public static byte[] value(SplittableRandom random, int size) {
     byte[] value = new byte[size];
     random.nextBytes(value);
     return value;
