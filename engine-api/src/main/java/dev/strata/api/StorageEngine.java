@@ -43,7 +43,7 @@ public interface StorageEngine extends AutoCloseable {
   String name();
 
   /**
-   * Returns the optional parts of the contract this engine supports.
+   * Returns the optional parts of the contract this engine supports. Works after {@link #close()}.
    *
    * @return an unmodifiable set
    */
@@ -161,7 +161,7 @@ public interface StorageEngine extends AutoCloseable {
   }
 
   /**
-   * Returns this engine's write-amplification meter.
+   * Returns this engine's write-amplification meter. Works after {@link #close()}, which freezes it.
    *
    * @return the meter, live for the engine's lifetime
    */
