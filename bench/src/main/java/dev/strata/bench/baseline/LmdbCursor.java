@@ -12,35 +12,44 @@ import org.lmdbjava.GetOp;
  */
 final class LmdbCursor implements Cursor {
   private final LmdbTxn txn;
+  private final CallGuard guard;
   private final org.lmdbjava.Cursor<byte[]> cursor;
   private final KeyRange range;
   private boolean started;
   private boolean positioned;
-  private boolean closed;
+  private byte[] key;
+  private byte[] value;
+  private volatile boolean closed;
 
-  LmdbCursor(LmdbTxn txn, org.lmdbjava.Cursor<byte[]> cursor, KeyRange range) {
+  LmdbCursor(LmdbTxn txn, CallGuard guard, org.lmdbjava.Cursor<byte[]> cursor, KeyRange range) {
     this.txn = txn;
+    this.guard = guard;
     this.cursor = cursor;
     this.range = range;
   }
 
   @Override
   public boolean next() {
-    checkOpen();
-    if (range.isEmpty()) {
-      return positioned = false;
+    enter();
+    try {
+      if (range.isEmpty() || (started && !positioned)) {
+        return positioned = false;
+      }
+      boolean found;
+      if (!started) {
+        started = true;
+        found = range.isReversed() ? seekLast() : seekFirst();
+      } else {
+        found = range.isReversed() ? cursor.prev() : cursor.next();
+      }
+      // The byte[] proxy copies out of the map, so these arrays stay valid after the txn ends.
+      key = found ? cursor.key() : null;
+      value = found ? cursor.val() : null;
+      positioned = found && range.contains(key);
+      return positioned;
+    } finally {
+      guard.exit();
     }
-    boolean found;
-    if (!started) {
-      started = true;
-      found = range.isReversed() ? seekLast() : seekFirst();
-    } else if (!positioned) {
-      return false;
-    } else {
-      found = range.isReversed() ? cursor.prev() : cursor.next();
-    }
-    positioned = found && range.contains(cursor.key());
-    return positioned;
   }
 
   private boolean seekFirst() {
@@ -60,35 +69,43 @@ final class LmdbCursor implements Cursor {
   @Override
   public byte[] key() {
     checkPositioned();
-    return cursor.key().clone();
+    return key.clone();
   }
 
   @Override
   public byte[] value() {
     checkPositioned();
-    return cursor.val().clone();
+    return value.clone();
   }
 
   private void checkPositioned() {
-    checkOpen();
+    enter();
+    guard.exit();
     if (!positioned) {
       throw new IllegalStateException("cursor has no current entry: call next() first and check"
           + " that it returned true");
     }
   }
 
-  private void checkOpen() {
+  private void enter() {
     if (closed) {
       throw new TransactionClosedException("cursor is closed");
     }
-    txn.checkActive();
+    txn.enterActive();
+    if (closed) {
+      guard.exit();
+      throw new TransactionClosedException("cursor is closed");
+    }
   }
 
   @Override
   public void close() {
-    if (!closed) {
-      closed = true;
-      cursor.close();
-    }
+    closed = true;
+  }
+
+  /** Frees the LMDB cursor; called by the transaction as it ends. */
+  void closeNative() {
+    closed = true;
+    cursor.close();
   }
 }

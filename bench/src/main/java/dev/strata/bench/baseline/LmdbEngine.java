@@ -42,7 +42,6 @@ import org.lmdbjava.Stat;
  *   <li>keys are limited to LMDB's compile-time maximum (511 bytes), not {@code MAX_KEY_SIZE};
  *   <li>a write transaction must be committed or rolled back on the thread that began it (an LMDB
  *       rule);
- *   <li>{@link #close()} must not race with calls running inside open transactions;
  *   <li>the meter counts logical bytes and LMDB's two fdatasyncs per non-empty {@code SYNC}
  *       commit, but no physical bytes: LMDB does not report the pages it writes. The bench takes
  *       LMDB's physical bytes from the operating system ({@code /proc/self/io}).
@@ -67,6 +66,7 @@ final class LmdbEngine implements StorageEngine {
   private final Dbi<byte[]> dbi;
   private final WriteAmplificationMeter meter = new WriteAmplificationMeter();
   private final WriterGate gate;
+  private final CallGuard guard = new CallGuard();
   private final Set<LmdbTxn> openTxns = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
@@ -136,8 +136,14 @@ final class LmdbEngine implements StorageEngine {
   @Override
   public ReadTxn beginRead() {
     checkOpen();
-    LmdbTxn txn = new LmdbTxn(this, env.txnRead(), false);
-    return register(txn);
+    if (!guard.tryEnter()) {
+      throw closedException();
+    }
+    try {
+      return register(new LmdbTxn(this, guard, env.txnRead(), false));
+    } finally {
+      guard.exit();
+    }
   }
 
   @Override
@@ -148,20 +154,22 @@ final class LmdbEngine implements StorageEngine {
           + " was opened read-only");
     }
     gate.acquire();
+    if (!guard.tryEnter()) {
+      gate.release();
+      throw closedException();
+    }
     try {
-      return register(new LmdbTxn(this, env.txnWrite(), true));
+      return register(new LmdbTxn(this, guard, env.txnWrite(), true));
     } catch (RuntimeException e) {
       gate.release();
       throw e;
+    } finally {
+      guard.exit();
     }
   }
 
   private LmdbTxn register(LmdbTxn txn) {
     openTxns.add(txn);
-    if (closed) {
-      txn.close();
-      throw closedException();
-    }
     return txn;
   }
 
@@ -210,8 +218,17 @@ final class LmdbEngine implements StorageEngine {
   @Override
   public Map<String, Number> stats() {
     checkOpen();
-    Stat stat = env.stat();
-    EnvInfo info = env.info();
+    if (!guard.tryEnter()) {
+      throw closedException();
+    }
+    Stat stat;
+    EnvInfo info;
+    try {
+      stat = env.stat();
+      info = env.info();
+    } finally {
+      guard.exit();
+    }
     Map<String, Number> stats = new LinkedHashMap<>();
     stats.put("entries", stat.entries);
     stats.put("depth", stat.depth);
@@ -248,10 +265,15 @@ final class LmdbEngine implements StorageEngine {
     Objects.requireNonNull(target, "target");
     checkOpen();
     DirectoryLock.prepareBackupTarget(target);
+    if (!guard.tryEnter()) {
+      throw closedException();
+    }
     try {
       env.copy(target.toFile(), CopyFlags.MDB_CP_COMPACT);
     } catch (LmdbException e) {
       throw new StorageIOException("cannot back up lmdb store " + directory + " to " + target, e);
+    } finally {
+      guard.exit();
     }
   }
 
@@ -264,8 +286,9 @@ final class LmdbEngine implements StorageEngine {
       closed = true;
     }
     gate.close();
+    guard.closeAndWait();
     for (LmdbTxn txn : new ArrayList<>(openTxns)) {
-      txn.close();
+      txn.endNow();
     }
     try {
       env.close();

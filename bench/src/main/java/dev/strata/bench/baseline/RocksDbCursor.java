@@ -8,36 +8,44 @@ import org.rocksdb.RocksIterator;
 /** A Strata cursor over a RocksDB iterator, checking the range bounds itself. Not thread-safe. */
 final class RocksDbCursor implements Cursor {
   private final RocksDbTxn txn;
+  private final CallGuard guard;
   private final RocksIterator iterator;
   private final KeyRange range;
   private boolean started;
   private boolean positioned;
   private byte[] key;
-  private boolean closed;
+  private byte[] value;
+  private volatile boolean closed;
 
-  RocksDbCursor(RocksDbTxn txn, RocksIterator iterator, KeyRange range) {
+  RocksDbCursor(RocksDbTxn txn, CallGuard guard, RocksIterator iterator, KeyRange range) {
     this.txn = txn;
+    this.guard = guard;
     this.iterator = iterator;
     this.range = range;
   }
 
   @Override
   public boolean next() {
-    checkOpen();
-    if (range.isEmpty() || (started && !positioned)) {
-      return positioned = false;
+    enter();
+    try {
+      if (range.isEmpty() || (started && !positioned)) {
+        return positioned = false;
+      }
+      if (!started) {
+        started = true;
+        seekStart();
+      } else if (range.isReversed()) {
+        iterator.prev();
+      } else {
+        iterator.next();
+      }
+      key = iterator.isValid() ? iterator.key() : null;
+      positioned = key != null && range.contains(key);
+      value = positioned ? iterator.value() : null;
+      return positioned;
+    } finally {
+      guard.exit();
     }
-    if (!started) {
-      started = true;
-      seekStart();
-    } else if (range.isReversed()) {
-      iterator.prev();
-    } else {
-      iterator.next();
-    }
-    key = iterator.isValid() ? iterator.key() : null;
-    positioned = key != null && range.contains(key);
-    return positioned;
   }
 
   private void seekStart() {
@@ -71,29 +79,37 @@ final class RocksDbCursor implements Cursor {
   @Override
   public byte[] value() {
     checkPositioned();
-    return iterator.value();
+    return value.clone();
   }
 
   private void checkPositioned() {
-    checkOpen();
+    enter();
+    guard.exit();
     if (!positioned) {
       throw new IllegalStateException("cursor has no current entry: call next() first and check"
           + " that it returned true");
     }
   }
 
-  private void checkOpen() {
+  private void enter() {
     if (closed) {
       throw new TransactionClosedException("cursor is closed");
     }
-    txn.checkActive();
+    txn.enterActive();
+    if (closed) {
+      guard.exit();
+      throw new TransactionClosedException("cursor is closed");
+    }
   }
 
   @Override
   public void close() {
-    if (!closed) {
-      closed = true;
-      iterator.close();
-    }
+    closed = true;
+  }
+
+  /** Frees the RocksDB iterator; called by the transaction as it ends. */
+  void closeNative() {
+    closed = true;
+    iterator.close();
   }
 }

@@ -49,8 +49,7 @@ import org.rocksdb.WriteOptions;
  *       go to the database and do not see the transaction's own writes;
  *   <li>a read transaction is a RocksDB snapshot; the one-shot {@link #get(byte[])} and {@link
  *       #put(byte[], byte[])} skip the transaction objects and call {@code db.get} / {@code
- *       db.put} directly;
- *   <li>{@link #close()} must not race with calls running inside open transactions.
+ *       db.put} directly.
  * </ul>
  *
  * <p>The meter's physical bytes are RocksDB's own tickers {@code WAL_FILE_BYTES + FLUSH_WRITE_BYTES
@@ -79,6 +78,7 @@ final class RocksDbEngine implements StorageEngine {
   private final WriteOptions writeOptions;
   private final WriteAmplificationMeter meter = new WriteAmplificationMeter();
   private final WriterGate gate;
+  private final CallGuard guard = new CallGuard();
   private final Set<RocksDbTxn> openTxns = ConcurrentHashMap.newKeySet();
   private long foldedPhysical;
   private long foldedSyncs;
@@ -161,7 +161,12 @@ final class RocksDbEngine implements StorageEngine {
   @Override
   public ReadTxn beginRead() {
     checkOpen();
-    return register(new RocksDbTxn(this, db, db.getSnapshot(), false));
+    enter();
+    try {
+      return register(new RocksDbTxn(this, guard, db, db.getSnapshot(), false));
+    } finally {
+      guard.exit();
+    }
   }
 
   @Override
@@ -172,31 +177,42 @@ final class RocksDbEngine implements StorageEngine {
           + " was opened read-only");
     }
     gate.acquire();
+    if (!guard.tryEnter()) {
+      gate.release();
+      throw closedException();
+    }
     try {
-      return register(new RocksDbTxn(this, db, null, true));
+      return register(new RocksDbTxn(this, guard, db, null, true));
     } catch (RuntimeException e) {
       gate.release();
       throw e;
+    } finally {
+      guard.exit();
     }
   }
 
   private RocksDbTxn register(RocksDbTxn txn) {
     openTxns.add(txn);
-    if (closed) {
-      txn.close();
+    return txn;
+  }
+
+  private void enter() {
+    if (!guard.tryEnter()) {
       throw closedException();
     }
-    return txn;
   }
 
   @Override
   public byte[] get(byte[] key) {
     Limits.checkKey(key);
     checkOpen();
+    enter();
     try {
       return db.get(key);
     } catch (RocksDBException e) {
       throw new StorageIOException("rocksdb get failed in " + directory, e);
+    } finally {
+      guard.exit();
     }
   }
 
@@ -211,8 +227,13 @@ final class RocksDbEngine implements StorageEngine {
     }
     gate.acquire();
     try {
-      db.put(writeOptions, key, value);
-      meter.addLogical(key.length + value.length);
+      enter();
+      try {
+        db.put(writeOptions, key, value);
+        meter.addLogical(key.length + value.length);
+      } finally {
+        guard.exit();
+      }
     } catch (RocksDBException e) {
       throw new StorageIOException("rocksdb put failed in " + directory, e);
     } finally {
@@ -265,8 +286,12 @@ final class RocksDbEngine implements StorageEngine {
 
   @Override
   public synchronized WriteAmplificationMeter meter() {
-    if (!dbClosed) {
-      fold();
+    if (guard.tryEnter()) {
+      try {
+        fold();
+      } finally {
+        guard.exit();
+      }
     }
     return meter;
   }
@@ -289,11 +314,14 @@ final class RocksDbEngine implements StorageEngine {
     checkOpen();
     meter();
     Map<String, Number> stats = new LinkedHashMap<>();
+    enter();
     try {
       stats.put("estimatedKeys", db.getLongProperty("rocksdb.estimate-num-keys"));
       stats.put("liveSstBytes", db.getLongProperty("rocksdb.live-sst-files-size"));
     } catch (RocksDBException e) {
       throw new StorageIOException("cannot read rocksdb properties in " + directory, e);
+    } finally {
+      guard.exit();
     }
     stats.put("walBytes", statistics.getTickerCount(TickerType.WAL_FILE_BYTES));
     stats.put("flushBytes", statistics.getTickerCount(TickerType.FLUSH_WRITE_BYTES));
@@ -305,10 +333,13 @@ final class RocksDbEngine implements StorageEngine {
   @Override
   public void verifyIntegrity() {
     checkOpen();
+    enter();
     try {
       db.verifyChecksum();
     } catch (RocksDBException e) {
       throw new CorruptionException("rocksdb store " + directory + ": " + e.getMessage(), e);
+    } finally {
+      guard.exit();
     }
   }
 
@@ -317,6 +348,7 @@ final class RocksDbEngine implements StorageEngine {
     Objects.requireNonNull(target, "target");
     checkOpen();
     DirectoryLock.prepareBackupTarget(target);
+    enter();
     try {
       // A checkpoint needs a directory that does not exist yet.
       java.nio.file.Files.delete(target);
@@ -326,6 +358,8 @@ final class RocksDbEngine implements StorageEngine {
     } catch (RocksDBException | java.io.IOException e) {
       throw new StorageIOException("cannot back up rocksdb store " + directory + " to " + target,
           e);
+    } finally {
+      guard.exit();
     }
   }
 
@@ -338,8 +372,9 @@ final class RocksDbEngine implements StorageEngine {
       closed = true;
     }
     gate.close();
+    guard.closeAndWait();
     for (RocksDbTxn txn : new ArrayList<>(openTxns)) {
-      txn.close();
+      txn.endNow();
     }
     dbClosed = true;
     db.close();

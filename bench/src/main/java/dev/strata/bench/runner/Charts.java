@@ -79,7 +79,8 @@ final class Charts {
             .title(engine + ": latency and write amplification vs store size")
             .xAxisTitle("store size (MiB of logical data)")
             .build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+    chart.getStyler().setXAxisLogarithmic(true);
     chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
     chart.setYAxisGroupTitle(0, "latency (us)");
     chart.setYAxisGroupTitle(1, "write amplification");

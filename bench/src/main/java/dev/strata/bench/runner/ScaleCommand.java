@@ -159,7 +159,7 @@ final class ScaleCommand implements Callable<Integer> {
       for (long target : targets) {
         long targetKeys = Math.max(LOAD_BATCH, target / entryBytes);
         long needed = (targetKeys - loaded) * entryBytes;
-        long free = Files.getFileStore(dir).getUsableSpace();
+        long free = Files.getFileStore(Files.createDirectories(workDir)).getUsableSpace();
         if (needed * 3 > free) {
           System.out.printf(Locale.ROOT, "%s: stopping before %s: %d MiB free, %d MiB needed"
               + " with headroom%n", name, human(target), free >> 20, (needed * 3) >> 20);
