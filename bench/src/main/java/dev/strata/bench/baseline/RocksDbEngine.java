@@ -103,7 +103,11 @@ final class RocksDbEngine implements StorageEngine {
             .setMaxOpenFiles(-1)
             .setStatistics(statistics)
             .setTableFormatConfig(
-                new BlockBasedTableConfig().setBlockCache(cache).setFilterPolicy(bloom));
+                new BlockBasedTableConfig()
+                    .setBlockCache(cache)
+                    .setFilterPolicy(bloom)
+                    // The lsm engine pins format 7 (RocksDB 11's default); so does the baseline.
+                    .setFormatVersion(7));
     this.writeOptions =
         new WriteOptions().setSync(engineOptions.durability() == Durability.SYNC);
     this.gate = new WriterGate("rocksdb engine at " + directory);

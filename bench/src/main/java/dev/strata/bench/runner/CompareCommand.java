@@ -1,6 +1,5 @@
 package dev.strata.bench.runner;
 
-import dev.strata.bench.Keys;
 import dev.strata.api.Cursor;
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
@@ -8,6 +7,7 @@ import dev.strata.api.KeyRange;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.WriteTxn;
+import dev.strata.bench.Keys;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,7 +38,7 @@ final class CompareCommand implements Callable<Integer> {
       description = "Engines to measure, comma-separated, or 'all' (default: all on the class path).")
   List<String> engines = new ArrayList<>();
 
-  @Option(names = "--keys", description = "Keys loaded before the measured phases (default: ${DEFAULT-VALUE}; --quick: 20000).")
+  @Option(names = "--keys", description = "Keys loaded before the measured phases (default: ${DEFAULT-VALUE}; --quick: 10000).")
   long keys = 200_000;
 
   @Option(names = "--value-size", description = "Value size in bytes (default: ${DEFAULT-VALUE}).")
@@ -54,10 +54,10 @@ final class CompareCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "Threads for the read, scan and mix phases (default: ${DEFAULT-VALUE}).")
   int threads = 4;
 
-  @Option(names = "--seconds", description = "Time cap of each measured phase (default: ${DEFAULT-VALUE}; --quick: 1).")
+  @Option(names = "--seconds", description = "Time cap of each measured phase (default: ${DEFAULT-VALUE}; --quick: 0.5).")
   double seconds = 2;
 
-  @Option(names = "--quick", description = "CI smoke run: 20,000 keys, 1 s phases; finishes in well under a minute.")
+  @Option(names = "--quick", description = "CI smoke run: 10,000 keys, 0.5 s phases; well under a minute for six engines.")
   boolean quick;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Engine setting, e.g. --set btree.freelist=hash (repeatable).")
@@ -78,8 +78,8 @@ final class CompareCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (quick) {
-      keys = Math.min(keys, 20_000);
-      seconds = Math.min(seconds, 1);
+      keys = Math.min(keys, 10_000);
+      seconds = Math.min(seconds, 0.5);
     }
     if (keys < SCAN_LENGTH + 1 || valueSize < 0 || batch < 1 || threads < 1 || seconds <= 0) {
       throw new BenchException("need --keys > " + SCAN_LENGTH

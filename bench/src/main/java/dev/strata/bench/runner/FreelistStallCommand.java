@@ -1,10 +1,10 @@
 package dev.strata.bench.runner;
 
-import dev.strata.bench.Keys;
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.WriteTxn;
+import dev.strata.bench.Keys;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;

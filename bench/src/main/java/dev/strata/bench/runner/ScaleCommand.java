@@ -1,11 +1,11 @@
 package dev.strata.bench.runner;
 
-import dev.strata.bench.Keys;
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
+import dev.strata.bench.Keys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
