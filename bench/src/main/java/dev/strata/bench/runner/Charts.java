@@ -16,6 +16,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** PNG charts of bench results, drawn headless with XChart. Thread-safe (stateless). */
@@ -81,6 +82,9 @@ final class Charts {
             .build();
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
     chart.getStyler().setXAxisLogarithmic(true);
+    // Reads take microseconds and synced writes milliseconds: only a log axis shows both.
+    chart.getStyler().setYAxisLogarithmic(true);
+    chart.getStyler().setYAxisLogarithmicDecadeOnly(false);
     chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
     chart.setYAxisGroupTitle(0, "latency (us)");
     chart.setYAxisGroupTitle(1, "write amplification");
@@ -90,18 +94,23 @@ final class Charts {
     series(chart, "write p50", x, points.stream().mapToDouble(ScaleCommand.Point::writeP50).toArray(), 0);
     series(chart, "write p99", x, points.stream().mapToDouble(ScaleCommand.Point::writeP99).toArray(), 0);
     double[] wa = points.stream().mapToDouble(ScaleCommand.Point::osAmplification).toArray();
-    series(chart, "WA (write calls)", x, wa, 1);
+    if (java.util.Arrays.stream(wa).allMatch(v -> v > 0)) {
+      series(chart, "WA (write calls)", x, wa, 1).setLineStyle(SeriesLines.DASH_DASH);
+    }
     double[] waMeter = points.stream().mapToDouble(ScaleCommand.Point::meterAmplification).toArray();
-    if (java.util.Arrays.stream(waMeter).noneMatch(Double::isNaN)) {
-      series(chart, "WA (meter)", x, waMeter, 1);
+    if (java.util.Arrays.stream(waMeter).allMatch(v -> v > 0)) {
+      series(chart, "WA (meter)", x, waMeter, 1).setLineStyle(SeriesLines.DOT_DOT);
     }
     save(chart, file);
   }
 
-  private static void series(XYChart chart, String name, double[] x, double[] y, int axis) {
-    XYSeries s = chart.addSeries(name, x, y);
+  private static XYSeries series(XYChart chart, String name, double[] x, double[] y, int axis) {
+    // A log axis cannot show 0 (an engine that wrote nothing, a latency below the clock's step).
+    double[] positive = java.util.Arrays.stream(y).map(v -> Math.max(v, 1e-2)).toArray();
+    XYSeries s = chart.addSeries(name, x, positive);
     s.setYAxisGroup(axis);
     s.setMarker(SeriesMarkers.CIRCLE);
+    return s;
   }
 
   private static void save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path file) {

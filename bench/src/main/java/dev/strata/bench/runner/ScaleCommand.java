@@ -104,8 +104,14 @@ final class ScaleCommand implements Callable<Integer> {
   @Option(names = "--progress", negatable = true, description = "Draw progress bars (default: only on a terminal).")
   Boolean progress;
 
+  @Option(names = "--replot", paramLabel = "CSV", description = "Only redraw the charts of an earlier run's CSV into --out.")
+  Path replot;
+
   @Override
   public Integer call() throws IOException {
+    if (replot != null) {
+      return replot(replot);
+    }
     if (progress != null) {
       Progress.setEnabled(progress);
     }
@@ -137,6 +143,38 @@ final class ScaleCommand implements Callable<Integer> {
     ResultFiles.writeCsv(out.resolve(base + ".csv"), table);
     ResultFiles.writeJson(out.resolve(base + ".json"), meta, table);
     System.out.println("wrote " + out.resolve(base) + ".{csv,json} and one PNG per engine");
+    return 0;
+  }
+
+  private int replot(Path csv) throws IOException {
+    List<String> lines = Files.readAllLines(csv);
+    if (lines.isEmpty()) {
+      throw new BenchException(csv + " is empty");
+    }
+    List<String> header = List.of(lines.get(0).split(","));
+    Map<String, List<Point>> byEngine = new LinkedHashMap<>();
+    for (String line : lines.subList(1, lines.size())) {
+      String[] cells = line.split(",", -1);
+      java.util.function.ToDoubleFunction<String> num = column -> {
+        String cell = cells[header.indexOf(column)];
+        return cell.isEmpty() ? Double.NaN : Double.parseDouble(cell);
+      };
+      Point p = new Point(cells[0], (long) num.applyAsDouble("targetBytes"),
+          (long) num.applyAsDouble("keys"), (long) num.applyAsDouble("logicalBytes"),
+          num.applyAsDouble("loadSeconds"), num.applyAsDouble("readP50Micros"),
+          num.applyAsDouble("readP99Micros"), num.applyAsDouble("readP999Micros"),
+          num.applyAsDouble("writeP50Micros"), num.applyAsDouble("writeP99Micros"),
+          num.applyAsDouble("writeP999Micros"), num.applyAsDouble("loadMeterAmplification"),
+          num.applyAsDouble("loadOsAmplification"), num.applyAsDouble("updateMeterAmplification"),
+          num.applyAsDouble("updateOsAmplification"), (long) num.applyAsDouble("diskBytes"),
+          (long) num.applyAsDouble("heapBytes"), (long) num.applyAsDouble("rssBytes"));
+      byEngine.computeIfAbsent(p.engine(), e -> new ArrayList<>()).add(p);
+    }
+    String base = csv.getFileName().toString().replaceFirst("\\.csv$", "");
+    for (Map.Entry<String, List<Point>> e : byEngine.entrySet()) {
+      Charts.scaleChart(out.resolve(base + "-" + e.getKey() + ".png"), e.getKey(), e.getValue());
+    }
+    print(byEngine.values().stream().flatMap(List::stream).toList());
     return 0;
   }
 
