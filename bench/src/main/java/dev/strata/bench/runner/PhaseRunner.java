@@ -70,7 +70,11 @@ final class PhaseRunner {
     long[] entries = new long[threads];
     Throwable[] failure = new Throwable[1];
     List<Thread> workers = new ArrayList<>();
-    try (Progress progress = Progress.start(name, maxOps)) {
+    // A phase bounded by time shows elapsed time; one bounded by count shows operations done.
+    boolean timeBound = maxOps == Long.MAX_VALUE && budgetNanos != Long.MAX_VALUE;
+    try (Progress progress = timeBound
+        ? Progress.timed(name, budgetNanos / 1_000_000)
+        : Progress.start(name, maxOps)) {
       for (int t = 0; t < threads; t++) {
         Histogram h = new Histogram(HIGHEST_NANOS, 3);
         histograms.add(h);

@@ -16,23 +16,30 @@ final class Progress implements AutoCloseable {
   private final LongAdder done = new LongAdder();
   private final ProgressBar bar;
   private final java.util.Timer timer;
+  private final Runnable redraw;
 
-  private Progress(String task, long total) {
+  private Progress(String task, long total, boolean timed) {
     if (enabled) {
+      long started = System.nanoTime();
       bar =
           new ProgressBarBuilder()
               .setTaskName(task)
               .setInitialMax(total)
+              .setUnit(timed ? " ms" : "", 1)
               .setStyle(ProgressBarStyle.ASCII)
               .setUpdateIntervalMillis(500)
               .setMaxRenderedLength(100)
               .build();
+      redraw = () -> {
+        long now = timed ? (System.nanoTime() - started) / 1_000_000 : done.sum();
+        bar.stepTo(Math.min(total, now));
+      };
       timer = new java.util.Timer("progress-" + task, true);
       timer.scheduleAtFixedRate(
           new java.util.TimerTask() {
             @Override
             public void run() {
-              bar.stepTo(Math.min(total, done.sum()));
+              redraw.run();
             }
           },
           250,
@@ -40,6 +47,7 @@ final class Progress implements AutoCloseable {
     } else {
       bar = null;
       timer = null;
+      redraw = null;
     }
   }
 
@@ -48,8 +56,14 @@ final class Progress implements AutoCloseable {
     enabled = on;
   }
 
+  /** A bar counting operations up to {@code total}. */
   static Progress start(String task, long total) {
-    return new Progress(task, total);
+    return new Progress(task, total, false);
+  }
+
+  /** A bar counting elapsed time up to {@code millis}, for phases capped by time. */
+  static Progress timed(String task, long millis) {
+    return new Progress(task, millis, true);
   }
 
   void step(long n) {
@@ -60,7 +74,7 @@ final class Progress implements AutoCloseable {
   public void close() {
     if (bar != null) {
       timer.cancel();
-      bar.stepTo(bar.getMax() > 0 ? Math.min(bar.getMax(), done.sum()) : done.sum());
+      redraw.run();
       bar.close();
     }
   }
