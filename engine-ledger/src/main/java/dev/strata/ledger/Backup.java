@@ -1,0 +1,50 @@
+package dev.strata.ledger;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Online backup: the log is append-only, so the bytes of every segment up to a published commit
+ * marker are immutable and form a consistent store. Copying them needs no lock; the copy rebuilds
+ * its index and Merkle files on first open.
+ */
+final class Backup {
+  private Backup() {}
+
+  static void copy(SegmentLog log, long endPosition, Path target) throws IOException {
+    prepareEmptyDirectory(target);
+    int lastSegment = SegmentLog.segmentOf(endPosition);
+    for (int i = 0; i <= lastSegment; i++) {
+      SegmentLog.Segment s = log.segment(i);
+      long bytes = i == lastSegment ? SegmentLog.offsetOf(endPosition) : s.channel().size();
+      Path copy = target.resolve(s.path().getFileName());
+      try (FileChannel out = FileChannel.open(copy, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE)) {
+        long done = 0;
+        while (done < bytes) {
+          done += s.channel().transferTo(done, bytes - done, out);
+        }
+        out.force(true);
+      }
+    }
+    Durable.syncDirectory(target);
+  }
+
+  private static void prepareEmptyDirectory(Path target) throws IOException {
+    if (Files.exists(target)) {
+      if (!Files.isDirectory(target)) {
+        throw new IllegalArgumentException("backup target " + target + " is not a directory");
+      }
+      try (var children = Files.list(target)) {
+        if (children.findAny().isPresent()) {
+          throw new IllegalArgumentException("backup target " + target + " is not empty");
+        }
+      }
+    } else {
+      Files.createDirectories(target);
+    }
+  }
+}

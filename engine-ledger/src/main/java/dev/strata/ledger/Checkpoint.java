@@ -1,0 +1,196 @@
+package dev.strata.ledger;
+
+import dev.strata.api.KeyRange;
+import dev.strata.api.UnsupportedFormatException;
+import dev.strata.api.WriteAmplificationMeter;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+
+/**
+ * The persisted index ({@code index.checkpoint}): every key with its latest entry, bound to the
+ * commit it reflects by the ledger size, the commit marker's position and the chain head there.
+ * Open loads it and replays only the log after that marker. Written to a temporary file, forced
+ * and renamed, so a crash leaves the previous checkpoint or the new one, never half of one; a
+ * checkpoint that fails its checksum is ignored and the log replayed in full.
+ *
+ * <p>Layout (little-endian): magic {@code "STRLCKP1"}, u32 version, u32 0, u64 size, u64 marker
+ * position, u64 end position, 32-byte chain head, u64 next txn id, u64 last timestamp, u64 key
+ * count; per key u32 key length, key, u64 seq, u64 position, u8 tombstone; u32 CRC32C of all
+ * preceding bytes.
+ */
+final class Checkpoint {
+  static final String FILE = "index.checkpoint";
+  private static final long MAGIC = 0x3150_4B43_4C52_5453L; // "STRLCKP1"
+  private static final int FORMAT_VERSION = 1;
+
+  final long size;
+  final long markerPosition;
+  final long endPosition;
+  final byte[] chainHead;
+  final long nextTxnId;
+  final long lastTimestamp;
+  final ConcurrentSkipListMap<byte[], IndexEntry> index;
+
+  Checkpoint(long size, long markerPosition, long endPosition, byte[] chainHead, long nextTxnId,
+      long lastTimestamp, ConcurrentSkipListMap<byte[], IndexEntry> index) {
+    this.size = size;
+    this.markerPosition = markerPosition;
+    this.endPosition = endPosition;
+    this.chainHead = chainHead;
+    this.nextTxnId = nextTxnId;
+    this.lastTimestamp = lastTimestamp;
+    this.index = index;
+  }
+
+  /** Writes the checkpoint; the caller guarantees the index reflects exactly {@code size}. */
+  void write(Path directory, WriteAmplificationMeter meter) throws IOException {
+    Path tmp = directory.resolve(FILE + ".tmp");
+    CRC32C crc = new CRC32C();
+    long bytes;
+    try (OutputStream raw = Files.newOutputStream(tmp);
+        CountingStream counted = new CountingStream(raw);
+        DataOutputStream out = new DataOutputStream(
+            new BufferedOutputStream(new CheckedOutputStream(counted, crc), 1 << 16))) {
+      out.writeLong(Long.reverseBytes(MAGIC));
+      out.writeInt(Integer.reverseBytes(FORMAT_VERSION));
+      out.writeInt(0);
+      out.writeLong(Long.reverseBytes(size));
+      out.writeLong(Long.reverseBytes(markerPosition));
+      out.writeLong(Long.reverseBytes(endPosition));
+      out.write(chainHead);
+      out.writeLong(Long.reverseBytes(nextTxnId));
+      out.writeLong(Long.reverseBytes(lastTimestamp));
+      out.writeLong(Long.reverseBytes(index.size()));
+      for (Map.Entry<byte[], IndexEntry> e : index.entrySet()) {
+        out.writeInt(Integer.reverseBytes(e.getKey().length));
+        out.write(e.getKey());
+        out.writeLong(Long.reverseBytes(e.getValue().seq));
+        out.writeLong(Long.reverseBytes(e.getValue().position));
+        out.writeByte(e.getValue().deleted ? 1 : 0);
+      }
+      out.flush();
+      new DataOutputStream(counted).writeInt(Integer.reverseBytes((int) crc.getValue()));
+      bytes = counted.count;
+    }
+    meter.addPhysical(bytes);
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+      ch.force(true);
+      meter.addSync();
+    }
+    Files.move(tmp, directory.resolve(FILE), StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+    Durable.syncDirectory(directory);
+  }
+
+  /**
+   * Reads the checkpoint.
+   *
+   * @return the checkpoint, or null when absent or damaged (the caller replays the whole log)
+   * @throws UnsupportedFormatException if a newer library wrote it
+   */
+  static Checkpoint read(Path directory, System.Logger logger) throws IOException {
+    Path file = directory.resolve(FILE);
+    CRC32C crc = new CRC32C();
+    try (InputStream raw = Files.newInputStream(file);
+        DataInputStream in = new DataInputStream(
+            new CheckedInputStream(new BufferedInputStream(raw, 1 << 16), crc))) {
+      if (Long.reverseBytes(in.readLong()) != MAGIC) {
+        logger.log(System.Logger.Level.WARNING, file + ": bad magic; replaying the log");
+        return null;
+      }
+      int version = Integer.reverseBytes(in.readInt());
+      if (version > FORMAT_VERSION) {
+        throw new UnsupportedFormatException(file + " has format version " + version
+            + "; this library reads up to " + FORMAT_VERSION);
+      }
+      in.readInt();
+      long size = Long.reverseBytes(in.readLong());
+      long marker = Long.reverseBytes(in.readLong());
+      long end = Long.reverseBytes(in.readLong());
+      byte[] head = new byte[Hashes.SIZE];
+      in.readFully(head);
+      long nextTxn = Long.reverseBytes(in.readLong());
+      long lastTimestamp = Long.reverseBytes(in.readLong());
+      long count = Long.reverseBytes(in.readLong());
+      if (count < 0 || count > size) {
+        logger.log(System.Logger.Level.WARNING, file + ": bad key count; replaying the log");
+        return null;
+      }
+      List<byte[]> keys = new ArrayList<>((int) count);
+      List<IndexEntry> entries = new ArrayList<>((int) count);
+      byte[] previous = null;
+      for (long i = 0; i < count; i++) {
+        int length = Integer.reverseBytes(in.readInt());
+        if (length < 1 || length > dev.strata.api.Limits.MAX_KEY_SIZE) {
+          logger.log(System.Logger.Level.WARNING, file + ": bad key length; replaying the log");
+          return null;
+        }
+        byte[] key = new byte[length];
+        in.readFully(key);
+        if (previous != null && KeyRange.compare(previous, key) >= 0) {
+          logger.log(System.Logger.Level.WARNING, file + ": keys out of order; replaying");
+          return null;
+        }
+        previous = key;
+        long seq = Long.reverseBytes(in.readLong());
+        long position = Long.reverseBytes(in.readLong());
+        boolean deleted = in.readByte() != 0;
+        keys.add(key);
+        entries.add(new IndexEntry(seq, position, deleted));
+      }
+      int expected = (int) crc.getValue();
+      int stored = Integer.reverseBytes(in.readInt());
+      if (stored != expected || in.read() != -1) {
+        logger.log(System.Logger.Level.WARNING, file + ": checksum mismatch; replaying the log");
+        return null;
+      }
+      return new Checkpoint(size, marker, end, head, nextTxn, lastTimestamp,
+          new ConcurrentSkipListMap<>(new SortedArrayMap(keys, entries)));
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (EOFException e) {
+      logger.log(System.Logger.Level.WARNING, file + ": truncated; replaying the log");
+      return null;
+    }
+  }
+
+  /** Counts bytes on their way to the file, for the physical-bytes meter. */
+  private static final class CountingStream extends java.io.FilterOutputStream {
+    long count;
+
+    CountingStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      count += len;
+    }
+  }
+}

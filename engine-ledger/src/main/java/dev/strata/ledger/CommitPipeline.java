@@ -1,0 +1,129 @@
+package dev.strata.ledger;
+
+import dev.strata.api.WriteAmplificationMeter;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.util.ArrayDeque;
+
+/**
+ * Group commit and publication. The writer appends a transaction's block under the writer gate,
+ * hands the resulting state here and releases the gate; the committing thread then waits until a
+ * sync covers its block. Whichever waiter finds no sync running becomes the leader: it forces the
+ * log once for every block appended so far, so commits that arrived while the previous fsync ran
+ * share the next one.
+ *
+ * <p>Readers see a state only once it is durable: states are published strictly in append order,
+ * after the sync that covers them (under {@code NO_SYNC}, at once). Thread-safe.
+ */
+final class CommitPipeline {
+  /** Forces the file a block was appended to; a seam so tests can hold a sync open. */
+  interface Sync {
+    void force() throws IOException;
+
+    static Sync of(FileChannel channel) {
+      return () -> channel.force(false);
+    }
+  }
+
+  private record Pending(Visible state, Sync sync) {}
+
+  private final boolean syncOnCommit;
+  private final WriteAmplificationMeter meter;
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  private volatile Visible visible;
+  private long durableEnd;
+  private boolean syncing;
+  private IOException failure;
+  private long commitsSynced;
+  private long syncs;
+
+  CommitPipeline(Visible initial, boolean sync, WriteAmplificationMeter meter) {
+    this.visible = initial;
+    this.durableEnd = initial.endPosition();
+    this.syncOnCommit = sync;
+    this.meter = meter;
+  }
+
+  /** The newest published state. */
+  Visible visible() {
+    return visible;
+  }
+
+  /** Queues an appended block's state; called by the writer, in append order. */
+  synchronized void appended(Visible state, Sync sync) {
+    if (!syncOnCommit) {
+      visible = state;
+      return;
+    }
+    pending.addLast(new Pending(state, sync));
+  }
+
+  /**
+   * Returns once {@code state} is durable and published.
+   *
+   * @throws IOException if the sync failed (for this or an earlier block)
+   */
+  void awaitDurable(Visible state) throws IOException {
+    if (!syncOnCommit) {
+      return;
+    }
+    Pending target = null;
+    boolean interrupted = false;
+    try {
+      synchronized (this) {
+        while (target == null) {
+          if (durableEnd >= state.endPosition()) {
+            return;
+          }
+          if (failure != null) {
+            throw new IOException("an earlier sync of the ledger failed", failure);
+          }
+          if (!syncing) {
+            syncing = true;
+            target = pending.peekLast();
+          } else {
+            try {
+              wait();
+            } catch (InterruptedException e) {
+              // An appended commit must not return before it is durable: keep waiting.
+              interrupted = true;
+            }
+          }
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    try {
+      target.sync().force();
+      meter.addSync();
+    } catch (IOException e) {
+      synchronized (this) {
+        failure = e;
+        syncing = false;
+        notifyAll();
+      }
+      throw e;
+    }
+    synchronized (this) {
+      durableEnd = Math.max(durableEnd, target.state().endPosition());
+      int published = 0;
+      while (!pending.isEmpty()
+          && pending.peekFirst().state().endPosition() <= target.state().endPosition()) {
+        visible = pending.pollFirst().state();
+        published++;
+      }
+      commitsSynced += published;
+      syncs++;
+      syncing = false;
+      notifyAll();
+    }
+  }
+
+  /** Commits published by group syncs and the number of those syncs, for stats. */
+  synchronized long[] groupCommitCounts() {
+    return new long[] {commitsSynced, syncs};
+  }
+}

@@ -1,0 +1,95 @@
+package dev.strata.ledger;
+
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * SHA-256 with the ledger's domain separation: prefix {@code 0x00} for Merkle leaves and chain
+ * links, {@code 0x01} for Merkle interior nodes (RFC 9162). Thread-safe: one digest per thread.
+ */
+final class Hashes {
+  static final int SIZE = 32;
+  static final byte LEAF_PREFIX = 0x00;
+  static final byte NODE_PREFIX = 0x01;
+  static final byte CHAIN_PREFIX = 0x00;
+  static final byte[] ZERO = new byte[SIZE];
+
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK must provide SHA-256", e);
+    }
+  });
+
+  private Hashes() {}
+
+  static MessageDigest sha256() {
+    MessageDigest md = SHA256.get();
+    md.reset();
+    return md;
+  }
+
+  static byte[] leaf(byte[] canonical) {
+    MessageDigest md = sha256();
+    md.update(LEAF_PREFIX);
+    md.update(canonical);
+    return md.digest();
+  }
+
+  /** Leaf hash of the canonical bytes between the buffer's position and limit. */
+  static byte[] leaf(ByteBuffer canonical) {
+    MessageDigest md = sha256();
+    md.update(LEAF_PREFIX);
+    md.update(canonical);
+    return md.digest();
+  }
+
+  /** {@code h(n) = SHA-256(0x00 || h(n-1) || canonical bytes of entry n)}. */
+  static byte[] chain(byte[] previous, ByteBuffer canonical) {
+    MessageDigest md = sha256();
+    md.update(CHAIN_PREFIX);
+    md.update(previous);
+    md.update(canonical);
+    return md.digest();
+  }
+
+  static byte[] node(byte[] left, byte[] right) {
+    MessageDigest md = sha256();
+    md.update(NODE_PREFIX);
+    md.update(left);
+    md.update(right);
+    return md.digest();
+  }
+
+  /** The Merkle tree head of an empty tree: SHA-256 of no bytes (RFC 9162 section 2.1.1). */
+  static byte[] empty() {
+    return sha256().digest();
+  }
+
+  static List<byte[]> copyPath(List<byte[]> path) {
+    List<byte[]> copy = new ArrayList<>(path.size());
+    for (byte[] h : path) {
+      copy.add(Objects.requireNonNull(h, "path hash").clone());
+    }
+    return Collections.unmodifiableList(copy);
+  }
+
+  static boolean samePath(List<byte[]> a, List<byte[]> b) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      if (!Arrays.equals(a.get(i), b.get(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

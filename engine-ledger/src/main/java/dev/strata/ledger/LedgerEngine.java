@@ -1,0 +1,508 @@
+package dev.strata.ledger;
+
+import dev.strata.api.Capability;
+import dev.strata.api.CorruptionException;
+import dev.strata.api.EngineClosedException;
+import dev.strata.api.EngineOptions;
+import dev.strata.api.Limits;
+import dev.strata.api.ReadTxn;
+import dev.strata.api.StorageEngine;
+import dev.strata.api.StorageException;
+import dev.strata.api.StorageIOException;
+import dev.strata.api.StoreLockedException;
+import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.WriteTxn;
+import dev.strata.api.spi.WriterGate;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The {@code ledger} engine: an append-only, tamper-evident key-value store. Every committed write
+ * is appended to segment files as an entry with a gapless sequence number; nothing is overwritten
+ * (a delete appends a tombstone). Entries are linked by a SHA-256 hash chain, and an RFC 9162
+ * Merkle tree over them yields compact {@linkplain #digest() digests}, {@linkplain
+ * #proveInclusion inclusion} and {@linkplain #proveConsistency consistency} proofs that a client
+ * checks with {@link LedgerProofs} alone. {@link #history} and {@link #getAt} read past versions.
+ *
+ * <p>Open it with {@link #open(Path, EngineOptions)} or {@code (LedgerEngine)
+ * StorageEngines.open("ledger", dir, options)}. Setting: {@code ledger.segmentBytes} (size at
+ * which a new segment starts; default {@code 64MiB}, from {@code 4KiB} to {@code 64GiB}).
+ *
+ * <h2>Durability and group commit</h2>
+ * Under {@code SYNC} a commit appends its block, releases the writer lock and waits for a sync;
+ * commits that arrive meanwhile share the next one. A commit becomes visible to readers only once
+ * it is durable, and commits become visible in order.
+ *
+ * <h2>Thread safety</h2>
+ * Thread-safe, as {@link StorageEngine} specifies. Proof and digest calls briefly serialize with
+ * the writer's Merkle update.
+ *
+ * <h2>Stats keys</h2>
+ * {@code entries} (ledger size), {@code lastSeq} (-1 when empty), {@code segments}, {@code bytes}
+ * (segment bytes), {@code merkleBytes} (derived Merkle files), {@code liveKeys}, {@code
+ * tombstones} (keys whose latest entry is a delete), {@code indexMemoryBytes} (heap estimate of
+ * the key index), {@code transactions} (last txn id), {@code groupCommits} and {@code groupSyncs}
+ * (commits published by, and number of, group syncs), {@code chainHead64} (the first 8 bytes of
+ * the chain head as a big-endian long: {@code HexFormat.of().toHexDigits(value)} prints them).
+ */
+public final class LedgerEngine implements StorageEngine {
+  static final String NAME = "ledger";
+  static final String SEGMENT_BYTES = "ledger.segmentBytes";
+  private static final Set<String> SETTINGS = Set.of(SEGMENT_BYTES);
+  private static final long CHECKPOINT_AFTER_REPLAY = 1 << 16;
+  private static final System.Logger LOG = System.getLogger(LedgerEngine.class.getName());
+
+  private final Path directory;
+  private final boolean readOnly;
+  private final WriteAmplificationMeter meter;
+  private final WriterGate gate;
+  private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
+  private final Set<LedgerReadTxn> openTxns = ConcurrentHashMap.newKeySet();
+  private final DirectoryLock lock;
+  final SegmentLog log;
+  final MerkleStore merkle;
+  final ConcurrentSkipListMap<byte[], IndexEntry> index;
+  private final CommitPipeline pipeline;
+  final LedgerReader reader;
+  final LedgerWriter writer;
+
+  private volatile boolean closed;
+
+  private LedgerEngine(Path directory, EngineOptions options, WriteAmplificationMeter meter,
+      DirectoryLock lock, Recovery r) {
+    this.directory = directory;
+    this.readOnly = options.readOnly();
+    this.meter = meter;
+    this.gate = new WriterGate("ledger engine at " + directory);
+    this.lock = lock;
+    this.log = r.log;
+    this.merkle = r.merkle;
+    this.index = r.index;
+    this.reader = new LedgerReader(directory, log, merkle, index);
+    this.pipeline = new CommitPipeline(
+        new Visible(r.size, r.chainHead, r.markerPosition, r.endPosition),
+        options.durability() == dev.strata.api.Durability.SYNC, meter);
+    this.writer = new LedgerWriter(directory, log, merkle, index, pipeline, meter, r, LOG);
+  }
+
+  /**
+   * Opens or creates a ledger.
+   *
+   * @param directory the store's directory
+   * @param options the options; {@code ledger.segmentBytes} is the one ledger setting
+   * @return the open engine; the caller must close it
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if a {@code ledger.} setting is unknown or out of range
+   * @throws StoreLockedException if the store is already open
+   * @throws dev.strata.api.TamperException if the log no longer holds history the index
+   *     checkpoint vouches for, or a replayed entry breaks the hash chain
+   * @throws CorruptionException if a file fails its checksum outside a torn tail
+   * @throws dev.strata.api.UnsupportedFormatException if a newer format version wrote the store
+   * @throws StorageException if the store is missing and {@code createIfMissing} is false
+   */
+  public static LedgerEngine open(Path directory, EngineOptions options) {
+    Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(options, "options");
+    options.requireKnownSettings(NAME + ".", SETTINGS);
+    long segmentBytes = options.longSetting(SEGMENT_BYTES, 64L << 20, 4096, 64L << 30);
+    boolean writable = !options.readOnly();
+    try {
+      boolean exists = Files.isDirectory(directory)
+          && Files.exists(SegmentLog.fileName(directory, 0));
+      if (!exists) {
+        if (!options.createIfMissing() || !writable) {
+          throw new StorageException("no ledger in " + directory + " and "
+              + (writable ? "createIfMissing is false" : "it was opened read-only"));
+        }
+        Files.createDirectories(directory);
+      }
+      DirectoryLock lock = DirectoryLock.acquire(directory);
+      WriteAmplificationMeter meter = new WriteAmplificationMeter();
+      Recovery r;
+      try {
+        r = Recovery.run(directory, segmentBytes, meter, writable, LOG);
+      } catch (IOException | RuntimeException e) {
+        lock.close();
+        throw e;
+      }
+      LedgerEngine engine = new LedgerEngine(directory, options, meter, lock, r);
+      if (writable && r.replayed >= CHECKPOINT_AFTER_REPLAY) {
+        engine.writer.writeCheckpoint();
+      }
+      return engine;
+    } catch (IOException e) {
+      throw new StorageIOException("cannot open ledger in " + directory, e);
+    }
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return Set.of(Capability.PERSISTENT, Capability.BACKUP);
+  }
+
+  @Override
+  public WriteAmplificationMeter meter() {
+    return meter;
+  }
+
+  // ---- transactions ----
+
+  @Override
+  public ReadTxn beginRead() {
+    checkOpen();
+    LedgerReadTxn txn = new LedgerReadTxn(this, pipeline.visible().size());
+    return register(txn);
+  }
+
+  @Override
+  public WriteTxn beginWrite() {
+    checkOpen();
+    if (readOnly) {
+      throw new UnsupportedOperationException("ledger at " + directory + " was opened read-only");
+    }
+    writer.checkNotFailed();
+    gate.acquire();
+    LedgerWriteTxn txn = new LedgerWriteTxn(this);
+    return (WriteTxn) register(txn);
+  }
+
+  private ReadTxn register(LedgerReadTxn txn) {
+    openTxns.add(txn);
+    if (closed) {
+      txn.close();
+      throw closedException();
+    }
+    return txn;
+  }
+
+  void ended(LedgerReadTxn txn) {
+    openTxns.remove(txn);
+    if (txn instanceof LedgerWriteTxn) {
+      gate.release();
+    }
+  }
+
+  /** Enters a call that reads files; {@link #close()} waits for it to leave. */
+  void enter() {
+    closeLock.readLock().lock();
+  }
+
+  void exit() {
+    closeLock.readLock().unlock();
+  }
+
+  /** Appends a write transaction's block; runs under the writer gate. */
+  Visible append(NavigableMap<byte[], byte[]> overlay, long logicalBytes) {
+    checkOpen();
+    return writer.append(overlay, logicalBytes);
+  }
+
+  // ---- the verifiable API ----
+
+  /**
+   * Returns a digest of the last committed (durable, visible) state. Keep it outside the store
+   * to check proofs and {@link #verify(LedgerDigest)} later.
+   *
+   * @return the digest
+   * @throws EngineClosedException if the engine is closed
+   * @throws CorruptionException if a persisted Merkle node fails its checksum
+   */
+  public LedgerDigest digest() {
+    enter();
+    try {
+      checkOpen();
+      Visible v = pipeline.visible();
+      return new LedgerDigest(v.size(), merkle.root(v.size()), v.chainHead());
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Proves that entry {@code seq} is in the tree of the first {@code digestSize} entries. Costs
+   * O(log n) node reads and re-hashing at most one 16-entry chunk.
+   *
+   * @param seq the entry's sequence number
+   * @param digestSize the size of the digest the client holds
+   * @return the proof; check it with {@link LedgerProofs#verifyInclusion}
+   * @throws IllegalArgumentException unless {@code 0 <= seq < digestSize <= digest().size()}
+   * @throws EngineClosedException if the engine is closed
+   */
+  public InclusionProof proveInclusion(long seq, long digestSize) {
+    enter();
+    try {
+      checkOpen();
+      long visible = pipeline.visible().size();
+      if (seq < 0 || seq >= digestSize || digestSize > visible) {
+        throw new IllegalArgumentException("need 0 <= seq < digestSize <= " + visible
+            + " (committed entries), got seq " + seq + " and digestSize " + digestSize);
+      }
+      return new InclusionProof(seq, digestSize, merkle.inclusion(seq, digestSize));
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Proves that the tree of the first {@code oldSize} entries is a prefix of the tree of the
+   * first {@code newSize}: history between two digests was only appended to.
+   *
+   * @param oldSize the older digest's size
+   * @param newSize the newer digest's size
+   * @return the proof; check it with {@link LedgerProofs#verifyConsistency}
+   * @throws IllegalArgumentException unless {@code 0 <= oldSize <= newSize <= digest().size()}
+   * @throws EngineClosedException if the engine is closed
+   */
+  public ConsistencyProof proveConsistency(long oldSize, long newSize) {
+    enter();
+    try {
+      checkOpen();
+      long visible = pipeline.visible().size();
+      if (oldSize < 0 || oldSize > newSize || newSize > visible) {
+        throw new IllegalArgumentException("need 0 <= oldSize <= newSize <= " + visible
+            + " (committed entries), got " + oldSize + " and " + newSize);
+      }
+      return new ConsistencyProof(oldSize, newSize, merkle.consistency(oldSize, newSize));
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Checks that the store still extends a digest held outside it: replays the whole log as
+   * {@link #verifyIntegrity()} does and checks that the Merkle root and chain head after the
+   * first {@code trusted.size()} entries equal the digest's. Detects truncation and rewritten
+   * history, which the chain alone cannot when the rewrite recomputed it.
+   *
+   * @param trusted a digest obtained earlier from this ledger
+   * @throws NullPointerException if {@code trusted} is null
+   * @throws dev.strata.api.TamperException naming the first sequence number that fails
+   * @throws EngineClosedException if the engine is closed
+   */
+  public void verify(LedgerDigest trusted) {
+    Objects.requireNonNull(trusted, "trusted");
+    enter();
+    try {
+      checkOpen();
+      new Verifier(this, pipeline.visible(), trusted).run();
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Returns every committed version of a key, oldest first, including deletes.
+   *
+   * @param key the key; the caller may reuse the array
+   * @return an unmodifiable list, empty when the key was never written
+   * @throws NullPointerException if {@code key} is null
+   * @throws IllegalArgumentException if the key is empty or too long
+   * @throws EngineClosedException if the engine is closed
+   */
+  public List<KeyVersion> history(byte[] key) {
+    Limits.checkKey(key);
+    enter();
+    try {
+      checkOpen();
+      List<KeyVersion> versions = new ArrayList<>();
+      IndexEntry e = reader.resolve(index.get(key), pipeline.visible().size());
+      while (e != null) {
+        Rec r = log.read(e.position);
+        if (!r.keyEquals(key) || r.seq() != e.seq) {
+          throw new CorruptionException("ledger " + directory + ": version chain of a key"
+              + " leads to entry " + r.seq() + " of another key");
+        }
+        versions.add(new KeyVersion(r.seq(), r.timestamp(), r.txnId(), r.operation()));
+        long prev = r.prevSeq();
+        e = prev < 0 ? null : reader.locate(prev);
+      }
+      Collections.reverse(versions);
+      return Collections.unmodifiableList(versions);
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Returns a key's value as it was right after entry {@code seq} was committed.
+   *
+   * @param key the key; the caller may reuse the array
+   * @param seq a committed sequence number
+   * @return a new array that belongs to the caller, or null when the key was absent or deleted
+   * @throws NullPointerException if {@code key} is null
+   * @throws IllegalArgumentException if the key is invalid or {@code seq} is not a committed
+   *     sequence number
+   * @throws EngineClosedException if the engine is closed
+   */
+  public byte[] getAt(byte[] key, long seq) {
+    Limits.checkKey(key);
+    enter();
+    try {
+      checkOpen();
+      checkSeq(seq);
+      return reader.read(key, seq + 1);
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Returns one committed entry.
+   *
+   * @param seq its sequence number
+   * @return the entry; {@link LedgerEntry#leafHash()} is its Merkle leaf
+   * @throws IllegalArgumentException if {@code seq} is not a committed sequence number
+   * @throws EngineClosedException if the engine is closed
+   */
+  public LedgerEntry entry(long seq) {
+    enter();
+    try {
+      checkOpen();
+      checkSeq(seq);
+      return reader.find(seq).toEntry();
+    } finally {
+      exit();
+    }
+  }
+
+  private void checkSeq(long seq) {
+    long visible = pipeline.visible().size();
+    if (seq < 0 || seq >= visible) {
+      throw new IllegalArgumentException("sequence number " + seq + " is not committed; the"
+          + " ledger holds 0.." + (visible - 1));
+    }
+  }
+
+  // ---- maintenance ----
+
+  @Override
+  public Map<String, Number> stats() {
+    enter();
+    try {
+      checkOpen();
+      Visible v = pipeline.visible();
+      long[] group = pipeline.groupCommitCounts();
+      Map<String, Number> stats = new LinkedHashMap<>();
+      stats.put("entries", v.size());
+      stats.put("lastSeq", v.size() - 1);
+      stats.put("segments", log.segments().size());
+      stats.put("bytes", log.bytes());
+      stats.put("merkleBytes", merkle.bytes());
+      writer.putStats(stats);
+      stats.put("groupCommits", group[0]);
+      stats.put("groupSyncs", group[1]);
+      stats.put("chainHead64", ByteBuffer.wrap(v.chainHead()).getLong());
+      return Collections.unmodifiableMap(stats);
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Replays the whole log: every record's checksum, gapless sequence numbers, {@code prevSeq}
+   * links, the hash chain against every commit marker, the Merkle chunks and nodes against the
+   * persisted ones, and the index against the latest entry of every key. Reads at about disk
+   * speed; runs beside readers and the writer, on the state committed when it starts.
+   *
+   * @throws dev.strata.api.TamperException naming the first bad sequence number, file and offset
+   * @throws EngineClosedException if the engine is closed
+   */
+  @Override
+  public void verifyIntegrity() {
+    enter();
+    try {
+      checkOpen();
+      new Verifier(this, pipeline.visible(), null).run();
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Copies the committed log into {@code target} without blocking readers or the writer: the log
+   * is append-only, so the segments up to the last visible commit marker are a consistent
+   * prefix. The copy rebuilds its index and Merkle files on first open.
+   */
+  @Override
+  public void backup(Path target) {
+    Objects.requireNonNull(target, "target");
+    enter();
+    try {
+      checkOpen();
+      Backup.copy(log, pipeline.visible().endPosition(), target);
+    } catch (IOException e) {
+      throw new StorageIOException("cannot back up ledger " + directory + " to " + target, e);
+    } finally {
+      exit();
+    }
+  }
+
+  // ---- life cycle ----
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw closedException();
+    }
+  }
+
+  private EngineClosedException closedException() {
+    return new EngineClosedException("ledger engine at " + directory + " is closed");
+  }
+
+  Path directory() {
+    return directory;
+  }
+
+  /**
+   * Closes the engine: rolls back the open write transaction, ends read transactions, waits for
+   * calls in flight, persists the index checkpoint (so the next open replays nothing), and
+   * releases the directory lock. Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    gate.close();
+    for (LedgerReadTxn txn : new ArrayList<>(openTxns)) {
+      txn.close();
+    }
+    closeLock.writeLock().lock();
+    try {
+      // Rewriting the whole index on every close would cost more than replaying a short tail.
+      if (!readOnly) {
+        writer.checkpointOnClose();
+      }
+      merkle.close();
+      log.close();
+      lock.close();
+    } finally {
+      closeLock.writeLock().unlock();
+    }
+  }
+}

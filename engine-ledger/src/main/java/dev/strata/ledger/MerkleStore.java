@@ -1,0 +1,468 @@
+package dev.strata.ledger;
+
+import dev.strata.api.CorruptionException;
+import dev.strata.api.StorageIOException;
+import dev.strata.api.UnsupportedFormatException;
+import dev.strata.api.WriteAmplificationMeter;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The Merkle accumulator over all entries, in the RFC 9162 tree shape. Leaves are grouped in
+ * chunks of 16; for every complete chunk the store persists its end position in the log ({@code
+ * merkle.chunks}) and the hashes of every complete aligned subtree of 16 or more leaves in
+ * post-order ({@code merkle.nodes}). Any subtree hash a proof needs is then O(log n) node reads
+ * plus at most one chunk of leaves re-hashed from the log, never a replay.
+ *
+ * <p>Both files are derived from the log: on open they are cut back to what the log and the index
+ * checkpoint confirm and rebuilt from there; {@code verifyIntegrity()} recomputes them in full.
+ * Read-only stores keep rebuilt nodes on the heap instead of writing them.
+ *
+ * <p>Thread-safe: every method is synchronized; the writer appends while readers prove.
+ */
+final class MerkleStore implements AutoCloseable {
+  static final int CHUNK = 16;
+  static final int CHUNK_BITS = 4;
+  static final String CHUNKS_FILE = "merkle.chunks";
+  static final String NODES_FILE = "merkle.nodes";
+  static final int HEADER = 32;
+  static final int CHUNK_SLOT = 12;
+  static final int NODE_SLOT = Hashes.SIZE + 4;
+  private static final long CHUNKS_MAGIC = 0x314B_4843_4C52_5453L; // "STRLCHK1"
+  private static final long NODES_MAGIC = 0x3144_4F4E_4C52_5453L; // "STRLNOD1"
+  private static final int FORMAT_VERSION = 1;
+
+  /** Re-hashes the 16 entries of a complete chunk from the log. */
+  interface ChunkReader {
+    byte[][] leaves(long chunk, long start, long end);
+  }
+
+  private final Path chunksPath;
+  private final Path nodesPath;
+  private final FileChannel chunksFile;
+  private final FileChannel nodesFile;
+  private final boolean writable;
+  private final WriteAmplificationMeter meter;
+  private final ChunkReader reader;
+
+  private long[] chunkEnds = new long[1024];
+  private long chunks;
+  private long persistedChunks;
+  private long persistedNodes;
+  private final List<byte[]> heapNodes = new ArrayList<>();
+  private final List<byte[]> heapChunkSlots = new ArrayList<>();
+
+  private byte[][] peaks = new byte[64][];
+  private int[] peakLevels = new int[64];
+  private int peakCount;
+
+  private final byte[][] current = new byte[CHUNK][];
+  private int currentCount;
+
+  private long cachedChunk = -1;
+  private byte[][] cachedLeaves;
+
+  private MerkleStore(Path directory, boolean writable, WriteAmplificationMeter meter,
+      ChunkReader reader) throws IOException {
+    this.chunksPath = directory.resolve(CHUNKS_FILE);
+    this.nodesPath = directory.resolve(NODES_FILE);
+    this.writable = writable;
+    this.meter = meter;
+    this.reader = reader;
+    this.chunksFile = openFile(chunksPath, CHUNKS_MAGIC);
+    FileChannel nodes;
+    try {
+      nodes = openFile(nodesPath, NODES_MAGIC);
+    } catch (IOException | RuntimeException e) {
+      if (chunksFile != null) {
+        chunksFile.close();
+      }
+      throw e;
+    }
+    this.nodesFile = nodes;
+  }
+
+  /**
+   * Opens the derived files and restores the state after the first {@code trustedChunks} chunks,
+   * or fewer when the files hold less; the caller then re-appends every later leaf.
+   */
+  static MerkleStore open(Path directory, boolean writable, WriteAmplificationMeter meter,
+      ChunkReader reader, long trustedChunks) throws IOException {
+    MerkleStore store = new MerkleStore(directory, writable, meter, reader);
+    try {
+      store.restore(trustedChunks);
+    } catch (IOException | RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    return store;
+  }
+
+  private FileChannel openFile(Path path, long magic) throws IOException {
+    boolean exists = path.toFile().exists();
+    if (!exists && !writable) {
+      return null;
+    }
+    FileChannel ch = writable
+        ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+            StandardOpenOption.CREATE)
+        : FileChannel.open(path, StandardOpenOption.READ);
+    boolean fresh = ch.size() < HEADER;
+    if (!fresh) {
+      ByteBuffer header = Codec.allocate(HEADER);
+      SegmentLog.readFully(ch, header, 0, path);
+      boolean valid = header.getLong(0) == magic && header.getInt(28) == Codec.crc(header, 0, 28);
+      if (valid && header.getInt(8) > FORMAT_VERSION) {
+        ch.close();
+        throw new UnsupportedFormatException(path + " has format version " + header.getInt(8)
+            + "; this library reads up to " + FORMAT_VERSION);
+      }
+      // A damaged derived file is rebuilt from the log rather than trusted.
+      fresh = !valid;
+    }
+    if (fresh) {
+      if (!writable) {
+        ch.close();
+        return null;
+      }
+      ByteBuffer header = Codec.allocate(HEADER);
+      header.putLong(magic).putInt(FORMAT_VERSION).putInt(HEADER).putLong(0).putInt(0);
+      header.putInt(Codec.crc(header, 0, 28)).flip();
+      ch.truncate(0);
+      SegmentLog.writeFully(ch, header, 0);
+      meter.addPhysical(HEADER);
+    }
+    return ch;
+  }
+
+  private void restore(long trustedChunks) throws IOException {
+    long fileChunks = chunksFile == null ? 0 : (chunksFile.size() - HEADER) / CHUNK_SLOT;
+    long fileNodes = nodesFile == null ? 0 : (nodesFile.size() - HEADER) / NODE_SLOT;
+    long usable = Math.min(trustedChunks, fileChunks);
+    while (usable > 0 && MerkleMath.nodesFor(usable) > fileNodes) {
+      usable--;
+    }
+    ByteBuffer slot = Codec.allocate(CHUNK_SLOT);
+    for (long c = 0; c < usable; c++) {
+      slot.clear();
+      SegmentLog.readFully(chunksFile, slot, HEADER + c * CHUNK_SLOT, chunksPath);
+      if (slot.getInt(8) != chunkSlotCrc(c, slot.getLong(0))) {
+        usable = c;
+        break;
+      }
+      growChunks(c + 1);
+      chunkEnds[(int) c] = slot.getLong(0);
+    }
+    chunks = usable;
+    persistedChunks = usable;
+    persistedNodes = MerkleMath.nodesFor(usable);
+    if (writable) {
+      chunksFile.truncate(HEADER + usable * CHUNK_SLOT);
+      nodesFile.truncate(HEADER + persistedNodes * NODE_SLOT);
+    }
+    long start = 0;
+    for (int level = 63; level >= 0; level--) {
+      if ((usable & (1L << level)) != 0) {
+        pushPeak(readNode(MerkleMath.slotOf(level, start >> level)), level);
+        start += 1L << level;
+      }
+    }
+  }
+
+  private static int chunkSlotCrc(long chunk, long end) {
+    ByteBuffer b = Codec.allocate(16);
+    b.putLong(chunk).putLong(end);
+    return Codec.crc(b, 0, 16);
+  }
+
+  private void growChunks(long needed) {
+    if (needed > chunkEnds.length) {
+      chunkEnds = Arrays.copyOf(chunkEnds, (int) Math.max(needed, chunkEnds.length * 2L));
+    }
+  }
+
+  private void pushPeak(byte[] hash, int level) {
+    peaks[peakCount] = hash;
+    peakLevels[peakCount] = level;
+    peakCount++;
+  }
+
+  /** Number of leaves. */
+  synchronized long size() {
+    return chunks * CHUNK + currentCount;
+  }
+
+  /** Log position where chunk {@code chunk}'s first entry (or a commit marker before it) is. */
+  synchronized long chunkStart(long chunk) {
+    return chunk == 0 ? SegmentLog.start() : chunkEnds[(int) (chunk - 1)];
+  }
+
+  synchronized long completeChunks() {
+    return chunks;
+  }
+
+  /** Appends the next leaf; {@code end} is the log position just past its record. */
+  synchronized void append(byte[] leafHash, long end) throws IOException {
+    current[currentCount++] = leafHash;
+    if (currentCount < CHUNK) {
+      return;
+    }
+    byte[] chunkHash = MerkleMath.root(current, 0, CHUNK);
+    growChunks(chunks + 1);
+    chunkEnds[(int) chunks] = end;
+    writeChunkSlot(chunks, end);
+    chunks++;
+    currentCount = 0;
+    Arrays.fill(current, null);
+    writeNode(chunkHash);
+    pushPeak(chunkHash, 0);
+    while (peakCount >= 2 && peakLevels[peakCount - 1] == peakLevels[peakCount - 2]) {
+      byte[] parent = Hashes.node(peaks[peakCount - 2], peaks[peakCount - 1]);
+      int level = peakLevels[peakCount - 1] + 1;
+      peakCount -= 2;
+      writeNode(parent);
+      pushPeak(parent, level);
+    }
+  }
+
+  private void writeChunkSlot(long chunk, long end) throws IOException {
+    ByteBuffer slot = Codec.allocate(CHUNK_SLOT);
+    slot.putLong(end).putInt(chunkSlotCrc(chunk, end)).flip();
+    if (writable) {
+      SegmentLog.writeFully(chunksFile, slot, HEADER + chunk * CHUNK_SLOT);
+      meter.addPhysical(CHUNK_SLOT);
+      persistedChunks++;
+    } else {
+      heapChunkSlots.add(slot.array());
+    }
+  }
+
+  private void writeNode(byte[] hash) throws IOException {
+    long slot = persistedNodes + heapNodes.size();
+    if (writable) {
+      ByteBuffer b = Codec.allocate(NODE_SLOT);
+      b.put(hash).putInt(nodeCrc(slot, hash)).flip();
+      SegmentLog.writeFully(nodesFile, b, HEADER + slot * NODE_SLOT);
+      meter.addPhysical(NODE_SLOT);
+      persistedNodes++;
+    } else {
+      heapNodes.add(hash);
+    }
+  }
+
+  private static int nodeCrc(long slot, byte[] hash) {
+    ByteBuffer b = Codec.allocate(8 + Hashes.SIZE);
+    b.putLong(slot).put(hash);
+    return Codec.crc(b, 0, b.capacity());
+  }
+
+  /** Reads a persisted node and checks its checksum. */
+  synchronized byte[] readNode(long slot) {
+    if (slot >= persistedNodes) {
+      return heapNodes.get((int) (slot - persistedNodes));
+    }
+    ByteBuffer b = Codec.allocate(NODE_SLOT);
+    long offset = HEADER + slot * NODE_SLOT;
+    try {
+      SegmentLog.readFully(nodesFile, b, offset, nodesPath);
+    } catch (IOException e) {
+      throw new StorageIOException("cannot read " + nodesPath + " at offset " + offset, e);
+    }
+    byte[] hash = new byte[Hashes.SIZE];
+    b.get(0, hash);
+    if (b.getInt(Hashes.SIZE) != nodeCrc(slot, hash)) {
+      throw new CorruptionException(nodesPath + ": node checksum mismatch at offset " + offset);
+    }
+    return hash;
+  }
+
+  /**
+   * Reads {@code count} persisted nodes from {@code from} with one read where they are in the
+   * file, checking each checksum: the integrity check walks every node, and a read per slot
+   * would cost more than the hashing.
+   */
+  synchronized byte[][] readNodes(long from, int count) {
+    byte[][] out = new byte[count][];
+    long inFile = Math.max(0, Math.min(count, persistedNodes - from));
+    if (inFile > 0) {
+      ByteBuffer b = Codec.allocate((int) inFile * NODE_SLOT);
+      long offset = HEADER + from * NODE_SLOT;
+      try {
+        SegmentLog.readFully(nodesFile, b, offset, nodesPath);
+      } catch (IOException e) {
+        throw new StorageIOException("cannot read " + nodesPath + " at offset " + offset, e);
+      }
+      for (int i = 0; i < inFile; i++) {
+        byte[] hash = new byte[Hashes.SIZE];
+        b.get(i * NODE_SLOT, hash);
+        if (b.getInt(i * NODE_SLOT + Hashes.SIZE) != nodeCrc(from + i, hash)) {
+          throw new CorruptionException(nodesPath + ": node checksum mismatch at offset "
+              + (offset + (long) i * NODE_SLOT));
+        }
+        out[i] = hash;
+      }
+    }
+    for (int i = (int) inFile; i < count; i++) {
+      out[i] = readNode(from + i);
+    }
+    return out;
+  }
+
+  /** Reads {@code count} persisted chunk end positions from {@code from}, checking each slot. */
+  synchronized long[] readChunkEnds(long from, int count) {
+    long[] out = new long[count];
+    long inFile = Math.max(0, Math.min(count, persistedChunks - from));
+    if (inFile > 0) {
+      ByteBuffer b = Codec.allocate((int) inFile * CHUNK_SLOT);
+      long offset = HEADER + from * CHUNK_SLOT;
+      try {
+        SegmentLog.readFully(chunksFile, b, offset, chunksPath);
+      } catch (IOException e) {
+        throw new StorageIOException("cannot read " + chunksPath + " at offset " + offset, e);
+      }
+      for (int i = 0; i < inFile; i++) {
+        long end = b.getLong(i * CHUNK_SLOT);
+        if (b.getInt(i * CHUNK_SLOT + 8) != chunkSlotCrc(from + i, end)) {
+          throw new CorruptionException(chunksPath + ": slot checksum mismatch at offset "
+              + (offset + (long) i * CHUNK_SLOT));
+        }
+        out[i] = end;
+      }
+    }
+    for (int i = (int) inFile; i < count; i++) {
+      out[i] = persistedChunkEnd(from + i);
+    }
+    return out;
+  }
+
+  /** Returns a chunk's end position as persisted, for the integrity check. */
+  synchronized long persistedChunkEnd(long chunk) {
+    if (chunk >= persistedChunks) {
+      return ByteBuffer.wrap(heapChunkSlots.get((int) (chunk - persistedChunks)))
+          .order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(0);
+    }
+    ByteBuffer slot = Codec.allocate(CHUNK_SLOT);
+    long offset = HEADER + chunk * CHUNK_SLOT;
+    try {
+      SegmentLog.readFully(chunksFile, slot, offset, chunksPath);
+    } catch (IOException e) {
+      throw new StorageIOException("cannot read " + chunksPath + " at offset " + offset, e);
+    }
+    if (slot.getInt(8) != chunkSlotCrc(chunk, slot.getLong(0))) {
+      throw new CorruptionException(chunksPath + ": slot checksum mismatch at offset " + offset);
+    }
+    return slot.getLong(0);
+  }
+
+  /** The Merkle tree head of the first {@code n} leaves. */
+  synchronized byte[] root(long n) {
+    return n == 0 ? Hashes.empty() : subtree(0, n);
+  }
+
+  /** RFC 9162 inclusion path of leaf {@code m} in the tree of the first {@code n} leaves. */
+  synchronized List<byte[]> inclusion(long m, long n) {
+    List<byte[]> path = new ArrayList<>();
+    inclusion(m, 0, n, path);
+    return path;
+  }
+
+  private void inclusion(long m, long a, long b, List<byte[]> out) {
+    if (b - a == 1) {
+      return;
+    }
+    long k = MerkleMath.split(b - a);
+    if (m < a + k) {
+      inclusion(m, a, a + k, out);
+      out.add(subtree(a + k, b));
+    } else {
+      inclusion(m, a + k, b, out);
+      out.add(subtree(a, a + k));
+    }
+  }
+
+  /** RFC 9162 consistency proof from the first {@code m} leaves to the first {@code n}. */
+  synchronized List<byte[]> consistency(long m, long n) {
+    List<byte[]> path = new ArrayList<>();
+    if (m > 0 && m < n) {
+      subproof(m, 0, n, true, path);
+    }
+    return path;
+  }
+
+  private void subproof(long m, long a, long b, boolean whole, List<byte[]> out) {
+    if (m == b) {
+      if (!whole) {
+        out.add(subtree(a, b));
+      }
+      return;
+    }
+    long k = MerkleMath.split(b - a);
+    if (m <= a + k) {
+      subproof(m, a, a + k, whole, out);
+      out.add(subtree(a + k, b));
+    } else {
+      subproof(m, a + k, b, false, out);
+      out.add(subtree(a, a + k));
+    }
+  }
+
+  /** MTH(D[a:b]) using persisted nodes for aligned subtrees of whole chunks. */
+  private byte[] subtree(long a, long b) {
+    long n = b - a;
+    if (MerkleMath.isPowerOfTwo(n) && a % n == 0) {
+      if (n >= CHUNK) {
+        int level = Long.numberOfTrailingZeros(n) - CHUNK_BITS;
+        return readNode(MerkleMath.slotOf(level, a >> (level + CHUNK_BITS)));
+      }
+      int from = (int) (a % CHUNK);
+      return MerkleMath.root(leavesOf(a / CHUNK), from, from + (int) n);
+    }
+    long k = MerkleMath.split(n);
+    return Hashes.node(subtree(a, a + k), subtree(a + k, b));
+  }
+
+  private byte[][] leavesOf(long chunk) {
+    if (chunk == chunks) {
+      return current;
+    }
+    if (chunk != cachedChunk) {
+      cachedLeaves = reader.leaves(chunk, chunkStart(chunk), chunkEnds[(int) chunk]);
+      cachedChunk = chunk;
+    }
+    return cachedLeaves;
+  }
+
+  /** Forces both files; called before an index checkpoint is written. */
+  synchronized void force() throws IOException {
+    if (writable) {
+      chunksFile.force(false);
+      nodesFile.force(false);
+      meter.addSync();
+      meter.addSync();
+    }
+  }
+
+  /** Bytes of both files. */
+  synchronized long bytes() {
+    return HEADER * 2L + persistedChunks * CHUNK_SLOT + persistedNodes * NODE_SLOT;
+  }
+
+  @Override
+  public synchronized void close() {
+    for (FileChannel ch : new FileChannel[] {chunksFile, nodesFile}) {
+      if (ch != null) {
+        try {
+          ch.close();
+        } catch (IOException ignored) {
+          // Derived files are rebuilt from the log if anything was lost.
+        }
+      }
+    }
+  }
+}

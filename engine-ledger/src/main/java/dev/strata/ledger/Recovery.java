@@ -1,0 +1,267 @@
+package dev.strata.ledger;
+
+import dev.strata.api.CorruptionException;
+import dev.strata.api.TamperException;
+import dev.strata.api.WriteAmplificationMeter;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * Opens a ledger directory: loads the index checkpoint, checks that the log still holds the
+ * commit marker it is bound to, replays the log after it (checking sequence numbers, the hash
+ * chain against every commit marker and each entry's {@code prevSeq} link), re-derives Merkle
+ * chunks the derived files lack, and cuts a torn tail: entries after the last commit marker of
+ * the last segment, or a record there that is incomplete or fails its checksum. That cut is crash
+ * recovery (logged at WARNING); damage anywhere else is reported, never cut.
+ */
+final class Recovery {
+  private static final int SCAN_BUFFER = 1 << 20;
+
+  SegmentLog log;
+  MerkleStore merkle;
+  ConcurrentSkipListMap<byte[], IndexEntry> index;
+  long size;
+  byte[] chainHead;
+  long markerPosition = -1;
+  long endPosition;
+  long nextTxnId = 1;
+  long lastTimestamp;
+  long replayed;
+  long replayedBytes;
+  long checkpointSize;
+
+  private record Pending(byte[] key, long seq, long position, long end, boolean deleted,
+      long prevSeq, byte[] leaf, long txnId, long timestamp) {}
+
+  static Recovery run(Path directory, long segmentBytes, WriteAmplificationMeter meter,
+      boolean writable, System.Logger logger) throws IOException {
+    Recovery r = new Recovery();
+    r.log = SegmentLog.open(directory, segmentBytes, meter, writable);
+    try {
+      r.replay(directory, meter, writable, logger);
+    } catch (IOException | RuntimeException e) {
+      if (r.merkle != null) {
+        r.merkle.close();
+      }
+      r.log.close();
+      throw e;
+    }
+    return r;
+  }
+
+  private void replay(Path directory, WriteAmplificationMeter meter, boolean writable,
+      System.Logger logger) throws IOException {
+    Checkpoint cp = Checkpoint.read(directory, logger);
+    if (cp != null && !bindsToLog(cp)) {
+      cp = null;
+    }
+    index = cp == null ? new ConcurrentSkipListMap<>(dev.strata.api.KeyRange::compare) : cp.index;
+    chainHead = cp == null ? Hashes.ZERO : cp.chainHead;
+    size = cp == null ? 0 : cp.size;
+    checkpointSize = size;
+    long replayFrom = cp == null ? SegmentLog.start() : cp.endPosition;
+    if (cp != null) {
+      markerPosition = cp.markerPosition;
+      nextTxnId = cp.nextTxnId;
+      lastTimestamp = cp.lastTimestamp;
+    }
+    endPosition = replayFrom;
+    SegmentLog segments = log;
+    merkle = MerkleStore.open(directory, writable, meter,
+        (chunk, start, end) -> LedgerReader.chunkLeaves(segments, chunk, start, end),
+        size / MerkleStore.CHUNK);
+    long chunks = merkle.completeChunks();
+    long scanFrom = merkle.chunkStart(chunks);
+    if (scanFrom > replayFrom) {
+      throw new CorruptionException(directory.resolve(MerkleStore.CHUNKS_FILE) + ": chunk "
+          + (chunks - 1) + " ends past the checkpointed commit");
+    }
+    long expected = chunks * MerkleStore.CHUNK;
+    List<Pending> block = new ArrayList<>();
+    byte[] blockHead = chainHead;
+    LogScanner scanner = new LogScanner(log, scanFrom, Long.MAX_VALUE, SCAN_BUFFER);
+    LogScanner.Problem torn = null;
+    while (true) {
+      Rec rec;
+      try {
+        rec = scanner.next();
+      } catch (LogScanner.Problem p) {
+        torn = p;
+        break;
+      }
+      if (rec == null) {
+        break;
+      }
+      long end = scanner.position();
+      if (rec.position >= replayFrom) {
+        replayedBytes += rec.frameLength();
+      }
+      if (rec.isCommit()) {
+        if (rec.position >= replayFrom) {
+          checkMarker(rec, block, blockHead, expected, scanner);
+          for (Pending p : block) {
+            apply(p, scanner);
+          }
+          block.clear();
+          chainHead = blockHead;
+          size = expected;
+          markerPosition = rec.position;
+          endPosition = end;
+          nextTxnId = Math.max(nextTxnId, rec.txnId() + 1);
+          lastTimestamp = Math.max(lastTimestamp, rec.timestamp());
+        }
+        continue;
+      }
+      if (rec.seq() != expected) {
+        throw new TamperException(expected, scanner.file() + ": entry at offset "
+            + SegmentLog.offsetOf(rec.position) + " has sequence number " + rec.seq()
+            + ", expected " + expected);
+      }
+      expected++;
+      if (rec.position < replayFrom) {
+        merkle.append(Hashes.leaf(rec.canonical()), end);
+        continue;
+      }
+      blockHead = Hashes.chain(blockHead, rec.canonical());
+      block.add(new Pending(rec.key(), rec.seq(), rec.position, end, rec.kind() == Codec.DELETE,
+          rec.prevSeq(), Hashes.leaf(rec.canonical()), rec.txnId(), rec.timestamp()));
+    }
+    if (torn != null) {
+      int lastSegment = log.last().index();
+      if (torn.position < replayFrom || SegmentLog.segmentOf(torn.position) != lastSegment) {
+        throw new TamperException(expected, torn.getMessage() + " (inside committed history)");
+      }
+      long later = commitMarkerAfter(torn.position);
+      if (later >= 0) {
+        throw new TamperException(expected - block.size(), torn.getMessage() + ", but an intact"
+            + " commit marker follows at offset " + SegmentLog.offsetOf(later) + ": this is"
+            + " damage inside committed history, not a torn tail, so nothing was cut");
+      }
+    }
+    if (torn != null || !block.isEmpty()) {
+      logger.log(Level.WARNING, "ledger " + directory + ": cutting an unfinished transaction ("
+          + (block.size()) + " entries without a commit marker"
+          + (torn == null ? "" : "; " + torn.getMessage()) + ") at the tail, after entry "
+          + (size - 1) + "; this is crash recovery, not tampering");
+      if (writable) {
+        log.truncate(endPosition);
+      } else {
+        log.limit(endPosition);
+      }
+    }
+    replayed = size - checkpointSize;
+  }
+
+  /**
+   * Searches the rest of the last segment, byte by byte, for an intact commit marker. A crash
+   * tears only the unfinished tail, so a whole marker after a bad record means the bad record is
+   * damaged history, which must be reported rather than cut.
+   *
+   * @return the marker's position, or -1
+   */
+  private long commitMarkerAfter(long position) throws IOException {
+    SegmentLog.Segment segment = log.last();
+    long size = segment.channel().size();
+    int frame = Codec.COMMIT_BODY + Codec.FRAME;
+    java.nio.ByteBuffer window = Codec.allocate(1 << 20);
+    for (long start = SegmentLog.offsetOf(position) + 1; start + frame <= size;
+        start += window.capacity() - frame) {
+      window.clear();
+      window.limit((int) Math.min(window.capacity(), size - start));
+      SegmentLog.readFully(segment.channel(), window, start, segment.path());
+      for (int i = 0; i + frame <= window.limit(); i++) {
+        if (window.getInt(i) == Codec.COMMIT_BODY && window.get(i + 4) == Codec.COMMIT
+            && window.getInt(i + frame - 4) == Codec.crc(window, i, i + frame - 4)) {
+          return SegmentLog.position(segment.index(), start + i);
+        }
+      }
+    }
+    return -1;
+  }
+
+  /** Checks that the checkpoint's commit marker is still in the log, unchanged. */
+  private boolean bindsToLog(Checkpoint cp) {
+    if (cp.size == 0) {
+      return cp.endPosition == SegmentLog.start();
+    }
+    long last = cp.size - 1;
+    if (cp.endPosition > log.end()
+        || SegmentLog.segmentOf(cp.markerPosition) >= log.segments().size()) {
+      throw new TamperException(last, log.last().path() + ": the log ends before the commit of"
+          + " entry " + last + " recorded in " + Checkpoint.FILE + " (history was truncated)");
+    }
+    Rec marker;
+    try {
+      marker = log.read(cp.markerPosition);
+    } catch (CorruptionException e) {
+      throw new TamperException(last, e.getMessage() + " (the commit of entry " + last
+          + " recorded in " + Checkpoint.FILE + ")");
+    }
+    if (!marker.isCommit() || marker.commitSize() != cp.size
+        || !Arrays.equals(marker.commitHead(), cp.chainHead)
+        || cp.markerPosition + marker.frameLength() != cp.endPosition) {
+      throw new TamperException(last, log.segment(SegmentLog.segmentOf(cp.markerPosition)).path()
+          + ": the commit marker at offset " + SegmentLog.offsetOf(cp.markerPosition)
+          + " does not match " + Checkpoint.FILE + " (history was rewritten)");
+    }
+    return true;
+  }
+
+  private void checkMarker(Rec marker, List<Pending> block, byte[] blockHead, long expected,
+      LogScanner scanner) {
+    long first = expected - block.size();
+    String where = scanner.file() + ": commit marker at offset "
+        + SegmentLog.offsetOf(marker.position);
+    if (block.isEmpty()) {
+      throw new TamperException(expected, where + " closes no entries");
+    }
+    if (marker.commitSize() != expected || marker.commitCount() != block.size()) {
+      throw new TamperException(first, where + " counts " + marker.commitCount() + " entries up"
+          + " to size " + marker.commitSize() + ", the log holds " + block.size() + " up to "
+          + expected);
+    }
+    for (Pending p : block) {
+      if (p.txnId() != marker.txnId() || p.timestamp() != marker.timestamp()) {
+        throw new TamperException(p.seq(), where + ": entry " + p.seq()
+            + " carries another transaction id or timestamp");
+      }
+    }
+    if (!Arrays.equals(marker.commitHead(), blockHead)) {
+      throw new TamperException(first, where + ": chain head does not match entries " + first
+          + ".." + (expected - 1));
+    }
+  }
+
+  private void apply(Pending p, LogScanner scanner) throws IOException {
+    IndexEntry previous = index.get(p.key());
+    long expectedPrev = previous == null ? -1 : previous.seq;
+    if (p.prevSeq() != expectedPrev) {
+      throw new TamperException(p.seq(), scanner.file() + ": entry " + p.seq() + " at offset "
+          + SegmentLog.offsetOf(p.position()) + " links to version " + p.prevSeq()
+          + " of its key, the latest is " + expectedPrev);
+    }
+    merkle.append(p.leaf(), p.end());
+    index.put(p.key(), new IndexEntry(p.seq(), p.position(), p.deleted()));
+  }
+
+  static long[] counts(Map<byte[], IndexEntry> index) {
+    long live = 0;
+    long dead = 0;
+    long keyBytes = 0;
+    for (Map.Entry<byte[], IndexEntry> e : index.entrySet()) {
+      if (e.getValue().deleted) {
+        dead++;
+      } else {
+        live++;
+      }
+      keyBytes += e.getKey().length;
+    }
+    return new long[] {live, dead, keyBytes};
+  }
+}

@@ -1,0 +1,319 @@
+package dev.strata.ledger;
+
+import dev.strata.api.CorruptionException;
+import dev.strata.api.UnsupportedFormatException;
+import dev.strata.api.WriteAmplificationMeter;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The segment files: {@code ledger-NNNNNNNNNN.seg}, each a 32-byte header followed by framed
+ * records. Positions are global: {@code segmentIndex << 40 | offsetInSegment}, so they grow
+ * monotonically across segments.
+ *
+ * <p>Appends come from the single writer; reads (positional) from any thread. Only the last
+ * segment is ever written; older ones are immutable once the writer has rotated past them, which
+ * is why a rotation forces the old segment first: a torn tail can only be in the last segment.
+ */
+final class SegmentLog implements AutoCloseable {
+  static final int HEADER = 32;
+  static final long MAGIC = 0x3147_4544_4C52_5453L; // "STRLEDG1" read little-endian
+  static final int FORMAT_VERSION = 1;
+  private static final int OFFSET_BITS = 40;
+  private static final Pattern NAME = Pattern.compile("ledger-(\\d{10})\\.seg");
+
+  /** One segment file; its channel stays open until the log closes so readers never race it. */
+  record Segment(int index, Path path, FileChannel channel) {}
+
+  private final Path directory;
+  private final long segmentBytes;
+  private final WriteAmplificationMeter meter;
+  private final boolean writable;
+  private final List<Segment> segments = new CopyOnWriteArrayList<>();
+
+  /** Writes an appended block; the file-I/O seam through which tests inject a full disk. */
+  interface BlockWriter {
+    void write(FileChannel channel, ByteBuffer block, long offset) throws IOException;
+  }
+
+  /** Replaced only by tests; reads and the header path are not routed through it. */
+  volatile BlockWriter blockWriter = SegmentLog::writeFully;
+  /** Global position just past the last appended byte; written by the writer only. */
+  private volatile long end;
+
+  private SegmentLog(Path directory, long segmentBytes, WriteAmplificationMeter meter,
+      boolean writable) {
+    this.directory = directory;
+    this.segmentBytes = segmentBytes;
+    this.meter = meter;
+    this.writable = writable;
+  }
+
+  static long position(int segment, long offset) {
+    return ((long) segment << OFFSET_BITS) | offset;
+  }
+
+  static int segmentOf(long position) {
+    return (int) (position >>> OFFSET_BITS);
+  }
+
+  static long offsetOf(long position) {
+    return position & ((1L << OFFSET_BITS) - 1);
+  }
+
+  static Path fileName(Path directory, int index) {
+    return directory.resolve(String.format("ledger-%010d.seg", index));
+  }
+
+  /**
+   * Opens every segment and checks its header; creates segment 0 in an empty writable store. A
+   * last segment with a torn header (a crash while rotating) is removed when writable.
+   */
+  static SegmentLog open(Path directory, long segmentBytes, WriteAmplificationMeter meter,
+      boolean writable) throws IOException {
+    SegmentLog log = new SegmentLog(directory, segmentBytes, meter, writable);
+    List<Integer> indexes = new ArrayList<>();
+    try (Stream<Path> files = Files.list(directory)) {
+      files.forEach(p -> {
+        Matcher m = NAME.matcher(p.getFileName().toString());
+        if (m.matches()) {
+          indexes.add(Integer.parseInt(m.group(1)));
+        }
+      });
+    }
+    indexes.sort(null);
+    for (int i = 0; i < indexes.size(); i++) {
+      if (indexes.get(i) != i) {
+        throw new CorruptionException(directory + ": segment " + i + " is missing (found "
+            + fileName(directory, indexes.get(i)).getFileName() + ")");
+      }
+    }
+    try {
+      for (int i = 0; i < indexes.size(); i++) {
+        Path path = fileName(directory, i);
+        FileChannel ch = writable
+            ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
+            : FileChannel.open(path, StandardOpenOption.READ);
+        boolean last = i == indexes.size() - 1;
+        if (last && i > 0 && ch.size() < HEADER) {
+          ch.close();
+          if (writable) {
+            Files.delete(path);
+          }
+          break;
+        }
+        log.segments.add(new Segment(i, path, ch));
+        checkHeader(path, ch, i);
+      }
+      if (log.segments.isEmpty()) {
+        if (!writable) {
+          throw new CorruptionException(directory + ": no segment file");
+        }
+        log.createSegment(0);
+      }
+      Segment lastSegment = log.segments.get(log.segments.size() - 1);
+      log.end = position(lastSegment.index(), lastSegment.channel().size());
+    } catch (IOException | RuntimeException e) {
+      log.close();
+      throw e;
+    }
+    return log;
+  }
+
+  private static void checkHeader(Path path, FileChannel ch, int index) throws IOException {
+    ByteBuffer header = Codec.allocate(HEADER);
+    readFully(ch, header, 0, path);
+    long magic = header.getLong(0);
+    if (magic != MAGIC) {
+      throw new CorruptionException(path + ": bad magic at offset 0, not a ledger segment");
+    }
+    int crc = header.getInt(28);
+    if (crc != Codec.crc(header, 0, 28)) {
+      throw new CorruptionException(path + ": header checksum mismatch at offset 0");
+    }
+    int version = header.getInt(8);
+    if (version > FORMAT_VERSION) {
+      throw new UnsupportedFormatException(path + " has format version " + version
+          + "; this library reads up to " + FORMAT_VERSION);
+    }
+    if (header.getLong(16) != index) {
+      throw new CorruptionException(path + ": header names segment " + header.getLong(16)
+          + " at offset 16");
+    }
+  }
+
+  private void createSegment(int index) throws IOException {
+    Path path = fileName(directory, index);
+    FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+        StandardOpenOption.CREATE_NEW);
+    ByteBuffer header = Codec.allocate(HEADER);
+    header.putLong(MAGIC).putInt(FORMAT_VERSION).putInt(HEADER).putLong(index).putInt(0);
+    header.putInt(Codec.crc(header, 0, 28)).flip();
+    writeFully(ch, header, 0);
+    meter.addPhysical(HEADER);
+    ch.force(true);
+    meter.addSync();
+    Durable.syncDirectory(directory);
+    segments.add(new Segment(index, path, ch));
+    end = position(index, HEADER);
+  }
+
+  /** Global position just past the last appended byte. */
+  long end() {
+    return end;
+  }
+
+  List<Segment> segments() {
+    return segments;
+  }
+
+  Segment segment(int index) {
+    return segments.get(index);
+  }
+
+  Segment last() {
+    return segments.get(segments.size() - 1);
+  }
+
+  /** Position of the first record of the ledger. */
+  static long start() {
+    return position(0, HEADER);
+  }
+
+  /**
+   * Starts a new segment when the current one is full; call only between transactions so a
+   * block never spans two files. Forces the old segment first (only the last may be torn).
+   *
+   * @return true if a new segment was started
+   */
+  boolean rotateIfFull() throws IOException {
+    Segment last = last();
+    if (offsetOf(end) < segmentBytes) {
+      return false;
+    }
+    last.channel().force(false);
+    meter.addSync();
+    createSegment(last.index() + 1);
+    return true;
+  }
+
+  /** Appends a transaction's block at the end of the last segment; returns its position. */
+  long append(ByteBuffer block) throws IOException {
+    Segment last = last();
+    long start = end;
+    int bytes = block.remaining();
+    blockWriter.write(last.channel(), block, offsetOf(start));
+    meter.addPhysical(bytes);
+    end = start + bytes;
+    return start;
+  }
+
+  /** Cuts the log back to {@code position} after a failed append or a torn tail. */
+  void truncate(long position) throws IOException {
+    int segment = segmentOf(position);
+    while (segments.size() - 1 > segment) {
+      Segment s = segments.remove(segments.size() - 1);
+      s.channel().close();
+      Files.deleteIfExists(s.path());
+    }
+    FileChannel ch = last().channel();
+    ch.truncate(offsetOf(position));
+    ch.force(true);
+    meter.addSync();
+    end = position;
+  }
+
+  /** Forgets bytes past {@code position} without touching the files (read-only recovery). */
+  void limit(long position) {
+    end = position;
+  }
+
+  /** Reads and checks the record at {@code position}. */
+  Rec read(long position) {
+    Segment s = segment(segmentOf(position));
+    long offset = offsetOf(position);
+    try {
+      ByteBuffer head = Codec.allocate(4);
+      readFully(s.channel(), head, offset, s.path());
+      int length = head.getInt(0);
+      if (length < 1 || length > Codec.MAX_BODY
+          || offset + Codec.FRAME + length > s.channel().size()) {
+        throw new CorruptionException(s.path() + ": bad record length " + length + " at offset "
+            + offset);
+      }
+      ByteBuffer frame = Codec.allocate(length + Codec.FRAME);
+      readFully(s.channel(), frame, offset, s.path());
+      if (frame.getInt(length + 4) != Codec.crc(frame, 0, length + 4)) {
+        throw new CorruptionException(s.path() + ": record checksum mismatch at offset "
+            + offset);
+      }
+      Rec rec = new Rec();
+      rec.set(frame, 4, length, position);
+      String bad = rec.malformation();
+      if (bad != null) {
+        throw new CorruptionException(s.path() + ": " + bad + " at offset " + offset);
+      }
+      return rec;
+    } catch (IOException e) {
+      throw new dev.strata.api.StorageIOException("cannot read " + s.path() + " at offset "
+          + offset, e);
+    }
+  }
+
+  /** Total bytes of all segment files. */
+  long bytes() {
+    long total = 0;
+    for (Segment s : segments) {
+      total += s == last() ? offsetOf(end) : sizeOf(s);
+    }
+    return total;
+  }
+
+  private static long sizeOf(Segment s) {
+    try {
+      return s.channel().size();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  static void readFully(FileChannel ch, ByteBuffer dst, long offset, Path path)
+      throws IOException {
+    long at = offset;
+    while (dst.hasRemaining()) {
+      int n = ch.read(dst, at);
+      if (n < 0) {
+        throw new CorruptionException(path + ": unexpected end of file at offset " + at);
+      }
+      at += n;
+    }
+  }
+
+  static void writeFully(FileChannel ch, ByteBuffer src, long offset) throws IOException {
+    long at = offset;
+    while (src.hasRemaining()) {
+      at += ch.write(src, at);
+    }
+  }
+
+  @Override
+  public void close() {
+    for (Segment s : segments) {
+      try {
+        s.channel().close();
+      } catch (IOException ignored) {
+        // Closing a read channel cannot lose data; the lock file release matters more.
+      }
+    }
+  }
+}

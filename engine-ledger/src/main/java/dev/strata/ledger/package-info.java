@@ -1,0 +1,11 @@
+/**
+ * The {@code ledger} storage engine: every committed write is appended to hash-chained segment
+ * files and never overwritten; a Merkle tree over all entries (RFC 9162 shape) lets a client that
+ * holds only a {@link dev.strata.ledger.LedgerDigest} check inclusion and consistency proofs with
+ * {@link dev.strata.ledger.LedgerProofs}, without trusting the store.
+ *
+ * <p>Open it by name ({@code StorageEngines.open("ledger", dir)}) and cast to {@link
+ * dev.strata.ledger.LedgerEngine}, or call {@link dev.strata.ledger.LedgerEngine#open}. The file
+ * format is described in {@code engine-ledger/FORMAT.md}.
+ */
+package dev.strata.ledger;

@@ -1,0 +1,326 @@
+package dev.strata.ledger;
+
+import dev.strata.api.Durability;
+import dev.strata.api.EngineOptions;
+import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.WriteTxn;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The ledger's performance targets, measured in one run so ratios compare like with like. Run
+ * from the module directory after {@code mvn -pl engine-ledger -am test-compile}:
+ *
+ * <pre>
+ * java -Xmx4g -cp target/test-classes:target/classes:../engine-api/target/classes \
+ *     dev.strata.ledger.LedgerBench [workDir] [bigEntries]
+ * </pre>
+ *
+ * Prints one line per figure. Not a unit test: no assertions, no JUnit.
+ */
+public final class LedgerBench {
+  private LedgerBench() {}
+
+  private static final int KEY = 16;
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+  /** CPU time of this thread: the machine is shared, so wall time mostly measures neighbours. */
+  private static long cpu() {
+    return THREADS.getCurrentThreadCpuTime();
+  }
+  private static final int VALUE = 100;
+
+  private static byte[] key(long i) {
+    byte[] k = new byte[KEY];
+    ByteBuffer.wrap(k).putLong(8, Long.reverse(i) ^ 0x5DEECE66DL)
+        .putLong(0, i * 0x9E3779B97F4A7C15L);
+    return k;
+  }
+
+  private static void print(String name, double value, String unit) {
+    System.out.printf("%-48s %14.2f %s%n", name, value, unit);
+  }
+
+  /**
+   * Entry point.
+   *
+   * @param args work directory (default a temp dir), entries for the big ledger (default 10^7)
+   */
+  public static void main(String[] args) throws Exception {
+    Path work = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("ledger-bench");
+    long big = args.length > 1 ? Long.parseLong(args[1]) : 10_000_000L;
+    boolean small = args.length > 2 && args[2].equals("small-only");
+    if (args.length > 2 && args[2].equals("hot-only")) {
+      shaBound();
+      appendHot(work.resolve("append-hot"), 100, 1_000_000, 1000);
+      return;
+    }
+    if (args.length > 2 && args[2].equals("open-only")) {
+      openAndMeasureHeap(work.resolve("big"), big);
+      return;
+    }
+    System.out.println("ledger bench: JDK " + System.getProperty("java.version") + ", "
+        + Runtime.getRuntime().availableProcessors() + " cpus, work dir " + work);
+    shaBound();
+    append(work.resolve("append-1"), 1, 300_000);
+    append(work.resolve("append-100"), 100, 1_000_000);
+    verifyIntegrity(work.resolve("append-100"));
+    amplification(work.resolve("wa-116-1"), VALUE, 1, 200_000);
+    amplification(work.resolve("wa-116-100"), VALUE, 100, 1_000_000);
+    amplification(work.resolve("wa-4k-1"), 4096, 1, 20_000);
+    amplification(work.resolve("wa-4k-100"), 4096, 100, 50_000);
+    groupCommit(work.resolve("group"), 16, 100);
+    if (!small) {
+      bigLedger(work.resolve("big"), big);
+    }
+  }
+
+  /** SHA-256 over the same bytes an append hashes: one canonical entry of 16 + 100 bytes. */
+  private static void shaBound() throws Exception {
+    byte[] canonical = new LedgerEntry(1, 2, 3, -1, Operation.PUT, key(1), new byte[VALUE])
+        .canonicalBytes();
+    MessageDigest md = MessageDigest.getInstance("SHA-256");
+    byte[] sink = new byte[32];
+    for (int warm = 0; warm < 2_000_000; warm++) {
+      md.update((byte) 0);
+      md.update(canonical);
+      sink = md.digest();
+    }
+    int n = 5_000_000;
+    long t0 = System.nanoTime();
+    long c0 = cpu();
+    for (int i = 0; i < n; i++) {
+      md.update((byte) 0);
+      md.update(canonical);
+      sink = md.digest();
+    }
+    double cpuSeconds = (cpu() - c0) / 1e9;
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    print("sha256 bound: entries/s per CPU-second (one hash of " + canonical.length + " B)",
+        n / cpuSeconds, "entries/s  (" + sink[0] + ")");
+    print("sha256 bound: MB/s per CPU-second", n * (double) canonical.length / cpuSeconds / 1e6,
+        "MB/s (wall " + String.format("%.0f", n * (double) canonical.length / seconds / 1e6)
+            + " MB/s)");
+    shaEntriesPerSecond = n / cpuSeconds;
+  }
+
+  private static double shaEntriesPerSecond;
+
+  private static EngineOptions noSync() {
+    return EngineOptions.builder().durability(Durability.NO_SYNC).build();
+  }
+
+  private static void append(Path dir, int perTxn, long entries) {
+    byte[] value = new byte[VALUE];
+    new SplittableRandom(1).nextBytes(value);
+    try (LedgerEngine e = LedgerEngine.open(dir, noSync())) {
+      long warm = Math.min(entries / 5, 100_000);
+      write(e, 0, warm, perTxn, value);
+      long t0 = System.nanoTime();
+      long c0 = cpu();
+      write(e, warm, warm + entries, perTxn, value);
+      double cpuSeconds = (cpu() - c0) / 1e9;
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      double rate = entries / cpuSeconds;
+      print("append NO_SYNC, " + perTxn + " put/txn: entries/s per CPU-second", rate,
+          "entries/s (wall " + String.format("%.0f", entries / seconds) + "/s)");
+      print("append NO_SYNC, " + perTxn + " put/txn: % of sha256 bound",
+          100 * rate / shaEntriesPerSecond, "%");
+    }
+  }
+
+  /** Appends that update a small set of keys: the log and hashing cost without index growth. */
+  private static void appendHot(Path dir, int perTxn, long entries, int keys) {
+    byte[] value = new byte[VALUE];
+    try (LedgerEngine e = LedgerEngine.open(dir, noSync())) {
+      for (int round = 0; round < 2; round++) {
+        long t0 = System.nanoTime();
+        long c0 = cpu();
+        for (long i = 0; i < entries; i += perTxn) {
+          try (WriteTxn t = e.beginWrite()) {
+            for (long j = i; j < i + perTxn; j++) {
+              t.put(key(j % keys), value);
+            }
+            t.commit();
+          }
+        }
+        double cpuSeconds = (cpu() - c0) / 1e9;
+        double rate = entries / cpuSeconds;
+        print("append NO_SYNC, " + perTxn + " put/txn over " + keys + " keys: entries/CPU-s", rate,
+            "entries/s (wall " + String.format("%.0f", entries / ((System.nanoTime() - t0) / 1e9))
+                + "/s)");
+        print("  % of sha256 bound", 100 * rate / shaEntriesPerSecond, "%");
+      }
+    }
+  }
+
+  private static void write(LedgerEngine e, long from, long to, int perTxn, byte[] value) {
+    for (long i = from; i < to; i += perTxn) {
+      try (WriteTxn t = e.beginWrite()) {
+        for (long j = i; j < Math.min(to, i + perTxn); j++) {
+          t.put(key(j), value);
+        }
+        t.commit();
+      }
+    }
+  }
+
+  private static void verifyIntegrity(Path dir) {
+    try (LedgerEngine e = LedgerEngine.open(dir, noSync())) {
+      long bytes = e.stats().get("bytes").longValue();
+      e.verifyIntegrity();
+      long t0 = System.nanoTime();
+      long c0 = cpu();
+      e.verifyIntegrity();
+      double cpuSeconds = (cpu() - c0) / 1e9;
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      print("verifyIntegrity over " + bytes / 1_000_000 + " MB: MB per CPU-second",
+          bytes / cpuSeconds / 1e6, "MB/s (wall " + String.format("%.0f", bytes / seconds / 1e6)
+              + " MB/s, " + String.format("%.1f", seconds) + " s)");
+    }
+  }
+
+  private static void amplification(Path dir, int valueBytes, int perTxn, long entries) {
+    byte[] value = new byte[valueBytes];
+    LedgerEngine e = LedgerEngine.open(dir, noSync());
+    WriteAmplificationMeter.Snapshot before = e.meter().snapshot();
+    write(e, 0, entries, perTxn, value);
+    WriteAmplificationMeter.Snapshot open = e.meter().snapshot().minus(before);
+    e.close();
+    WriteAmplificationMeter.Snapshot closed = e.meter().snapshot().minus(before);
+    print("write amplification, " + (KEY + valueBytes) + " B entries, " + perTxn + " put/txn",
+        open.amplification(), "(segments + Merkle files; with the close-time index checkpoint "
+            + String.format("%.2f", closed.amplification()) + ")");
+  }
+
+  private static void groupCommit(Path dir, int threads, int commitsPerThread) throws Exception {
+    try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.defaults())) {
+      List<Thread> workers = new ArrayList<>();
+      long syncsBefore = e.meter().syncs();
+      long t0 = System.nanoTime();
+      for (int t = 0; t < threads; t++) {
+        int id = t;
+        Thread w = new Thread(() -> {
+          byte[] value = new byte[VALUE];
+          for (int i = 0; i < commitsPerThread; i++) {
+            e.put(key(id * 1_000_000L + i), value);
+          }
+        });
+        w.start();
+        workers.add(w);
+      }
+      for (Thread w : workers) {
+        w.join();
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      long commits = (long) threads * commitsPerThread;
+      long syncs = e.meter().syncs() - syncsBefore;
+      print("group commit, " + threads + " threads SYNC: commits/fsync",
+          (double) commits / syncs, "(" + commits + " commits, " + syncs + " fsyncs, "
+              + String.format("%.0f", commits / seconds) + " commits/s)");
+    }
+  }
+
+  private static void bigLedger(Path dir, long entries) throws Exception {
+    long distinctKeys = Math.min(entries, 1_000_000);
+    byte[] value = new byte[VALUE];
+    long t0 = System.nanoTime();
+    try (LedgerEngine e = LedgerEngine.open(dir, noSync())) {
+      for (long i = 0; i < entries; i += 1000) {
+        try (WriteTxn t = e.beginWrite()) {
+          for (long j = i; j < Math.min(entries, i + 1000); j++) {
+            t.put(key(j % distinctKeys), value);
+          }
+          t.commit();
+        }
+      }
+      print("big ledger: built " + entries + " entries (" + distinctKeys + " keys)",
+          (System.nanoTime() - t0) / 1e9, "s");
+      proofs(e, entries);
+    }
+    System.gc();
+    long heapBefore = usedHeap();
+    t0 = System.nanoTime();
+    long c0 = cpu();
+    try (LedgerEngine e = LedgerEngine.open(dir, noSync())) {
+      print("open " + entries + " entries, from checkpoint", (System.nanoTime() - t0) / 1e9,
+          "s wall (" + String.format("%.2f", (cpu() - c0) / 1e9) + " s CPU)");
+      long heapAfter = usedHeap();
+      print("index heap per key (measured, " + distinctKeys + " keys of " + KEY + " B)",
+          (heapAfter - heapBefore) / (double) distinctKeys, "bytes/key");
+      print("index heap per key (stats estimate)",
+          e.stats().get("indexMemoryBytes").doubleValue() / distinctKeys, "bytes/key");
+      proofs(e, entries);
+    }
+    Files.delete(dir.resolve(Checkpoint.FILE));
+    t0 = System.nanoTime();
+    c0 = cpu();
+    LedgerEngine replayed = LedgerEngine.open(dir, noSync());
+    print("open " + entries + " entries, full replay (no checkpoint)",
+        (System.nanoTime() - t0) / 1e9, "s wall (" + String.format("%.2f", (cpu() - c0) / 1e9)
+            + " s CPU)");
+    replayed.close();
+  }
+
+  /**
+   * Opens an existing big ledger from its checkpoint and measures the heap the open engine holds.
+   * Runs in its own frame so no earlier engine stays reachable from a stack slot.
+   */
+  private static void openAndMeasureHeap(Path dir, long entries) {
+    long heapBefore = usedHeap();
+    long t0 = System.nanoTime();
+    long c0 = cpu();
+    LedgerEngine e = LedgerEngine.open(dir, noSync());
+    print("open " + entries + " entries, from checkpoint", (System.nanoTime() - t0) / 1e9,
+        "s wall (" + String.format("%.2f", (cpu() - c0) / 1e9) + " s CPU)");
+    long heapAfter = usedHeap();
+    long keys = e.stats().get("liveKeys").longValue() + e.stats().get("tombstones").longValue();
+    print("heap held by the open engine per key (" + keys + " keys of " + KEY + " B)",
+        (heapAfter - heapBefore) / (double) keys, "bytes/key");
+    print("index heap per key (stats estimate)",
+        e.stats().get("indexMemoryBytes").doubleValue() / keys, "bytes/key");
+    proofs(e, entries);
+    e.close();
+  }
+
+  private static void proofs(LedgerEngine e, long entries) {
+    LedgerDigest d = e.digest();
+    SplittableRandom random = new SplittableRandom(7);
+    int n = 20_000;
+    long[] seqs = new long[n];
+    for (int i = 0; i < n; i++) {
+      seqs[i] = random.nextLong(entries);
+    }
+    for (int i = 0; i < n; i++) {
+      e.proveInclusion(seqs[i], d.size());
+    }
+    long[] nanos = new long[n];
+    long c0 = cpu();
+    for (int i = 0; i < n; i++) {
+      long t0 = System.nanoTime();
+      e.proveInclusion(seqs[i], d.size());
+      nanos[i] = System.nanoTime() - t0;
+    }
+    print("inclusion proof at " + entries + " entries: mean CPU time", (cpu() - c0) / 1e3 / n,
+        "us");
+    Arrays.sort(nanos);
+    print("inclusion proof at " + entries + " entries: median", nanos[n / 2] / 1e3, "us");
+    print("inclusion proof at " + entries + " entries: p99", nanos[n * 99 / 100] / 1e3, "us");
+  }
+
+  private static long usedHeap() {
+    Runtime rt = Runtime.getRuntime();
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return rt.totalMemory() - rt.freeMemory();
+  }
+}

@@ -1,0 +1,72 @@
+package dev.strata.ledger;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.strata.api.EngineFailedException;
+import dev.strata.api.EngineOptions;
+import dev.strata.api.StorageFullException;
+import dev.strata.api.StorageIOException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A write that fails half way (full disk, I/O error) through the log's file-I/O seam: the commit
+ * throws the typed exception, leaves no trace before or after a reopen, the engine refuses
+ * further writes but keeps serving reads, and the reopened store verifies.
+ */
+class WriteFailureTest {
+  @TempDir Path dir;
+
+  private static byte[] b(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  private void failHalfway(String message, Class<? extends Exception> expected) throws Exception {
+    LedgerDigest before;
+    long sizeBefore;
+    try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.defaults())) {
+      e.put(b("kept"), b("1"));
+      before = e.digest();
+      sizeBefore = Files.size(LedgerFiles.segment(dir, 0));
+      e.log.blockWriter = (channel, block, offset) -> {
+        block.limit(block.position() + block.remaining() / 2);
+        SegmentLog.writeFully(channel, block, offset);
+        throw new IOException(message);
+      };
+      assertThrows(expected, () -> e.update(t -> {
+        t.put(b("lost"), b("2"));
+        t.delete(b("kept"));
+        return null;
+      }));
+      assertEquals(sizeBefore, Files.size(LedgerFiles.segment(dir, 0)), "half block cut back");
+      assertNull(e.get(b("lost")));
+      assertArrayEquals(b("1"), e.get(b("kept")));
+      assertEquals(before, e.digest());
+      assertThrows(EngineFailedException.class, () -> e.put(b("again"), b("3")));
+      e.verifyIntegrity();
+    }
+    try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.defaults())) {
+      assertNull(e.get(b("lost")));
+      assertArrayEquals(b("1"), e.get(b("kept")));
+      e.verify(before);
+      e.put(b("after"), b("4"));
+      e.verifyIntegrity();
+    }
+  }
+
+  @Test
+  void diskFull_midAppend_rollsBackAndRefusesWritesUntilReopen() throws Exception {
+    failHalfway("No space left on device", StorageFullException.class);
+  }
+
+  @Test
+  void ioError_midAppend_rollsBackAndRefusesWritesUntilReopen() throws Exception {
+    failHalfway("Input/output error", StorageIOException.class);
+  }
+}

@@ -1,0 +1,574 @@
+package dev.strata.lsm;
+
+import dev.strata.api.Capability;
+import dev.strata.api.Durability;
+import dev.strata.api.EngineClosedException;
+import dev.strata.api.EngineFailedException;
+import dev.strata.api.EngineOptions;
+import dev.strata.api.Limits;
+import dev.strata.api.ReadTxn;
+import dev.strata.api.StorageEngine;
+import dev.strata.api.StorageException;
+import dev.strata.api.StorageIOException;
+import dev.strata.api.StoreLockedException;
+import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.WriteTxn;
+import dev.strata.api.spi.WriterGate;
+import dev.strata.lsm.RocksOptionsFactory.RocksResources;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.rocksdb.Checkpoint;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteBatchWithIndex;
+
+/**
+ * The {@code lsm} engine: the Strata contract over RocksDB. Open it with {@code
+ * StorageEngines.open("lsm", dir, options)}; cast the result to this class for the maintenance
+ * methods {@link #compactRange()} and {@link #flush()}.
+ *
+ * <h2>Transactions</h2>
+ * A read transaction is a RocksDB snapshot. The write transaction holds the single-writer permit
+ * and collects its writes in a write batch (indexed once the transaction reads its own writes),
+ * committed with one atomic {@code db.write}; under {@link Durability#SYNC} that write fsyncs the
+ * WAL before returning, under {@link Durability#NO_SYNC} it reaches the WAL without fsync. A failed
+ * commit leaves nothing: the batch is all-or-nothing in the WAL, and RocksDB recovery drops a torn
+ * tail.
+ *
+ * <h2>Meter</h2>
+ * Logical bytes are summed in Java per the contract. Physical bytes are this instance's RocksDB
+ * tickers {@code WAL_FILE_BYTES + FLUSH_WRITE_BYTES + COMPACT_WRITE_BYTES}; syncs are {@code
+ * WAL_FILE_SYNCED}. The {@code MANIFEST}, {@code OPTIONS} and info {@code LOG} files are not
+ * counted (RocksDB has no ticker for them; they are small and do not grow with data).
+ *
+ * <h2>Stats keys</h2>
+ * {@code estimatedKeys}, {@code liveSstBytes}, {@code memtableBytes}, {@code
+ * pendingCompactionBytes}, {@code filesAtLevel0} .. {@code filesAtLevel6}, {@code
+ * rocksdbWriteAmp} (RocksDB's cumulative W-Amp from {@code rocksdb.cfstats}: flush plus
+ * compaction bytes over flush bytes; not meaningful before the first flush), {@code
+ * blockCacheUsageBytes}, {@code
+ * walBytes}, {@code flushBytes}, {@code compactionBytes}, {@code openTransactions}.
+ *
+ * <h2>Thread safety and closing</h2>
+ * Thread-safe. {@link #close()} makes new calls fail, waits for calls already running inside
+ * transactions, ends every open transaction (freeing its native objects), syncs the WAL under
+ * {@code SYNC}, closes RocksDB with {@code closeE} and reports its error, and frees every native
+ * object in reverse order of creation. No call can touch freed native memory.
+ *
+ * <h2>Errors</h2>
+ * RocksDB statuses map to the contract: lock held → {@link StoreLockedException}, no space → {@link
+ * dev.strata.api.StorageFullException}, corruption → {@link dev.strata.api.CorruptionException},
+ * other I/O errors → {@link StorageIOException}. After a commit fails with an I/O error or
+ * corruption, the engine refuses further write transactions ({@link EngineFailedException}); reads
+ * continue.
+ */
+public final class LsmEngine implements StorageEngine {
+  static final String NAME = "lsm";
+  private static final System.Logger LOG = System.getLogger(LsmEngine.class.getName());
+
+  /** RocksDB locks a directory per process too, but not for read-only opens; this covers both. */
+  private static final Set<Path> OPEN_DIRECTORIES = ConcurrentHashMap.newKeySet();
+
+  private final Path directory;
+  private final String description;
+  private final boolean readOnly;
+  private final Durability durability;
+  private final WriteAmplificationMeter meter;
+  private final RocksResources resources;
+  private final RocksDB db;
+  private final WriterGate gate;
+  private final Set<LsmReadTxn> openTxns = ConcurrentHashMap.newKeySet();
+
+  /** Calls made directly on the engine (one-shot reads, maintenance) that close() must await. */
+  private final AtomicInteger engineCalls = new AtomicInteger();
+
+  private volatile boolean closed;
+  private volatile StorageException writeFailure;
+
+  private LsmEngine(
+      Path directory,
+      EngineOptions options,
+      WriteAmplificationMeter meter,
+      RocksResources resources,
+      RocksDB db) {
+    this.directory = directory;
+    this.description = "lsm engine at " + directory;
+    this.readOnly = options.readOnly();
+    this.durability = options.durability();
+    this.meter = meter;
+    this.resources = resources;
+    this.db = db;
+    this.gate = new WriterGate(description);
+  }
+
+  static LsmEngine open(Path requested, EngineOptions options) {
+    LsmSettings settings = LsmSettings.from(options);
+    Path directory = requested.toAbsolutePath().normalize();
+    StoreDirectory.prepare(directory, options);
+    if (!OPEN_DIRECTORIES.add(directory)) {
+      throw new StoreLockedException(
+          "lsm store at " + directory + " is already open in this process");
+    }
+    RocksResources resources = null;
+    RocksDB db = null;
+    try {
+      WriteAmplificationMeter meter = new WriteAmplificationMeter();
+      resources =
+          RocksOptionsFactory.create(
+              settings, options.durability(), options.createIfMissing(), meter);
+      RocksDB.loadLibrary();
+      try {
+        db =
+            options.readOnly()
+                ? RocksDB.openReadOnly(resources.options, directory.toString())
+                : RocksDB.open(resources.options, directory.toString());
+      } catch (RocksDBException e) {
+        throw RocksErrors.map("cannot open lsm store at " + directory, e);
+      }
+      if (!options.readOnly() && !StoreMarker.exists(directory)) {
+        StoreMarker.write(directory);
+      }
+      LsmEngine engine = new LsmEngine(directory, options, meter, resources, db);
+      LOG.log(System.Logger.Level.DEBUG, "opened {0} with {1}", directory, settings);
+      return engine;
+    } catch (RuntimeException | Error e) {
+      if (db != null) {
+        db.close();
+      }
+      if (resources != null) {
+        resources.close();
+      }
+      OPEN_DIRECTORIES.remove(directory);
+      throw e;
+    }
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return Set.of(Capability.PERSISTENT, Capability.BACKUP);
+  }
+
+  @Override
+  public ReadTxn beginRead() {
+    return register(new LsmReadTxn(this));
+  }
+
+  @Override
+  public WriteTxn beginWrite() {
+    checkOpen();
+    checkWritable();
+    gate.acquire();
+    try {
+      return register(new LsmWriteTxn(this));
+    } catch (RuntimeException | Error e) {
+      gate.release();
+      throw e;
+    }
+  }
+
+  private <T extends LsmReadTxn> T register(T txn) {
+    checkOpen();
+    txn.enterSetup();
+    try {
+      openTxns.add(txn);
+      if (closed) {
+        openTxns.remove(txn);
+        throw closedException();
+      }
+      txn.openSnapshot();
+      return txn;
+    } finally {
+      txn.exit();
+    }
+  }
+
+  private void checkWritable() {
+    if (readOnly) {
+      throw new UnsupportedOperationException(description + " was opened read-only");
+    }
+    checkNoWriteFailure();
+  }
+
+  /** Called once by a transaction when it ends. */
+  void ended(LsmReadTxn txn) {
+    openTxns.remove(txn);
+    if (txn instanceof LsmWriteTxn) {
+      gate.release();
+    }
+  }
+
+  /** Writes a write transaction's plain batch atomically; runs inside that transaction's guard. */
+  void commit(WriteBatch batch, long logicalBytes) {
+    checkNoWriteFailure();
+    if (batch.count() == 0) {
+      return;
+    }
+    try {
+      db.write(resources.writeOptions, batch);
+    } catch (RocksDBException e) {
+      throw failure("commit", e);
+    }
+    committed(logicalBytes);
+  }
+
+  /** Writes a write transaction's indexed batch atomically; runs inside its guard. */
+  void commit(WriteBatchWithIndex batch, long logicalBytes) {
+    checkNoWriteFailure();
+    if (batch.count() == 0) {
+      return;
+    }
+    try {
+      db.write(resources.writeOptions, batch);
+    } catch (RocksDBException e) {
+      throw failure("commit", e);
+    }
+    committed(logicalBytes);
+  }
+
+  private void committed(long logicalBytes) {
+    meter.addLogical(logicalBytes);
+    resources.meterFeed.refresh();
+  }
+
+  private void checkNoWriteFailure() {
+    StorageException failure = writeFailure;
+    if (failure != null) {
+      throw new EngineFailedException(
+          description + " refuses writes after an earlier failure: " + failure.getMessage(),
+          failure);
+    }
+  }
+
+  /**
+   * Maps a RocksDB failure and, when it means the database can no longer be trusted with writes,
+   * remembers it so later write transactions fail fast.
+   */
+  StorageException failure(String operation, RocksDBException e) {
+    StorageException mapped = RocksErrors.map(operation + " on " + description, e);
+    if (RocksErrors.isFatalForWrites(mapped) && writeFailure == null) {
+      writeFailure = mapped;
+      LOG.log(System.Logger.Level.ERROR, description + " refuses writes from now on", mapped);
+    }
+    return mapped;
+  }
+
+  /**
+   * Reads one key from the last committed state without opening a snapshot: a single RocksDB get
+   * is atomic.
+   *
+   * @param key the key; the caller may reuse the array
+   * @return a new array that belongs to the caller, or null when absent
+   * @throws NullPointerException if {@code key} is null
+   * @throws IllegalArgumentException if the key is empty or too long
+   * @throws EngineClosedException if the engine is closed
+   */
+  @Override
+  public byte[] get(byte[] key) {
+    Limits.checkKey(key);
+    enterEngineCall();
+    try {
+      return db.get(resources.readOptions, key);
+    } catch (RocksDBException e) {
+      throw failure("read", e);
+    } finally {
+      exitEngineCall();
+    }
+  }
+
+  /**
+   * Writes one key in its own atomic write, serialised with write transactions.
+   *
+   * @param key the key; the caller may reuse the array
+   * @param value the value; the caller may reuse the array
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the key or value is outside {@link Limits}
+   * @throws EngineClosedException if the engine is closed
+   * @throws UnsupportedOperationException if the engine is read-only
+   * @throws StorageException as {@link WriteTxn#commit()} does
+   */
+  @Override
+  public void put(byte[] key, byte[] value) {
+    Limits.checkKey(key);
+    Limits.checkValue(value);
+    writeOnce(key, value);
+  }
+
+  /**
+   * Deletes one key in its own atomic write, serialised with write transactions.
+   *
+   * @param key the key; the caller may reuse the array
+   * @throws NullPointerException if {@code key} is null
+   * @throws IllegalArgumentException if the key is empty or too long
+   * @throws EngineClosedException if the engine is closed
+   * @throws UnsupportedOperationException if the engine is read-only
+   * @throws StorageException as {@link WriteTxn#commit()} does
+   */
+  @Override
+  public void delete(byte[] key) {
+    Limits.checkKey(key);
+    writeOnce(key, null);
+  }
+
+  private void writeOnce(byte[] key, byte[] valueOrNullToDelete) {
+    checkOpen();
+    checkWritable();
+    gate.acquire();
+    try {
+      enterEngineCall();
+      try {
+        if (valueOrNullToDelete == null) {
+          db.delete(resources.writeOptions, key);
+          meter.addLogical(key.length);
+        } else {
+          db.put(resources.writeOptions, key, valueOrNullToDelete);
+          meter.addLogical((long) key.length + valueOrNullToDelete.length);
+        }
+        resources.meterFeed.refresh();
+      } catch (RocksDBException e) {
+        throw failure("commit", e);
+      } finally {
+        exitEngineCall();
+      }
+    } finally {
+      gate.release();
+    }
+  }
+
+  private void enterEngineCall() {
+    engineCalls.incrementAndGet();
+    if (closed) {
+      engineCalls.decrementAndGet();
+      throw closedException();
+    }
+  }
+
+  private void exitEngineCall() {
+    engineCalls.decrementAndGet();
+  }
+
+  /**
+   * Returns this engine's meter, first moving every finished background write into it.
+   *
+   * @return the meter, live for the engine's lifetime
+   */
+  @Override
+  public WriteAmplificationMeter meter() {
+    if (!closed) {
+      try {
+        enterEngineCall();
+      } catch (EngineClosedException e) {
+        return meter;
+      }
+      try {
+        resources.meterFeed.refresh();
+      } finally {
+        exitEngineCall();
+      }
+    }
+    return meter;
+  }
+
+  /**
+   * Returns RocksDB figures; the keys are listed in the class documentation.
+   *
+   * @return an unmodifiable map
+   * @throws EngineClosedException if the engine is closed
+   */
+  @Override
+  public Map<String, Number> stats() {
+    enterEngineCall();
+    try {
+      return LsmStats.collect(db, resources, openTxns.size());
+    } catch (RocksDBException e) {
+      throw failure("stats", e);
+    } finally {
+      exitEngineCall();
+    }
+  }
+
+  /**
+   * Verifies the checksum of every block of every live SST file ({@code verifyChecksum}) and the
+   * store marker.
+   *
+   * @throws dev.strata.api.CorruptionException naming the damaged file and block offset
+   * @throws EngineClosedException if the engine is closed
+   */
+  @Override
+  public void verifyIntegrity() {
+    enterEngineCall();
+    try {
+      if (StoreMarker.exists(directory)) {
+        StoreMarker.check(directory);
+      }
+      db.verifyChecksum();
+    } catch (RocksDBException e) {
+      throw failure("verifyIntegrity", e);
+    } finally {
+      exitEngineCall();
+    }
+  }
+
+  /**
+   * Writes a RocksDB checkpoint (hard links to the immutable SST files where the file system
+   * allows, copies otherwise) and the store marker into {@code target}; it opens as an {@code lsm}
+   * store. Writers and readers continue meanwhile.
+   *
+   * @param target a directory that does not exist or is empty
+   * @throws NullPointerException if {@code target} is null
+   * @throws IllegalArgumentException if {@code target} exists and is not an empty directory
+   * @throws StorageIOException if the copy cannot be written
+   * @throws EngineClosedException if the engine is closed
+   */
+  @Override
+  public void backup(Path target) {
+    Objects.requireNonNull(target, "target");
+    enterEngineCall();
+    try {
+      Path dir = target.toAbsolutePath().normalize();
+      StoreDirectory.prepareBackupTarget(dir);
+      try (Checkpoint checkpoint = Checkpoint.create(db)) {
+        checkpoint.createCheckpoint(dir.toString());
+      }
+      StoreMarker.write(dir);
+    } catch (RocksDBException e) {
+      StorageException mapped = RocksErrors.map("backup of " + description + " to " + target, e);
+      throw mapped instanceof StorageIOException ? mapped : new StorageIOException(
+          mapped.getMessage(), e);
+    } finally {
+      exitEngineCall();
+    }
+  }
+
+  /**
+   * Compacts the whole key space now (flushing the memtable first), so that reads touch fewer
+   * files and space held by overwritten and deleted entries is reclaimed. Blocks until done;
+   * readers and the writer continue meanwhile.
+   *
+   * @throws EngineClosedException if the engine is closed
+   * @throws UnsupportedOperationException if the engine is read-only
+   * @throws StorageException if RocksDB reports an error
+   */
+  public void compactRange() {
+    if (readOnly) {
+      throw new UnsupportedOperationException(description + " was opened read-only");
+    }
+    enterEngineCall();
+    try {
+      db.compactRange();
+    } catch (RocksDBException e) {
+      throw failure("compactRange", e);
+    } finally {
+      exitEngineCall();
+    }
+    resources.meterFeed.refresh();
+  }
+
+  /**
+   * Flushes the memtable to a new SST file and waits for it. Committed data is already durable
+   * through the WAL (under {@code SYNC}); this only moves it into the tree, e.g. to measure write
+   * amplification or before copying files.
+   *
+   * @throws EngineClosedException if the engine is closed
+   * @throws UnsupportedOperationException if the engine is read-only
+   * @throws StorageException if RocksDB reports an error
+   */
+  public void flush() {
+    if (readOnly) {
+      throw new UnsupportedOperationException(description + " was opened read-only");
+    }
+    enterEngineCall();
+    try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
+      db.flush(options);
+    } catch (RocksDBException e) {
+      throw failure("flush", e);
+    } finally {
+      exitEngineCall();
+    }
+    resources.meterFeed.refresh();
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    gate.close();
+    for (int round = 0; engineCalls.get() != 0; round++) {
+      LsmReadTxn.backOff(round);
+    }
+    for (LsmReadTxn txn : new ArrayList<>(openTxns)) {
+      txn.awaitIdle();
+      txn.endByEngine();
+    }
+    List<StorageException> errors = new ArrayList<>();
+    if (!readOnly && durability == Durability.SYNC) {
+      try {
+        db.syncWal();
+      } catch (RocksDBException e) {
+        errors.add(RocksErrors.map("syncing the WAL while closing " + description, e));
+      }
+    }
+    try {
+      db.closeE();
+    } catch (RocksDBException e) {
+      errors.add(RocksErrors.map("closing " + description, e));
+    }
+    resources.close();
+    OPEN_DIRECTORIES.remove(directory);
+    if (!errors.isEmpty()) {
+      StorageException first = errors.get(0);
+      for (int i = 1; i < errors.size(); i++) {
+        first.addSuppressed(errors.get(i));
+      }
+      throw first;
+    }
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  void checkOpen() {
+    if (closed) {
+      throw closedException();
+    }
+  }
+
+  private EngineClosedException closedException() {
+    return new EngineClosedException(description + " is closed");
+  }
+
+  RocksDB db() {
+    return db;
+  }
+
+  ReadOptions latestReadOptions() {
+    return resources.readOptions;
+  }
+
+  String description() {
+    return description;
+  }
+
+  @Override
+  public String toString() {
+    return description;
+  }
+}

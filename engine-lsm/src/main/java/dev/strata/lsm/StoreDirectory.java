@@ -1,0 +1,94 @@
+package dev.strata.lsm;
+
+import dev.strata.api.EngineOptions;
+import dev.strata.api.StorageException;
+import dev.strata.api.StorageIOException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/**
+ * Decides, before RocksDB touches a directory, whether it may: an existing store (checked marker
+ * or RocksDB {@code CURRENT}), an empty or missing directory to create one in, or something else,
+ * which is refused rather than written into. Also prepares backup targets.
+ */
+final class StoreDirectory {
+  /** The file RocksDB writes first and reads on every open; its presence means a database. */
+  static final String ROCKSDB_CURRENT = "CURRENT";
+
+  private StoreDirectory() {}
+
+  /**
+   * Checks and, when allowed, creates the store directory.
+   *
+   * @throws dev.strata.api.CorruptionException if the marker is damaged
+   * @throws dev.strata.api.UnsupportedFormatException if the marker is from a newer format
+   * @throws StorageException if there is no store and none may be created, or the directory holds
+   *     something else
+   * @throws IllegalArgumentException if the path is a regular file
+   */
+  static void prepare(Path directory, EngineOptions options) {
+    boolean hasStore = Files.exists(directory.resolve(ROCKSDB_CURRENT));
+    if (StoreMarker.exists(directory)) {
+      StoreMarker.check(directory);
+    } else if (!hasStore && !isEmptyOrMissing(directory)) {
+      throw new StorageException(
+          directory + " holds files but no lsm store (no " + StoreMarker.FILE_NAME
+              + " and no RocksDB " + ROCKSDB_CURRENT + " file); refusing to write into it");
+    }
+    if (hasStore) {
+      return;
+    }
+    if (!options.createIfMissing() || options.readOnly()) {
+      throw new StorageException(
+          "no lsm store at " + directory
+              + (options.readOnly() ? " (a read-only open cannot create one)"
+                  : " and createIfMissing is false"));
+    }
+    try {
+      Files.createDirectories(directory);
+    } catch (IOException e) {
+      throw new StorageIOException("cannot create " + directory, e);
+    }
+  }
+
+  /**
+   * Makes {@code target} ready for a RocksDB checkpoint, which insists on creating the directory
+   * itself: an empty directory is removed, a missing parent created.
+   *
+   * @throws IllegalArgumentException if {@code target} exists and is not an empty directory
+   * @throws StorageIOException if the file system refuses
+   */
+  static void prepareBackupTarget(Path target) {
+    try {
+      if (Files.exists(target)) {
+        if (!Files.isDirectory(target)) {
+          throw new IllegalArgumentException("backup target " + target + " is not a directory");
+        }
+        if (!isEmptyOrMissing(target)) {
+          throw new IllegalArgumentException("backup target " + target + " is not empty");
+        }
+        Files.delete(target);
+      } else if (target.getParent() != null) {
+        Files.createDirectories(target.getParent());
+      }
+    } catch (IOException e) {
+      throw new StorageIOException("cannot prepare backup target " + target, e);
+    }
+  }
+
+  static boolean isEmptyOrMissing(Path directory) {
+    if (!Files.exists(directory)) {
+      return true;
+    }
+    if (!Files.isDirectory(directory)) {
+      throw new IllegalArgumentException(directory + " is not a directory");
+    }
+    try (Stream<Path> children = Files.list(directory)) {
+      return children.findAny().isEmpty();
+    } catch (IOException e) {
+      throw new StorageIOException("cannot list " + directory, e);
+    }
+  }
+}
