@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
       "Loads N keys into every engine, then measures random reads, batched writes, 1,000-entry"
           + " scans and a 90/10 read/write mix. Prints a table per engine and writes"
           + " results/compare-<time>.{csv,json} and -throughput.png / -p99.png.",
-      "Phases are capped by --seconds each, so the run ends in about a minute by default."
+      "Phases are capped by --seconds each: about 1.5 minutes for six engines by default."
     })
 final class CompareCommand implements Callable<Integer> {
   static final int SCAN_LENGTH = 1000;

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
     name = "freelist-stall",
     mixinStandardHelpOptions = true,
     description = {
-      "Builds a store of --keys entries, deletes every --delete-every-th run of keys so the"
+      "Builds a store of --keys entries, deletes every --delete-every-th key so the"
           + " freelist fragments, then runs --clients threads doing --puts single-put commits at"
           + " --rate op/s in total, once per --freelists value. Prints completion time, latency"
           + " percentiles (measured from each put's scheduled start) and the time ratio."
