@@ -1,0 +1,123 @@
+package dev.strata.freelist;
+
+import it.unimi.dsi.fastutil.longs.Long2LongMap;
+import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
+
+/**
+ * A set of page ids stored as 64-bit words in a primitive hash map, holding only the words that
+ * have a bit set. Range operations cost one hash operation per 64 pages, so marking or testing a
+ * run is constant-time in the size of the set; memory follows the occupied words, not the file
+ * size.
+ */
+final class SparseBitSet {
+  private final Long2LongOpenHashMap words = new Long2LongOpenHashMap();
+  private long cardinality;
+
+  boolean get(long bit) {
+    return (words.get(bit >>> 6) & (1L << bit)) != 0;
+  }
+
+  long cardinality() {
+    return cardinality;
+  }
+
+  void clearAll() {
+    words.clear();
+    words.trim();
+    cardinality = 0;
+  }
+
+  /** Sets bits {@code from .. from + count - 1}. */
+  void set(long from, long count) {
+    long to = from + count;
+    for (long w = from >>> 6, last = (to - 1) >>> 6; w <= last; w++) {
+      long old = words.get(w);
+      long updated = old | mask(w, from, to);
+      if (updated != old) {
+        words.put(w, updated);
+        cardinality += Long.bitCount(updated) - Long.bitCount(old);
+      }
+    }
+  }
+
+  /** Clears bits {@code from .. from + count - 1}. */
+  void clear(long from, long count) {
+    long to = from + count;
+    for (long w = from >>> 6, last = (to - 1) >>> 6; w <= last; w++) {
+      long old = words.get(w);
+      if (old == 0) {
+        continue;
+      }
+      long updated = old & ~mask(w, from, to);
+      if (updated != old) {
+        if (updated == 0) {
+          words.remove(w);
+        } else {
+          words.put(w, updated);
+        }
+        cardinality -= Long.bitCount(old) - Long.bitCount(updated);
+      }
+    }
+  }
+
+  /** Returns the lowest set bit in {@code from .. from + count - 1}, or -1. */
+  long firstSetIn(long from, long count) {
+    long to = from + count;
+    for (long w = from >>> 6, last = (to - 1) >>> 6; w <= last; w++) {
+      long bits = words.get(w) & mask(w, from, to);
+      if (bits != 0) {
+        return (w << 6) + Long.numberOfTrailingZeros(bits);
+      }
+    }
+    return -1;
+  }
+
+  /** Returns the highest set bit in {@code from .. to - 1}, or -1. */
+  long lastSetIn(long from, long to) {
+    if (to <= from) {
+      return -1;
+    }
+    for (long w = (to - 1) >>> 6, first = from >>> 6; w >= first; w--) {
+      long bits = words.get(w) & mask(w, from, to);
+      if (bits != 0) {
+        return (w << 6) + 63 - Long.numberOfLeadingZeros(bits);
+      }
+    }
+    return -1;
+  }
+
+  /** Returns how many bits are set in {@code from .. from + count - 1}. */
+  long countIn(long from, long count) {
+    long to = from + count;
+    long n = 0;
+    for (long w = from >>> 6, last = (to - 1) >>> 6; w <= last; w++) {
+      n += Long.bitCount(words.get(w) & mask(w, from, to));
+    }
+    return n;
+  }
+
+  /** Throws unless the stored words add up to the tracked cardinality and none is zero. */
+  void checkInvariants(String name) {
+    long total = 0;
+    for (Long2LongMap.Entry e : words.long2LongEntrySet()) {
+      if (e.getLongValue() == 0) {
+        throw new IllegalStateException(name + " keeps an empty word at index " + e.getLongKey());
+      }
+      total += Long.bitCount(e.getLongValue());
+    }
+    if (total != cardinality) {
+      throw new IllegalStateException(
+          name + " holds " + total + " bits but its cardinality says " + cardinality);
+    }
+  }
+
+  // Bits of word w that fall inside [from, to); written without from + 64 style sums so page ids
+  // near Long.MAX_VALUE cannot overflow.
+  private static long mask(long w, long from, long to) {
+    long wordStart = w << 6;
+    long lo = from > wordStart ? from - wordStart : 0;
+    long hi = Math.min(to - wordStart, 64);
+    long m = -1L << lo;
+    return hi == 64 ? m : m & ((1L << hi) - 1);
+  }
+}
