@@ -1,0 +1,177 @@
+package dev.strata.btree;
+
+import dev.strata.api.Cursor;
+import dev.strata.api.KeyRange;
+import dev.strata.api.TransactionClosedException;
+
+/**
+ * A cursor over one transaction's tree: a stack of nodes from the root to the current leaf, with
+ * the entry index at each level. Ascending, or descending for a reversed range. In a write
+ * transaction the stack may hold heap nodes the transaction keeps editing; indexes are re-checked
+ * on every step, so such edits can make the cursor skip or repeat entries but never fail.
+ */
+final class BTreeCursor implements Cursor {
+  private final BTreeReadTxn txn;
+  private final KeyRange range;
+  private final byte[] lower;
+  private final byte[] upper;
+  private final boolean descending;
+  private NodeSource[] nodes = new NodeSource[8];
+  private int[] indexes = new int[8];
+  private int depth;
+  private boolean started;
+  private boolean exhausted;
+  private boolean positioned;
+  private boolean closed;
+
+  BTreeCursor(BTreeReadTxn txn, KeyRange range) {
+    this.txn = txn;
+    this.range = range;
+    this.lower = range.lowerBound();
+    this.upper = range.upperBound();
+    this.descending = range.isReversed();
+  }
+
+  @Override
+  public boolean next() {
+    enter();
+    try {
+      if (exhausted) {
+        positioned = false;
+        return false;
+      }
+      if (!started) {
+        started = true;
+        if (range.isEmpty()) {
+          return finish();
+        }
+        seek();
+      } else {
+        indexes[depth - 1] += descending ? -1 : 1;
+      }
+      if (!settle()) {
+        return finish();
+      }
+      NodeSource leaf = nodes[depth - 1];
+      int i = indexes[depth - 1];
+      if (descending ? lower != null && leaf.compareKeyAt(i, lower) < 0
+          : upper != null && leaf.compareKeyAt(i, upper) >= 0) {
+        return finish();
+      }
+      positioned = true;
+      return true;
+    } finally {
+      txn.engine.exit();
+    }
+  }
+
+  private boolean finish() {
+    exhausted = true;
+    positioned = false;
+    depth = 0;
+    return false;
+  }
+
+  private void push(NodeSource n, int index) {
+    if (depth == nodes.length) {
+      nodes = java.util.Arrays.copyOf(nodes, depth * 2);
+      indexes = java.util.Arrays.copyOf(indexes, depth * 2);
+    }
+    nodes[depth] = n;
+    indexes[depth] = index;
+    depth++;
+  }
+
+  private void seek() {
+    NodeSource n = txn.root();
+    byte[] bound = descending ? upper : lower;
+    while (!n.isLeaf()) {
+      int i;
+      if (n.count() == 0) {
+        i = descending ? -1 : 0;
+        push(n, i);
+        return;
+      }
+      if (bound == null) {
+        i = descending ? n.count() - 1 : 0;
+      } else {
+        i = n.childIndex(bound);
+      }
+      push(n, i);
+      n = txn.child(n, i);
+    }
+    int i;
+    if (bound == null) {
+      i = descending ? n.count() - 1 : 0;
+    } else {
+      i = descending ? n.lowerBound(bound) - 1 : n.lowerBound(bound);
+    }
+    push(n, i);
+  }
+
+  /** Moves to the nearest existing entry in the cursor's direction; false when none is left. */
+  private boolean settle() {
+    while (true) {
+      if (depth == 0) {
+        return false;
+      }
+      NodeSource top = nodes[depth - 1];
+      int i = indexes[depth - 1];
+      if (i >= 0 && i < top.count()) {
+        if (top.isLeaf()) {
+          return true;
+        }
+        NodeSource child = txn.child(top, i);
+        push(child, descending ? child.count() - 1 : 0);
+        continue;
+      }
+      depth--;
+      if (depth > 0) {
+        indexes[depth - 1] += descending ? -1 : 1;
+      }
+    }
+  }
+
+  @Override
+  public byte[] key() {
+    enter();
+    try {
+      current();
+      return nodes[depth - 1].keyAt(indexes[depth - 1]);
+    } finally {
+      txn.engine.exit();
+    }
+  }
+
+  @Override
+  public byte[] value() {
+    enter();
+    try {
+      current();
+      return txn.value(nodes[depth - 1], indexes[depth - 1]);
+    } finally {
+      txn.engine.exit();
+    }
+  }
+
+  private void current() {
+    NodeSource leaf = depth == 0 ? null : nodes[depth - 1];
+    if (!positioned || leaf == null || indexes[depth - 1] >= leaf.count()
+        || indexes[depth - 1] < 0) {
+      throw new IllegalStateException("cursor has no current entry: call next() first and check"
+          + " that it returned true");
+    }
+  }
+
+  private void enter() {
+    if (closed) {
+      throw new TransactionClosedException("cursor is closed");
+    }
+    txn.enter();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+  }
+}

@@ -1,0 +1,346 @@
+package dev.strata.btree;
+
+import dev.strata.api.Capability;
+import dev.strata.api.EngineClosedException;
+import dev.strata.api.EngineOptions;
+import dev.strata.api.ReadTxn;
+import dev.strata.api.StorageEngine;
+import dev.strata.api.StorageException;
+import dev.strata.api.StorageIOException;
+import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.WriteTxn;
+import dev.strata.api.spi.WriterGate;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * The {@code btree} engine: a single-file, memory-mapped, copy-on-write B+tree in the tradition
+ * of LMDB and bbolt. Open it with {@code StorageEngines.open("btree", directory, options)}; cast
+ * the result to this class for {@link #compact(Path)}.
+ *
+ * <h2>Design</h2>
+ * One writer at a time ({@link WriterGate}); any number of readers, each pinned to the meta page
+ * (txid) that was current when it began, reading pages in place from read-only memory maps
+ * without locks. A commit never overwrites a page the last committed meta can reach: changed
+ * nodes are written to pages taken from the {@code freelist}, the old ones become pending under
+ * the committing txid and are reused once no reader can see them. The file layout is in {@code
+ * FORMAT.md}.
+ *
+ * <h2>Settings</h2>
+ * <ul>
+ *   <li>{@code btree.pageSize} (default 4096; a power of two in 1024..65536): used when the store
+ *       is created; an existing store keeps its page size and a different setting is ignored
+ *       with an INFO log line.
+ *   <li>{@code btree.fillPercent} (default 0.5, 0.1..1.0): how full a split leaves each page; 1.0
+ *       suits sequential loads.
+ *   <li>{@code btree.freelist} ({@code hash}, default, or {@code array}): the page allocator;
+ *       {@code array} is bbolt's original, kept to reproduce its commit stall.
+ *   <li>{@code btree.freelistSync} (default true): when false, commits do not store the freelist
+ *       and open rebuilds it by walking the tree ({@code freelistRebuildMillis} in stats).
+ *   <li>{@code btree.mapChunkSize} (default 1GiB, power of two, 64KiB..1GiB): bytes per memory
+ *       mapping.
+ * </ul>
+ *
+ * <h2>Stats</h2>
+ * <ul>
+ *   <li>{@code fileBytes}: the data file's length; at least {@code highWaterPages * pageSize},
+ *       more by the slack of geometric growth (up to 64 MiB), cut off when the store shrinks.
+ *   <li>{@code pageSize}; {@code highWaterPages}: pages the last commit may use.
+ *   <li>{@code pagesInUse}: pages reachable from the last commit (meta pages, tree, overflow runs
+ *       and stored freelist); {@code freePages}, {@code freeRuns}: what the allocator may hand
+ *       out; {@code pendingPages}: freed pages an open reader may still see. {@code pagesInUse +
+ *       freePages + pendingPages == highWaterPages}.
+ *   <li>{@code treeDepth} (1 = the root is a leaf), {@code branchPages}, {@code leafPages},
+ *       {@code overflowPages}, {@code keys}.
+ *   <li>{@code txid}: the last commit; {@code openReaders}: open transactions; {@code
+ *       freelistRebuildMillis}: time the open spent rebuilding the freelist by walking the tree
+ *       (0 when it was read from the file).
+ * </ul>
+ * Computing them walks the whole tree under the writer gate: O(pages).
+ *
+ * <h2>Integrity</h2>
+ * {@link #verifyIntegrity()} re-verifies every reachable page's checksum, key order within pages
+ * and within the bounds set by parents, uniform leaf depth, overflow runs, and that every page
+ * below the high-water mark is reachable exactly once or free/pending, never both; plus the
+ * freelist's own invariants. Like {@link #stats()} it holds the writer gate: it waits for an open
+ * write transaction, and throws {@link IllegalStateException} on the thread holding one.
+ *
+ * <h2>Thread safety</h2>
+ * Thread-safe, as {@link StorageEngine} states. Arrays passed in are copied; arrays returned are
+ * new.
+ */
+public final class BTreeEngine implements StorageEngine {
+  static final String NAME = "btree";
+
+  final Store store;
+  private final WriteAmplificationMeter meter;
+  private final WriterGate gate;
+  private final Set<BTreeReadTxn> openTxns = ConcurrentHashMap.newKeySet();
+  /** Reader count per snapshot txid; guarded by itself, which also orders meta publication. */
+  private final TreeMap<Long, Integer> readers = new TreeMap<>();
+  private final LongAdder inFlight = new LongAdder();
+  private volatile boolean closed;
+
+  private BTreeEngine(Store store, WriteAmplificationMeter meter) {
+    this.store = store;
+    this.meter = meter;
+    this.gate = new WriterGate("btree engine at " + store.directory);
+  }
+
+  static BTreeEngine open(Path directory, EngineOptions options,
+      Function<FileChannel, PageIO> ioFactory) {
+    Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(options, "options");
+    Settings settings = Settings.parse(options);
+    WriteAmplificationMeter meter = new WriteAmplificationMeter();
+    return new BTreeEngine(Store.open(directory, settings, meter, ioFactory), meter);
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return Set.of(Capability.PERSISTENT, Capability.BACKUP);
+  }
+
+  @Override
+  public ReadTxn beginRead() {
+    checkOpen();
+    BTreeReadTxn txn;
+    synchronized (readers) {
+      Meta m = store.meta;
+      readers.merge(m.txid(), 1, Integer::sum);
+      txn = new BTreeReadTxn(this, m);
+    }
+    return register(txn);
+  }
+
+  private <T extends BTreeReadTxn> T register(T txn) {
+    openTxns.add(txn);
+    if (closed) {
+      txn.close();
+      throw closedException();
+    }
+    return txn;
+  }
+
+  @Override
+  public WriteTxn beginWrite() {
+    checkOpen();
+    if (store.settings.readOnly()) {
+      throw new UnsupportedOperationException("btree engine at " + store.directory
+          + " was opened read-only");
+    }
+    StorageException failure = store.failure;
+    if (failure != null) {
+      throw new dev.strata.api.EngineFailedException("btree engine at " + store.directory
+          + " refuses writes after an earlier failure; reopen it: " + failure.getMessage(),
+          failure);
+    }
+    gate.acquire();
+    BTreeWriteTxn txn;
+    try {
+      synchronized (readers) {
+        Meta m = store.meta;
+        readers.merge(m.txid(), 1, Integer::sum);
+        txn = new BTreeWriteTxn(this, m);
+      }
+    } catch (RuntimeException e) {
+      gate.release();
+      throw e;
+    }
+    return register(txn);
+  }
+
+  /** Called once by a transaction when it ends. */
+  void ended(BTreeReadTxn txn) {
+    synchronized (readers) {
+      readers.computeIfPresent(txn.meta.txid(), (k, n) -> n == 1 ? null : n - 1);
+    }
+    openTxns.remove(txn);
+    if (txn instanceof BTreeWriteTxn) {
+      gate.release();
+    }
+  }
+
+  /** Commits a write transaction's changes; runs under the writer gate. */
+  void commit(TreeUpdate update, long logicalBytes) {
+    if (closed) {
+      throw closedException();
+    }
+    if (!update.isEmpty()) {
+      long[] snapshots;
+      synchronized (readers) {
+        // The writer itself is registered at the snapshot it was built on; it does not pin.
+        snapshots = readers.keySet().stream().mapToLong(Long::longValue).toArray();
+      }
+      store.commit(update, snapshots);
+    }
+    meter.addLogical(logicalBytes);
+  }
+
+  void enter() {
+    inFlight.increment();
+    if (closed) {
+      inFlight.decrement();
+      throw new dev.strata.api.TransactionClosedException("transaction is closed: its engine ("
+          + store.directory + ") was closed");
+    }
+  }
+
+  void exit() {
+    inFlight.decrement();
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw closedException();
+    }
+  }
+
+  private EngineClosedException closedException() {
+    return new EngineClosedException("btree engine at " + store.directory + " is closed");
+  }
+
+  @Override
+  public WriteAmplificationMeter meter() {
+    return meter;
+  }
+
+  @Override
+  public Map<String, Number> stats() {
+    checkOpen();
+    return Checker.stats(this);
+  }
+
+  @Override
+  public void verifyIntegrity() {
+    checkOpen();
+    Checker.verify(this);
+  }
+
+  /** Runs {@code work} holding the writer gate, so the freelist and the meta stay still. */
+  <R> R withWriterGate(java.util.function.Supplier<R> work) {
+    gate.acquire();
+    try {
+      checkOpen();
+      return work.get();
+    } finally {
+      gate.release();
+    }
+  }
+
+  /** The number of open transactions (readers and the writer), for stats. */
+  int openReaders() {
+    synchronized (readers) {
+      return readers.values().stream().mapToInt(Integer::intValue).sum();
+    }
+  }
+
+  /**
+   * Writes a consistent copy of the last committed state to {@code target} while writers go on:
+   * the raw pages below the snapshot's high-water mark and its meta, from a read transaction
+   * that pins them.
+   *
+   * @throws NullPointerException if {@code target} is null
+   * @throws IllegalArgumentException if {@code target} exists and is not an empty directory
+   * @throws StorageIOException if the copy cannot be written
+   * @throws EngineClosedException if the engine is closed
+   */
+  @Override
+  public void backup(Path target) {
+    Objects.requireNonNull(target, "target");
+    checkOpen();
+    prepareEmptyDirectory(target);
+    try (BTreeReadTxn txn = (BTreeReadTxn) beginRead()) {
+      txn.enter();
+      try {
+        Maintenance.backup(store, txn.meta, target);
+      } finally {
+        exit();
+      }
+    }
+  }
+
+  /**
+   * Rewrites the live data of the last committed state into a new, dense store in {@code
+   * target}: leaves packed full in key order, no free pages. Writers may continue meanwhile; the
+   * copy reflects the state when the call began. Open the result with {@code
+   * StorageEngines.open("btree", target)}.
+   *
+   * @param target a directory that does not exist or is empty
+   * @throws NullPointerException if {@code target} is null
+   * @throws IllegalArgumentException if {@code target} exists and is not an empty directory
+   * @throws StorageIOException if the copy cannot be written
+   * @throws EngineClosedException if the engine is closed
+   */
+  public void compact(Path target) {
+    Objects.requireNonNull(target, "target");
+    checkOpen();
+    prepareEmptyDirectory(target);
+    try (BTreeReadTxn txn = (BTreeReadTxn) beginRead()) {
+      txn.enter();
+      try {
+        Maintenance.compact(txn, target);
+      } finally {
+        exit();
+      }
+    }
+  }
+
+  static void prepareEmptyDirectory(Path target) {
+    try {
+      if (Files.exists(target)) {
+        if (!Files.isDirectory(target)) {
+          throw new IllegalArgumentException("target " + target + " is not a directory");
+        }
+        try (Stream<Path> children = Files.list(target)) {
+          if (children.findAny().isPresent()) {
+            throw new IllegalArgumentException("target " + target + " is not empty");
+          }
+        }
+      } else {
+        Files.createDirectories(target);
+      }
+    } catch (IOException e) {
+      throw new StorageIOException("cannot prepare target " + target, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    gate.close();
+    for (BTreeReadTxn txn : new ArrayList<>(openTxns)) {
+      txn.close();
+    }
+    while (inFlight.sum() > 0) {
+      Thread.onSpinWait();
+      Thread.yield();
+    }
+    store.close();
+  }
+}

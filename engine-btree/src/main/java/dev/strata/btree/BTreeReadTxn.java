@@ -1,0 +1,111 @@
+package dev.strata.btree;
+
+import dev.strata.api.Cursor;
+import dev.strata.api.KeyRange;
+import dev.strata.api.Limits;
+import dev.strata.api.ReadTxn;
+import dev.strata.api.TransactionClosedException;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** A read transaction: a registered meta snapshot whose pages stay valid until it ends. */
+class BTreeReadTxn implements ReadTxn {
+  final BTreeEngine engine;
+  final Meta meta;
+  private final AtomicBoolean ended = new AtomicBoolean();
+  private volatile String endedHow;
+
+  BTreeReadTxn(BTreeEngine engine, Meta meta) {
+    this.engine = engine;
+    this.meta = meta;
+  }
+
+  NodeSource root() {
+    return engine.store.file.node(meta.root(), meta.highWater(), false);
+  }
+
+  NodeSource child(NodeSource parent, int i) {
+    return engine.store.file.node(parent.childAt(i), meta.highWater(), false);
+  }
+
+  byte[] value(NodeSource n, int i) {
+    if (!n.isOverflow(i)) {
+      return n.inlineValue(i);
+    }
+    return engine.store.file.overflowValue(n.overflowPage(i), n.valueLength(i),
+        meta.highWater());
+  }
+
+  @Override
+  public byte[] get(byte[] key) {
+    Limits.checkKey(key);
+    enter();
+    try {
+      NodeSource n = root();
+      while (!n.isLeaf()) {
+        if (n.count() == 0) {
+          return null;
+        }
+        n = child(n, n.childIndex(key));
+      }
+      int i = n.lowerBound(key);
+      if (i < n.count() && n.compareKeyAt(i, key) == 0) {
+        return value(n, i);
+      }
+      return null;
+    } finally {
+      engine.exit();
+    }
+  }
+
+  @Override
+  public Cursor cursor(KeyRange range) {
+    Objects.requireNonNull(range, "range");
+    enter();
+    try {
+      return new BTreeCursor(this, range);
+    } finally {
+      engine.exit();
+    }
+  }
+
+  /** Marks a call in progress (close waits for it) after checking the transaction is usable. */
+  void enter() {
+    engine.enter();
+    try {
+      checkActive();
+    } catch (RuntimeException e) {
+      engine.exit();
+      throw e;
+    }
+  }
+
+  void checkActive() {
+    if (ended.get()) {
+      throw new TransactionClosedException(
+          describe() + " is " + (endedHow == null ? "closed" : endedHow));
+    }
+    if (engine.isClosed()) {
+      throw new TransactionClosedException(describe() + " is closed: its engine was closed");
+    }
+  }
+
+  String describe() {
+    return "btree read transaction (txid " + meta.txid() + ")";
+  }
+
+  /** Ends the transaction once; returns whether this call ended it. */
+  boolean end(String how) {
+    if (!ended.compareAndSet(false, true)) {
+      return false;
+    }
+    endedHow = how;
+    engine.ended(this);
+    return true;
+  }
+
+  @Override
+  public void close() {
+    end("closed");
+  }
+}

@@ -1,0 +1,190 @@
+package dev.strata.btree;
+
+import dev.strata.api.CorruptionException;
+import dev.strata.freelist.Freelist;
+import dev.strata.freelist.FreelistFormatException;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The full integrity check (bbolt's {@code tx.check}) and the stats walk. Both hold the writer
+ * gate so the freelist and the last meta cannot change underneath them; readers continue.
+ */
+final class Checker {
+  private final PageFile file;
+  private final Meta meta;
+  private final BitSet reachable = new BitSet();
+  private int leafDepth = -1;
+  long branchPages;
+  long leafPages;
+  long overflowPages;
+  long keys;
+
+  private Checker(PageFile file, Meta meta) {
+    this.file = file;
+    this.meta = meta;
+  }
+
+  static void verify(BTreeEngine engine) {
+    engine.withWriterGate(() -> {
+      Store store = engine.store;
+      Meta meta = store.meta;
+      Checker c = new Checker(store.file, meta);
+      c.walk(true);
+      c.checkFreelist(store.freelist, store.path.toString());
+      return null;
+    });
+  }
+
+  static Map<String, Number> stats(BTreeEngine engine) {
+    return engine.withWriterGate(() -> {
+      Store store = engine.store;
+      Meta meta = store.meta;
+      Checker c = new Checker(store.file, meta);
+      c.walk(false);
+      Freelist fl = store.freelist;
+      Map<String, Number> s = new LinkedHashMap<>();
+      s.put("fileBytes", store.file.fileSize());
+      s.put("pageSize", meta.pageSize());
+      s.put("highWaterPages", meta.highWater());
+      s.put("pagesInUse", c.reachable.cardinality() + (long) meta.freelistPages());
+      s.put("freePages", fl.freeCount());
+      s.put("freeRuns", fl.spans().size());
+      s.put("pendingPages", fl.pendingCount());
+      s.put("treeDepth", c.leafDepth + 1);
+      s.put("branchPages", c.branchPages);
+      s.put("leafPages", c.leafPages);
+      s.put("overflowPages", c.overflowPages);
+      s.put("keys", c.keys);
+      s.put("txid", meta.txid());
+      s.put("openReaders", engine.openReaders());
+      s.put("freelistRebuildMillis", store.freelistRebuildNanos / 1_000_000);
+      return Map.copyOf(s);
+    });
+  }
+
+  private void walk(boolean deep) {
+    reachable.set(0, 2);
+    visit(meta.root(), null, null, 0, deep);
+  }
+
+  private void mark(long pgid, long pages) {
+    if (pgid + pages > Integer.MAX_VALUE) {
+      throw file.corrupt(pgid, "page id beyond what the checker can track");
+    }
+    int from = (int) pgid;
+    int to = (int) (pgid + pages);
+    int already = reachable.nextSetBit(from);
+    if (already >= 0 && already < to) {
+      throw file.corrupt(already, "reachable twice (again via the run at page " + pgid + ")");
+    }
+    reachable.set(from, to);
+  }
+
+  private void visit(long pgid, byte[] low, byte[] high, int depth, boolean deep) {
+    NodeView v = file.node(pgid, meta.highWater(), deep);
+    mark(pgid, v.pages);
+    int n = v.count();
+    if (deep) {
+      checkSlots(v);
+    }
+    if (v.isLeaf()) {
+      leafPages += v.pages;
+      keys += n;
+      if (leafDepth < 0) {
+        leafDepth = depth;
+      } else if (leafDepth != depth) {
+        throw file.corrupt(pgid, "leaf at depth " + depth + " but other leaves are at depth "
+            + leafDepth);
+      }
+    } else {
+      branchPages += v.pages;
+      if (n == 0) {
+        throw file.corrupt(pgid, "branch page with no children");
+      }
+    }
+    byte[] previous = null;
+    for (int i = 0; i < n; i++) {
+      byte[] key = v.keyAt(i);
+      if (deep) {
+        if (key.length == 0) {
+          throw file.corrupt(pgid, "empty key at entry " + i);
+        }
+        if (previous != null && Arrays.compareUnsigned(previous, key) >= 0) {
+          throw file.corrupt(pgid, "keys out of order at entry " + i);
+        }
+        if (low != null && Arrays.compareUnsigned(key, low) < 0
+            || high != null && Arrays.compareUnsigned(key, high) >= 0) {
+          throw file.corrupt(pgid, "key at entry " + i + " is outside the bounds its parent sets");
+        }
+      }
+      previous = key;
+      if (!v.isLeaf()) {
+        byte[] childHigh = i + 1 < n ? v.keyAt(i + 1) : high;
+        visit(v.childAt(i), key, childHigh, depth + 1, deep);
+      } else if (v.isOverflow(i)) {
+        long o = v.overflowPage(i);
+        int pages = PageFormat.pagesFor(PageFormat.HEADER_SIZE + (long) v.valueLength(i),
+            file.pageSize);
+        if (deep) {
+          file.overflowValue(o, v.valueLength(i), meta.highWater());
+        }
+        mark(o, pages);
+        overflowPages += pages;
+      }
+    }
+  }
+
+  private void checkSlots(NodeView v) {
+    int n = v.count();
+    long first = PageFormat.HEADER_SIZE + (long) n * NodeView.SLOT;
+    if (first > v.used()) {
+      throw file.corrupt(v.pgid, "element count " + n + " does not fit the page");
+    }
+    for (int i = 0; i < n; i++) {
+      int off = v.slotOffset(i);
+      if (off < first || off + (long) NodeView.LEAF_ELEMENT > v.used()
+          || off + (long) v.elementLength(i) > v.used()) {
+        throw file.corrupt(v.pgid, "element " + i + " at offset " + off
+            + " lies outside the used bytes (" + v.used() + ")");
+      }
+    }
+  }
+
+  private void checkFreelist(Freelist freelist, String path) {
+    try {
+      freelist.checkInvariants();
+    } catch (IllegalStateException e) {
+      throw new CorruptionException(path + ": freelist invariant broken: " + e.getMessage(), e);
+    }
+    if (meta.freelistPage() != 0) {
+      try {
+        Freelist.readFrom(file.freelistBody(meta.freelistPage(), meta.freelistPages(),
+            meta.highWater()), freelist.kind());
+      } catch (FreelistFormatException e) {
+        throw new CorruptionException(path + ": page " + meta.freelistPage()
+            + " (freelist): " + e.getMessage(), e);
+      }
+      mark(meta.freelistPage(), meta.freelistPages());
+    }
+    for (long p = 2; p < meta.highWater(); p++) {
+      boolean used = reachable.get((int) p);
+      boolean free = freelist.isFree(p) || freelist.isPending(p);
+      if (used && free) {
+        throw file.corrupt(p, "both reachable from meta txid " + meta.txid()
+            + " and in the freelist");
+      }
+      if (!used && !free) {
+        throw file.corrupt(p, "neither reachable from meta txid " + meta.txid()
+            + " nor in the freelist (leaked)");
+      }
+    }
+    if (freelist.freeCount() + freelist.pendingCount() + reachable.cardinality()
+        != meta.highWater()) {
+      throw new CorruptionException(path + ": freelist holds pages at or past the high-water mark "
+          + meta.highWater());
+    }
+  }
+}

@@ -1,0 +1,194 @@
+package dev.strata.btree;
+
+import dev.strata.api.Cursor;
+import dev.strata.api.KeyRange;
+import dev.strata.api.StorageIOException;
+import dev.strata.freelist.Freelist;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Online backup (raw page copy of a pinned snapshot) and compaction (dense rebuild). */
+final class Maintenance {
+  private static final int COPY_BLOCK = 1 << 20;
+
+  private Maintenance() {}
+
+  /**
+   * Copies the pages of {@code meta}'s snapshot. The caller's read transaction pins every page
+   * the snapshot reaches, including its stored freelist; free pages may change while they are
+   * copied, which is harmless because the copied freelist says they are free.
+   */
+  static void backup(Store store, Meta meta, Path target) {
+    Path tmp = target.resolve(Store.FILE_NAME + ".creating");
+    int ps = meta.pageSize();
+    try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE)) {
+      long end = meta.highWater() * ps;
+      ByteBuffer block = ByteBuffer.allocate(COPY_BLOCK);
+      for (long pos = 2L * ps; pos < end; pos += COPY_BLOCK) {
+        block.clear().limit((int) Math.min(COPY_BLOCK, end - pos));
+        store.file.readRaw(block, pos);
+        block.flip();
+        Store.writeFully(out, block, pos);
+      }
+      Store.writeFully(out, meta.encode(0), 0);
+      Store.writeFully(out, meta.encode(1).position(0), ps);
+      out.force(true);
+    } catch (IOException e) {
+      throw new StorageIOException("cannot write backup " + tmp, e);
+    }
+    finish(tmp, target);
+  }
+
+  private static void finish(Path tmp, Path target) {
+    try {
+      Files.move(tmp, target.resolve(Store.FILE_NAME), StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new StorageIOException("cannot rename " + tmp, e);
+    }
+    Store.syncDirectory(target);
+  }
+
+  /**
+   * Streams the snapshot's entries in key order into full leaves written back to back, then
+   * builds each branch level above them the same way: a file with no free page and every node as
+   * full as its page allows.
+   */
+  static void compact(BTreeReadTxn txn, Path target) {
+    int ps = txn.meta.pageSize();
+    int maxInline = TreeUpdate.maxInline(ps);
+    Path tmp = target.resolve(Store.FILE_NAME + ".creating");
+    try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE)) {
+      Builder b = new Builder(out, ps, maxInline);
+      try (Cursor c = txn.cursor(KeyRange.all())) {
+        while (c.next()) {
+          b.add(c.key(), c.value());
+        }
+      }
+      long root = b.finish();
+      Freelist empty = Freelist.create(txn.engine.store.settings.freelistKind());
+      long freelistPage = b.next;
+      int size = empty.serializedSize();
+      ByteBuffer run = PageFormat.allocate(ps, PageFormat.pagesFor(
+          PageFormat.HEADER_SIZE + (long) size, ps));
+      int pages = run.limit() / ps;
+      PageFormat.writeHeader(run, PageFormat.TYPE_FREELIST, freelistPage, 0, pages - 1,
+          PageFormat.HEADER_SIZE + size);
+      empty.writeTo(run.position(PageFormat.HEADER_SIZE));
+      run.position(0);
+      PageFormat.seal(run);
+      Store.writeFully(out, run, freelistPage * ps);
+      Meta meta = new Meta(ps, root, freelistPage, pages, freelistPage + pages, txn.meta.txid());
+      Store.writeFully(out, meta.encode(0), 0);
+      Store.writeFully(out, meta.encode(1), ps);
+      out.force(true);
+    } catch (IOException e) {
+      throw new StorageIOException("cannot write compacted store " + tmp, e);
+    }
+    finish(tmp, target);
+  }
+
+  /** Writes nodes bottom-up into consecutive pages. */
+  private static final class Builder {
+    private final FileChannel out;
+    private final int pageSize;
+    private final int maxInline;
+    long next = 2;
+    private final List<List<Node.Entry>> levels = new ArrayList<>();
+    private final List<Long> levelSizes = new ArrayList<>();
+    private long leafSize = PageFormat.HEADER_SIZE;
+    private List<Node.Entry> leaf = new ArrayList<>();
+
+    Builder(FileChannel out, int pageSize, int maxInline) {
+      this.out = out;
+      this.pageSize = pageSize;
+      this.maxInline = maxInline;
+    }
+
+    void add(byte[] key, byte[] value) throws IOException {
+      Node.Entry e = new Node.Entry(key, value, 0, value.length);
+      if (value.length > maxInline) {
+        int pages = PageFormat.pagesFor(PageFormat.HEADER_SIZE + (long) value.length, pageSize);
+        ByteBuffer run = PageFormat.allocate(pageSize, pages);
+        PageFormat.writeHeader(run, PageFormat.TYPE_OVERFLOW, next, 1, pages - 1,
+            PageFormat.HEADER_SIZE + value.length);
+        run.put(PageFormat.HEADER_SIZE, value);
+        PageFormat.seal(run);
+        Store.writeFully(out, run, next * pageSize);
+        e.page = next;
+        e.value = null;
+        next += pages;
+      }
+      int s = Node.entrySize(true, e, maxInline);
+      if (!leaf.isEmpty() && leafSize + s > pageSize) {
+        flushLeaf();
+      }
+      leaf.add(e);
+      leafSize += s;
+    }
+
+    private void flushLeaf() throws IOException {
+      long pgid = writeNode(true, leaf);
+      addToLevel(0, leaf.get(0).key, pgid);
+      leaf = new ArrayList<>();
+      leafSize = PageFormat.HEADER_SIZE;
+    }
+
+    private long writeNode(boolean isLeaf, List<Node.Entry> entries) throws IOException {
+      long pgid = next;
+      ByteBuffer run = Node.encode(isLeaf, entries, pgid, pageSize, maxInline);
+      Store.writeFully(out, run, pgid * pageSize);
+      next += run.limit() / pageSize;
+      return pgid;
+    }
+
+    /** Adds a child to the branch being filled at {@code level}, writing it when full. */
+    private void addToLevel(int level, byte[] key, long child) throws IOException {
+      while (levels.size() <= level) {
+        levels.add(new ArrayList<>());
+        levelSizes.add((long) PageFormat.HEADER_SIZE);
+      }
+      Node.Entry e = new Node.Entry(key, null, child, 0);
+      int s = Node.entrySize(false, e, maxInline);
+      List<Node.Entry> current = levels.get(level);
+      if (current.size() >= 2 && levelSizes.get(level) + s > pageSize) {
+        long pgid = writeNode(false, current);
+        levels.set(level, new ArrayList<>());
+        levelSizes.set(level, (long) PageFormat.HEADER_SIZE);
+        addToLevel(level + 1, current.get(0).key, pgid);
+        current = levels.get(level);
+      }
+      current.add(e);
+      levelSizes.set(level, levelSizes.get(level) + s);
+    }
+
+    /** Writes what is left, level by level; returns the root. */
+    long finish() throws IOException {
+      if (levels.isEmpty()) {
+        return writeNode(true, leaf);
+      }
+      if (!leaf.isEmpty()) {
+        flushLeaf();
+      }
+      for (int level = 0; ; level++) {
+        List<Node.Entry> current = levels.get(level);
+        if (level == levels.size() - 1 && current.size() == 1) {
+          return current.get(0).page;
+        }
+        long pgid = writeNode(false, current);
+        if (level == levels.size() - 1) {
+          return pgid;
+        }
+        addToLevel(level + 1, current.get(0).key, pgid);
+      }
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package dev.strata.btree;
+
+import dev.strata.api.UnsupportedFormatException;
+import java.nio.ByteBuffer;
+
+/**
+ * One of the two meta pages: the root of a committed state. Commit {@code txid} writes page
+ * {@code txid % 2}, so the previous committed meta survives a torn meta write.
+ *
+ * <pre>
+ * 32 u64 magic "STRBTREE"
+ * 40 u32 format version
+ * 44 u32 page size
+ * 48 u64 root page
+ * 56 u64 freelist page (0 = freelist not stored; rebuilt by walking the tree on open)
+ * 64 u32 freelist run length in pages
+ * 68 u32 flags (0)
+ * 72 u64 high-water mark: pages in use by the file, meta pages included
+ * 80 u64 txid of the commit that wrote this meta
+ * </pre>
+ *
+ * @param pageSize page size in bytes
+ * @param root first page of the root node's run
+ * @param freelistPage first page of the stored freelist run, or 0 when it is not stored
+ * @param freelistPages length of the freelist run
+ * @param highWater number of pages the committed state may use; every page id is below it
+ * @param txid the commit number
+ */
+record Meta(int pageSize, long root, long freelistPage, int freelistPages, long highWater,
+    long txid) {
+  static final long MAGIC = 0x4545_5254_4252_5453L; // "STRBTREE" read little-endian
+  static final int FORMAT_VERSION = 1;
+  static final int USED = 88;
+
+  /** Encodes this meta as page {@code pgid} (0 or 1). */
+  ByteBuffer encode(long pgid) {
+    ByteBuffer b = PageFormat.allocate(pageSize, 1);
+    PageFormat.writeHeader(b, PageFormat.TYPE_META, pgid, 0, 0, USED);
+    b.putLong(32, MAGIC);
+    b.putInt(40, FORMAT_VERSION);
+    b.putInt(44, pageSize);
+    b.putLong(48, root);
+    b.putLong(56, freelistPage);
+    b.putInt(64, freelistPages);
+    b.putInt(68, 0);
+    b.putLong(72, highWater);
+    b.putLong(80, txid);
+    PageFormat.seal(b);
+    return b;
+  }
+
+  /**
+   * Decodes a meta page, or returns null when it is not a valid meta (torn, rotted, never
+   * written): the caller then falls back to the other meta page.
+   *
+   * @param b the page's bytes, position 0 at the page start, little-endian; every version keeps
+   *     the header, magic and version where version 1 has them, and a checksum over {@code used}
+   *     bytes
+   * @param pgid the page the bytes came from (0 or 1)
+   * @throws UnsupportedFormatException if the page is a well-formed meta of a newer format
+   */
+  static Meta decode(ByteBuffer b, long pgid, String file) {
+    if (b.limit() < USED || b.getLong(32) != MAGIC) {
+      return null;
+    }
+    int used = b.getInt(PageFormat.OFF_USED);
+    if (used < 48 || used > b.limit()
+        || PageFormat.crc(b, 4, used) != b.getInt(PageFormat.OFF_CRC)) {
+      return null;
+    }
+    // Checked only once the checksum holds, so a rotted version field reads as damage.
+    int version = b.getInt(40);
+    if (version > FORMAT_VERSION) {
+      throw new UnsupportedFormatException(file + ": meta page " + pgid + " has format version "
+          + version + "; this engine reads up to version " + FORMAT_VERSION);
+    }
+    if (b.get(PageFormat.OFF_TYPE) != PageFormat.TYPE_META || b.getLong(PageFormat.OFF_PGID) != pgid
+        || used != USED) {
+      return null;
+    }
+    int pageSize = b.getInt(44);
+    Meta m = new Meta(pageSize, b.getLong(48), b.getLong(56), b.getInt(64), b.getLong(72),
+        b.getLong(80));
+    if (!Settings.validPageSize(pageSize) || m.highWater < 3 || m.root < 2
+        || m.root >= m.highWater || m.freelistPage < 0 || m.freelistPage >= m.highWater
+        || m.txid < 0) {
+      return null;
+    }
+    return m;
+  }
+}

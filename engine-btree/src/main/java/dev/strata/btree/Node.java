@@ -1,0 +1,247 @@
+package dev.strata.btree;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A node the write transaction has copied to the heap to change it (bbolt's {@code node}). The
+ * transaction edits leaves in place; splitting, merging and page allocation wait for commit, so
+ * until then the tree keeps the shape of the committed pages. Writer-only, not thread-safe.
+ */
+final class Node implements NodeSource {
+  /** One entry: a key with an inline value, an overflow reference, or (branch) a child page. */
+  static final class Entry {
+    final byte[] key;
+    /** Inline (or not yet spilled) value; null for an overflow reference or a branch entry. */
+    byte[] value;
+    /** Branch: child page. Leaf: overflow run's first page, 0 when the value is in memory. */
+    long page;
+    /** Leaf: value length. */
+    int valueLength;
+
+    Entry(byte[] key, byte[] value, long page, int valueLength) {
+      this.key = key;
+      this.value = value;
+      this.page = page;
+      this.valueLength = valueLength;
+    }
+  }
+
+  boolean leaf;
+  /** First page of the committed run this node was read from; 0 for a node born at commit. */
+  long pgid;
+  int pages;
+  Node parent;
+  /** The key the parent uses for this node (its first key when it was read). */
+  byte[] keyInParent;
+  boolean unbalanced;
+  boolean removed;
+  ArrayList<Entry> entries;
+  /** Materialized children, so commit can spill them before this node. */
+  ArrayList<Node> children = new ArrayList<>();
+
+  Node(boolean leaf, ArrayList<Entry> entries) {
+    this.leaf = leaf;
+    this.entries = entries;
+  }
+
+  static Node read(NodeView v) {
+    int n = v.count();
+    ArrayList<Entry> entries = new ArrayList<>(n + 1);
+    for (int i = 0; i < n; i++) {
+      byte[] key = v.keyAt(i);
+      if (!v.isLeaf()) {
+        entries.add(new Entry(key, null, v.childAt(i), 0));
+      } else if (v.isOverflow(i)) {
+        entries.add(new Entry(key, null, v.overflowPage(i), v.valueLength(i)));
+      } else {
+        byte[] value = v.inlineValue(i);
+        entries.add(new Entry(key, value, 0, value.length));
+      }
+    }
+    Node node = new Node(v.isLeaf(), entries);
+    node.pgid = v.pgid;
+    node.pages = v.pages;
+    return node;
+  }
+
+  @Override
+  public boolean isLeaf() {
+    return leaf;
+  }
+
+  @Override
+  public int count() {
+    return entries.size();
+  }
+
+  @Override
+  public int compareKeyAt(int i, byte[] key) {
+    return java.util.Arrays.compareUnsigned(entries.get(i).key, key);
+  }
+
+  @Override
+  public byte[] keyAt(int i) {
+    return entries.get(i).key.clone();
+  }
+
+  @Override
+  public long childAt(int i) {
+    return entries.get(i).page;
+  }
+
+  @Override
+  public boolean isOverflow(int i) {
+    return entries.get(i).value == null;
+  }
+
+  @Override
+  public byte[] inlineValue(int i) {
+    return entries.get(i).value.clone();
+  }
+
+  @Override
+  public long overflowPage(int i) {
+    return entries.get(i).page;
+  }
+
+  @Override
+  public int valueLength(int i) {
+    return entries.get(i).valueLength;
+  }
+
+  /** Index of {@code key} if present, else {@code -(insertion point) - 1}. */
+  int find(byte[] key) {
+    int i = lowerBound(key);
+    if (i < entries.size() && compareKeyAt(i, key) == 0) {
+      return i;
+    }
+    return -i - 1;
+  }
+
+  /** Replaces the branch entry keyed {@code oldKey} (or inserts) with {@code newKey -> child}. */
+  void putChild(byte[] oldKey, byte[] newKey, long child) {
+    int i = oldKey == null ? -1 : find(oldKey);
+    if (i >= 0) {
+      entries.set(i, new Entry(newKey, null, child, 0));
+      return;
+    }
+    int at = find(newKey);
+    if (at >= 0) {
+      entries.set(at, new Entry(newKey, null, child, 0));
+    } else {
+      entries.add(-at - 1, new Entry(newKey, null, child, 0));
+    }
+  }
+
+  void removeKey(byte[] key) {
+    int i = find(key);
+    if (i >= 0) {
+      entries.remove(i);
+      unbalanced = true;
+    }
+  }
+
+  // ---------------------------------------------------------------- sizing and encoding
+
+  static int entrySize(boolean leaf, Entry e, int maxInline) {
+    if (!leaf) {
+      return NodeView.SLOT + NodeView.BRANCH_ELEMENT + e.key.length;
+    }
+    boolean inline = e.value != null && e.value.length <= maxInline;
+    return NodeView.SLOT + NodeView.LEAF_ELEMENT + e.key.length + (inline ? e.value.length : 8);
+  }
+
+  long size(int maxInline) {
+    long size = PageFormat.HEADER_SIZE;
+    for (Entry e : entries) {
+      size += entrySize(leaf, e, maxInline);
+    }
+    return size;
+  }
+
+  /**
+   * Encodes {@code part} as a run starting at {@code pgid}. Leaf values must already be inline
+   * (at most {@code maxInline} bytes) or overflow references.
+   */
+  static ByteBuffer encode(boolean leaf, List<Entry> part, long pgid, int pageSize,
+      int maxInline) {
+    long size = PageFormat.HEADER_SIZE;
+    for (Entry e : part) {
+      size += entrySize(leaf, e, maxInline);
+    }
+    int pages = PageFormat.pagesFor(size, pageSize);
+    ByteBuffer b = PageFormat.allocate(pageSize, pages);
+    PageFormat.writeHeader(b, leaf ? PageFormat.TYPE_LEAF : PageFormat.TYPE_BRANCH, pgid,
+        part.size(), pages - 1, (int) size);
+    int slot = PageFormat.HEADER_SIZE;
+    int at = PageFormat.HEADER_SIZE + part.size() * NodeView.SLOT;
+    for (Entry e : part) {
+      b.putInt(slot, at);
+      slot += NodeView.SLOT;
+      if (leaf) {
+        boolean inline = e.value != null;
+        b.put(at, inline ? 0 : NodeView.FLAG_OVERFLOW);
+        b.putShort(at + 1, (short) e.key.length);
+        b.putInt(at + 3, e.valueLength);
+        b.put(at + NodeView.LEAF_ELEMENT, e.key);
+        at += NodeView.LEAF_ELEMENT + e.key.length;
+        if (inline) {
+          b.put(at, e.value);
+          at += e.value.length;
+        } else {
+          b.putLong(at, e.page);
+          at += 8;
+        }
+      } else {
+        b.putShort(at, (short) e.key.length);
+        b.putLong(at + 2, e.page);
+        b.put(at + NodeView.BRANCH_ELEMENT, e.key);
+        at += NodeView.BRANCH_ELEMENT + e.key.length;
+      }
+    }
+    PageFormat.seal(b);
+    return b;
+  }
+
+  /**
+   * Splits the entries into parts that each fit one page when possible: a part closes once it
+   * holds enough entries (one for a leaf, two for a branch, so a new root always has fewer
+   * entries than the level below) and the next would push it past {@code threshold} bytes (the
+   * fill factor) or past a page. A last part that is too small (under a quarter page, or under
+   * the minimum entry count) is folded into the one before, so splits do not leave slivers.
+   */
+  List<List<Entry>> split(int pageSize, double fillPercent, int maxInline) {
+    int minEntries = leaf ? 1 : 2;
+    List<List<Entry>> parts = new ArrayList<>();
+    if (size(maxInline) <= pageSize || entries.size() < 2 * minEntries) {
+      parts.add(entries);
+      return parts;
+    }
+    long threshold = Math.max(PageFormat.HEADER_SIZE + 1, (long) (pageSize * fillPercent));
+    List<Entry> current = new ArrayList<>();
+    long currentSize = PageFormat.HEADER_SIZE;
+    long previousSize = 0;
+    for (Entry e : entries) {
+      int s = entrySize(leaf, e, maxInline);
+      if (current.size() >= minEntries
+          && (currentSize + s > threshold || currentSize + s > pageSize)) {
+        parts.add(current);
+        previousSize = currentSize;
+        current = new ArrayList<>();
+        currentSize = PageFormat.HEADER_SIZE;
+      }
+      current.add(e);
+      currentSize += s;
+    }
+    boolean tooSmall = current.size() < minEntries || currentSize < pageSize / 4
+        && previousSize + currentSize - PageFormat.HEADER_SIZE <= pageSize;
+    if (!parts.isEmpty() && tooSmall) {
+      parts.get(parts.size() - 1).addAll(current);
+    } else {
+      parts.add(current);
+    }
+    return parts;
+  }
+}

@@ -1,0 +1,367 @@
+package dev.strata.btree;
+
+import dev.strata.api.CorruptionException;
+import dev.strata.api.StorageIOException;
+import dev.strata.api.WriteAmplificationMeter;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.zip.CRC32C;
+
+/**
+ * The data file: page reads through read-only memory maps, page writes and syncs through the
+ * {@link PageIO} seam.
+ *
+ * <p><b>Mapping.</b> The file is mapped in fixed-size chunks (a Java mapping is at most 2 GiB). A
+ * chunk is mapped up to the current end of the file; when the file grows past it, a new, longer
+ * mapping of the chunk replaces it in the table, and the old one stays valid for any reader still
+ * holding it. Nothing is ever unmapped explicitly: a mapping goes away only when the garbage
+ * collector proves no reader can reach it, so growth never waits for readers (bbolt's remap
+ * stall) and {@code close()} cannot make a reader fault. Mappings are read-only and shared with
+ * the page cache, so they add no anonymous memory.
+ *
+ * <p><b>Checksums.</b> Every run is verified against its CRC32C the first time it is read after
+ * being written; a per-page bit remembers that, and writing a page clears its bit. Pages are
+ * copy-on-write, so a verified page cannot change while a reader can reach it. {@link
+ * #node(long, long, boolean)} with {@code verifyAlways} bypasses the bits (the integrity checker).
+ *
+ * <p>Thread-safety: reads are safe from any thread; writes come from the single writer.
+ */
+final class PageFile {
+  private final Path path;
+  private final FileChannel channel;
+  private final PageIO io;
+  private final WriteAmplificationMeter meter;
+  final int pageSize;
+  private final int pageShift;
+  private final long chunkSize;
+  private final int chunkShift;
+  private final int pagesPerChunkShift;
+  private volatile MappedByteBuffer[] chunks = new MappedByteBuffer[0];
+  private volatile AtomicLongArray[] verified = new AtomicLongArray[0];
+
+  PageFile(Path path, FileChannel channel, PageIO io, WriteAmplificationMeter meter, int pageSize,
+      long chunkSize) {
+    this.path = path;
+    this.channel = channel;
+    this.io = io;
+    this.meter = meter;
+    this.pageSize = pageSize;
+    this.pageShift = Integer.numberOfTrailingZeros(pageSize);
+    this.chunkSize = chunkSize;
+    this.chunkShift = Long.numberOfTrailingZeros(chunkSize);
+    this.pagesPerChunkShift = chunkShift - pageShift;
+  }
+
+  long fileSize() {
+    try {
+      return channel.size();
+    } catch (IOException e) {
+      throw new StorageIOException("cannot read the size of " + path, e);
+    }
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /**
+   * Returns a verified view of the node (branch or leaf) whose run starts at {@code pgid}.
+   *
+   * @throws CorruptionException naming the page if it is beyond {@code highWater}, not a node,
+   *     or fails its checksum
+   */
+  NodeView node(long pgid, long highWater, boolean verifyAlways) {
+    if (pgid < 2 || pgid >= highWater) {
+      throw corrupt(pgid, "page id outside the committed file (high-water " + highWater + ")");
+    }
+    ByteBuffer buf = chunkCovering(pgid, 1);
+    int base = offsetInChunk(pgid);
+    int type = buf.get(base + PageFormat.OFF_TYPE);
+    if (type != PageFormat.TYPE_BRANCH && type != PageFormat.TYPE_LEAF) {
+      throw corrupt(pgid, "expected a branch or leaf page, found " + PageFormat.typeName(type));
+    }
+    int overflow = buf.getInt(base + PageFormat.OFF_OVERFLOW);
+    long pages = 1L + (overflow & 0xFFFF_FFFFL);
+    if (overflow != 0) {
+      if (overflow < 0 || pgid + pages > highWater) {
+        throw corrupt(pgid, "run of " + pages + " pages passes the high-water mark " + highWater);
+      }
+      if (base + pages * pageSize <= chunkSize) {
+        buf = chunkCovering(pgid, (int) pages);
+      } else {
+        buf = copy(pgid, (int) Math.min(pages * pageSize, buf.getInt(base + PageFormat.OFF_USED)
+            & 0x7FFF_FFFFL));
+        base = 0;
+      }
+    }
+    if (verifyAlways || !isVerified(pgid)) {
+      int used = buf.getInt(base + PageFormat.OFF_USED);
+      if (used < PageFormat.HEADER_SIZE || used > pages * pageSize
+          || base + (long) used > buf.limit()) {
+        throw corrupt(pgid, "used length " + used + " does not fit a run of " + pages + " pages");
+      }
+      if (buf.getLong(base + PageFormat.OFF_PGID) != pgid) {
+        throw corrupt(pgid, "header names page " + buf.getLong(base + PageFormat.OFF_PGID));
+      }
+      if (PageFormat.crc(buf, base + 4, base + used) != buf.getInt(base + PageFormat.OFF_CRC)) {
+        throw corrupt(pgid, "checksum mismatch in " + PageFormat.typeName(type) + " page");
+      }
+      markVerified(pgid);
+    }
+    return new NodeView(buf, base, pgid, (int) pages);
+  }
+
+  /**
+   * Reads and verifies an overflow run holding a value of {@code length} bytes.
+   *
+   * @throws CorruptionException naming the page on any mismatch
+   */
+  byte[] overflowValue(long pgid, int length, long highWater) {
+    ByteBuffer header = readHeader(pgid, highWater, PageFormat.TYPE_OVERFLOW);
+    long used = PageFormat.HEADER_SIZE + (long) length;
+    int pages = PageFormat.pagesFor(used, pageSize);
+    if (header.getInt(PageFormat.OFF_OVERFLOW) != pages - 1
+        || header.getInt(PageFormat.OFF_USED) != used || header.getInt(PageFormat.OFF_COUNT) != 1
+        || pgid + pages > highWater) {
+      throw corrupt(pgid, "overflow run header does not match a value of " + length + " bytes");
+    }
+    byte[] value = new byte[length];
+    CRC32C crc = new CRC32C();
+    long start = pgid << pageShift;
+    long done = 4;
+    while (done < used) {
+      long at = start + done;
+      int off = (int) (at & (chunkSize - 1));
+      int n = (int) Math.min(used - done, chunkSize - off);
+      ByteBuffer chunk = chunkAt(at, n);
+      ByteBuffer d = chunk.duplicate();
+      d.limit(off + n).position(off);
+      crc.update(d);
+      long valueFrom = Math.max(done, PageFormat.HEADER_SIZE);
+      if (valueFrom < done + n) {
+        d.position(off + (int) (valueFrom - done));
+        d.get(value, (int) (valueFrom - PageFormat.HEADER_SIZE), (int) (done + n - valueFrom));
+      }
+      done += n;
+    }
+    if ((int) crc.getValue() != header.getInt(PageFormat.OFF_CRC)) {
+      throw corrupt(pgid, "checksum mismatch in overflow run of " + pages + " pages");
+    }
+    return value;
+  }
+
+  /**
+   * Reads and verifies the freelist run at {@code pgid}; returns its body (after the header).
+   */
+  ByteBuffer freelistBody(long pgid, int pages, long highWater) {
+    ByteBuffer header = readHeader(pgid, highWater, PageFormat.TYPE_FREELIST);
+    int used = header.getInt(PageFormat.OFF_USED);
+    if (header.getInt(PageFormat.OFF_OVERFLOW) != pages - 1 || used < PageFormat.HEADER_SIZE
+        || used > (long) pages * pageSize || pgid + pages > highWater) {
+      throw corrupt(pgid, "freelist run header does not match the meta page's " + pages
+          + " pages");
+    }
+    ByteBuffer run = copy(pgid, used);
+    if (PageFormat.crc(run, 4, used) != run.getInt(PageFormat.OFF_CRC)) {
+      throw corrupt(pgid, "checksum mismatch in freelist run");
+    }
+    return run.position(PageFormat.HEADER_SIZE).slice().order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /** The header of one page, checked for id and type; the returned buffer starts at the page. */
+  private ByteBuffer readHeader(long pgid, long highWater, byte type) {
+    if (pgid < 2 || pgid >= highWater) {
+      throw corrupt(pgid, "page id outside the committed file (high-water " + highWater + ")");
+    }
+    ByteBuffer chunk = chunkCovering(pgid, 1);
+    int base = offsetInChunk(pgid);
+    ByteBuffer h = ByteBuffer.allocate(PageFormat.HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < PageFormat.HEADER_SIZE; i += 8) {
+      h.putLong(i, chunk.getLong(base + i));
+    }
+    if (h.get(PageFormat.OFF_TYPE) != type) {
+      throw corrupt(pgid, "expected a " + PageFormat.typeName(type) + " page, found "
+          + PageFormat.typeName(h.get(PageFormat.OFF_TYPE)));
+    }
+    if (h.getLong(PageFormat.OFF_PGID) != pgid) {
+      throw corrupt(pgid, "header names page " + h.getLong(PageFormat.OFF_PGID));
+    }
+    return h;
+  }
+
+  /** Copies {@code length} bytes starting at page {@code pgid} to the heap, across chunks. */
+  ByteBuffer copy(long pgid, int length) {
+    byte[] out = new byte[length];
+    long start = pgid << pageShift;
+    int done = 0;
+    while (done < length) {
+      long at = start + done;
+      int off = (int) (at & (chunkSize - 1));
+      int n = (int) Math.min(length - done, chunkSize - off);
+      ByteBuffer d = chunkAt(at, n).duplicate();
+      d.position(off);
+      d.get(out, done, n);
+      done += n;
+    }
+    return ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  private int offsetInChunk(long pgid) {
+    return (int) ((pgid << pageShift) & (chunkSize - 1));
+  }
+
+  private ByteBuffer chunkCovering(long pgid, int pages) {
+    return chunkAt(pgid << pageShift, pages << pageShift);
+  }
+
+  /** The mapping of the chunk holding file offset {@code at}, covering at least {@code n} bytes. */
+  private ByteBuffer chunkAt(long at, int n) {
+    int index = (int) (at >>> chunkShift);
+    long need = (at & (chunkSize - 1)) + n;
+    MappedByteBuffer[] table = chunks;
+    if (index < table.length) {
+      MappedByteBuffer m = table[index];
+      if (m != null && m.capacity() >= need) {
+        return m;
+      }
+    }
+    return remap(index, need);
+  }
+
+  private synchronized ByteBuffer remap(int index, long need) {
+    MappedByteBuffer[] table = chunks;
+    if (index < table.length && table[index] != null && table[index].capacity() >= need) {
+      return table[index];
+    }
+    long chunkStart = (long) index << chunkShift;
+    long size = Math.min(chunkSize, fileSize() - chunkStart);
+    if (size < need) {
+      throw new CorruptionException(path + ": offset " + (chunkStart + need)
+          + " is past the end of the file (" + fileSize() + " bytes); the file was truncated");
+    }
+    MappedByteBuffer m;
+    try {
+      m = channel.map(FileChannel.MapMode.READ_ONLY, chunkStart, size);
+    } catch (IOException e) {
+      throw new StorageIOException("cannot map " + path + " at offset " + chunkStart, e);
+    }
+    m.order(ByteOrder.LITTLE_ENDIAN);
+    if (index >= table.length) {
+      MappedByteBuffer[] grown = new MappedByteBuffer[index + 1];
+      System.arraycopy(table, 0, grown, 0, table.length);
+      table = grown;
+      AtomicLongArray[] bits = new AtomicLongArray[index + 1];
+      System.arraycopy(verified, 0, bits, 0, verified.length);
+      for (int i = verified.length; i < bits.length; i++) {
+        bits[i] = new AtomicLongArray(Math.max(1, (1 << pagesPerChunkShift) >>> 6));
+      }
+      verified = bits;
+    } else {
+      table = table.clone();
+    }
+    table[index] = m;
+    chunks = table;
+    return m;
+  }
+
+  boolean isVerified(long pgid) {
+    AtomicLongArray[] bits = verified;
+    int index = (int) (pgid >>> pagesPerChunkShift);
+    if (index >= bits.length) {
+      return false;
+    }
+    int bit = (int) (pgid & ((1L << pagesPerChunkShift) - 1));
+    return (bits[index].get(bit >>> 6) & (1L << bit)) != 0;
+  }
+
+  private void markVerified(long pgid) {
+    AtomicLongArray[] bits = verified;
+    int index = (int) (pgid >>> pagesPerChunkShift);
+    if (index >= bits.length) {
+      return;
+    }
+    int bit = (int) (pgid & ((1L << pagesPerChunkShift) - 1));
+    bits[index].getAndUpdate(bit >>> 6, w -> w | (1L << bit));
+  }
+
+  private void forget(long pgid, int pages) {
+    AtomicLongArray[] bits = verified;
+    for (long p = pgid; p < pgid + pages; p++) {
+      int index = (int) (p >>> pagesPerChunkShift);
+      if (index >= bits.length) {
+        return;
+      }
+      int bit = (int) (p & ((1L << pagesPerChunkShift) - 1));
+      bits[index].getAndUpdate(bit >>> 6, w -> w & ~(1L << bit));
+    }
+  }
+
+  /** Reads raw bytes with positional reads (backup), zero-filling past the end of the file. */
+  void readRaw(ByteBuffer dst, long position) {
+    try {
+      while (dst.hasRemaining()) {
+        int n = channel.read(dst, position);
+        if (n < 0) {
+          while (dst.hasRemaining()) {
+            dst.put((byte) 0);
+          }
+          return;
+        }
+        position += n;
+      }
+    } catch (IOException e) {
+      throw new StorageIOException("cannot read " + path + " at offset " + position, e);
+    }
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /**
+   * Writes sealed runs (one, or several that touch) starting at {@code pgid}; counts every byte
+   * handed to the OS. The runs were checksummed from the writer's own heap buffers, so their
+   * first pages count as verified; every other page of the write loses its bit.
+   *
+   * @param runStarts the first page of each run in the write
+   */
+  void write(long pgid, ByteBuffer runs, long[] runStarts) throws IOException {
+    forget(pgid, runs.limit() >>> pageShift);
+    writeAt(runs, pgid << pageShift);
+    for (long start : runStarts) {
+      markVerified(start);
+    }
+  }
+
+  /** Writes a run (meta page, test data) without marking anything verified. */
+  void write(long pgid, ByteBuffer run) throws IOException {
+    forget(pgid, run.limit() >>> pageShift);
+    writeAt(run, pgid << pageShift);
+  }
+
+  void writeAt(ByteBuffer data, long position) throws IOException {
+    ByteBuffer src = data.duplicate();
+    src.position(0);
+    long at = position;
+    while (src.hasRemaining()) {
+      int n = io.write(src, at);
+      meter.addPhysical(n);
+      at += n;
+    }
+  }
+
+  void force() throws IOException {
+    io.force();
+    meter.addSync();
+  }
+
+  void truncate(long size) throws IOException {
+    io.truncate(size);
+  }
+
+  CorruptionException corrupt(long pgid, String what) {
+    return new CorruptionException(path + ": page " + pgid + " (offset " + (pgid << pageShift)
+        + "): " + what);
+  }
+}

@@ -1,0 +1,556 @@
+package dev.strata.btree;
+
+import dev.strata.api.CorruptionException;
+import dev.strata.api.Durability;
+import dev.strata.api.EngineFailedException;
+import dev.strata.api.StorageException;
+import dev.strata.api.StorageFullException;
+import dev.strata.api.StorageIOException;
+import dev.strata.api.StoreLockedException;
+import dev.strata.api.UnsupportedFormatException;
+import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.freelist.Freelist;
+import dev.strata.freelist.FreelistFormatException;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The file and its commit protocol: create, open (pick the newest valid meta, load or rebuild the
+ * freelist), and commit a {@link TreeUpdate} (write runs sorted by page and the freelist, force,
+ * write the meta page {@code txid % 2}, force). Commit runs under the engine's writer gate.
+ */
+final class Store {
+  static final String FILE_NAME = "data.btree";
+  private static final int MAX_COALESCED = 1 << 20;
+  private static final System.Logger LOG = System.getLogger(Store.class.getName());
+
+  final Path directory;
+  final Path path;
+  final Settings settings;
+  private final FileChannel channel;
+  private final FileLock lock;
+  final PageFile file;
+  final int pageSize;
+  final WriteAmplificationMeter meter;
+  /** The last committed state; what new readers see. */
+  volatile Meta meta;
+  /** Writer-only (guarded by the engine's writer gate). */
+  Freelist freelist;
+  /** Set when a failure may have left the meta page on disk ahead of memory. */
+  volatile StorageException failure;
+  /** Nanoseconds the last open spent rebuilding the freelist by walking the tree (0 if loaded). */
+  final long freelistRebuildNanos;
+
+  private Store(Path directory, Path path, Settings settings, FileChannel channel, FileLock lock,
+      PageFile file, Meta meta, WriteAmplificationMeter meter, long rebuildNanos,
+      Freelist freelist) {
+    this.directory = directory;
+    this.path = path;
+    this.settings = settings;
+    this.channel = channel;
+    this.lock = lock;
+    this.file = file;
+    this.pageSize = meta.pageSize();
+    this.meta = meta;
+    this.meter = meter;
+    this.freelistRebuildNanos = rebuildNanos;
+    this.freelist = freelist;
+  }
+
+  static Store open(Path directory, Settings settings, WriteAmplificationMeter meter,
+      Function<FileChannel, PageIO> ioFactory) {
+    Path path = directory.resolve(FILE_NAME);
+    if (!Files.exists(path)) {
+      if (!settings.createIfMissing()) {
+        throw new StorageException("no btree store in " + directory
+            + " and createIfMissing is false");
+      }
+      if (settings.readOnly()) {
+        throw new StorageException("no btree store in " + directory
+            + " and a read-only open cannot create one");
+      }
+      create(directory, path, settings.pageSize(), meter);
+    }
+    FileChannel channel;
+    try {
+      channel = settings.readOnly()
+          ? FileChannel.open(path, StandardOpenOption.READ)
+          : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new StorageIOException("cannot open " + path, e);
+    }
+    FileLock lock;
+    try {
+      lock = channel.tryLock(0, Long.MAX_VALUE, settings.readOnly());
+    } catch (OverlappingFileLockException e) {
+      closeQuietly(channel);
+      throw new StoreLockedException(path + " is already open in this process", e);
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw new StorageIOException("cannot lock " + path, e);
+    }
+    if (lock == null) {
+      closeQuietly(channel);
+      throw new StoreLockedException(path + " is open in another process");
+    }
+    try {
+      Meta meta = readMeta(channel, path);
+      if (meta.pageSize() != settings.pageSize()) {
+        LOG.log(Level.INFO, "{0} was created with page size {1}; ignoring btree.pageSize={2}",
+            path, String.valueOf(meta.pageSize()), String.valueOf(settings.pageSize()));
+      }
+      long size = channel.size();
+      if (size < meta.highWater() * meta.pageSize()) {
+        throw new CorruptionException(path + ": file is " + size + " bytes but meta txid "
+            + meta.txid() + " needs " + meta.highWater() * meta.pageSize()
+            + " (high-water page " + meta.highWater() + "); the file was truncated");
+      }
+      PageIO io = ioFactory.apply(channel);
+      PageFile file = new PageFile(path, channel, io, meter, meta.pageSize(),
+          Math.max(settings.mapChunkSize(), meta.pageSize()));
+      long start = System.nanoTime();
+      Freelist freelist;
+      long rebuild = 0;
+      if (settings.freelistSync() && meta.freelistPage() != 0) {
+        freelist = loadFreelist(file, meta, settings.freelistKind(), path);
+      } else {
+        freelist = rebuildFreelist(file, meta, settings.freelistKind());
+        rebuild = System.nanoTime() - start;
+      }
+      return new Store(directory, path, settings, channel, lock, file, meta, meter, rebuild,
+          freelist);
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw new StorageIOException("cannot open " + path, e);
+    } catch (RuntimeException e) {
+      closeQuietly(channel);
+      throw e;
+    }
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // Already failing; the first error is the one to report.
+    }
+  }
+
+  /** Writes an empty store to a temporary file and renames it, so a crash leaves no half file. */
+  static void create(Path directory, Path path, int pageSize, WriteAmplificationMeter meter) {
+    Path tmp = directory.resolve(FILE_NAME + ".creating");
+    try {
+      Files.createDirectories(directory);
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
+          StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+        Meta m = new Meta(pageSize, 2, 0, 0, 3, 0);
+        writeFully(ch, m.encode(0), 0);
+        writeFully(ch, m.encode(1), pageSize);
+        ByteBuffer leaf = Node.encode(true, List.of(), 2, pageSize, TreeUpdate.maxInline(pageSize));
+        writeFully(ch, leaf, 2L * pageSize);
+        ch.force(true);
+        meter.addPhysical(3L * pageSize);
+        meter.addSync();
+      }
+      Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
+      syncDirectory(directory);
+    } catch (IOException e) {
+      throw new StorageIOException("cannot create a btree store at " + path, e);
+    }
+  }
+
+  static void syncDirectory(Path directory) {
+    try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+      dir.force(true);
+    } catch (IOException e) {
+      LOG.log(Level.DEBUG, "directory fsync not supported for {0}: {1}", directory, e);
+    }
+  }
+
+  static void writeFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
+    ByteBuffer src = b.duplicate();
+    src.position(0);
+    while (src.hasRemaining()) {
+      position += ch.write(src, position);
+    }
+  }
+
+  /** Picks the valid meta with the highest txid; corruption if neither is valid. */
+  static Meta readMeta(FileChannel channel, Path path) throws IOException {
+    Meta m0 = readMetaAt(channel, path, 0, 0);
+    Meta m1 = null;
+    if (m0 != null) {
+      m1 = readMetaAt(channel, path, 1, m0.pageSize());
+      if (m1 != null && m1.pageSize() != m0.pageSize()) {
+        m1 = null;
+      }
+    } else {
+      for (int ps = 1024; ps <= 65536 && m1 == null; ps <<= 1) {
+        Meta candidate = readMetaAt(channel, path, 1, ps);
+        if (candidate != null && candidate.pageSize() == ps) {
+          m1 = candidate;
+        }
+      }
+    }
+    if (m0 == null && m1 == null) {
+      throw new CorruptionException(path + ": both meta pages (page 0 at offset 0 and page 1)"
+          + " are invalid; this is not a btree store or both were damaged");
+    }
+    if (m0 == null || m0 != null && m1 != null && m1.txid() > m0.txid()) {
+      if (m0 == null) {
+        LOG.log(Level.WARNING, "{0}: meta page 0 is invalid; using meta page 1 (txid {1})",
+            path, String.valueOf(m1.txid()));
+      }
+      return m1;
+    }
+    if (m1 == null) {
+      LOG.log(Level.WARNING, "{0}: meta page 1 is invalid; using meta page 0 (txid {1})", path,
+          String.valueOf(m0.txid()));
+    }
+    return m0;
+  }
+
+  private static Meta readMetaAt(FileChannel channel, Path path, long pgid, int pageSize)
+      throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(1024).order(ByteOrder.LITTLE_ENDIAN);
+    long pos = pgid * pageSize;
+    while (b.hasRemaining()) {
+      int n = channel.read(b, pos + b.position());
+      if (n < 0) {
+        break;
+      }
+    }
+    b.flip();
+    return Meta.decode(b, pgid, path.toString());
+  }
+
+  private static Freelist loadFreelist(PageFile file, Meta meta, Freelist.Kind kind, Path path) {
+    ByteBuffer body = file.freelistBody(meta.freelistPage(), meta.freelistPages(),
+        meta.highWater());
+    try {
+      return Freelist.readFrom(body, kind);
+    } catch (FreelistFormatException e) {
+      if (e.reason() == FreelistFormatException.Reason.UNSUPPORTED_VERSION) {
+        throw new UnsupportedFormatException(path + ": freelist at page " + meta.freelistPage()
+            + ": " + e.getMessage());
+      }
+      throw new CorruptionException(path + ": page " + meta.freelistPage()
+          + " (freelist): " + e.getMessage(), e);
+    }
+  }
+
+  /** Every page below the high-water mark that the tree does not reach is free. */
+  static Freelist rebuildFreelist(PageFile file, Meta meta, Freelist.Kind kind) {
+    BitSet used = reachable(file, meta);
+    Freelist freelist = Freelist.create(kind);
+    long p = 2;
+    while (p < meta.highWater()) {
+      int next = used.nextClearBit((int) p);
+      if (next >= meta.highWater()) {
+        break;
+      }
+      int end = used.nextSetBit(next);
+      long stop = end < 0 ? meta.highWater() : Math.min(end, meta.highWater());
+      freelist.free(meta.txid(), next, (int) (stop - next));
+      p = stop;
+    }
+    freelist.release(Long.MAX_VALUE);
+    return freelist;
+  }
+
+  /**
+   * Pages the meta reaches: the meta pages, the tree, and its stored freelist run. The run counts
+   * as in use even when the freelist is rebuilt instead of read: the meta on disk still names it,
+   * so it must not be overwritten before the next commit frees it like any replaced page.
+   */
+  static BitSet reachable(PageFile file, Meta meta) {
+    BitSet used = new BitSet();
+    used.set(0, 2);
+    if (meta.freelistPage() != 0) {
+      used.set((int) meta.freelistPage(), (int) (meta.freelistPage() + meta.freelistPages()));
+    }
+    mark(file, meta, meta.root(), used);
+    return used;
+  }
+
+  private static void mark(PageFile file, Meta meta, long pgid, BitSet used) {
+    NodeView v = file.node(pgid, meta.highWater(), false);
+    used.set((int) pgid, (int) (pgid + v.pages));
+    int n = v.count();
+    for (int i = 0; i < n; i++) {
+      if (!v.isLeaf()) {
+        mark(file, meta, v.childAt(i), used);
+      } else if (v.isOverflow(i)) {
+        long o = v.overflowPage(i);
+        int pages = PageFormat.pagesFor(PageFormat.HEADER_SIZE + (long) v.valueLength(i),
+            file.pageSize);
+        used.set((int) o, (int) (o + pages));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- commit
+
+  /**
+   * Commits {@code update} as transaction {@code meta.txid() + 1}.
+   *
+   * @param readerSnapshots the txids open readers see, ascending and distinct
+   * @return the new meta, already durable (under SYNC) and published
+   */
+  Meta commit(TreeUpdate update, long[] readerSnapshots) {
+    if (failure != null) {
+      throw new EngineFailedException(path + " refuses writes after an earlier failure: "
+          + failure.getMessage(), failure);
+    }
+    Meta base = meta;
+    long txid = base.txid() + 1;
+    releasePending(base, readerSnapshots);
+    long[] highWater = {base.highWater()};
+    boolean metaStarted = false;
+    try {
+      trimTail(txid, highWater);
+      List<TreeUpdate.Dirty> dirty = new ArrayList<>();
+      TreeUpdate.Pager pager = new TreeUpdate.Pager() {
+        @Override
+        public long allocate(int pages) {
+          return Store.this.allocate(txid, pages, highWater);
+        }
+
+        @Override
+        public void free(long pgid, int pages) {
+          if (pgid < 2 || pgid + pages > highWater[0]) {
+            throw new IllegalStateException(path + ": internal error: freeing pages " + pgid
+                + ".." + (pgid + pages - 1) + " outside the file (high-water " + highWater[0]
+                + ")");
+          }
+          freelist.free(txid, pgid, pages);
+        }
+      };
+      long root = update.spill(pager, dirty);
+      long freelistPage = 0;
+      int freelistPages = 0;
+      if (base.freelistPage() != 0) {
+        pager.free(base.freelistPage(), base.freelistPages());
+      }
+      if (settings.freelistSync()) {
+        freelistPages = PageFormat.pagesFor(
+            PageFormat.HEADER_SIZE + (long) freelist.serializedSize(), pageSize);
+        freelistPage = allocate(txid, freelistPages, highWater);
+        int size = freelist.serializedSize();
+        ByteBuffer run = PageFormat.allocate(pageSize, freelistPages);
+        PageFormat.writeHeader(run, PageFormat.TYPE_FREELIST, freelistPage, 0,
+            freelistPages - 1, PageFormat.HEADER_SIZE + size);
+        freelist.writeTo(run.position(PageFormat.HEADER_SIZE));
+        run.position(0);
+        PageFormat.seal(run);
+        dirty.add(new TreeUpdate.Dirty(freelistPage, run));
+      }
+      dirty.sort(Comparator.comparingLong(TreeUpdate.Dirty::pgid));
+      ensureFileSize(highWater[0]);
+      writeCoalesced(dirty);
+      boolean sync = settings.durability() == Durability.SYNC;
+      if (sync) {
+        file.force();
+      }
+      Meta next = new Meta(pageSize, root, freelistPage, freelistPages, highWater[0], txid);
+      metaStarted = true;
+      file.write(txid % 2, next.encode(txid % 2));
+      if (sync) {
+        file.force();
+      }
+      meta = next;
+      if (next.highWater() < base.highWater()) {
+        shrinkFile(next);
+      }
+      return next;
+    } catch (IOException | RuntimeException e) {
+      StorageException failed = translate(e, txid);
+      if (metaStarted) {
+        // The meta may be on disk while memory says otherwise; reusing this txid's pages could
+        // then corrupt the store, so writes stop until a reopen reads the truth from disk.
+        failure = failed;
+      } else {
+        try {
+          freelist.rollback(txid);
+        } catch (RuntimeException rollbackFailure) {
+          failed.addSuppressed(rollbackFailure);
+          failure = failed;
+        }
+      }
+      throw failed;
+    }
+  }
+
+  /**
+   * Writes the sorted runs, joining runs that touch into one write of up to {@link
+   * #MAX_COALESCED} bytes: pages taken from the end of the file are consecutive, and one write
+   * call costs far less than hundreds.
+   */
+  private void writeCoalesced(List<TreeUpdate.Dirty> dirty) throws IOException {
+    int i = 0;
+    while (i < dirty.size()) {
+      TreeUpdate.Dirty first = dirty.get(i);
+      long next = first.pgid() + first.run().limit() / pageSize;
+      long bytes = first.run().limit();
+      int j = i + 1;
+      while (j < dirty.size() && dirty.get(j).pgid() == next
+          && bytes + dirty.get(j).run().limit() <= MAX_COALESCED) {
+        bytes += dirty.get(j).run().limit();
+        next += dirty.get(j).run().limit() / pageSize;
+        j++;
+      }
+      long[] starts = new long[j - i];
+      ByteBuffer out;
+      if (j == i + 1) {
+        out = first.run();
+      } else {
+        out = ByteBuffer.allocate((int) bytes);
+        for (int k = i; k < j; k++) {
+          out.put(dirty.get(k).run().duplicate().position(0));
+        }
+        out.flip();
+      }
+      for (int k = i; k < j; k++) {
+        starts[k - i] = dirty.get(k).pgid();
+      }
+      file.write(first.pgid(), out, starts);
+      i = j;
+    }
+  }
+
+  /**
+   * Makes the file at least {@code pages} pages long before the commit writes into it, growing it
+   * geometrically (doubling, in steps of 1 MiB to 64 MiB) by writing its last page. Mappings
+   * cover the file's length, so a longer file means fewer remaps and fewer page faults on fresh
+   * mappings; the slack past the high-water mark holds no data and is cut off when the free tail
+   * shrinks the store.
+   */
+  private void ensureFileSize(long pages) throws IOException {
+    long need = pages * pageSize;
+    long size = channel.size();
+    if (size >= need) {
+      return;
+    }
+    long step = Math.min(Math.max(size, 1L << 20), 64L << 20);
+    long target = Math.max(need, size + step);
+    target = (target + pageSize - 1) / pageSize * pageSize;
+    file.writeAt(ByteBuffer.allocate(pageSize), target - pageSize);
+  }
+
+  private StorageException translate(Exception e, long txid) {
+    if (e instanceof StorageException s) {
+      return s;
+    }
+    String message = String.valueOf(e.getMessage());
+    String what = path + ": commit of txid " + txid + " failed";
+    if (e instanceof IOException && (message.contains("No space left")
+        || message.contains("Disk quota exceeded") || message.contains("File too large"))) {
+      return new StorageFullException(what + ": disk full (" + message + ")", e);
+    }
+    if (e instanceof IOException) {
+      return new StorageIOException(what + ": " + message, e);
+    }
+    return new StorageException(what + ": " + e, e);
+  }
+
+  private long allocate(long txid, int pages, long[] highWater) {
+    long p = freelist.allocate(txid, pages);
+    if (p == Freelist.NONE) {
+      p = highWater[0];
+      highWater[0] += pages;
+    }
+    return p;
+  }
+
+  /**
+   * Frees what no reader can see: pages freed before the oldest reader's snapshot, and (bbolt's
+   * refinement) pages born and freed between two readers' snapshots.
+   */
+  private void releasePending(Meta base, long[] readers) {
+    if (readers.length == 0) {
+      freelist.release(Long.MAX_VALUE);
+      return;
+    }
+    freelist.release(readers[0] + 1);
+    for (int i = 0; i < readers.length; i++) {
+      long end = i + 1 < readers.length ? readers[i + 1] : base.txid();
+      if (readers[i] + 1 <= end) {
+        freelist.releaseRange(readers[i] + 1, end);
+      }
+    }
+  }
+
+  /**
+   * Takes the free run at the end of the file out of the freelist, so the commit lowers the
+   * high-water mark and the file shrinks. The freelist has no "allocate here", so this asks for
+   * runs of the tail's length and keeps the one that is the tail. When a few tries miss, the
+   * tries are rolled back (this txid has done nothing else yet) and a later commit tries again;
+   * when one hits, the runs taken before it go back as pending pages of this txid.
+   */
+  private void trimTail(long txid, long[] highWater) {
+    long hw = highWater[0];
+    if (hw <= 3 || !freelist.isFree(hw - 1)) {
+      return;
+    }
+    long start = hw - 1;
+    while (start > 2 && freelist.isFree(start - 1) && hw - start < Integer.MAX_VALUE) {
+      start--;
+    }
+    int length = (int) (hw - start);
+    List<Long> wrong = new ArrayList<>();
+    for (int attempt = 0; attempt < 4; attempt++) {
+      long p = freelist.allocate(txid, length);
+      if (p == start) {
+        highWater[0] = start;
+        for (long w : wrong) {
+          freelist.free(txid, w, length);
+        }
+        return;
+      }
+      if (p == Freelist.NONE) {
+        break;
+      }
+      wrong.add(p);
+    }
+    if (!wrong.isEmpty()) {
+      freelist.rollback(txid);
+    }
+  }
+
+  private void shrinkFile(Meta committed) {
+    long want = committed.highWater() * pageSize;
+    try {
+      if (channel.size() > want) {
+        file.truncate(want);
+      }
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "{0}: cannot truncate the free tail to {1} bytes: {2}", path,
+          String.valueOf(want), e);
+    }
+  }
+
+  void close() {
+    try {
+      if (lock.isValid()) {
+        lock.release();
+      }
+    } catch (IOException e) {
+      LOG.log(Level.DEBUG, "{0}: releasing the lock failed: {1}", path, e);
+    }
+    closeQuietly(channel);
+  }
+}

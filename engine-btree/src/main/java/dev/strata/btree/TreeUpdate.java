@@ -1,0 +1,299 @@
+package dev.strata.btree;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The changes of one write transaction to the tree: materialized nodes, edits, and at commit the
+ * rebalance and spill that turn them into new pages (bbolt's {@code node.rebalance} and {@code
+ * node.spill}). Writer-only.
+ */
+final class TreeUpdate {
+  /** Allocates runs for the spill; implemented by the store on top of the freelist. */
+  interface Pager {
+    long allocate(int pages);
+
+    void free(long pgid, int pages);
+  }
+
+  /** A run written by this commit, sorted by page before writing. */
+  record Dirty(long pgid, ByteBuffer run) {}
+
+  private final PageFile file;
+  private final Meta base;
+  private final int pageSize;
+  private final int maxInline;
+  private final double fillPercent;
+  private final Map<Long, Node> nodes = new HashMap<>();
+  private Node root;
+  private long rootPgid;
+  /** Overflow runs of overwritten or deleted values, freed at commit: {pgid, pages}. */
+  private final List<long[]> freedOverflow = new ArrayList<>();
+
+  TreeUpdate(PageFile file, Meta base, double fillPercent) {
+    this.file = file;
+    this.base = base;
+    this.pageSize = base.pageSize();
+    this.maxInline = maxInline(pageSize);
+    this.fillPercent = fillPercent;
+    this.rootPgid = base.root();
+  }
+
+  /** Values longer than this go to overflow runs: a leaf then still holds at least 3 entries. */
+  static int maxInline(int pageSize) {
+    return pageSize / 4;
+  }
+
+  // ---------------------------------------------------------------- reads through the changes
+
+  NodeSource root() {
+    return root != null ? root : file.node(rootPgid, base.highWater(), false);
+  }
+
+  NodeSource child(NodeSource parent, int i) {
+    long pgid = parent.childAt(i);
+    Node n = parent instanceof Node ? nodes.get(pgid) : null;
+    return n != null ? n : file.node(pgid, base.highWater(), false);
+  }
+
+  byte[] value(NodeSource n, int i) {
+    if (!n.isOverflow(i)) {
+      return n.inlineValue(i);
+    }
+    return file.overflowValue(n.overflowPage(i), n.valueLength(i), base.highWater());
+  }
+
+  // ---------------------------------------------------------------- edits
+
+  private Node materialize(long pgid, Node parent, byte[] keyInParent) {
+    Node n = nodes.get(pgid);
+    if (n != null) {
+      return n;
+    }
+    n = Node.read(file.node(pgid, base.highWater(), false));
+    n.parent = parent;
+    n.keyInParent = keyInParent;
+    if (parent != null) {
+      parent.children.add(n);
+    } else {
+      root = n;
+    }
+    nodes.put(pgid, n);
+    return n;
+  }
+
+  private Node leafFor(byte[] key) {
+    Node n = root != null ? root : materialize(rootPgid, null, null);
+    while (!n.leaf) {
+      int i = n.childIndex(key);
+      Node.Entry e = n.entries.get(i);
+      n = materialize(e.page, n, e.key);
+    }
+    return n;
+  }
+
+  void put(byte[] key, byte[] value) {
+    Node leaf = leafFor(key);
+    int i = leaf.find(key);
+    Node.Entry entry = new Node.Entry(key, value, 0, value.length);
+    if (i >= 0) {
+      releaseOverflow(leaf.entries.get(i));
+      leaf.entries.set(i, entry);
+    } else {
+      leaf.entries.add(-i - 1, entry);
+    }
+  }
+
+  void delete(byte[] key) {
+    Node leaf = leafFor(key);
+    int i = leaf.find(key);
+    if (i >= 0) {
+      releaseOverflow(leaf.entries.get(i));
+      leaf.entries.remove(i);
+      leaf.unbalanced = true;
+    }
+  }
+
+  private void releaseOverflow(Node.Entry e) {
+    if (e.value == null && e.page != 0) {
+      freedOverflow.add(new long[] {e.page, overflowPages(e.valueLength)});
+    }
+  }
+
+  int overflowPages(int valueLength) {
+    return PageFormat.pagesFor(PageFormat.HEADER_SIZE + (long) valueLength, pageSize);
+  }
+
+  boolean isEmpty() {
+    return nodes.isEmpty() && freedOverflow.isEmpty();
+  }
+
+  // ---------------------------------------------------------------- commit
+
+  /**
+   * Rebalances and writes every changed node as new runs, freeing the runs they replace.
+   *
+   * @return the new root page
+   */
+  long spill(Pager pager, List<Dirty> dirty) {
+    for (long[] run : freedOverflow) {
+      pager.free(run[0], (int) run[1]);
+    }
+    for (Node n : new ArrayList<>(nodes.values())) {
+      rebalance(n, pager);
+    }
+    if (root == null) {
+      return rootPgid;
+    }
+    spillNode(root, pager, dirty);
+    while (root.parent != null) {
+      root = root.parent;
+    }
+    return rootPgid;
+  }
+
+  private void rebalance(Node n, Pager pager) {
+    if (!n.unbalanced || n.removed) {
+      return;
+    }
+    n.unbalanced = false;
+    int minEntries = n.leaf ? 1 : 2;
+    if (n.size(maxInline) > pageSize / 4 && n.count() >= minEntries) {
+      return;
+    }
+    if (n.parent == null) {
+      collapseRoot(n, pager);
+      return;
+    }
+    Node parent = n.parent;
+    if (n.count() == 0) {
+      parent.removeKey(n.keyInParent);
+      parent.children.remove(n);
+      forget(n, pager);
+      rebalance(parent, pager);
+      return;
+    }
+    int at = parent.find(n.keyInParent);
+    if (at < 0 || parent.count() < 2) {
+      return;
+    }
+    if (at == 0) {
+      Node.Entry e = parent.entries.get(1);
+      Node next = materialize(e.page, parent, e.key);
+      absorb(n, next);
+      parent.removeKey(next.keyInParent);
+      parent.children.remove(next);
+      forget(next, pager);
+    } else {
+      Node.Entry e = parent.entries.get(at - 1);
+      Node prev = materialize(e.page, parent, e.key);
+      absorb(prev, n);
+      parent.removeKey(n.keyInParent);
+      parent.children.remove(n);
+      forget(n, pager);
+    }
+    rebalance(parent, pager);
+  }
+
+  /** Appends {@code right}'s entries and materialized children to {@code left}. */
+  private static void absorb(Node left, Node right) {
+    left.entries.addAll(right.entries);
+    for (Node c : right.children) {
+      c.parent = left;
+      left.children.add(c);
+    }
+    right.children.clear();
+  }
+
+  /** A root branch with one child takes the child's place; an empty root branch becomes a leaf. */
+  private void collapseRoot(Node n, Pager pager) {
+    while (!n.leaf && n.count() <= 1) {
+      if (n.count() == 0) {
+        n.leaf = true;
+        n.children.clear();
+        return;
+      }
+      Node.Entry e = n.entries.get(0);
+      Node child = materialize(e.page, n, e.key);
+      n.leaf = child.leaf;
+      n.entries = child.entries;
+      n.children = child.children;
+      for (Node c : n.children) {
+        c.parent = n;
+      }
+      forget(child, pager);
+    }
+  }
+
+  private void forget(Node n, Pager pager) {
+    n.removed = true;
+    if (n.pgid != 0) {
+      nodes.remove(n.pgid);
+      pager.free(n.pgid, n.pages);
+      n.pgid = 0;
+    }
+  }
+
+  private void spillNode(Node n, Pager pager, List<Dirty> dirty) {
+    for (Node c : new ArrayList<>(n.children)) {
+      spillNode(c, pager, dirty);
+    }
+    n.children.clear();
+    if (n.leaf) {
+      for (Node.Entry e : n.entries) {
+        if (e.value != null && e.value.length > maxInline) {
+          writeOverflow(e, pager, dirty);
+        }
+      }
+    }
+    List<List<Node.Entry>> parts = n.split(pageSize, fillPercent, maxInline);
+    if (n.pgid != 0) {
+      nodes.remove(n.pgid);
+      pager.free(n.pgid, n.pages);
+      n.pgid = 0;
+    }
+    Node parent = n.parent;
+    boolean newRoot = false;
+    if (parent == null && parts.size() > 1) {
+      parent = new Node(false, new ArrayList<>());
+      n.parent = parent;
+      newRoot = true;
+    }
+    for (int i = 0; i < parts.size(); i++) {
+      List<Node.Entry> part = parts.get(i);
+      long size = PageFormat.HEADER_SIZE;
+      for (Node.Entry e : part) {
+        size += Node.entrySize(n.leaf, e, maxInline);
+      }
+      int pages = PageFormat.pagesFor(size, pageSize);
+      long pgid = pager.allocate(pages);
+      dirty.add(new Dirty(pgid, Node.encode(n.leaf, part, pgid, pageSize, maxInline)));
+      if (parent == null) {
+        rootPgid = pgid;
+      } else {
+        byte[] first = part.isEmpty() ? n.keyInParent : part.get(0).key;
+        parent.putChild(i == 0 ? n.keyInParent : null, first, pgid);
+      }
+    }
+    if (newRoot) {
+      spillNode(parent, pager, dirty);
+    }
+  }
+
+  private void writeOverflow(Node.Entry e, Pager pager, List<Dirty> dirty) {
+    int pages = overflowPages(e.value.length);
+    long pgid = pager.allocate(pages);
+    ByteBuffer run = PageFormat.allocate(pageSize, pages);
+    PageFormat.writeHeader(run, PageFormat.TYPE_OVERFLOW, pgid, 1, pages - 1,
+        PageFormat.HEADER_SIZE + e.value.length);
+    run.put(PageFormat.HEADER_SIZE, e.value);
+    PageFormat.seal(run);
+    dirty.add(new Dirty(pgid, run));
+    e.page = pgid;
+    e.valueLength = e.value.length;
+    e.value = null;
+  }
+}

@@ -1,0 +1,149 @@
+package dev.strata.btree;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.api.Cursor;
+import dev.strata.api.EngineFailedException;
+import dev.strata.api.EngineOptions;
+import dev.strata.api.KeyRange;
+import dev.strata.api.ReadTxn;
+import dev.strata.api.StorageException;
+import dev.strata.api.StorageFullException;
+import dev.strata.api.StorageIOException;
+import dev.strata.api.WriteTxn;
+import dev.strata.btree.FaultyPageIO.Fault;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Faults injected through the {@link PageIO} seam: every one makes the commit throw a typed
+ * exception and leaves a store that reopens clean, showing the state before the failed commit
+ * (or after it, when the meta page reached the disk).
+ */
+class FaultInjectionTest {
+  @TempDir Path dir;
+
+  static Stream<Arguments> faults() {
+    List<Arguments> args = new ArrayList<>();
+    for (Fault f : Fault.values()) {
+      if (f != Fault.NONE) {
+        args.add(Arguments.of(f, "hash"));
+        args.add(Arguments.of(f, "array"));
+      }
+    }
+    return args.stream();
+  }
+
+  @ParameterizedTest(name = "{0} freelist={1}")
+  @MethodSource("faults")
+  void commit_withInjectedFault_throwsTypedAndReopensClean(Fault fault, String freelist) {
+    FaultyPageIO[] io = new FaultyPageIO[1];
+    EngineOptions options = EngineOptions.builder().set("btree.freelist", freelist).build();
+    TreeMap<byte[], byte[]> before = new TreeMap<>(KeyRange::compare);
+    TreeMap<byte[], byte[]> after;
+    try (BTreeEngine e = BTreeEngine.open(dir, options,
+        ch -> io[0] = new FaultyPageIO(ch, Settings.DEFAULT_PAGE_SIZE))) {
+      for (int round = 0; round < 5; round++) {
+        try (WriteTxn t = e.beginWrite()) {
+          for (int i = 0; i < 400; i++) {
+            byte[] k = TestSupport.key(round * 1000L + i);
+            byte[] v = TestSupport.value(round * 7919L + i, i % 50 == 0 ? 3000 : 40);
+            t.put(k, v);
+            before.put(k, v);
+          }
+          for (int i = 0; i < 40 && round > 0; i++) {
+            byte[] k = TestSupport.key((round - 1) * 1000L + i * 3);
+            t.delete(k);
+            before.remove(k);
+          }
+          t.commit();
+        }
+      }
+      after = new TreeMap<>(before);
+      io[0].arm(fault);
+      StorageException failure = assertThrows(StorageException.class, () -> {
+        try (WriteTxn t = e.beginWrite()) {
+          for (int i = 0; i < 500; i++) {
+            byte[] k = TestSupport.key(9_000_000L + i);
+            byte[] v = TestSupport.value(i, i % 20 == 0 ? 9000 : 60);
+            t.put(k, v);
+            after.put(k, v);
+          }
+          for (int i = 0; i < 100; i++) {
+            byte[] k = TestSupport.key(i * 7L);
+            t.delete(k);
+            after.remove(k);
+          }
+          t.commit();
+        }
+      });
+      Class<? extends StorageException> expected =
+          fault == Fault.DISK_FULL ? StorageFullException.class : StorageIOException.class;
+      assertInstanceOf(expected, failure, failure.toString());
+      assertContent(e, before);
+      boolean metaPhase = fault == Fault.TORN_META || fault == Fault.FAIL_META_SYNC;
+      if (metaPhase) {
+        assertThrows(EngineFailedException.class, e::beginWrite);
+      } else {
+        e.verifyIntegrity();
+        byte[] k = TestSupport.key(123_456_789L);
+        e.put(k, new byte[] {7});
+        before.put(k, new byte[] {7});
+        after.put(k, new byte[] {7});
+        e.verifyIntegrity();
+      }
+    }
+    try (BTreeEngine e = TestSupport.open(dir, "btree.freelist", freelist)) {
+      e.verifyIntegrity();
+      TreeMap<byte[], byte[]> seen = content(e);
+      if (fault == Fault.FAIL_META_SYNC) {
+        assertTrue(equal(seen, before) || equal(seen, after), "neither before nor after state");
+      } else {
+        assertContent(e, before);
+      }
+    }
+  }
+
+  private static boolean equal(TreeMap<byte[], byte[]> a, TreeMap<byte[], byte[]> b) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (Map.Entry<byte[], byte[]> e : a.entrySet()) {
+      byte[] other = b.get(e.getKey());
+      if (other == null || !java.util.Arrays.equals(other, e.getValue())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static TreeMap<byte[], byte[]> content(BTreeEngine e) {
+    TreeMap<byte[], byte[]> m = new TreeMap<>(KeyRange::compare);
+    try (ReadTxn t = e.beginRead(); Cursor c = t.cursor(KeyRange.all())) {
+      while (c.next()) {
+        m.put(c.key(), c.value());
+      }
+    }
+    return m;
+  }
+
+  static void assertContent(BTreeEngine e, TreeMap<byte[], byte[]> model) {
+    TreeMap<byte[], byte[]> seen = content(e);
+    assertEquals(model.size(), seen.size(), "entry count");
+    for (Map.Entry<byte[], byte[]> en : model.entrySet()) {
+      assertArrayEquals(en.getValue(), seen.get(en.getKey()));
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package dev.strata.btree;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+
+/** A {@link PageIO} that injects one armed fault into the real channel's writes and syncs. */
+final class FaultyPageIO implements PageIO {
+  enum Fault {
+    NONE,
+    /** The next data-page write throws before writing anything. */
+    FAIL_WRITE,
+    /** The next data-page write writes half its bytes, then throws (a torn write). */
+    TORN_WRITE,
+    /** The next data-page write throws "No space left on device". */
+    DISK_FULL,
+    /** The first sync throws (after data pages were written, before the meta). */
+    FAIL_FIRST_SYNC,
+    /** The meta page write writes half its content, then throws. */
+    TORN_META,
+    /** The sync after the meta write throws. */
+    FAIL_META_SYNC
+  }
+
+  private final FileChannel channel;
+  private final int pageSize;
+  private volatile Fault armed = Fault.NONE;
+  private boolean metaWritten;
+
+  FaultyPageIO(FileChannel channel, int pageSize) {
+    this.channel = channel;
+    this.pageSize = pageSize;
+  }
+
+  void arm(Fault fault) {
+    metaWritten = false;
+    armed = fault;
+  }
+
+  @Override
+  public int write(ByteBuffer src, long position) throws IOException {
+    boolean meta = position < 2L * pageSize;
+    Fault f = armed;
+    if (meta) {
+      metaWritten = true;
+      if (f == Fault.TORN_META) {
+        armed = Fault.NONE;
+        torn(src, position, Meta.USED / 2);
+      }
+    } else if (f == Fault.FAIL_WRITE) {
+      armed = Fault.NONE;
+      throw new IOException("injected write failure at offset " + position);
+    } else if (f == Fault.DISK_FULL) {
+      armed = Fault.NONE;
+      throw new IOException("No space left on device");
+    } else if (f == Fault.TORN_WRITE) {
+      armed = Fault.NONE;
+      torn(src, position, src.remaining() / 2);
+    }
+    return channel.write(src, position);
+  }
+
+  /** Writes only the first {@code bytes} bytes (the meta's content is its first 88 bytes). */
+  private void torn(ByteBuffer src, long position, int bytes) throws IOException {
+    ByteBuffer half = src.duplicate();
+    half.limit(half.position() + Math.max(1, bytes));
+    channel.write(half, position);
+    throw new IOException("injected torn write at offset " + position);
+  }
+
+  @Override
+  public void force() throws IOException {
+    Fault f = armed;
+    if (f == Fault.FAIL_FIRST_SYNC && !metaWritten
+        || f == Fault.FAIL_META_SYNC && metaWritten) {
+      armed = Fault.NONE;
+      throw new IOException("injected fsync failure");
+    }
+    channel.force(false);
+  }
+
+  @Override
+  public void truncate(long size) throws IOException {
+    channel.truncate(size);
+  }
+}

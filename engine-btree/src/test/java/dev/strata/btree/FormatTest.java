@@ -1,0 +1,185 @@
+package dev.strata.btree;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.api.CorruptionException;
+import dev.strata.api.UnsupportedFormatException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Page and meta encodings, checksums, and what open does with damaged or foreign files. */
+class FormatTest {
+  @TempDir Path dir;
+
+  @Test
+  void leafNode_roundTripsThroughEncoding() {
+    List<Node.Entry> entries = new ArrayList<>();
+    entries.add(new Node.Entry(new byte[] {1}, new byte[0], 0, 0));
+    entries.add(new Node.Entry(new byte[] {2, 3}, new byte[] {9, 9, 9}, 0, 3));
+    entries.add(new Node.Entry(new byte[] {(byte) 0xFF}, null, 77, 5000));
+    ByteBuffer b = Node.encode(true, entries, 42, 4096, 1024);
+    NodeView v = new NodeView(b, 0, 42, 1);
+    assertTrue(v.isLeaf());
+    assertEquals(3, v.count());
+    assertArrayEquals(new byte[] {2, 3}, v.keyAt(1));
+    assertArrayEquals(new byte[] {9, 9, 9}, v.inlineValue(1));
+    assertArrayEquals(new byte[0], v.inlineValue(0));
+    assertTrue(v.isOverflow(2));
+    assertEquals(77, v.overflowPage(2));
+    assertEquals(5000, v.valueLength(2));
+    assertEquals(0, v.compareKeyAt(1, new byte[] {2, 3}));
+    assertTrue(v.compareKeyAt(2, new byte[] {1}) > 0, "0xFF sorts after 0x01 (unsigned)");
+    assertEquals(PageFormat.crc(b, 4, v.used()), b.getInt(PageFormat.OFF_CRC));
+  }
+
+  @Test
+  void branchNode_roundTripsAndSearches() {
+    List<Node.Entry> entries = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      entries.add(new Node.Entry(new byte[] {(byte) (i * 10)}, null, 100 + i, 0));
+    }
+    NodeView v = new NodeView(Node.encode(false, entries, 5, 1024, 256), 0, 5, 1);
+    assertFalse(v.isLeaf());
+    assertEquals(103, v.childAt(3));
+    assertEquals(0, v.childIndex(new byte[] {0}));
+    assertEquals(3, v.childIndex(new byte[] {35}));
+    assertEquals(9, v.childIndex(new byte[] {(byte) 200}));
+  }
+
+  @Test
+  void meta_roundTripsAndRejectsAFlippedBit() {
+    Meta m = new Meta(4096, 7, 9, 2, 100, 12345);
+    ByteBuffer b = m.encode(1);
+    assertEquals(m, Meta.decode(b, 1, "f"));
+    assertNull(Meta.decode(b, 0, "f"), "a meta names its own page");
+    b.put(80, (byte) (b.get(80) ^ 1));
+    assertNull(Meta.decode(b, 1, "f"));
+  }
+
+  @Test
+  void tornMetaPage_previousMetaIsUsed() throws IOException {
+    try (BTreeEngine e = TestSupport.open(dir)) {
+      e.put(new byte[] {1}, new byte[] {1});
+      e.put(new byte[] {2}, new byte[] {2});
+    }
+    long txid;
+    try (FileChannel ch = FileChannel.open(file(), StandardOpenOption.READ)) {
+      txid = Store.readMeta(ch, file()).txid();
+    }
+    // The newest meta lives in page txid % 2; tear it mid-content.
+    overwrite(file(), (txid % 2) * 4096 + 60, new byte[] {0x5A, 0x5A, 0x5A, 0x5A});
+    try (BTreeEngine e = TestSupport.open(dir)) {
+      assertArrayEquals(new byte[] {1}, e.get(new byte[] {1}));
+      assertNull(e.get(new byte[] {2}), "the commit whose meta was torn is gone");
+      e.verifyIntegrity();
+      e.put(new byte[] {3}, new byte[] {3});
+      e.verifyIntegrity();
+    }
+  }
+
+  @Test
+  void bothMetaPagesDamaged_openThrowsCorruption() throws IOException {
+    try (BTreeEngine e = TestSupport.open(dir)) {
+      e.put(new byte[] {1}, new byte[] {1});
+    }
+    overwrite(file(), 40, new byte[] {1, 2, 3});
+    overwrite(file(), 4096 + 40, new byte[] {1, 2, 3});
+    CorruptionException ex = assertThrows(CorruptionException.class, () -> TestSupport.open(dir));
+    assertTrue(ex.getMessage().contains("meta"), ex.getMessage());
+  }
+
+  @Test
+  void garbageFile_openThrowsCorruption() throws IOException {
+    Files.write(file(), new byte[20000]);
+    assertThrows(CorruptionException.class, () -> TestSupport.open(dir));
+  }
+
+  @Test
+  void newerFormatVersion_openThrowsUnsupportedFormat() throws IOException {
+    try (BTreeEngine e = TestSupport.open(dir)) {
+      e.put(new byte[] {1}, new byte[] {1});
+    }
+    for (int page = 0; page < 2; page++) {
+      ByteBuffer b = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
+      try (FileChannel ch = FileChannel.open(file(), StandardOpenOption.READ,
+          StandardOpenOption.WRITE)) {
+        ch.read(b, page * 4096L);
+        b.putInt(40, Meta.FORMAT_VERSION + 1);
+        PageFormat.seal(b);
+        b.position(0);
+        ch.write(b, page * 4096L);
+      }
+    }
+    assertThrows(UnsupportedFormatException.class, () -> TestSupport.open(dir));
+  }
+
+  @Test
+  void flippedByteInDataPage_readThrowsCorruptionNamingThePage() throws IOException {
+    long root;
+    try (BTreeEngine e = TestSupport.open(dir)) {
+      e.put(new byte[] {1}, new byte[] {1});
+      root = e.store.meta.root();
+    }
+    overwrite(file(), root * 4096 + PageFormat.HEADER_SIZE + 5, new byte[] {(byte) 0xEE});
+    try (BTreeEngine e = TestSupport.open(dir)) {
+      CorruptionException ex = assertThrows(CorruptionException.class,
+          () -> e.get(new byte[] {1}));
+      assertTrue(ex.getMessage().contains("page " + root), ex.getMessage());
+      CorruptionException check = assertThrows(CorruptionException.class, e::verifyIntegrity);
+      assertTrue(check.getMessage().contains("page " + root), check.getMessage());
+    }
+  }
+
+  @Test
+  void flippedByteInOverflowRun_readThrowsCorruptionNamingThePage() throws IOException {
+    try (BTreeEngine e = TestSupport.open(dir)) {
+      e.put(new byte[] {1}, TestSupport.value(1, 20_000));
+    }
+    long overflow;
+    try (BTreeEngine e = TestSupport.open(dir)) {
+      NodeView leaf = e.store.file.node(e.store.meta.root(), e.store.meta.highWater(), true);
+      overflow = leaf.overflowPage(0);
+    }
+    overwrite(file(), overflow * 4096 + 4096 * 2 + 17, new byte[] {(byte) 0x11});
+    try (BTreeEngine e = TestSupport.open(dir)) {
+      CorruptionException ex = assertThrows(CorruptionException.class,
+          () -> e.get(new byte[] {1}));
+      assertTrue(ex.getMessage().contains("page " + overflow), ex.getMessage());
+    }
+  }
+
+  @Test
+  void differentPageSizeOnReopen_isIgnored() {
+    try (BTreeEngine e = TestSupport.open(dir, "btree.pageSize", "8192")) {
+      e.put(new byte[] {1}, new byte[] {1});
+    }
+    try (BTreeEngine e = TestSupport.open(dir, "btree.pageSize", "1024")) {
+      assertEquals(8192, e.stats().get("pageSize"));
+      assertArrayEquals(new byte[] {1}, e.get(new byte[] {1}));
+    }
+  }
+
+  private Path file() {
+    return dir.resolve(Store.FILE_NAME);
+  }
+
+  static void overwrite(Path file, long offset, byte[] bytes) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(bytes), offset);
+    }
+  }
+}

@@ -1,0 +1,229 @@
+package dev.strata.btree;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.api.Cursor;
+import dev.strata.api.KeyRange;
+import dev.strata.api.Limits;
+import dev.strata.api.ReadTxn;
+import dev.strata.api.WriteTxn;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Splits, merges, root collapse, overflow runs and mapping chunk boundaries. */
+class TreeTest {
+  @TempDir Path dir;
+
+  @ParameterizedTest(name = "freelist={0}")
+  @ValueSource(strings = {"hash", "array"})
+  void keysOfEverySize_splitAndMerge_checkerClean(String freelist) {
+    SplittableRandom r = TestSupport.random("keysOfEverySize[" + freelist + "]");
+    int[] sizes = {1, 2, 3, 15, 16, 17, 255, 256, 1000, 1023, 1024, 1025, 4000, 4096, 10_000,
+        Limits.MAX_KEY_SIZE - 1, Limits.MAX_KEY_SIZE};
+    TreeMap<byte[], byte[]> model = new TreeMap<>(KeyRange::compare);
+    try (BTreeEngine e = TestSupport.openNoSync(dir, "btree.freelist", freelist,
+        "btree.pageSize", "1024", "btree.mapChunkSize", "65536")) {
+      for (int round = 0; round < 12; round++) {
+        try (WriteTxn t = e.beginWrite()) {
+          for (int i = 0; i < 60; i++) {
+            byte[] k = new byte[sizes[r.nextInt(sizes.length)]];
+            r.nextBytes(k);
+            k[0] = (byte) r.nextInt(4);
+            byte[] v = TestSupport.value(r.nextLong(), r.nextInt(4) == 0 ? 2000 : r.nextInt(30));
+            t.put(k, v);
+            model.put(k, v);
+          }
+          t.commit();
+        }
+        e.verifyIntegrity();
+      }
+      assertModel(e, model);
+      // Delete in a few rounds so merges and root collapse run on big keys too.
+      while (!model.isEmpty()) {
+        try (WriteTxn t = e.beginWrite()) {
+          int n = 0;
+          for (byte[] k : model.keySet().toArray(new byte[0][])) {
+            if (n++ % 2 == 0 || model.size() < 20) {
+              t.delete(k);
+              model.remove(k);
+            }
+          }
+          t.commit();
+        }
+        e.verifyIntegrity();
+        assertModel(e, model);
+      }
+      assertEquals(1, e.stats().get("treeDepth"));
+    }
+  }
+
+  @ParameterizedTest(name = "freelist={0}")
+  @ValueSource(strings = {"hash", "array"})
+  void millionKeys_sequentialAndRandom_deleteEveryOther_shrinks(String freelist) {
+    SplittableRandom r = TestSupport.random("millionKeys[" + freelist + "]");
+    int n = 1_000_000;
+    try (BTreeEngine e = TestSupport.openNoSync(dir, "btree.freelist", freelist)) {
+      byte[] v = new byte[16];
+      for (int start = 0; start < n; start += 50_000) {
+        try (WriteTxn t = e.beginWrite()) {
+          for (int i = start; i < start + 50_000; i += 2) {
+            t.put(TestSupport.key(i), v);
+          }
+          t.commit();
+        }
+      }
+      int[] odd = new int[n / 2];
+      for (int i = 0; i < odd.length; i++) {
+        odd[i] = 2 * i + 1;
+      }
+      for (int i = odd.length - 1; i > 0; i--) {
+        int j = r.nextInt(i + 1);
+        int tmp = odd[i];
+        odd[i] = odd[j];
+        odd[j] = tmp;
+      }
+      for (int start = 0; start < odd.length; start += 50_000) {
+        try (WriteTxn t = e.beginWrite()) {
+          for (int i = start; i < start + 50_000; i++) {
+            t.put(TestSupport.key(odd[i]), v);
+          }
+          t.commit();
+        }
+      }
+      e.verifyIntegrity();
+      assertEquals((long) n, e.stats().get("keys"));
+      long peak = (Long) e.stats().get("fileBytes");
+      for (int start = 0; start < n; start += 100_000) {
+        try (WriteTxn t = e.beginWrite()) {
+          for (int i = start; i < start + 100_000; i += 2) {
+            t.delete(TestSupport.key(i));
+          }
+          t.commit();
+        }
+      }
+      e.verifyIntegrity();
+      assertEquals((long) n / 2, e.stats().get("keys"));
+      // Deleting the upper half frees the pages at the end of the file: commits hand them back.
+      for (int start = n / 2; start < n; start += 100_000) {
+        try (WriteTxn t = e.beginWrite()) {
+          for (int i = start + 1; i < start + 100_000; i += 2) {
+            t.delete(TestSupport.key(i));
+          }
+          t.commit();
+        }
+      }
+      for (int i = 0; i < 3; i++) {
+        e.put(TestSupport.key(1), v);
+      }
+      e.verifyIntegrity();
+      long after = (Long) e.stats().get("fileBytes");
+      System.out.println("millionKeys[" + freelist + "]: peak " + peak + " bytes, after "
+          + after + " bytes, stats " + e.stats());
+      assertTrue(after < peak, "file should shrink: peak " + peak + ", after " + after);
+      try (ReadTxn t = e.beginRead()) {
+        assertArrayEquals(v, t.get(TestSupport.key(1)));
+        assertNull(t.get(TestSupport.key(2)));
+        assertNull(t.get(TestSupport.key(n - 1)));
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "freelist={0}")
+  @ValueSource(strings = {"hash", "array"})
+  void overflowValuesAcrossSizes_roundTripOverwriteDelete(String freelist) {
+    int[] sizes = {0, 1, 1023, 1024, 1025, 4064, 4065, 4096, 8192, 12_345, 100_000, 1 << 20,
+        (1 << 24) + 3};
+    try (BTreeEngine e = TestSupport.open(dir, "btree.freelist", freelist,
+        "btree.mapChunkSize", "65536")) {
+      for (int i = 0; i < sizes.length; i++) {
+        e.put(TestSupport.key(i), TestSupport.value(i, sizes[i]));
+      }
+      e.verifyIntegrity();
+      for (int i = 0; i < sizes.length; i++) {
+        assertArrayEquals(TestSupport.value(i, sizes[i]), e.get(TestSupport.key(i)), "size "
+            + sizes[i]);
+      }
+      for (int i = 0; i < sizes.length; i++) {
+        e.put(TestSupport.key(i), TestSupport.value(i + 100, sizes[sizes.length - 1 - i]));
+      }
+      e.verifyIntegrity();
+      for (int i = 0; i < sizes.length; i += 2) {
+        e.delete(TestSupport.key(i));
+      }
+      e.verifyIntegrity();
+    }
+    try (BTreeEngine e = TestSupport.open(dir, "btree.freelist", freelist)) {
+      for (int i = 0; i < sizes.length; i++) {
+        byte[] expected = i % 2 == 0 ? null : TestSupport.value(i + 100, sizes[sizes.length - 1 - i]);
+        assertArrayEquals(expected, e.get(TestSupport.key(i)));
+      }
+      e.verifyIntegrity();
+    }
+  }
+
+  @Test
+  void runsCrossingMappingChunks_readBack() {
+    SplittableRandom r = TestSupport.random("runsCrossingMappingChunks");
+    TreeMap<byte[], byte[]> model = new TreeMap<>(KeyRange::compare);
+    try (BTreeEngine e = TestSupport.openNoSync(dir, "btree.mapChunkSize", "65536")) {
+      for (int i = 0; i < 300; i++) {
+        byte[] k = new byte[1 + r.nextInt(r.nextInt(10) == 0 ? 20_000 : 40)];
+        r.nextBytes(k);
+        byte[] v = TestSupport.value(i, r.nextInt(3) == 0 ? 5000 + r.nextInt(70_000) : 50);
+        e.put(k, v);
+        model.put(k, v);
+      }
+      e.verifyIntegrity();
+      assertTrue((Long) e.stats().get("fileBytes") > 20 * 65536L, "spans many chunks");
+      assertModel(e, model);
+    }
+  }
+
+  @Test
+  void fillPercentOne_packsSequentialLoadsTighter() {
+    long half;
+    long full;
+    try (BTreeEngine e = TestSupport.openNoSync(dir.resolve("half"))) {
+      load(e);
+      half = (Long) e.stats().get("leafPages");
+    }
+    try (BTreeEngine e = TestSupport.openNoSync(dir.resolve("full"), "btree.fillPercent", "1.0")) {
+      load(e);
+      full = (Long) e.stats().get("leafPages");
+      e.verifyIntegrity();
+    }
+    assertTrue(full * 1.5 < half, "fill 1.0 uses " + full + " leaves, fill 0.5 uses " + half);
+  }
+
+  private static void load(BTreeEngine e) {
+    for (int start = 0; start < 50_000; start += 1000) {
+      try (WriteTxn t = e.beginWrite()) {
+        for (int i = start; i < start + 1000; i++) {
+          t.put(TestSupport.key(i), new byte[20]);
+        }
+        t.commit();
+      }
+    }
+  }
+
+  static void assertModel(BTreeEngine e, TreeMap<byte[], byte[]> model) {
+    try (ReadTxn t = e.beginRead(); Cursor c = t.cursor(KeyRange.all())) {
+      for (Map.Entry<byte[], byte[]> en : model.entrySet()) {
+        assertTrue(c.next());
+        assertArrayEquals(en.getKey(), c.key());
+        assertArrayEquals(en.getValue(), c.value());
+        assertArrayEquals(en.getValue(), t.get(en.getKey()));
+      }
+      assertEquals(false, c.next());
+    }
+  }
+}
