@@ -11,6 +11,8 @@ import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.spi.DirectoryLock;
+import dev.strata.api.spi.StoreFiles;
 import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.WriterGate;
 import java.nio.file.Path;
@@ -86,7 +88,7 @@ final class LmdbEngine implements StorageEngine {
     options.requireKnownSettings(NAME + ".", SETTINGS);
     long mapSize = options.longSetting(MAP_SIZE, DEFAULT_MAP_SIZE, 1L << 20, 1L << 44);
     int maxReaders = options.intSetting(MAX_READERS, 1024, 1, 1 << 20);
-    DirectoryLock lock = DirectoryLock.acquire(NAME, directory, options.createIfMissing());
+    DirectoryLock lock = BaselineDirectory.acquire(NAME, directory, options.createIfMissing());
     try {
       EnumSet<EnvFlags> flags = EnumSet.of(EnvFlags.MDB_NOTLS);
       if (options.durability() == Durability.NO_SYNC) {
@@ -264,7 +266,7 @@ final class LmdbEngine implements StorageEngine {
   public void backup(Path target) {
     Objects.requireNonNull(target, "target");
     checkOpen();
-    DirectoryLock.prepareBackupTarget(target);
+    StoreFiles.prepareEmptyDirectory(target);
     if (!guard.tryEnter()) {
       throw closedException();
     }

@@ -13,6 +13,8 @@ import dev.strata.api.StorageException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.StoreLockedException;
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.spi.DirectoryLock;
+import dev.strata.api.spi.StoreFiles;
 import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.WriterGate;
 import java.nio.file.Path;
@@ -131,11 +133,11 @@ final class RocksDbEngine implements StorageEngine {
 
   static RocksDbEngine open(Path directory, EngineOptions options) {
     options.requireKnownSettings(NAME + ".", Set.of());
-    if (!options.createIfMissing() && !DirectoryLock.hasStoreFiles(directory)) {
+    if (!options.createIfMissing() && !BaselineDirectory.hasStoreFiles(directory)) {
       throw new StorageException(
           "no rocksdb store in " + directory + " and createIfMissing is false");
     }
-    DirectoryLock lock = DirectoryLock.acquire(NAME, directory, options.createIfMissing());
+    DirectoryLock lock = BaselineDirectory.acquire(NAME, directory, options.createIfMissing());
     try {
       return new RocksDbEngine(directory, options, lock);
     } catch (RuntimeException e) {
@@ -351,7 +353,7 @@ final class RocksDbEngine implements StorageEngine {
   public void backup(Path target) {
     Objects.requireNonNull(target, "target");
     checkOpen();
-    DirectoryLock.prepareBackupTarget(target);
+    StoreFiles.prepareEmptyDirectory(target);
     enter();
     try {
       // A checkpoint needs a directory that does not exist yet.
