@@ -19,6 +19,9 @@ import java.util.SortedMap;
  */
 final class SortedArrayMap extends AbstractMap<byte[], IndexEntry>
     implements SortedMap<byte[], IndexEntry> {
+  private static final String ONLY_BULK_LOAD =
+      "SortedArrayMap only feeds ConcurrentSkipListMap's sorted-map constructor";
+
   private final List<byte[]> keys;
   private final List<IndexEntry> values;
 
@@ -65,17 +68,17 @@ final class SortedArrayMap extends AbstractMap<byte[], IndexEntry>
 
   @Override
   public SortedMap<byte[], IndexEntry> subMap(byte[] fromKey, byte[] toKey) {
-    throw new UnsupportedOperationException();
+    throw new UnsupportedOperationException(ONLY_BULK_LOAD);
   }
 
   @Override
   public SortedMap<byte[], IndexEntry> headMap(byte[] toKey) {
-    throw new UnsupportedOperationException();
+    throw new UnsupportedOperationException(ONLY_BULK_LOAD);
   }
 
   @Override
   public SortedMap<byte[], IndexEntry> tailMap(byte[] fromKey) {
-    throw new UnsupportedOperationException();
+    throw new UnsupportedOperationException(ONLY_BULK_LOAD);
   }
 
   @Override

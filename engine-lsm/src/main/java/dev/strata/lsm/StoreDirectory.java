@@ -3,6 +3,7 @@ package dev.strata.lsm;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageException;
 import dev.strata.api.StorageIOException;
+import dev.strata.api.spi.StoreFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,18 +62,9 @@ final class StoreDirectory {
    * @throws StorageIOException if the file system refuses
    */
   static void prepareBackupTarget(Path target) {
+    StoreFiles.prepareEmptyDirectory(target);
     try {
-      if (Files.exists(target)) {
-        if (!Files.isDirectory(target)) {
-          throw new IllegalArgumentException("backup target " + target + " is not a directory");
-        }
-        if (!isEmptyOrMissing(target)) {
-          throw new IllegalArgumentException("backup target " + target + " is not empty");
-        }
-        Files.delete(target);
-      } else if (target.getParent() != null) {
-        Files.createDirectories(target.getParent());
-      }
+      Files.delete(target);
     } catch (IOException e) {
       throw new StorageIOException("cannot prepare backup target " + target, e);
     }

@@ -8,12 +8,10 @@ import dev.strata.api.KeyRange;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageException;
-import dev.strata.api.StorageIOException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
+import dev.strata.api.spi.StoreFiles;
 import dev.strata.api.spi.WriterGate;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.AbstractMap;
 import java.util.ArrayDeque;
@@ -27,7 +25,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.stream.Stream;
 
 /**
  * The {@code memory} engine: the contract's reference implementation, kept entirely on the heap.
@@ -275,29 +272,10 @@ final class MemoryEngine implements StorageEngine {
   public void backup(Path target) {
     Objects.requireNonNull(target, "target");
     checkOpen();
-    prepareEmptyDirectory(target);
+    StoreFiles.prepareEmptyDirectory(target);
     try (ReadTxn txn = beginRead()) {
       MemoryTxn snapshot = (MemoryTxn) txn;
       SnapshotFile.write(target, () -> snapshot.entries(KeyRange.all()));
-    }
-  }
-
-  static void prepareEmptyDirectory(Path target) {
-    try {
-      if (Files.exists(target)) {
-        if (!Files.isDirectory(target)) {
-          throw new IllegalArgumentException("backup target " + target + " is not a directory");
-        }
-        try (Stream<Path> children = Files.list(target)) {
-          if (children.findAny().isPresent()) {
-            throw new IllegalArgumentException("backup target " + target + " is not empty");
-          }
-        }
-      } else {
-        Files.createDirectories(target);
-      }
-    } catch (IOException e) {
-      throw new StorageIOException("cannot prepare backup target " + target, e);
     }
   }
 

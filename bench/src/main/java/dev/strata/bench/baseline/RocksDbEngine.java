@@ -1,0 +1,392 @@
+package dev.strata.bench.baseline;
+
+import dev.strata.api.Capability;
+import dev.strata.api.CorruptionException;
+import dev.strata.api.Durability;
+import dev.strata.api.EngineClosedException;
+import dev.strata.api.EngineOptions;
+import dev.strata.api.KeyRange;
+import dev.strata.api.Limits;
+import dev.strata.api.ReadTxn;
+import dev.strata.api.StorageEngine;
+import dev.strata.api.StorageException;
+import dev.strata.api.StorageIOException;
+import dev.strata.api.StoreLockedException;
+import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.spi.DirectoryLock;
+import dev.strata.api.spi.StoreFiles;
+import dev.strata.api.WriteTxn;
+import dev.strata.api.spi.WriterGate;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.Checkpoint;
+import org.rocksdb.CompactionStyle;
+import org.rocksdb.CompressionType;
+import org.rocksdb.LRUCache;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.Statistics;
+import org.rocksdb.TickerType;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The {@code rocksdb} baseline: raw rocksdbjni calls with the {@code lsm} engine's options (LRU
+ * block cache 64 MiB, write buffer 64 MiB, LZ4, level compaction with dynamic level bytes, bloom
+ * filter 10 bits per key, 2 background jobs, {@code max_open_files = -1}) and RocksDB's default
+ * bytewise comparator, which is Strata's unsigned order.
+ *
+ * <p>Shortcuts against the Strata contract, acceptable for a benchmark baseline:
+ *
+ * <ul>
+ *   <li>a write transaction is a plain {@link WriteBatch} applied by {@code db.write}; its reads
+ *       go to the database and do not see the transaction's own writes;
+ *   <li>a read transaction is a RocksDB snapshot; the one-shot {@link #get(byte[])} and {@link
+ *       #put(byte[], byte[])} skip the transaction objects and call {@code db.get} / {@code
+ *       db.put} directly.
+ * </ul>
+ *
+ * <p>The meter's physical bytes are RocksDB's own tickers {@code WAL_FILE_BYTES + FLUSH_WRITE_BYTES
+ * + COMPACT_WRITE_BYTES} and its syncs {@code WAL_FILE_SYNCED}, folded into the meter whenever
+ * {@link #meter()} or {@link #stats()} is called.
+ *
+ * <p>Stats keys: {@code estimatedKeys}, {@code walBytes}, {@code flushBytes}, {@code
+ * compactionBytes}, {@code liveSstBytes}, {@code physicalMetered} (always 1). Thread-safe.
+ */
+final class RocksDbEngine implements StorageEngine {
+  static final String NAME = "rocksdb";
+  private static final long MIB = 1L << 20;
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final Path directory;
+  private final boolean readOnly;
+  private final DirectoryLock lock;
+  private final Options options;
+  private final LRUCache cache;
+  private final BloomFilter bloom;
+  private final Statistics statistics;
+  private final RocksDB db;
+  private final WriteOptions writeOptions;
+  private final WriteAmplificationMeter meter = new WriteAmplificationMeter();
+  private final WriterGate gate;
+  private final CallGuard guard = new CallGuard();
+  private final Set<RocksDbTxn> openTxns = ConcurrentHashMap.newKeySet();
+  private long foldedPhysical;
+  private long foldedSyncs;
+  private volatile boolean closed;
+  private volatile boolean dbClosed;
+
+  private RocksDbEngine(Path directory, EngineOptions engineOptions, DirectoryLock lock) {
+    this.directory = directory;
+    this.readOnly = engineOptions.readOnly();
+    this.lock = lock;
+    this.cache = new LRUCache(64 * MIB);
+    this.bloom = new BloomFilter(10, false);
+    this.statistics = new Statistics();
+    this.options =
+        new Options()
+            .setCreateIfMissing(true)
+            .setWriteBufferSize(64 * MIB)
+            .setCompressionType(CompressionType.LZ4_COMPRESSION)
+            .setCompactionStyle(CompactionStyle.LEVEL)
+            .setLevelCompactionDynamicLevelBytes(true)
+            .setMaxBackgroundJobs(2)
+            .setMaxOpenFiles(-1)
+            .setStatistics(statistics)
+            .setTableFormatConfig(
+                new BlockBasedTableConfig()
+                    .setBlockCache(cache)
+                    .setFilterPolicy(bloom)
+                    // The lsm engine pins format 7 (RocksDB 11's default); so does the baseline.
+                    .setFormatVersion(7));
+    this.writeOptions =
+        new WriteOptions().setSync(engineOptions.durability() == Durability.SYNC);
+    this.gate = new WriterGate("rocksdb engine at " + directory);
+    try {
+      this.db =
+          readOnly
+              ? RocksDB.openReadOnly(options, directory.toString())
+              : RocksDB.open(options, directory.toString());
+    } catch (RocksDBException e) {
+      releaseNative();
+      String message = String.valueOf(e.getMessage());
+      if (message.contains("lock")) {
+        throw new StoreLockedException("rocksdb store " + directory + " is locked: " + message);
+      }
+      if (message.contains("Corruption")) {
+        throw new CorruptionException("rocksdb store " + directory + ": " + message, e);
+      }
+      throw new StorageIOException("cannot open rocksdb store " + directory + ": " + message, e);
+    }
+  }
+
+  static RocksDbEngine open(Path directory, EngineOptions options) {
+    options.requireKnownSettings(NAME + ".", Set.of());
+    if (!options.createIfMissing() && !BaselineDirectory.hasStoreFiles(directory)) {
+      throw new StorageException(
+          "no rocksdb store in " + directory + " and createIfMissing is false");
+    }
+    DirectoryLock lock = BaselineDirectory.acquire(NAME, directory, options.createIfMissing());
+    try {
+      return new RocksDbEngine(directory, options, lock);
+    } catch (RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  private void releaseNative() {
+    writeOptions.close();
+    options.close();
+    statistics.close();
+    bloom.close();
+    cache.close();
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return Set.of(Capability.PERSISTENT, Capability.BACKUP);
+  }
+
+  @Override
+  public ReadTxn beginRead() {
+    checkOpen();
+    enter();
+    try {
+      return register(new RocksDbTxn(this, guard, db, db.getSnapshot(), false));
+    } finally {
+      guard.exit();
+    }
+  }
+
+  @Override
+  public WriteTxn beginWrite() {
+    checkOpen();
+    if (readOnly) {
+      throw new UnsupportedOperationException("rocksdb engine at " + directory
+          + " was opened read-only");
+    }
+    gate.acquire();
+    if (!guard.tryEnter()) {
+      gate.release();
+      throw closedException();
+    }
+    try {
+      return register(new RocksDbTxn(this, guard, db, null, true));
+    } catch (RuntimeException e) {
+      gate.release();
+      throw e;
+    } finally {
+      guard.exit();
+    }
+  }
+
+  private RocksDbTxn register(RocksDbTxn txn) {
+    openTxns.add(txn);
+    return txn;
+  }
+
+  private void enter() {
+    if (!guard.tryEnter()) {
+      throw closedException();
+    }
+  }
+
+  @Override
+  public byte[] get(byte[] key) {
+    Limits.checkKey(key);
+    checkOpen();
+    enter();
+    try {
+      return db.get(key);
+    } catch (RocksDBException e) {
+      throw new StorageIOException("rocksdb get failed in " + directory, e);
+    } finally {
+      guard.exit();
+    }
+  }
+
+  @Override
+  public void put(byte[] key, byte[] value) {
+    Limits.checkKey(key);
+    Limits.checkValue(value);
+    checkOpen();
+    if (readOnly) {
+      throw new UnsupportedOperationException("rocksdb engine at " + directory
+          + " was opened read-only");
+    }
+    gate.acquire();
+    try {
+      enter();
+      try {
+        db.put(writeOptions, key, value);
+        meter.addLogical(key.length + value.length);
+      } finally {
+        guard.exit();
+      }
+    } catch (RocksDBException e) {
+      throw new StorageIOException("rocksdb put failed in " + directory, e);
+    } finally {
+      gate.release();
+    }
+  }
+
+  /** Applies a write transaction's batch; called under the writer gate. */
+  void write(WriteBatch batch, long logicalBytes) {
+    try {
+      db.write(writeOptions, batch);
+    } catch (RocksDBException e) {
+      String message = String.valueOf(e.getMessage());
+      if (message.contains("No space")) {
+        throw new dev.strata.api.StorageFullException("rocksdb store " + directory
+            + " is out of space: " + message, e);
+      }
+      throw new StorageIOException("rocksdb write failed in " + directory + ": " + message, e);
+    }
+    meter.addLogical(logicalBytes);
+  }
+
+  /** Called once by a transaction when it ends. */
+  void ended(RocksDbTxn txn) {
+    openTxns.remove(txn);
+    if (txn.isWrite()) {
+      gate.release();
+    }
+  }
+
+  void releaseSnapshot(org.rocksdb.Snapshot snapshot) {
+    if (!dbClosed) {
+      db.releaseSnapshot(snapshot);
+    }
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw closedException();
+    }
+  }
+
+  private EngineClosedException closedException() {
+    return new EngineClosedException("rocksdb engine at " + directory + " is closed");
+  }
+
+  @Override
+  public synchronized WriteAmplificationMeter meter() {
+    if (guard.tryEnter()) {
+      try {
+        fold();
+      } finally {
+        guard.exit();
+      }
+    }
+    return meter;
+  }
+
+  /** Adds RocksDB's byte and sync tickers since the last fold to the meter. */
+  private synchronized void fold() {
+    long physical =
+        statistics.getTickerCount(TickerType.WAL_FILE_BYTES)
+            + statistics.getTickerCount(TickerType.FLUSH_WRITE_BYTES)
+            + statistics.getTickerCount(TickerType.COMPACT_WRITE_BYTES);
+    long syncs = statistics.getTickerCount(TickerType.WAL_FILE_SYNCED);
+    meter.addPhysical(Math.max(0, physical - foldedPhysical));
+    meter.addSyncs(Math.max(0, syncs - foldedSyncs));
+    foldedPhysical = Math.max(physical, foldedPhysical);
+    foldedSyncs = Math.max(syncs, foldedSyncs);
+  }
+
+  @Override
+  public Map<String, Number> stats() {
+    checkOpen();
+    meter();
+    Map<String, Number> stats = new LinkedHashMap<>();
+    enter();
+    try {
+      stats.put("estimatedKeys", db.getLongProperty("rocksdb.estimate-num-keys"));
+      stats.put("liveSstBytes", db.getLongProperty("rocksdb.live-sst-files-size"));
+    } catch (RocksDBException e) {
+      throw new StorageIOException("cannot read rocksdb properties in " + directory, e);
+    } finally {
+      guard.exit();
+    }
+    stats.put("walBytes", statistics.getTickerCount(TickerType.WAL_FILE_BYTES));
+    stats.put("flushBytes", statistics.getTickerCount(TickerType.FLUSH_WRITE_BYTES));
+    stats.put("compactionBytes", statistics.getTickerCount(TickerType.COMPACT_WRITE_BYTES));
+    stats.put("physicalMetered", 1);
+    return Map.copyOf(stats);
+  }
+
+  @Override
+  public void verifyIntegrity() {
+    checkOpen();
+    enter();
+    try {
+      db.verifyChecksum();
+    } catch (RocksDBException e) {
+      throw new CorruptionException("rocksdb store " + directory + ": " + e.getMessage(), e);
+    } finally {
+      guard.exit();
+    }
+  }
+
+  @Override
+  public void backup(Path target) {
+    Objects.requireNonNull(target, "target");
+    checkOpen();
+    StoreFiles.prepareEmptyDirectory(target);
+    enter();
+    try {
+      // A checkpoint needs a directory that does not exist yet.
+      java.nio.file.Files.delete(target);
+      try (Checkpoint checkpoint = Checkpoint.create(db)) {
+        checkpoint.createCheckpoint(target.toString());
+      }
+    } catch (RocksDBException | java.io.IOException e) {
+      throw new StorageIOException("cannot back up rocksdb store " + directory + " to " + target,
+          e);
+    } finally {
+      guard.exit();
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    gate.close();
+    guard.closeAndWait();
+    for (RocksDbTxn txn : new ArrayList<>(openTxns)) {
+      txn.endNow();
+    }
+    dbClosed = true;
+    db.close();
+    // Closing may flush; the statistics object outlives the database so those bytes count too.
+    fold();
+    releaseNative();
+    lock.close();
+  }
+}

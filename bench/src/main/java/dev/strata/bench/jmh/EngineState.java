@@ -1,0 +1,85 @@
+package dev.strata.bench.jmh;
+
+import dev.strata.api.Durability;
+import dev.strata.api.EngineOptions;
+import dev.strata.api.StorageEngine;
+import dev.strata.api.StorageEngines;
+import dev.strata.api.WriteTxn;
+import dev.strata.bench.Keys;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * An engine in a fresh temporary directory, preloaded with {@code keys} entries of {@code
+ * valueSize} bytes (ids {@code 0..keys-1}, see {@link Keys}). Benchmark states extend this and add
+ * their {@code @Param}s; the JMH lifecycle calls {@link #open} and {@link #close}. Not
+ * thread-safe itself; the engine it holds is.
+ */
+public abstract class EngineState {
+  /** Loads commit this many puts at a time. */
+  static final int LOAD_BATCH = 1000;
+
+  /** The open engine, valid between {@link #open} and {@link #close}. */
+  protected StorageEngine db;
+
+  private Path directory;
+
+  /** Creates the state; JMH instantiates subclasses. */
+  protected EngineState() {}
+
+  /**
+   * Opens {@code name} in a new temporary directory and loads it.
+   *
+   * @param name the engine's name
+   * @param durability the durability for the whole trial
+   * @param keys entries to preload
+   * @param valueSize bytes per value
+   * @throws IOException if the temporary directory cannot be created
+   * @throws IllegalStateException if the engine is not on the class path
+   */
+  protected void open(String name, Durability durability, long keys, int valueSize)
+      throws IOException {
+    if (!StorageEngines.available().contains(name)) {
+      throw new IllegalStateException("engine '" + name + "' is not on the class path; available: "
+          + StorageEngines.available());
+    }
+    directory = Files.createTempDirectory("strata-jmh-" + name);
+    db =
+        StorageEngines.open(
+            name, directory.resolve("store"),
+            EngineOptions.builder().durability(durability).build());
+    SplittableRandom random = new SplittableRandom(42);
+    for (long first = 0; first < keys; first += LOAD_BATCH) {
+      try (WriteTxn txn = db.beginWrite()) {
+        for (long i = first; i < Math.min(keys, first + LOAD_BATCH); i++) {
+          txn.put(Keys.key(Keys.loadOrder(i, keys)), Keys.value(random, valueSize));
+        }
+        txn.commit();
+      }
+    }
+  }
+
+  /**
+   * Closes the engine and deletes its directory.
+   *
+   * @throws IOException if the directory cannot be deleted
+   */
+  protected void close() throws IOException {
+    if (db != null) {
+      db.close();
+      db = null;
+    }
+    if (directory != null) {
+      try (Stream<Path> files = Files.walk(directory)) {
+        for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+          Files.deleteIfExists(p);
+        }
+      }
+      directory = null;
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package dev.strata.bench.runner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PhaseRunnerTest {
+  @Test
+  void run_stopsAtMaxOps_acrossThreads_andCountsEntries() {
+    PhaseRunner.Stats stats =
+        PhaseRunner.run("t", 3, 1000, Double.MAX_VALUE, 0, 1, (i, random) -> 2);
+    assertEquals(1000, stats.ops());
+    assertEquals(2000, stats.entries());
+    assertEquals(1000, stats.latencyNanos().getTotalCount());
+  }
+
+  @Test
+  void run_withRateCap_stillRunsEveryOperation() {
+    PhaseRunner.Stats stats =
+        PhaseRunner.run("t", 4, 50, Double.MAX_VALUE, 10_000, 1, (i, random) -> 1);
+    assertEquals(50, stats.ops());
+  }
+
+  @Test
+  void run_failingOperation_throwsWithTheCause() {
+    BenchException e = assertThrows(BenchException.class, () ->
+        PhaseRunner.run("boom", 2, 100, Double.MAX_VALUE, 0, 1, (i, random) -> {
+          throw new IllegalStateException("engine broke");
+        }));
+    assertTrue(e.getMessage().contains("engine broke"), e.getMessage());
+  }
+
+  @Test
+  void systemProbe_countsWriteSyscallBytes(@TempDir Path dir) throws Exception {
+    SystemProbe.Io before = SystemProbe.io();
+    Files.write(dir.resolve("f"), new byte[1 << 20]);
+    SystemProbe.Io delta = SystemProbe.io().minus(before);
+    if (before.syscallBytes() >= 0) {
+      assertTrue(delta.syscallBytes() >= 1 << 20, "wchar delta " + delta.syscallBytes());
+    }
+    assertEquals(1 << 20, SystemProbe.directoryBytes(dir));
+  }
+}

@@ -1,0 +1,92 @@
+package dev.strata.bench.runner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The runner's commands end to end, on tiny sizes, through the same entry point as the jar. */
+class StrataBenchTest {
+  @TempDir Path dir;
+
+  @Test
+  void compare_writesTableCsvJsonAndCharts_forEveryEngine() throws IOException {
+    int code = StrataBench.execute("compare", "--engines", "memory,lmdb,rocksdb", "--keys", "3000",
+        "--seconds", "0.2", "--threads", "2", "--dir", dir.resolve("work").toString(), "--out",
+        dir.resolve("out").toString(), "--seed", "1", "--no-progress");
+    assertEquals(0, code);
+    List<String> csv = Files.readAllLines(only(dir.resolve("out"), ".csv"));
+    // A header, then load/read/write/scan/mix/total for each of three engines.
+    assertEquals(1 + 3 * 6, csv.size(), String.join("\n", csv));
+    assertTrue(csv.get(0).startsWith("engine,phase,durability"));
+    assertTrue(Files.size(only(dir.resolve("out"), ".json")) > 0);
+    assertTrue(Files.size(only(dir.resolve("out"), "-throughput.png")) > 0);
+    assertTrue(Files.size(only(dir.resolve("out"), "-p99.png")) > 0);
+    assertTrue(Files.notExists(dir.resolve("work").resolve("lmdb")), "stores are deleted");
+  }
+
+  @Test
+  void compare_withDurabilityNoSync_andBatchOne_runs() {
+    int code = StrataBench.execute("compare", "--engines", "rocksdb", "--keys", "2000",
+        "--seconds", "0.1", "--batch", "1", "--durability", "no_sync", "--dir",
+        dir.resolve("work").toString(), "--out", dir.resolve("out").toString(), "--no-progress");
+    assertEquals(0, code);
+  }
+
+  @Test
+  void compare_unknownEngine_exitsWithOne() {
+    int code = StrataBench.execute("compare", "--engines", "nosuch", "--dir",
+        dir.resolve("work").toString(), "--out", dir.resolve("out").toString());
+    assertEquals(1, code);
+  }
+
+  @Test
+  void compare_tooFewKeys_exitsWithOne() {
+    assertEquals(1, StrataBench.execute("compare", "--engines", "memory", "--keys", "10",
+        "--out", dir.resolve("out").toString()));
+  }
+
+  @Test
+  void badOption_exitsWithTwo() {
+    assertEquals(2, StrataBench.execute("compare", "--no-such-option"));
+  }
+
+  @Test
+  void scale_writesOneDualAxisChartPerEngine() throws IOException {
+    int code = StrataBench.execute("scale", "--engines", "memory,rocksdb", "--sizes", "256KiB,512KiB",
+        "--value-size", "100", "--read-samples", "200", "--write-samples", "20", "--durability",
+        "NO_SYNC", "--dir", dir.resolve("work").toString(), "--out", dir.resolve("out").toString(),
+        "--seed", "3", "--no-progress");
+    assertEquals(0, code);
+    List<String> csv = Files.readAllLines(only(dir.resolve("out"), ".csv"));
+    assertEquals(1 + 2 * 2, csv.size(), String.join("\n", csv));
+    assertTrue(Files.size(only(dir.resolve("out"), "-rocksdb.png")) > 0);
+    assertTrue(Files.size(only(dir.resolve("out"), "-memory.png")) > 0);
+  }
+
+  @Test
+  void freelistStall_runsEachFreelistSetting_andReportsBoth() throws IOException {
+    // The memory engine ignores btree.* settings, which is enough to exercise the harness.
+    int code = StrataBench.execute("freelist-stall", "--engine", "memory", "--keys", "2000",
+        "--value-size", "64", "--clients", "8", "--puts", "200", "--rate", "5000", "--dir",
+        dir.resolve("work").toString(), "--out", dir.resolve("out").toString(), "--no-progress");
+    assertEquals(0, code);
+    List<String> csv = Files.readAllLines(only(dir.resolve("out"), ".csv"));
+    assertEquals(3, csv.size(), String.join("\n", csv));
+    assertTrue(csv.get(1).contains(",array,") && csv.get(2).contains(",hash,"));
+  }
+
+  private static Path only(Path directory, String suffix) throws IOException {
+    try (Stream<Path> files = Files.list(directory)) {
+      List<Path> matches = files.filter(p -> p.getFileName().toString().endsWith(suffix)).toList();
+      assertEquals(1, matches.size(), "files ending in " + suffix + ": " + matches);
+      return matches.get(0);
+    }
+  }
+}
