@@ -34,8 +34,8 @@ public final class Keys {
   }
 
   /**
-   * Returns the id loaded at position {@code i} of a load of {@code n} keys; over {@code i = 0..n-1}
-   * every id in {@code [0, n)} comes exactly once.
+   * Returns the id loaded at position {@code i} of a load of {@code n} keys; over {@code i =
+   * 0..n-1} every id in {@code [0, n)} comes exactly once.
    *
    * @param i the position in the load, {@code 0 <= i < n}
    * @param n the number of keys loaded

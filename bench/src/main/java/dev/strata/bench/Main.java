@@ -19,7 +19,8 @@ public final class Main {
    */
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && StrataBench.COMMANDS.contains(args[0])) {
-      String[] rest = args[0].equals("strata-bench") ? Arrays.copyOfRange(args, 1, args.length) : args;
+      String[] rest =
+          args[0].equals("strata-bench") ? Arrays.copyOfRange(args, 1, args.length) : args;
       System.exit(StrataBench.execute(rest));
     }
     org.openjdk.jmh.Main.main(args);

@@ -6,8 +6,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The conformance suite against the {@code lmdb} baseline. It lives in {@code dev.strata.api} only
- * so it can switch off, by overriding, the two package-private cases that the baseline's
- * documented shortcuts cannot pass.
+ * so it can switch off, by overriding, the two package-private cases that the baseline's documented
+ * shortcuts cannot pass.
  */
 class LmdbBaselineConformanceTest extends StorageEngineContract {
   @Override

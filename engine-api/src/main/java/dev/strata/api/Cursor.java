@@ -5,10 +5,10 @@ package dev.strata.api;
  * {@linkplain KeyRange#reversed() reversed} range) descending.
  *
  * <p>A cursor starts before its first entry: call {@link #next()} first. A cursor belongs to its
- * transaction and to one thread at a time; it is not thread-safe. It is closed when its
- * transaction ends; using it afterwards throws {@link TransactionClosedException}. Cursors of a
- * write transaction see the writes the transaction made before the cursor was opened; whether they
- * see writes made while iterating is unspecified.
+ * transaction and to one thread at a time; it is not thread-safe. It is closed when its transaction
+ * ends; using it afterwards throws {@link TransactionClosedException}. Cursors of a write
+ * transaction see the writes the transaction made before the cursor was opened; whether they see
+ * writes made while iterating is unspecified.
  */
 public interface Cursor extends AutoCloseable {
   /**

@@ -8,8 +8,8 @@ public enum Durability {
    */
   SYNC,
   /**
-   * {@code commit()} hands the data to the operating system but does not wait for stable storage.
-   * A process crash loses nothing; a power loss may lose recent commits, but the store is never
+   * {@code commit()} hands the data to the operating system but does not wait for stable storage. A
+   * process crash loses nothing; a power loss may lose recent commits, but the store is never
    * corrupted and always recovers to a prefix of the committed history.
    */
   NO_SYNC

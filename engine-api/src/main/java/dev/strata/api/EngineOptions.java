@@ -105,8 +105,8 @@ public final class EngineOptions {
   }
 
   /**
-   * Returns the file-system seam engines that manage their own files open them through. A test
-   * and fault-injection hook: applications leave it at {@link FileIO#standard()}.
+   * Returns the file-system seam engines that manage their own files open them through. A test and
+   * fault-injection hook: applications leave it at {@link FileIO#standard()}.
    *
    * @return the file I/O; {@link FileIO#standard()} by default
    */
@@ -154,8 +154,8 @@ public final class EngineOptions {
   }
 
   /**
-   * Reads a long setting. Byte sizes may carry a binary suffix: {@code 64KiB}, {@code 8MiB},
-   * {@code 1GiB} (also {@code k}, {@code m}, {@code g}, case-insensitive).
+   * Reads a long setting. Byte sizes may carry a binary suffix: {@code 64KiB}, {@code 8MiB}, {@code
+   * 1GiB} (also {@code k}, {@code m}, {@code g}, case-insensitive).
    *
    * @param key the full setting key
    * @param defaultValue the value when the setting is absent
@@ -174,7 +174,14 @@ public final class EngineOptions {
       value = parseSize(raw.trim());
     } catch (NumberFormatException | ArithmeticException e) {
       throw new IllegalArgumentException(
-          "setting '" + key + "' must be a whole number in [" + min + ", " + max + "], got '" + raw
+          "setting '"
+              + key
+              + "' must be a whole number in ["
+              + min
+              + ", "
+              + max
+              + "], got '"
+              + raw
               + "'");
     }
     if (value < min || value > max) {
@@ -224,7 +231,14 @@ public final class EngineOptions {
     }
     if (!(value >= min && value <= max)) {
       throw new IllegalArgumentException(
-          "setting '" + key + "' must be a number in [" + min + ", " + max + "], got '" + raw
+          "setting '"
+              + key
+              + "' must be a number in ["
+              + min
+              + ", "
+              + max
+              + "], got '"
+              + raw
               + "'");
     }
     return value;
@@ -268,8 +282,7 @@ public final class EngineOptions {
     String v = raw.trim().toLowerCase(Locale.ROOT);
     if (!choices.contains(v)) {
       throw new IllegalArgumentException(
-          "setting '" + key + "' must be one of " + new TreeSet<>(choices)
-              + ", got '" + raw + "'");
+          "setting '" + key + "' must be one of " + new TreeSet<>(choices) + ", got '" + raw + "'");
     }
     return v;
   }
@@ -291,8 +304,15 @@ public final class EngineOptions {
 
   @Override
   public String toString() {
-    return "EngineOptions{durability=" + durability + ", createIfMissing=" + createIfMissing
-        + ", readOnly=" + readOnly + ", settings=" + settings + "}";
+    return "EngineOptions{durability="
+        + durability
+        + ", createIfMissing="
+        + createIfMissing
+        + ", readOnly="
+        + readOnly
+        + ", settings="
+        + settings
+        + "}";
   }
 
   /** Builds {@link EngineOptions}. Not thread-safe; each {@link #build()} returns a snapshot. */
@@ -306,8 +326,8 @@ public final class EngineOptions {
     private Builder() {}
 
     /**
-     * Sets the file-system seam, a test and fault-injection hook (see {@link FileIO}). Engines
-     * that delegate storage to a library with its own file layer ({@code lsm}) ignore it.
+     * Sets the file-system seam, a test and fault-injection hook (see {@link FileIO}). Engines that
+     * delegate storage to a library with its own file layer ({@code lsm}) ignore it.
      *
      * @param fileIO the file I/O to open store files through
      * @return this builder
@@ -366,7 +386,9 @@ public final class EngineOptions {
       Objects.requireNonNull(value, "value");
       if (!KEY.matcher(key).matches()) {
         throw new IllegalArgumentException(
-            "setting key '" + key + "' must be an engine name, a dot and a name, e.g. btree.pageSize");
+            "setting key '"
+                + key
+                + "' must be an engine name, a dot and a name, e.g. btree.pageSize");
       }
       settings.put(key, value);
       return this;

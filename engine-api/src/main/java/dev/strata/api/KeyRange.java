@@ -120,7 +120,8 @@ public final class KeyRange {
    */
   public boolean contains(byte[] key) {
     Objects.requireNonNull(key, "key");
-    return (lower == null || compare(key, lower) >= 0) && (upper == null || compare(key, upper) < 0);
+    return (lower == null || compare(key, lower) >= 0)
+        && (upper == null || compare(key, upper) < 0);
   }
 
   /**

@@ -1,12 +1,12 @@
 package dev.strata.api;
 
 /**
- * A read-only view of one committed state of the store (snapshot isolation): commits made after
- * the transaction began are invisible to it for its whole life.
+ * A read-only view of one committed state of the store (snapshot isolation): commits made after the
+ * transaction began are invisible to it for its whole life.
  *
  * <p>A transaction belongs to one thread at a time and is not thread-safe; many read transactions
- * may be open at once, in any threads. Readers never block the writer. An open read transaction
- * may keep old versions of data alive (pages, snapshots, segments); close it promptly. Closing the
+ * may be open at once, in any threads. Readers never block the writer. An open read transaction may
+ * keep old versions of data alive (pages, snapshots, segments); close it promptly. Closing the
  * engine closes it.
  */
 public interface ReadTxn extends AutoCloseable {

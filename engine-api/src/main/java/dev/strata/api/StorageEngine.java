@@ -11,23 +11,28 @@ import java.util.function.Function;
  * transactions and one serial write transaction at a time. Open one with {@link StorageEngines}.
  *
  * <h2>Order</h2>
+ *
  * Keys compare as unsigned bytes, lexicographically ({@link KeyRange#compare}), in every engine.
  *
  * <h2>Thread safety</h2>
- * The engine is thread-safe. A transaction and its cursors belong to one thread at a time.
- * Readers never block the writer and the writer never blocks readers (the {@code ledger} engine
- * may block readers briefly while it publishes a commit).
+ *
+ * The engine is thread-safe. A transaction and its cursors belong to one thread at a time. Readers
+ * never block the writer and the writer never blocks readers (the {@code ledger} engine may block
+ * readers briefly while it publishes a commit).
  *
  * <h2>Ownership</h2>
+ *
  * Arrays passed in may be reused by the caller after the call returns; arrays returned are new and
  * belong to the caller.
  *
  * <h2>Durability</h2>
- * Under {@link Durability#SYNC} a returned commit survives {@code kill -9} and power loss; a
- * failed or unfinished one leaves no trace. Under {@link Durability#NO_SYNC} recent commits may be
- * lost on power loss, but the store is never corrupted.
+ *
+ * Under {@link Durability#SYNC} a returned commit survives {@code kill -9} and power loss; a failed
+ * or unfinished one leaves no trace. Under {@link Durability#NO_SYNC} recent commits may be lost on
+ * power loss, but the store is never corrupted.
  *
  * <h2>Closing</h2>
+ *
  * {@link #close()} makes new transactions fail with {@link EngineClosedException}, rolls back an
  * open write transaction, closes open read transactions (their next call throws {@link
  * TransactionClosedException}), waits for calls already running inside them to return, and never
@@ -141,8 +146,8 @@ public interface StorageEngine extends AutoCloseable {
   }
 
   /**
-   * Runs {@code work} in the write transaction and commits when it returns; rolls back and
-   * rethrows when it throws. {@code work} must not commit or roll back the transaction itself.
+   * Runs {@code work} in the write transaction and commits when it returns; rolls back and rethrows
+   * when it throws. {@code work} must not commit or roll back the transaction itself.
    *
    * @param work the writes to run
    * @param <R> the result type
@@ -161,7 +166,8 @@ public interface StorageEngine extends AutoCloseable {
   }
 
   /**
-   * Returns this engine's write-amplification meter. Works after {@link #close()}, which freezes it.
+   * Returns this engine's write-amplification meter. Works after {@link #close()}, which freezes
+   * it.
    *
    * @return the meter, live for the engine's lifetime
    */

@@ -10,8 +10,8 @@ import java.util.TreeMap;
 
 /**
  * Opens engines by name. Engines register a {@link StorageEngineProvider} through {@link
- * ServiceLoader}; adding an engine module to the class path or module path makes its name
- * available here. The {@code memory} engine ships with this module.
+ * ServiceLoader}; adding an engine module to the class path or module path makes its name available
+ * here. The {@code memory} engine ships with this module.
  *
  * <pre>{@code
  * try (StorageEngine db = StorageEngines.open("btree", Path.of("data"))) {

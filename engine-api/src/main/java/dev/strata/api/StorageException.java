@@ -4,8 +4,8 @@ package dev.strata.api;
  * Root of every exception Strata throws on its own account. All are unchecked.
  *
  * <p>Argument errors are reported with the JDK's own types instead: {@link NullPointerException}
- * for a null argument (the message names the parameter) and {@link IllegalArgumentException} for
- * a value outside a documented limit (the message names the limit).
+ * for a null argument (the message names the parameter) and {@link IllegalArgumentException} for a
+ * value outside a documented limit (the message names the limit).
  */
 public class StorageException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -3,22 +3,22 @@ package dev.strata.api;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counts what users asked to store against what the engine wrote, so engines can be compared on
- * a user's own workload. Every engine feeds its own instance; {@link StorageEngine#meter()}
- * returns it.
+ * Counts what users asked to store against what the engine wrote, so engines can be compared on a
+ * user's own workload. Every engine feeds its own instance; {@link StorageEngine#meter()} returns
+ * it.
  *
  * <ul>
  *   <li><b>Logical bytes</b>: added at commit, for every {@code put} {@code key.length +
- *       value.length} and for every {@code delete} {@code key.length}. Rolled-back transactions
- *       add nothing.
+ *       value.length} and for every {@code delete} {@code key.length}. Rolled-back transactions add
+ *       nothing.
  *   <li><b>Physical bytes</b>: every byte the engine hands to the operating system for files under
  *       its directory (data pages, metadata, logs, compaction output, indexes).
  *   <li><b>Syncs</b>: fsync / fdatasync calls.
  * </ul>
  *
- * <p>Thread-safe: the counters are {@link LongAdder}s, so feeding them from a commit path costs
- * no contention. A reading is not atomic across the three counters; take a {@link #snapshot()}
- * between workload phases and subtract with {@link Snapshot#minus(Snapshot)}.
+ * <p>Thread-safe: the counters are {@link LongAdder}s, so feeding them from a commit path costs no
+ * contention. A reading is not atomic across the three counters; take a {@link #snapshot()} between
+ * workload phases and subtract with {@link Snapshot#minus(Snapshot)}.
  */
 public final class WriteAmplificationMeter {
   private final LongAdder logical = new LongAdder();

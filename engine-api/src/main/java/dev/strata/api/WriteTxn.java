@@ -31,8 +31,7 @@ public interface WriteTxn extends ReadTxn {
    *
    * @param key the key; the caller may reuse the array after the call
    * @throws NullPointerException if {@code key} is null
-   * @throws IllegalArgumentException if the key is empty or longer than {@link
-   *     Limits#MAX_KEY_SIZE}
+   * @throws IllegalArgumentException if the key is empty or longer than {@link Limits#MAX_KEY_SIZE}
    * @throws TransactionClosedException if the transaction is closed
    */
   void delete(byte[] key);

@@ -16,8 +16,8 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * Conformance, part 1: single-key operations, limits, key order, ranges and cursors. Part of
- * {@link StorageEngineContract}; engines subclass that class, not this one.
+ * Conformance, part 1: single-key operations, limits, key order, ranges and cursors. Part of {@link
+ * StorageEngineContract}; engines subclass that class, not this one.
  */
 public abstract class DataContract extends EngineTestSupport {
 
@@ -89,12 +89,13 @@ public abstract class DataContract extends EngineTestSupport {
   void put_callerReusesArrays_storedDataUnaffected() {
     byte[] key = b("key");
     byte[] value = b("value");
-    engine.update(txn -> {
-      txn.put(key, value);
-      Arrays.fill(value, (byte) 'x');
-      Arrays.fill(key, (byte) 'y');
-      return null;
-    });
+    engine.update(
+        txn -> {
+          txn.put(key, value);
+          Arrays.fill(value, (byte) 'x');
+          Arrays.fill(key, (byte) 'y');
+          return null;
+        });
     assertArrayEquals(b("value"), engine.get(b("key")));
     assertNull(engine.get(b("yyy")));
   }
@@ -102,24 +103,35 @@ public abstract class DataContract extends EngineTestSupport {
   @Test
   void keys_binaryBytesAbove0x7F_orderUnsigned() {
     byte[][] keys = {
-      bytes(0x00), bytes(0x00, 0x00), bytes(0x01), bytes(0x7F), bytes(0x7F, 0xFF), bytes(0x80),
-      bytes(0x80, 0x00), bytes(0xC0), bytes(0xFE, 0xFF), bytes(0xFF), bytes(0xFF, 0x00),
+      bytes(0x00),
+      bytes(0x00, 0x00),
+      bytes(0x01),
+      bytes(0x7F),
+      bytes(0x7F, 0xFF),
+      bytes(0x80),
+      bytes(0x80, 0x00),
+      bytes(0xC0),
+      bytes(0xFE, 0xFF),
+      bytes(0xFF),
+      bytes(0xFF, 0x00),
       bytes(0xFF, 0xFF, 0xFF)
     };
     TreeMap<byte[], byte[]> model = model();
     SplittableRandom random = new SplittableRandom(7);
-    engine.update(txn -> {
-      for (int i = keys.length - 1; i >= 0; i--) {
-        byte[] value = randomBytes(random, i);
-        txn.put(keys[i], value);
-        model.put(keys[i], value);
-      }
-      return null;
-    });
+    engine.update(
+        txn -> {
+          for (int i = keys.length - 1; i >= 0; i--) {
+            byte[] value = randomBytes(random, i);
+            txn.put(keys[i], value);
+            model.put(keys[i], value);
+          }
+          return null;
+        });
     List<String> got = scan(engine, KeyRange.all());
     assertEquals(expected(model, KeyRange.all()), got);
     for (int i = 0; i < keys.length; i++) {
-      assertTrue(got.get(i).startsWith(java.util.HexFormat.of().formatHex(keys[i]) + "="),
+      assertTrue(
+          got.get(i).startsWith(java.util.HexFormat.of().formatHex(keys[i]) + "="),
           "position " + i + " holds " + got.get(i));
     }
   }
@@ -186,10 +198,11 @@ public abstract class DataContract extends EngineTestSupport {
       assertArrayEquals(e.getValue(), engine.get(e.getKey()), "size " + e.getValue().length);
     }
     assertContent(model, engine);
-    engine.update(txn -> {
-      model.keySet().forEach(txn::delete);
-      return null;
-    });
+    engine.update(
+        txn -> {
+          model.keySet().forEach(txn::delete);
+          return null;
+        });
     assertEquals(List.of(), scan(engine, KeyRange.all()));
   }
 
@@ -198,7 +211,8 @@ public abstract class DataContract extends EngineTestSupport {
     TreeMap<byte[], byte[]> model = model();
     SplittableRandom random = new SplittableRandom(3);
     for (int i = 0; i < 5_000; i++) {
-      model.put(randomBytes(random, 1 + random.nextInt(24)), randomBytes(random, random.nextInt(64)));
+      model.put(
+          randomBytes(random, 1 + random.nextInt(24)), randomBytes(random, random.nextInt(64)));
     }
     putAll(engine, model);
     assertContent(model, engine);
@@ -290,9 +304,14 @@ public abstract class DataContract extends EngineTestSupport {
   @Test
   void range_emptyBounds_yieldNothing() {
     rangeFixture();
-    for (KeyRange r : List.of(KeyRange.between(b("b"), b("b")), KeyRange.between(b("c"), b("a")),
-        KeyRange.prefix(b("zz")), KeyRange.atLeast(bytes(0xFF, 0xFF, 0xFF, 0xFF, 0x00)),
-        KeyRange.below(b("a")), KeyRange.between(b("abca"), b("abcz")))) {
+    for (KeyRange r :
+        List.of(
+            KeyRange.between(b("b"), b("b")),
+            KeyRange.between(b("c"), b("a")),
+            KeyRange.prefix(b("zz")),
+            KeyRange.atLeast(bytes(0xFF, 0xFF, 0xFF, 0xFF, 0x00)),
+            KeyRange.below(b("a")),
+            KeyRange.between(b("abca"), b("abcz")))) {
       assertEquals(List.of(), scan(engine, r), r.toString());
       assertEquals(List.of(), scan(engine, r.reversed()), r.reversed().toString());
     }
@@ -311,19 +330,21 @@ public abstract class DataContract extends EngineTestSupport {
     SplittableRandom random = new SplittableRandom(seed);
     TreeMap<byte[], byte[]> model = model();
     for (int i = 0; i < 3_000; i++) {
-      model.put(randomBytes(random, 1 + random.nextInt(4)), randomBytes(random, random.nextInt(40)));
+      model.put(
+          randomBytes(random, 1 + random.nextInt(4)), randomBytes(random, random.nextInt(40)));
     }
     putAll(engine, model);
     try (ReadTxn txn = engine.beginRead()) {
       for (int i = 0; i < 200; i++) {
         byte[] x = randomBytes(random, 1 + random.nextInt(3));
         byte[] y = randomBytes(random, 1 + random.nextInt(3));
-        KeyRange r = switch (random.nextInt(4)) {
-          case 0 -> KeyRange.between(x, y);
-          case 1 -> KeyRange.prefix(x);
-          case 2 -> KeyRange.atLeast(x);
-          default -> KeyRange.below(x);
-        };
+        KeyRange r =
+            switch (random.nextInt(4)) {
+              case 0 -> KeyRange.between(x, y);
+              case 1 -> KeyRange.prefix(x);
+              case 2 -> KeyRange.atLeast(x);
+              default -> KeyRange.below(x);
+            };
         if (random.nextBoolean()) {
           r = r.reversed();
         }
@@ -337,7 +358,8 @@ public abstract class DataContract extends EngineTestSupport {
   @Test
   void cursor_keyBeforeNext_throwsIllegalState() {
     engine.put(b("a"), b("1"));
-    try (ReadTxn txn = engine.beginRead(); Cursor c = txn.cursor(KeyRange.all())) {
+    try (ReadTxn txn = engine.beginRead();
+        Cursor c = txn.cursor(KeyRange.all())) {
       assertThrowsExactly(IllegalStateException.class, c::key);
       assertThrowsExactly(IllegalStateException.class, c::value);
     }
@@ -346,7 +368,8 @@ public abstract class DataContract extends EngineTestSupport {
   @Test
   void cursor_exhausted_keepsReturningFalseAndHasNoEntry() {
     engine.put(b("a"), b("1"));
-    try (ReadTxn txn = engine.beginRead(); Cursor c = txn.cursor(KeyRange.all())) {
+    try (ReadTxn txn = engine.beginRead();
+        Cursor c = txn.cursor(KeyRange.all())) {
       assertTrue(c.next());
       assertFalse(c.next());
       assertFalse(c.next());
@@ -383,7 +406,8 @@ public abstract class DataContract extends EngineTestSupport {
   @Test
   void cursor_returnedArrays_belongToCaller() {
     engine.put(b("a"), b("1"));
-    try (ReadTxn txn = engine.beginRead(); Cursor c = txn.cursor(KeyRange.all())) {
+    try (ReadTxn txn = engine.beginRead();
+        Cursor c = txn.cursor(KeyRange.all())) {
       assertTrue(c.next());
       byte[] k = c.key();
       byte[] v = c.value();

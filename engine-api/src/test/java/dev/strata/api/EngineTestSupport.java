@@ -43,8 +43,8 @@ public abstract class EngineTestSupport {
   protected abstract StorageEngine open(Path directory, EngineOptions options);
 
   /**
-   * Settings the engine must reject with {@link IllegalArgumentException} on open, as key to
-   * value. The suite always also tries an unknown key under the engine's own prefix.
+   * Settings the engine must reject with {@link IllegalArgumentException} on open, as key to value.
+   * The suite always also tries an unknown key under the engine's own prefix.
    *
    * @return malformed or out-of-range settings; empty by default
    */
@@ -149,7 +149,8 @@ public abstract class EngineTestSupport {
   static final class IntegrityCheck implements AfterEachCallback {
     @Override
     public void afterEach(ExtensionContext context) {
-      context.getTestInstance()
+      context
+          .getTestInstance()
           .filter(EngineTestSupport.class::isInstance)
           .map(EngineTestSupport.class::cast)
           .ifPresent(EngineTestSupport::finishTest);
@@ -282,10 +283,11 @@ public abstract class EngineTestSupport {
    * @param entries the entries
    */
   protected static void putAll(StorageEngine e, Map<byte[], byte[]> entries) {
-    e.update(txn -> {
-      entries.forEach(txn::put);
-      return null;
-    });
+    e.update(
+        txn -> {
+          entries.forEach(txn::put);
+          return null;
+        });
   }
 
   /**

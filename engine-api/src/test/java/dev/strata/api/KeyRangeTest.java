@@ -89,18 +89,22 @@ class KeyRangeTest {
 
   @Test
   void nullArguments_throwNpeNamingParameter() {
-    assertEquals("prefix", assertThrows(NullPointerException.class,
-        () -> KeyRange.prefix(null)).getMessage());
-    assertEquals("toExclusive", assertThrows(NullPointerException.class,
-        () -> KeyRange.between(bytes(1), null)).getMessage());
-    assertEquals("key", assertThrows(NullPointerException.class,
-        () -> KeyRange.all().contains(null)).getMessage());
+    assertEquals(
+        "prefix",
+        assertThrows(NullPointerException.class, () -> KeyRange.prefix(null)).getMessage());
+    assertEquals(
+        "toExclusive",
+        assertThrows(NullPointerException.class, () -> KeyRange.between(bytes(1), null))
+            .getMessage());
+    assertEquals(
+        "key",
+        assertThrows(NullPointerException.class, () -> KeyRange.all().contains(null)).getMessage());
   }
 
   @Test
   void toString_showsHexBoundsAndDirection() {
-    assertEquals("[01ff, 02) desc", KeyRange.between(bytes(1, 0xFF), bytes(2)).reversed()
-        .toString());
+    assertEquals(
+        "[01ff, 02) desc", KeyRange.between(bytes(1, 0xFF), bytes(2)).reversed().toString());
     assertEquals("[-inf, +inf) asc", KeyRange.all().toString());
   }
 }

@@ -30,13 +30,13 @@ import org.junit.jupiter.api.function.Executable;
  * }
  * }</pre>
  *
- * <p>The suite is split by topic over a small class chain ({@link DataContract}: operations, limits,
- * ranges, cursors; {@link TransactionContract}: isolation, life cycle, concurrency, durability,
- * backup; this class: the bad-input table, the meter and the model-based randomized test). Optional
- * behaviour follows the engine's {@link Capability capabilities}: for each one the suite tests the
- * capability when declared and the documented fallback when not, so nothing is skipped silently.
- * After every test that wrote, {@link StorageEngine#verifyIntegrity()} runs, and persistent stores
- * are reopened and verified again.
+ * <p>The suite is split by topic over a small class chain ({@link DataContract}: operations,
+ * limits, ranges, cursors; {@link TransactionContract}: isolation, life cycle, concurrency,
+ * durability, backup; this class: the bad-input table, the meter and the model-based randomized
+ * test). Optional behaviour follows the engine's {@link Capability capabilities}: for each one the
+ * suite tests the capability when declared and the documented fallback when not, so nothing is
+ * skipped silently. After every test that wrote, {@link StorageEngine#verifyIntegrity()} runs, and
+ * persistent stores are reopened and verified again.
  *
  * <p>Randomized tests print their seed on failure; rerun one with {@code -Dstrata.test.seed=N}.
  */
@@ -51,16 +51,19 @@ public abstract class StorageEngineContract extends TransactionContract {
   }
 
   private DynamicTest rejects(String name, Class<? extends Throwable> type, Case action) {
-    return DynamicTest.dynamicTest(name + " -> " + type.getSimpleName(), () -> {
-      Throwable thrown = assertThrowsExactly(type, () -> action.run(engine), name);
-      if (thrown instanceof NullPointerException) {
-        assertTrue(thrown.getMessage() != null && !thrown.getMessage().isBlank(),
-            name + ": a NullPointerException must name the parameter");
-      }
-      if (!isClosedEngine()) {
-        assertContent(badInputFixture, engine);
-      }
-    });
+    return DynamicTest.dynamicTest(
+        name + " -> " + type.getSimpleName(),
+        () -> {
+          Throwable thrown = assertThrowsExactly(type, () -> action.run(engine), name);
+          if (thrown instanceof NullPointerException) {
+            assertTrue(
+                thrown.getMessage() != null && !thrown.getMessage().isBlank(),
+                name + ": a NullPointerException must name the parameter");
+          }
+          if (!isClosedEngine()) {
+            assertContent(badInputFixture, engine);
+          }
+        });
   }
 
   private boolean isClosedEngine() {
@@ -72,9 +75,10 @@ public abstract class StorageEngineContract extends TransactionContract {
     }
   }
 
-  private DynamicTest afterClose(String name, Class<? extends Throwable> type,
-      Consumer<StorageEngine> action) {
-    return DynamicTest.dynamicTest("after engine close: " + name + " -> " + type.getSimpleName(),
+  private DynamicTest afterClose(
+      String name, Class<? extends Throwable> type, Consumer<StorageEngine> action) {
+    return DynamicTest.dynamicTest(
+        "after engine close: " + name + " -> " + type.getSimpleName(),
         () -> {
           Path dir = tempDir.resolve("closed-" + Integer.toHexString(name.hashCode()));
           StorageEngine e = openTracked(dir, options());
@@ -89,19 +93,24 @@ public abstract class StorageEngineContract extends TransactionContract {
         });
   }
 
-  private DynamicTest txnRejects(String name, Class<? extends Throwable> type,
-      Consumer<WriteTxn> prepare, Consumer<WriteTxn> action) {
-    return DynamicTest.dynamicTest("write txn: " + name + " -> " + type.getSimpleName(), () -> {
-      WriteTxn txn = engine.beginWrite();
-      try {
-        prepare.accept(txn);
-        Executable call = () -> action.accept(txn);
-        assertThrowsExactly(type, call, name);
-      } finally {
-        txn.close();
-      }
-      assertContent(badInputFixture, engine);
-    });
+  private DynamicTest txnRejects(
+      String name,
+      Class<? extends Throwable> type,
+      Consumer<WriteTxn> prepare,
+      Consumer<WriteTxn> action) {
+    return DynamicTest.dynamicTest(
+        "write txn: " + name + " -> " + type.getSimpleName(),
+        () -> {
+          WriteTxn txn = engine.beginWrite();
+          try {
+            prepare.accept(txn);
+            Executable call = () -> action.accept(txn);
+            assertThrowsExactly(type, call, name);
+          } finally {
+            txn.close();
+          }
+          assertContent(badInputFixture, engine);
+        });
   }
 
   @TestFactory
@@ -131,56 +140,90 @@ public abstract class StorageEngineContract extends TransactionContract {
     cases.add(rejects("get(oversized key)", iae, e -> e.get(big)));
     cases.add(rejects("put(oversized key)", iae, e -> e.put(big, b("v"))));
     cases.add(rejects("delete(oversized key)", iae, e -> e.delete(big)));
-    cases.add(rejects("update(put oversized key) rolls back", iae, e -> e.update(t -> {
-      t.put(b("alpha"), b("changed"));
-      t.put(big, b("v"));
-      return null;
-    })));
-    cases.add(rejects("StorageEngines.open(null name)", npe,
-        e -> StorageEngines.open(null, tempDir.resolve("x"))));
-    cases.add(rejects("StorageEngines.open(null path)", npe,
-        e -> StorageEngines.open(e.name(), null)));
-    cases.add(rejects("StorageEngines.open(null options)", npe,
-        e -> StorageEngines.open(e.name(), tempDir.resolve("x"), null)));
-    cases.add(rejects("StorageEngines.open(unknown engine)", iae,
-        e -> StorageEngines.open("no-such-engine", tempDir.resolve("x"))));
-    cases.add(rejects("unknown setting under the engine's prefix", iae, e -> openTracked(
-        tempDir.resolve("typo"), EngineOptions.builder().set(e.name() + ".noSuchSetting", "1")
-            .build())));
+    cases.add(
+        rejects(
+            "update(put oversized key) rolls back",
+            iae,
+            e ->
+                e.update(
+                    t -> {
+                      t.put(b("alpha"), b("changed"));
+                      t.put(big, b("v"));
+                      return null;
+                    })));
+    cases.add(
+        rejects(
+            "StorageEngines.open(null name)",
+            npe,
+            e -> StorageEngines.open(null, tempDir.resolve("x"))));
+    cases.add(
+        rejects("StorageEngines.open(null path)", npe, e -> StorageEngines.open(e.name(), null)));
+    cases.add(
+        rejects(
+            "StorageEngines.open(null options)",
+            npe,
+            e -> StorageEngines.open(e.name(), tempDir.resolve("x"), null)));
+    cases.add(
+        rejects(
+            "StorageEngines.open(unknown engine)",
+            iae,
+            e -> StorageEngines.open("no-such-engine", tempDir.resolve("x"))));
+    cases.add(
+        rejects(
+            "unknown setting under the engine's prefix",
+            iae,
+            e ->
+                openTracked(
+                    tempDir.resolve("typo"),
+                    EngineOptions.builder().set(e.name() + ".noSuchSetting", "1").build())));
     for (Map.Entry<String, String> bad : invalidSettings().entrySet()) {
-      cases.add(rejects("setting " + bad.getKey() + "=" + bad.getValue(), iae,
-          e -> openTracked(tempDir.resolve("bad-" + Integer.toHexString(bad.hashCode())),
-              EngineOptions.builder().set(bad.getKey(), bad.getValue()).build())));
+      cases.add(
+          rejects(
+              "setting " + bad.getKey() + "=" + bad.getValue(),
+              iae,
+              e ->
+                  openTracked(
+                      tempDir.resolve("bad-" + Integer.toHexString(bad.hashCode())),
+                      EngineOptions.builder().set(bad.getKey(), bad.getValue()).build())));
     }
     if (engine.capabilities().contains(Capability.PERSISTENT)) {
-      cases.add(rejects("open while already open", StoreLockedException.class,
-          e -> openTracked(storeDir(), options())));
+      cases.add(
+          rejects(
+              "open while already open",
+              StoreLockedException.class,
+              e -> openTracked(storeDir(), options())));
     }
-    cases.add(txnRejects("put(null key)", npe, t -> { }, t -> t.put(null, b("v"))));
-    cases.add(txnRejects("put(empty key)", iae, t -> { }, t -> t.put(new byte[0], b("v"))));
-    cases.add(txnRejects("put(oversized key)", iae, t -> { }, t -> t.put(big, b("v"))));
-    cases.add(txnRejects("delete(null)", npe, t -> { }, t -> t.delete(null)));
-    cases.add(txnRejects("put after commit", closed, WriteTxn::commit,
-        t -> t.put(b("gamma"), b("3"))));
-    cases.add(txnRejects("delete after commit", closed, WriteTxn::commit,
-        t -> t.delete(b("alpha"))));
+    cases.add(txnRejects("put(null key)", npe, t -> {}, t -> t.put(null, b("v"))));
+    cases.add(txnRejects("put(empty key)", iae, t -> {}, t -> t.put(new byte[0], b("v"))));
+    cases.add(txnRejects("put(oversized key)", iae, t -> {}, t -> t.put(big, b("v"))));
+    cases.add(txnRejects("delete(null)", npe, t -> {}, t -> t.delete(null)));
+    cases.add(
+        txnRejects("put after commit", closed, WriteTxn::commit, t -> t.put(b("gamma"), b("3"))));
+    cases.add(
+        txnRejects("delete after commit", closed, WriteTxn::commit, t -> t.delete(b("alpha"))));
     cases.add(txnRejects("commit twice", closed, WriteTxn::commit, WriteTxn::commit));
     cases.add(txnRejects("commit after rollback", closed, WriteTxn::rollback, WriteTxn::commit));
-    cases.add(txnRejects("get after rollback", closed, WriteTxn::rollback,
-        t -> t.get(b("alpha"))));
-    cases.add(txnRejects("cursor after close", closed, WriteTxn::close,
-        t -> t.cursor(KeyRange.all())));
-    cases.add(txnRejects("put after close", closed, t -> {
-      t.put(b("alpha"), b("changed"));
-      t.close();
-    }, t -> t.put(b("gamma"), b("3"))));
-    cases.add(DynamicTest.dynamicTest("read txn: get after close -> TransactionClosedException",
-        () -> {
-          ReadTxn txn = engine.beginRead();
-          txn.close();
-          assertThrowsExactly(closed, () -> txn.get(b("alpha")));
-          assertThrowsExactly(closed, () -> txn.cursor(KeyRange.all()));
-        }));
+    cases.add(txnRejects("get after rollback", closed, WriteTxn::rollback, t -> t.get(b("alpha"))));
+    cases.add(
+        txnRejects("cursor after close", closed, WriteTxn::close, t -> t.cursor(KeyRange.all())));
+    cases.add(
+        txnRejects(
+            "put after close",
+            closed,
+            t -> {
+              t.put(b("alpha"), b("changed"));
+              t.close();
+            },
+            t -> t.put(b("gamma"), b("3"))));
+    cases.add(
+        DynamicTest.dynamicTest(
+            "read txn: get after close -> TransactionClosedException",
+            () -> {
+              ReadTxn txn = engine.beginRead();
+              txn.close();
+              assertThrowsExactly(closed, () -> txn.get(b("alpha")));
+              assertThrowsExactly(closed, () -> txn.cursor(KeyRange.all()));
+            }));
     cases.add(afterClose("beginRead", engineClosed, StorageEngine::beginRead));
     cases.add(afterClose("beginWrite", engineClosed, StorageEngine::beginWrite));
     cases.add(afterClose("get", engineClosed, e -> e.get(b("k"))));
@@ -194,8 +237,10 @@ public abstract class StorageEngineContract extends TransactionContract {
 
   @Test
   void unknownEngineName_messageListsAvailableEngines() {
-    IllegalArgumentException e = assertThrowsExactly(IllegalArgumentException.class,
-        () -> StorageEngines.open("nope", tempDir.resolve("x")));
+    IllegalArgumentException e =
+        assertThrowsExactly(
+            IllegalArgumentException.class,
+            () -> StorageEngines.open("nope", tempDir.resolve("x")));
     assertTrue(e.getMessage().contains(engine.name()), e.getMessage());
   }
 
@@ -208,12 +253,13 @@ public abstract class StorageEngineContract extends TransactionContract {
     engine.put(b("key1"), b("v"));
     engine.delete(b("key1"));
     engine.delete(b("absent"));
-    engine.update(txn -> {
-      txn.put(b("a"), new byte[100]);
-      txn.put(b("b"), new byte[0]);
-      txn.delete(b("a"));
-      return null;
-    });
+    engine.update(
+        txn -> {
+          txn.put(b("a"), new byte[100]);
+          txn.put(b("b"), new byte[0]);
+          txn.delete(b("a"));
+          return null;
+        });
     long expected = (4 + 6) + (4 + 1) + 4 + 6 + (1 + 100) + 1 + 1;
     assertEquals(expected, engine.meter().snapshot().minus(start).logicalBytes());
     try (WriteTxn txn = engine.beginWrite()) {
@@ -223,7 +269,9 @@ public abstract class StorageEngineContract extends TransactionContract {
     try (WriteTxn txn = engine.beginWrite()) {
       txn.put(b("closed"), new byte[1_000]);
     }
-    assertEquals(expected, engine.meter().snapshot().minus(start).logicalBytes(),
+    assertEquals(
+        expected,
+        engine.meter().snapshot().minus(start).logicalBytes(),
         "rolled-back transactions must add nothing");
   }
 
@@ -242,8 +290,8 @@ public abstract class StorageEngineContract extends TransactionContract {
     WriteAmplificationMeter.Snapshot phase = engine.meter().snapshot().minus(before);
     assertEquals(5 + 1_000, phase.logicalBytes());
     assertTrue(phase.physicalBytes() >= 0 && phase.syncs() >= 0);
-    assertEquals(engine.meter().snapshot().logicalBytes() - before.logicalBytes(),
-        phase.logicalBytes());
+    assertEquals(
+        engine.meter().snapshot().logicalBytes() - before.logicalBytes(), phase.logicalBytes());
   }
 
   @Test
@@ -252,7 +300,8 @@ public abstract class StorageEngineContract extends TransactionContract {
     engine.put(b("k2"), new byte[4_096]);
     WriteAmplificationMeter m = engine.meter();
     if (has(Capability.PERSISTENT)) {
-      assertTrue(m.physicalBytes() >= 2 * 4_096,
+      assertTrue(
+          m.physicalBytes() >= 2 * 4_096,
           "a persistent engine wrote " + m.physicalBytes() + " physical bytes for 8 KiB");
       assertTrue(m.syncs() >= 1, "SYNC commits counted no sync");
     } else {
@@ -340,13 +389,14 @@ public abstract class StorageEngineContract extends TransactionContract {
   }
 
   private static KeyRange randomRange(SplittableRandom random) {
-    KeyRange r = switch (random.nextInt(5)) {
-      case 0 -> KeyRange.all();
-      case 1 -> KeyRange.prefix(randomKey(random));
-      case 2 -> KeyRange.between(randomKey(random), randomKey(random));
-      case 3 -> KeyRange.atLeast(randomKey(random));
-      default -> KeyRange.below(randomKey(random));
-    };
+    KeyRange r =
+        switch (random.nextInt(5)) {
+          case 0 -> KeyRange.all();
+          case 1 -> KeyRange.prefix(randomKey(random));
+          case 2 -> KeyRange.between(randomKey(random), randomKey(random));
+          case 3 -> KeyRange.atLeast(randomKey(random));
+          default -> KeyRange.below(randomKey(random));
+        };
     return random.nextBoolean() ? r.reversed() : r;
   }
 

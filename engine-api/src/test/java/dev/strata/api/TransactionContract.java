@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Conformance, part 2: isolation, transaction life cycle, the {@code view}/{@code update} helpers,
- * concurrency, closing, durability across reopen and backup. Part of {@link
- * StorageEngineContract}; engines subclass that class, not this one.
+ * concurrency, closing, durability across reopen and backup. Part of {@link StorageEngineContract};
+ * engines subclass that class, not this one.
  */
 public abstract class TransactionContract extends DataContract {
 
@@ -61,21 +61,22 @@ public abstract class TransactionContract extends DataContract {
       SplittableRandom random = new SplittableRandom(5);
       for (int round = 1; round <= 100; round++) {
         int r = round;
-        engine.update(txn -> {
-          for (int j = 0; j < 20; j++) {
-            byte[] key = b(String.format("key-%04d", random.nextInt(300)));
-            if (random.nextInt(3) == 0) {
-              txn.delete(key);
-            } else {
-              txn.put(key, randomBytes(random, random.nextInt(r * 20)));
-            }
-          }
-          return null;
-        });
+        engine.update(
+            txn -> {
+              for (int j = 0; j < 20; j++) {
+                byte[] key = b(String.format("key-%04d", random.nextInt(300)));
+                if (random.nextInt(3) == 0) {
+                  txn.delete(key);
+                } else {
+                  txn.put(key, randomBytes(random, random.nextInt(r * 20)));
+                }
+              }
+              return null;
+            });
       }
       assertEquals(expected(before, KeyRange.all()), scan(reader, KeyRange.all()));
-      assertEquals(expected(before, KeyRange.all().reversed()),
-          scan(reader, KeyRange.all().reversed()));
+      assertEquals(
+          expected(before, KeyRange.all().reversed()), scan(reader, KeyRange.all().reversed()));
       for (var e : before.entrySet()) {
         assertArrayEquals(e.getValue(), reader.get(e.getKey()));
       }
@@ -133,8 +134,12 @@ public abstract class TransactionContract extends DataContract {
       model.put(b("e"), b("new-e"));
       model.remove(b("c"));
       model.put(b("h"), b("new-h"));
-      for (KeyRange r : List.of(KeyRange.all(), KeyRange.between(b("b"), b("g")),
-          KeyRange.atLeast(b("d")), KeyRange.prefix(b("h")))) {
+      for (KeyRange r :
+          List.of(
+              KeyRange.all(),
+              KeyRange.between(b("b"), b("g")),
+              KeyRange.atLeast(b("d")),
+              KeyRange.prefix(b("h")))) {
         assertEquals(expected(model, r), scan(txn, r), r.toString());
         assertEquals(expected(model, r.reversed()), scan(txn, r.reversed()), r.toString());
       }
@@ -188,20 +193,24 @@ public abstract class TransactionContract extends DataContract {
     CountDownLatch started = new CountDownLatch(1);
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
-      Future<byte[]> second = pool.submit(() -> {
-        started.countDown();
-        try (WriteTxn txn = engine.beginWrite()) {
-          byte[] seen = txn.get(b("first"));
-          txn.put(b("second"), b("2"));
-          txn.commit();
-          return seen;
-        }
-      });
+      Future<byte[]> second =
+          pool.submit(
+              () -> {
+                started.countDown();
+                try (WriteTxn txn = engine.beginWrite()) {
+                  byte[] seen = txn.get(b("first"));
+                  txn.put(b("second"), b("2"));
+                  txn.commit();
+                  return seen;
+                }
+              });
       assertTrue(started.await(10, TimeUnit.SECONDS));
       Thread.sleep(300);
       assertFalse(second.isDone(), "second beginWrite() returned while the first was open");
       first.commit();
-      assertArrayEquals(b("1"), second.get(30, TimeUnit.SECONDS),
+      assertArrayEquals(
+          b("1"),
+          second.get(30, TimeUnit.SECONDS),
           "the second writer must see the first writer's commit");
     } finally {
       pool.shutdownNow();
@@ -234,10 +243,12 @@ public abstract class TransactionContract extends DataContract {
 
   @Test
   void update_commitsWhenWorkReturns() {
-    String result = engine.update(txn -> {
-      txn.put(b("k"), b("v"));
-      return "done";
-    });
+    String result =
+        engine.update(
+            txn -> {
+              txn.put(b("k"), b("v"));
+              return "done";
+            });
     assertEquals("done", result);
     assertArrayEquals(b("v"), engine.get(b("k")));
   }
@@ -246,12 +257,16 @@ public abstract class TransactionContract extends DataContract {
   void update_workThrows_rollsBackAndRethrows() {
     engine.put(b("k"), b("before"));
     IllegalStateException boom = new IllegalStateException("boom");
-    IllegalStateException thrown = assertThrows(IllegalStateException.class,
-        () -> engine.update(txn -> {
-          txn.put(b("k"), b("after"));
-          txn.put(b("other"), b("x"));
-          throw boom;
-        }));
+    IllegalStateException thrown =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                engine.update(
+                    txn -> {
+                      txn.put(b("k"), b("after"));
+                      txn.put(b("other"), b("x"));
+                      throw boom;
+                    }));
     assertSame(boom, thrown);
     assertArrayEquals(b("before"), engine.get(b("k")));
     assertNull(engine.get(b("other")));
@@ -262,10 +277,12 @@ public abstract class TransactionContract extends DataContract {
   void view_returnsResultAndClosesTxn() {
     engine.put(b("k"), b("v"));
     ReadTxn[] leaked = new ReadTxn[1];
-    byte[] got = engine.view(txn -> {
-      leaked[0] = txn;
-      return txn.get(b("k"));
-    });
+    byte[] got =
+        engine.view(
+            txn -> {
+              leaked[0] = txn;
+              return txn.get(b("k"));
+            });
     assertArrayEquals(b("v"), got);
     assertThrows(TransactionClosedException.class, () -> leaked[0].get(b("k")));
   }
@@ -276,12 +293,13 @@ public abstract class TransactionContract extends DataContract {
   void transfers_concurrentReaders_alwaysSeeInvariantTotal() throws Exception {
     int accounts = 100;
     long initial = 1_000;
-    engine.update(txn -> {
-      for (int i = 0; i < accounts; i++) {
-        txn.put(account(i), ByteBuffer.allocate(8).putLong(initial).array());
-      }
-      return null;
-    });
+    engine.update(
+        txn -> {
+          for (int i = 0; i < accounts; i++) {
+            txn.put(account(i), ByteBuffer.allocate(8).putLong(initial).array());
+          }
+          return null;
+        });
     long total = accounts * initial;
     long seed = seed();
     AtomicBoolean stop = new AtomicBoolean();
@@ -289,61 +307,77 @@ public abstract class TransactionContract extends DataContract {
     AtomicLong snapshotsChecked = new AtomicLong();
     AtomicLong transfers = new AtomicLong();
     List<Thread> threads = new ArrayList<>();
-    threads.add(new Thread(() -> {
-      SplittableRandom random = new SplittableRandom(seed);
-      try {
-        while (!stop.get()) {
-          engine.update(txn -> {
-            int from = random.nextInt(accounts);
-            int to = random.nextInt(accounts);
-            long amount = random.nextInt(50);
-            long a = ByteBuffer.wrap(txn.get(account(from))).getLong();
-            txn.put(account(from), ByteBuffer.allocate(8).putLong(a - amount).array());
-            long c = ByteBuffer.wrap(txn.get(account(to))).getLong();
-            txn.put(account(to), ByteBuffer.allocate(8).putLong(c + amount).array());
-            return null;
-          });
-          transfers.incrementAndGet();
-        }
-      } catch (Throwable t) {
-        errors.add(t);
-      }
-    }, "writer"));
+    threads.add(
+        new Thread(
+            () -> {
+              SplittableRandom random = new SplittableRandom(seed);
+              try {
+                while (!stop.get()) {
+                  engine.update(
+                      txn -> {
+                        int from = random.nextInt(accounts);
+                        int to = random.nextInt(accounts);
+                        long amount = random.nextInt(50);
+                        long a = ByteBuffer.wrap(txn.get(account(from))).getLong();
+                        txn.put(account(from), ByteBuffer.allocate(8).putLong(a - amount).array());
+                        long c = ByteBuffer.wrap(txn.get(account(to))).getLong();
+                        txn.put(account(to), ByteBuffer.allocate(8).putLong(c + amount).array());
+                        return null;
+                      });
+                  transfers.incrementAndGet();
+                }
+              } catch (Throwable t) {
+                errors.add(t);
+              }
+            },
+            "writer"));
     for (int r = 0; r < 4; r++) {
       boolean reverse = r % 2 == 1;
       boolean byGet = r == 2;
-      threads.add(new Thread(() -> {
-        try {
-          while (!stop.get()) {
-            try (ReadTxn txn = engine.beginRead()) {
-              long sum = 0;
-              int count = 0;
-              if (byGet) {
-                for (int i = 0; i < accounts; i++) {
-                  sum += ByteBuffer.wrap(txn.get(account(i))).getLong();
-                  count++;
-                }
-              } else {
-                KeyRange range = KeyRange.prefix(b("acct-"));
-                try (Cursor c = txn.cursor(reverse ? range.reversed() : range)) {
-                  while (c.next()) {
-                    sum += ByteBuffer.wrap(c.value()).getLong();
-                    count++;
+      threads.add(
+          new Thread(
+              () -> {
+                try {
+                  while (!stop.get()) {
+                    try (ReadTxn txn = engine.beginRead()) {
+                      long sum = 0;
+                      int count = 0;
+                      if (byGet) {
+                        for (int i = 0; i < accounts; i++) {
+                          sum += ByteBuffer.wrap(txn.get(account(i))).getLong();
+                          count++;
+                        }
+                      } else {
+                        KeyRange range = KeyRange.prefix(b("acct-"));
+                        try (Cursor c = txn.cursor(reverse ? range.reversed() : range)) {
+                          while (c.next()) {
+                            sum += ByteBuffer.wrap(c.value()).getLong();
+                            count++;
+                          }
+                        }
+                      }
+                      if (sum != total || count != accounts) {
+                        throw new AssertionError(
+                            "snapshot saw total "
+                                + sum
+                                + " over "
+                                + count
+                                + " accounts, expected "
+                                + total
+                                + " over "
+                                + accounts
+                                + " (seed "
+                                + seed
+                                + ")");
+                      }
+                      snapshotsChecked.incrementAndGet();
+                    }
                   }
+                } catch (Throwable t) {
+                  errors.add(t);
                 }
-              }
-              if (sum != total || count != accounts) {
-                throw new AssertionError("snapshot saw total " + sum + " over " + count
-                    + " accounts, expected " + total + " over " + accounts + " (seed " + seed
-                    + ")");
-              }
-              snapshotsChecked.incrementAndGet();
-            }
-          }
-        } catch (Throwable t) {
-          errors.add(t);
-        }
-      }, "reader-" + r));
+              },
+              "reader-" + r));
     }
     threads.forEach(Thread::start);
     Thread.sleep(2_000);
@@ -411,8 +445,11 @@ public abstract class TransactionContract extends DataContract {
       Future<?> waiter = pool.submit(() -> engine.beginWrite());
       Thread.sleep(200);
       engine.close();
-      Throwable cause = assertThrows(java.util.concurrent.ExecutionException.class,
-          () -> waiter.get(30, TimeUnit.SECONDS)).getCause();
+      Throwable cause =
+          assertThrows(
+                  java.util.concurrent.ExecutionException.class,
+                  () -> waiter.get(30, TimeUnit.SECONDS))
+              .getCause();
       assertTrue(cause instanceof EngineClosedException, "waiter got " + cause);
     } finally {
       pool.shutdownNow();
@@ -431,30 +468,33 @@ public abstract class TransactionContract extends DataContract {
     CountDownLatch reading = new CountDownLatch(3);
     List<Thread> readers = new ArrayList<>();
     for (int r = 0; r < 3; r++) {
-      Thread t = new Thread(() -> {
-        boolean counted = false;
-        try {
-          while (true) {
-            try (ReadTxn txn = engine.beginRead(); Cursor c = txn.cursor(KeyRange.all())) {
-              while (c.next()) {
-                assertNotNull(c.value());
-                if (!counted) {
-                  reading.countDown();
-                  counted = true;
+      Thread t =
+          new Thread(
+              () -> {
+                boolean counted = false;
+                try {
+                  while (true) {
+                    try (ReadTxn txn = engine.beginRead();
+                        Cursor c = txn.cursor(KeyRange.all())) {
+                      while (c.next()) {
+                        assertNotNull(c.value());
+                        if (!counted) {
+                          reading.countDown();
+                          counted = true;
+                        }
+                      }
+                    }
+                  }
+                } catch (EngineClosedException | TransactionClosedException expected) {
+                  // The contract's outcome for a reader racing close().
+                } catch (Throwable t2) {
+                  unexpected.add(t2);
+                } finally {
+                  if (!counted) {
+                    reading.countDown();
+                  }
                 }
-              }
-            }
-          }
-        } catch (EngineClosedException | TransactionClosedException expected) {
-          // The contract's outcome for a reader racing close().
-        } catch (Throwable t2) {
-          unexpected.add(t2);
-        } finally {
-          if (!counted) {
-            reading.countDown();
-          }
-        }
-      });
+              });
       readers.add(t);
       t.start();
     }
@@ -491,7 +531,9 @@ public abstract class TransactionContract extends DataContract {
     if (has(Capability.PERSISTENT)) {
       assertContent(model, again);
     } else {
-      assertEquals(List.of(), scan(again, KeyRange.all()),
+      assertEquals(
+          List.of(),
+          scan(again, KeyRange.all()),
           "an engine without PERSISTENT starts empty on reopen");
     }
   }
@@ -534,8 +576,13 @@ public abstract class TransactionContract extends DataContract {
     engine.put(b("k"), b("v"));
     engine.close();
     // Without PERSISTENT there is nothing on disk to open, so only persistent stores insist on it.
-    StorageEngine ro = openTracked(storeDir(), EngineOptions.builder().readOnly(true)
-        .createIfMissing(!has(Capability.PERSISTENT)).build());
+    StorageEngine ro =
+        openTracked(
+            storeDir(),
+            EngineOptions.builder()
+                .readOnly(true)
+                .createIfMissing(!has(Capability.PERSISTENT))
+                .build());
     try {
       assertThrowsExactly(UnsupportedOperationException.class, ro::beginWrite);
       if (has(Capability.PERSISTENT)) {
@@ -549,8 +596,9 @@ public abstract class TransactionContract extends DataContract {
   @Test
   void open_missingStoreWithoutCreate_throwsAndCreatesNothing() {
     Path missing = tempDir.resolve("never-created");
-    assertThrows(StorageException.class, () -> openTracked(missing,
-        EngineOptions.builder().createIfMissing(false).build()));
+    assertThrows(
+        StorageException.class,
+        () -> openTracked(missing, EngineOptions.builder().createIfMissing(false).build()));
     assertFalse(Files.exists(missing) && hasFiles(missing), "a store was created at " + missing);
   }
 
@@ -569,7 +617,8 @@ public abstract class TransactionContract extends DataContract {
     TreeMap<byte[], byte[]> model = model();
     SplittableRandom random = new SplittableRandom(9);
     for (int i = 0; i < 500; i++) {
-      model.put(randomBytes(random, 1 + random.nextInt(16)), randomBytes(random, random.nextInt(300)));
+      model.put(
+          randomBytes(random, 1 + random.nextInt(16)), randomBytes(random, random.nextInt(300)));
     }
     putAll(engine, model);
     Path target = tempDir.resolve("backup");
@@ -606,8 +655,10 @@ public abstract class TransactionContract extends DataContract {
     engine.put(b("k"), b("v"));
     Path target = Files.createDirectories(tempDir.resolve("occupied"));
     Path precious = Files.writeString(target.resolve("precious.txt"), "keep me");
-    Class<? extends Throwable> expected = has(Capability.BACKUP)
-        ? IllegalArgumentException.class : UnsupportedOperationException.class;
+    Class<? extends Throwable> expected =
+        has(Capability.BACKUP)
+            ? IllegalArgumentException.class
+            : UnsupportedOperationException.class;
     assertThrowsExactly(expected, () -> engine.backup(target));
     assertEquals("keep me", Files.readString(precious));
   }
@@ -624,14 +675,15 @@ public abstract class TransactionContract extends DataContract {
 
   @Test
   void name_isRegisteredWithStorageEngines() {
-    assertTrue(StorageEngines.available().contains(engine.name()),
+    assertTrue(
+        StorageEngines.available().contains(engine.name()),
         engine.name() + " not in " + StorageEngines.available());
   }
 
   @Test
   void capabilities_areUnmodifiable() {
-    assertThrows(UnsupportedOperationException.class,
-        () -> engine.capabilities().add(Capability.BACKUP));
+    assertThrows(
+        UnsupportedOperationException.class, () -> engine.capabilities().add(Capability.BACKUP));
   }
 
   @Test
@@ -639,17 +691,18 @@ public abstract class TransactionContract extends DataContract {
     engine.verifyIntegrity();
     SplittableRandom random = new SplittableRandom(1);
     for (int t = 0; t < 20; t++) {
-      engine.update(txn -> {
-        for (int i = 0; i < 100; i++) {
-          byte[] k = randomBytes(random, 1 + random.nextInt(8));
-          if (random.nextInt(4) == 0) {
-            txn.delete(k);
-          } else {
-            txn.put(k, randomBytes(random, random.nextInt(2_000)));
-          }
-        }
-        return null;
-      });
+      engine.update(
+          txn -> {
+            for (int i = 0; i < 100; i++) {
+              byte[] k = randomBytes(random, 1 + random.nextInt(8));
+              if (random.nextInt(4) == 0) {
+                txn.delete(k);
+              } else {
+                txn.put(k, randomBytes(random, random.nextInt(2_000)));
+              }
+            }
+            return null;
+          });
     }
     engine.verifyIntegrity();
   }

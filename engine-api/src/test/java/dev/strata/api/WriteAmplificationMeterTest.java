@@ -48,13 +48,14 @@ class WriteAmplificationMeterTest {
     WriteAmplificationMeter m = new WriteAmplificationMeter();
     ExecutorService pool = Executors.newFixedThreadPool(4);
     for (int t = 0; t < 4; t++) {
-      pool.submit(() -> {
-        for (int i = 0; i < 100_000; i++) {
-          m.addLogical(1);
-          m.addPhysical(2);
-          m.addSync();
-        }
-      });
+      pool.submit(
+          () -> {
+            for (int i = 0; i < 100_000; i++) {
+              m.addLogical(1);
+              m.addPhysical(2);
+              m.addSync();
+            }
+          });
     }
     pool.shutdown();
     assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));

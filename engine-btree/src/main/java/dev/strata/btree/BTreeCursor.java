@@ -54,7 +54,8 @@ final class BTreeCursor implements Cursor {
       }
       NodeSource leaf = nodes[depth - 1];
       int i = indexes[depth - 1];
-      if (descending ? lower != null && leaf.compareKeyAt(i, lower) < 0
+      if (descending
+          ? lower != null && leaf.compareKeyAt(i, lower) < 0
           : upper != null && leaf.compareKeyAt(i, upper) >= 0) {
         return finish();
       }
@@ -156,10 +157,12 @@ final class BTreeCursor implements Cursor {
 
   private void current() {
     NodeSource leaf = depth == 0 ? null : nodes[depth - 1];
-    if (!positioned || leaf == null || indexes[depth - 1] >= leaf.count()
+    if (!positioned
+        || leaf == null
+        || indexes[depth - 1] >= leaf.count()
         || indexes[depth - 1] < 0) {
-      throw new IllegalStateException("cursor has no current entry: call next() first and check"
-          + " that it returned true");
+      throw new IllegalStateException(
+          "cursor has no current entry: call next() first and check" + " that it returned true");
     }
   }
 

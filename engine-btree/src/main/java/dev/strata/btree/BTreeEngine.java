@@ -10,9 +10,8 @@ import dev.strata.api.StorageIOException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.StorageFile;
+import dev.strata.api.spi.StoreFiles;
 import dev.strata.api.spi.WriterGate;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Map;
@@ -22,26 +21,27 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
-import java.util.stream.Stream;
 
 /**
- * The {@code btree} engine: a single-file, memory-mapped, copy-on-write B+tree in the tradition
- * of LMDB and bbolt. Open it with {@code StorageEngines.open("btree", directory, options)}; cast
- * the result to this class for {@link #compact(Path)}.
+ * The {@code btree} engine: a single-file, memory-mapped, copy-on-write B+tree in the tradition of
+ * LMDB and bbolt. Open it with {@code StorageEngines.open("btree", directory, options)}; cast the
+ * result to this class for {@link #compact(Path)}.
  *
  * <h2>Design</h2>
+ *
  * One writer at a time ({@link WriterGate}); any number of readers, each pinned to the meta page
- * (txid) that was current when it began, reading pages in place from read-only memory maps
- * without locks. A commit never overwrites a page the last committed meta can reach: changed
- * nodes are written to pages taken from the {@code freelist}, the old ones become pending under
- * the committing txid and are reused once no reader can see them. The file layout is in {@code
+ * (txid) that was current when it began, reading pages in place from read-only memory maps without
+ * locks. A commit never overwrites a page the last committed meta can reach: changed nodes are
+ * written to pages taken from the {@code freelist}, the old ones become pending under the
+ * committing txid and are reused once no reader can see them. The file layout is in {@code
  * FORMAT.md}.
  *
  * <h2>Settings</h2>
+ *
  * <ul>
  *   <li>{@code btree.pageSize} (default 4096; a power of two in 1024..65536): used when the store
- *       is created; an existing store keeps its page size and a different setting is ignored
- *       with an INFO log line.
+ *       is created; an existing store keeps its page size and a different setting is ignored with
+ *       an INFO log line.
  *   <li>{@code btree.fillPercent} (default 0.5, 0.1..1.0): how full a split leaves each page; 1.0
  *       suits sequential loads.
  *   <li>{@code btree.freelist} ({@code hash}, default, or {@code array}): the page allocator;
@@ -53,23 +53,26 @@ import java.util.stream.Stream;
  * </ul>
  *
  * <h2>Stats</h2>
+ *
  * <ul>
- *   <li>{@code fileBytes}: the data file's length; at least {@code highWaterPages * pageSize},
- *       more by the slack of geometric growth (up to 64 MiB), cut off when the store shrinks.
+ *   <li>{@code fileBytes}: the data file's length; at least {@code highWaterPages * pageSize}, more
+ *       by the slack of geometric growth (up to 64 MiB), cut off when the store shrinks.
  *   <li>{@code pageSize}; {@code highWaterPages}: pages the last commit may use.
  *   <li>{@code pagesInUse}: pages reachable from the last commit (meta pages, tree, overflow runs
- *       and stored freelist); {@code freePages}, {@code freeRuns}: what the allocator may hand
- *       out; {@code pendingPages}: freed pages an open reader may still see. {@code pagesInUse +
+ *       and stored freelist); {@code freePages}, {@code freeRuns}: what the allocator may hand out;
+ *       {@code pendingPages}: freed pages an open reader may still see. {@code pagesInUse +
  *       freePages + pendingPages == highWaterPages}.
- *   <li>{@code treeDepth} (1 = the root is a leaf), {@code branchPages}, {@code leafPages},
- *       {@code overflowPages}, {@code keys}.
+ *   <li>{@code treeDepth} (1 = the root is a leaf), {@code branchPages}, {@code leafPages}, {@code
+ *       overflowPages}, {@code keys}.
  *   <li>{@code txid}: the last commit; {@code openReaders}: open transactions; {@code
- *       freelistRebuildMillis}: time the open spent rebuilding the freelist by walking the tree
- *       (0 when it was read from the file).
+ *       freelistRebuildMillis}: time the open spent rebuilding the freelist by walking the tree (0
+ *       when it was read from the file).
  * </ul>
+ *
  * Computing them walks the whole tree under the writer gate: O(pages).
  *
  * <h2>Integrity</h2>
+ *
  * {@link #verifyIntegrity()} re-verifies every reachable page's checksum, key order within pages
  * and within the bounds set by parents, uniform leaf depth, overflow runs, and that every page
  * below the high-water mark is reachable exactly once or free/pending, never both; plus the
@@ -77,6 +80,7 @@ import java.util.stream.Stream;
  * write transaction, and throws {@link IllegalStateException} on the thread holding one.
  *
  * <h2>Thread safety</h2>
+ *
  * Thread-safe, as {@link StorageEngine} states. Arrays passed in are copied; arrays returned are
  * new.
  */
@@ -87,8 +91,10 @@ public final class BTreeEngine implements StorageEngine {
   private final WriteAmplificationMeter meter;
   private final WriterGate gate;
   private final Set<BTreeReadTxn> openTxns = ConcurrentHashMap.newKeySet();
+
   /** Reader count per snapshot txid; guarded by itself, which also orders meta publication. */
   private final TreeMap<Long, Integer> readers = new TreeMap<>();
+
   private final LongAdder inFlight = new LongAdder();
   private volatile boolean closed;
 
@@ -98,8 +104,8 @@ public final class BTreeEngine implements StorageEngine {
     this.gate = new WriterGate("btree engine at " + store.directory);
   }
 
-  static BTreeEngine open(Path directory, EngineOptions options,
-      Function<StorageFile, PageIO> ioFactory) {
+  static BTreeEngine open(
+      Path directory, EngineOptions options, Function<StorageFile, PageIO> ioFactory) {
     Objects.requireNonNull(directory, "directory");
     Objects.requireNonNull(options, "options");
     Settings settings = Settings.parse(options);
@@ -143,13 +149,16 @@ public final class BTreeEngine implements StorageEngine {
   public WriteTxn beginWrite() {
     checkOpen();
     if (store.settings.readOnly()) {
-      throw new UnsupportedOperationException("btree engine at " + store.directory
-          + " was opened read-only");
+      throw new UnsupportedOperationException(
+          "btree engine at " + store.directory + " was opened read-only");
     }
     StorageException failure = store.failure;
     if (failure != null) {
-      throw new dev.strata.api.EngineFailedException("btree engine at " + store.directory
-          + " refuses writes after an earlier failure; reopen it: " + failure.getMessage(),
+      throw new dev.strata.api.EngineFailedException(
+          "btree engine at "
+              + store.directory
+              + " refuses writes after an earlier failure; reopen it: "
+              + failure.getMessage(),
           failure);
     }
     gate.acquire();
@@ -198,8 +207,8 @@ public final class BTreeEngine implements StorageEngine {
     inFlight.increment();
     if (closed) {
       inFlight.decrement();
-      throw new dev.strata.api.TransactionClosedException("transaction is closed: its engine ("
-          + store.directory + ") was closed");
+      throw new dev.strata.api.TransactionClosedException(
+          "transaction is closed: its engine (" + store.directory + ") was closed");
     }
   }
 
@@ -257,9 +266,9 @@ public final class BTreeEngine implements StorageEngine {
   }
 
   /**
-   * Writes a consistent copy of the last committed state to {@code target} while writers go on:
-   * the raw pages below the snapshot's high-water mark and its meta, from a read transaction
-   * that pins them.
+   * Writes a consistent copy of the last committed state to {@code target} while writers go on: the
+   * raw pages below the snapshot's high-water mark and its meta, from a read transaction that pins
+   * them.
    *
    * @throws NullPointerException if {@code target} is null
    * @throws IllegalArgumentException if {@code target} exists and is not an empty directory
@@ -270,7 +279,7 @@ public final class BTreeEngine implements StorageEngine {
   public void backup(Path target) {
     Objects.requireNonNull(target, "target");
     checkOpen();
-    prepareEmptyDirectory(target);
+    StoreFiles.prepareEmptyDirectory(target);
     try (BTreeReadTxn txn = (BTreeReadTxn) beginRead()) {
       txn.enter();
       try {
@@ -282,9 +291,9 @@ public final class BTreeEngine implements StorageEngine {
   }
 
   /**
-   * Rewrites the live data of the last committed state into a new, dense store in {@code
-   * target}: leaves packed full in key order, no free pages. Writers may continue meanwhile; the
-   * copy reflects the state when the call began. Open the result with {@code
+   * Rewrites the live data of the last committed state into a new, dense store in {@code target}:
+   * leaves packed full in key order, no free pages. Writers may continue meanwhile; the copy
+   * reflects the state when the call began. Open the result with {@code
    * StorageEngines.open("btree", target)}.
    *
    * @param target a directory that does not exist or is empty
@@ -296,7 +305,7 @@ public final class BTreeEngine implements StorageEngine {
   public void compact(Path target) {
     Objects.requireNonNull(target, "target");
     checkOpen();
-    prepareEmptyDirectory(target);
+    StoreFiles.prepareEmptyDirectory(target);
     try (BTreeReadTxn txn = (BTreeReadTxn) beginRead()) {
       txn.enter();
       try {
@@ -304,25 +313,6 @@ public final class BTreeEngine implements StorageEngine {
       } finally {
         exit();
       }
-    }
-  }
-
-  static void prepareEmptyDirectory(Path target) {
-    try {
-      if (Files.exists(target)) {
-        if (!Files.isDirectory(target)) {
-          throw new IllegalArgumentException("target " + target + " is not a directory");
-        }
-        try (Stream<Path> children = Files.list(target)) {
-          if (children.findAny().isPresent()) {
-            throw new IllegalArgumentException("target " + target + " is not empty");
-          }
-        }
-      } else {
-        Files.createDirectories(target);
-      }
-    } catch (IOException e) {
-      throw new StorageIOException("cannot prepare target " + target, e);
     }
   }
 

@@ -24,8 +24,8 @@ public final class BTreeEngineProvider implements StorageEngineProvider {
   }
 
   /**
-   * Opens (and by default creates) the store in {@code directory}; the returned engine is a
-   * {@link BTreeEngine}.
+   * Opens (and by default creates) the store in {@code directory}; the returned engine is a {@link
+   * BTreeEngine}.
    *
    * @param directory the store's directory
    * @param options durability, read-only, create-if-missing and {@code btree.*} settings

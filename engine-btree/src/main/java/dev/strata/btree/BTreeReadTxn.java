@@ -32,8 +32,7 @@ class BTreeReadTxn implements ReadTxn {
     if (!n.isOverflow(i)) {
       return n.inlineValue(i);
     }
-    return engine.store.file.overflowValue(n.overflowPage(i), n.valueLength(i),
-        meta.highWater());
+    return engine.store.file.overflowValue(n.overflowPage(i), n.valueLength(i), meta.highWater());
   }
 
   @Override

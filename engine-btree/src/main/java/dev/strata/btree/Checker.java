@@ -9,8 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The full integrity check (bbolt's {@code tx.check}) and the stats walk. Both hold the writer
- * gate so the freelist and the last meta cannot change underneath them; readers continue.
+ * The full integrity check (bbolt's {@code tx.check}) and the stats walk. Both hold the writer gate
+ * so the freelist and the last meta cannot change underneath them; readers continue.
  */
 final class Checker {
   private final PageFile file;
@@ -28,41 +28,43 @@ final class Checker {
   }
 
   static void verify(BTreeEngine engine) {
-    engine.withWriterGate(() -> {
-      Store store = engine.store;
-      Meta meta = store.meta;
-      Checker c = new Checker(store.file, meta);
-      c.walk(true);
-      c.checkFreelist(store.freelist, store.path.toString());
-      return null;
-    });
+    engine.withWriterGate(
+        () -> {
+          Store store = engine.store;
+          Meta meta = store.meta;
+          Checker c = new Checker(store.file, meta);
+          c.walk(true);
+          c.checkFreelist(store.freelist, store.path.toString());
+          return null;
+        });
   }
 
   static Map<String, Number> stats(BTreeEngine engine) {
-    return engine.withWriterGate(() -> {
-      Store store = engine.store;
-      Meta meta = store.meta;
-      Checker c = new Checker(store.file, meta);
-      c.walk(false);
-      Freelist fl = store.freelist;
-      Map<String, Number> s = new LinkedHashMap<>();
-      s.put("fileBytes", store.file.fileSize());
-      s.put("pageSize", meta.pageSize());
-      s.put("highWaterPages", meta.highWater());
-      s.put("pagesInUse", c.reachable.cardinality() + (long) meta.freelistPages());
-      s.put("freePages", fl.freeCount());
-      s.put("freeRuns", fl.spans().size());
-      s.put("pendingPages", fl.pendingCount());
-      s.put("treeDepth", c.leafDepth + 1);
-      s.put("branchPages", c.branchPages);
-      s.put("leafPages", c.leafPages);
-      s.put("overflowPages", c.overflowPages);
-      s.put("keys", c.keys);
-      s.put("txid", meta.txid());
-      s.put("openReaders", engine.openReaders());
-      s.put("freelistRebuildMillis", store.freelistRebuildNanos / 1_000_000);
-      return Map.copyOf(s);
-    });
+    return engine.withWriterGate(
+        () -> {
+          Store store = engine.store;
+          Meta meta = store.meta;
+          Checker c = new Checker(store.file, meta);
+          c.walk(false);
+          Freelist fl = store.freelist;
+          Map<String, Number> s = new LinkedHashMap<>();
+          s.put("fileBytes", store.file.fileSize());
+          s.put("pageSize", meta.pageSize());
+          s.put("highWaterPages", meta.highWater());
+          s.put("pagesInUse", c.reachable.cardinality() + (long) meta.freelistPages());
+          s.put("freePages", fl.freeCount());
+          s.put("freeRuns", fl.spans().size());
+          s.put("pendingPages", fl.pendingCount());
+          s.put("treeDepth", c.leafDepth + 1);
+          s.put("branchPages", c.branchPages);
+          s.put("leafPages", c.leafPages);
+          s.put("overflowPages", c.overflowPages);
+          s.put("keys", c.keys);
+          s.put("txid", meta.txid());
+          s.put("openReaders", engine.openReaders());
+          s.put("freelistRebuildMillis", store.freelistRebuildNanos / 1_000_000);
+          return Map.copyOf(s);
+        });
   }
 
   private void walk(boolean deep) {
@@ -96,8 +98,8 @@ final class Checker {
       if (leafDepth < 0) {
         leafDepth = depth;
       } else if (leafDepth != depth) {
-        throw file.corrupt(pgid, "leaf at depth " + depth + " but other leaves are at depth "
-            + leafDepth);
+        throw file.corrupt(
+            pgid, "leaf at depth " + depth + " but other leaves are at depth " + leafDepth);
       }
     } else {
       branchPages += v.pages;
@@ -126,8 +128,8 @@ final class Checker {
         visit(v.childAt(i), key, childHigh, depth + 1, deep);
       } else if (v.isOverflow(i)) {
         long o = v.overflowPage(i);
-        int pages = PageFormat.pagesFor(PageFormat.HEADER_SIZE + (long) v.valueLength(i),
-            file.pageSize);
+        int pages =
+            PageFormat.pagesFor(PageFormat.HEADER_SIZE + (long) v.valueLength(i), file.pageSize);
         if (deep) {
           file.overflowValue(o, v.valueLength(i), meta.highWater());
         }
@@ -145,10 +147,18 @@ final class Checker {
     }
     for (int i = 0; i < n; i++) {
       int off = v.slotOffset(i);
-      if (off < first || off + (long) NodeView.LEAF_ELEMENT > v.used()
+      if (off < first
+          || off + (long) NodeView.LEAF_ELEMENT > v.used()
           || off + (long) v.elementLength(i) > v.used()) {
-        throw file.corrupt(v.pgid, "element " + i + " at offset " + off
-            + " lies outside the used bytes (" + v.used() + ")");
+        throw file.corrupt(
+            v.pgid,
+            "element "
+                + i
+                + " at offset "
+                + off
+                + " lies outside the used bytes ("
+                + v.used()
+                + ")");
       }
     }
   }
@@ -161,11 +171,12 @@ final class Checker {
     }
     if (meta.freelistPage() != 0) {
       try {
-        Freelist.readFrom(file.freelistBody(meta.freelistPage(), meta.freelistPages(),
-            meta.highWater()), freelist.kind());
+        Freelist.readFrom(
+            file.freelistBody(meta.freelistPage(), meta.freelistPages(), meta.highWater()),
+            freelist.kind());
       } catch (FreelistFormatException e) {
-        throw new CorruptionException(path + ": page " + meta.freelistPage()
-            + " (freelist): " + e.getMessage(), e);
+        throw new CorruptionException(
+            path + ": page " + meta.freelistPage() + " (freelist): " + e.getMessage(), e);
       }
       mark(meta.freelistPage(), meta.freelistPages());
     }
@@ -173,18 +184,18 @@ final class Checker {
       boolean used = reachable.get((int) p);
       boolean free = freelist.isFree(p) || freelist.isPending(p);
       if (used && free) {
-        throw file.corrupt(p, "both reachable from meta txid " + meta.txid()
-            + " and in the freelist");
+        throw file.corrupt(
+            p, "both reachable from meta txid " + meta.txid() + " and in the freelist");
       }
       if (!used && !free) {
-        throw file.corrupt(p, "neither reachable from meta txid " + meta.txid()
-            + " nor in the freelist (leaked)");
+        throw file.corrupt(
+            p, "neither reachable from meta txid " + meta.txid() + " nor in the freelist (leaked)");
       }
     }
     if (freelist.freeCount() + freelist.pendingCount() + reachable.cardinality()
         != meta.highWater()) {
-      throw new CorruptionException(path + ": freelist holds pages at or past the high-water mark "
-          + meta.highWater());
+      throw new CorruptionException(
+          path + ": freelist holds pages at or past the high-water mark " + meta.highWater());
     }
   }
 }

@@ -21,15 +21,15 @@ final class Maintenance {
   private Maintenance() {}
 
   /**
-   * Copies the pages of {@code meta}'s snapshot. The caller's read transaction pins every page
-   * the snapshot reaches, including its stored freelist; free pages may change while they are
-   * copied, which is harmless because the copied freelist says they are free.
+   * Copies the pages of {@code meta}'s snapshot. The caller's read transaction pins every page the
+   * snapshot reaches, including its stored freelist; free pages may change while they are copied,
+   * which is harmless because the copied freelist says they are free.
    */
   static void backup(Store store, Meta meta, Path target) {
     Path tmp = target.resolve(Store.FILE_NAME + ".creating");
     int ps = meta.pageSize();
-    try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel out =
+        FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       long end = meta.highWater() * ps;
       ByteBuffer block = ByteBuffer.allocate(COPY_BLOCK);
       for (long pos = 2L * ps; pos < end; pos += COPY_BLOCK) {
@@ -57,16 +57,16 @@ final class Maintenance {
   }
 
   /**
-   * Streams the snapshot's entries in key order into full leaves written back to back, then
-   * builds each branch level above them the same way: a file with no free page and every node as
-   * full as its page allows.
+   * Streams the snapshot's entries in key order into full leaves written back to back, then builds
+   * each branch level above them the same way: a file with no free page and every node as full as
+   * its page allows.
    */
   static void compact(BTreeReadTxn txn, Path target) {
     int ps = txn.meta.pageSize();
     int maxInline = TreeUpdate.maxInline(ps);
     Path tmp = target.resolve(Store.FILE_NAME + ".creating");
-    try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel out =
+        FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       Builder b = new Builder(out, ps, maxInline);
       try (Cursor c = txn.cursor(KeyRange.all())) {
         while (c.next()) {
@@ -77,11 +77,11 @@ final class Maintenance {
       Freelist empty = Freelist.create(txn.engine.store.settings.freelistKind());
       long freelistPage = b.next;
       int size = empty.serializedSize();
-      ByteBuffer run = PageFormat.allocate(ps, PageFormat.pagesFor(
-          PageFormat.HEADER_SIZE + (long) size, ps));
+      ByteBuffer run =
+          PageFormat.allocate(ps, PageFormat.pagesFor(PageFormat.HEADER_SIZE + (long) size, ps));
       int pages = run.limit() / ps;
-      PageFormat.writeHeader(run, PageFormat.TYPE_FREELIST, freelistPage, 0, pages - 1,
-          PageFormat.HEADER_SIZE + size);
+      PageFormat.writeHeader(
+          run, PageFormat.TYPE_FREELIST, freelistPage, 0, pages - 1, PageFormat.HEADER_SIZE + size);
       empty.writeTo(run.position(PageFormat.HEADER_SIZE));
       run.position(0);
       PageFormat.seal(run);
@@ -118,7 +118,12 @@ final class Maintenance {
       if (value.length > maxInline) {
         int pages = PageFormat.pagesFor(PageFormat.HEADER_SIZE + (long) value.length, pageSize);
         ByteBuffer run = PageFormat.allocate(pageSize, pages);
-        PageFormat.writeHeader(run, PageFormat.TYPE_OVERFLOW, next, 1, pages - 1,
+        PageFormat.writeHeader(
+            run,
+            PageFormat.TYPE_OVERFLOW,
+            next,
+            1,
+            pages - 1,
             PageFormat.HEADER_SIZE + value.length);
         run.put(PageFormat.HEADER_SIZE, value);
         PageFormat.seal(run);

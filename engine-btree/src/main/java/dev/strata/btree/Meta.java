@@ -4,8 +4,8 @@ import dev.strata.api.UnsupportedFormatException;
 import java.nio.ByteBuffer;
 
 /**
- * One of the two meta pages: the root of a committed state. Commit {@code txid} writes page
- * {@code txid % 2}, so the previous committed meta survives a torn meta write.
+ * One of the two meta pages: the root of a committed state. Commit {@code txid} writes page {@code
+ * txid % 2}, so the previous committed meta survives a torn meta write.
  *
  * <pre>
  * 32 u64 magic "STRBTREE"
@@ -26,8 +26,8 @@ import java.nio.ByteBuffer;
  * @param highWater number of pages the committed state may use; every page id is below it
  * @param txid the commit number
  */
-record Meta(int pageSize, long root, long freelistPage, int freelistPages, long highWater,
-    long txid) {
+record Meta(
+    int pageSize, long root, long freelistPage, int freelistPages, long highWater, long txid) {
   static final long MAGIC = 0x4545_5254_4252_5453L; // "STRBTREE" read little-endian
   static final int FORMAT_VERSION = 1;
   static final int USED = 88;
@@ -50,12 +50,11 @@ record Meta(int pageSize, long root, long freelistPage, int freelistPages, long 
   }
 
   /**
-   * Decodes a meta page, or returns null when it is not a valid meta (torn, rotted, never
-   * written): the caller then falls back to the other meta page.
+   * Decodes a meta page, or returns null when it is not a valid meta (torn, rotted, never written):
+   * the caller then falls back to the other meta page.
    *
-   * @param b the page's bytes, position 0 at the page start, little-endian; every version keeps
-   *     the header, magic and version where version 1 has them, and a checksum over {@code used}
-   *     bytes
+   * @param b the page's bytes, position 0 at the page start, little-endian; every version keeps the
+   *     header, magic and version where version 1 has them, and a checksum over {@code used} bytes
    * @param pgid the page the bytes came from (0 or 1)
    * @throws UnsupportedFormatException if the page is a well-formed meta of a newer format
    */
@@ -64,25 +63,38 @@ record Meta(int pageSize, long root, long freelistPage, int freelistPages, long 
       return null;
     }
     int used = b.getInt(PageFormat.OFF_USED);
-    if (used < 48 || used > b.limit()
+    if (used < 48
+        || used > b.limit()
         || PageFormat.crc(b, 4, used) != b.getInt(PageFormat.OFF_CRC)) {
       return null;
     }
     // Checked only once the checksum holds, so a rotted version field reads as damage.
     int version = b.getInt(40);
     if (version > FORMAT_VERSION) {
-      throw new UnsupportedFormatException(file + ": meta page " + pgid + " has format version "
-          + version + "; this engine reads up to version " + FORMAT_VERSION);
+      throw new UnsupportedFormatException(
+          file
+              + ": meta page "
+              + pgid
+              + " has format version "
+              + version
+              + "; this engine reads up to version "
+              + FORMAT_VERSION);
     }
-    if (b.get(PageFormat.OFF_TYPE) != PageFormat.TYPE_META || b.getLong(PageFormat.OFF_PGID) != pgid
+    if (b.get(PageFormat.OFF_TYPE) != PageFormat.TYPE_META
+        || b.getLong(PageFormat.OFF_PGID) != pgid
         || used != USED) {
       return null;
     }
     int pageSize = b.getInt(44);
-    Meta m = new Meta(pageSize, b.getLong(48), b.getLong(56), b.getInt(64), b.getLong(72),
-        b.getLong(80));
-    if (!Settings.validPageSize(pageSize) || m.highWater < 3 || m.root < 2
-        || m.root >= m.highWater || m.freelistPage < 0 || m.freelistPage >= m.highWater
+    Meta m =
+        new Meta(
+            pageSize, b.getLong(48), b.getLong(56), b.getInt(64), b.getLong(72), b.getLong(80));
+    if (!Settings.validPageSize(pageSize)
+        || m.highWater < 3
+        || m.root < 2
+        || m.root >= m.highWater
+        || m.freelistPage < 0
+        || m.freelistPage >= m.highWater
         || m.txid < 0) {
       return null;
     }

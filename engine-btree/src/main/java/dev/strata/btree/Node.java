@@ -13,10 +13,13 @@ final class Node implements NodeSource {
   /** One entry: a key with an inline value, an overflow reference, or (branch) a child page. */
   static final class Entry {
     final byte[] key;
+
     /** Inline (or not yet spilled) value; null for an overflow reference or a branch entry. */
     byte[] value;
+
     /** Branch: child page. Leaf: overflow run's first page, 0 when the value is in memory. */
     long page;
+
     /** Leaf: value length. */
     int valueLength;
 
@@ -29,15 +32,20 @@ final class Node implements NodeSource {
   }
 
   boolean leaf;
+
   /** First page of the committed run this node was read from; 0 for a node born at commit. */
   long pgid;
+
   int pages;
   Node parent;
+
   /** The key the parent uses for this node (its first key when it was read). */
   byte[] keyInParent;
+
   boolean unbalanced;
   boolean removed;
   ArrayList<Entry> entries;
+
   /** Materialized children, so commit can spill them before this node. */
   ArrayList<Node> children = new ArrayList<>();
 
@@ -162,19 +170,23 @@ final class Node implements NodeSource {
   }
 
   /**
-   * Encodes {@code part} as a run starting at {@code pgid}. Leaf values must already be inline
-   * (at most {@code maxInline} bytes) or overflow references.
+   * Encodes {@code part} as a run starting at {@code pgid}. Leaf values must already be inline (at
+   * most {@code maxInline} bytes) or overflow references.
    */
-  static ByteBuffer encode(boolean leaf, List<Entry> part, long pgid, int pageSize,
-      int maxInline) {
+  static ByteBuffer encode(boolean leaf, List<Entry> part, long pgid, int pageSize, int maxInline) {
     long size = PageFormat.HEADER_SIZE;
     for (Entry e : part) {
       size += entrySize(leaf, e, maxInline);
     }
     int pages = PageFormat.pagesFor(size, pageSize);
     ByteBuffer b = PageFormat.allocate(pageSize, pages);
-    PageFormat.writeHeader(b, leaf ? PageFormat.TYPE_LEAF : PageFormat.TYPE_BRANCH, pgid,
-        part.size(), pages - 1, (int) size);
+    PageFormat.writeHeader(
+        b,
+        leaf ? PageFormat.TYPE_LEAF : PageFormat.TYPE_BRANCH,
+        pgid,
+        part.size(),
+        pages - 1,
+        (int) size);
     int slot = PageFormat.HEADER_SIZE;
     int at = PageFormat.HEADER_SIZE + part.size() * NodeView.SLOT;
     for (Entry e : part) {
@@ -206,11 +218,11 @@ final class Node implements NodeSource {
   }
 
   /**
-   * Splits the entries into parts that each fit one page when possible: a part closes once it
-   * holds enough entries (one for a leaf, two for a branch, so a new root always has fewer
-   * entries than the level below) and the next would push it past {@code threshold} bytes (the
-   * fill factor) or past a page. A last part that is too small (under a quarter page, or under
-   * the minimum entry count) is folded into the one before, so splits do not leave slivers.
+   * Splits the entries into parts that each fit one page when possible: a part closes once it holds
+   * enough entries (one for a leaf, two for a branch, so a new root always has fewer entries than
+   * the level below) and the next would push it past {@code threshold} bytes (the fill factor) or
+   * past a page. A last part that is too small (under a quarter page, or under the minimum entry
+   * count) is folded into the one before, so splits do not leave slivers.
    */
   List<List<Entry>> split(int pageSize, double fillPercent, int maxInline) {
     int minEntries = leaf ? 1 : 2;
@@ -235,8 +247,10 @@ final class Node implements NodeSource {
       current.add(e);
       currentSize += s;
     }
-    boolean tooSmall = current.size() < minEntries || currentSize < pageSize / 4
-        && previousSize + currentSize - PageFormat.HEADER_SIZE <= pageSize;
+    boolean tooSmall =
+        current.size() < minEntries
+            || currentSize < pageSize / 4
+                && previousSize + currentSize - PageFormat.HEADER_SIZE <= pageSize;
     if (!parts.isEmpty() && tooSmall) {
       parts.get(parts.size() - 1).addAll(current);
     } else {

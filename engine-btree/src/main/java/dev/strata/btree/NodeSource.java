@@ -1,9 +1,9 @@
 package dev.strata.btree;
 
 /**
- * Read access to one B+tree node, either a page in the file ({@link NodeView}) or a node the
- * write transaction has materialized on the heap ({@link Node}), so searches and cursors work on
- * both. Keys compare as unsigned bytes.
+ * Read access to one B+tree node, either a page in the file ({@link NodeView}) or a node the write
+ * transaction has materialized on the heap ({@link Node}), so searches and cursors work on both.
+ * Keys compare as unsigned bytes.
  */
 interface NodeSource {
   boolean isLeaf();

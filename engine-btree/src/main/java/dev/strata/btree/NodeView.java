@@ -6,8 +6,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * A branch or leaf page read in place from the memory map (or a heap copy for a run that crosses
- * a mapping chunk). Immutable: pages reachable from a snapshot are never rewritten.
+ * A branch or leaf page read in place from the memory map (or a heap copy for a run that crosses a
+ * mapping chunk). Immutable: pages reachable from a snapshot are never rewritten.
  *
  * <pre>
  * header (32 bytes, see PageFormat), then count u32 slot offsets (from the run start), then the
@@ -22,6 +22,7 @@ final class NodeView implements NodeSource {
   static final int BRANCH_ELEMENT = 10;
   static final int SLOT = 4;
   static final byte FLAG_OVERFLOW = 1;
+
   /** Reads eight key bytes as one unsigned-comparable word. */
   private static final VarHandle BIG_ENDIAN_LONG =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);

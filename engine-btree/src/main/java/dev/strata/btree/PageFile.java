@@ -13,21 +13,21 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.zip.CRC32C;
 
 /**
- * The data file: page reads through read-only memory maps, page writes and syncs through the
- * {@link PageIO} seam.
+ * The data file: page reads through read-only memory maps, page writes and syncs through the {@link
+ * PageIO} seam.
  *
  * <p><b>Mapping.</b> The file is mapped in fixed-size chunks (a Java mapping is at most 2 GiB). A
  * chunk is mapped up to the current end of the file; when the file grows past it, a new, longer
  * mapping of the chunk replaces it in the table, and the old one stays valid for any reader still
  * holding it. Nothing is ever unmapped explicitly: a mapping goes away only when the garbage
- * collector proves no reader can reach it, so growth never waits for readers (bbolt's remap
- * stall) and {@code close()} cannot make a reader fault. Mappings are read-only and shared with
- * the page cache, so they add no anonymous memory.
+ * collector proves no reader can reach it, so growth never waits for readers (bbolt's remap stall)
+ * and {@code close()} cannot make a reader fault. Mappings are read-only and shared with the page
+ * cache, so they add no anonymous memory.
  *
  * <p><b>Checksums.</b> Every run is verified against its CRC32C the first time it is read after
  * being written; a per-page bit remembers that, and writing a page clears its bit. Pages are
- * copy-on-write, so a verified page cannot change while a reader can reach it. {@link
- * #node(long, long, boolean)} with {@code verifyAlways} bypasses the bits (the integrity checker).
+ * copy-on-write, so a verified page cannot change while a reader can reach it. {@link #node(long,
+ * long, boolean)} with {@code verifyAlways} bypasses the bits (the integrity checker).
  *
  * <p>Thread-safety: reads are safe from any thread; writes come from the single writer.
  */
@@ -44,7 +44,12 @@ final class PageFile {
   private volatile MappedByteBuffer[] chunks = new MappedByteBuffer[0];
   private volatile AtomicLongArray[] verified = new AtomicLongArray[0];
 
-  PageFile(Path path, FileChannel channel, PageIO io, WriteAmplificationMeter meter, int pageSize,
+  PageFile(
+      Path path,
+      FileChannel channel,
+      PageIO io,
+      WriteAmplificationMeter meter,
+      int pageSize,
       long chunkSize) {
     this.path = path;
     this.channel = channel;
@@ -70,8 +75,8 @@ final class PageFile {
   /**
    * Returns a verified view of the node (branch or leaf) whose run starts at {@code pgid}.
    *
-   * @throws CorruptionException naming the page if it is beyond {@code highWater}, not a node,
-   *     or fails its checksum
+   * @throws CorruptionException naming the page if it is beyond {@code highWater}, not a node, or
+   *     fails its checksum
    */
   NodeView node(long pgid, long highWater, boolean verifyAlways) {
     if (pgid < 2 || pgid >= highWater) {
@@ -92,14 +97,19 @@ final class PageFile {
       if (base + pages * pageSize <= chunkSize) {
         buf = chunkCovering(pgid, (int) pages);
       } else {
-        buf = copy(pgid, (int) Math.min(pages * pageSize, buf.getInt(base + PageFormat.OFF_USED)
-            & 0x7FFF_FFFFL));
+        buf =
+            copy(
+                pgid,
+                (int)
+                    Math.min(
+                        pages * pageSize, buf.getInt(base + PageFormat.OFF_USED) & 0x7FFF_FFFFL));
         base = 0;
       }
     }
     if (verifyAlways || !isVerified(pgid)) {
       int used = buf.getInt(base + PageFormat.OFF_USED);
-      if (used < PageFormat.HEADER_SIZE || used > pages * pageSize
+      if (used < PageFormat.HEADER_SIZE
+          || used > pages * pageSize
           || base + (long) used > buf.limit()) {
         throw corrupt(pgid, "used length " + used + " does not fit a run of " + pages + " pages");
       }
@@ -124,7 +134,8 @@ final class PageFile {
     long used = PageFormat.HEADER_SIZE + (long) length;
     int pages = PageFormat.pagesFor(used, pageSize);
     if (header.getInt(PageFormat.OFF_OVERFLOW) != pages - 1
-        || header.getInt(PageFormat.OFF_USED) != used || header.getInt(PageFormat.OFF_COUNT) != 1
+        || header.getInt(PageFormat.OFF_USED) != used
+        || header.getInt(PageFormat.OFF_COUNT) != 1
         || pgid + pages > highWater) {
       throw corrupt(pgid, "overflow run header does not match a value of " + length + " bytes");
     }
@@ -153,16 +164,15 @@ final class PageFile {
     return value;
   }
 
-  /**
-   * Reads and verifies the freelist run at {@code pgid}; returns its body (after the header).
-   */
+  /** Reads and verifies the freelist run at {@code pgid}; returns its body (after the header). */
   ByteBuffer freelistBody(long pgid, int pages, long highWater) {
     ByteBuffer header = readHeader(pgid, highWater, PageFormat.TYPE_FREELIST);
     int used = header.getInt(PageFormat.OFF_USED);
-    if (header.getInt(PageFormat.OFF_OVERFLOW) != pages - 1 || used < PageFormat.HEADER_SIZE
-        || used > (long) pages * pageSize || pgid + pages > highWater) {
-      throw corrupt(pgid, "freelist run header does not match the meta page's " + pages
-          + " pages");
+    if (header.getInt(PageFormat.OFF_OVERFLOW) != pages - 1
+        || used < PageFormat.HEADER_SIZE
+        || used > (long) pages * pageSize
+        || pgid + pages > highWater) {
+      throw corrupt(pgid, "freelist run header does not match the meta page's " + pages + " pages");
     }
     ByteBuffer run = copy(pgid, used);
     if (PageFormat.crc(run, 4, used) != run.getInt(PageFormat.OFF_CRC)) {
@@ -183,8 +193,12 @@ final class PageFile {
       h.putLong(i, chunk.getLong(base + i));
     }
     if (h.get(PageFormat.OFF_TYPE) != type) {
-      throw corrupt(pgid, "expected a " + PageFormat.typeName(type) + " page, found "
-          + PageFormat.typeName(h.get(PageFormat.OFF_TYPE)));
+      throw corrupt(
+          pgid,
+          "expected a "
+              + PageFormat.typeName(type)
+              + " page, found "
+              + PageFormat.typeName(h.get(PageFormat.OFF_TYPE)));
     }
     if (h.getLong(PageFormat.OFF_PGID) != pgid) {
       throw corrupt(pgid, "header names page " + h.getLong(PageFormat.OFF_PGID));
@@ -239,8 +253,13 @@ final class PageFile {
     long chunkStart = (long) index << chunkShift;
     long size = Math.min(chunkSize, fileSize() - chunkStart);
     if (size < need) {
-      throw new CorruptionException(path + ": offset " + (chunkStart + need)
-          + " is past the end of the file (" + fileSize() + " bytes); the file was truncated");
+      throw new CorruptionException(
+          path
+              + ": offset "
+              + (chunkStart + need)
+              + " is past the end of the file ("
+              + fileSize()
+              + " bytes); the file was truncated");
     }
     MappedByteBuffer m;
     try {
@@ -321,8 +340,8 @@ final class PageFile {
 
   /**
    * Writes sealed runs (one, or several that touch) starting at {@code pgid}; counts every byte
-   * handed to the OS. The runs were checksummed from the writer's own heap buffers, so their
-   * first pages count as verified; every other page of the write loses its bit.
+   * handed to the OS. The runs were checksummed from the writer's own heap buffers, so their first
+   * pages count as verified; every other page of the write loses its bit.
    *
    * @param runStarts the first page of each run in the write
    */
@@ -361,7 +380,7 @@ final class PageFile {
   }
 
   CorruptionException corrupt(long pgid, String what) {
-    return new CorruptionException(path + ": page " + pgid + " (offset " + (pgid << pageShift)
-        + "): " + what);
+    return new CorruptionException(
+        path + ": page " + pgid + " (offset " + (pgid << pageShift) + "): " + what);
   }
 }

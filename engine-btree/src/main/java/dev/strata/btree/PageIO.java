@@ -6,9 +6,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
 /**
- * The seam every page write, sync and truncation of the data file goes through, so tests can
- * inject a failing write, a short or torn write, a failing sync or a full disk without touching
- * the engine. Reads do not go through it: they use the memory map. The engine's own implementation
+ * The seam every page write, sync and truncation of the data file goes through, so tests can inject
+ * a failing write, a short or torn write, a failing sync or a full disk without touching the
+ * engine. Reads do not go through it: they use the memory map. The engine's own implementation
  * forwards to the {@link StorageFile} opened through {@link dev.strata.api.EngineOptions#fileIO()}
  * (the shared seam); this narrower interface stays so unit tests can wrap a bare channel.
  */

@@ -17,8 +17,14 @@ import java.util.Set;
  * @param readOnly whether writes are refused
  * @param createIfMissing whether a missing store is created
  */
-record Settings(int pageSize, double fillPercent, Freelist.Kind freelistKind,
-    boolean freelistSync, long mapChunkSize, Durability durability, boolean readOnly,
+record Settings(
+    int pageSize,
+    double fillPercent,
+    Freelist.Kind freelistKind,
+    boolean freelistSync,
+    long mapChunkSize,
+    Durability durability,
+    boolean readOnly,
     boolean createIfMissing) {
   static final String PAGE_SIZE = "btree.pageSize";
   static final String FILL_PERCENT = "btree.fillPercent";
@@ -35,20 +41,26 @@ record Settings(int pageSize, double fillPercent, Freelist.Kind freelistKind,
     options.requireKnownSettings("btree.", KNOWN);
     int pageSize = options.intSetting(PAGE_SIZE, DEFAULT_PAGE_SIZE, 1024, 65536);
     if (!validPageSize(pageSize)) {
-      throw new IllegalArgumentException("setting '" + PAGE_SIZE
-          + "' must be a power of two in [1024, 65536], got " + pageSize);
+      throw new IllegalArgumentException(
+          "setting '" + PAGE_SIZE + "' must be a power of two in [1024, 65536], got " + pageSize);
     }
     double fill = options.doubleSetting(FILL_PERCENT, 0.5, 0.1, 1.0);
     String kind = options.choiceSetting(FREELIST, "hash", Set.of("hash", "array"));
     boolean sync = options.booleanSetting(FREELIST_SYNC, true);
     long chunk = options.longSetting(MAP_CHUNK_SIZE, DEFAULT_MAP_CHUNK, 65536, 1L << 30);
     if (Long.bitCount(chunk) != 1) {
-      throw new IllegalArgumentException("setting '" + MAP_CHUNK_SIZE
-          + "' must be a power of two in [64KiB, 1GiB], got " + chunk);
+      throw new IllegalArgumentException(
+          "setting '" + MAP_CHUNK_SIZE + "' must be a power of two in [64KiB, 1GiB], got " + chunk);
     }
-    return new Settings(pageSize, fill,
-        kind.equals("hash") ? Freelist.Kind.HASH : Freelist.Kind.ARRAY, sync, chunk,
-        options.durability(), options.readOnly(), options.createIfMissing());
+    return new Settings(
+        pageSize,
+        fill,
+        kind.equals("hash") ? Freelist.Kind.HASH : Freelist.Kind.ARRAY,
+        sync,
+        chunk,
+        options.durability(),
+        options.readOnly(),
+        options.createIfMissing());
   }
 
   static boolean validPageSize(int pageSize) {

@@ -47,17 +47,29 @@ final class Store {
   final PageFile file;
   final int pageSize;
   final WriteAmplificationMeter meter;
+
   /** The last committed state; what new readers see. */
   volatile Meta meta;
+
   /** Writer-only (guarded by the engine's writer gate). */
   Freelist freelist;
+
   /** Set when a failure may have left the meta page on disk ahead of memory. */
   volatile StorageException failure;
+
   /** Nanoseconds the last open spent rebuilding the freelist by walking the tree (0 if loaded). */
   final long freelistRebuildNanos;
 
-  private Store(Path directory, Path path, Settings settings, FileChannel channel, FileLock lock,
-      PageFile file, Meta meta, WriteAmplificationMeter meter, long rebuildNanos,
+  private Store(
+      Path directory,
+      Path path,
+      Settings settings,
+      FileChannel channel,
+      FileLock lock,
+      PageFile file,
+      Meta meta,
+      WriteAmplificationMeter meter,
+      long rebuildNanos,
       Freelist freelist) {
     this.directory = directory;
     this.path = path;
@@ -72,25 +84,30 @@ final class Store {
     this.freelist = freelist;
   }
 
-  static Store open(Path directory, Settings settings, WriteAmplificationMeter meter,
-      FileIO fileIO, Function<StorageFile, PageIO> ioFactory) {
+  static Store open(
+      Path directory,
+      Settings settings,
+      WriteAmplificationMeter meter,
+      FileIO fileIO,
+      Function<StorageFile, PageIO> ioFactory) {
     Path path = directory.resolve(FILE_NAME);
     if (!Files.exists(path)) {
       if (!settings.createIfMissing()) {
-        throw new StorageException("no btree store in " + directory
-            + " and createIfMissing is false");
+        throw new StorageException(
+            "no btree store in " + directory + " and createIfMissing is false");
       }
       if (settings.readOnly()) {
-        throw new StorageException("no btree store in " + directory
-            + " and a read-only open cannot create one");
+        throw new StorageException(
+            "no btree store in " + directory + " and a read-only open cannot create one");
       }
       create(directory, path, settings.pageSize(), meter, fileIO);
     }
     StorageFile storageFile;
     try {
-      storageFile = settings.readOnly()
-          ? fileIO.open(path, StandardOpenOption.READ)
-          : fileIO.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      storageFile =
+          settings.readOnly()
+              ? fileIO.open(path, StandardOpenOption.READ)
+              : fileIO.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
     } catch (IOException e) {
       throw new StorageIOException("cannot open " + path, e);
     }
@@ -112,18 +129,36 @@ final class Store {
     try {
       Meta meta = readMeta(channel, path);
       if (meta.pageSize() != settings.pageSize()) {
-        LOG.log(Level.INFO, "{0} was created with page size {1}; ignoring btree.pageSize={2}",
-            path, String.valueOf(meta.pageSize()), String.valueOf(settings.pageSize()));
+        LOG.log(
+            Level.INFO,
+            "{0} was created with page size {1}; ignoring btree.pageSize={2}",
+            path,
+            String.valueOf(meta.pageSize()),
+            String.valueOf(settings.pageSize()));
       }
       long size = channel.size();
       if (size < meta.highWater() * meta.pageSize()) {
-        throw new CorruptionException(path + ": file is " + size + " bytes but meta txid "
-            + meta.txid() + " needs " + meta.highWater() * meta.pageSize()
-            + " (high-water page " + meta.highWater() + "); the file was truncated");
+        throw new CorruptionException(
+            path
+                + ": file is "
+                + size
+                + " bytes but meta txid "
+                + meta.txid()
+                + " needs "
+                + meta.highWater() * meta.pageSize()
+                + " (high-water page "
+                + meta.highWater()
+                + "); the file was truncated");
       }
       PageIO io = ioFactory.apply(storageFile);
-      PageFile file = new PageFile(path, channel, io, meter, meta.pageSize(),
-          Math.max(settings.mapChunkSize(), meta.pageSize()));
+      PageFile file =
+          new PageFile(
+              path,
+              channel,
+              io,
+              meter,
+              meta.pageSize(),
+              Math.max(settings.mapChunkSize(), meta.pageSize()));
       long start = System.nanoTime();
       Freelist freelist;
       long rebuild = 0;
@@ -133,8 +168,8 @@ final class Store {
         freelist = rebuildFreelist(file, meta, settings.freelistKind());
         rebuild = System.nanoTime() - start;
       }
-      return new Store(directory, path, settings, channel, lock, file, meta, meter, rebuild,
-          freelist);
+      return new Store(
+          directory, path, settings, channel, lock, file, meta, meter, rebuild, freelist);
     } catch (IOException e) {
       closeQuietly(channel);
       throw new StorageIOException("cannot open " + path, e);
@@ -153,13 +188,17 @@ final class Store {
   }
 
   /** Writes an empty store to a temporary file and renames it, so a crash leaves no half file. */
-  static void create(Path directory, Path path, int pageSize, WriteAmplificationMeter meter,
-      FileIO fileIO) {
+  static void create(
+      Path directory, Path path, int pageSize, WriteAmplificationMeter meter, FileIO fileIO) {
     Path tmp = directory.resolve(FILE_NAME + ".creating");
     try {
       Files.createDirectories(directory);
-      try (StorageFile ch = fileIO.open(tmp, StandardOpenOption.CREATE,
-          StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      try (StorageFile ch =
+          fileIO.open(
+              tmp,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.TRUNCATE_EXISTING,
+              StandardOpenOption.WRITE)) {
         Meta m = new Meta(pageSize, 2, 0, 0, 3, 0);
         writeFully(ch, m.encode(0), 0);
         writeFully(ch, m.encode(1), pageSize);
@@ -216,18 +255,26 @@ final class Store {
       }
     }
     if (m0 == null && m1 == null) {
-      throw new CorruptionException(path + ": both meta pages (page 0 at offset 0 and page 1)"
-          + " are invalid; this is not a btree store or both were damaged");
+      throw new CorruptionException(
+          path
+              + ": both meta pages (page 0 at offset 0 and page 1)"
+              + " are invalid; this is not a btree store or both were damaged");
     }
     if (m0 == null || m0 != null && m1 != null && m1.txid() > m0.txid()) {
       if (m0 == null) {
-        LOG.log(Level.WARNING, "{0}: meta page 0 is invalid; using meta page 1 (txid {1})",
-            path, String.valueOf(m1.txid()));
+        LOG.log(
+            Level.WARNING,
+            "{0}: meta page 0 is invalid; using meta page 1 (txid {1})",
+            path,
+            String.valueOf(m1.txid()));
       }
       return m1;
     }
     if (m1 == null) {
-      LOG.log(Level.WARNING, "{0}: meta page 1 is invalid; using meta page 0 (txid {1})", path,
+      LOG.log(
+          Level.WARNING,
+          "{0}: meta page 1 is invalid; using meta page 0 (txid {1})",
+          path,
           String.valueOf(m0.txid()));
     }
     return m0;
@@ -248,17 +295,17 @@ final class Store {
   }
 
   private static Freelist loadFreelist(PageFile file, Meta meta, Freelist.Kind kind, Path path) {
-    ByteBuffer body = file.freelistBody(meta.freelistPage(), meta.freelistPages(),
-        meta.highWater());
+    ByteBuffer body =
+        file.freelistBody(meta.freelistPage(), meta.freelistPages(), meta.highWater());
     try {
       return Freelist.readFrom(body, kind);
     } catch (FreelistFormatException e) {
       if (e.reason() == FreelistFormatException.Reason.UNSUPPORTED_VERSION) {
-        throw new UnsupportedFormatException(path + ": freelist at page " + meta.freelistPage()
-            + ": " + e.getMessage());
+        throw new UnsupportedFormatException(
+            path + ": freelist at page " + meta.freelistPage() + ": " + e.getMessage());
       }
-      throw new CorruptionException(path + ": page " + meta.freelistPage()
-          + " (freelist): " + e.getMessage(), e);
+      throw new CorruptionException(
+          path + ": page " + meta.freelistPage() + " (freelist): " + e.getMessage(), e);
     }
   }
 
@@ -305,8 +352,8 @@ final class Store {
         mark(file, meta, v.childAt(i), used);
       } else if (v.isOverflow(i)) {
         long o = v.overflowPage(i);
-        int pages = PageFormat.pagesFor(PageFormat.HEADER_SIZE + (long) v.valueLength(i),
-            file.pageSize);
+        int pages =
+            PageFormat.pagesFor(PageFormat.HEADER_SIZE + (long) v.valueLength(i), file.pageSize);
         used.set((int) o, (int) (o + pages));
       }
     }
@@ -322,8 +369,8 @@ final class Store {
    */
   Meta commit(TreeUpdate update, long[] readerSnapshots) {
     if (failure != null) {
-      throw new EngineFailedException(path + " refuses writes after an earlier failure: "
-          + failure.getMessage(), failure);
+      throw new EngineFailedException(
+          path + " refuses writes after an earlier failure: " + failure.getMessage(), failure);
     }
     Meta base = meta;
     long txid = base.txid() + 1;
@@ -333,22 +380,29 @@ final class Store {
     try {
       trimTail(txid, highWater);
       List<TreeUpdate.Dirty> dirty = new ArrayList<>();
-      TreeUpdate.Pager pager = new TreeUpdate.Pager() {
-        @Override
-        public long allocate(int pages) {
-          return Store.this.allocate(txid, pages, highWater);
-        }
+      TreeUpdate.Pager pager =
+          new TreeUpdate.Pager() {
+            @Override
+            public long allocate(int pages) {
+              return Store.this.allocate(txid, pages, highWater);
+            }
 
-        @Override
-        public void free(long pgid, int pages) {
-          if (pgid < 2 || pgid + pages > highWater[0]) {
-            throw new IllegalStateException(path + ": internal error: freeing pages " + pgid
-                + ".." + (pgid + pages - 1) + " outside the file (high-water " + highWater[0]
-                + ")");
-          }
-          freelist.free(txid, pgid, pages);
-        }
-      };
+            @Override
+            public void free(long pgid, int pages) {
+              if (pgid < 2 || pgid + pages > highWater[0]) {
+                throw new IllegalStateException(
+                    path
+                        + ": internal error: freeing pages "
+                        + pgid
+                        + ".."
+                        + (pgid + pages - 1)
+                        + " outside the file (high-water "
+                        + highWater[0]
+                        + ")");
+              }
+              freelist.free(txid, pgid, pages);
+            }
+          };
       long root = update.spill(pager, dirty);
       long freelistPage = 0;
       int freelistPages = 0;
@@ -356,13 +410,19 @@ final class Store {
         pager.free(base.freelistPage(), base.freelistPages());
       }
       if (settings.freelistSync()) {
-        freelistPages = PageFormat.pagesFor(
-            PageFormat.HEADER_SIZE + (long) freelist.serializedSize(), pageSize);
+        freelistPages =
+            PageFormat.pagesFor(
+                PageFormat.HEADER_SIZE + (long) freelist.serializedSize(), pageSize);
         freelistPage = allocate(txid, freelistPages, highWater);
         int size = freelist.serializedSize();
         ByteBuffer run = PageFormat.allocate(pageSize, freelistPages);
-        PageFormat.writeHeader(run, PageFormat.TYPE_FREELIST, freelistPage, 0,
-            freelistPages - 1, PageFormat.HEADER_SIZE + size);
+        PageFormat.writeHeader(
+            run,
+            PageFormat.TYPE_FREELIST,
+            freelistPage,
+            0,
+            freelistPages - 1,
+            PageFormat.HEADER_SIZE + size);
         freelist.writeTo(run.position(PageFormat.HEADER_SIZE));
         run.position(0);
         PageFormat.seal(run);
@@ -405,9 +465,9 @@ final class Store {
   }
 
   /**
-   * Writes the sorted runs, joining runs that touch into one write of up to {@link
-   * #MAX_COALESCED} bytes: pages taken from the end of the file are consecutive, and one write
-   * call costs far less than hundreds.
+   * Writes the sorted runs, joining runs that touch into one write of up to {@link #MAX_COALESCED}
+   * bytes: pages taken from the end of the file are consecutive, and one write call costs far less
+   * than hundreds.
    */
   private void writeCoalesced(List<TreeUpdate.Dirty> dirty) throws IOException {
     int i = 0;
@@ -416,7 +476,8 @@ final class Store {
       long next = first.pgid() + first.run().limit() / pageSize;
       long bytes = first.run().limit();
       int j = i + 1;
-      while (j < dirty.size() && dirty.get(j).pgid() == next
+      while (j < dirty.size()
+          && dirty.get(j).pgid() == next
           && bytes + dirty.get(j).run().limit() <= MAX_COALESCED) {
         bytes += dirty.get(j).run().limit();
         next += dirty.get(j).run().limit() / pageSize;
@@ -443,10 +504,10 @@ final class Store {
 
   /**
    * Makes the file at least {@code pages} pages long before the commit writes into it, growing it
-   * geometrically (doubling, in steps of 1 MiB to 64 MiB) by writing its last page. Mappings
-   * cover the file's length, so a longer file means fewer remaps and fewer page faults on fresh
-   * mappings; the slack past the high-water mark holds no data and is cut off when the free tail
-   * shrinks the store.
+   * geometrically (doubling, in steps of 1 MiB to 64 MiB) by writing its last page. Mappings cover
+   * the file's length, so a longer file means fewer remaps and fewer page faults on fresh mappings;
+   * the slack past the high-water mark holds no data and is cut off when the free tail shrinks the
+   * store.
    */
   private void ensureFileSize(long pages) throws IOException {
     long need = pages * pageSize;
@@ -466,8 +527,10 @@ final class Store {
     }
     String message = String.valueOf(e.getMessage());
     String what = path + ": commit of txid " + txid + " failed";
-    if (e instanceof IOException && (message.contains("No space left")
-        || message.contains("Disk quota exceeded") || message.contains("File too large"))) {
+    if (e instanceof IOException
+        && (message.contains("No space left")
+            || message.contains("Disk quota exceeded")
+            || message.contains("File too large"))) {
       return new StorageFullException(what + ": disk full (" + message + ")", e);
     }
     if (e instanceof IOException) {
@@ -506,9 +569,9 @@ final class Store {
   /**
    * Takes the free run at the end of the file out of the freelist, so the commit lowers the
    * high-water mark and the file shrinks. The freelist has no "allocate here", so this asks for
-   * runs of the tail's length and keeps the one that is the tail. When a few tries miss, the
-   * tries are rolled back (this txid has done nothing else yet) and a later commit tries again;
-   * when one hits, the runs taken before it go back as pending pages of this txid.
+   * runs of the tail's length and keeps the one that is the tail. When a few tries miss, the tries
+   * are rolled back (this txid has done nothing else yet) and a later commit tries again; when one
+   * hits, the runs taken before it go back as pending pages of this txid.
    */
   private void trimTail(long txid, long[] highWater) {
     long hw = highWater[0];
@@ -547,8 +610,12 @@ final class Store {
         file.truncate(want);
       }
     } catch (IOException e) {
-      LOG.log(Level.WARNING, "{0}: cannot truncate the free tail to {1} bytes: {2}", path,
-          String.valueOf(want), e);
+      LOG.log(
+          Level.WARNING,
+          "{0}: cannot truncate the free tail to {1} bytes: {2}",
+          path,
+          String.valueOf(want),
+          e);
     }
   }
 

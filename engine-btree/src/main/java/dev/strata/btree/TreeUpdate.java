@@ -30,6 +30,7 @@ final class TreeUpdate {
   private final Map<Long, Node> nodes = new HashMap<>();
   private Node root;
   private long rootPgid;
+
   /** Overflow runs of overwritten or deleted values, freed at commit: {pgid, pages}. */
   private final List<long[]> freedOverflow = new ArrayList<>();
 
@@ -287,8 +288,8 @@ final class TreeUpdate {
     int pages = overflowPages(e.value.length);
     long pgid = pager.allocate(pages);
     ByteBuffer run = PageFormat.allocate(pageSize, pages);
-    PageFormat.writeHeader(run, PageFormat.TYPE_OVERFLOW, pgid, 1, pages - 1,
-        PageFormat.HEADER_SIZE + e.value.length);
+    PageFormat.writeHeader(
+        run, PageFormat.TYPE_OVERFLOW, pgid, 1, pages - 1, PageFormat.HEADER_SIZE + e.value.length);
     run.put(PageFormat.HEADER_SIZE, e.value);
     PageFormat.seal(run);
     dirty.add(new Dirty(pgid, run));

@@ -19,9 +19,9 @@ import org.lmdbjava.Env;
 import org.lmdbjava.Txn;
 
 /**
- * The btree engine against LMDB (lmdbjava) in one JVM run, on the same data, with equal
- * durability (LMDB's default: sync on commit; btree: {@code Durability.SYNC}). Not a unit test:
- * run it by hand, see the module README for the command.
+ * The btree engine against LMDB (lmdbjava) in one JVM run, on the same data, with equal durability
+ * (LMDB's default: sync on commit; btree: {@code Durability.SYNC}). Not a unit test: run it by
+ * hand, see the module README for the command.
  *
  * <pre>
  * core DIR       1M keys of 16 B, values of 100 B: insert in txns of 1000 puts (SYNC),
@@ -42,8 +42,13 @@ public final class BTreeBench {
     String what = args[0];
     Path dir = Path.of(args[1]);
     Files.createDirectories(dir);
-    System.out.println("java " + System.getProperty("java.version") + ", "
-        + Runtime.getRuntime().availableProcessors() + " cpus, " + what);
+    System.out.println(
+        "java "
+            + System.getProperty("java.version")
+            + ", "
+            + Runtime.getRuntime().availableProcessors()
+            + " cpus, "
+            + what);
     switch (what) {
       case "core":
         core(dir);
@@ -134,8 +139,13 @@ public final class BTreeBench {
         }
       }
       double secs = (System.nanoTime() - start) / 1e9;
-      System.out.println("btree insert: " + secs + " s, meter " + e.meter()
-          + ", /proc/self/io write_bytes " + (osWriteBytes() - osBefore));
+      System.out.println(
+          "btree insert: "
+              + secs
+              + " s, meter "
+              + e.meter()
+              + ", /proc/self/io write_bytes "
+              + (osWriteBytes() - osBefore));
       return KEYS / secs;
     }
   }
@@ -165,8 +175,8 @@ public final class BTreeBench {
         }
       }
       double secs = (System.nanoTime() - start) / 1e9;
-      System.out.println("lmdb insert: " + secs + " s, /proc/self/io write_bytes "
-          + (osWriteBytes() - osBefore));
+      System.out.println(
+          "lmdb insert: " + secs + " s, /proc/self/io write_bytes " + (osWriteBytes() - osBefore));
       return KEYS / secs;
     }
   }
@@ -212,7 +222,8 @@ public final class BTreeBench {
   private static double scanBtree(BTreeEngine e) {
     long n = 0;
     long start = System.nanoTime();
-    try (ReadTxn t = e.beginRead(); Cursor c = t.cursor(KeyRange.all())) {
+    try (ReadTxn t = e.beginRead();
+        Cursor c = t.cursor(KeyRange.all())) {
       while (c.next()) {
         n += c.key().length + c.value().length;
       }
@@ -263,24 +274,28 @@ public final class BTreeBench {
   }
 
   private static void report(String what, double btree, double lmdb) {
-    System.out.printf("%-48s btree %,12.0f   lmdb %,12.0f   ratio %.2f%n", what, btree, lmdb,
-        btree / lmdb);
+    System.out.printf(
+        "%-48s btree %,12.0f   lmdb %,12.0f   ratio %.2f%n", what, btree, lmdb, btree / lmdb);
   }
 
   // ------------------------------------------------------------------ freelist
 
   /**
-   * Builds a store whose freelist holds {@code pages / 2} single-page free runs (1 KiB pages,
-   * every value in its own one-page overflow run, every other key deleted), then measures small
-   * SYNC commits on it with the hash freelist, with the array freelist, and on a compacted copy
-   * (empty freelist).
+   * Builds a store whose freelist holds {@code pages / 2} single-page free runs (1 KiB pages, every
+   * value in its own one-page overflow run, every other key deleted), then measures small SYNC
+   * commits on it with the hash freelist, with the array freelist, and on a compacted copy (empty
+   * freelist).
    */
   private static void freelist(Path dir, int pages) throws Exception {
     Path frag = dir.resolve("fragmented");
     Path dense = dir.resolve("dense");
     if (!Files.exists(frag.resolve(Store.FILE_NAME))) {
-      EngineOptions load = EngineOptions.builder().durability(Durability.NO_SYNC)
-          .set("btree.pageSize", "1024").set("btree.fillPercent", "1.0").build();
+      EngineOptions load =
+          EngineOptions.builder()
+              .durability(Durability.NO_SYNC)
+              .set("btree.pageSize", "1024")
+              .set("btree.fillPercent", "1.0")
+              .build();
       try (BTreeEngine e = (BTreeEngine) StorageEngines.open("btree", frag, load)) {
         byte[] big = new byte[600];
         for (int base = 0; base < pages; base += 100_000) {
@@ -312,16 +327,20 @@ public final class BTreeBench {
       double hash = commitP99(frag, "hash", sync, durability);
       double empty = commitP99(dense, "hash", sync, durability);
       double array = commitP99(frag, "array", sync, durability);
-      System.out.printf("%s freelistSync=%s commit p99 (ms): hash fragmented %.3f, hash empty"
-          + " %.3f, array fragmented %.3f; hash/empty %.2f, array/hash %.1f%n", durability, sync,
-          hash, empty, array, hash / empty, array / hash);
+      System.out.printf(
+          "%s freelistSync=%s commit p99 (ms): hash fragmented %.3f, hash empty"
+              + " %.3f, array fragmented %.3f; hash/empty %.2f, array/hash %.1f%n",
+          durability, sync, hash, empty, array, hash / empty, array / hash);
     }
   }
 
-  private static double commitP99(Path store, String freelist, String sync,
-      Durability durability) {
-    EngineOptions o = EngineOptions.builder().set("btree.freelist", freelist)
-        .set("btree.freelistSync", sync).durability(durability).build();
+  private static double commitP99(Path store, String freelist, String sync, Durability durability) {
+    EngineOptions o =
+        EngineOptions.builder()
+            .set("btree.freelist", freelist)
+            .set("btree.freelistSync", sync)
+            .durability(durability)
+            .build();
     try (BTreeEngine e = (BTreeEngine) StorageEngines.open("btree", store, o)) {
       Map<String, Number> s = e.stats();
       SplittableRandom r = new SplittableRandom(7);
@@ -340,10 +359,18 @@ public final class BTreeBench {
       }
       Arrays.sort(nanos);
       double p99 = nanos[(int) (commits * 0.99)] / 1e6;
-      System.out.printf("  %s %s freelist=%s freelistSync=%s: free pages %s, free runs %s,"
-          + " open rebuild %s ms, commit p50 %.3f ms, p99 %.3f ms%n", store.getFileName(),
-          durability, freelist, sync, s.get("freePages"), s.get("freeRuns"),
-          s.get("freelistRebuildMillis"), nanos[commits / 2] / 1e6, p99);
+      System.out.printf(
+          "  %s %s freelist=%s freelistSync=%s: free pages %s, free runs %s,"
+              + " open rebuild %s ms, commit p50 %.3f ms, p99 %.3f ms%n",
+          store.getFileName(),
+          durability,
+          freelist,
+          sync,
+          s.get("freePages"),
+          s.get("freeRuns"),
+          s.get("freelistRebuildMillis"),
+          nanos[commits / 2] / 1e6,
+          p99);
       return p99;
     }
   }
@@ -366,8 +393,8 @@ public final class BTreeBench {
           t.commit();
         }
       }
-      System.out.printf("large: wrote %d values of 7000 B in %.1f s%n", count,
-          (System.nanoTime() - start) / 1e9);
+      System.out.printf(
+          "large: wrote %d values of 7000 B in %.1f s%n", count, (System.nanoTime() - start) / 1e9);
     }
     try (BTreeEngine e = (BTreeEngine) StorageEngines.open("btree", dir)) {
       System.out.println("large store: " + e.stats());
@@ -383,7 +410,8 @@ public final class BTreeBench {
       }
       long start = System.nanoTime();
       e.verifyIntegrity();
-      System.out.printf("large: 100000 random reads verified; verifyIntegrity clean in %.1f s%n",
+      System.out.printf(
+          "large: 100000 random reads verified; verifyIntegrity clean in %.1f s%n",
           (System.nanoTime() - start) / 1e9);
     }
   }

@@ -39,8 +39,15 @@ class BTreeSmokeTest {
   void randomOps_matchModel_checkerClean(String freelist) {
     SplittableRandom r = TestSupport.random("randomOps_matchModel_checkerClean[" + freelist + "]");
     TreeMap<byte[], byte[]> model = new TreeMap<>(KeyRange::compare);
-    try (BTreeEngine e = TestSupport.openNoSync(dir, "btree.freelist", freelist,
-        "btree.pageSize", "1024", "btree.mapChunkSize", "65536")) {
+    try (BTreeEngine e =
+        TestSupport.openNoSync(
+            dir,
+            "btree.freelist",
+            freelist,
+            "btree.pageSize",
+            "1024",
+            "btree.mapChunkSize",
+            "65536")) {
       for (int round = 0; round < 60; round++) {
         try (WriteTxn t = e.beginWrite()) {
           int ops = 1 + r.nextInt(400);

@@ -29,8 +29,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Faults injected through the {@link PageIO} seam: every one makes the commit throw a typed
- * exception and leaves a store that reopens clean, showing the state before the failed commit
- * (or after it, when the meta page reached the disk).
+ * exception and leaves a store that reopens clean, showing the state before the failed commit (or
+ * after it, when the meta page reached the disk).
  */
 class FaultInjectionTest {
   @TempDir Path dir;
@@ -53,8 +53,9 @@ class FaultInjectionTest {
     EngineOptions options = EngineOptions.builder().set("btree.freelist", freelist).build();
     TreeMap<byte[], byte[]> before = new TreeMap<>(KeyRange::compare);
     TreeMap<byte[], byte[]> after;
-    try (BTreeEngine e = BTreeEngine.open(dir, options,
-        f -> io[0] = new FaultyPageIO(f.channel(), Settings.DEFAULT_PAGE_SIZE))) {
+    try (BTreeEngine e =
+        BTreeEngine.open(
+            dir, options, f -> io[0] = new FaultyPageIO(f.channel(), Settings.DEFAULT_PAGE_SIZE))) {
       for (int round = 0; round < 5; round++) {
         try (WriteTxn t = e.beginWrite()) {
           for (int i = 0; i < 400; i++) {
@@ -73,22 +74,25 @@ class FaultInjectionTest {
       }
       after = new TreeMap<>(before);
       io[0].arm(fault);
-      StorageException failure = assertThrows(StorageException.class, () -> {
-        try (WriteTxn t = e.beginWrite()) {
-          for (int i = 0; i < 500; i++) {
-            byte[] k = TestSupport.key(9_000_000L + i);
-            byte[] v = TestSupport.value(i, i % 20 == 0 ? 9000 : 60);
-            t.put(k, v);
-            after.put(k, v);
-          }
-          for (int i = 0; i < 100; i++) {
-            byte[] k = TestSupport.key(i * 7L);
-            t.delete(k);
-            after.remove(k);
-          }
-          t.commit();
-        }
-      });
+      StorageException failure =
+          assertThrows(
+              StorageException.class,
+              () -> {
+                try (WriteTxn t = e.beginWrite()) {
+                  for (int i = 0; i < 500; i++) {
+                    byte[] k = TestSupport.key(9_000_000L + i);
+                    byte[] v = TestSupport.value(i, i % 20 == 0 ? 9000 : 60);
+                    t.put(k, v);
+                    after.put(k, v);
+                  }
+                  for (int i = 0; i < 100; i++) {
+                    byte[] k = TestSupport.key(i * 7L);
+                    t.delete(k);
+                    after.remove(k);
+                  }
+                  t.commit();
+                }
+              });
       Class<? extends StorageException> expected =
           fault == Fault.DISK_FULL ? StorageFullException.class : StorageIOException.class;
       assertInstanceOf(expected, failure, failure.toString());
@@ -131,7 +135,8 @@ class FaultInjectionTest {
 
   static TreeMap<byte[], byte[]> content(BTreeEngine e) {
     TreeMap<byte[], byte[]> m = new TreeMap<>(KeyRange::compare);
-    try (ReadTxn t = e.beginRead(); Cursor c = t.cursor(KeyRange.all())) {
+    try (ReadTxn t = e.beginRead();
+        Cursor c = t.cursor(KeyRange.all())) {
       while (c.next()) {
         m.put(c.key(), c.value());
       }

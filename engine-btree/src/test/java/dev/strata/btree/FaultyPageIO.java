@@ -71,8 +71,7 @@ final class FaultyPageIO implements PageIO {
   @Override
   public void force() throws IOException {
     Fault f = armed;
-    if (f == Fault.FAIL_FIRST_SYNC && !metaWritten
-        || f == Fault.FAIL_META_SYNC && metaWritten) {
+    if (f == Fault.FAIL_FIRST_SYNC && !metaWritten || f == Fault.FAIL_META_SYNC && metaWritten) {
       armed = Fault.NONE;
       throw new IOException("injected fsync failure");
     }

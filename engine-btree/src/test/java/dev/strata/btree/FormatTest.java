@@ -115,8 +115,8 @@ class FormatTest {
     }
     for (int page = 0; page < 2; page++) {
       ByteBuffer b = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
-      try (FileChannel ch = FileChannel.open(file(), StandardOpenOption.READ,
-          StandardOpenOption.WRITE)) {
+      try (FileChannel ch =
+          FileChannel.open(file(), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
         ch.read(b, page * 4096L);
         b.putInt(40, Meta.FORMAT_VERSION + 1);
         PageFormat.seal(b);
@@ -136,8 +136,7 @@ class FormatTest {
     }
     overwrite(file(), root * 4096 + PageFormat.HEADER_SIZE + 5, new byte[] {(byte) 0xEE});
     try (BTreeEngine e = TestSupport.open(dir)) {
-      CorruptionException ex = assertThrows(CorruptionException.class,
-          () -> e.get(new byte[] {1}));
+      CorruptionException ex = assertThrows(CorruptionException.class, () -> e.get(new byte[] {1}));
       assertTrue(ex.getMessage().contains("page " + root), ex.getMessage());
       CorruptionException check = assertThrows(CorruptionException.class, e::verifyIntegrity);
       assertTrue(check.getMessage().contains("page " + root), check.getMessage());
@@ -156,8 +155,7 @@ class FormatTest {
     }
     overwrite(file(), overflow * 4096 + 4096 * 2 + 17, new byte[] {(byte) 0x11});
     try (BTreeEngine e = TestSupport.open(dir)) {
-      CorruptionException ex = assertThrows(CorruptionException.class,
-          () -> e.get(new byte[] {1}));
+      CorruptionException ex = assertThrows(CorruptionException.class, () -> e.get(new byte[] {1}));
       assertTrue(ex.getMessage().contains("page " + overflow), ex.getMessage());
     }
   }

@@ -41,18 +41,20 @@ class MaintenanceTest {
     try (BTreeEngine e = TestSupport.openNoSync(store)) {
       TreeMap<byte[], byte[]> before = load(e, 20_000);
       AtomicBoolean stop = new AtomicBoolean();
-      Thread writer = new Thread(() -> {
-        long i = 0;
-        while (!stop.get()) {
-          try (WriteTxn t = e.beginWrite()) {
-            for (int j = 0; j < 200; j++) {
-              t.put(TestSupport.key(1_000_000 + i++), new byte[100]);
-              t.delete(TestSupport.key(i % 20_000));
-            }
-            t.commit();
-          }
-        }
-      });
+      Thread writer =
+          new Thread(
+              () -> {
+                long i = 0;
+                while (!stop.get()) {
+                  try (WriteTxn t = e.beginWrite()) {
+                    for (int j = 0; j < 200; j++) {
+                      t.put(TestSupport.key(1_000_000 + i++), new byte[100]);
+                      t.delete(TestSupport.key(i % 20_000));
+                    }
+                    t.commit();
+                  }
+                }
+              });
       // The snapshot is the state when backup begins its read transaction.
       e.backup(copy);
       writer.start();
@@ -121,8 +123,8 @@ class MaintenanceTest {
   @ValueSource(strings = {"hash", "array"})
   void freelistSyncFalse_rebuildsFreelistOnOpen(String freelist) {
     TreeMap<byte[], byte[]> data;
-    try (BTreeEngine e = TestSupport.open(dir, "btree.freelistSync", "false",
-        "btree.freelist", freelist)) {
+    try (BTreeEngine e =
+        TestSupport.open(dir, "btree.freelistSync", "false", "btree.freelist", freelist)) {
       load(e, 10_000);
       try (WriteTxn t = e.beginWrite()) {
         for (int i = 0; i < 10_000; i += 2) {
@@ -134,8 +136,8 @@ class MaintenanceTest {
       assertEquals(0L, e.store.meta.freelistPage());
       data = FaultInjectionTest.content(e);
     }
-    try (BTreeEngine e = TestSupport.open(dir, "btree.freelistSync", "false",
-        "btree.freelist", freelist)) {
+    try (BTreeEngine e =
+        TestSupport.open(dir, "btree.freelistSync", "false", "btree.freelist", freelist)) {
       e.verifyIntegrity();
       assertTrue((Long) e.stats().get("freePages") > 0);
       FaultInjectionTest.assertContent(e, data);
@@ -156,9 +158,9 @@ class MaintenanceTest {
   }
 
   /**
-   * Regression: rebuilding the freelist used to count the stored freelist run (still named by
-   * the meta on disk) as free; the next commit freed it again past the lowered high-water mark,
-   * and a later growth handed the same page out twice.
+   * Regression: rebuilding the freelist used to count the stored freelist run (still named by the
+   * meta on disk) as free; the next commit freed it again past the lowered high-water mark, and a
+   * later growth handed the same page out twice.
    */
   @Test
   void compactedStore_reopenedWithFreelistSyncFalse_thenTrue_staysConsistent() {
@@ -182,14 +184,30 @@ class MaintenanceTest {
     try (BTreeEngine e = TestSupport.open(dir)) {
       load(e, 5000);
       Map<String, Number> s = e.stats();
-      assertEquals(Set.of("fileBytes", "pageSize", "highWaterPages", "pagesInUse", "freePages",
-          "freeRuns", "pendingPages", "treeDepth", "branchPages", "leafPages", "overflowPages",
-          "keys", "txid", "openReaders", "freelistRebuildMillis"), s.keySet());
+      assertEquals(
+          Set.of(
+              "fileBytes",
+              "pageSize",
+              "highWaterPages",
+              "pagesInUse",
+              "freePages",
+              "freeRuns",
+              "pendingPages",
+              "treeDepth",
+              "branchPages",
+              "leafPages",
+              "overflowPages",
+              "keys",
+              "txid",
+              "openReaders",
+              "freelistRebuildMillis"),
+          s.keySet());
       assertEquals(5000L, s.get("keys"));
       assertEquals(4096, s.get("pageSize"));
       assertTrue((Long) s.get("overflowPages") > 0);
       assertTrue((Long) s.get("fileBytes") >= (Long) s.get("highWaterPages") * 4096);
-      assertEquals((long) (Long) s.get("highWaterPages"),
+      assertEquals(
+          (long) (Long) s.get("highWaterPages"),
           (Long) s.get("pagesInUse") + (Long) s.get("freePages") + (Long) s.get("pendingPages"));
     }
   }
@@ -199,8 +217,8 @@ class MaintenanceTest {
     try (BTreeEngine e = TestSupport.open(dir)) {
       e.put(new byte[] {1}, new byte[] {2});
     }
-    try (StorageEngine e = StorageEngines.open("btree", dir,
-        EngineOptions.builder().readOnly(true).build())) {
+    try (StorageEngine e =
+        StorageEngines.open("btree", dir, EngineOptions.builder().readOnly(true).build())) {
       assertArrayEquals(new byte[] {2}, e.get(new byte[] {1}));
       assertThrows(UnsupportedOperationException.class, e::beginWrite);
       e.verifyIntegrity();

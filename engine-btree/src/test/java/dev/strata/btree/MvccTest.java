@@ -45,8 +45,9 @@ class MvccTest {
             if (r.nextInt(4) == 0) {
               t.delete(TestSupport.key(k));
             } else {
-              t.put(TestSupport.key(k), TestSupport.value(r.nextLong(),
-                  r.nextInt(50) == 0 ? 7000 : 50));
+              t.put(
+                  TestSupport.key(k),
+                  TestSupport.value(r.nextLong(), r.nextInt(50) == 0 ? 7000 : 50));
             }
           }
           t.commit();
@@ -120,31 +121,34 @@ class MvccTest {
       AtomicReference<Throwable> failure = new AtomicReference<>();
       List<Thread> readers = new ArrayList<>();
       for (int t = 0; t < 3; t++) {
-        Thread th = new Thread(() -> {
-          try {
-            while (!stop.get()) {
-              try (ReadTxn txn = e.beginRead(); Cursor c = txn.cursor(KeyRange.all())) {
-                long version = -1;
-                int n = 0;
-                while (c.next()) {
-                  long v = ByteBuffer.wrap(c.value()).getLong();
-                  if (version < 0) {
-                    version = v;
+        Thread th =
+            new Thread(
+                () -> {
+                  try {
+                    while (!stop.get()) {
+                      try (ReadTxn txn = e.beginRead();
+                          Cursor c = txn.cursor(KeyRange.all())) {
+                        long version = -1;
+                        int n = 0;
+                        while (c.next()) {
+                          long v = ByteBuffer.wrap(c.value()).getLong();
+                          if (version < 0) {
+                            version = v;
+                          }
+                          if (v != version) {
+                            throw new AssertionError("mixed versions " + version + " and " + v);
+                          }
+                          n++;
+                        }
+                        if (n != keys) {
+                          throw new AssertionError("saw " + n + " keys");
+                        }
+                      }
+                    }
+                  } catch (Throwable ex) {
+                    failure.compareAndSet(null, ex);
                   }
-                  if (v != version) {
-                    throw new AssertionError("mixed versions " + version + " and " + v);
-                  }
-                  n++;
-                }
-                if (n != keys) {
-                  throw new AssertionError("saw " + n + " keys");
-                }
-              }
-            }
-          } catch (Throwable ex) {
-            failure.compareAndSet(null, ex);
-          }
-        });
+                });
         th.start();
         readers.add(th);
       }

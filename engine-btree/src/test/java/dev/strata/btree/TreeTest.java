@@ -27,11 +27,35 @@ class TreeTest {
   @ValueSource(strings = {"hash", "array"})
   void keysOfEverySize_splitAndMerge_checkerClean(String freelist) {
     SplittableRandom r = TestSupport.random("keysOfEverySize[" + freelist + "]");
-    int[] sizes = {1, 2, 3, 15, 16, 17, 255, 256, 1000, 1023, 1024, 1025, 4000, 4096, 10_000,
-        Limits.MAX_KEY_SIZE - 1, Limits.MAX_KEY_SIZE};
+    int[] sizes = {
+      1,
+      2,
+      3,
+      15,
+      16,
+      17,
+      255,
+      256,
+      1000,
+      1023,
+      1024,
+      1025,
+      4000,
+      4096,
+      10_000,
+      Limits.MAX_KEY_SIZE - 1,
+      Limits.MAX_KEY_SIZE
+    };
     TreeMap<byte[], byte[]> model = new TreeMap<>(KeyRange::compare);
-    try (BTreeEngine e = TestSupport.openNoSync(dir, "btree.freelist", freelist,
-        "btree.pageSize", "1024", "btree.mapChunkSize", "65536")) {
+    try (BTreeEngine e =
+        TestSupport.openNoSync(
+            dir,
+            "btree.freelist",
+            freelist,
+            "btree.pageSize",
+            "1024",
+            "btree.mapChunkSize",
+            "65536")) {
       for (int round = 0; round < 12; round++) {
         try (WriteTxn t = e.beginWrite()) {
           for (int i = 0; i < 60; i++) {
@@ -126,8 +150,15 @@ class TreeTest {
       }
       e.verifyIntegrity();
       long after = (Long) e.stats().get("fileBytes");
-      System.out.println("millionKeys[" + freelist + "]: peak " + peak + " bytes, after "
-          + after + " bytes, stats " + e.stats());
+      System.out.println(
+          "millionKeys["
+              + freelist
+              + "]: peak "
+              + peak
+              + " bytes, after "
+              + after
+              + " bytes, stats "
+              + e.stats());
       assertTrue(after < peak, "file should shrink: peak " + peak + ", after " + after);
       try (ReadTxn t = e.beginRead()) {
         assertArrayEquals(v, t.get(TestSupport.key(1)));
@@ -140,17 +171,18 @@ class TreeTest {
   @ParameterizedTest(name = "freelist={0}")
   @ValueSource(strings = {"hash", "array"})
   void overflowValuesAcrossSizes_roundTripOverwriteDelete(String freelist) {
-    int[] sizes = {0, 1, 1023, 1024, 1025, 4064, 4065, 4096, 8192, 12_345, 100_000, 1 << 20,
-        (1 << 24) + 3};
-    try (BTreeEngine e = TestSupport.open(dir, "btree.freelist", freelist,
-        "btree.mapChunkSize", "65536")) {
+    int[] sizes = {
+      0, 1, 1023, 1024, 1025, 4064, 4065, 4096, 8192, 12_345, 100_000, 1 << 20, (1 << 24) + 3
+    };
+    try (BTreeEngine e =
+        TestSupport.open(dir, "btree.freelist", freelist, "btree.mapChunkSize", "65536")) {
       for (int i = 0; i < sizes.length; i++) {
         e.put(TestSupport.key(i), TestSupport.value(i, sizes[i]));
       }
       e.verifyIntegrity();
       for (int i = 0; i < sizes.length; i++) {
-        assertArrayEquals(TestSupport.value(i, sizes[i]), e.get(TestSupport.key(i)), "size "
-            + sizes[i]);
+        assertArrayEquals(
+            TestSupport.value(i, sizes[i]), e.get(TestSupport.key(i)), "size " + sizes[i]);
       }
       for (int i = 0; i < sizes.length; i++) {
         e.put(TestSupport.key(i), TestSupport.value(i + 100, sizes[sizes.length - 1 - i]));
@@ -163,7 +195,8 @@ class TreeTest {
     }
     try (BTreeEngine e = TestSupport.open(dir, "btree.freelist", freelist)) {
       for (int i = 0; i < sizes.length; i++) {
-        byte[] expected = i % 2 == 0 ? null : TestSupport.value(i + 100, sizes[sizes.length - 1 - i]);
+        byte[] expected =
+            i % 2 == 0 ? null : TestSupport.value(i + 100, sizes[sizes.length - 1 - i]);
         assertArrayEquals(expected, e.get(TestSupport.key(i)));
       }
       e.verifyIntegrity();
@@ -216,7 +249,8 @@ class TreeTest {
   }
 
   static void assertModel(BTreeEngine e, TreeMap<byte[], byte[]> model) {
-    try (ReadTxn t = e.beginRead(); Cursor c = t.cursor(KeyRange.all())) {
+    try (ReadTxn t = e.beginRead();
+        Cursor c = t.cursor(KeyRange.all())) {
       for (Map.Entry<byte[], byte[]> en : model.entrySet()) {
         assertTrue(c.next());
         assertArrayEquals(en.getKey(), c.key());

@@ -1,8 +1,8 @@
 package dev.strata.ledger;
 
+import dev.strata.api.spi.StoreFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -15,14 +15,14 @@ final class Backup {
   private Backup() {}
 
   static void copy(SegmentLog log, long endPosition, Path target) throws IOException {
-    prepareEmptyDirectory(target);
+    StoreFiles.prepareEmptyDirectory(target);
     int lastSegment = SegmentLog.segmentOf(endPosition);
     for (int i = 0; i <= lastSegment; i++) {
       SegmentLog.Segment s = log.segment(i);
       long bytes = i == lastSegment ? SegmentLog.offsetOf(endPosition) : s.channel().size();
       Path copy = target.resolve(s.path().getFileName());
-      try (FileChannel out = FileChannel.open(copy, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE)) {
+      try (FileChannel out =
+          FileChannel.open(copy, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         long done = 0;
         while (done < bytes) {
           done += s.channel().transferTo(done, bytes - done, out);
@@ -31,20 +31,5 @@ final class Backup {
       }
     }
     Durable.syncDirectory(target);
-  }
-
-  private static void prepareEmptyDirectory(Path target) throws IOException {
-    if (Files.exists(target)) {
-      if (!Files.isDirectory(target)) {
-        throw new IllegalArgumentException("backup target " + target + " is not a directory");
-      }
-      try (var children = Files.list(target)) {
-        if (children.findAny().isPresent()) {
-          throw new IllegalArgumentException("backup target " + target + " is not empty");
-        }
-      }
-    } else {
-      Files.createDirectories(target);
-    }
   }
 }

@@ -17,7 +17,12 @@ final class Block {
   final int markerOffset;
   final byte[] chainHead;
 
-  private Block(ByteBuffer bytes, byte[][] leaves, int[] offsets, int[] ends, int markerOffset,
+  private Block(
+      ByteBuffer bytes,
+      byte[][] leaves,
+      int[] offsets,
+      int[] ends,
+      int markerOffset,
       byte[] chainHead) {
     this.bytes = bytes;
     this.length = bytes.limit();
@@ -36,8 +41,15 @@ final class Block {
    * @param firstSeq the sequence number of the first entry
    * @param chainHead the chain head before the block
    */
-  static Block encode(List<byte[]> keys, List<byte[]> values, List<IndexEntry> previous,
-      int blockBytes, long firstSeq, long timestamp, long txnId, byte[] chainHead) {
+  static Block encode(
+      List<byte[]> keys,
+      List<byte[]> values,
+      List<IndexEntry> previous,
+      int blockBytes,
+      long firstSeq,
+      long timestamp,
+      long txnId,
+      byte[] chainHead) {
     int n = keys.size();
     ByteBuffer block = Codec.allocate(blockBytes);
     byte[] head = chainHead;
@@ -47,9 +59,16 @@ final class Block {
     for (int i = 0; i < n; i++) {
       byte[] value = values.get(i);
       offsets[i] = block.position();
-      int body = Codec.putEntry(block, value == null ? Codec.DELETE : Codec.PUT, firstSeq + i,
-          timestamp, txnId, previous.get(i) == null ? -1 : previous.get(i).seq, keys.get(i),
-          value == null ? new byte[0] : value);
+      int body =
+          Codec.putEntry(
+              block,
+              value == null ? Codec.DELETE : Codec.PUT,
+              firstSeq + i,
+              timestamp,
+              txnId,
+              previous.get(i) == null ? -1 : previous.get(i).seq,
+              keys.get(i),
+              value == null ? new byte[0] : value);
       ends[i] = block.position();
       ByteBuffer canonical = block.duplicate();
       canonical.limit(ends[i] - 4).position(body);

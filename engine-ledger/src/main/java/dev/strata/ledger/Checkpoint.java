@@ -28,8 +28,8 @@ import java.util.zip.CheckedOutputStream;
 /**
  * The persisted index ({@code index.checkpoint}): every key with its latest entry, bound to the
  * commit it reflects by the ledger size, the commit marker's position and the chain head there.
- * Open loads it and replays only the log after that marker. Written to a temporary file, forced
- * and renamed, so a crash leaves the previous checkpoint or the new one, never half of one; a
+ * Open loads it and replays only the log after that marker. Written to a temporary file, forced and
+ * renamed, so a crash leaves the previous checkpoint or the new one, never half of one; a
  * checkpoint that fails its checksum is ignored and the log replayed in full.
  *
  * <p>Layout (little-endian): magic {@code "STRLCKP1"}, u32 version, u32 0, u64 size, u64 marker
@@ -50,8 +50,14 @@ final class Checkpoint {
   final long lastTimestamp;
   final ConcurrentSkipListMap<byte[], IndexEntry> index;
 
-  Checkpoint(long size, long markerPosition, long endPosition, byte[] chainHead, long nextTxnId,
-      long lastTimestamp, ConcurrentSkipListMap<byte[], IndexEntry> index) {
+  Checkpoint(
+      long size,
+      long markerPosition,
+      long endPosition,
+      byte[] chainHead,
+      long nextTxnId,
+      long lastTimestamp,
+      ConcurrentSkipListMap<byte[], IndexEntry> index) {
     this.size = size;
     this.markerPosition = markerPosition;
     this.endPosition = endPosition;
@@ -68,8 +74,9 @@ final class Checkpoint {
     long bytes;
     try (OutputStream raw = Files.newOutputStream(tmp);
         CountingStream counted = new CountingStream(raw);
-        DataOutputStream out = new DataOutputStream(
-            new BufferedOutputStream(new CheckedOutputStream(counted, crc), 1 << 16))) {
+        DataOutputStream out =
+            new DataOutputStream(
+                new BufferedOutputStream(new CheckedOutputStream(counted, crc), 1 << 16))) {
       out.writeLong(Long.reverseBytes(MAGIC));
       out.writeInt(Integer.reverseBytes(FORMAT_VERSION));
       out.writeInt(0);
@@ -96,7 +103,10 @@ final class Checkpoint {
       ch.force(true);
       meter.addSync();
     }
-    Files.move(tmp, directory.resolve(FILE), StandardCopyOption.ATOMIC_MOVE,
+    Files.move(
+        tmp,
+        directory.resolve(FILE),
+        StandardCopyOption.ATOMIC_MOVE,
         StandardCopyOption.REPLACE_EXISTING);
     Durable.syncDirectory(directory);
   }
@@ -111,16 +121,21 @@ final class Checkpoint {
     Path file = directory.resolve(FILE);
     CRC32C crc = new CRC32C();
     try (InputStream raw = Files.newInputStream(file);
-        DataInputStream in = new DataInputStream(
-            new CheckedInputStream(new BufferedInputStream(raw, 1 << 16), crc))) {
+        DataInputStream in =
+            new DataInputStream(
+                new CheckedInputStream(new BufferedInputStream(raw, 1 << 16), crc))) {
       if (Long.reverseBytes(in.readLong()) != MAGIC) {
         logger.log(System.Logger.Level.WARNING, file + ": bad magic; replaying the log");
         return null;
       }
       int version = Integer.reverseBytes(in.readInt());
       if (version > FORMAT_VERSION) {
-        throw new UnsupportedFormatException(file + " has format version " + version
-            + "; this library reads up to " + FORMAT_VERSION);
+        throw new UnsupportedFormatException(
+            file
+                + " has format version "
+                + version
+                + "; this library reads up to "
+                + FORMAT_VERSION);
       }
       in.readInt();
       long size = Long.reverseBytes(in.readLong());
@@ -163,7 +178,13 @@ final class Checkpoint {
         logger.log(System.Logger.Level.WARNING, file + ": checksum mismatch; replaying the log");
         return null;
       }
-      return new Checkpoint(size, marker, end, head, nextTxn, lastTimestamp,
+      return new Checkpoint(
+          size,
+          marker,
+          end,
+          head,
+          nextTxn,
+          lastTimestamp,
           new ConcurrentSkipListMap<>(new SortedArrayMap(keys, entries)));
     } catch (NoSuchFileException e) {
       return null;

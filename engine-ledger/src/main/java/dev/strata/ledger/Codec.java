@@ -6,9 +6,9 @@ import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 
 /**
- * The record encodings of {@code FORMAT.md}: little-endian frames {@code u32 bodyLength, body,
- * u32 crc32c(length and body)}, where the body of an entry is its canonical bytes and the body of
- * a commit marker closes a transaction's block. Stateless; thread-safe.
+ * The record encodings of {@code FORMAT.md}: little-endian frames {@code u32 bodyLength, body, u32
+ * crc32c(length and body)}, where the body of an entry is its canonical bytes and the body of a
+ * commit marker closes a transaction's block. Stateless; thread-safe.
  */
 final class Codec {
   static final byte PUT = 1;
@@ -17,6 +17,7 @@ final class Codec {
 
   /** Length prefix plus trailing checksum. */
   static final int FRAME = 8;
+
   static final int ENTRY_FIXED = 1 + 8 + 8 + 8 + 8 + 4 + 4;
   static final int COMMIT_BODY = 1 + 8 + 8 + 8 + 4 + Hashes.SIZE;
   static final int MAX_BODY = ENTRY_FIXED + Limits.MAX_KEY_SIZE + Limits.MAX_VALUE_SIZE;
@@ -43,25 +44,43 @@ final class Codec {
     return ENTRY_FIXED + keyLength + valueLength;
   }
 
-  static void putEntryBody(ByteBuffer buf, byte kind, long seq, long timestamp, long txnId,
-      long prevSeq, byte[] key, int keyOff, int keyLen, byte[] value, int valueOff, int valueLen) {
+  static void putEntryBody(
+      ByteBuffer buf,
+      byte kind,
+      long seq,
+      long timestamp,
+      long txnId,
+      long prevSeq,
+      byte[] key,
+      int keyOff,
+      int keyLen,
+      byte[] value,
+      int valueOff,
+      int valueLen) {
     buf.put(kind).putLong(seq).putLong(timestamp).putLong(txnId).putLong(prevSeq);
     buf.putInt(keyLen).put(key, keyOff, keyLen).putInt(valueLen).put(value, valueOff, valueLen);
   }
 
   /** Writes a framed entry at the buffer's position; returns the body's start offset. */
-  static int putEntry(ByteBuffer buf, byte kind, long seq, long timestamp, long txnId,
-      long prevSeq, byte[] key, byte[] value) {
+  static int putEntry(
+      ByteBuffer buf,
+      byte kind,
+      long seq,
+      long timestamp,
+      long txnId,
+      long prevSeq,
+      byte[] key,
+      byte[] value) {
     int start = buf.position();
     buf.putInt(entryBodySize(key.length, value.length));
-    putEntryBody(buf, kind, seq, timestamp, txnId, prevSeq, key, 0, key.length, value, 0,
-        value.length);
+    putEntryBody(
+        buf, kind, seq, timestamp, txnId, prevSeq, key, 0, key.length, value, 0, value.length);
     buf.putInt(crc(buf, start, buf.position()));
     return start + 4;
   }
 
-  static void putCommit(ByteBuffer buf, long size, long timestamp, long txnId, int count,
-      byte[] chainHead) {
+  static void putCommit(
+      ByteBuffer buf, long size, long timestamp, long txnId, int count, byte[] chainHead) {
     int start = buf.position();
     buf.putInt(COMMIT_BODY);
     buf.put(COMMIT).putLong(size).putLong(timestamp).putLong(txnId).putInt(count).put(chainHead);

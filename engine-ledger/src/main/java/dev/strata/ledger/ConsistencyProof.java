@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * An RFC 9162 consistency proof: the hashes that show the tree of the first {@code oldSize}
- * entries is a prefix of the tree of the first {@code newSize} entries, i.e. that history was only
- * appended to. Check it with {@link LedgerProofs#verifyConsistency}.
+ * An RFC 9162 consistency proof: the hashes that show the tree of the first {@code oldSize} entries
+ * is a prefix of the tree of the first {@code newSize} entries, i.e. that history was only appended
+ * to. Check it with {@link LedgerProofs#verifyConsistency}.
  *
  * <p>Immutable and thread-safe; hashes are copied on the way in and out.
  *
@@ -36,7 +36,9 @@ public record ConsistencyProof(long oldSize, long newSize, List<byte[]> path) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ConsistencyProof p && oldSize == p.oldSize && newSize == p.newSize
+    return o instanceof ConsistencyProof p
+        && oldSize == p.oldSize
+        && newSize == p.newSize
         && Hashes.samePath(path, p.path);
   }
 

@@ -36,7 +36,9 @@ public record InclusionProof(long seq, long treeSize, List<byte[]> path) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof InclusionProof p && seq == p.seq && treeSize == p.treeSize
+    return o instanceof InclusionProof p
+        && seq == p.seq
+        && treeSize == p.treeSize
         && Hashes.samePath(path, p.path);
   }
 

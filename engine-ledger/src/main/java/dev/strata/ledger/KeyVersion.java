@@ -1,8 +1,8 @@
 package dev.strata.ledger;
 
 /**
- * One version of a key in the ledger's history, as returned by {@link LedgerEngine#history}.
- * Fetch the value with {@link LedgerEngine#entry(long)} or {@link LedgerEngine#getAt}.
+ * One version of a key in the ledger's history, as returned by {@link LedgerEngine#history}. Fetch
+ * the value with {@link LedgerEngine#entry(long)} or {@link LedgerEngine#getAt}.
  *
  * @param seq the entry's sequence number
  * @param timestamp the commit time, microseconds since the epoch

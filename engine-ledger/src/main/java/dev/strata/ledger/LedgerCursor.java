@@ -56,8 +56,8 @@ final class LedgerCursor implements Cursor {
   private Map.Entry<byte[], Object> currentEntry() {
     checkOpen();
     if (current == null) {
-      throw new IllegalStateException("cursor has no current entry: call next() first and check"
-          + " that it returned true");
+      throw new IllegalStateException(
+          "cursor has no current entry: call next() first and check" + " that it returned true");
     }
     return current;
   }

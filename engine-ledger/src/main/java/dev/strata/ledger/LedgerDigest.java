@@ -5,10 +5,10 @@ import java.util.HexFormat;
 import java.util.Objects;
 
 /**
- * A compact commitment to a ledger's whole history at one size: the number of entries, the RFC
- * 9162 Merkle tree head over them, and the hash-chain head after the last one. A client keeps a
- * digest outside the store and later checks proofs against it with {@link LedgerProofs}, or asks
- * the store to prove it still extends it with {@link LedgerEngine#verify(LedgerDigest)}.
+ * A compact commitment to a ledger's whole history at one size: the number of entries, the RFC 9162
+ * Merkle tree head over them, and the hash-chain head after the last one. A client keeps a digest
+ * outside the store and later checks proofs against it with {@link LedgerProofs}, or asks the store
+ * to prove it still extends it with {@link LedgerEngine#verify(LedgerDigest)}.
  *
  * <p>Immutable and thread-safe; the arrays are copied on the way in and out.
  *
@@ -73,7 +73,12 @@ public record LedgerDigest(long size, byte[] merkleRoot, byte[] chainHead) {
   @Override
   public String toString() {
     HexFormat hex = HexFormat.of();
-    return "LedgerDigest[size=" + size + ", merkleRoot=" + hex.formatHex(merkleRoot)
-        + ", chainHead=" + hex.formatHex(chainHead) + "]";
+    return "LedgerDigest[size="
+        + size
+        + ", merkleRoot="
+        + hex.formatHex(merkleRoot)
+        + ", chainHead="
+        + hex.formatHex(chainHead)
+        + "]";
   }
 }

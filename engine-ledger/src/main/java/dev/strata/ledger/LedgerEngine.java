@@ -12,6 +12,7 @@ import dev.strata.api.StorageIOException;
 import dev.strata.api.StoreLockedException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
+import dev.strata.api.spi.DirectoryLock;
 import dev.strata.api.spi.WriterGate;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -33,30 +34,33 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * The {@code ledger} engine: an append-only, tamper-evident key-value store. Every committed write
  * is appended to segment files as an entry with a gapless sequence number; nothing is overwritten
  * (a delete appends a tombstone). Entries are linked by a SHA-256 hash chain, and an RFC 9162
- * Merkle tree over them yields compact {@linkplain #digest() digests}, {@linkplain
- * #proveInclusion inclusion} and {@linkplain #proveConsistency consistency} proofs that a client
- * checks with {@link LedgerProofs} alone. {@link #history} and {@link #getAt} read past versions.
+ * Merkle tree over them yields compact {@linkplain #digest() digests}, {@linkplain #proveInclusion
+ * inclusion} and {@linkplain #proveConsistency consistency} proofs that a client checks with {@link
+ * LedgerProofs} alone. {@link #history} and {@link #getAt} read past versions.
  *
  * <p>Open it with {@link #open(Path, EngineOptions)} or {@code (LedgerEngine)
- * StorageEngines.open("ledger", dir, options)}. Setting: {@code ledger.segmentBytes} (size at
- * which a new segment starts; default {@code 64MiB}, from {@code 4KiB} to {@code 64GiB}).
+ * StorageEngines.open("ledger", dir, options)}. Setting: {@code ledger.segmentBytes} (size at which
+ * a new segment starts; default {@code 64MiB}, from {@code 4KiB} to {@code 64GiB}).
  *
  * <h2>Durability and group commit</h2>
+ *
  * Under {@code SYNC} a commit appends its block, releases the writer lock and waits for a sync;
  * commits that arrive meanwhile share the next one. A commit becomes visible to readers only once
  * it is durable, and commits become visible in order.
  *
  * <h2>Thread safety</h2>
+ *
  * Thread-safe, as {@link StorageEngine} specifies. Proof and digest calls briefly serialize with
  * the writer's Merkle update.
  *
  * <h2>Stats keys</h2>
+ *
  * {@code entries} (ledger size), {@code lastSeq} (-1 when empty), {@code segments}, {@code bytes}
- * (segment bytes), {@code merkleBytes} (derived Merkle files), {@code liveKeys}, {@code
- * tombstones} (keys whose latest entry is a delete), {@code indexMemoryBytes} (heap estimate of
- * the key index), {@code transactions} (last txn id), {@code groupCommits} and {@code groupSyncs}
- * (commits published by, and number of, group syncs), {@code chainHead64} (the first 8 bytes of
- * the chain head as a big-endian long: {@code HexFormat.of().toHexDigits(value)} prints them).
+ * (segment bytes), {@code merkleBytes} (derived Merkle files), {@code liveKeys}, {@code tombstones}
+ * (keys whose latest entry is a delete), {@code indexMemoryBytes} (heap estimate of the key index),
+ * {@code transactions} (last txn id), {@code groupCommits} and {@code groupSyncs} (commits
+ * published by, and number of, group syncs), {@code chainHead64} (the first 8 bytes of the chain
+ * head as a big-endian long: {@code HexFormat.of().toHexDigits(value)} prints them).
  */
 public final class LedgerEngine implements StorageEngine {
   static final String NAME = "ledger";
@@ -71,6 +75,10 @@ public final class LedgerEngine implements StorageEngine {
   private final WriterGate gate;
   private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
   private final Set<LedgerReadTxn> openTxns = ConcurrentHashMap.newKeySet();
+
+  /** The lock file held while the ledger is open; holds no data. */
+  static final String LOCK_FILE = "LOCK";
+
   private final DirectoryLock lock;
   final SegmentLog log;
   final MerkleStore merkle;
@@ -81,8 +89,12 @@ public final class LedgerEngine implements StorageEngine {
 
   private volatile boolean closed;
 
-  private LedgerEngine(Path directory, EngineOptions options, WriteAmplificationMeter meter,
-      DirectoryLock lock, Recovery r) {
+  private LedgerEngine(
+      Path directory,
+      EngineOptions options,
+      WriteAmplificationMeter meter,
+      DirectoryLock lock,
+      Recovery r) {
     this.directory = directory;
     this.readOnly = options.readOnly();
     this.meter = meter;
@@ -92,9 +104,11 @@ public final class LedgerEngine implements StorageEngine {
     this.merkle = r.merkle;
     this.index = r.index;
     this.reader = new LedgerReader(directory, log, merkle, index);
-    this.pipeline = new CommitPipeline(
-        new Visible(r.size, r.chainHead, r.markerPosition, r.endPosition),
-        options.durability() == dev.strata.api.Durability.SYNC, meter);
+    this.pipeline =
+        new CommitPipeline(
+            new Visible(r.size, r.chainHead, r.markerPosition, r.endPosition),
+            options.durability() == dev.strata.api.Durability.SYNC,
+            meter);
     this.writer = new LedgerWriter(directory, log, merkle, index, pipeline, meter, r, LOG);
   }
 
@@ -107,8 +121,8 @@ public final class LedgerEngine implements StorageEngine {
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if a {@code ledger.} setting is unknown or out of range
    * @throws StoreLockedException if the store is already open
-   * @throws dev.strata.api.TamperException if the log no longer holds history the index
-   *     checkpoint vouches for, or a replayed entry breaks the hash chain
+   * @throws dev.strata.api.TamperException if the log no longer holds history the index checkpoint
+   *     vouches for, or a replayed entry breaks the hash chain
    * @throws CorruptionException if a file fails its checksum outside a torn tail
    * @throws dev.strata.api.UnsupportedFormatException if a newer format version wrote the store
    * @throws StorageException if the store is missing and {@code createIfMissing} is false
@@ -120,16 +134,20 @@ public final class LedgerEngine implements StorageEngine {
     long segmentBytes = options.longSetting(SEGMENT_BYTES, 64L << 20, 4096, 64L << 30);
     boolean writable = !options.readOnly();
     try {
-      boolean exists = Files.isDirectory(directory)
-          && Files.exists(SegmentLog.fileName(directory, 0));
+      boolean exists =
+          Files.isDirectory(directory) && Files.exists(SegmentLog.fileName(directory, 0));
       if (!exists) {
         if (!options.createIfMissing() || !writable) {
-          throw new StorageException("no ledger in " + directory + " and "
-              + (writable ? "createIfMissing is false" : "it was opened read-only"));
+          throw new StorageException(
+              "no ledger in "
+                  + directory
+                  + " and "
+                  + (writable ? "createIfMissing is false" : "it was opened read-only"));
         }
         Files.createDirectories(directory);
       }
-      DirectoryLock lock = DirectoryLock.acquire(directory);
+      DirectoryLock lock =
+          DirectoryLock.acquire(directory.resolve(LOCK_FILE), "ledger " + directory);
       WriteAmplificationMeter meter = new WriteAmplificationMeter();
       Recovery r;
       try {
@@ -218,8 +236,8 @@ public final class LedgerEngine implements StorageEngine {
   // ---- the verifiable API ----
 
   /**
-   * Returns a digest of the last committed (durable, visible) state. Keep it outside the store
-   * to check proofs and {@link #verify(LedgerDigest)} later.
+   * Returns a digest of the last committed (durable, visible) state. Keep it outside the store to
+   * check proofs and {@link #verify(LedgerDigest)} later.
    *
    * @return the digest
    * @throws EngineClosedException if the engine is closed
@@ -252,8 +270,13 @@ public final class LedgerEngine implements StorageEngine {
       checkOpen();
       long visible = pipeline.visible().size();
       if (seq < 0 || seq >= digestSize || digestSize > visible) {
-        throw new IllegalArgumentException("need 0 <= seq < digestSize <= " + visible
-            + " (committed entries), got seq " + seq + " and digestSize " + digestSize);
+        throw new IllegalArgumentException(
+            "need 0 <= seq < digestSize <= "
+                + visible
+                + " (committed entries), got seq "
+                + seq
+                + " and digestSize "
+                + digestSize);
       }
       return new InclusionProof(seq, digestSize, merkle.inclusion(seq, digestSize));
     } finally {
@@ -262,8 +285,8 @@ public final class LedgerEngine implements StorageEngine {
   }
 
   /**
-   * Proves that the tree of the first {@code oldSize} entries is a prefix of the tree of the
-   * first {@code newSize}: history between two digests was only appended to.
+   * Proves that the tree of the first {@code oldSize} entries is a prefix of the tree of the first
+   * {@code newSize}: history between two digests was only appended to.
    *
    * @param oldSize the older digest's size
    * @param newSize the newer digest's size
@@ -277,8 +300,13 @@ public final class LedgerEngine implements StorageEngine {
       checkOpen();
       long visible = pipeline.visible().size();
       if (oldSize < 0 || oldSize > newSize || newSize > visible) {
-        throw new IllegalArgumentException("need 0 <= oldSize <= newSize <= " + visible
-            + " (committed entries), got " + oldSize + " and " + newSize);
+        throw new IllegalArgumentException(
+            "need 0 <= oldSize <= newSize <= "
+                + visible
+                + " (committed entries), got "
+                + oldSize
+                + " and "
+                + newSize);
       }
       return new ConsistencyProof(oldSize, newSize, merkle.consistency(oldSize, newSize));
     } finally {
@@ -287,10 +315,10 @@ public final class LedgerEngine implements StorageEngine {
   }
 
   /**
-   * Checks that the store still extends a digest held outside it: replays the whole log as
-   * {@link #verifyIntegrity()} does and checks that the Merkle root and chain head after the
-   * first {@code trusted.size()} entries equal the digest's. Detects truncation and rewritten
-   * history, which the chain alone cannot when the rewrite recomputed it.
+   * Checks that the store still extends a digest held outside it: replays the whole log as {@link
+   * #verifyIntegrity()} does and checks that the Merkle root and chain head after the first {@code
+   * trusted.size()} entries equal the digest's. Detects truncation and rewritten history, which the
+   * chain alone cannot when the rewrite recomputed it.
    *
    * @param trusted a digest obtained earlier from this ledger
    * @throws NullPointerException if {@code trusted} is null
@@ -327,8 +355,13 @@ public final class LedgerEngine implements StorageEngine {
       while (e != null) {
         Rec r = log.read(e.position);
         if (!r.keyEquals(key) || r.seq() != e.seq) {
-          throw new CorruptionException("ledger " + directory + ": version chain of a key"
-              + " leads to entry " + r.seq() + " of another key");
+          throw new CorruptionException(
+              "ledger "
+                  + directory
+                  + ": version chain of a key"
+                  + " leads to entry "
+                  + r.seq()
+                  + " of another key");
         }
         versions.add(new KeyVersion(r.seq(), r.timestamp(), r.txnId(), r.operation()));
         long prev = r.prevSeq();
@@ -386,8 +419,12 @@ public final class LedgerEngine implements StorageEngine {
   private void checkSeq(long seq) {
     long visible = pipeline.visible().size();
     if (seq < 0 || seq >= visible) {
-      throw new IllegalArgumentException("sequence number " + seq + " is not committed; the"
-          + " ledger holds 0.." + (visible - 1));
+      throw new IllegalArgumentException(
+          "sequence number "
+              + seq
+              + " is not committed; the"
+              + " ledger holds 0.."
+              + (visible - 1));
     }
   }
 
@@ -419,8 +456,8 @@ public final class LedgerEngine implements StorageEngine {
   /**
    * Replays the whole log: every record's checksum, gapless sequence numbers, {@code prevSeq}
    * links, the hash chain against every commit marker, the Merkle chunks and nodes against the
-   * persisted ones, and the index against the latest entry of every key. Reads at about disk
-   * speed; runs beside readers and the writer, on the state committed when it starts.
+   * persisted ones, and the index against the latest entry of every key. Reads at about disk speed;
+   * runs beside readers and the writer, on the state committed when it starts.
    *
    * @throws dev.strata.api.TamperException naming the first bad sequence number, file and offset
    * @throws EngineClosedException if the engine is closed
@@ -437,9 +474,9 @@ public final class LedgerEngine implements StorageEngine {
   }
 
   /**
-   * Copies the committed log into {@code target} without blocking readers or the writer: the log
-   * is append-only, so the segments up to the last visible commit marker are a consistent
-   * prefix. The copy rebuilds its index and Merkle files on first open.
+   * Copies the committed log into {@code target} without blocking readers or the writer: the log is
+   * append-only, so the segments up to the last visible commit marker are a consistent prefix. The
+   * copy rebuilds its index and Merkle files on first open.
    */
   @Override
   public void backup(Path target) {
@@ -477,8 +514,8 @@ public final class LedgerEngine implements StorageEngine {
 
   /**
    * Closes the engine: rolls back the open write transaction, ends read transactions, waits for
-   * calls in flight, persists the index checkpoint (so the next open replays nothing), and
-   * releases the directory lock. Idempotent.
+   * calls in flight, persists the index checkpoint (so the next open replays nothing), and releases
+   * the directory lock. Idempotent.
    */
   @Override
   public void close() {

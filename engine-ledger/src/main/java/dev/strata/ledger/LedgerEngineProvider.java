@@ -5,9 +5,7 @@ import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngineProvider;
 import java.nio.file.Path;
 
-/**
- * Registers the {@code ledger} engine with {@link dev.strata.api.StorageEngines}. Thread-safe.
- */
+/** Registers the {@code ledger} engine with {@link dev.strata.api.StorageEngines}. Thread-safe. */
 public final class LedgerEngineProvider implements StorageEngineProvider {
   /** Creates the provider; called by {@link java.util.ServiceLoader}. */
   public LedgerEngineProvider() {}

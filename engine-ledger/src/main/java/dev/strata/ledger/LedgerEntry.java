@@ -8,8 +8,7 @@ import java.util.Objects;
 /**
  * One committed write as the ledger stores and hashes it. {@link #canonicalBytes()} is the exact
  * byte string that the hash chain and the Merkle leaf cover (see {@code FORMAT.md}), so a client
- * can recompute {@link #leafHash()} and check an {@link InclusionProof} without trusting the
- * store.
+ * can recompute {@link #leafHash()} and check an {@link InclusionProof} without trusting the store.
  *
  * <p>Immutable and thread-safe; key and value are copied on the way in and out.
  *
@@ -21,8 +20,14 @@ import java.util.Objects;
  * @param key the key, 1 to {@link dev.strata.api.Limits#MAX_KEY_SIZE} bytes
  * @param value the value; empty for a delete
  */
-public record LedgerEntry(long seq, long timestamp, long txnId, long prevSeq,
-    Operation operation, byte[] key, byte[] value) {
+public record LedgerEntry(
+    long seq,
+    long timestamp,
+    long txnId,
+    long prevSeq,
+    Operation operation,
+    byte[] key,
+    byte[] value) {
   /**
    * Creates an entry.
    *
@@ -61,8 +66,19 @@ public record LedgerEntry(long seq, long timestamp, long txnId, long prevSeq,
    */
   public byte[] canonicalBytes() {
     ByteBuffer buf = Codec.allocate(Codec.entryBodySize(key.length, value.length));
-    Codec.putEntryBody(buf, operation == Operation.PUT ? Codec.PUT : Codec.DELETE, seq, timestamp,
-        txnId, prevSeq, key, 0, key.length, value, 0, value.length);
+    Codec.putEntryBody(
+        buf,
+        operation == Operation.PUT ? Codec.PUT : Codec.DELETE,
+        seq,
+        timestamp,
+        txnId,
+        prevSeq,
+        key,
+        0,
+        key.length,
+        value,
+        0,
+        value.length);
     return buf.array();
   }
 
@@ -77,9 +93,14 @@ public record LedgerEntry(long seq, long timestamp, long txnId, long prevSeq,
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof LedgerEntry e && seq == e.seq && timestamp == e.timestamp
-        && txnId == e.txnId && prevSeq == e.prevSeq && operation == e.operation
-        && Arrays.equals(key, e.key) && Arrays.equals(value, e.value);
+    return o instanceof LedgerEntry e
+        && seq == e.seq
+        && timestamp == e.timestamp
+        && txnId == e.txnId
+        && prevSeq == e.prevSeq
+        && operation == e.operation
+        && Arrays.equals(key, e.key)
+        && Arrays.equals(value, e.value);
   }
 
   @Override
@@ -89,8 +110,20 @@ public record LedgerEntry(long seq, long timestamp, long txnId, long prevSeq,
 
   @Override
   public String toString() {
-    return "LedgerEntry[seq=" + seq + ", timestamp=" + timestamp + ", txnId=" + txnId
-        + ", prevSeq=" + prevSeq + ", " + operation + ", key=" + HexFormat.of().formatHex(key)
-        + ", value=" + value.length + " bytes]";
+    return "LedgerEntry[seq="
+        + seq
+        + ", timestamp="
+        + timestamp
+        + ", txnId="
+        + txnId
+        + ", prevSeq="
+        + prevSeq
+        + ", "
+        + operation
+        + ", key="
+        + HexFormat.of().formatHex(key)
+        + ", value="
+        + value.length
+        + " bytes]";
   }
 }

@@ -25,8 +25,7 @@ public final class LedgerProofs {
   }
 
   /**
-   * Checks that {@code entry} is entry {@code proof.seq()} of the ledger {@code digest} commits
-   * to.
+   * Checks that {@code entry} is entry {@code proof.seq()} of the ledger {@code digest} commits to.
    *
    * @param entry the entry as the store returned it
    * @param proof the inclusion proof
@@ -34,12 +33,13 @@ public final class LedgerProofs {
    * @return true if the proof holds
    * @throws NullPointerException if an argument is null
    */
-  public static boolean verifyInclusion(LedgerEntry entry, InclusionProof proof,
-      LedgerDigest digest) {
+  public static boolean verifyInclusion(
+      LedgerEntry entry, InclusionProof proof, LedgerDigest digest) {
     Objects.requireNonNull(entry, "entry");
     Objects.requireNonNull(proof, "proof");
     Objects.requireNonNull(digest, "digest");
-    return entry.seq() == proof.seq() && proof.treeSize() == digest.size()
+    return entry.seq() == proof.seq()
+        && proof.treeSize() == digest.size()
         && verifyInclusion(entry.leafHash(), proof, digest.merkleRoot());
   }
 
@@ -95,12 +95,13 @@ public final class LedgerProofs {
    * @return true if the proof holds
    * @throws NullPointerException if an argument is null
    */
-  public static boolean verifyConsistency(ConsistencyProof proof, LedgerDigest older,
-      LedgerDigest newer) {
+  public static boolean verifyConsistency(
+      ConsistencyProof proof, LedgerDigest older, LedgerDigest newer) {
     Objects.requireNonNull(proof, "proof");
     Objects.requireNonNull(older, "older");
     Objects.requireNonNull(newer, "newer");
-    return proof.oldSize() == older.size() && proof.newSize() == newer.size()
+    return proof.oldSize() == older.size()
+        && proof.newSize() == newer.size()
         && verifyConsistency(proof, older.merkleRoot(), newer.merkleRoot());
   }
 
@@ -114,8 +115,7 @@ public final class LedgerProofs {
    * @return true if the proof holds
    * @throws NullPointerException if an argument is null
    */
-  public static boolean verifyConsistency(ConsistencyProof proof, byte[] oldRoot,
-      byte[] newRoot) {
+  public static boolean verifyConsistency(ConsistencyProof proof, byte[] oldRoot, byte[] newRoot) {
     Objects.requireNonNull(proof, "proof");
     Objects.requireNonNull(oldRoot, "oldRoot");
     Objects.requireNonNull(newRoot, "newRoot");

@@ -16,8 +16,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 class LedgerReadTxn implements ReadTxn {
   final LedgerEngine engine;
+
   /** Entries with a sequence number below this are visible. */
   final long snapshot;
+
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile String endedHow;
 

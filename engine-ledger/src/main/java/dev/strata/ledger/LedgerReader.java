@@ -14,9 +14,9 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * The read path: point reads, snapshot resolution through {@code prevSeq} links, locating an
- * entry by sequence number from its chunk, and range iteration over the index. Stateless beyond
- * its references; thread-safe (the index is concurrent, the log and Merkle store are).
+ * The read path: point reads, snapshot resolution through {@code prevSeq} links, locating an entry
+ * by sequence number from its chunk, and range iteration over the index. Stateless beyond its
+ * references; thread-safe (the index is concurrent, the log and Merkle store are).
  */
 final class LedgerReader {
   private final Path directory;
@@ -24,14 +24,16 @@ final class LedgerReader {
   private final MerkleStore merkle;
   private final ConcurrentSkipListMap<byte[], IndexEntry> index;
 
-  LedgerReader(Path directory, SegmentLog log, MerkleStore merkle,
+  LedgerReader(
+      Path directory,
+      SegmentLog log,
+      MerkleStore merkle,
       ConcurrentSkipListMap<byte[], IndexEntry> index) {
     this.directory = directory;
     this.log = log;
     this.merkle = merkle;
     this.index = index;
   }
-
 
   byte[] read(byte[] key, long snapshot) {
     IndexEntry e = resolve(index.get(key), snapshot);
@@ -72,8 +74,14 @@ final class LedgerReader {
           return copy;
         }
       }
-      throw new CorruptionException("ledger " + directory + ": entry " + seq
-          + " is not where " + MerkleStore.CHUNKS_FILE + " places it");
+      throw new CorruptionException(
+          "ledger "
+              + directory
+              + ": entry "
+              + seq
+              + " is not where "
+              + MerkleStore.CHUNKS_FILE
+              + " places it");
     } catch (LogScanner.Problem p) {
       throw new CorruptionException(p.getMessage(), p);
     } catch (IOException e) {
@@ -86,8 +94,15 @@ final class LedgerReader {
     byte[][] leaves = new byte[MerkleStore.CHUNK][];
     int count = 0;
     try {
-      LogScanner scanner = new LogScanner(log, start, end, (int) Math.min(1 << 20,
-          Math.max(4096, SegmentLog.offsetOf(end) - SegmentLog.offsetOf(start) + 64)));
+      LogScanner scanner =
+          new LogScanner(
+              log,
+              start,
+              end,
+              (int)
+                  Math.min(
+                      1 << 20,
+                      Math.max(4096, SegmentLog.offsetOf(end) - SegmentLog.offsetOf(start) + 64)));
       for (Rec r = scanner.next(); r != null && count < MerkleStore.CHUNK; r = scanner.next()) {
         if (!r.isCommit()) {
           leaves[count++] = Hashes.leaf(r.canonical());
@@ -99,8 +114,14 @@ final class LedgerReader {
       throw new StorageIOException("cannot read chunk " + chunk + " of the ledger", e);
     }
     if (count != MerkleStore.CHUNK) {
-      throw new CorruptionException(log.last().path() + ": chunk " + chunk + " holds " + count
-          + " entries, expected " + MerkleStore.CHUNK);
+      throw new CorruptionException(
+          log.last().path()
+              + ": chunk "
+              + chunk
+              + " holds "
+              + count
+              + " entries, expected "
+              + MerkleStore.CHUNK);
     }
     return leaves;
   }

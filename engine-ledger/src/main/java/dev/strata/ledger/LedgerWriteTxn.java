@@ -11,9 +11,9 @@ import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * The ledger's write transaction: writes collect in a sorted overlay (last write per key wins) and
- * become one block of entries plus a commit marker at commit. Reads see the overlay over the
- * latest appended state. The overlay is a concurrent map so a cursor opened earlier keeps
- * iterating (weakly consistent) while the transaction writes.
+ * become one block of entries plus a commit marker at commit. Reads see the overlay over the latest
+ * appended state. The overlay is a concurrent map so a cursor opened earlier keeps iterating
+ * (weakly consistent) while the transaction writes.
  */
 final class LedgerWriteTxn extends LedgerReadTxn implements WriteTxn {
   /** Marks a deleted key in the overlay; compared by identity. */
@@ -106,8 +106,10 @@ final class LedgerWriteTxn extends LedgerReadTxn implements WriteTxn {
     private Map.Entry<byte[], Object> baseHead;
     private Map.Entry<byte[], Object> next;
 
-    OverlayIterator(Iterator<Map.Entry<byte[], byte[]>> own,
-        Iterator<Map.Entry<byte[], Object>> base, Comparator<byte[]> order) {
+    OverlayIterator(
+        Iterator<Map.Entry<byte[], byte[]>> own,
+        Iterator<Map.Entry<byte[], Object>> base,
+        Comparator<byte[]> order) {
       this.own = own;
       this.base = base;
       this.order = order;
@@ -125,8 +127,10 @@ final class LedgerWriteTxn extends LedgerReadTxn implements WriteTxn {
         if (ownHead == null && baseHead == null) {
           return false;
         }
-        int c = ownHead == null ? 1 : baseHead == null ? -1
-            : order.compare(ownHead.getKey(), baseHead.getKey());
+        int c =
+            ownHead == null
+                ? 1
+                : baseHead == null ? -1 : order.compare(ownHead.getKey(), baseHead.getKey());
         if (c <= 0) {
           Map.Entry<byte[], byte[]> taken = ownHead;
           ownHead = null;

@@ -19,8 +19,8 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * The write path: turns a write transaction's overlay into a block, appends it, feeds the Merkle
  * store and the index, hands the new state to the commit pipeline, writes index checkpoints, and
  * puts the engine in its failed state after an I/O error. Every method that changes state runs
- * under the engine's writer gate (or during open and close), so the writer state needs no lock;
- * the counters read by {@code stats()} are volatile.
+ * under the engine's writer gate (or during open and close), so the writer state needs no lock; the
+ * counters read by {@code stats()} are volatile.
  */
 final class LedgerWriter {
   private final Path directory;
@@ -44,9 +44,15 @@ final class LedgerWriter {
   private volatile long keyBytes;
   private volatile Throwable failure;
 
-  LedgerWriter(Path directory, SegmentLog log, MerkleStore merkle,
-      ConcurrentSkipListMap<byte[], IndexEntry> index, CommitPipeline pipeline,
-      WriteAmplificationMeter meter, Recovery r, System.Logger logger) {
+  LedgerWriter(
+      Path directory,
+      SegmentLog log,
+      MerkleStore merkle,
+      ConcurrentSkipListMap<byte[], IndexEntry> index,
+      CommitPipeline pipeline,
+      WriteAmplificationMeter meter,
+      Recovery r,
+      System.Logger logger) {
     this.directory = directory;
     this.log = log;
     this.merkle = merkle;
@@ -88,24 +94,27 @@ final class LedgerWriter {
       keys.add(e.getKey());
       values.add(delete ? null : e.getValue());
       previous.add(current);
-      blockBytes += Codec.FRAME
-          + Codec.entryBodySize(e.getKey().length, delete ? 0 : e.getValue().length);
+      blockBytes +=
+          Codec.FRAME + Codec.entryBodySize(e.getKey().length, delete ? 0 : e.getValue().length);
     }
     if (keys.isEmpty()) {
       meter.addLogical(logicalBytes);
       return null;
     }
     if (blockBytes > Integer.MAX_VALUE - 16) {
-      throw new IllegalArgumentException("transaction of " + blockBytes + " bytes exceeds the"
-          + " ledger's block limit of 2 GiB; split it");
+      throw new IllegalArgumentException(
+          "transaction of "
+              + blockBytes
+              + " bytes exceeds the"
+              + " ledger's block limit of 2 GiB; split it");
     }
     int n = keys.size();
     Instant now = Instant.now();
-    long timestamp = Math.max(lastTimestamp, now.getEpochSecond() * 1_000_000
-        + now.getNano() / 1000);
+    long timestamp =
+        Math.max(lastTimestamp, now.getEpochSecond() * 1_000_000 + now.getNano() / 1000);
     long txnId = nextTxnId;
-    Block block = Block.encode(keys, values, previous, (int) blockBytes, size, timestamp, txnId,
-        chainHead);
+    Block block =
+        Block.encode(keys, values, previous, (int) blockBytes, size, timestamp, txnId, chainHead);
     byte[][] leaves = block.leaves;
     int[] offsets = block.offsets;
     int[] ends = block.ends;
@@ -190,8 +199,9 @@ final class LedgerWriter {
 
   void checkNotFailed() {
     if (failure != null) {
-      throw new EngineFailedException("ledger " + directory + " refuses writes after an I/O"
-          + " failure; close and reopen it", failure);
+      throw new EngineFailedException(
+          "ledger " + directory + " refuses writes after an I/O" + " failure; close and reopen it",
+          failure);
     }
   }
 
@@ -205,8 +215,14 @@ final class LedgerWriter {
         writeCheckpointNow();
       } catch (IOException e) {
         // The checkpoint only shortens the next open; the commit in progress must not fail.
-        logger.log(Level.WARNING, "ledger " + directory + ": cannot write " + Checkpoint.FILE
-            + "; the next open replays more of the log", e);
+        logger.log(
+            Level.WARNING,
+            "ledger "
+                + directory
+                + ": cannot write "
+                + Checkpoint.FILE
+                + "; the next open replays more of the log",
+            e);
       }
     }
   }
@@ -221,8 +237,14 @@ final class LedgerWriter {
       meter.addSync();
       writeCheckpointNow();
     } catch (IOException e) {
-      logger.log(Level.WARNING, "ledger " + directory + ": cannot write " + Checkpoint.FILE
-          + "; the next open replays the log", e);
+      logger.log(
+          Level.WARNING,
+          "ledger "
+              + directory
+              + ": cannot write "
+              + Checkpoint.FILE
+              + "; the next open replays the log",
+          e);
     }
   }
 
@@ -237,7 +259,8 @@ final class LedgerWriter {
   /** Persists the index on close unless the engine failed or the tail is cheaper to replay. */
   void checkpointOnClose() {
     // Rewriting the whole index on every close would cost more than replaying a short tail.
-    if (failure == null && size != checkpointSize
+    if (failure == null
+        && size != checkpointSize
         && bytesSinceCheckpoint * 8 >= checkpointBytesEstimate()) {
       writeCheckpoint();
     }

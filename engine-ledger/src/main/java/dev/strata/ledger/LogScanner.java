@@ -17,8 +17,8 @@ final class LogScanner {
     final transient Path file;
 
     Problem(long position, Path file, String reason) {
-      super(file + ": " + reason + " at offset " + SegmentLog.offsetOf(position), null, false,
-          false);
+      super(
+          file + ": " + reason + " at offset " + SegmentLog.offsetOf(position), null, false, false);
       this.position = position;
       this.file = file;
     }

@@ -14,8 +14,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The Merkle accumulator over all entries, in the RFC 9162 tree shape. Leaves are grouped in
- * chunks of 16; for every complete chunk the store persists its end position in the log ({@code
+ * The Merkle accumulator over all entries, in the RFC 9162 tree shape. Leaves are grouped in chunks
+ * of 16; for every complete chunk the store persists its end position in the log ({@code
  * merkle.chunks}) and the hashes of every complete aligned subtree of 16 or more leaves in
  * post-order ({@code merkle.nodes}). Any subtree hash a proof needs is then O(log n) node reads
  * plus at most one chunk of leaves re-hashed from the log, never a replay.
@@ -68,8 +68,9 @@ final class MerkleStore implements AutoCloseable {
   private long cachedChunk = -1;
   private byte[][] cachedLeaves;
 
-  private MerkleStore(Path directory, boolean writable, WriteAmplificationMeter meter,
-      ChunkReader reader) throws IOException {
+  private MerkleStore(
+      Path directory, boolean writable, WriteAmplificationMeter meter, ChunkReader reader)
+      throws IOException {
     this.chunksPath = directory.resolve(CHUNKS_FILE);
     this.nodesPath = directory.resolve(NODES_FILE);
     this.writable = writable;
@@ -89,11 +90,16 @@ final class MerkleStore implements AutoCloseable {
   }
 
   /**
-   * Opens the derived files and restores the state after the first {@code trustedChunks} chunks,
-   * or fewer when the files hold less; the caller then re-appends every later leaf.
+   * Opens the derived files and restores the state after the first {@code trustedChunks} chunks, or
+   * fewer when the files hold less; the caller then re-appends every later leaf.
    */
-  static MerkleStore open(Path directory, boolean writable, WriteAmplificationMeter meter,
-      ChunkReader reader, long trustedChunks) throws IOException {
+  static MerkleStore open(
+      Path directory,
+      boolean writable,
+      WriteAmplificationMeter meter,
+      ChunkReader reader,
+      long trustedChunks)
+      throws IOException {
     MerkleStore store = new MerkleStore(directory, writable, meter, reader);
     try {
       store.restore(trustedChunks);
@@ -109,10 +115,11 @@ final class MerkleStore implements AutoCloseable {
     if (!exists && !writable) {
       return null;
     }
-    FileChannel ch = writable
-        ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
-            StandardOpenOption.CREATE)
-        : FileChannel.open(path, StandardOpenOption.READ);
+    FileChannel ch =
+        writable
+            ? FileChannel.open(
+                path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE)
+            : FileChannel.open(path, StandardOpenOption.READ);
     boolean fresh = ch.size() < HEADER;
     if (!fresh) {
       ByteBuffer header = Codec.allocate(HEADER);
@@ -120,8 +127,12 @@ final class MerkleStore implements AutoCloseable {
       boolean valid = header.getLong(0) == magic && header.getInt(28) == Codec.crc(header, 0, 28);
       if (valid && header.getInt(8) > FORMAT_VERSION) {
         ch.close();
-        throw new UnsupportedFormatException(path + " has format version " + header.getInt(8)
-            + "; this library reads up to " + FORMAT_VERSION);
+        throw new UnsupportedFormatException(
+            path
+                + " has format version "
+                + header.getInt(8)
+                + "; this library reads up to "
+                + FORMAT_VERSION);
       }
       // A damaged derived file is rebuilt from the log rather than trusted.
       fresh = !valid;
@@ -283,9 +294,9 @@ final class MerkleStore implements AutoCloseable {
   }
 
   /**
-   * Reads {@code count} persisted nodes from {@code from} with one read where they are in the
-   * file, checking each checksum: the integrity check walks every node, and a read per slot
-   * would cost more than the hashing.
+   * Reads {@code count} persisted nodes from {@code from} with one read where they are in the file,
+   * checking each checksum: the integrity check walks every node, and a read per slot would cost
+   * more than the hashing.
    */
   synchronized byte[][] readNodes(long from, int count) {
     byte[][] out = new byte[count][];
@@ -302,8 +313,8 @@ final class MerkleStore implements AutoCloseable {
         byte[] hash = new byte[Hashes.SIZE];
         b.get(i * NODE_SLOT, hash);
         if (b.getInt(i * NODE_SLOT + Hashes.SIZE) != nodeCrc(from + i, hash)) {
-          throw new CorruptionException(nodesPath + ": node checksum mismatch at offset "
-              + (offset + (long) i * NODE_SLOT));
+          throw new CorruptionException(
+              nodesPath + ": node checksum mismatch at offset " + (offset + (long) i * NODE_SLOT));
         }
         out[i] = hash;
       }
@@ -329,8 +340,10 @@ final class MerkleStore implements AutoCloseable {
       for (int i = 0; i < inFile; i++) {
         long end = b.getLong(i * CHUNK_SLOT);
         if (b.getInt(i * CHUNK_SLOT + 8) != chunkSlotCrc(from + i, end)) {
-          throw new CorruptionException(chunksPath + ": slot checksum mismatch at offset "
-              + (offset + (long) i * CHUNK_SLOT));
+          throw new CorruptionException(
+              chunksPath
+                  + ": slot checksum mismatch at offset "
+                  + (offset + (long) i * CHUNK_SLOT));
         }
         out[i] = end;
       }
@@ -345,7 +358,8 @@ final class MerkleStore implements AutoCloseable {
   synchronized long persistedChunkEnd(long chunk) {
     if (chunk >= persistedChunks) {
       return ByteBuffer.wrap(heapChunkSlots.get((int) (chunk - persistedChunks)))
-          .order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(0);
+          .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+          .getLong(0);
     }
     ByteBuffer slot = Codec.allocate(CHUNK_SLOT);
     long offset = HEADER + chunk * CHUNK_SLOT;

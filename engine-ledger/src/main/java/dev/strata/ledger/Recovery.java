@@ -14,12 +14,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * Opens a ledger directory: loads the index checkpoint, checks that the log still holds the
- * commit marker it is bound to, replays the log after it (checking sequence numbers, the hash
- * chain against every commit marker and each entry's {@code prevSeq} link), re-derives Merkle
- * chunks the derived files lack, and cuts a torn tail: entries after the last commit marker of
- * the last segment, or a record there that is incomplete or fails its checksum. That cut is crash
- * recovery (logged at WARNING); damage anywhere else is reported, never cut.
+ * Opens a ledger directory: loads the index checkpoint, checks that the log still holds the commit
+ * marker it is bound to, replays the log after it (checking sequence numbers, the hash chain
+ * against every commit marker and each entry's {@code prevSeq} link), re-derives Merkle chunks the
+ * derived files lack, and cuts a torn tail: entries after the last commit marker of the last
+ * segment, or a record there that is incomplete or fails its checksum. That cut is crash recovery
+ * (logged at WARNING); damage anywhere else is reported, never cut.
  */
 final class Recovery {
   private static final int SCAN_BUFFER = 1 << 20;
@@ -37,11 +37,25 @@ final class Recovery {
   long replayedBytes;
   long checkpointSize;
 
-  private record Pending(byte[] key, long seq, long position, long end, boolean deleted,
-      long prevSeq, byte[] leaf, long txnId, long timestamp) {}
+  private record Pending(
+      byte[] key,
+      long seq,
+      long position,
+      long end,
+      boolean deleted,
+      long prevSeq,
+      byte[] leaf,
+      long txnId,
+      long timestamp) {}
 
-  static Recovery run(Path directory, long segmentBytes, WriteAmplificationMeter meter,
-      boolean writable, FileIO fileIO, System.Logger logger) throws IOException {
+  static Recovery run(
+      Path directory,
+      long segmentBytes,
+      WriteAmplificationMeter meter,
+      boolean writable,
+      FileIO fileIO,
+      System.Logger logger)
+      throws IOException {
     Recovery r = new Recovery();
     r.log = SegmentLog.open(directory, segmentBytes, meter, writable, fileIO);
     try {
@@ -56,8 +70,9 @@ final class Recovery {
     return r;
   }
 
-  private void replay(Path directory, WriteAmplificationMeter meter, boolean writable,
-      System.Logger logger) throws IOException {
+  private void replay(
+      Path directory, WriteAmplificationMeter meter, boolean writable, System.Logger logger)
+      throws IOException {
     Checkpoint cp = Checkpoint.read(directory, logger);
     if (cp != null && !bindsToLog(cp)) {
       cp = null;
@@ -74,14 +89,21 @@ final class Recovery {
     }
     endPosition = replayFrom;
     SegmentLog segments = log;
-    merkle = MerkleStore.open(directory, writable, meter,
-        (chunk, start, end) -> LedgerReader.chunkLeaves(segments, chunk, start, end),
-        size / MerkleStore.CHUNK);
+    merkle =
+        MerkleStore.open(
+            directory,
+            writable,
+            meter,
+            (chunk, start, end) -> LedgerReader.chunkLeaves(segments, chunk, start, end),
+            size / MerkleStore.CHUNK);
     long chunks = merkle.completeChunks();
     long scanFrom = merkle.chunkStart(chunks);
     if (scanFrom > replayFrom) {
-      throw new CorruptionException(directory.resolve(MerkleStore.CHUNKS_FILE) + ": chunk "
-          + (chunks - 1) + " ends past the checkpointed commit");
+      throw new CorruptionException(
+          directory.resolve(MerkleStore.CHUNKS_FILE)
+              + ": chunk "
+              + (chunks - 1)
+              + " ends past the checkpointed commit");
     }
     long expected = chunks * MerkleStore.CHUNK;
     List<Pending> block = new ArrayList<>();
@@ -120,9 +142,15 @@ final class Recovery {
         continue;
       }
       if (rec.seq() != expected) {
-        throw new TamperException(expected, scanner.file() + ": entry at offset "
-            + SegmentLog.offsetOf(rec.position) + " has sequence number " + rec.seq()
-            + ", expected " + expected);
+        throw new TamperException(
+            expected,
+            scanner.file()
+                + ": entry at offset "
+                + SegmentLog.offsetOf(rec.position)
+                + " has sequence number "
+                + rec.seq()
+                + ", expected "
+                + expected);
       }
       expected++;
       if (rec.position < replayFrom) {
@@ -130,8 +158,17 @@ final class Recovery {
         continue;
       }
       blockHead = Hashes.chain(blockHead, rec.canonical());
-      block.add(new Pending(rec.key(), rec.seq(), rec.position, end, rec.kind() == Codec.DELETE,
-          rec.prevSeq(), Hashes.leaf(rec.canonical()), rec.txnId(), rec.timestamp()));
+      block.add(
+          new Pending(
+              rec.key(),
+              rec.seq(),
+              rec.position,
+              end,
+              rec.kind() == Codec.DELETE,
+              rec.prevSeq(),
+              Hashes.leaf(rec.canonical()),
+              rec.txnId(),
+              rec.timestamp()));
     }
     if (torn != null) {
       int lastSegment = log.last().index();
@@ -140,16 +177,28 @@ final class Recovery {
       }
       long later = commitMarkerAfter(torn.position);
       if (later >= 0) {
-        throw new TamperException(expected - block.size(), torn.getMessage() + ", but an intact"
-            + " commit marker follows at offset " + SegmentLog.offsetOf(later) + ": this is"
-            + " damage inside committed history, not a torn tail, so nothing was cut");
+        throw new TamperException(
+            expected - block.size(),
+            torn.getMessage()
+                + ", but an intact"
+                + " commit marker follows at offset "
+                + SegmentLog.offsetOf(later)
+                + ": this is"
+                + " damage inside committed history, not a torn tail, so nothing was cut");
       }
     }
     if (torn != null || !block.isEmpty()) {
-      logger.log(Level.WARNING, "ledger " + directory + ": cutting an unfinished transaction ("
-          + (block.size()) + " entries without a commit marker"
-          + (torn == null ? "" : "; " + torn.getMessage()) + ") at the tail, after entry "
-          + (size - 1) + "; this is crash recovery, not tampering");
+      logger.log(
+          Level.WARNING,
+          "ledger "
+              + directory
+              + ": cutting an unfinished transaction ("
+              + (block.size())
+              + " entries without a commit marker"
+              + (torn == null ? "" : "; " + torn.getMessage())
+              + ") at the tail, after entry "
+              + (size - 1)
+              + "; this is crash recovery, not tampering");
       if (writable) {
         log.truncate(endPosition);
       } else {
@@ -160,9 +209,9 @@ final class Recovery {
   }
 
   /**
-   * Searches the rest of the last segment, byte by byte, for an intact commit marker. A crash
-   * tears only the unfinished tail, so a whole marker after a bad record means the bad record is
-   * damaged history, which must be reported rather than cut.
+   * Searches the rest of the last segment, byte by byte, for an intact commit marker. A crash tears
+   * only the unfinished tail, so a whole marker after a bad record means the bad record is damaged
+   * history, which must be reported rather than cut.
    *
    * @return the marker's position, or -1
    */
@@ -171,13 +220,15 @@ final class Recovery {
     long size = segment.channel().size();
     int frame = Codec.COMMIT_BODY + Codec.FRAME;
     java.nio.ByteBuffer window = Codec.allocate(1 << 20);
-    for (long start = SegmentLog.offsetOf(position) + 1; start + frame <= size;
+    for (long start = SegmentLog.offsetOf(position) + 1;
+        start + frame <= size;
         start += window.capacity() - frame) {
       window.clear();
       window.limit((int) Math.min(window.capacity(), size - start));
       SegmentLog.readFully(segment.channel(), window, start, segment.path());
       for (int i = 0; i + frame <= window.limit(); i++) {
-        if (window.getInt(i) == Codec.COMMIT_BODY && window.get(i + 4) == Codec.COMMIT
+        if (window.getInt(i) == Codec.COMMIT_BODY
+            && window.get(i + 4) == Codec.COMMIT
             && window.getInt(i + frame - 4) == Codec.crc(window, i, i + frame - 4)) {
           return SegmentLog.position(segment.index(), start + i);
         }
@@ -194,48 +245,76 @@ final class Recovery {
     long last = cp.size - 1;
     if (cp.endPosition > log.end()
         || SegmentLog.segmentOf(cp.markerPosition) >= log.segments().size()) {
-      throw new TamperException(last, log.last().path() + ": the log ends before the commit of"
-          + " entry " + last + " recorded in " + Checkpoint.FILE + " (history was truncated)");
+      throw new TamperException(
+          last,
+          log.last().path()
+              + ": the log ends before the commit of"
+              + " entry "
+              + last
+              + " recorded in "
+              + Checkpoint.FILE
+              + " (history was truncated)");
     }
     Rec marker;
     try {
       marker = log.read(cp.markerPosition);
     } catch (CorruptionException e) {
-      throw new TamperException(last, e.getMessage() + " (the commit of entry " + last
-          + " recorded in " + Checkpoint.FILE + ")");
+      throw new TamperException(
+          last,
+          e.getMessage()
+              + " (the commit of entry "
+              + last
+              + " recorded in "
+              + Checkpoint.FILE
+              + ")");
     }
-    if (!marker.isCommit() || marker.commitSize() != cp.size
+    if (!marker.isCommit()
+        || marker.commitSize() != cp.size
         || !Arrays.equals(marker.commitHead(), cp.chainHead)
         || cp.markerPosition + marker.frameLength() != cp.endPosition) {
-      throw new TamperException(last, log.segment(SegmentLog.segmentOf(cp.markerPosition)).path()
-          + ": the commit marker at offset " + SegmentLog.offsetOf(cp.markerPosition)
-          + " does not match " + Checkpoint.FILE + " (history was rewritten)");
+      throw new TamperException(
+          last,
+          log.segment(SegmentLog.segmentOf(cp.markerPosition)).path()
+              + ": the commit marker at offset "
+              + SegmentLog.offsetOf(cp.markerPosition)
+              + " does not match "
+              + Checkpoint.FILE
+              + " (history was rewritten)");
     }
     return true;
   }
 
-  private void checkMarker(Rec marker, List<Pending> block, byte[] blockHead, long expected,
-      LogScanner scanner) {
+  private void checkMarker(
+      Rec marker, List<Pending> block, byte[] blockHead, long expected, LogScanner scanner) {
     long first = expected - block.size();
-    String where = scanner.file() + ": commit marker at offset "
-        + SegmentLog.offsetOf(marker.position);
+    String where =
+        scanner.file() + ": commit marker at offset " + SegmentLog.offsetOf(marker.position);
     if (block.isEmpty()) {
       throw new TamperException(expected, where + " closes no entries");
     }
     if (marker.commitSize() != expected || marker.commitCount() != block.size()) {
-      throw new TamperException(first, where + " counts " + marker.commitCount() + " entries up"
-          + " to size " + marker.commitSize() + ", the log holds " + block.size() + " up to "
-          + expected);
+      throw new TamperException(
+          first,
+          where
+              + " counts "
+              + marker.commitCount()
+              + " entries up"
+              + " to size "
+              + marker.commitSize()
+              + ", the log holds "
+              + block.size()
+              + " up to "
+              + expected);
     }
     for (Pending p : block) {
       if (p.txnId() != marker.txnId() || p.timestamp() != marker.timestamp()) {
-        throw new TamperException(p.seq(), where + ": entry " + p.seq()
-            + " carries another transaction id or timestamp");
+        throw new TamperException(
+            p.seq(), where + ": entry " + p.seq() + " carries another transaction id or timestamp");
       }
     }
     if (!Arrays.equals(marker.commitHead(), blockHead)) {
-      throw new TamperException(first, where + ": chain head does not match entries " + first
-          + ".." + (expected - 1));
+      throw new TamperException(
+          first, where + ": chain head does not match entries " + first + ".." + (expected - 1));
     }
   }
 
@@ -243,9 +322,17 @@ final class Recovery {
     IndexEntry previous = index.get(p.key());
     long expectedPrev = previous == null ? -1 : previous.seq;
     if (p.prevSeq() != expectedPrev) {
-      throw new TamperException(p.seq(), scanner.file() + ": entry " + p.seq() + " at offset "
-          + SegmentLog.offsetOf(p.position()) + " links to version " + p.prevSeq()
-          + " of its key, the latest is " + expectedPrev);
+      throw new TamperException(
+          p.seq(),
+          scanner.file()
+              + ": entry "
+              + p.seq()
+              + " at offset "
+              + SegmentLog.offsetOf(p.position())
+              + " links to version "
+              + p.prevSeq()
+              + " of its key, the latest is "
+              + expectedPrev);
     }
     merkle.append(p.leaf(), p.end());
     index.put(p.key(), new IndexEntry(p.seq(), p.position(), p.deleted()));

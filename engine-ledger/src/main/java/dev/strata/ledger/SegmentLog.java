@@ -24,9 +24,9 @@ import java.util.stream.Stream;
  * records. Positions are global: {@code segmentIndex << 40 | offsetInSegment}, so they grow
  * monotonically across segments.
  *
- * <p>Appends come from the single writer; reads (positional) from any thread. Only the last
- * segment is ever written; older ones are immutable once the writer has rotated past them, which
- * is why a rotation forces the old segment first: a torn tail can only be in the last segment.
+ * <p>Appends come from the single writer; reads (positional) from any thread. Only the last segment
+ * is ever written; older ones are immutable once the writer has rotated past them, which is why a
+ * rotation forces the old segment first: a torn tail can only be in the last segment.
  */
 final class SegmentLog implements AutoCloseable {
   static final int HEADER = 32;
@@ -60,11 +60,16 @@ final class SegmentLog implements AutoCloseable {
 
   /** Replaced only by tests. */
   volatile BlockWriter blockWriter = StorageFile::writeFully;
+
   /** Global position just past the last appended byte; written by the writer only. */
   private volatile long end;
 
-  private SegmentLog(Path directory, long segmentBytes, WriteAmplificationMeter meter,
-      boolean writable, FileIO fileIO) {
+  private SegmentLog(
+      Path directory,
+      long segmentBytes,
+      WriteAmplificationMeter meter,
+      boolean writable,
+      FileIO fileIO) {
     this.fileIO = fileIO;
     this.directory = directory;
     this.segmentBytes = segmentBytes;
@@ -89,34 +94,46 @@ final class SegmentLog implements AutoCloseable {
   }
 
   /**
-   * Opens every segment and checks its header; creates segment 0 in an empty writable store. A
-   * last segment with a torn header (a crash while rotating) is removed when writable.
+   * Opens every segment and checks its header; creates segment 0 in an empty writable store. A last
+   * segment with a torn header (a crash while rotating) is removed when writable.
    */
-  static SegmentLog open(Path directory, long segmentBytes, WriteAmplificationMeter meter,
-      boolean writable, FileIO fileIO) throws IOException {
+  static SegmentLog open(
+      Path directory,
+      long segmentBytes,
+      WriteAmplificationMeter meter,
+      boolean writable,
+      FileIO fileIO)
+      throws IOException {
     SegmentLog log = new SegmentLog(directory, segmentBytes, meter, writable, fileIO);
     List<Integer> indexes = new ArrayList<>();
     try (Stream<Path> files = Files.list(directory)) {
-      files.forEach(p -> {
-        Matcher m = NAME.matcher(p.getFileName().toString());
-        if (m.matches()) {
-          indexes.add(Integer.parseInt(m.group(1)));
-        }
-      });
+      files.forEach(
+          p -> {
+            Matcher m = NAME.matcher(p.getFileName().toString());
+            if (m.matches()) {
+              indexes.add(Integer.parseInt(m.group(1)));
+            }
+          });
     }
     indexes.sort(null);
     for (int i = 0; i < indexes.size(); i++) {
       if (indexes.get(i) != i) {
-        throw new CorruptionException(directory + ": segment " + i + " is missing (found "
-            + fileName(directory, indexes.get(i)).getFileName() + ")");
+        throw new CorruptionException(
+            directory
+                + ": segment "
+                + i
+                + " is missing (found "
+                + fileName(directory, indexes.get(i)).getFileName()
+                + ")");
       }
     }
     try {
       for (int i = 0; i < indexes.size(); i++) {
         Path path = fileName(directory, i);
-        StorageFile file = writable
-            ? fileIO.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
-            : fileIO.open(path, StandardOpenOption.READ);
+        StorageFile file =
+            writable
+                ? fileIO.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : fileIO.open(path, StandardOpenOption.READ);
         boolean last = i == indexes.size() - 1;
         // A crash while creating a segment (segment 0 too: while creating the store) can leave it
         // shorter than its header; no record can follow a header that never reached the disk.
@@ -158,19 +175,20 @@ final class SegmentLog implements AutoCloseable {
     }
     int version = header.getInt(8);
     if (version > FORMAT_VERSION) {
-      throw new UnsupportedFormatException(path + " has format version " + version
-          + "; this library reads up to " + FORMAT_VERSION);
+      throw new UnsupportedFormatException(
+          path + " has format version " + version + "; this library reads up to " + FORMAT_VERSION);
     }
     if (header.getLong(16) != index) {
-      throw new CorruptionException(path + ": header names segment " + header.getLong(16)
-          + " at offset 16");
+      throw new CorruptionException(
+          path + ": header names segment " + header.getLong(16) + " at offset 16");
     }
   }
 
   private void createSegment(int index) throws IOException {
     Path path = fileName(directory, index);
-    StorageFile file = fileIO.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
-        StandardOpenOption.CREATE_NEW);
+    StorageFile file =
+        fileIO.open(
+            path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
     try {
       ByteBuffer header = Codec.allocate(HEADER);
       header.putLong(MAGIC).putInt(FORMAT_VERSION).putInt(HEADER).putLong(index).putInt(0);
@@ -211,8 +229,8 @@ final class SegmentLog implements AutoCloseable {
   }
 
   /**
-   * Starts a new segment when the current one is full; call only between transactions so a
-   * block never spans two files. Forces the old segment first (only the last may be torn).
+   * Starts a new segment when the current one is full; call only between transactions so a block
+   * never spans two files. Forces the old segment first (only the last may be torn).
    *
    * @return true if a new segment was started
    */
@@ -266,16 +284,16 @@ final class SegmentLog implements AutoCloseable {
       ByteBuffer head = Codec.allocate(4);
       readFully(s.channel(), head, offset, s.path());
       int length = head.getInt(0);
-      if (length < 1 || length > Codec.MAX_BODY
+      if (length < 1
+          || length > Codec.MAX_BODY
           || offset + Codec.FRAME + length > s.channel().size()) {
-        throw new CorruptionException(s.path() + ": bad record length " + length + " at offset "
-            + offset);
+        throw new CorruptionException(
+            s.path() + ": bad record length " + length + " at offset " + offset);
       }
       ByteBuffer frame = Codec.allocate(length + Codec.FRAME);
       readFully(s.channel(), frame, offset, s.path());
       if (frame.getInt(length + 4) != Codec.crc(frame, 0, length + 4)) {
-        throw new CorruptionException(s.path() + ": record checksum mismatch at offset "
-            + offset);
+        throw new CorruptionException(s.path() + ": record checksum mismatch at offset " + offset);
       }
       Rec rec = new Rec();
       rec.set(frame, 4, length, position);
@@ -285,8 +303,8 @@ final class SegmentLog implements AutoCloseable {
       }
       return rec;
     } catch (IOException e) {
-      throw new dev.strata.api.StorageIOException("cannot read " + s.path() + " at offset "
-          + offset, e);
+      throw new dev.strata.api.StorageIOException(
+          "cannot read " + s.path() + " at offset " + offset, e);
     }
   }
 
@@ -307,8 +325,7 @@ final class SegmentLog implements AutoCloseable {
     }
   }
 
-  static void readFully(FileChannel ch, ByteBuffer dst, long offset, Path path)
-      throws IOException {
+  static void readFully(FileChannel ch, ByteBuffer dst, long offset, Path path) throws IOException {
     long at = offset;
     while (dst.hasRemaining()) {
       int n = ch.read(dst, at);

@@ -12,8 +12,8 @@ import java.util.Map;
  * The full check behind {@code verifyIntegrity()} and {@code verify(digest)}: one sequential pass
  * over the log up to a committed state, recomputing the hash chain, the Merkle leaves, chunks and
  * mountain-range nodes (compared with the persisted ones as they complete), and merging the index,
- * sorted by sequence number, against the entries as they pass. A {@code prevSeq} bitmap proves
- * that the index holds exactly the latest entry of every key. The first failure throws a {@link
+ * sorted by sequence number, against the entries as they pass. A {@code prevSeq} bitmap proves that
+ * the index holds exactly the latest entry of every key. The first failure throws a {@link
  * TamperException} naming the sequence number, file and offset.
  */
 final class Verifier {
@@ -50,9 +50,15 @@ final class Verifier {
   void run() {
     long size = state.size();
     if (trusted != null && trusted.size() > size) {
-      throw new TamperException(size, "ledger " + engine.directory() + " holds " + size
-          + " entries but the trusted digest covers " + trusted.size()
-          + ": history was truncated");
+      throw new TamperException(
+          size,
+          "ledger "
+              + engine.directory()
+              + " holds "
+              + size
+              + " entries but the trusted digest covers "
+              + trusted.size()
+              + ": history was truncated");
     }
     List<Keyed> indexed = indexBySeq(size);
     BitSet superseded = new BitSet();
@@ -73,36 +79,62 @@ final class Verifier {
         long position = r.position;
         if (r.isCommit()) {
           long count = expected - blockStart;
-          if (count == 0 || r.commitSize() != expected || r.commitCount() != count
-              || r.txnId() != blockTxn || r.timestamp() != blockTime) {
-            throw new TamperException(blockStart, "commit marker at " + at(position)
-                + " does not match entries " + blockStart + ".." + (expected - 1));
+          if (count == 0
+              || r.commitSize() != expected
+              || r.commitCount() != count
+              || r.txnId() != blockTxn
+              || r.timestamp() != blockTime) {
+            throw new TamperException(
+                blockStart,
+                "commit marker at "
+                    + at(position)
+                    + " does not match entries "
+                    + blockStart
+                    + ".."
+                    + (expected - 1));
           }
           if (!Arrays.equals(r.commitHead(), head)) {
-            throw new TamperException(blockStart, "hash chain broken in entries " + blockStart
-                + ".." + (expected - 1) + ": commit marker at " + at(position)
-                + " carries another chain head");
+            throw new TamperException(
+                blockStart,
+                "hash chain broken in entries "
+                    + blockStart
+                    + ".."
+                    + (expected - 1)
+                    + ": commit marker at "
+                    + at(position)
+                    + " carries another chain head");
           }
           blockStart = expected;
           continue;
         }
         long seq = r.seq();
         if (seq != expected) {
-          throw new TamperException(expected, "entry at " + at(position) + " has sequence number "
-              + seq + ", expected " + expected);
+          throw new TamperException(
+              expected,
+              "entry at "
+                  + at(position)
+                  + " has sequence number "
+                  + seq
+                  + ", expected "
+                  + expected);
         }
         if (expected == blockStart) {
           if (r.txnId() <= lastTxn || r.timestamp() < lastTime) {
-            throw new TamperException(seq, "entry at " + at(position)
-                + " starts a transaction out of order (txn " + r.txnId() + ")");
+            throw new TamperException(
+                seq,
+                "entry at "
+                    + at(position)
+                    + " starts a transaction out of order (txn "
+                    + r.txnId()
+                    + ")");
           }
           blockTxn = r.txnId();
           blockTime = r.timestamp();
           lastTxn = blockTxn;
           lastTime = blockTime;
         } else if (r.txnId() != blockTxn || r.timestamp() != blockTime) {
-          throw new TamperException(seq, "entry at " + at(position)
-              + " is outside its transaction");
+          throw new TamperException(
+              seq, "entry at " + at(position) + " is outside its transaction");
         }
         long prev = r.prevSeq();
         if (prev >= seq || prev < -1 || (prev >= 0 && superseded.get((int) prev))) {
@@ -115,10 +147,11 @@ final class Verifier {
         appendLeaf(Hashes.leaf(r.canonical()), scanner.position(), seq, position);
         if (nextIndexed < indexed.size() && indexed.get(nextIndexed).seq() == seq) {
           Keyed k = indexed.get(nextIndexed++);
-          if (k.position() != r.position || !r.keyEquals(k.key())
+          if (k.position() != r.position
+              || !r.keyEquals(k.key())
               || k.deleted() != (r.kind() == Codec.DELETE)) {
-            throw new TamperException(seq, "the index disagrees with entry " + seq + " at "
-                + at(position));
+            throw new TamperException(
+                seq, "the index disagrees with entry " + seq + " at " + at(position));
           }
         }
         expected++;
@@ -133,33 +166,45 @@ final class Verifier {
       throw new dev.strata.api.StorageIOException("cannot read ledger " + engine.directory(), e);
     }
     if (expected != blockStart) {
-      throw new TamperException(blockStart, "entries " + blockStart + ".." + (expected - 1)
-          + " have no commit marker");
+      throw new TamperException(
+          blockStart, "entries " + blockStart + ".." + (expected - 1) + " have no commit marker");
     }
     if (expected != size || !Arrays.equals(head, state.chainHead())) {
-      throw new TamperException(Math.min(expected, size), "the log holds " + expected
-          + " entries ending in another chain head than the " + size + " committed");
+      throw new TamperException(
+          Math.min(expected, size),
+          "the log holds "
+              + expected
+              + " entries ending in another chain head than the "
+              + size
+              + " committed");
     }
     for (Keyed k : indexed) {
       if (superseded.get((int) k.seq())) {
-        throw new TamperException(k.seq(), "the index points at entry " + k.seq()
-            + ", which a later entry of its key supersedes");
+        throw new TamperException(
+            k.seq(),
+            "the index points at entry " + k.seq() + ", which a later entry of its key supersedes");
       }
     }
     long latest = size - superseded.cardinality();
     if (nextIndexed != indexed.size() || latest != indexed.size()) {
-      throw new TamperException(size, "the index holds " + indexed.size() + " keys, the log "
-          + latest);
+      throw new TamperException(
+          size, "the index holds " + indexed.size() + " keys, the log " + latest);
     }
     if (trusted != null) {
       long last = trusted.size() - 1;
       if (!Arrays.equals(rootAtTrusted, trusted.merkleRoot())) {
-        throw new TamperException(Math.max(0, last), "the Merkle root after " + trusted.size()
-            + " entries differs from the trusted digest: history was rewritten");
+        throw new TamperException(
+            Math.max(0, last),
+            "the Merkle root after "
+                + trusted.size()
+                + " entries differs from the trusted digest: history was rewritten");
       }
       if (!Arrays.equals(headAtTrusted, trusted.chainHead())) {
-        throw new TamperException(Math.max(0, last), "the chain head after " + trusted.size()
-            + " entries differs from the trusted digest: history was rewritten");
+        throw new TamperException(
+            Math.max(0, last),
+            "the chain head after "
+                + trusted.size()
+                + " entries differs from the trusted digest: history was rewritten");
       }
     }
   }
@@ -198,8 +243,15 @@ final class Verifier {
     leafCount = 0;
     byte[] chunkHash = MerkleMath.root(leaves, 0, MerkleStore.CHUNK);
     if (chunks < storedChunks && storedChunkEnd(chunks) != end) {
-      throw new TamperException(seq, MerkleStore.CHUNKS_FILE + " places the end of chunk "
-          + chunks + " elsewhere than entry " + seq + " at " + at(position));
+      throw new TamperException(
+          seq,
+          MerkleStore.CHUNKS_FILE
+              + " places the end of chunk "
+              + chunks
+              + " elsewhere than entry "
+              + seq
+              + " at "
+              + at(position));
     }
     chunks++;
     node(chunkHash, seq);
@@ -218,22 +270,24 @@ final class Verifier {
   private void node(byte[] hash, long seq) {
     long slot = slots++;
     if (chunks <= storedChunks && !Arrays.equals(storedNode(slot), hash)) {
-      throw new TamperException(seq, MerkleStore.NODES_FILE + " node " + slot
-          + " does not match the entries up to " + seq);
+      throw new TamperException(
+          seq,
+          MerkleStore.NODES_FILE + " node " + slot + " does not match the entries up to " + seq);
     }
   }
 
   /** Names a record's file and offset; built only for a message, never per record. */
   private String at(long position) {
-    return engine.log.segment(SegmentLog.segmentOf(position)).path() + " offset "
+    return engine.log.segment(SegmentLog.segmentOf(position)).path()
+        + " offset "
         + SegmentLog.offsetOf(position);
   }
 
   private long storedChunkEnd(long chunk) {
     if (chunk < chunkWindowStart || chunk >= chunkWindowStart + chunkWindow.length) {
       chunkWindowStart = chunk;
-      chunkWindow = engine.merkle.readChunkEnds(chunk, (int) Math.min(WINDOW,
-          storedChunks - chunk));
+      chunkWindow =
+          engine.merkle.readChunkEnds(chunk, (int) Math.min(WINDOW, storedChunks - chunk));
     }
     return chunkWindow[(int) (chunk - chunkWindowStart)];
   }
@@ -241,8 +295,9 @@ final class Verifier {
   private byte[] storedNode(long slot) {
     if (slot < nodeWindowStart || slot >= nodeWindowStart + nodeWindow.length) {
       nodeWindowStart = slot;
-      nodeWindow = engine.merkle.readNodes(slot, (int) Math.min(WINDOW,
-          MerkleMath.nodesFor(storedChunks) - slot));
+      nodeWindow =
+          engine.merkle.readNodes(
+              slot, (int) Math.min(WINDOW, MerkleMath.nodesFor(storedChunks) - slot));
     }
     return nodeWindow[(int) (slot - nodeWindowStart)];
   }

@@ -15,10 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Keeps the encoding stable across versions: the golden vectors in {@code FORMAT.md} (entries,
- * leaf hashes, chain heads, roots, an inclusion and a consistency proof, record frames) must equal,
- * byte for byte, both what the independent {@link Naive} implementation computes and what the
- * engine's own code computes.
+ * Keeps the encoding stable across versions: the golden vectors in {@code FORMAT.md} (entries, leaf
+ * hashes, chain heads, roots, an inclusion and a consistency proof, record frames) must equal, byte
+ * for byte, both what the independent {@link Naive} implementation computes and what the engine's
+ * own code computes.
  */
 class GoldenVectorTest {
   private static final HexFormat HEX = HexFormat.of();
@@ -47,8 +47,9 @@ class GoldenVectorTest {
     List<byte[]> leaves = new ArrayList<>();
     byte[] head = new byte[32];
     for (Object[] e : ENTRIES) {
-      byte[] canonical = Naive.canonical((Integer) e[0], (Long) e[1], (Long) e[2], (Long) e[3],
-          (Long) e[4], b(e[5]), b(e[6]));
+      byte[] canonical =
+          Naive.canonical(
+              (Integer) e[0], (Long) e[1], (Long) e[2], (Long) e[3], (Long) e[4], b(e[5]), b(e[6]));
       lines.add("canonical[" + e[1] + "] = " + HEX.formatHex(canonical));
       byte[] leaf = Naive.leaf(canonical);
       leaves.add(leaf);
@@ -70,8 +71,9 @@ class GoldenVectorTest {
     }
     byte[] first = Naive.canonical(1, 0, T, 1, -1, b("alpha"), b("1"));
     lines.add("frame[entry 0] = " + HEX.formatHex(naiveFrame(first)));
-    byte[] chain1 = Naive.chain(Naive.chain(new byte[32], first),
-        Naive.canonical(1, 1, T, 1, -1, b("beta"), b("2")));
+    byte[] chain1 =
+        Naive.chain(
+            Naive.chain(new byte[32], first), Naive.canonical(1, 1, T, 1, -1, b("beta"), b("2")));
     ByteBuffer commit = ByteBuffer.allocate(61).order(java.nio.ByteOrder.LITTLE_ENDIAN);
     commit.put((byte) 3).putLong(2).putLong(T).putLong(1).putInt(2).put(chain1);
     lines.add("frame[commit txn 1] = " + HEX.formatHex(naiveFrame(commit.array())));
@@ -93,8 +95,15 @@ class GoldenVectorTest {
     List<byte[]> leaves = new ArrayList<>();
     byte[] head = Hashes.ZERO;
     for (Object[] e : ENTRIES) {
-      LedgerEntry entry = new LedgerEntry((Long) e[1], (Long) e[2], (Long) e[3], (Long) e[4],
-          (Integer) e[0] == 1 ? Operation.PUT : Operation.DELETE, b(e[5]), b(e[6]));
+      LedgerEntry entry =
+          new LedgerEntry(
+              (Long) e[1],
+              (Long) e[2],
+              (Long) e[3],
+              (Long) e[4],
+              (Integer) e[0] == 1 ? Operation.PUT : Operation.DELETE,
+              b(e[5]),
+              b(e[6]));
       byte[] canonical = entry.canonicalBytes();
       lines.add("canonical[" + e[1] + "] = " + HEX.formatHex(canonical));
       leaves.add(entry.leafHash());
@@ -102,8 +111,13 @@ class GoldenVectorTest {
       head = Hashes.chain(head, ByteBuffer.wrap(canonical));
       lines.add("chain[" + e[1] + "] = " + HEX.formatHex(head));
     }
-    try (MerkleStore store = MerkleStore.open(dir, true, new WriteAmplificationMeter(),
-        (c, s, end) -> leaves.subList(0, 16).toArray(new byte[0][]), 0)) {
+    try (MerkleStore store =
+        MerkleStore.open(
+            dir,
+            true,
+            new WriteAmplificationMeter(),
+            (c, s, end) -> leaves.subList(0, 16).toArray(new byte[0][]),
+            0)) {
       lines.add("root[0] = " + HEX.formatHex(store.root(0)));
       for (int n = 1; n <= leaves.size(); n++) {
         store.append(leaves.get(n - 1), n);
@@ -143,13 +157,17 @@ class GoldenVectorTest {
 
   @Test
   void formatMd_vectors_equalNaiveRecomputation() throws Exception {
-    assertEquals(String.join("\n", naiveVectors()), String.join("\n", documented()),
+    assertEquals(
+        String.join("\n", naiveVectors()),
+        String.join("\n", documented()),
         "FORMAT.md golden vectors differ from the naive implementation");
   }
 
   @Test
   void formatMd_vectors_equalEngineComputation() throws Exception {
-    assertEquals(String.join("\n", documented()), String.join("\n", engineVectors()),
+    assertEquals(
+        String.join("\n", documented()),
+        String.join("\n", engineVectors()),
         "the engine's encoding or hashing drifted from FORMAT.md");
   }
 

@@ -28,14 +28,16 @@ class GroupCommitTest {
     CountDownLatch inFirstSync = new CountDownLatch(1);
     CountDownLatch releaseFirstSync = new CountDownLatch(1);
     AtomicInteger laterSyncs = new AtomicInteger();
-    pipeline.appended(state(1), () -> {
-      inFirstSync.countDown();
-      try {
-        releaseFirstSync.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    pipeline.appended(
+        state(1),
+        () -> {
+          inFirstSync.countDown();
+          try {
+            releaseFirstSync.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
     List<Thread> committers = new ArrayList<>();
     committers.add(start(() -> await(pipeline, state(1))));
     inFirstSync.await();
@@ -71,14 +73,16 @@ class GroupCommitTest {
   @Test
   void failedSync_publishesNothing_andTheEngineRefusesWrites() throws Exception {
     CommitPipeline pipeline = new CommitPipeline(state(0), true, new WriteAmplificationMeter());
-    pipeline.appended(state(1), () -> {
-      throw new java.io.IOException("injected fsync failure");
-    });
-    org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-        () -> pipeline.awaitDurable(state(1)));
-    pipeline.appended(state(2), () -> { });
-    org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-        () -> pipeline.awaitDurable(state(2)));
+    pipeline.appended(
+        state(1),
+        () -> {
+          throw new java.io.IOException("injected fsync failure");
+        });
+    org.junit.jupiter.api.Assertions.assertThrows(
+        java.io.IOException.class, () -> pipeline.awaitDurable(state(1)));
+    pipeline.appended(state(2), () -> {});
+    org.junit.jupiter.api.Assertions.assertThrows(
+        java.io.IOException.class, () -> pipeline.awaitDurable(state(2)));
     assertEquals(0, pipeline.visible().size());
   }
 
@@ -88,19 +92,25 @@ class GroupCommitTest {
       List<Thread> threads = new ArrayList<>();
       for (int t = 0; t < 16; t++) {
         int id = t;
-        threads.add(start(() -> {
-          for (int i = 0; i < 20; i++) {
-            e.put(("t" + id + "-" + i).getBytes(), ("v" + i).getBytes());
-          }
-        }));
+        threads.add(
+            start(
+                () -> {
+                  for (int i = 0; i < 20; i++) {
+                    e.put(("t" + id + "-" + i).getBytes(), ("v" + i).getBytes());
+                  }
+                }));
       }
       for (Thread t : threads) {
         t.join();
       }
       assertEquals(320L, e.digest().size());
       e.verifyIntegrity();
-      System.out.println("16 threads x 20 SYNC commits: " + e.stats().get("groupCommits")
-          + " commits over " + e.stats().get("groupSyncs") + " group syncs");
+      System.out.println(
+          "16 threads x 20 SYNC commits: "
+              + e.stats().get("groupCommits")
+              + " commits over "
+              + e.stats().get("groupSyncs")
+              + " group syncs");
     }
     try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.defaults())) {
       assertArrayEquals("v19".getBytes(), e.get("t15-19".getBytes()));

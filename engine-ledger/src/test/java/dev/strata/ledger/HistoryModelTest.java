@@ -39,8 +39,11 @@ class HistoryModelTest {
     long seed = Long.getLong("strata.test.seed", System.nanoTime());
     SplittableRandom random = new SplittableRandom(seed);
     String why = "seed " + seed + " (rerun with -Dstrata.test.seed=" + seed + ")";
-    EngineOptions options = EngineOptions.builder().durability(Durability.NO_SYNC)
-        .set("ledger.segmentBytes", "8KiB").build();
+    EngineOptions options =
+        EngineOptions.builder()
+            .durability(Durability.NO_SYNC)
+            .set("ledger.segmentBytes", "8KiB")
+            .build();
     Map<String, List<Version>> versions = new HashMap<>();
     List<TreeMap<String, byte[]>> stateAfter = new ArrayList<>();
     TreeMap<String, byte[]> state = new TreeMap<>();
@@ -49,29 +52,35 @@ class HistoryModelTest {
       try (LedgerEngine e = LedgerEngine.open(dir, options)) {
         for (int t = 0; t < 150; t++) {
           TreeMap<String, byte[]> writes = new TreeMap<>();
-          e.update(w -> {
-            int ops = 1 + random.nextInt(5);
-            for (int i = 0; i < ops; i++) {
-              String key = "k" + random.nextInt(30);
-              if (random.nextInt(4) == 0) {
-                w.delete(key.getBytes());
-                writes.put(key, null);
-              } else {
-                byte[] value = new byte[random.nextInt(64)];
-                random.nextBytes(value);
-                w.put(key.getBytes(), value);
-                writes.put(key, value);
-              }
-            }
-            return null;
-          });
+          e.update(
+              w -> {
+                int ops = 1 + random.nextInt(5);
+                for (int i = 0; i < ops; i++) {
+                  String key = "k" + random.nextInt(30);
+                  if (random.nextInt(4) == 0) {
+                    w.delete(key.getBytes());
+                    writes.put(key, null);
+                  } else {
+                    byte[] value = new byte[random.nextInt(64)];
+                    random.nextBytes(value);
+                    w.put(key.getBytes(), value);
+                    writes.put(key, value);
+                  }
+                }
+                return null;
+              });
           for (Map.Entry<String, byte[]> w : writes.entrySet()) {
             boolean live = state.containsKey(w.getKey());
             if (w.getValue() == null && !live) {
               continue;
             }
-            versions.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add(new Version(seq[0],
-                w.getValue() == null ? Operation.DELETE : Operation.PUT, w.getValue()));
+            versions
+                .computeIfAbsent(w.getKey(), k -> new ArrayList<>())
+                .add(
+                    new Version(
+                        seq[0],
+                        w.getValue() == null ? Operation.DELETE : Operation.PUT,
+                        w.getValue()));
             if (w.getValue() == null) {
               state.remove(w.getKey());
             } else {
@@ -93,24 +102,29 @@ class HistoryModelTest {
             LedgerEntry entry = e.entry(actual.get(i).seq());
             assertEquals(actual.get(i).timestamp(), entry.timestamp(), why);
             assertArrayEquals(key.getBytes(), entry.key(), why);
-            assertArrayEquals(expected.get(i).value() == null ? new byte[0]
-                : expected.get(i).value(), entry.value(), why);
+            assertArrayEquals(
+                expected.get(i).value() == null ? new byte[0] : expected.get(i).value(),
+                entry.value(),
+                why);
           }
         }
         for (int probe = 0; probe < 300; probe++) {
           long at = random.nextLong(seq[0]);
           String key = "k" + random.nextInt(30);
-          assertArrayEquals(stateAfter.get((int) at).get(key), e.getAt(key.getBytes(), at),
+          assertArrayEquals(
+              stateAfter.get((int) at).get(key),
+              e.getAt(key.getBytes(), at),
               why + ": getAt(" + key + ", " + at + ")");
         }
         try (ReadTxn snapshot = e.beginRead()) {
           TreeMap<String, byte[]> frozen = new TreeMap<>(state);
-          e.update(w -> {
-            for (int k = 0; k < 30; k++) {
-              w.put(("k" + k).getBytes(), new byte[] {1});
-            }
-            return null;
-          });
+          e.update(
+              w -> {
+                for (int k = 0; k < 30; k++) {
+                  w.put(("k" + k).getBytes(), new byte[] {1});
+                }
+                return null;
+              });
           for (int k = 0; k < 30; k++) {
             assertArrayEquals(frozen.get("k" + k), snapshot.get(("k" + k).getBytes()), why);
           }
@@ -124,7 +138,8 @@ class HistoryModelTest {
         }
         // The block lists keys in byte order, which is the order their seqs are assigned in.
         for (String key : new java.util.TreeSet<>(frozenKeys())) {
-          versions.computeIfAbsent(key, x -> new ArrayList<>())
+          versions
+              .computeIfAbsent(key, x -> new ArrayList<>())
               .add(new Version(seq[0], Operation.PUT, new byte[] {1}));
           state.put(key, new byte[] {1});
           stateAfter.add(new TreeMap<>(state));

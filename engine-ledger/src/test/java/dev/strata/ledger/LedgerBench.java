@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The ledger's performance targets, measured in one run so ratios compare like with like. Run
- * from the module directory after {@code mvn -pl engine-ledger -am test-compile}:
+ * The ledger's performance targets, measured in one run so ratios compare like with like. Run from
+ * the module directory after {@code mvn -pl engine-ledger -am test-compile}:
  *
  * <pre>
  * java -Xmx4g -cp target/test-classes:target/classes:../engine-api/target/classes \
@@ -36,11 +36,13 @@ public final class LedgerBench {
   private static long cpu() {
     return THREADS.getCurrentThreadCpuTime();
   }
+
   private static final int VALUE = 100;
 
   private static byte[] key(long i) {
     byte[] k = new byte[KEY];
-    ByteBuffer.wrap(k).putLong(8, Long.reverse(i) ^ 0x5DEECE66DL)
+    ByteBuffer.wrap(k)
+        .putLong(8, Long.reverse(i) ^ 0x5DEECE66DL)
         .putLong(0, i * 0x9E3779B97F4A7C15L);
     return k;
   }
@@ -67,8 +69,13 @@ public final class LedgerBench {
       openAndMeasureHeap(work.resolve("big"), big);
       return;
     }
-    System.out.println("ledger bench: JDK " + System.getProperty("java.version") + ", "
-        + Runtime.getRuntime().availableProcessors() + " cpus, work dir " + work);
+    System.out.println(
+        "ledger bench: JDK "
+            + System.getProperty("java.version")
+            + ", "
+            + Runtime.getRuntime().availableProcessors()
+            + " cpus, work dir "
+            + work);
     shaBound();
     append(work.resolve("append-1"), 1, 300_000);
     append(work.resolve("append-100"), 100, 1_000_000);
@@ -85,8 +92,8 @@ public final class LedgerBench {
 
   /** SHA-256 over the same bytes an append hashes: one canonical entry of 16 + 100 bytes. */
   private static void shaBound() throws Exception {
-    byte[] canonical = new LedgerEntry(1, 2, 3, -1, Operation.PUT, key(1), new byte[VALUE])
-        .canonicalBytes();
+    byte[] canonical =
+        new LedgerEntry(1, 2, 3, -1, Operation.PUT, key(1), new byte[VALUE]).canonicalBytes();
     MessageDigest md = MessageDigest.getInstance("SHA-256");
     byte[] sink = new byte[32];
     for (int warm = 0; warm < 2_000_000; warm++) {
@@ -104,10 +111,15 @@ public final class LedgerBench {
     }
     double cpuSeconds = (cpu() - c0) / 1e9;
     double seconds = (System.nanoTime() - t0) / 1e9;
-    print("sha256 bound: entries/s per CPU-second (one hash of " + canonical.length + " B)",
-        n / cpuSeconds, "entries/s  (" + sink[0] + ")");
-    print("sha256 bound: MB/s per CPU-second", n * (double) canonical.length / cpuSeconds / 1e6,
-        "MB/s (wall " + String.format("%.0f", n * (double) canonical.length / seconds / 1e6)
+    print(
+        "sha256 bound: entries/s per CPU-second (one hash of " + canonical.length + " B)",
+        n / cpuSeconds,
+        "entries/s  (" + sink[0] + ")");
+    print(
+        "sha256 bound: MB/s per CPU-second",
+        n * (double) canonical.length / cpuSeconds / 1e6,
+        "MB/s (wall "
+            + String.format("%.0f", n * (double) canonical.length / seconds / 1e6)
             + " MB/s)");
     shaEntriesPerSecond = n / cpuSeconds;
   }
@@ -130,10 +142,14 @@ public final class LedgerBench {
       double cpuSeconds = (cpu() - c0) / 1e9;
       double seconds = (System.nanoTime() - t0) / 1e9;
       double rate = entries / cpuSeconds;
-      print("append NO_SYNC, " + perTxn + " put/txn: entries/s per CPU-second", rate,
+      print(
+          "append NO_SYNC, " + perTxn + " put/txn: entries/s per CPU-second",
+          rate,
           "entries/s (wall " + String.format("%.0f", entries / seconds) + "/s)");
-      print("append NO_SYNC, " + perTxn + " put/txn: % of sha256 bound",
-          100 * rate / shaEntriesPerSecond, "%");
+      print(
+          "append NO_SYNC, " + perTxn + " put/txn: % of sha256 bound",
+          100 * rate / shaEntriesPerSecond,
+          "%");
     }
   }
 
@@ -154,8 +170,11 @@ public final class LedgerBench {
         }
         double cpuSeconds = (cpu() - c0) / 1e9;
         double rate = entries / cpuSeconds;
-        print("append NO_SYNC, " + perTxn + " put/txn over " + keys + " keys: entries/CPU-s", rate,
-            "entries/s (wall " + String.format("%.0f", entries / ((System.nanoTime() - t0) / 1e9))
+        print(
+            "append NO_SYNC, " + perTxn + " put/txn over " + keys + " keys: entries/CPU-s",
+            rate,
+            "entries/s (wall "
+                + String.format("%.0f", entries / ((System.nanoTime() - t0) / 1e9))
                 + "/s)");
         print("  % of sha256 bound", 100 * rate / shaEntriesPerSecond, "%");
       }
@@ -182,9 +201,14 @@ public final class LedgerBench {
       e.verifyIntegrity();
       double cpuSeconds = (cpu() - c0) / 1e9;
       double seconds = (System.nanoTime() - t0) / 1e9;
-      print("verifyIntegrity over " + bytes / 1_000_000 + " MB: MB per CPU-second",
-          bytes / cpuSeconds / 1e6, "MB/s (wall " + String.format("%.0f", bytes / seconds / 1e6)
-              + " MB/s, " + String.format("%.1f", seconds) + " s)");
+      print(
+          "verifyIntegrity over " + bytes / 1_000_000 + " MB: MB per CPU-second",
+          bytes / cpuSeconds / 1e6,
+          "MB/s (wall "
+              + String.format("%.0f", bytes / seconds / 1e6)
+              + " MB/s, "
+              + String.format("%.1f", seconds)
+              + " s)");
     }
   }
 
@@ -196,9 +220,12 @@ public final class LedgerBench {
     WriteAmplificationMeter.Snapshot open = e.meter().snapshot().minus(before);
     e.close();
     WriteAmplificationMeter.Snapshot closed = e.meter().snapshot().minus(before);
-    print("write amplification, " + (KEY + valueBytes) + " B entries, " + perTxn + " put/txn",
-        open.amplification(), "(segments + Merkle files; with the close-time index checkpoint "
-            + String.format("%.2f", closed.amplification()) + ")");
+    print(
+        "write amplification, " + (KEY + valueBytes) + " B entries, " + perTxn + " put/txn",
+        open.amplification(),
+        "(segments + Merkle files; with the close-time index checkpoint "
+            + String.format("%.2f", closed.amplification())
+            + ")");
   }
 
   private static void groupCommit(Path dir, int threads, int commitsPerThread) throws Exception {
@@ -208,12 +235,14 @@ public final class LedgerBench {
       long t0 = System.nanoTime();
       for (int t = 0; t < threads; t++) {
         int id = t;
-        Thread w = new Thread(() -> {
-          byte[] value = new byte[VALUE];
-          for (int i = 0; i < commitsPerThread; i++) {
-            e.put(key(id * 1_000_000L + i), value);
-          }
-        });
+        Thread w =
+            new Thread(
+                () -> {
+                  byte[] value = new byte[VALUE];
+                  for (int i = 0; i < commitsPerThread; i++) {
+                    e.put(key(id * 1_000_000L + i), value);
+                  }
+                });
         w.start();
         workers.add(w);
       }
@@ -223,9 +252,16 @@ public final class LedgerBench {
       double seconds = (System.nanoTime() - t0) / 1e9;
       long commits = (long) threads * commitsPerThread;
       long syncs = e.meter().syncs() - syncsBefore;
-      print("group commit, " + threads + " threads SYNC: commits/fsync",
-          (double) commits / syncs, "(" + commits + " commits, " + syncs + " fsyncs, "
-              + String.format("%.0f", commits / seconds) + " commits/s)");
+      print(
+          "group commit, " + threads + " threads SYNC: commits/fsync",
+          (double) commits / syncs,
+          "("
+              + commits
+              + " commits, "
+              + syncs
+              + " fsyncs, "
+              + String.format("%.0f", commits / seconds)
+              + " commits/s)");
     }
   }
 
@@ -242,8 +278,10 @@ public final class LedgerBench {
           t.commit();
         }
       }
-      print("big ledger: built " + entries + " entries (" + distinctKeys + " keys)",
-          (System.nanoTime() - t0) / 1e9, "s");
+      print(
+          "big ledger: built " + entries + " entries (" + distinctKeys + " keys)",
+          (System.nanoTime() - t0) / 1e9,
+          "s");
       proofs(e, entries);
     }
     System.gc();
@@ -251,22 +289,29 @@ public final class LedgerBench {
     t0 = System.nanoTime();
     long c0 = cpu();
     try (LedgerEngine e = LedgerEngine.open(dir, noSync())) {
-      print("open " + entries + " entries, from checkpoint", (System.nanoTime() - t0) / 1e9,
+      print(
+          "open " + entries + " entries, from checkpoint",
+          (System.nanoTime() - t0) / 1e9,
           "s wall (" + String.format("%.2f", (cpu() - c0) / 1e9) + " s CPU)");
       long heapAfter = usedHeap();
-      print("index heap per key (measured, " + distinctKeys + " keys of " + KEY + " B)",
-          (heapAfter - heapBefore) / (double) distinctKeys, "bytes/key");
-      print("index heap per key (stats estimate)",
-          e.stats().get("indexMemoryBytes").doubleValue() / distinctKeys, "bytes/key");
+      print(
+          "index heap per key (measured, " + distinctKeys + " keys of " + KEY + " B)",
+          (heapAfter - heapBefore) / (double) distinctKeys,
+          "bytes/key");
+      print(
+          "index heap per key (stats estimate)",
+          e.stats().get("indexMemoryBytes").doubleValue() / distinctKeys,
+          "bytes/key");
       proofs(e, entries);
     }
     Files.delete(dir.resolve(Checkpoint.FILE));
     t0 = System.nanoTime();
     c0 = cpu();
     LedgerEngine replayed = LedgerEngine.open(dir, noSync());
-    print("open " + entries + " entries, full replay (no checkpoint)",
-        (System.nanoTime() - t0) / 1e9, "s wall (" + String.format("%.2f", (cpu() - c0) / 1e9)
-            + " s CPU)");
+    print(
+        "open " + entries + " entries, full replay (no checkpoint)",
+        (System.nanoTime() - t0) / 1e9,
+        "s wall (" + String.format("%.2f", (cpu() - c0) / 1e9) + " s CPU)");
     replayed.close();
   }
 
@@ -279,14 +324,20 @@ public final class LedgerBench {
     long t0 = System.nanoTime();
     long c0 = cpu();
     LedgerEngine e = LedgerEngine.open(dir, noSync());
-    print("open " + entries + " entries, from checkpoint", (System.nanoTime() - t0) / 1e9,
+    print(
+        "open " + entries + " entries, from checkpoint",
+        (System.nanoTime() - t0) / 1e9,
         "s wall (" + String.format("%.2f", (cpu() - c0) / 1e9) + " s CPU)");
     long heapAfter = usedHeap();
     long keys = e.stats().get("liveKeys").longValue() + e.stats().get("tombstones").longValue();
-    print("heap held by the open engine per key (" + keys + " keys of " + KEY + " B)",
-        (heapAfter - heapBefore) / (double) keys, "bytes/key");
-    print("index heap per key (stats estimate)",
-        e.stats().get("indexMemoryBytes").doubleValue() / keys, "bytes/key");
+    print(
+        "heap held by the open engine per key (" + keys + " keys of " + KEY + " B)",
+        (heapAfter - heapBefore) / (double) keys,
+        "bytes/key");
+    print(
+        "index heap per key (stats estimate)",
+        e.stats().get("indexMemoryBytes").doubleValue() / keys,
+        "bytes/key");
     proofs(e, entries);
     e.close();
   }
@@ -309,8 +360,8 @@ public final class LedgerBench {
       e.proveInclusion(seqs[i], d.size());
       nanos[i] = System.nanoTime() - t0;
     }
-    print("inclusion proof at " + entries + " entries: mean CPU time", (cpu() - c0) / 1e3 / n,
-        "us");
+    print(
+        "inclusion proof at " + entries + " entries: mean CPU time", (cpu() - c0) / 1e3 / n, "us");
     Arrays.sort(nanos);
     print("inclusion proof at " + entries + " entries: median", nanos[n / 2] / 1e3, "us");
     print("inclusion proof at " + entries + " entries: p99", nanos[n * 99 / 100] / 1e3, "us");

@@ -1,7 +1,6 @@
 package dev.strata.ledger;
 
 import dev.strata.api.reliability.ConcurrencySoak;
-import java.util.Map;
 
 /** Runs the reliability kit's {@link ConcurrencySoak} on the ledger engine. */
 class LedgerSoakTest extends ConcurrencySoak {

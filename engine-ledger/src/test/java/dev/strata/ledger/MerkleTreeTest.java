@@ -18,13 +18,18 @@ class MerkleTreeTest {
   private final List<byte[]> leaves = new ArrayList<>();
 
   private MerkleStore open(long trustedChunks) throws Exception {
-    return MerkleStore.open(dir, true, new WriteAmplificationMeter(), (chunk, start, end) -> {
-      byte[][] out = new byte[MerkleStore.CHUNK][];
-      for (int i = 0; i < MerkleStore.CHUNK; i++) {
-        out[i] = leaves.get((int) chunk * MerkleStore.CHUNK + i);
-      }
-      return out;
-    }, trustedChunks);
+    return MerkleStore.open(
+        dir,
+        true,
+        new WriteAmplificationMeter(),
+        (chunk, start, end) -> {
+          byte[][] out = new byte[MerkleStore.CHUNK][];
+          for (int i = 0; i < MerkleStore.CHUNK; i++) {
+            out[i] = leaves.get((int) chunk * MerkleStore.CHUNK + i);
+          }
+          return out;
+        },
+        trustedChunks);
   }
 
   private static void assertSamePath(List<byte[]> expected, List<byte[]> actual, String what) {
@@ -46,16 +51,19 @@ class MerkleTreeTest {
         for (int m : probes(n, 0)) {
           List<byte[]> path = store.inclusion(m, n);
           assertSamePath(Naive.path(m, d), path, "inclusion " + m + " in " + n);
-          assertTrue(LedgerProofs.verifyInclusion(leaves.get(m), new InclusionProof(m, n, path),
-              Naive.mth(d)), "verify inclusion " + m + " in " + n);
+          assertTrue(
+              LedgerProofs.verifyInclusion(
+                  leaves.get(m), new InclusionProof(m, n, path), Naive.mth(d)),
+              "verify inclusion " + m + " in " + n);
         }
         for (int m : probes(n, 1)) {
           List<byte[]> proof = store.consistency(m, n);
-          assertSamePath(m == n ? List.of() : Naive.proof(m, d), proof,
-              "consistency " + m + " -> " + n);
-          assertTrue(LedgerProofs.verifyConsistency(new ConsistencyProof(m, n, proof),
-              Naive.mth(leaves.subList(0, m)), Naive.mth(d)), "verify consistency " + m + " -> "
-              + n);
+          assertSamePath(
+              m == n ? List.of() : Naive.proof(m, d), proof, "consistency " + m + " -> " + n);
+          assertTrue(
+              LedgerProofs.verifyConsistency(
+                  new ConsistencyProof(m, n, proof), Naive.mth(leaves.subList(0, m)), Naive.mth(d)),
+              "verify consistency " + m + " -> " + n);
         }
       }
     }
@@ -75,7 +83,11 @@ class MerkleTreeTest {
     List<Integer> out = new ArrayList<>();
     int last = from == 0 ? n - 1 : n;
     for (int m = from; m <= last; m++) {
-      if (n <= 40 || m <= from + 1 || m >= last - 1 || m == n / 2 || Integer.bitCount(m) == 1
+      if (n <= 40
+          || m <= from + 1
+          || m >= last - 1
+          || m == n / 2
+          || Integer.bitCount(m) == 1
           || m % 7 == n % 7) {
         out.add(m);
       }

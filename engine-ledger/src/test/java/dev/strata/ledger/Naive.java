@@ -34,8 +34,8 @@ final class Naive {
   }
 
   /** kind: 1 put, 2 delete. */
-  static byte[] canonical(int kind, long seq, long timestamp, long txnId, long prevSeq,
-      byte[] key, byte[] value) {
+  static byte[] canonical(
+      int kind, long seq, long timestamp, long txnId, long prevSeq, byte[] key, byte[] value) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(kind);
     le(out, seq, 8);

@@ -48,14 +48,15 @@ class ProofTest {
       while (e.digest().size() < 700) {
         int n = 1 + random.nextInt(9);
         int txn = txns++;
-        e.update(w -> {
-          for (int i = 0; i < n; i++) {
-            byte[] value = new byte[random.nextInt(40)];
-            random.nextBytes(value);
-            w.put(("k" + random.nextInt(200)).getBytes(), value);
-          }
-          return txn;
-        });
+        e.update(
+            w -> {
+              for (int i = 0; i < n; i++) {
+                byte[] value = new byte[random.nextInt(40)];
+                random.nextBytes(value);
+                w.put(("k" + random.nextInt(200)).getBytes(), value);
+              }
+              return txn;
+            });
         digests.add(e.digest());
       }
       for (int round = 0; round < 60; round++) {
@@ -64,17 +65,21 @@ class ProofTest {
         LedgerEntry entry = e.entry(seq);
         InclusionProof proof = e.proveInclusion(seq, newer.size());
         assertTrue(LedgerProofs.verifyInclusion(entry, proof, newer), why);
-        assertFalse(LedgerProofs.verifyInclusion(entry, proof,
-            withRoot(newer, random.nextInt(256))), why + ": changed root accepted");
+        assertFalse(
+            LedgerProofs.verifyInclusion(entry, proof, withRoot(newer, random.nextInt(256))),
+            why + ": changed root accepted");
         for (int i = 0; i < proof.path().size(); i++) {
-          InclusionProof bad = new InclusionProof(seq, newer.size(),
-              flipped(proof.path(), i, random.nextInt(256)));
+          InclusionProof bad =
+              new InclusionProof(seq, newer.size(), flipped(proof.path(), i, random.nextInt(256)));
           assertFalse(LedgerProofs.verifyInclusion(entry, bad, newer), why + ": path byte " + i);
         }
         if (newer.size() > 1) {
           long other = (seq + 1 + random.nextLong(newer.size() - 1)) % newer.size();
-          assertFalse(LedgerProofs.verifyInclusion(e.entry(other).leafHash(),
-              new InclusionProof(seq, newer.size(), proof.path()), newer.merkleRoot()),
+          assertFalse(
+              LedgerProofs.verifyInclusion(
+                  e.entry(other).leafHash(),
+                  new InclusionProof(seq, newer.size(), proof.path()),
+                  newer.merkleRoot()),
               why + ": another entry accepted");
         }
         LedgerDigest older = digests.get(random.nextInt(digests.size()));
@@ -87,13 +92,16 @@ class ProofTest {
         assertTrue(LedgerProofs.verifyConsistency(c, older, newer), why);
         assertEquals(older.size() != newer.size(), !c.path().isEmpty(), why);
         if (older.size() != newer.size()) {
-          assertFalse(LedgerProofs.verifyConsistency(c, withRoot(older, random.nextInt(256)),
-              newer), why + ": changed old root accepted");
-          assertFalse(LedgerProofs.verifyConsistency(c, older,
-              withRoot(newer, random.nextInt(256))), why + ": changed new root accepted");
+          assertFalse(
+              LedgerProofs.verifyConsistency(c, withRoot(older, random.nextInt(256)), newer),
+              why + ": changed old root accepted");
+          assertFalse(
+              LedgerProofs.verifyConsistency(c, older, withRoot(newer, random.nextInt(256))),
+              why + ": changed new root accepted");
           for (int i = 0; i < c.path().size(); i++) {
-            ConsistencyProof bad = new ConsistencyProof(older.size(), newer.size(),
-                flipped(c.path(), i, random.nextInt(256)));
+            ConsistencyProof bad =
+                new ConsistencyProof(
+                    older.size(), newer.size(), flipped(c.path(), i, random.nextInt(256)));
             assertFalse(LedgerProofs.verifyConsistency(bad, older, newer), why + ": byte " + i);
           }
         }
@@ -103,15 +111,22 @@ class ProofTest {
 
   @Test
   void digest_matchesNaiveRecomputationOverEntries() {
-    try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.builder()
-        .durability(Durability.NO_SYNC).build())) {
+    try (LedgerEngine e =
+        LedgerEngine.open(dir, EngineOptions.builder().durability(Durability.NO_SYNC).build())) {
       List<byte[]> leaves = new ArrayList<>();
       byte[] head = new byte[32];
       for (int i = 0; i < 300; i++) {
         e.put(("key" + (i % 37)).getBytes(), ("v" + i).getBytes());
         LedgerEntry entry = e.entry(i);
-        byte[] canonical = Naive.canonical(1, entry.seq(), entry.timestamp(), entry.txnId(),
-            entry.prevSeq(), entry.key(), entry.value());
+        byte[] canonical =
+            Naive.canonical(
+                1,
+                entry.seq(),
+                entry.timestamp(),
+                entry.txnId(),
+                entry.prevSeq(),
+                entry.key(),
+                entry.value());
         assertArrayEquals(canonical, entry.canonicalBytes());
         leaves.add(Naive.leaf(canonical));
         head = Naive.chain(head, canonical);

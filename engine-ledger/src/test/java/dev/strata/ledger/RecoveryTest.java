@@ -26,14 +26,15 @@ class RecoveryTest {
   private static void commitTxns(LedgerEngine e, int from, int to) {
     for (int t = from; t < to; t++) {
       int txn = t;
-      e.update(w -> {
-        w.put(b("key" + txn), b("value" + txn));
-        w.put(b("shared"), b("s" + txn));
-        if (txn % 3 == 0) {
-          w.delete(b("key" + (txn - 1)));
-        }
-        return null;
-      });
+      e.update(
+          w -> {
+            w.put(b("key" + txn), b("value" + txn));
+            w.put(b("shared"), b("s" + txn));
+            if (txn % 3 == 0) {
+              w.delete(b("key" + (txn - 1)));
+            }
+            return null;
+          });
     }
   }
 
@@ -50,8 +51,7 @@ class RecoveryTest {
   }
 
   @Test
-  void tornTail_atEveryCutPointOfTheLastBlock_isCutAndThePreviousCommitSurvives()
-      throws Exception {
+  void tornTail_atEveryCutPointOfTheLastBlock_isCutAndThePreviousCommitSurvives() throws Exception {
     for (boolean keepCheckpoint : new boolean[] {true, false}) {
       Path base = tmp.resolve("base-" + keepCheckpoint);
       LedgerDigest before;
@@ -117,8 +117,9 @@ class RecoveryTest {
     Path segment = LedgerFiles.segment(dir, 0);
     Files.write(segment, new byte[] {9, 0, 0, 0, 1, 2}, java.nio.file.StandardOpenOption.APPEND);
     byte[] onDisk = Files.readAllBytes(segment);
-    try (LedgerEngine e = LedgerEngine.open(dir,
-        EngineOptions.builder().readOnly(true).createIfMissing(false).build())) {
+    try (LedgerEngine e =
+        LedgerEngine.open(
+            dir, EngineOptions.builder().readOnly(true).createIfMissing(false).build())) {
       assertHolds(e, 40);
       e.verifyIntegrity();
       LedgerDigest d = e.digest();
@@ -140,8 +141,10 @@ class RecoveryTest {
       assertTrue(e.stats().get("segments").intValue() > 5, e.stats().toString());
       e.verifyIntegrity();
     }
-    for (String lose : new String[] {"nothing", Checkpoint.FILE, MerkleStore.NODES_FILE,
-        MerkleStore.CHUNKS_FILE}) {
+    for (String lose :
+        new String[] {
+          "nothing", Checkpoint.FILE, MerkleStore.NODES_FILE, MerkleStore.CHUNKS_FILE
+        }) {
       if (!lose.equals("nothing")) {
         Files.delete(dir.resolve(lose));
       }
@@ -157,8 +160,8 @@ class RecoveryTest {
   }
 
   /**
-   * Regression: a flipped byte in the first record of the only segment, with no checkpoint, used
-   * to be taken for a torn tail and cut the whole history away.
+   * Regression: a flipped byte in the first record of the only segment, with no checkpoint, used to
+   * be taken for a torn tail and cut the whole history away.
    */
   @Test
   void damagedRecordFollowedByIntactCommits_isReportedAndNothingIsCut() throws Exception {
@@ -171,8 +174,10 @@ class RecoveryTest {
     byte[] bytes = Files.readAllBytes(segment);
     bytes[SegmentLog.HEADER + 20] ^= 1;
     Files.write(segment, bytes);
-    CorruptionException thrown = assertThrows(CorruptionException.class,
-        () -> LedgerEngine.open(dir, EngineOptions.defaults()).close());
+    CorruptionException thrown =
+        assertThrows(
+            CorruptionException.class,
+            () -> LedgerEngine.open(dir, EngineOptions.defaults()).close());
     assertTrue(thrown.getMessage().contains("nothing was cut"), thrown.getMessage());
     assertArrayEquals(bytes, Files.readAllBytes(segment));
   }
@@ -188,8 +193,10 @@ class RecoveryTest {
     assertThrows(CorruptionException.class, () -> LedgerEngine.open(dir, small).close());
   }
 
-  /** Found by the reliability kit's crash-point replay: a kill between creating the store's
-   * first segment and writing its header left a store that no longer opened. */
+  /**
+   * Found by the reliability kit's crash-point replay: a kill between creating the store's first
+   * segment and writing its header left a store that no longer opened.
+   */
   @Test
   void open_afterCrashDuringStoreCreation_startsAnEmptyStore() throws Exception {
     Path dir = tmp.resolve("torn-create");

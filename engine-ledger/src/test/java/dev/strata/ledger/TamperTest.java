@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The tamper matrix: every single-byte change to a committed record, and every structural change
- * (a record removed, two swapped, the tail cut, a forged record appended, history rewritten and
+ * The tamper matrix: every single-byte change to a committed record, and every structural change (a
+ * record removed, two swapped, the tail cut, a forged record appended, history rewritten and
  * re-chained) is detected by open, {@code verifyIntegrity()} or {@code verify(digest)}.
  */
 class TamperTest {
@@ -39,18 +39,20 @@ class TamperTest {
 
   private static LedgerDigest write(Path dir, String valuePrefix) {
     try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.defaults())) {
-      e.update(t -> {
-        t.put(b("k1"), b(valuePrefix + "1"));
-        t.put(b("k2"), b(valuePrefix + "2"));
-        return null;
-      });
+      e.update(
+          t -> {
+            t.put(b("k1"), b(valuePrefix + "1"));
+            t.put(b("k2"), b(valuePrefix + "2"));
+            return null;
+          });
       e.put(b("k1"), b(valuePrefix + "3"));
       e.delete(b("k2"));
-      e.update(t -> {
-        t.put(b("k3"), b(valuePrefix + "4"));
-        t.put(b("k4"), new byte[0]);
-        return null;
-      });
+      e.update(
+          t -> {
+            t.put(b("k3"), b(valuePrefix + "4"));
+            t.put(b("k4"), new byte[0]);
+            return null;
+          });
       e.put(b("k2"), b(valuePrefix + "5"));
       return e.digest();
     }
@@ -103,9 +105,16 @@ class TamperTest {
         }
       }
     }
-    System.out.println("tamper matrix (" + (keepCheckpoint ? "with" : "without")
-        + " checkpoint): " + (tried - missed.size()) + "/" + tried + " single-bit flips over "
-        + records.size() + " records detected");
+    System.out.println(
+        "tamper matrix ("
+            + (keepCheckpoint ? "with" : "without")
+            + " checkpoint): "
+            + (tried - missed.size())
+            + "/"
+            + tried
+            + " single-bit flips over "
+            + records.size()
+            + " records detected");
     assertEquals(List.of(), missed, "undetected flips at offsets");
   }
 
@@ -163,8 +172,8 @@ class TamperTest {
     for (boolean keep : new boolean[] {true, false}) {
       for (int cut = records.size() - 1; cut >= 0; cut--) {
         Path dir = copy("truncate", keep);
-        Files.write(LedgerFiles.segment(dir, 0),
-            Arrays.copyOf(original, records.get(cut).offset()));
+        Files.write(
+            LedgerFiles.segment(dir, 0), Arrays.copyOf(original, records.get(cut).offset()));
         assertTrue(detected(dir), "cut before record " + cut + ", checkpoint " + keep);
       }
     }
@@ -178,9 +187,13 @@ class TamperTest {
     LedgerFiles.Span lastMarker = records.get(records.size() - 1);
     for (boolean keep : new boolean[] {true, false}) {
       Path dir = copy("forge", keep);
-      byte[] forged = Arrays.copyOf(original, original.length + lastEntry.length()
-          + lastMarker.length());
-      System.arraycopy(original, lastEntry.offset(), forged, original.length,
+      byte[] forged =
+          Arrays.copyOf(original, original.length + lastEntry.length() + lastMarker.length());
+      System.arraycopy(
+          original,
+          lastEntry.offset(),
+          forged,
+          original.length,
           lastEntry.length() + lastMarker.length());
       Files.write(LedgerFiles.segment(dir, 0), forged);
       assertTrue(detected(dir), "last block replayed at the end, checkpoint " + keep);

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A write that fails half way (full disk, I/O error) through the log's file-I/O seam: the commit
- * throws the typed exception, leaves no trace before or after a reopen, the engine refuses
- * further writes but keeps serving reads, and the reopened store verifies.
+ * throws the typed exception, leaves no trace before or after a reopen, the engine refuses further
+ * writes but keeps serving reads, and the reopened store verifies.
  */
 class WriteFailureTest {
   @TempDir Path dir;
@@ -34,16 +34,21 @@ class WriteFailureTest {
       e.put(b("kept"), b("1"));
       before = e.digest();
       sizeBefore = Files.size(LedgerFiles.segment(dir, 0));
-      e.log.blockWriter = (file, block, offset) -> {
-        block.limit(block.position() + block.remaining() / 2);
-        file.writeFully(block, offset);
-        throw new IOException(message);
-      };
-      assertThrows(expected, () -> e.update(t -> {
-        t.put(b("lost"), b("2"));
-        t.delete(b("kept"));
-        return null;
-      }));
+      e.log.blockWriter =
+          (file, block, offset) -> {
+            block.limit(block.position() + block.remaining() / 2);
+            file.writeFully(block, offset);
+            throw new IOException(message);
+          };
+      assertThrows(
+          expected,
+          () ->
+              e.update(
+                  t -> {
+                    t.put(b("lost"), b("2"));
+                    t.delete(b("kept"));
+                    return null;
+                  }));
       assertEquals(sizeBefore, Files.size(LedgerFiles.segment(dir, 0)), "half block cut back");
       assertNull(e.get(b("lost")));
       assertArrayEquals(b("1"), e.get(b("kept")));

@@ -16,8 +16,8 @@ import org.rocksdb.WriteBatchWithIndex;
  * range. The bound {@link Slice}s and the {@link ReadOptions} referencing them stay alive until the
  * cursor is freed, because the native iterator keeps pointers into them.
  *
- * <p>Descending cursors start with {@code seekForPrev(upperBound)} and skip the bound itself (it
- * is exclusive). After the iterator runs out, {@code status()} is checked, so an I/O error or a
+ * <p>Descending cursors start with {@code seekForPrev(upperBound)} and skip the bound itself (it is
+ * exclusive). After the iterator runs out, {@code status()} is checked, so an I/O error or a
  * checksum failure met while scanning surfaces as an exception instead of a short result.
  *
  * <p>{@link #next()} copies the entry's key and value out of RocksDB while it holds the

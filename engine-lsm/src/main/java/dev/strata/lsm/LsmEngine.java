@@ -37,6 +37,7 @@ import org.rocksdb.WriteBatchWithIndex;
  * methods {@link #compactRange()} and {@link #flush()}.
  *
  * <h2>Transactions</h2>
+ *
  * A read transaction is a RocksDB snapshot. The write transaction holds the single-writer permit
  * and collects its writes in a write batch (indexed once the transaction reads its own writes),
  * committed with one atomic {@code db.write}; under {@link Durability#SYNC} that write fsyncs the
@@ -45,26 +46,29 @@ import org.rocksdb.WriteBatchWithIndex;
  * tail.
  *
  * <h2>Meter</h2>
+ *
  * Logical bytes are summed in Java per the contract. Physical bytes are this instance's RocksDB
  * tickers {@code WAL_FILE_BYTES + FLUSH_WRITE_BYTES + COMPACT_WRITE_BYTES}; syncs are {@code
  * WAL_FILE_SYNCED}. The {@code MANIFEST}, {@code OPTIONS} and info {@code LOG} files are not
  * counted (RocksDB has no ticker for them; they are small and do not grow with data).
  *
  * <h2>Stats keys</h2>
+ *
  * {@code estimatedKeys}, {@code liveSstBytes}, {@code memtableBytes}, {@code
- * pendingCompactionBytes}, {@code filesAtLevel0} .. {@code filesAtLevel6}, {@code
- * rocksdbWriteAmp} (RocksDB's cumulative W-Amp from {@code rocksdb.cfstats}: flush plus
- * compaction bytes over flush bytes; not meaningful before the first flush), {@code
- * blockCacheUsageBytes}, {@code
- * walBytes}, {@code flushBytes}, {@code compactionBytes}, {@code openTransactions}.
+ * pendingCompactionBytes}, {@code filesAtLevel0} .. {@code filesAtLevel6}, {@code rocksdbWriteAmp}
+ * (RocksDB's cumulative W-Amp from {@code rocksdb.cfstats}: flush plus compaction bytes over flush
+ * bytes; not meaningful before the first flush), {@code blockCacheUsageBytes}, {@code walBytes},
+ * {@code flushBytes}, {@code compactionBytes}, {@code openTransactions}.
  *
  * <h2>Thread safety and closing</h2>
+ *
  * Thread-safe. {@link #close()} makes new calls fail, waits for calls already running inside
  * transactions, ends every open transaction (freeing its native objects), syncs the WAL under
  * {@code SYNC}, closes RocksDB with {@code closeE} and reports its error, and frees every native
  * object in reverse order of creation. No call can touch freed native memory.
  *
  * <h2>Errors</h2>
+ *
  * RocksDB statuses map to the contract: lock held → {@link StoreLockedException}, no space → {@link
  * dev.strata.api.StorageFullException}, corruption → {@link dev.strata.api.CorruptionException},
  * other I/O errors → {@link StorageIOException}. After a commit fails with an I/O error or
@@ -267,8 +271,8 @@ public final class LsmEngine implements StorageEngine {
   }
 
   /**
-   * Reads one key from the last committed state without opening a snapshot: a single RocksDB get
-   * is atomic.
+   * Reads one key from the last committed state without opening a snapshot: a single RocksDB get is
+   * atomic.
    *
    * @param key the key; the caller may reuse the array
    * @return a new array that belongs to the caller, or null when absent
@@ -446,17 +450,18 @@ public final class LsmEngine implements StorageEngine {
       StoreMarker.write(dir);
     } catch (RocksDBException e) {
       StorageException mapped = RocksErrors.map("backup of " + description + " to " + target, e);
-      throw mapped instanceof StorageIOException ? mapped : new StorageIOException(
-          mapped.getMessage(), e);
+      throw mapped instanceof StorageIOException
+          ? mapped
+          : new StorageIOException(mapped.getMessage(), e);
     } finally {
       exitEngineCall();
     }
   }
 
   /**
-   * Compacts the whole key space now (flushing the memtable first), so that reads touch fewer
-   * files and space held by overwritten and deleted entries is reclaimed. Blocks until done;
-   * readers and the writer continue meanwhile.
+   * Compacts the whole key space now (flushing the memtable first), so that reads touch fewer files
+   * and space held by overwritten and deleted entries is reclaimed. Blocks until done; readers and
+   * the writer continue meanwhile.
    *
    * @throws EngineClosedException if the engine is closed
    * @throws UnsupportedOperationException if the engine is read-only

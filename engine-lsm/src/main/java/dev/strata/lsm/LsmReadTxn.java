@@ -21,11 +21,11 @@ import org.rocksdb.Snapshot;
  * base of {@link LsmWriteTxn}, which shares the guard that keeps {@link LsmEngine#close()} from
  * freeing native memory under a running call.
  *
- * <p>The guard is one volatile flag per transaction rather than a lock shared by all: a
- * transaction belongs to one thread at a time, so the flag is never contended, and {@code close()}
- * (which sets the engine's closed flag first, then waits for each transaction's flag to drop) and
- * a call (which raises its flag first, then reads the engine's closed flag) cannot both miss each
- * other — volatile accesses are sequentially consistent.
+ * <p>The guard is one volatile flag per transaction rather than a lock shared by all: a transaction
+ * belongs to one thread at a time, so the flag is never contended, and {@code close()} (which sets
+ * the engine's closed flag first, then waits for each transaction's flag to drop) and a call (which
+ * raises its flag first, then reads the engine's closed flag) cannot both miss each other —
+ * volatile accesses are sequentially consistent.
  */
 class LsmReadTxn implements ReadTxn {
   final LsmEngine engine;

@@ -68,8 +68,8 @@ record LsmSettings(
   /**
    * Reads and validates every {@code lsm.*} setting.
    *
-   * @throws IllegalArgumentException naming the setting and its accepted values, for an unknown
-   *     key under {@code lsm.} or a malformed or out-of-range value
+   * @throws IllegalArgumentException naming the setting and its accepted values, for an unknown key
+   *     under {@code lsm.} or a malformed or out-of-range value
    */
   static LsmSettings from(EngineOptions options) {
     options.requireKnownSettings(PREFIX, KNOWN);

@@ -41,8 +41,8 @@ final class LsmStats {
   }
 
   /**
-   * RocksDB's own cumulative write amplification: bytes written by flush and compaction divided
-   * by bytes flushed (so it excludes the WAL, which the Strata meter includes).
+   * RocksDB's own cumulative write amplification: bytes written by flush and compaction divided by
+   * bytes flushed (so it excludes the WAL, which the Strata meter includes).
    */
   static double rocksdbWriteAmp(RocksDB db) throws RocksDBException {
     Map<String, String> cfstats = db.getMapProperty("rocksdb.cfstats");

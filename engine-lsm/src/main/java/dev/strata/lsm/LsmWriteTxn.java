@@ -14,10 +14,10 @@ import org.rocksdb.WriteBatchWithIndex;
  * <p>Two batch kinds, chosen lazily. Writes go to a plain {@link WriteBatch} — what a raw RocksDB
  * user writes, and measurably cheaper per put than an indexed batch (see {@code
  * engine-lsm/README.md}) — until the transaction reads while it holds unread writes. Then the
- * writes are copied once into a {@link WriteBatchWithIndex} (overwrite_key=true, as iterating
- * with a base needs), whose {@code getFromBatchAndDB} and {@code newIteratorWithBase} give reads
- * their own writes; later writes go there. Write-only transactions (bulk loads) and transactions
- * that read before they write never pay for the index.
+ * writes are copied once into a {@link WriteBatchWithIndex} (overwrite_key=true, as iterating with
+ * a base needs), whose {@code getFromBatchAndDB} and {@code newIteratorWithBase} give reads their
+ * own writes; later writes go there. Write-only transactions (bulk loads) and transactions that
+ * read before they write never pay for the index.
  *
  * <p>Reads need no snapshot: write transactions are serial and this one holds the permit, so the
  * database's committed state cannot change while it is open (flushes and compactions do not change

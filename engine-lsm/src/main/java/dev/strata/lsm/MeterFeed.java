@@ -10,15 +10,15 @@ import org.rocksdb.TickerType;
 
 /**
  * Feeds one engine's {@link WriteAmplificationMeter} from the engine's own RocksDB {@link
- * Statistics}: physical bytes are {@code WAL_FILE_BYTES + FLUSH_WRITE_BYTES +
- * COMPACT_WRITE_BYTES}, syncs are {@code WAL_FILE_SYNCED}.
+ * Statistics}: physical bytes are {@code WAL_FILE_BYTES + FLUSH_WRITE_BYTES + COMPACT_WRITE_BYTES},
+ * syncs are {@code WAL_FILE_SYNCED}.
  *
- * <p>The meter is a plain counter that cannot pull, so this class pushes the growth of the
- * tickers into it: after every commit (WAL bytes), when RocksDB reports a finished flush or
- * compaction (RocksDB records those tickers before it notifies listeners), and whenever the engine
- * hands out the meter. A reader of the meter therefore always sees every background write that has
- * finished. {@code BYTES_WRITTEN} is deliberately not used: it counts write-batch framing, not what
- * the user asked to store, and not what reached the files.
+ * <p>The meter is a plain counter that cannot pull, so this class pushes the growth of the tickers
+ * into it: after every commit (WAL bytes), when RocksDB reports a finished flush or compaction
+ * (RocksDB records those tickers before it notifies listeners), and whenever the engine hands out
+ * the meter. A reader of the meter therefore always sees every background write that has finished.
+ * {@code BYTES_WRITTEN} is deliberately not used: it counts write-batch framing, not what the user
+ * asked to store, and not what reached the files.
  *
  * <p>Thread-safe: RocksDB calls the listener on its background threads.
  */
@@ -56,8 +56,8 @@ final class MeterFeed extends AbstractEventListener {
   }
 
   /**
-   * Takes a last reading and stops; called after the database closed and before {@link
-   * Statistics} is freed, so no later call touches freed native memory.
+   * Takes a last reading and stops; called after the database closed and before {@link Statistics}
+   * is freed, so no later call touches freed native memory.
    */
   synchronized void stop() {
     refresh();

@@ -19,10 +19,10 @@ import org.rocksdb.WriteOptions;
 
 /**
  * Builds every RocksDB option the engine uses, in one place, so the values documented in {@code
- * engine-lsm/README.md} (which the bench's raw-RocksDB baseline mirrors) are exactly the values
- * set here. RocksDB's own defaults moved between 8.x and 11.x (compression, cache type, table
- * format version, dynamic level sizing); every value that matters is therefore set explicitly
- * rather than inherited.
+ * engine-lsm/README.md} (which the bench's raw-RocksDB baseline mirrors) are exactly the values set
+ * here. RocksDB's own defaults moved between 8.x and 11.x (compression, cache type, table format
+ * version, dynamic level sizing); every value that matters is therefore set explicitly rather than
+ * inherited.
  *
  * <p>Block cache: an {@link LRUCache}, not a {@code HyperClockCache}. HyperClockCache wins when
  * many cores hit the cache at once; Strata targets small embedded deployments, the agreed bench
@@ -61,9 +61,7 @@ final class RocksOptionsFactory {
           settings.bloomBitsPerKey() == 0 ? null : new BloomFilter(settings.bloomBitsPerKey());
       r.meterFeed = new MeterFeed(r.statistics, meter);
       BlockBasedTableConfig table =
-          new BlockBasedTableConfig()
-              .setBlockCache(r.cache)
-              .setFormatVersion(TABLE_FORMAT_VERSION);
+          new BlockBasedTableConfig().setBlockCache(r.cache).setFormatVersion(TABLE_FORMAT_VERSION);
       if (r.filter != null) {
         table.setFilterPolicy(r.filter);
       }

@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 
 /**
- * Decides, before RocksDB touches a directory, whether it may: an existing store (checked marker
- * or RocksDB {@code CURRENT}), an empty or missing directory to create one in, or something else,
+ * Decides, before RocksDB touches a directory, whether it may: an existing store (checked marker or
+ * RocksDB {@code CURRENT}), an empty or missing directory to create one in, or something else,
  * which is refused rather than written into. Also prepares backup targets.
  */
 final class StoreDirectory {
@@ -35,16 +35,22 @@ final class StoreDirectory {
       StoreMarker.check(directory);
     } else if (!hasStore && !isEmptyOrMissing(directory)) {
       throw new StorageException(
-          directory + " holds files but no lsm store (no " + StoreMarker.FILE_NAME
-              + " and no RocksDB " + ROCKSDB_CURRENT + " file); refusing to write into it");
+          directory
+              + " holds files but no lsm store (no "
+              + StoreMarker.FILE_NAME
+              + " and no RocksDB "
+              + ROCKSDB_CURRENT
+              + " file); refusing to write into it");
     }
     if (hasStore) {
       return;
     }
     if (!options.createIfMissing() || options.readOnly()) {
       throw new StorageException(
-          "no lsm store at " + directory
-              + (options.readOnly() ? " (a read-only open cannot create one)"
+          "no lsm store at "
+              + directory
+              + (options.readOnly()
+                  ? " (a read-only open cannot create one)"
                   : " and createIfMissing is false"));
     }
     try {

@@ -15,8 +15,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
 /**
- * The small file that marks a directory as a Strata {@code lsm} store and records the engine's
- * own format version. RocksDB's files carry their own checksums and versions; this one states which
+ * The small file that marks a directory as a Strata {@code lsm} store and records the engine's own
+ * format version. RocksDB's files carry their own checksums and versions; this one states which
  * Strata layout sits on top of them, so a future layout change (another column family, a schema
  * record) can refuse an old reader with {@link UnsupportedFormatException} instead of misreading.
  *
@@ -69,7 +69,10 @@ final class StoreMarker {
     }
     if (version > FORMAT_VERSION) {
       throw new UnsupportedFormatException(
-          file + ": lsm store format version " + version + " is newer than this engine's "
+          file
+              + ": lsm store format version "
+              + version
+              + " is newer than this engine's "
               + FORMAT_VERSION);
     }
     if (version < 1) {

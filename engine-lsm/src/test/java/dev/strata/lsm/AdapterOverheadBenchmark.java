@@ -60,7 +60,9 @@ import org.rocksdb.WriteBatchWithIndex;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgs = {"-Xmx1g"})
+@Fork(
+    value = 1,
+    jvmArgs = {"-Xmx1g"})
 public class AdapterOverheadBenchmark {
   @Param({"200000"})
   int keys;
@@ -86,14 +88,16 @@ public class AdapterOverheadBenchmark {
     root = Files.createTempDirectory("lsm-bench");
     EngineOptions options = EngineOptions.builder().durability(Durability.NO_SYNC).build();
     engine = (LsmEngine) StorageEngines.open("lsm", root.resolve("lsm"), options);
-    rawResources = RocksOptionsFactory.create(
-        LsmSettings.from(options), Durability.NO_SYNC, true, new WriteAmplificationMeter());
+    rawResources =
+        RocksOptionsFactory.create(
+            LsmSettings.from(options), Durability.NO_SYNC, true, new WriteAmplificationMeter());
     raw = RocksDB.open(rawResources.options, root.resolve("raw").toString());
     random = new SplittableRandom(1);
     value = new byte[VALUE_BYTES];
     random.nextBytes(value);
     for (long start = 0; start < keys; start += BATCH) {
-      try (WriteTxn w = engine.beginWrite(); WriteBatch batch = new WriteBatch()) {
+      try (WriteTxn w = engine.beginWrite();
+          WriteBatch batch = new WriteBatch()) {
         for (long n = start; n < Math.min(keys, start + BATCH); n++) {
           w.put(key(n), value);
           batch.put(key(n), value);

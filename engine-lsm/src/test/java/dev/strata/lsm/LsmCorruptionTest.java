@@ -35,14 +35,15 @@ class LsmCorruptionTest {
   private void writeOneSst() {
     SplittableRandom random = new SplittableRandom(7);
     try (LsmEngine e = (LsmEngine) StorageEngines.open("lsm", dir, OPTIONS)) {
-      e.update(w -> {
-        for (int i = 0; i < 5000; i++) {
-          byte[] v = new byte[100];
-          random.nextBytes(v);
-          w.put(String.format("k%06d", i).getBytes(), v);
-        }
-        return null;
-      });
+      e.update(
+          w -> {
+            for (int i = 0; i < 5000; i++) {
+              byte[] v = new byte[100];
+              random.nextBytes(v);
+              w.put(String.format("k%06d", i).getBytes(), v);
+            }
+            return null;
+          });
       e.flush();
     }
   }
@@ -78,13 +79,16 @@ class LsmCorruptionTest {
     try (e) {
       CorruptionException c = assertThrows(CorruptionException.class, e::verifyIntegrity);
       assertTrue(c.getMessage().contains(sst.getFileName().toString()), c.getMessage());
-      assertThrows(CorruptionException.class, () -> {
-        try (ReadTxn r = e.beginRead(); Cursor cursor = r.cursor(KeyRange.all())) {
-          while (cursor.next()) {
-            cursor.value();
-          }
-        }
-      });
+      assertThrows(
+          CorruptionException.class,
+          () -> {
+            try (ReadTxn r = e.beginRead();
+                Cursor cursor = r.cursor(KeyRange.all())) {
+              while (cursor.next()) {
+                cursor.value();
+              }
+            }
+          });
     }
   }
 
@@ -122,7 +126,6 @@ class LsmCorruptionTest {
     crc.update(b.array(), 0, 12);
     b.putInt((int) crc.getValue());
     Files.write(dir.resolve(StoreMarker.FILE_NAME), b.array());
-    assertThrows(UnsupportedFormatException.class,
-        () -> StorageEngines.open("lsm", dir, OPTIONS));
+    assertThrows(UnsupportedFormatException.class, () -> StorageEngines.open("lsm", dir, OPTIONS));
   }
 }

@@ -86,7 +86,8 @@ class LsmEngineTest {
     try (StorageEngine e = StorageEngines.open("lsm", dir)) {
       e.put(b("k1"), b("old"));
       e.put(b("k3"), b("gone"));
-      try (ReadTxn before = e.beginRead(); WriteTxn w = e.beginWrite()) {
+      try (ReadTxn before = e.beginRead();
+          WriteTxn w = e.beginWrite()) {
         w.put(b("k1"), b("new"));
         w.put(b("k2"), b("v2"));
         w.delete(b("k3"));
@@ -156,23 +157,25 @@ class LsmEngineTest {
   @Test
   void cursor_boundsAndDirections_matchHalfOpenRanges() {
     try (StorageEngine e = StorageEngines.open("lsm", dir)) {
-      e.update(w -> {
-        for (String k : List.of("a", "b", "ba", "bb", "c", "d")) {
-          w.put(b(k), b(k));
-        }
-        return null;
-      });
+      e.update(
+          w -> {
+            for (String k : List.of("a", "b", "ba", "bb", "c", "d")) {
+              w.put(b(k), b(k));
+            }
+            return null;
+          });
       try (ReadTxn r = e.beginRead()) {
         assertEquals(List.of("b=b", "ba=ba", "bb=bb"), keys(r, KeyRange.prefix(b("b"))));
         assertEquals(List.of("bb=bb", "ba=ba", "b=b"), keys(r, KeyRange.prefix(b("b")).reversed()));
         assertEquals(List.of("b=b", "ba=ba", "bb=bb"), keys(r, KeyRange.between(b("b"), b("c"))));
-        assertEquals(List.of("bb=bb", "ba=ba", "b=b"),
-            keys(r, KeyRange.between(b("b"), b("c")).reversed()));
+        assertEquals(
+            List.of("bb=bb", "ba=ba", "b=b"), keys(r, KeyRange.between(b("b"), b("c")).reversed()));
         assertEquals(List.of("c=c", "d=d"), keys(r, KeyRange.atLeast(b("c"))));
         assertEquals(List.of("b=b", "a=a"), keys(r, KeyRange.below(b("ba")).reversed()));
         assertEquals(List.of(), keys(r, KeyRange.between(b("c"), b("c"))));
         assertEquals(List.of(), keys(r, KeyRange.between(b("d"), b("a")).reversed()));
-        assertEquals(List.of("d=d", "c=c", "bb=bb", "ba=ba", "b=b", "a=a"),
+        assertEquals(
+            List.of("d=d", "c=c", "bb=bb", "ba=ba", "b=b", "a=a"),
             keys(r, KeyRange.all().reversed()));
       }
     }
@@ -211,7 +214,8 @@ class LsmEngineTest {
   void cursor_repeatedKeyAndValueCalls_returnFreshUnchangedArrays() {
     try (StorageEngine e = StorageEngines.open("lsm", dir)) {
       e.put(b("k"), b("v"));
-      try (ReadTxn r = e.beginRead(); Cursor c = r.cursor(KeyRange.all())) {
+      try (ReadTxn r = e.beginRead();
+          Cursor c = r.cursor(KeyRange.all())) {
         assertTrue(c.next());
         byte[] first = c.key();
         byte[] firstValue = c.value();
@@ -270,7 +274,8 @@ class LsmEngineTest {
   void secondOpen_sameDirectory_throwsStoreLocked() {
     try (StorageEngine e = StorageEngines.open("lsm", dir)) {
       assertThrows(StoreLockedException.class, () -> StorageEngines.open("lsm", dir));
-      assertThrows(StoreLockedException.class,
+      assertThrows(
+          StoreLockedException.class,
           () -> StorageEngines.open("lsm", dir, EngineOptions.builder().readOnly(true).build()));
       e.put(b("k"), b("v"));
     }
@@ -295,9 +300,11 @@ class LsmEngineTest {
   @Test
   void missingStore_withoutCreateIfMissing_throwsAndCreatesNothing() {
     Path missing = dir.resolve("nope");
-    assertThrows(StorageException.class,
-        () -> StorageEngines.open("lsm", missing,
-            EngineOptions.builder().createIfMissing(false).build()));
+    assertThrows(
+        StorageException.class,
+        () ->
+            StorageEngines.open(
+                "lsm", missing, EngineOptions.builder().createIfMissing(false).build()));
     assertFalse(Files.exists(missing));
   }
 
@@ -339,29 +346,33 @@ class LsmEngineTest {
   @Test
   void close_whileReadersRun_neverCrashesTheJvm() throws Exception {
     StorageEngine e = StorageEngines.open("lsm", dir);
-    e.update(w -> {
-      for (int i = 0; i < 1000; i++) {
-        w.put(b("k" + i), b("v" + i));
-      }
-      return null;
-    });
+    e.update(
+        w -> {
+          for (int i = 0; i < 1000; i++) {
+            w.put(b("k" + i), b("v" + i));
+          }
+          return null;
+        });
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < 2; t++) {
-      Thread th = new Thread(() -> {
-        try {
-          while (true) {
-            try (ReadTxn r = e.beginRead(); Cursor c = r.cursor(KeyRange.all())) {
-              while (c.next()) {
-                c.key();
-                c.value();
-              }
-              r.get(b("k5"));
-            }
-          }
-        } catch (StorageException expected) {
-          // EngineClosedException or TransactionClosedException once close() ran.
-        }
-      });
+      Thread th =
+          new Thread(
+              () -> {
+                try {
+                  while (true) {
+                    try (ReadTxn r = e.beginRead();
+                        Cursor c = r.cursor(KeyRange.all())) {
+                      while (c.next()) {
+                        c.key();
+                        c.value();
+                      }
+                      r.get(b("k5"));
+                    }
+                  }
+                } catch (StorageException expected) {
+                  // EngineClosedException or TransactionClosedException once close() ran.
+                }
+              });
       th.start();
       threads.add(th);
     }
@@ -400,10 +411,20 @@ class LsmEngineTest {
       e.flush();
       e.compactRange();
       Map<String, Number> s = e.stats();
-      for (String k : List.of("estimatedKeys", "liveSstBytes", "memtableBytes",
-          "pendingCompactionBytes", "filesAtLevel0", "filesAtLevel6", "rocksdbWriteAmp",
-          "blockCacheUsageBytes", "walBytes", "flushBytes", "compactionBytes",
-          "openTransactions")) {
+      for (String k :
+          List.of(
+              "estimatedKeys",
+              "liveSstBytes",
+              "memtableBytes",
+              "pendingCompactionBytes",
+              "filesAtLevel0",
+              "filesAtLevel6",
+              "rocksdbWriteAmp",
+              "blockCacheUsageBytes",
+              "walBytes",
+              "flushBytes",
+              "compactionBytes",
+              "openTransactions")) {
         assertTrue(s.containsKey(k), k + " in " + s);
       }
       assertEquals(100L, s.get("estimatedKeys").longValue());

@@ -29,14 +29,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The reliability kit's fault injection for lsm, at the file-system level: RocksDB does its own
  * file I/O (its Env), so the shared FileIO seam cannot reach it. The store lives on a small tmpfs
- * mounted for the test; a full disk is the tmpfs filling up, and an I/O error on every write is
- * the mount remounted read-only. A full disk makes the commit throw StorageFullException and
- * later commits too (RocksDB stops writes after a background error), no acknowledged commit is
- * lost, and once space is back a reopen is clean and accepts writes. On a read-only file system a
- * writable open throws a typed exception and a read-only open serves every acknowledged commit.
- * (Remounting read-only while the store is open for writing is not covered: a first version of
- * that test hung, somewhere in RocksDB's commit or close, and was not investigated further.) Mounting needs root (as on this project's machines and CI); elsewhere the tests
- * are aborted (reported as skipped) with that reason.
+ * mounted for the test; a full disk is the tmpfs filling up, and an I/O error on every write is the
+ * mount remounted read-only. A full disk makes the commit throw StorageFullException and later
+ * commits too (RocksDB stops writes after a background error), no acknowledged commit is lost, and
+ * once space is back a reopen is clean and accepts writes. On a read-only file system a writable
+ * open throws a typed exception and a read-only open serves every acknowledged commit. (Remounting
+ * read-only while the store is open for writing is not covered: a first version of that test hung,
+ * somewhere in RocksDB's commit or close, and was not investigated further.) Mounting needs root
+ * (as on this project's machines and CI); elsewhere the tests are aborted (reported as skipped)
+ * with that reason.
  */
 class LsmFilesystemFaultTest {
   @TempDir Path dir;
@@ -45,7 +46,8 @@ class LsmFilesystemFaultTest {
   private void mountTmpfs(String size) throws Exception {
     mount = dir.resolve("mnt");
     Files.createDirectories(mount);
-    int rc = run("mount", "-t", "tmpfs", "-o", "size=" + size, "strata-lsm-fault", mount.toString());
+    int rc =
+        run("mount", "-t", "tmpfs", "-o", "size=" + size, "strata-lsm-fault", mount.toString());
     if (rc != 0) {
       mount = null;
       Assumptions.abort("cannot mount a tmpfs (needs root): file-system faults not injected");
@@ -61,8 +63,11 @@ class LsmFilesystemFaultTest {
 
   private static int run(String... command) throws IOException, InterruptedException {
     try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Process p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
       return p.waitFor();
     } catch (IOException e) {
       return -1;
@@ -140,9 +145,14 @@ class LsmFilesystemFaultTest {
       commit(e, 2_000_000);
       e.verifyIntegrity();
     }
-    System.out.println("RELIABILITY lsm-fs fault=DISK_FULL ackedBeforeFull=" + acked.size()
-        + " exception=" + failure.getClass().getSimpleName() + " afterFailure=" + after
-        + " ackedLost=0 corruptions=0");
+    System.out.println(
+        "RELIABILITY lsm-fs fault=DISK_FULL ackedBeforeFull="
+            + acked.size()
+            + " exception="
+            + failure.getClass().getSimpleName()
+            + " afterFailure="
+            + after
+            + " ackedLost=0 corruptions=0");
   }
 
   @Test
@@ -157,10 +167,11 @@ class LsmFilesystemFaultTest {
       }
     }
     assertEquals(0, run("mount", "-o", "remount,ro", mount.toString()), "remount read-only");
-    StorageException failure = assertThrows(StorageException.class,
-        () -> StorageEngines.open("lsm", store, options()).close());
-    try (StorageEngine e = StorageEngines.open("lsm", store,
-        options().toBuilder().readOnly(true).build())) {
+    StorageException failure =
+        assertThrows(
+            StorageException.class, () -> StorageEngines.open("lsm", store, options()).close());
+    try (StorageEngine e =
+        StorageEngines.open("lsm", store, options().toBuilder().readOnly(true).build())) {
       assertAcked(e, acked);
       e.verifyIntegrity();
     }
@@ -170,7 +181,11 @@ class LsmFilesystemFaultTest {
       assertAcked(e, acked);
       commit(e, 5_000);
     }
-    System.out.println("RELIABILITY lsm-fs fault=READ_ONLY_FS acked=" + acked.size()
-        + " writableOpen=" + failure.getClass().getSimpleName() + " ackedLost=0 corruptions=0");
+    System.out.println(
+        "RELIABILITY lsm-fs fault=READ_ONLY_FS acked="
+            + acked.size()
+            + " writableOpen="
+            + failure.getClass().getSimpleName()
+            + " ackedLost=0 corruptions=0");
   }
 }

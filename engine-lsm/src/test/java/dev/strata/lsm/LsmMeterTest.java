@@ -86,8 +86,8 @@ class LsmMeterTest {
       while (System.nanoTime() < deadline) {
         Map<String, Number> stats = e.stats();
         flushed = stats.get("flushBytes").longValue();
-        long expected = stats.get("walBytes").longValue() + flushed
-            + stats.get("compactionBytes").longValue();
+        long expected =
+            stats.get("walBytes").longValue() + flushed + stats.get("compactionBytes").longValue();
         if (flushed > 0 && held.physicalBytes() >= expected) {
           break;
         }
@@ -95,7 +95,8 @@ class LsmMeterTest {
       }
       assertTrue(flushed > 0, "no background flush happened");
       Map<String, Number> stats = e.stats();
-      assertTrue(held.physicalBytes() >= stats.get("walBytes").longValue() + flushed,
+      assertTrue(
+          held.physicalBytes() >= stats.get("walBytes").longValue() + flushed,
           held + " vs " + stats);
     }
   }
@@ -120,8 +121,8 @@ class LsmMeterTest {
 
   @Test
   void noSync_commitsDoNotFsync() {
-    EngineOptions noSync = UNCOMPRESSED.toBuilder()
-        .durability(dev.strata.api.Durability.NO_SYNC).build();
+    EngineOptions noSync =
+        UNCOMPRESSED.toBuilder().durability(dev.strata.api.Durability.NO_SYNC).build();
     try (LsmEngine e = (LsmEngine) StorageEngines.open("lsm", dir, noSync)) {
       for (int i = 0; i < 50; i++) {
         e.put(("k" + i).getBytes(), new byte[10]);

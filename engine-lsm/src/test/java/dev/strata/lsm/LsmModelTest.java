@@ -22,16 +22,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Random transactions against a {@link TreeMap} model, with flushes, compactions and reopens
- * mixed in, so that reads cross memtable, L0 and deeper levels, tombstones included. Keys come from
- * a small alphabet with 0x00 and 0xFF bytes so prefix ranges hit the all-0xFF edge. The seed is
+ * Random transactions against a {@link TreeMap} model, with flushes, compactions and reopens mixed
+ * in, so that reads cross memtable, L0 and deeper levels, tombstones included. Keys come from a
+ * small alphabet with 0x00 and 0xFF bytes so prefix ranges hit the all-0xFF edge. The seed is
  * printed; rerun with {@code -Dstrata.test.seed=N}.
  */
 class LsmModelTest {
   private static final EngineOptions SMALL =
       EngineOptions.builder().set("lsm.writeBufferBytes", "1MiB").build();
-  private static final byte[] ALPHABET = {0x00, 0x01, 0x61, 0x62, (byte) 0x7F, (byte) 0xFE,
-      (byte) 0xFF};
+  private static final byte[] ALPHABET = {
+    0x00, 0x01, 0x61, 0x62, (byte) 0x7F, (byte) 0xFE, (byte) 0xFF
+  };
 
   private static final int STEPS = Integer.getInteger("strata.model.steps", 300);
 
@@ -98,7 +99,9 @@ class LsmModelTest {
         }
       }
       final TreeMap<byte[], byte[]> last = model;
-      assertEquals(expected(last, KeyRange.all()), engine.view(r -> actual(r, KeyRange.all())),
+      assertEquals(
+          expected(last, KeyRange.all()),
+          engine.view(r -> actual(r, KeyRange.all())),
           "seed=" + seed + " final");
       engine.verifyIntegrity();
     } finally {
@@ -139,8 +142,8 @@ class LsmModelTest {
   private static List<String> expected(TreeMap<byte[], byte[]> model, KeyRange range) {
     NavigableMap<byte[], byte[]> view = model;
     List<String> out = new ArrayList<>();
-    for (Map.Entry<byte[], byte[]> e
-        : (range.isReversed() ? view.descendingMap() : view).entrySet()) {
+    for (Map.Entry<byte[], byte[]> e :
+        (range.isReversed() ? view.descendingMap() : view).entrySet()) {
       if (range.contains(e.getKey())) {
         out.add(render(e.getKey(), e.getValue()));
       }

@@ -26,27 +26,29 @@ class LsmResourceTest {
   @Test
   void openCloseCycles_withTraffic_doNotGrowRssBeyond64MiB() throws Exception {
     EngineOptions options = EngineOptions.defaults();
-    Runnable cycle = () -> {
-      try (StorageEngine e = StorageEngines.open("lsm", dir, options)) {
-        try (WriteTxn w = e.beginWrite()) {
-          for (int i = 0; i < 100; i++) {
-            w.put(("k" + i).getBytes(), new byte[100]);
+    Runnable cycle =
+        () -> {
+          try (StorageEngine e = StorageEngines.open("lsm", dir, options)) {
+            try (WriteTxn w = e.beginWrite()) {
+              for (int i = 0; i < 100; i++) {
+                w.put(("k" + i).getBytes(), new byte[100]);
+              }
+              w.commit();
+            }
+            try (ReadTxn r = e.beginRead();
+                Cursor c = r.cursor(KeyRange.all().reversed())) {
+              int n = 0;
+              while (c.next()) {
+                n++;
+              }
+              assertEquals(100, n);
+              r.get("k1".getBytes());
+            }
+            ReadTxn leftOpen = e.beginRead();
+            leftOpen.cursor(KeyRange.prefix("k".getBytes())).next();
+            e.stats();
           }
-          w.commit();
-        }
-        try (ReadTxn r = e.beginRead(); Cursor c = r.cursor(KeyRange.all().reversed())) {
-          int n = 0;
-          while (c.next()) {
-            n++;
-          }
-          assertEquals(100, n);
-          r.get("k1".getBytes());
-        }
-        ReadTxn leftOpen = e.beginRead();
-        leftOpen.cursor(KeyRange.prefix("k".getBytes())).next();
-        e.stats();
-      }
-    };
+        };
     // Warm up: JIT, the native library, glibc arenas and RocksDB's static state.
     for (int i = 0; i < 50; i++) {
       cycle.run();
@@ -58,9 +60,11 @@ class LsmResourceTest {
     }
     System.gc();
     long after = rssBytes();
-    System.out.printf("LsmResourceTest: RSS %d MiB -> %d MiB over %d cycles%n",
+    System.out.printf(
+        "LsmResourceTest: RSS %d MiB -> %d MiB over %d cycles%n",
         before >> 20, after >> 20, CYCLES);
-    assertTrue(after - before <= MAX_GROWTH_BYTES,
+    assertTrue(
+        after - before <= MAX_GROWTH_BYTES,
         "RSS grew by " + ((after - before) >> 20) + " MiB over " + CYCLES + " cycles");
   }
 

@@ -31,15 +31,17 @@ class LsmSettingsTest {
 
   @Test
   void validSettings_areParsed_sizesWithSuffixes() {
-    LsmSettings s = LsmSettings.from(EngineOptions.builder()
-        .set("lsm.blockCacheBytes", "8MiB")
-        .set("lsm.writeBufferBytes", "4m")
-        .set("lsm.compression", "ZSTD")
-        .set("lsm.compactionStyle", "universal")
-        .set("lsm.bloomBitsPerKey", "0")
-        .set("lsm.backgroundJobs", "4")
-        .set("btree.pageSize", "whatever: other engines' settings are ignored")
-        .build());
+    LsmSettings s =
+        LsmSettings.from(
+            EngineOptions.builder()
+                .set("lsm.blockCacheBytes", "8MiB")
+                .set("lsm.writeBufferBytes", "4m")
+                .set("lsm.compression", "ZSTD")
+                .set("lsm.compactionStyle", "universal")
+                .set("lsm.bloomBitsPerKey", "0")
+                .set("lsm.backgroundJobs", "4")
+                .set("btree.pageSize", "whatever: other engines' settings are ignored")
+                .build());
     assertEquals(8L << 20, s.blockCacheBytes());
     assertEquals(4L << 20, s.writeBufferBytes());
     assertEquals("zstd", s.compression());
@@ -66,8 +68,9 @@ class LsmSettingsTest {
   void invalidSetting_isRejectedOnOpen_namingTheKey_andCreatesNothing(String key, String value) {
     Path store = dir.resolve("store");
     EngineOptions options = EngineOptions.builder().set(key, value).build();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> StorageEngines.open("lsm", store, options));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> StorageEngines.open("lsm", store, options));
     assertTrue(e.getMessage().contains(key), e.getMessage());
     assertFalse(Files.exists(store));
   }
@@ -75,12 +78,13 @@ class LsmSettingsTest {
   @ParameterizedTest(name = "{0}/{1}")
   @CsvSource({"none, level", "snappy, universal", "zstd, fifo", "lz4, level"})
   void everyCompressionAndStyle_opensAndStoresData(String compression, String style) {
-    EngineOptions options = EngineOptions.builder()
-        .set("lsm.compression", compression)
-        .set("lsm.compactionStyle", style)
-        .set("lsm.writeBufferBytes", "1MiB")
-        .set("lsm.blockCacheBytes", "1MiB")
-        .build();
+    EngineOptions options =
+        EngineOptions.builder()
+            .set("lsm.compression", compression)
+            .set("lsm.compactionStyle", style)
+            .set("lsm.writeBufferBytes", "1MiB")
+            .set("lsm.blockCacheBytes", "1MiB")
+            .build();
     try (LsmEngine e = (LsmEngine) StorageEngines.open("lsm", dir, options)) {
       for (int i = 0; i < 200; i++) {
         e.put(("k" + i).getBytes(), new byte[500]);

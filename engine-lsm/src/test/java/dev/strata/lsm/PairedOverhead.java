@@ -46,26 +46,49 @@ public final class PairedOverhead {
     AdapterOverheadBenchmark b = new AdapterOverheadBenchmark();
     b.keys = 200_000;
     b.setUp();
-    Blackhole bh = new Blackhole("Today's password is swordfish. "
-        + "I understand instantiating Blackholes directly is dangerous.");
+    Blackhole bh =
+        new Blackhole(
+            "Today's password is swordfish. "
+                + "I understand instantiating Blackholes directly is dangerous.");
     try {
       pair("get: lsm one-shot / raw", b::get_lsm, b::get_raw, rounds, blockNanos, bh);
       pair("get: lsm read txn / raw", b::get_lsmReadTxn, b::get_raw, rounds, blockNanos, bh);
-      pair("scan 1000: lsm / raw", () -> b.scan_lsm(bh), () -> b.scan_raw(bh), rounds,
-          blockNanos, bh);
-      pair("putBatch 1000: lsm / raw WriteBatch", b::putBatch_lsm, b::putBatch_rawWriteBatch,
-          rounds, blockNanos, bh);
-      pair("putBatch 1000: lsm / raw WriteBatchWithIndex", b::putBatch_lsm,
-          b::putBatch_rawIndexedBatch, rounds, blockNanos, bh);
-      pair("putBatch 1000: raw WriteBatchWithIndex / raw WriteBatch", b::putBatch_rawIndexedBatch,
-          b::putBatch_rawWriteBatch, rounds, blockNanos, bh);
+      pair(
+          "scan 1000: lsm / raw",
+          () -> b.scan_lsm(bh),
+          () -> b.scan_raw(bh),
+          rounds,
+          blockNanos,
+          bh);
+      pair(
+          "putBatch 1000: lsm / raw WriteBatch",
+          b::putBatch_lsm,
+          b::putBatch_rawWriteBatch,
+          rounds,
+          blockNanos,
+          bh);
+      pair(
+          "putBatch 1000: lsm / raw WriteBatchWithIndex",
+          b::putBatch_lsm,
+          b::putBatch_rawIndexedBatch,
+          rounds,
+          blockNanos,
+          bh);
+      pair(
+          "putBatch 1000: raw WriteBatchWithIndex / raw WriteBatch",
+          b::putBatch_rawIndexedBatch,
+          b::putBatch_rawWriteBatch,
+          rounds,
+          blockNanos,
+          bh);
     } finally {
       b.tearDown();
     }
   }
 
-  private static void pair(String name, Op adapter, Op baseline, int rounds, long blockNanos,
-      Blackhole bh) throws Exception {
+  private static void pair(
+      String name, Op adapter, Op baseline, int rounds, long blockNanos, Blackhole bh)
+      throws Exception {
     SplittableRandom order = new SplittableRandom(rounds);
     List<Double> ratios = new ArrayList<>();
     double adapterSum = 0;
@@ -90,15 +113,20 @@ public final class PairedOverhead {
     int n = sorted.length;
     System.out.printf(
         "%-58s median ratio %.3f  IQR [%.3f, %.3f]  mean CPU us/op %.2f vs %.2f  (n=%d)%n",
-        name, sorted[n / 2], sorted[n / 4], sorted[(3 * n) / 4], adapterSum / n / 1000,
-        baselineSum / n / 1000, n);
+        name,
+        sorted[n / 2],
+        sorted[n / 4],
+        sorted[(3 * n) / 4],
+        adapterSum / n / 1000,
+        baselineSum / n / 1000,
+        n);
     bh.consume(Arrays.hashCode(sorted));
   }
 
   /**
-   * Runs {@code op} for one block and returns this thread's CPU nanoseconds per operation. CPU
-   * time rather than wall time: on a machine shared with other builds, wall time mostly measures
-   * how long the thread waited for a core.
+   * Runs {@code op} for one block and returns this thread's CPU nanoseconds per operation. CPU time
+   * rather than wall time: on a machine shared with other builds, wall time mostly measures how
+   * long the thread waited for a core.
    */
   private static double nanosPerOp(Op op, long blockNanos) throws Exception {
     long start = System.nanoTime();

@@ -23,8 +23,11 @@ class RocksErrorsTest {
 
   @Test
   void noSpace_isStorageFull_andDoesNotPoisonWrites() {
-    StorageException e = map(Status.Code.IOError, Status.SubCode.NoSpace,
-        "While appending to file: /d/000012.log: No space left on device");
+    StorageException e =
+        map(
+            Status.Code.IOError,
+            Status.SubCode.NoSpace,
+            "While appending to file: /d/000012.log: No space left on device");
     assertEquals(StorageFullException.class, e.getClass());
     assertTrue(e.getMessage().contains("000012.log"), e.getMessage());
     assertFalse(RocksErrors.isFatalForWrites(e));
@@ -32,19 +35,30 @@ class RocksErrorsTest {
 
   @Test
   void lockHeld_inThisOrAnotherProcess_isStoreLocked() {
-    assertEquals(StoreLockedException.class, map(Status.Code.IOError, Status.SubCode.None,
-        "lock hold by current process, acquire time 1 acquiring thread 2: /d/LOCK: No locks"
-            + " available").getClass());
-    StorageException other = map(Status.Code.IOError, Status.SubCode.None,
-        "While lock file: /d/LOCK: Resource temporarily unavailable");
+    assertEquals(
+        StoreLockedException.class,
+        map(
+                Status.Code.IOError,
+                Status.SubCode.None,
+                "lock hold by current process, acquire time 1 acquiring thread 2: /d/LOCK: No locks"
+                    + " available")
+            .getClass());
+    StorageException other =
+        map(
+            Status.Code.IOError,
+            Status.SubCode.None,
+            "While lock file: /d/LOCK: Resource temporarily unavailable");
     assertEquals(StoreLockedException.class, other.getClass());
     assertFalse(RocksErrors.isFatalForWrites(other));
   }
 
   @Test
   void corruption_isCorruption_andFatalForWrites() {
-    StorageException e = map(Status.Code.Corruption, Status.SubCode.None,
-        "block checksum mismatch: stored = 1, computed = 2  in /d/000009.sst offset 0 size 4000");
+    StorageException e =
+        map(
+            Status.Code.Corruption,
+            Status.SubCode.None,
+            "block checksum mismatch: stored = 1, computed = 2  in /d/000009.sst offset 0 size 4000");
     assertEquals(CorruptionException.class, e.getClass());
     assertTrue(e.getMessage().contains("000009.sst offset 0"), e.getMessage());
     assertTrue(RocksErrors.isFatalForWrites(e));
@@ -52,17 +66,24 @@ class RocksErrorsTest {
 
   @Test
   void newerTableFormat_isUnsupportedFormat() {
-    assertEquals(UnsupportedFormatException.class, map(Status.Code.Corruption,
-        Status.SubCode.None, "Unknown Footer version. Maybe this file was created with newer"
-            + " version of RocksDB?").getClass());
-    assertEquals(UnsupportedFormatException.class, map(Status.Code.NotSupported,
-        Status.SubCode.None, "Unsupported format_version 99").getClass());
+    assertEquals(
+        UnsupportedFormatException.class,
+        map(
+                Status.Code.Corruption,
+                Status.SubCode.None,
+                "Unknown Footer version. Maybe this file was created with newer"
+                    + " version of RocksDB?")
+            .getClass());
+    assertEquals(
+        UnsupportedFormatException.class,
+        map(Status.Code.NotSupported, Status.SubCode.None, "Unsupported format_version 99")
+            .getClass());
   }
 
   @Test
   void otherIoError_isStorageIo_andFatalForWrites() {
-    StorageException e = map(Status.Code.IOError, Status.SubCode.None,
-        "While fsync: a file: Input/output error");
+    StorageException e =
+        map(Status.Code.IOError, Status.SubCode.None, "While fsync: a file: Input/output error");
     assertEquals(StorageIOException.class, e.getClass());
     assertTrue(RocksErrors.isFatalForWrites(e));
   }

@@ -38,13 +38,15 @@ public final class WriteAmpWorkload {
    */
   public static void main(String[] args) throws IOException {
     Path dir = Path.of(args[0]);
-    long target = args[1].endsWith("GiB")
-        ? Long.parseLong(args[1].replace("GiB", "")) << 30
-        : Long.parseLong(args[1]);
+    long target =
+        args[1].endsWith("GiB")
+            ? Long.parseLong(args[1].replace("GiB", "")) << 30
+            : Long.parseLong(args[1]);
     int keySpace = Integer.parseInt(args[2]);
     int valueBytes = Integer.parseInt(args[3]);
     long seed = Long.parseLong(args[4]);
-    System.out.printf("workload: logical=%d keySpace=%d value=%d seed=%d durability=NO_SYNC%n",
+    System.out.printf(
+        "workload: logical=%d keySpace=%d value=%d seed=%d durability=NO_SYNC%n",
         target, keySpace, valueBytes, seed);
     SplittableRandom random = new SplittableRandom(seed);
     EngineOptions options = EngineOptions.builder().durability(Durability.NO_SYNC).build();
@@ -58,14 +60,20 @@ public final class WriteAmpWorkload {
         try (WriteTxn w = engine.beginWrite()) {
           for (int i = 0; i < 1000; i++) {
             random.nextBytes(value);
-            w.put(ByteBuffer.allocate(16).putLong(0x6b65790000000000L)
-                .putLong(random.nextInt(keySpace)).array(), value);
+            w.put(
+                ByteBuffer.allocate(16)
+                    .putLong(0x6b65790000000000L)
+                    .putLong(random.nextInt(keySpace))
+                    .array(),
+                value);
           }
           w.commit();
         }
         if (meter.logicalBytes() >= nextReport) {
-          System.out.printf("  %5d MiB logical, meter WA %.2f, %.0f s%n",
-              meter.logicalBytes() >> 20, engine.meter().amplification(),
+          System.out.printf(
+              "  %5d MiB logical, meter WA %.2f, %.0f s%n",
+              meter.logicalBytes() >> 20,
+              engine.meter().amplification(),
               (System.nanoTime() - started) / 1e9);
           nextReport += 256L << 20;
         }
@@ -80,7 +88,8 @@ public final class WriteAmpWorkload {
       report("compaction debt paid", engine, (System.nanoTime() - started) / 1e9);
     }
     long ioAfter = processWriteBytes();
-    System.out.printf("kernel write_bytes of this process (includes MANIFEST, LOG, OPTIONS): %d%n",
+    System.out.printf(
+        "kernel write_bytes of this process (includes MANIFEST, LOG, OPTIONS): %d%n",
         ioAfter - ioBefore);
   }
 
@@ -88,13 +97,18 @@ public final class WriteAmpWorkload {
     WriteAmplificationMeter.Snapshot s = engine.meter().snapshot();
     Map<String, Number> stats = engine.stats();
     System.out.printf("%s after %.0f s:%n", phase, seconds);
-    System.out.printf("  meter: logical=%d physical=%d syncs=%d WA=%.3f%n",
+    System.out.printf(
+        "  meter: logical=%d physical=%d syncs=%d WA=%.3f%n",
         s.logicalBytes(), s.physicalBytes(), s.syncs(), s.amplification());
-    System.out.printf("  wal=%d flush=%d compaction=%d liveSst=%d pending=%d%n",
-        stats.get("walBytes").longValue(), stats.get("flushBytes").longValue(),
-        stats.get("compactionBytes").longValue(), stats.get("liveSstBytes").longValue(),
+    System.out.printf(
+        "  wal=%d flush=%d compaction=%d liveSst=%d pending=%d%n",
+        stats.get("walBytes").longValue(),
+        stats.get("flushBytes").longValue(),
+        stats.get("compactionBytes").longValue(),
+        stats.get("liveSstBytes").longValue(),
         stats.get("pendingCompactionBytes").longValue());
-    System.out.printf("  rocksdb cfstats W-Amp=%.3f; (flush+compaction)/flush=%.3f; "
+    System.out.printf(
+        "  rocksdb cfstats W-Amp=%.3f; (flush+compaction)/flush=%.3f; "
             + "meter WA without WAL=%.3f%n",
         stats.get("rocksdbWriteAmp").doubleValue(),
         (stats.get("flushBytes").doubleValue() + stats.get("compactionBytes").doubleValue())

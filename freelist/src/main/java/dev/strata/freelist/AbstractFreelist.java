@@ -81,13 +81,23 @@ abstract class AbstractFreelist implements Freelist {
     long pending = pendingPages.firstSetIn(startPage, pageCount);
     if (pending >= 0) {
       throw new IllegalStateException(
-          "double free of pages " + startPage + ".." + last + ": page " + pending
+          "double free of pages "
+              + startPage
+              + ".."
+              + last
+              + ": page "
+              + pending
               + " is already pending");
     }
     long free = firstFreeIn(startPage, pageCount);
     if (free >= 0) {
       throw new IllegalStateException(
-          "double free of pages " + startPage + ".." + last + ": page " + free
+          "double free of pages "
+              + startPage
+              + ".."
+              + last
+              + ": page "
+              + free
               + " is already free");
     }
     advanceWriter(txid);
@@ -167,7 +177,10 @@ abstract class AbstractFreelist implements Freelist {
   public final void rollback(long txid) {
     if (newestWriteTxid != NO_WRITER && txid < newestWriteTxid) {
       throw new IllegalStateException(
-          "cannot roll back txid " + txid + ": txid " + newestWriteTxid
+          "cannot roll back txid "
+              + txid
+              + ": txid "
+              + newestWriteTxid
               + " has written since, so it committed");
     }
     if (txid != newestWriteTxid) {
@@ -180,8 +193,15 @@ abstract class AbstractFreelist implements Freelist {
       long free = firstFreeIn(start, length);
       if (free >= 0) {
         throw new IllegalStateException(
-            "cannot roll back txid " + txid + ": page " + free + " it allocated (run " + start
-                + "+" + length + ") was released meanwhile");
+            "cannot roll back txid "
+                + txid
+                + ": page "
+                + free
+                + " it allocated (run "
+                + start
+                + "+"
+                + length
+                + ") was released meanwhile");
       }
     }
     LongArrayList freed = pendingByTxid.remove(txid);
@@ -298,8 +318,14 @@ abstract class AbstractFreelist implements Freelist {
     }
     if (pages != pendingPages.cardinality() || entries != pendingEntries) {
       throw new IllegalStateException(
-          "pending runs hold " + pages + " pages in " + entries + " runs but the counters say "
-              + pendingPages.cardinality() + " pages in " + pendingEntries
+          "pending runs hold "
+              + pages
+              + " pages in "
+              + entries
+              + " runs but the counters say "
+              + pendingPages.cardinality()
+              + " pages in "
+              + pendingEntries
               + " runs (overlapping pending runs?)");
     }
     allocations.checkInvariants(this);
@@ -311,7 +337,13 @@ abstract class AbstractFreelist implements Freelist {
     long pending = pendingPages.firstSetIn(start, length);
     if (free >= 0 || pending >= 0) {
       throw new IllegalStateException(
-          "run " + start + "+" + length + " " + what + " has page "
+          "run "
+              + start
+              + "+"
+              + length
+              + " "
+              + what
+              + " has page "
               + (free >= 0 ? free + " free" : pending + " pending"));
     }
   }
@@ -335,7 +367,10 @@ abstract class AbstractFreelist implements Freelist {
     }
     if (newestWriteTxid != NO_WRITER && txid < newestWriteTxid) {
       throw new IllegalStateException(
-          "txid " + txid + " is older than txid " + newestWriteTxid
+          "txid "
+              + txid
+              + " is older than txid "
+              + newestWriteTxid
               + ", which already wrote: write txids must not decrease");
     }
   }

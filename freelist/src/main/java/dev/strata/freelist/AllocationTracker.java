@@ -7,13 +7,13 @@ import java.util.Arrays;
 
 /**
  * Which write txid allocated each run that is in use (bbolt's {@code allocs}, kept per run rather
- * than per page). {@code releaseRange} needs the allocating txid of every pending page, and
- * {@code rollback} needs it to put a run freed by the rolled-back transaction back as it was.
+ * than per page). {@code releaseRange} needs the allocating txid of every pending page, and {@code
+ * rollback} needs it to put a run freed by the rolled-back transaction back as it was.
  *
  * <p>Runs are keyed by start page; a bit per start page lets {@link #take} find a run that began
  * before the freed pages (the caller freed the tail of an allocation) with a word-wise backward
- * scan bounded by the longest run ever recorded. Pages without a record have allocating txid
- * {@link #UNKNOWN_TXID}.
+ * scan bounded by the longest run ever recorded. Pages without a record have allocating txid {@link
+ * #UNKNOWN_TXID}.
  */
 final class AllocationTracker {
   static final long UNKNOWN_TXID = 0;
@@ -152,9 +152,7 @@ final class AllocationTracker {
 
   private static void append(LongArrayList out, long start, long length, long txid) {
     int n = out.size();
-    if (n >= 3
-        && out.getLong(n - 1) == txid
-        && out.getLong(n - 3) + out.getLong(n - 2) == start) {
+    if (n >= 3 && out.getLong(n - 1) == txid && out.getLong(n - 3) + out.getLong(n - 2) == start) {
       out.set(n - 2, out.getLong(n - 2) + length);
     } else {
       out.add(start);

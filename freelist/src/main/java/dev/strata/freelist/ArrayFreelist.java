@@ -6,10 +6,10 @@ import java.util.Arrays;
 /**
  * bbolt's original freelist, kept as the baseline: every free page id in one sorted {@code long[]}.
  *
- * <p>Allocation scans the array from the start for the first {@code n} consecutive ids (first
- * fit, O(f) for f free pages) and closes the gap with an array copy (O(f)). Releasing pending
- * pages expands them to ids, sorts them and merges them into the array (O(m log m + f)). Memory is
- * 8 bytes per free page. Both costs grow with the free space, which is what made bbolt commits take
+ * <p>Allocation scans the array from the start for the first {@code n} consecutive ids (first fit,
+ * O(f) for f free pages) and closes the gap with an array copy (O(f)). Releasing pending pages
+ * expands them to ids, sorts them and merges them into the array (O(m log m + f)). Memory is 8
+ * bytes per free page. Both costs grow with the free space, which is what made bbolt commits take
  * seconds on 40–100 GB files and what {@link HashFreelist} removes.
  */
 final class ArrayFreelist extends AbstractFreelist {
@@ -137,7 +137,11 @@ final class ArrayFreelist extends AbstractFreelist {
       }
       if (i > 0 && ids[i] <= ids[i - 1]) {
         throw new IllegalStateException(
-            "free page ids not strictly ascending at index " + i + ": " + ids[i - 1] + ", "
+            "free page ids not strictly ascending at index "
+                + i
+                + ": "
+                + ids[i - 1]
+                + ", "
                 + ids[i]);
       }
     }

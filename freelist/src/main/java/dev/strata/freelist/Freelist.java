@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * Allocator of contiguous page runs for a copy-on-write page file, with MVCC "pending" pages.
  *
- * <p><b>Page states.</b> Every page is in exactly one of three states as far as the freelist
- * knows: <i>free</i> (may be handed out by {@link #allocate}), <i>pending</i> (freed by a write
+ * <p><b>Page states.</b> Every page is in exactly one of three states as far as the freelist knows:
+ * <i>free</i> (may be handed out by {@link #allocate}), <i>pending</i> (freed by a write
  * transaction but possibly still visible to a reader of an older snapshot, so not reusable yet) or
  * <i>in use</i> (everything else, including pages beyond the end of the file). {@link #free} makes
  * in-use pages pending under the freeing txid; {@link #release} and {@link #releaseRange} turn
@@ -16,25 +16,24 @@ import java.util.List;
  *
  * <p><b>Allocation tracking.</b> For {@link #releaseRange} and {@link #rollback} the freelist
  * remembers, per allocated run, which txid allocated it (bbolt's {@code allocs}). Pages whose
- * allocating txid is unknown — allocated before the last {@link #reload}, or taken from the end
- * of the file by the caller when {@link #allocate} returned {@link #NONE} — count as allocated by
- * txid 0, so {@code releaseRange} conservatively leaves them to {@link #release}.
+ * allocating txid is unknown — allocated before the last {@link #reload}, or taken from the end of
+ * the file by the caller when {@link #allocate} returned {@link #NONE} — count as allocated by txid
+ * 0, so {@code releaseRange} conservatively leaves them to {@link #release}.
  *
  * <p><b>Transactions.</b> Write txids passed to {@link #allocate} and {@link #free} must not
  * decrease (a rolled-back txid may be reused). The newest such txid is the open write transaction;
  * only it can be rolled back.
  *
  * <p><b>Thread-safety.</b> Implementations are not thread-safe. A storage engine has one writer at
- * a time and must serialize every call, including the read-only ones, with it (readers of the
- * page file never touch the freelist).
+ * a time and must serialize every call, including the read-only ones, with it (readers of the page
+ * file never touch the freelist).
  *
  * <p><b>Serialized form</b> (little-endian): a 24-byte header — magic {@code "STFL"}, format
  * version (u16, currently 1), flags (u16, 0), run count (u32), reserved (u32, 0), total page count
- * (u64) — then one 12-byte entry per run (start page u64, length u32) in ascending page order,
- * then a CRC32C (u32) of everything before it. Pending runs are written as free runs (after a
- * crash no reader of the old snapshots survives). Entries may be adjacent but never overlap; runs
- * longer than {@code 0xFFFF_FFFF} pages are written as several entries. Reading merges adjacent
- * entries.
+ * (u64) — then one 12-byte entry per run (start page u64, length u32) in ascending page order, then
+ * a CRC32C (u32) of everything before it. Pending runs are written as free runs (after a crash no
+ * reader of the old snapshots survives). Entries may be adjacent but never overlap; runs longer
+ * than {@code 0xFFFF_FFFF} pages are written as several entries. Reading merges adjacent entries.
  */
 public interface Freelist {
 
@@ -92,8 +91,8 @@ public interface Freelist {
   }
 
   /**
-   * Reads a freelist written by {@link #writeTo}, consuming {@code serialized} from its position
-   * to the end of the CRC trailer. The byte order of the buffer is ignored (the format is always
+   * Reads a freelist written by {@link #writeTo}, consuming {@code serialized} from its position to
+   * the end of the CRC trailer. The byte order of the buffer is ignored (the format is always
    * little-endian) and left unchanged.
    *
    * @param serialized the bytes, starting at its position
@@ -144,9 +143,9 @@ public interface Freelist {
   void free(long txid, long startPage, int pageCount);
 
   /**
-   * Makes free every pending page that was freed by a txid strictly below {@code
-   * oldestReaderTxid}, the oldest snapshot any reader still uses (pass {@code Long.MAX_VALUE} when
-   * there is no reader). Released runs merge with their free neighbours.
+   * Makes free every pending page that was freed by a txid strictly below {@code oldestReaderTxid},
+   * the oldest snapshot any reader still uses (pass {@code Long.MAX_VALUE} when there is no
+   * reader). Released runs merge with their free neighbours.
    *
    * @param oldestReaderTxid txid of the oldest open reader's snapshot
    */
@@ -165,9 +164,9 @@ public interface Freelist {
 
   /**
    * Undoes every {@link #allocate} and {@link #free} of write transaction {@code txid}: the pages
-   * it allocated become free again, the pages it freed are in use again (with their allocating
-   * txid restored), and the free runs are exactly those before the transaction started. Does
-   * nothing if {@code txid} allocated and freed nothing.
+   * it allocated become free again, the pages it freed are in use again (with their allocating txid
+   * restored), and the free runs are exactly those before the transaction started. Does nothing if
+   * {@code txid} allocated and freed nothing.
    *
    * @param txid the open write transaction
    * @throws IllegalStateException if a newer txid has allocated or freed since (an older txid has
@@ -215,8 +214,8 @@ public interface Freelist {
 
   /**
    * Replaces the whole state with the runs serialized at {@code serialized}'s position, consuming
-   * them: everything read is free; nothing is pending; allocation tracking and the write-txid
-   * order start afresh.
+   * them: everything read is free; nothing is pending; allocation tracking and the write-txid order
+   * start afresh.
    *
    * @param serialized bytes written by {@link #writeTo} (of either kind)
    * @throws FreelistFormatException if the bytes are truncated, corrupt or of a newer version; the
@@ -239,9 +238,8 @@ public interface Freelist {
   int serializedSize();
 
   /**
-   * Writes the free and pending runs, the latter as free, at {@code target}'s position and
-   * advances it by {@link #serializedSize()}. The buffer's byte order is ignored and left
-   * unchanged.
+   * Writes the free and pending runs, the latter as free, at {@code target}'s position and advances
+   * it by {@link #serializedSize()}. The buffer's byte order is ignored and left unchanged.
    *
    * @param target buffer with at least {@link #serializedSize()} bytes remaining
    * @throws IllegalArgumentException if fewer bytes remain; nothing is written then
@@ -250,10 +248,10 @@ public interface Freelist {
   void writeTo(ByteBuffer target);
 
   /**
-   * Checks every internal invariant: the indexes agree with one another, runs neither overlap
-   * nor touch (adjacent free runs are merged), no page is both free and pending, nothing touches
-   * the meta pages, and the counts match. Meant for tests and for an engine's integrity check;
-   * costs time linear in the number of runs and pages tracked.
+   * Checks every internal invariant: the indexes agree with one another, runs neither overlap nor
+   * touch (adjacent free runs are merged), no page is both free and pending, nothing touches the
+   * meta pages, and the counts match. Meant for tests and for an engine's integrity check; costs
+   * time linear in the number of runs and pages tracked.
    *
    * @throws IllegalStateException describing the first violation found
    */

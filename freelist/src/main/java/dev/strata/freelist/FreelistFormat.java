@@ -75,7 +75,9 @@ final class FreelistFormat {
     }
     if (out.position() != size - TRAILER_BYTES) {
       throw new IllegalStateException(
-          "freelist wrote " + out.position() + " bytes of runs, expected "
+          "freelist wrote "
+              + out.position()
+              + " bytes of runs, expected "
               + (size - TRAILER_BYTES));
     }
     out.putLong(totalPosition, totalPages);
@@ -86,8 +88,8 @@ final class FreelistFormat {
   }
 
   /**
-   * Reads and validates serialized runs at {@code source}'s position, returning them merged and
-   * in page order as (start, length) pairs; advances the position only on success.
+   * Reads and validates serialized runs at {@code source}'s position, returning them merged and in
+   * page order as (start, length) pairs; advances the position only on success.
    */
   static LongArrayList read(ByteBuffer source) {
     ByteBuffer in = source.slice().order(ByteOrder.LITTLE_ENDIAN);

@@ -5,10 +5,10 @@ package dev.strata.freelist;
  * library does not know, a CRC32C mismatch, or runs that are not valid (overlapping, out of order,
  * touching the reserved meta pages).
  *
- * <p>It extends {@link IllegalStateException} so callers that only catch the latter still see it;
- * a storage engine typically maps {@link Reason#UNSUPPORTED_VERSION} to its "newer format" error
- * and every other reason to its corruption error. Messages name the byte offset (relative to the
- * buffer position where reading started) and the limit that was crossed.
+ * <p>It extends {@link IllegalStateException} so callers that only catch the latter still see it; a
+ * storage engine typically maps {@link Reason#UNSUPPORTED_VERSION} to its "newer format" error and
+ * every other reason to its corruption error. Messages name the byte offset (relative to the buffer
+ * position where reading started) and the limit that was crossed.
  */
 public final class FreelistFormatException extends IllegalStateException {
   private static final long serialVersionUID = 1L;

@@ -14,36 +14,36 @@ import java.util.Arrays;
  * <p>Free runs are indexed three ways: {@code freemaps} (length → start pages of the runs of that
  * length), {@code forwardMap} (start → length) and {@code backwardMap} (last page → length). A run
  * freed at {@code [s, e]} finds its left neighbour as {@code backwardMap[s - 1]} and its right one
- * as {@code forwardMap[e + 1]}, so merging costs a constant number of hash operations
- * ({@link #mergeWithExistingSpan}).
+ * as {@code forwardMap[e + 1]}, so merging costs a constant number of hash operations ({@link
+ * #mergeWithExistingSpan}).
  *
  * <p><b>Allocation</b> of {@code n} pages takes a run of exactly {@code n} pages when one exists;
  * otherwise it splits the shortest run longer than {@code n} (best fit keeps long runs for long
- * requests), found through {@link RunLengthIndex} in O(1) for lengths below 4096 and O(log d)
- * over d distinct longer lengths. bbolt instead walks every distinct length. Among runs of the
- * chosen length it takes the lowest start page and allocates from the run's low end, so the end
- * of the file empties first and can be truncated.
+ * requests), found through {@link RunLengthIndex} in O(1) for lengths below 4096 and O(log d) over
+ * d distinct longer lengths. bbolt instead walks every distinct length. Among runs of the chosen
+ * length it takes the lowest start page and allocates from the run's low end, so the end of the
+ * file empties first and can be truncated.
  *
- * <p>Each length's starts are therefore kept in a {@link StartHeap}, a min-heap with lazy
- * deletion, rather than a hash set (no cheap minimum) or a red-black tree (a 32-byte node per
- * run and pointer-chasing removals on every merge). A run that merges away or is allocated
- * leaves a stale entry that is skipped when it surfaces and purged when stale entries outnumber
- * live ones: the minimum is O(1), insertion O(log k) for the k runs of that length and removal
- * amortized O(log k), with 8 bytes per entry. So allocating an exact-size run or merging a freed
- * run costs a constant number of hash operations plus a heap operation on one length class; none
- * depends on the number of free pages.
+ * <p>Each length's starts are therefore kept in a {@link StartHeap}, a min-heap with lazy deletion,
+ * rather than a hash set (no cheap minimum) or a red-black tree (a 32-byte node per run and
+ * pointer-chasing removals on every merge). A run that merges away or is allocated leaves a stale
+ * entry that is skipped when it surfaces and purged when stale entries outnumber live ones: the
+ * minimum is O(1), insertion O(log k) for the k runs of that length and removal amortized O(log k),
+ * with 8 bytes per entry. So allocating an exact-size run or merging a freed run costs a constant
+ * number of hash operations plus a heap operation on one length class; none depends on the number
+ * of free pages.
  *
  * <p>A {@link SparseBitSet} of free pages answers {@link #isFree} and double-free checks in one
  * hash lookup per 64 pages, which the three maps cannot (a page inside a run is in none of them).
  *
  * <p><b>Memory</b> per free run, measured by {@code FreelistFootprintTest} as the retained-heap
  * delta (serial GC, 64-bit JVM with compressed oops) of reloading 2·10<sup>5</sup> runs of 1–2
- * pages: 96 bytes when runs are dense (gaps of 1–2 pages), 116 bytes when sparse (~200-page
- * gaps). Most of it is {@code forwardMap} and {@code backwardMap}: 16 bytes per slot, sized to a
- * power of two at load factor ≤ 0.75, so 21–43 bytes per run each (42 at that count). The heaps
- * add 8–12 bytes per run and the free-page bitmap a 16-byte slot per occupied 64-page word (about
- * 1 byte per run when dense, about 20 when sparse). The sorted array costs 8 bytes per free page
- * instead: less for single pages, far more for long runs.
+ * pages: 96 bytes when runs are dense (gaps of 1–2 pages), 116 bytes when sparse (~200-page gaps).
+ * Most of it is {@code forwardMap} and {@code backwardMap}: 16 bytes per slot, sized to a power of
+ * two at load factor ≤ 0.75, so 21–43 bytes per run each (42 at that count). The heaps add 8–12
+ * bytes per run and the free-page bitmap a 16-byte slot per occupied 64-page word (about 1 byte per
+ * run when dense, about 20 when sparse). The sorted array costs 8 bytes per free page instead: less
+ * for single pages, far more for long runs.
  */
 final class HashFreelist extends AbstractFreelist {
   private final Long2ObjectOpenHashMap<StartHeap> freemaps = new Long2ObjectOpenHashMap<>();
@@ -252,7 +252,10 @@ final class HashFreelist extends AbstractFreelist {
       }
       if (backwardMap.get(start + length - 1) != length) {
         throw new IllegalStateException(
-            run + " has backwardMap[" + (start + length - 1) + "] = "
+            run
+                + " has backwardMap["
+                + (start + length - 1)
+                + "] = "
                 + backwardMap.get(start + length - 1));
       }
       if (!freemaps.containsKey(length)) {
@@ -293,20 +296,40 @@ final class HashFreelist extends AbstractFreelist {
       }
       if (heap.live < 1 || valid.size() != heap.live || !lengths.contains(length)) {
         throw new IllegalStateException(
-            "freemaps[" + length + "] names " + valid.size() + " runs, counts " + heap.live
+            "freemaps["
+                + length
+                + "] names "
+                + valid.size()
+                + " runs, counts "
+                + heap.live
                 + (lengths.contains(length) ? "" : " and is missing from the length index"));
       }
       indexed += heap.live;
     }
     if (indexed != starts.length || lengths.size() != freemaps.size()) {
       throw new IllegalStateException(
-          "freemaps hold " + indexed + " runs under " + freemaps.size() + " lengths; forwardMap "
-              + starts.length + " runs; length index " + lengths.size() + " lengths");
+          "freemaps hold "
+              + indexed
+              + " runs under "
+              + freemaps.size()
+              + " lengths; forwardMap "
+              + starts.length
+              + " runs; length index "
+              + lengths.size()
+              + " lengths");
     }
     if (pages != freePages.cardinality() || expectedEntries != entries) {
       throw new IllegalStateException(
-          "free runs hold " + pages + " pages (" + expectedEntries + " entries) but the counters"
-              + " say " + freePages.cardinality() + " (" + entries + ")");
+          "free runs hold "
+              + pages
+              + " pages ("
+              + expectedEntries
+              + " entries) but the counters"
+              + " say "
+              + freePages.cardinality()
+              + " ("
+              + entries
+              + ")");
     }
   }
 }

@@ -6,8 +6,8 @@ import it.unimi.dsi.fastutil.longs.LongRBTreeSet;
  * The set of run lengths that currently have at least one free run, answering "shortest length
  * {@code >= n}". Lengths below {@link #SMALL_LIMIT} — nearly all of them in a B+tree's page file —
  * live in a two-level bitmap (64 words and a summary word saying which words are non-zero), so a
- * ceiling query is a few bit operations. Longer lengths fall back to a sorted tree, O(log d) for
- * d distinct long lengths.
+ * ceiling query is a few bit operations. Longer lengths fall back to a sorted tree, O(log d) for d
+ * distinct long lengths.
  */
 final class RunLengthIndex {
   static final int SMALL_LIMIT = 64 * 64;

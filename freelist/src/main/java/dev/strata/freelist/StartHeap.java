@@ -9,12 +9,13 @@ import java.util.function.LongPredicate;
  * entries that no longer name a run of this length. Compared with a red-black tree this costs 8
  * bytes per entry instead of a 32-byte node, removal is free, and insertion sifts through a
  * contiguous array. {@link #live} counts the runs; stale entries are purged by {@link #compact}
- * once they outnumber the live ones, which keeps the heap within a constant factor of {@code
- * live} and the amortized cost of every operation O(log k).
+ * once they outnumber the live ones, which keeps the heap within a constant factor of {@code live}
+ * and the amortized cost of every operation O(log k).
  */
 final class StartHeap {
   private long[] heap = new long[4];
   private int size;
+
   /** Runs of this length that exist; entries beyond them are stale or duplicates. */
   int live;
 

@@ -301,9 +301,9 @@ abstract class FreelistContractTest {
   }
 
   /**
-   * Regression: a writer that freed a run, saw it released by a releaseRange reaching its own
-   * txid, and allocated it again, logged the pages twice; rollback freed them twice and the sorted
-   * array held duplicate ids. Found by the model test.
+   * Regression: a writer that freed a run, saw it released by a releaseRange reaching its own txid,
+   * and allocated it again, logged the pages twice; rollback freed them twice and the sorted array
+   * held duplicate ids. Found by the model test.
    */
   @Test
   void rollback_afterOwnRunReleasedAndReallocated_freesPagesOnce() {

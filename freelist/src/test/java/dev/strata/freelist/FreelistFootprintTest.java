@@ -8,9 +8,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Retained heap per free run, measured as the heap-in-use delta (after full GCs) of reloading a
- * freelist from serialized bytes that were built beforehand, so only the freelist's own indexes
- * are counted. Prints the figures quoted in the README and in {@link HashFreelist}'s javadoc;
- * asserts generous bounds so a representation change that doubles the cost is noticed.
+ * freelist from serialized bytes that were built beforehand, so only the freelist's own indexes are
+ * counted. Prints the figures quoted in the README and in {@link HashFreelist}'s javadoc; asserts
+ * generous bounds so a representation change that doubles the cost is noticed.
  */
 class FreelistFootprintTest {
   private static final int RUNS = 200_000;

@@ -96,9 +96,7 @@ class FreelistFormatTest {
                 "flipped bit " + bit + " of byte " + offset);
         assertEquals(0, buffer.position());
         Reason expected =
-            offset < 4
-                ? Reason.BAD_MAGIC
-                : offset < 6 ? Reason.UNSUPPORTED_VERSION : e.reason();
+            offset < 4 ? Reason.BAD_MAGIC : offset < 6 ? Reason.UNSUPPORTED_VERSION : e.reason();
         assertEquals(expected, e.reason(), e.getMessage());
         assertTrue(
             e.reason() != Reason.INVALID_CONTENT,

@@ -110,8 +110,7 @@ class FreelistModelTest {
         }
         return "rollback " + target;
       } else if (dice < 98) {
-        Freelist.Kind other =
-            Freelist.Kind.values()[random.nextInt(Freelist.Kind.values().length)];
+        Freelist.Kind other = Freelist.Kind.values()[random.nextInt(Freelist.Kind.values().length)];
         ByteBuffer bytes = ByteBuffer.allocate(freelist.serializedSize());
         freelist.writeTo(bytes);
         bytes.flip();

@@ -32,8 +32,7 @@ class SparseBitSetTest {
             assertEquals(
                 next >= 0 && next < qFrom + qCount ? next : -1, bits.firstSetIn(qFrom, qCount));
             int previous = oracle.previousSetBit(qFrom + qCount - 1);
-            assertEquals(
-                previous >= qFrom ? previous : -1, bits.lastSetIn(qFrom, qFrom + qCount));
+            assertEquals(previous >= qFrom ? previous : -1, bits.lastSetIn(qFrom, qFrom + qCount));
             assertEquals(
                 oracle.get(qFrom, qFrom + qCount).cardinality(), bits.countIn(qFrom, qCount));
             assertEquals(oracle.cardinality(), bits.cardinality());

@@ -5,10 +5,10 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Keeps {@code close()} from freeing native memory under a running call. Every call into the
- * native library enters the guard; close sets {@code closing} and waits until no call is inside.
- * The counter is incremented before {@code closing} is read, and close writes {@code closing}
- * before it sums the counter, so either the caller sees {@code closing} or close sees the caller.
+ * Keeps {@code close()} from freeing native memory under a running call. Every call into the native
+ * library enters the guard; close sets {@code closing} and waits until no call is inside. The
+ * counter is incremented before {@code closing} is read, and close writes {@code closing} before it
+ * sums the counter, so either the caller sees {@code closing} or close sees the caller.
  * Thread-safe.
  */
 final class CallGuard {

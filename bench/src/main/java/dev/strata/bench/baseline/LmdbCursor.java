@@ -6,9 +6,8 @@ import dev.strata.api.TransactionClosedException;
 import org.lmdbjava.GetOp;
 
 /**
- * A Strata cursor over an LMDB cursor. Bounds are checked here with {@link KeyRange#compare}
- * rather than with lmdbjava's {@code KeyRange}, whose default comparator is signed. Not
- * thread-safe.
+ * A Strata cursor over an LMDB cursor. Bounds are checked here with {@link KeyRange#compare} rather
+ * than with lmdbjava's {@code KeyRange}, whose default comparator is signed. Not thread-safe.
  */
 final class LmdbCursor implements Cursor {
   private final LmdbTxn txn;
@@ -82,8 +81,8 @@ final class LmdbCursor implements Cursor {
     enter();
     guard.exit();
     if (!positioned) {
-      throw new IllegalStateException("cursor has no current entry: call next() first and check"
-          + " that it returned true");
+      throw new IllegalStateException(
+          "cursor has no current entry: call next() first and check" + " that it returned true");
     }
   }
 

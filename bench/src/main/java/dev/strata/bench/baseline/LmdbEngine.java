@@ -11,9 +11,9 @@ import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.DirectoryLock;
 import dev.strata.api.spi.StoreFiles;
-import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.WriterGate;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,9 +44,9 @@ import org.lmdbjava.Stat;
  *   <li>keys are limited to LMDB's compile-time maximum (511 bytes), not {@code MAX_KEY_SIZE};
  *   <li>a write transaction must be committed or rolled back on the thread that began it (an LMDB
  *       rule);
- *   <li>the meter counts logical bytes and LMDB's two fdatasyncs per non-empty {@code SYNC}
- *       commit, but no physical bytes: LMDB does not report the pages it writes. The bench takes
- *       LMDB's physical bytes from the operating system ({@code /proc/self/io}).
+ *   <li>the meter counts logical bytes and LMDB's two fdatasyncs per non-empty {@code SYNC} commit,
+ *       but no physical bytes: LMDB does not report the pages it writes. The bench takes LMDB's
+ *       physical bytes from the operating system ({@code /proc/self/io}).
  * </ul>
  *
  * <p>Stats keys: {@code entries}, {@code depth}, {@code pageSize}, {@code leafPages}, {@code
@@ -73,8 +73,7 @@ final class LmdbEngine implements StorageEngine {
   private volatile boolean closed;
 
   private LmdbEngine(
-      Path directory, EngineOptions options, DirectoryLock lock, Env<byte[]> env,
-      Dbi<byte[]> dbi) {
+      Path directory, EngineOptions options, DirectoryLock lock, Env<byte[]> env, Dbi<byte[]> dbi) {
     this.directory = directory;
     this.sync = options.durability() == Durability.SYNC;
     this.readOnly = options.readOnly();
@@ -117,8 +116,8 @@ final class LmdbEngine implements StorageEngine {
       }
     } catch (LmdbException e) {
       lock.close();
-      throw new StorageIOException("cannot open lmdb store " + directory + ": " + e.getMessage(),
-          e);
+      throw new StorageIOException(
+          "cannot open lmdb store " + directory + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
       lock.close();
       throw e;
@@ -152,8 +151,8 @@ final class LmdbEngine implements StorageEngine {
   public WriteTxn beginWrite() {
     checkOpen();
     if (readOnly) {
-      throw new UnsupportedOperationException("lmdb engine at " + directory
-          + " was opened read-only");
+      throw new UnsupportedOperationException(
+          "lmdb engine at " + directory + " was opened read-only");
     }
     gate.acquire();
     if (!guard.tryEnter()) {

@@ -161,8 +161,11 @@ final class LmdbTxn implements WriteTxn {
   private void checkKey(byte[] key) {
     Limits.checkKey(key);
     if (key.length > engine.maxKeySize()) {
-      throw new IllegalArgumentException("key is " + key.length
-          + " bytes; the lmdb baseline's maximum key size is " + engine.maxKeySize());
+      throw new IllegalArgumentException(
+          "key is "
+              + key.length
+              + " bytes; the lmdb baseline's maximum key size is "
+              + engine.maxKeySize());
     }
   }
 

@@ -86,8 +86,8 @@ final class RocksDbCursor implements Cursor {
     enter();
     guard.exit();
     if (!positioned) {
-      throw new IllegalStateException("cursor has no current entry: call next() first and check"
-          + " that it returned true");
+      throw new IllegalStateException(
+          "cursor has no current entry: call next() first and check" + " that it returned true");
     }
   }
 

@@ -5,7 +5,6 @@ import dev.strata.api.CorruptionException;
 import dev.strata.api.Durability;
 import dev.strata.api.EngineClosedException;
 import dev.strata.api.EngineOptions;
-import dev.strata.api.KeyRange;
 import dev.strata.api.Limits;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
@@ -13,9 +12,9 @@ import dev.strata.api.StorageException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.StoreLockedException;
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.DirectoryLock;
 import dev.strata.api.spi.StoreFiles;
-import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.WriterGate;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,11 +46,11 @@ import org.rocksdb.WriteOptions;
  * <p>Shortcuts against the Strata contract, acceptable for a benchmark baseline:
  *
  * <ul>
- *   <li>a write transaction is a plain {@link WriteBatch} applied by {@code db.write}; its reads
- *       go to the database and do not see the transaction's own writes;
+ *   <li>a write transaction is a plain {@link WriteBatch} applied by {@code db.write}; its reads go
+ *       to the database and do not see the transaction's own writes;
  *   <li>a read transaction is a RocksDB snapshot; the one-shot {@link #get(byte[])} and {@link
- *       #put(byte[], byte[])} skip the transaction objects and call {@code db.get} / {@code
- *       db.put} directly.
+ *       #put(byte[], byte[])} skip the transaction objects and call {@code db.get} / {@code db.put}
+ *       directly.
  * </ul>
  *
  * <p>The meter's physical bytes are RocksDB's own tickers {@code WAL_FILE_BYTES + FLUSH_WRITE_BYTES
@@ -110,8 +109,7 @@ final class RocksDbEngine implements StorageEngine {
                     .setFilterPolicy(bloom)
                     // The lsm engine pins format 7 (RocksDB 11's default); so does the baseline.
                     .setFormatVersion(7));
-    this.writeOptions =
-        new WriteOptions().setSync(engineOptions.durability() == Durability.SYNC);
+    this.writeOptions = new WriteOptions().setSync(engineOptions.durability() == Durability.SYNC);
     this.gate = new WriterGate("rocksdb engine at " + directory);
     try {
       this.db =
@@ -179,8 +177,8 @@ final class RocksDbEngine implements StorageEngine {
   public WriteTxn beginWrite() {
     checkOpen();
     if (readOnly) {
-      throw new UnsupportedOperationException("rocksdb engine at " + directory
-          + " was opened read-only");
+      throw new UnsupportedOperationException(
+          "rocksdb engine at " + directory + " was opened read-only");
     }
     gate.acquire();
     if (!guard.tryEnter()) {
@@ -228,8 +226,8 @@ final class RocksDbEngine implements StorageEngine {
     Limits.checkValue(value);
     checkOpen();
     if (readOnly) {
-      throw new UnsupportedOperationException("rocksdb engine at " + directory
-          + " was opened read-only");
+      throw new UnsupportedOperationException(
+          "rocksdb engine at " + directory + " was opened read-only");
     }
     gate.acquire();
     try {
@@ -254,8 +252,8 @@ final class RocksDbEngine implements StorageEngine {
     } catch (RocksDBException e) {
       String message = String.valueOf(e.getMessage());
       if (message.contains("No space")) {
-        throw new dev.strata.api.StorageFullException("rocksdb store " + directory
-            + " is out of space: " + message, e);
+        throw new dev.strata.api.StorageFullException(
+            "rocksdb store " + directory + " is out of space: " + message, e);
       }
       throw new StorageIOException("rocksdb write failed in " + directory + ": " + message, e);
     }
@@ -362,8 +360,8 @@ final class RocksDbEngine implements StorageEngine {
         checkpoint.createCheckpoint(target.toString());
       }
     } catch (RocksDBException | java.io.IOException e) {
-      throw new StorageIOException("cannot back up rocksdb store " + directory + " to " + target,
-          e);
+      throw new StorageIOException(
+          "cannot back up rocksdb store " + directory + " to " + target, e);
     } finally {
       guard.exit();
     }

@@ -18,9 +18,9 @@ import org.rocksdb.WriteBatch;
 
 /**
  * A transaction of the {@code rocksdb} baseline: a snapshot for reads, a {@link WriteBatch} for
- * writes. Reads of a write transaction go to the latest committed state and do not see the
- * batch (the baseline's documented shortcut). Not thread-safe, except that the engine may end it
- * from its closing thread.
+ * writes. Reads of a write transaction go to the latest committed state and do not see the batch
+ * (the baseline's documented shortcut). Not thread-safe, except that the engine may end it from its
+ * closing thread.
  */
 final class RocksDbTxn implements WriteTxn {
   private final RocksDbEngine engine;
@@ -34,8 +34,7 @@ final class RocksDbTxn implements WriteTxn {
   private long logicalBytes;
   private volatile String endedHow;
 
-  RocksDbTxn(RocksDbEngine engine, CallGuard guard, RocksDB db, Snapshot snapshot,
-      boolean write) {
+  RocksDbTxn(RocksDbEngine engine, CallGuard guard, RocksDB db, Snapshot snapshot, boolean write) {
     this.engine = engine;
     this.guard = guard;
     this.db = db;

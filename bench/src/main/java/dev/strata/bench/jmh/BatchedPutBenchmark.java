@@ -21,8 +21,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What does a commit cost with 1, 100 or 1,000 puts in it, synced or not? One write transaction
- * of {@code batch} random overwrites per operation: the score is commits per second (multiply by
+ * What does a commit cost with 1, 100 or 1,000 puts in it, synced or not? One write transaction of
+ * {@code batch} random overwrites per operation: the score is commits per second (multiply by
  * {@code batch} for puts per second).
  */
 @State(Scope.Benchmark)
@@ -30,8 +30,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 3)
-@Fork(value = 1, jvmArgsAppend = {
-    "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "--add-opens=java.base/java.nio=ALL-UNNAMED",
+      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"
+    })
 public class BatchedPutBenchmark extends EngineState {
   /** The engine under test. */
   @Param({"btree", "lsm", "ledger", "memory", "lmdb", "rocksdb"})

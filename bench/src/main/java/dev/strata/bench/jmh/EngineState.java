@@ -16,8 +16,8 @@ import java.util.stream.Stream;
 /**
  * An engine in a fresh temporary directory, preloaded with {@code keys} entries of {@code
  * valueSize} bytes (ids {@code 0..keys-1}, see {@link Keys}). Benchmark states extend this and add
- * their {@code @Param}s; the JMH lifecycle calls {@link #open} and {@link #close}. Not
- * thread-safe itself; the engine it holds is.
+ * their {@code @Param}s; the JMH lifecycle calls {@link #open} and {@link #close}. Not thread-safe
+ * itself; the engine it holds is.
  */
 public abstract class EngineState {
   /** Loads commit this many puts at a time. */
@@ -44,13 +44,17 @@ public abstract class EngineState {
   protected void open(String name, Durability durability, long keys, int valueSize)
       throws IOException {
     if (!StorageEngines.available().contains(name)) {
-      throw new IllegalStateException("engine '" + name + "' is not on the class path; available: "
-          + StorageEngines.available());
+      throw new IllegalStateException(
+          "engine '"
+              + name
+              + "' is not on the class path; available: "
+              + StorageEngines.available());
     }
     directory = Files.createTempDirectory("strata-jmh-" + name);
     db =
         StorageEngines.open(
-            name, directory.resolve("store"),
+            name,
+            directory.resolve("store"),
             EngineOptions.builder().durability(durability).build());
     SplittableRandom random = new SplittableRandom(42);
     for (long first = 0; first < keys; first += LOAD_BATCH) {

@@ -24,16 +24,20 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * How fast is a 1,000-entry range scan from a random start? One read transaction, one cursor,
- * 1,000 keys and values copied out per operation.
+ * How fast is a 1,000-entry range scan from a random start? One read transaction, one cursor, 1,000
+ * keys and values copied out per operation.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 3)
-@Fork(value = 1, jvmArgsAppend = {
-    "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "--add-opens=java.base/java.nio=ALL-UNNAMED",
+      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"
+    })
 public class RangeScanBenchmark extends EngineState {
   /** Entries read per scan. */
   public static final int SCAN_LENGTH = 1000;

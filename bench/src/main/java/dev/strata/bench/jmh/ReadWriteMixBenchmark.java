@@ -21,8 +21,8 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * How does an engine hold up under 4 threads doing 90% random gets and 10% single-put commits?
- * The score is operations (gets plus puts) per second over all threads.
+ * How does an engine hold up under 4 threads doing 90% random gets and 10% single-put commits? The
+ * score is operations (gets plus puts) per second over all threads.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -30,8 +30,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Threads(4)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 3)
-@Fork(value = 1, jvmArgsAppend = {
-    "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "--add-opens=java.base/java.nio=ALL-UNNAMED",
+      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"
+    })
 public class ReadWriteMixBenchmark extends EngineState {
   /** The engine under test. */
   @Param({"btree", "lsm", "ledger", "memory", "lmdb", "rocksdb"})

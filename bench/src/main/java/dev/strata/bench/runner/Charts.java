@@ -31,7 +31,11 @@ final class Charts {
    * Draws one bar per engine for each phase, on a logarithmic axis (engines differ by orders of
    * magnitude between synced writes and cached reads).
    */
-  static void phaseBars(Path file, String title, String yTitle, List<PhaseResult> rows,
+  static void phaseBars(
+      Path file,
+      String title,
+      String yTitle,
+      List<PhaseResult> rows,
       ToDoubleFunction<PhaseResult> metric) {
     Set<String> phases = new LinkedHashSet<>();
     Set<String> engines = new LinkedHashSet<>();
@@ -89,15 +93,36 @@ final class Charts {
     chart.setYAxisGroupTitle(0, "latency (us)");
     chart.setYAxisGroupTitle(1, "write amplification");
     double[] x = points.stream().mapToDouble(p -> p.logicalBytes() / 1048576.0).toArray();
-    series(chart, "read p50", x, points.stream().mapToDouble(ScaleCommand.Point::readP50).toArray(), 0);
-    series(chart, "read p99", x, points.stream().mapToDouble(ScaleCommand.Point::readP99).toArray(), 0);
-    series(chart, "write p50", x, points.stream().mapToDouble(ScaleCommand.Point::writeP50).toArray(), 0);
-    series(chart, "write p99", x, points.stream().mapToDouble(ScaleCommand.Point::writeP99).toArray(), 0);
+    series(
+        chart,
+        "read p50",
+        x,
+        points.stream().mapToDouble(ScaleCommand.Point::readP50).toArray(),
+        0);
+    series(
+        chart,
+        "read p99",
+        x,
+        points.stream().mapToDouble(ScaleCommand.Point::readP99).toArray(),
+        0);
+    series(
+        chart,
+        "write p50",
+        x,
+        points.stream().mapToDouble(ScaleCommand.Point::writeP50).toArray(),
+        0);
+    series(
+        chart,
+        "write p99",
+        x,
+        points.stream().mapToDouble(ScaleCommand.Point::writeP99).toArray(),
+        0);
     double[] wa = points.stream().mapToDouble(ScaleCommand.Point::osAmplification).toArray();
     if (java.util.Arrays.stream(wa).allMatch(v -> v > 0)) {
       series(chart, "WA (write calls)", x, wa, 1).setLineStyle(SeriesLines.DASH_DASH);
     }
-    double[] waMeter = points.stream().mapToDouble(ScaleCommand.Point::meterAmplification).toArray();
+    double[] waMeter =
+        points.stream().mapToDouble(ScaleCommand.Point::meterAmplification).toArray();
     if (java.util.Arrays.stream(waMeter).allMatch(v -> v > 0)) {
       series(chart, "WA (meter)", x, waMeter, 1).setLineStyle(SeriesLines.DOT_DOT);
     }

@@ -34,45 +34,77 @@ final class CompareCommand implements Callable<Integer> {
   static final int SCAN_LENGTH = 1000;
   static final int LOAD_BATCH = 1000;
 
-  @Option(names = "--engines", split = ",", paramLabel = "NAME",
-      description = "Engines to measure, comma-separated, or 'all' (default: all on the class path).")
+  @Option(
+      names = "--engines",
+      split = ",",
+      paramLabel = "NAME",
+      description =
+          "Engines to measure, comma-separated, or 'all' (default: all on the class path).")
   List<String> engines = new ArrayList<>();
 
-  @Option(names = "--keys", description = "Keys loaded before the measured phases (default: ${DEFAULT-VALUE}; --quick: 10000).")
+  @Option(
+      names = "--keys",
+      description =
+          "Keys loaded before the measured phases (default: ${DEFAULT-VALUE}; --quick: 10000).")
   long keys = 200_000;
 
   @Option(names = "--value-size", description = "Value size in bytes (default: ${DEFAULT-VALUE}).")
   int valueSize = 100;
 
-  @Option(names = "--batch", description = "Puts per commit in the write phase (default: ${DEFAULT-VALUE}). The load always commits "
-      + LOAD_BATCH + " keys at a time.")
+  @Option(
+      names = "--batch",
+      description =
+          "Puts per commit in the write phase (default: ${DEFAULT-VALUE}). The load always commits "
+              + LOAD_BATCH
+              + " keys at a time.")
   int batch = 100;
 
-  @Option(names = "--durability", description = "SYNC or NO_SYNC, the same for every engine (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--durability",
+      description = "SYNC or NO_SYNC, the same for every engine (default: ${DEFAULT-VALUE}).")
   Durability durability = Durability.SYNC;
 
-  @Option(names = "--threads", description = "Threads for the read, scan and mix phases (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--threads",
+      description = "Threads for the read, scan and mix phases (default: ${DEFAULT-VALUE}).")
   int threads = 4;
 
-  @Option(names = "--seconds", description = "Time cap of each measured phase (default: ${DEFAULT-VALUE}; --quick: 0.5).")
+  @Option(
+      names = "--seconds",
+      description = "Time cap of each measured phase (default: ${DEFAULT-VALUE}; --quick: 0.5).")
   double seconds = 2;
 
-  @Option(names = "--quick", description = "CI smoke run: 10,000 keys, 0.5 s phases; well under a minute for six engines.")
+  @Option(
+      names = "--quick",
+      description = "CI smoke run: 10,000 keys, 0.5 s phases; well under a minute for six engines.")
   boolean quick;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Engine setting, e.g. --set btree.freelist=hash (repeatable).")
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description = "Engine setting, e.g. --set btree.freelist=hash (repeatable).")
   Map<String, String> settings;
 
-  @Option(names = "--dir", description = "Where stores are created; each is deleted after its engine's run (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--dir",
+      description =
+          "Where stores are created; each is deleted after its engine's run (default: ${DEFAULT-VALUE}).")
   Path workDir = Path.of("results", "work");
 
-  @Option(names = "--out", description = "Directory for the CSV, JSON and PNG files (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--out",
+      description = "Directory for the CSV, JSON and PNG files (default: ${DEFAULT-VALUE}).")
   Path out = Path.of("results");
 
-  @Option(names = "--seed", description = "Seed of the random key choices (default: time-based; printed).")
+  @Option(
+      names = "--seed",
+      description = "Seed of the random key choices (default: time-based; printed).")
   Long seed;
 
-  @Option(names = "--progress", negatable = true, description = "Draw progress bars (default: only on a terminal).")
+  @Option(
+      names = "--progress",
+      negatable = true,
+      description = "Draw progress bars (default: only on a terminal).")
   Boolean progress;
 
   @Override
@@ -82,8 +114,10 @@ final class CompareCommand implements Callable<Integer> {
       seconds = Math.min(seconds, 0.5);
     }
     if (keys < SCAN_LENGTH + 1 || valueSize < 0 || batch < 1 || threads < 1 || seconds <= 0) {
-      throw new BenchException("need --keys > " + SCAN_LENGTH
-          + ", --value-size >= 0, --batch >= 1, --threads >= 1 and --seconds > 0");
+      throw new BenchException(
+          "need --keys > "
+              + SCAN_LENGTH
+              + ", --value-size >= 0, --batch >= 1, --threads >= 1 and --seconds > 0");
     }
     if (progress != null) {
       Progress.setEnabled(progress);
@@ -93,9 +127,22 @@ final class CompareCommand implements Callable<Integer> {
     List<String> names = EngineSettings.resolve(engines);
     EngineOptions options = EngineSettings.options(durability, settings);
     Map<String, Object> meta = RunInfo.describe(started, commandLine(names), runSeed);
-    System.out.println("strata-bench compare: " + names + ", " + keys + " keys x " + valueSize
-        + " B values, " + durability + ", write batch " + batch + ", " + threads + " threads, "
-        + seconds + " s per phase");
+    System.out.println(
+        "strata-bench compare: "
+            + names
+            + ", "
+            + keys
+            + " keys x "
+            + valueSize
+            + " B values, "
+            + durability
+            + ", write batch "
+            + batch
+            + ", "
+            + threads
+            + " threads, "
+            + seconds
+            + " s per phase");
     System.out.println(RunInfo.headline(meta));
 
     List<PhaseResult> rows = new ArrayList<>();
@@ -107,22 +154,38 @@ final class CompareCommand implements Callable<Integer> {
     List<Map<String, Object>> table = rows.stream().map(PhaseResult::columns).toList();
     ResultFiles.writeCsv(out.resolve(base + ".csv"), table);
     ResultFiles.writeJson(out.resolve(base + ".json"), meta, table);
-    Charts.phaseBars(out.resolve(base + "-throughput.png"),
+    Charts.phaseBars(
+        out.resolve(base + "-throughput.png"),
         "Throughput per phase (" + keys + " keys, " + durability + ")",
-        "operations/s (load: keys/s)", rows,
+        "operations/s (load: keys/s)",
+        rows,
         r -> r.phase().equals("load") ? r.entriesPerSecond() : r.opsPerSecond());
-    Charts.phaseBars(out.resolve(base + "-p99.png"),
-        "p99 latency per phase (" + keys + " keys, " + durability + ")", "p99 latency (us)",
-        rows, PhaseResult::p99Micros);
+    Charts.phaseBars(
+        out.resolve(base + "-p99.png"),
+        "p99 latency per phase (" + keys + " keys, " + durability + ")",
+        "p99 latency (us)",
+        rows,
+        PhaseResult::p99Micros);
     System.out.println("wrote " + out.resolve(base) + ".{csv,json}, -throughput.png, -p99.png");
     printAgreement(rows);
     return 0;
   }
 
   private String commandLine(List<String> names) {
-    return "compare --engines " + String.join(",", names) + " --keys " + keys + " --value-size "
-        + valueSize + " --batch " + batch + " --durability " + durability + " --threads "
-        + threads + " --seconds " + seconds
+    return "compare --engines "
+        + String.join(",", names)
+        + " --keys "
+        + keys
+        + " --value-size "
+        + valueSize
+        + " --batch "
+        + batch
+        + " --durability "
+        + durability
+        + " --threads "
+        + threads
+        + " --seconds "
+        + seconds
         + (settings == null ? "" : " --set " + settings);
   }
 
@@ -132,49 +195,111 @@ final class CompareCommand implements Callable<Integer> {
     try {
       StorageEngine db = m.engine();
       long loadCommits = (keys + LOAD_BATCH - 1) / LOAD_BATCH;
-      rows.add(m.measure("load", 1, LOAD_BATCH, () -> PhaseRunner.run(name + " load", 1,
-          loadCommits, Double.MAX_VALUE, 0, runSeed, (i, random) -> {
-            long first = i * LOAD_BATCH;
-            long last = Math.min(keys, first + LOAD_BATCH);
-            try (WriteTxn txn = db.beginWrite()) {
-              for (long k = first; k < last; k++) {
-                txn.put(Keys.key(Keys.loadOrder(k, keys)), Keys.value(random, valueSize));
-              }
-              txn.commit();
-            }
-            return last - first;
-          })));
-      rows.add(m.measure("read", threads, 1, () -> PhaseRunner.run(name + " read", threads,
-          Long.MAX_VALUE, seconds, 0, runSeed + 100, (i, random) -> {
-            long id = random.nextLong(keys);
-            if (db.get(Keys.key(id)) == null) {
-              throw new BenchException(name + " lost key " + id + " (seed " + runSeed + ")");
-            }
-            return 1;
-          })));
-      rows.add(m.measure("write", 1, batch, () -> PhaseRunner.run(name + " write", 1,
-          Long.MAX_VALUE, seconds, 0, runSeed + 200, (i, random) -> {
-            try (WriteTxn txn = db.beginWrite()) {
-              for (int b = 0; b < batch; b++) {
-                txn.put(Keys.key(random.nextLong(keys)), Keys.value(random, valueSize));
-              }
-              txn.commit();
-            }
-            return batch;
-          })));
-      rows.add(m.measure("scan", threads, 1, () -> PhaseRunner.run(name + " scan", threads,
-          Long.MAX_VALUE, seconds, 0, runSeed + 300, (i, random) ->
-              scan(db, random.nextLong(keys - SCAN_LENGTH)))));
-      rows.add(m.measure("mix90/10", threads, 1, () -> PhaseRunner.run(name + " mix", threads,
-          Long.MAX_VALUE, seconds, 0, runSeed + 400, (i, random) -> {
-            long id = random.nextLong(keys);
-            if (random.nextInt(10) == 0) {
-              db.put(Keys.key(id), Keys.value(random, valueSize));
-            } else if (db.get(Keys.key(id)) == null) {
-              throw new BenchException(name + " lost key " + id + " (seed " + runSeed + ")");
-            }
-            return 1;
-          })));
+      rows.add(
+          m.measure(
+              "load",
+              1,
+              LOAD_BATCH,
+              () ->
+                  PhaseRunner.run(
+                      name + " load",
+                      1,
+                      loadCommits,
+                      Double.MAX_VALUE,
+                      0,
+                      runSeed,
+                      (i, random) -> {
+                        long first = i * LOAD_BATCH;
+                        long last = Math.min(keys, first + LOAD_BATCH);
+                        try (WriteTxn txn = db.beginWrite()) {
+                          for (long k = first; k < last; k++) {
+                            txn.put(
+                                Keys.key(Keys.loadOrder(k, keys)), Keys.value(random, valueSize));
+                          }
+                          txn.commit();
+                        }
+                        return last - first;
+                      })));
+      rows.add(
+          m.measure(
+              "read",
+              threads,
+              1,
+              () ->
+                  PhaseRunner.run(
+                      name + " read",
+                      threads,
+                      Long.MAX_VALUE,
+                      seconds,
+                      0,
+                      runSeed + 100,
+                      (i, random) -> {
+                        long id = random.nextLong(keys);
+                        if (db.get(Keys.key(id)) == null) {
+                          throw new BenchException(
+                              name + " lost key " + id + " (seed " + runSeed + ")");
+                        }
+                        return 1;
+                      })));
+      rows.add(
+          m.measure(
+              "write",
+              1,
+              batch,
+              () ->
+                  PhaseRunner.run(
+                      name + " write",
+                      1,
+                      Long.MAX_VALUE,
+                      seconds,
+                      0,
+                      runSeed + 200,
+                      (i, random) -> {
+                        try (WriteTxn txn = db.beginWrite()) {
+                          for (int b = 0; b < batch; b++) {
+                            txn.put(Keys.key(random.nextLong(keys)), Keys.value(random, valueSize));
+                          }
+                          txn.commit();
+                        }
+                        return batch;
+                      })));
+      rows.add(
+          m.measure(
+              "scan",
+              threads,
+              1,
+              () ->
+                  PhaseRunner.run(
+                      name + " scan",
+                      threads,
+                      Long.MAX_VALUE,
+                      seconds,
+                      0,
+                      runSeed + 300,
+                      (i, random) -> scan(db, random.nextLong(keys - SCAN_LENGTH)))));
+      rows.add(
+          m.measure(
+              "mix90/10",
+              threads,
+              1,
+              () ->
+                  PhaseRunner.run(
+                      name + " mix",
+                      threads,
+                      Long.MAX_VALUE,
+                      seconds,
+                      0,
+                      runSeed + 400,
+                      (i, random) -> {
+                        long id = random.nextLong(keys);
+                        if (random.nextInt(10) == 0) {
+                          db.put(Keys.key(id), Keys.value(random, valueSize));
+                        } else if (db.get(Keys.key(id)) == null) {
+                          throw new BenchException(
+                              name + " lost key " + id + " (seed " + runSeed + ")");
+                        }
+                        return 1;
+                      })));
       rows.add(m.closeWithTotals());
     } finally {
       m.close();
@@ -199,16 +324,23 @@ final class CompareCommand implements Callable<Integer> {
       }
     }
     if (n != SCAN_LENGTH) {
-      throw new BenchException(db.name() + " scan from id " + startId + " returned " + n
-          + " entries, expected " + SCAN_LENGTH);
+      throw new BenchException(
+          db.name()
+              + " scan from id "
+              + startId
+              + " returned "
+              + n
+              + " entries, expected "
+              + SCAN_LENGTH);
     }
     return n;
   }
 
   /** Prints, per engine, how the meter's physical bytes compare with the OS count. */
   static void printAgreement(List<PhaseResult> rows) {
-    System.out.println("meter vs OS, physical bytes from open through close (target +/-10% of the"
-        + " write-syscall count wchar; write_bytes shown for reference):");
+    System.out.println(
+        "meter vs OS, physical bytes from open through close (target +/-10% of the"
+            + " write-syscall count wchar; write_bytes shown for reference):");
     for (PhaseResult r : rows) {
       if (!r.phase().equals("total")) {
         continue;
@@ -222,11 +354,16 @@ final class CompareCommand implements Callable<Integer> {
         verdict = "nothing written (in-memory engine)";
       } else {
         double ratio = r.meterOverSyscalls();
-        verdict = String.format(java.util.Locale.ROOT,
-            "meter %.1f MiB, wchar %.1f MiB, ratio %.3f %s; write_bytes %.1f MiB (ratio %.3f)",
-            r.meterPhysicalBytes() / 1048576.0, r.osSyscallBytes() / 1048576.0, ratio,
-            Math.abs(ratio - 1) <= 0.10 ? "OK" : "OUTSIDE +/-10%",
-            r.osStorageBytes() / 1048576.0, r.meterOverStorage());
+        verdict =
+            String.format(
+                java.util.Locale.ROOT,
+                "meter %.1f MiB, wchar %.1f MiB, ratio %.3f %s; write_bytes %.1f MiB (ratio %.3f)",
+                r.meterPhysicalBytes() / 1048576.0,
+                r.osSyscallBytes() / 1048576.0,
+                ratio,
+                Math.abs(ratio - 1) <= 0.10 ? "OK" : "OUTSIDE +/-10%",
+                r.osStorageBytes() / 1048576.0,
+                r.meterOverStorage());
       }
       System.out.printf(java.util.Locale.ROOT, "  %-8s %s%n", r.engine(), verdict);
     }

@@ -12,8 +12,8 @@ final class EngineSettings {
   private EngineSettings() {}
 
   /**
-   * Resolves {@code --engines}: {@code all} means every engine on the class path, in a stable
-   * order (Strata's own first, then the baselines).
+   * Resolves {@code --engines}: {@code all} means every engine on the class path, in a stable order
+   * (Strata's own first, then the baselines).
    */
   static List<String> resolve(List<String> requested) {
     List<String> available = new ArrayList<>(StorageEngines.available());
@@ -29,8 +29,11 @@ final class EngineSettings {
     }
     for (String name : requested) {
       if (!available.contains(name)) {
-        throw new BenchException("engine '" + name + "' is not on the class path; available: "
-            + StorageEngines.available());
+        throw new BenchException(
+            "engine '"
+                + name
+                + "' is not on the class path; available: "
+                + StorageEngines.available());
       }
       names.add(name);
     }

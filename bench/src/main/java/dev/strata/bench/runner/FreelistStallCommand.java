@@ -38,46 +38,74 @@ final class FreelistStallCommand implements Callable<Integer> {
   @Option(names = "--engine", description = "Engine to run (default: ${DEFAULT-VALUE}).")
   String engine = "btree";
 
-  @Option(names = "--freelists", split = ",", description = "Values of btree.freelist to compare (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--freelists",
+      split = ",",
+      description = "Values of btree.freelist to compare (default: ${DEFAULT-VALUE}).")
   List<String> freelists = new ArrayList<>(List.of("array", "hash"));
 
   @Option(names = "--keys", description = "Keys in the built store (default: ${DEFAULT-VALUE}).")
   long keys = 1_000_000;
 
-  @Option(names = "--value-size", description = "Value size of the built store; large values give one freed page per deleted key (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--value-size",
+      description =
+          "Value size of the built store; large values give one freed page per deleted key (default: ${DEFAULT-VALUE}).")
   int valueSize = 4096;
 
-  @Option(names = "--delete-every", description = "Delete every n-th key, scattering free pages (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--delete-every",
+      description = "Delete every n-th key, scattering free pages (default: ${DEFAULT-VALUE}).")
   int deleteEvery = 2;
 
-  @Option(names = "--clients", description = "Client threads (default: ${DEFAULT-VALUE}, as in the original).")
+  @Option(
+      names = "--clients",
+      description = "Client threads (default: ${DEFAULT-VALUE}, as in the original).")
   int clients = 100;
 
-  @Option(names = "--puts", description = "Puts in the stall phase (default: ${DEFAULT-VALUE}; the original did 1,000,000).")
+  @Option(
+      names = "--puts",
+      description =
+          "Puts in the stall phase (default: ${DEFAULT-VALUE}; the original did 1,000,000).")
   long puts = 100_000;
 
-  @Option(names = "--rate", description = "Total put rate cap, op/s (default: ${DEFAULT-VALUE}, as in the original).")
+  @Option(
+      names = "--rate",
+      description = "Total put rate cap, op/s (default: ${DEFAULT-VALUE}, as in the original).")
   double rate = 5_000;
 
-  @Option(names = "--put-value-size", description = "Value size of the stall phase's puts (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--put-value-size",
+      description = "Value size of the stall phase's puts (default: ${DEFAULT-VALUE}).")
   int putValueSize = 256;
 
-  @Option(names = "--durability", description = "SYNC or NO_SYNC (default: ${DEFAULT-VALUE}: etcd batches thousands of puts per fsync, so a sync per put would hide the freelist).")
+  @Option(
+      names = "--durability",
+      description =
+          "SYNC or NO_SYNC (default: ${DEFAULT-VALUE}: etcd batches thousands of puts per fsync, so a sync per put would hide the freelist).")
   Durability durability = Durability.NO_SYNC;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "More engine settings (repeatable).")
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description = "More engine settings (repeatable).")
   Map<String, String> settings;
 
   @Option(names = "--dir", description = "Where stores are created (default: ${DEFAULT-VALUE}).")
   Path workDir = Path.of("results", "work");
 
-  @Option(names = "--out", description = "Directory for CSV and JSON files (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--out",
+      description = "Directory for CSV and JSON files (default: ${DEFAULT-VALUE}).")
   Path out = Path.of("results");
 
   @Option(names = "--seed", description = "Seed (default: time-based; printed).")
   Long seed;
 
-  @Option(names = "--progress", negatable = true, description = "Draw progress bars (default: only on a terminal).")
+  @Option(
+      names = "--progress",
+      negatable = true,
+      description = "Draw progress bars (default: only on a terminal).")
   Boolean progress;
 
   @Override
@@ -86,41 +114,77 @@ final class FreelistStallCommand implements Callable<Integer> {
       Progress.setEnabled(progress);
     }
     if (keys < deleteEvery || deleteEvery < 2 || clients < 1 || puts < 1 || rate <= 0) {
-      throw new BenchException("need --keys >= --delete-every >= 2, --clients >= 1, --puts >= 1"
-          + " and --rate > 0");
+      throw new BenchException(
+          "need --keys >= --delete-every >= 2, --clients >= 1, --puts >= 1" + " and --rate > 0");
     }
     EngineSettings.resolve(List.of(engine));
     long runSeed = seed != null ? seed : System.nanoTime();
     Instant started = Instant.now();
-    Map<String, Object> meta = RunInfo.describe(started, "freelist-stall --engine " + engine
-        + " --keys " + keys + " --value-size " + valueSize + " --delete-every " + deleteEvery
-        + " --clients " + clients + " --puts " + puts + " --rate " + rate + " --durability "
-        + durability, runSeed);
+    Map<String, Object> meta =
+        RunInfo.describe(
+            started,
+            "freelist-stall --engine "
+                + engine
+                + " --keys "
+                + keys
+                + " --value-size "
+                + valueSize
+                + " --delete-every "
+                + deleteEvery
+                + " --clients "
+                + clients
+                + " --puts "
+                + puts
+                + " --rate "
+                + rate
+                + " --durability "
+                + durability,
+            runSeed);
     System.out.println(RunInfo.headline(meta));
     List<Map<String, Object>> rows = new ArrayList<>();
     for (String freelist : freelists) {
       rows.add(runOne(freelist, runSeed));
     }
     System.out.println();
-    System.out.printf(Locale.ROOT, "%-10s %12s %10s %10s %10s %10s %10s%n", "freelist",
-        "completion s", "op/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms");
+    System.out.printf(
+        Locale.ROOT,
+        "%-10s %12s %10s %10s %10s %10s %10s%n",
+        "freelist",
+        "completion s",
+        "op/s",
+        "p50 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "max ms");
     for (Map<String, Object> r : rows) {
-      System.out.printf(Locale.ROOT, "%-10s %12s %10.0f %10.2f %10.2f %10.2f %10.2f%n",
-          r.get("freelist"), completion(r), r.get("opsPerSecond"),
-          r.get("p50Millis"), r.get("p99Millis"), r.get("p999Millis"), r.get("maxMillis"));
+      System.out.printf(
+          Locale.ROOT,
+          "%-10s %12s %10.0f %10.2f %10.2f %10.2f %10.2f%n",
+          r.get("freelist"),
+          completion(r),
+          r.get("opsPerSecond"),
+          r.get("p50Millis"),
+          r.get("p99Millis"),
+          r.get("p999Millis"),
+          r.get("maxMillis"));
     }
     if (rows.size() >= 2) {
       // A run stopped by the time cap only bounds its completion time from below.
       double first = estimatedSeconds(rows.get(0));
       double second = estimatedSeconds(rows.get(1));
-      boolean estimated = !(Boolean) rows.get(0).get("finished")
-          || !(Boolean) rows.get(1).get("finished");
-      System.out.printf(Locale.ROOT, "ratio %s/%s completion time: %s%.2fx (original: 4,974 s vs"
-          + " 210 s, 24x)%n", rows.get(0).get("freelist"), rows.get(1).get("freelist"),
-          estimated ? "about " : "", first / second);
+      boolean estimated =
+          !(Boolean) rows.get(0).get("finished") || !(Boolean) rows.get(1).get("finished");
+      System.out.printf(
+          Locale.ROOT,
+          "ratio %s/%s completion time: %s%.2fx (original: 4,974 s vs" + " 210 s, 24x)%n",
+          rows.get(0).get("freelist"),
+          rows.get(1).get("freelist"),
+          estimated ? "about " : "",
+          first / second);
       if (estimated) {
-        System.out.println("(a run hit the time cap: its completion time is extrapolated from"
-            + " its put rate, puts / (op/s))");
+        System.out.println(
+            "(a run hit the time cap: its completion time is extrapolated from"
+                + " its put rate, puts / (op/s))");
       }
     }
     String base = "freelist-stall-" + RunInfo.stamp(started);
@@ -155,7 +219,13 @@ final class FreelistStallCommand implements Callable<Integer> {
     try {
       StorageEngine db = m.engine();
       long commits = (keys + LOAD_BATCH - 1) / LOAD_BATCH;
-      PhaseRunner.run("build " + freelist, 1, commits, Double.MAX_VALUE, 0, runSeed,
+      PhaseRunner.run(
+          "build " + freelist,
+          1,
+          commits,
+          Double.MAX_VALUE,
+          0,
+          runSeed,
           (i, random) -> {
             long first = i * LOAD_BATCH;
             long last = Math.min(keys, first + LOAD_BATCH);
@@ -167,7 +237,13 @@ final class FreelistStallCommand implements Callable<Integer> {
             }
             return last - first;
           });
-      PhaseRunner.run("delete " + freelist, 1, commits, Double.MAX_VALUE, 0, runSeed,
+      PhaseRunner.run(
+          "delete " + freelist,
+          1,
+          commits,
+          Double.MAX_VALUE,
+          0,
+          runSeed,
           (i, random) -> {
             long first = i * LOAD_BATCH;
             long last = Math.min(keys, first + LOAD_BATCH);
@@ -182,17 +258,36 @@ final class FreelistStallCommand implements Callable<Integer> {
             return last - first;
           });
       Map<String, Number> before = db.stats();
-      System.out.println(engine + " freelist=" + freelist + " after build+delete: " + before
-          + ", disk " + (SystemProbe.directoryBytes(dir) >> 20) + " MiB");
+      System.out.println(
+          engine
+              + " freelist="
+              + freelist
+              + " after build+delete: "
+              + before
+              + ", disk "
+              + (SystemProbe.directoryBytes(dir) >> 20)
+              + " MiB");
       double cap = puts / rate * 50 + 60;
-      PhaseRunner.Stats stall = PhaseRunner.run("puts " + freelist, clients, puts, cap, rate,
-          runSeed + 1, (i, random) -> {
-            db.put(Keys.key(random.nextLong(keys * 2)), Keys.value(random, putValueSize));
-            return 1;
-          });
+      PhaseRunner.Stats stall =
+          PhaseRunner.run(
+              "puts " + freelist,
+              clients,
+              puts,
+              cap,
+              rate,
+              runSeed + 1,
+              (i, random) -> {
+                db.put(Keys.key(random.nextLong(keys * 2)), Keys.value(random, putValueSize));
+                return 1;
+              });
       if (stall.ops() < puts) {
-        System.out.printf(Locale.ROOT, "%s: only %d of %d puts finished within the %.0f s cap%n",
-            freelist, stall.ops(), puts, cap);
+        System.out.printf(
+            Locale.ROOT,
+            "%s: only %d of %d puts finished within the %.0f s cap%n",
+            freelist,
+            stall.ops(),
+            puts,
+            cap);
       }
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("engine", engine);

@@ -21,7 +21,8 @@ final class MeasuredEngine implements AutoCloseable {
   private final WriteAmplificationMeter.Snapshot openMeter;
   private final SystemProbe.Io openIo;
 
-  private MeasuredEngine(String name, Path directory, EngineOptions options, SystemProbe.Io ioBefore) {
+  private MeasuredEngine(
+      String name, Path directory, EngineOptions options, SystemProbe.Io ioBefore) {
     this.name = name;
     this.directory = directory;
     this.options = options;
@@ -29,7 +30,8 @@ final class MeasuredEngine implements AutoCloseable {
     this.engine = StorageEngines.open(name, directory, options);
     Number metered = engine.stats().get("physicalMetered");
     this.physicalMetered = metered == null || metered.intValue() != 0;
-    // A fresh store: whatever the meter counted while opening belongs to the run, as the OS bytes do.
+    // A fresh store: whatever the meter counted while opening belongs to the run, as the OS bytes
+    // do.
     this.openMeter = new WriteAmplificationMeter.Snapshot(0, 0, 0);
   }
 
@@ -72,8 +74,13 @@ final class MeasuredEngine implements AutoCloseable {
     return row(phase, threads, batch, stats, delta, io);
   }
 
-  private PhaseResult row(String phase, int threads, int batch, PhaseRunner.Stats stats,
-      WriteAmplificationMeter.Snapshot delta, SystemProbe.Io io) {
+  private PhaseResult row(
+      String phase,
+      int threads,
+      int batch,
+      PhaseRunner.Stats stats,
+      WriteAmplificationMeter.Snapshot delta,
+      SystemProbe.Io io) {
     return new PhaseResult(
         name,
         phase,

@@ -8,9 +8,9 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Runs one measured phase: {@code threads} workers repeat an operation until {@code maxOps}
- * operations are done or {@code maxSeconds} pass, timing each operation into an HdrHistogram.
- * When the operation rate is capped, latency is measured from each operation's intended start, so
- * a stall counts against every operation it delayed (no coordinated omission).
+ * operations are done or {@code maxSeconds} pass, timing each operation into an HdrHistogram. When
+ * the operation rate is capped, latency is measured from each operation's intended start, so a
+ * stall counts against every operation it delayed (no coordinated omission).
  */
 final class PhaseRunner {
   /** Highest latency the histograms track: one hour, in nanoseconds. */
@@ -59,8 +59,14 @@ final class PhaseRunner {
    * @return the phase's measurements
    * @throws BenchException if any operation threw; the first failure is the cause
    */
-  static Stats run(String name, int threads, long maxOps, double maxSeconds, double opsPerSecond,
-      long seed, Operation op) {
+  static Stats run(
+      String name,
+      int threads,
+      long maxOps,
+      double maxSeconds,
+      double opsPerSecond,
+      long seed,
+      Operation op) {
     AtomicLong next = new AtomicLong();
     long start = System.nanoTime();
     // Saturates: "no time cap" arrives as a huge number of seconds.
@@ -72,9 +78,8 @@ final class PhaseRunner {
     List<Thread> workers = new ArrayList<>();
     // A phase bounded by time shows elapsed time; one bounded by count shows operations done.
     boolean timeBound = maxOps == Long.MAX_VALUE && budgetNanos != Long.MAX_VALUE;
-    try (Progress progress = timeBound
-        ? Progress.timed(name, budgetNanos / 1_000_000)
-        : Progress.start(name, maxOps)) {
+    try (Progress progress =
+        timeBound ? Progress.timed(name, budgetNanos / 1_000_000) : Progress.start(name, maxOps)) {
       for (int t = 0; t < threads; t++) {
         Histogram h = new Histogram(HIGHEST_NANOS, 3);
         histograms.add(h);

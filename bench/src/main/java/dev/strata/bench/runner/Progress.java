@@ -6,9 +6,9 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * A progress bar for one phase, drawn on the terminal while the phase runs. Without a terminal
- * (CI, redirected output) nothing is drawn, so logs stay readable. Thread-safe: workers call
- * {@link #step(long)}, a timer redraws.
+ * A progress bar for one phase, drawn on the terminal while the phase runs. Without a terminal (CI,
+ * redirected output) nothing is drawn, so logs stay readable. Thread-safe: workers call {@link
+ * #step(long)}, a timer redraws.
  */
 final class Progress implements AutoCloseable {
   private static volatile boolean enabled = System.console() != null;
@@ -30,10 +30,11 @@ final class Progress implements AutoCloseable {
               .setUpdateIntervalMillis(500)
               .setMaxRenderedLength(100)
               .build();
-      redraw = () -> {
-        long now = timed ? (System.nanoTime() - started) / 1_000_000 : done.sum();
-        bar.stepTo(Math.min(total, now));
-      };
+      redraw =
+          () -> {
+            long now = timed ? (System.nanoTime() - started) / 1_000_000 : done.sum();
+            bar.stepTo(Math.min(total, now));
+          };
       timer = new java.util.Timer("progress-" + task, true);
       timer.scheduleAtFixedRate(
           new java.util.TimerTask() {

@@ -25,21 +25,48 @@ final class ResultFiles {
         engine = r.engine();
         out.println();
         out.printf(Locale.ROOT, "== %s (%s) ==%n", engine, r.durability());
-        out.printf(Locale.ROOT,
+        out.printf(
+            Locale.ROOT,
             "%-9s %10s %10s %8s %8s %9s %8s %8s %8s %8s %7s %9s %8s %8s %8s%n",
-            "phase", "ops/s", "entries/s", "p50 us", "p99 us", "p99.9 us", "WA meter", "WA sysc",
-            "WA dirty", "mtr/sysc", "fsyncs", "sysc MiB", "disk MiB", "heap MiB", "RSS MiB");
+            "phase",
+            "ops/s",
+            "entries/s",
+            "p50 us",
+            "p99 us",
+            "p99.9 us",
+            "WA meter",
+            "WA sysc",
+            "WA dirty",
+            "mtr/sysc",
+            "fsyncs",
+            "sysc MiB",
+            "disk MiB",
+            "heap MiB",
+            "RSS MiB");
       }
-      out.printf(Locale.ROOT,
+      out.printf(
+          Locale.ROOT,
           "%-9s %10.0f %10.0f %8.1f %8.1f %9.1f %8s %8s %8s %8s %7d %9.1f %8.1f %8.1f %8.1f%n",
-          r.phase(), r.opsPerSecond(), r.entriesPerSecond(), r.p50Micros(), r.p99Micros(),
-          r.p999Micros(), ratio(r.meterAmplification()), ratio(r.syscallAmplification()),
-          ratio(r.storageAmplification()), ratio(r.meterOverSyscalls()), r.syncs(),
-          r.osSyscallBytes() / MIB, r.diskBytes() / MIB, r.heapBytes() / MIB, r.rssBytes() / MIB);
+          r.phase(),
+          r.opsPerSecond(),
+          r.entriesPerSecond(),
+          r.p50Micros(),
+          r.p99Micros(),
+          r.p999Micros(),
+          ratio(r.meterAmplification()),
+          ratio(r.syscallAmplification()),
+          ratio(r.storageAmplification()),
+          ratio(r.meterOverSyscalls()),
+          r.syncs(),
+          r.osSyscallBytes() / MIB,
+          r.diskBytes() / MIB,
+          r.heapBytes() / MIB,
+          r.rssBytes() / MIB);
     }
-    out.println("WA meter = engine meter physical / logical; WA sysc = /proc/self/io wchar (bytes"
-        + " given to write calls) / logical; WA dirty = write_bytes (page-cache bytes the kernel"
-        + " charged, whole folios) / logical; mtr/sysc = meter physical / wchar.");
+    out.println(
+        "WA meter = engine meter physical / logical; WA sysc = /proc/self/io wchar (bytes"
+            + " given to write calls) / logical; WA dirty = write_bytes (page-cache bytes the kernel"
+            + " charged, whole folios) / logical; mtr/sysc = meter physical / wchar.");
     out.println();
   }
 
@@ -64,7 +91,8 @@ final class ResultFiles {
   }
 
   /** Writes rows as a JSON object {@code {"meta": {...}, "results": [...]}}. */
-  static void writeJson(Path file, Map<String, Object> meta, List<? extends Map<String, Object>> rows) {
+  static void writeJson(
+      Path file, Map<String, Object> meta, List<? extends Map<String, Object>> rows) {
     StringBuilder sb = new StringBuilder("{\n  \"meta\": ");
     appendObject(sb, meta);
     sb.append(",\n  \"results\": [\n");

@@ -39,8 +39,13 @@ final class RunInfo {
 
   /** One line for the console: date, JDK and machine. */
   static String headline(Map<String, Object> meta) {
-    return String.format(java.util.Locale.ROOT, "%s | %s | %s cores, %.0f GiB | seed %s",
-        meta.get("date"), meta.get("jdk"), meta.get("cpus"),
-        ((Number) meta.get("memoryBytes")).longValue() / (1024.0 * 1024 * 1024), meta.get("seed"));
+    return String.format(
+        java.util.Locale.ROOT,
+        "%s | %s | %s cores, %.0f GiB | seed %s",
+        meta.get("date"),
+        meta.get("jdk"),
+        meta.get("cpus"),
+        ((Number) meta.get("memoryBytes")).longValue() / (1024.0 * 1024 * 1024),
+        meta.get("seed"));
   }
 }

@@ -20,9 +20,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code strata-bench scale}: grows one store per engine through a list of sizes and, at each
- * size, measures read latency, write latency, write amplification and memory, as the seed
- * projects' tables did. Draws the dual-axis chart (latency and WA against size) per engine.
+ * {@code strata-bench scale}: grows one store per engine through a list of sizes and, at each size,
+ * measures read latency, write latency, write amplification and memory, as the seed projects'
+ * tables did. Draws the dual-axis chart (latency and WA against size) per engine.
  */
 @Command(
     name = "scale",
@@ -38,11 +38,24 @@ final class ScaleCommand implements Callable<Integer> {
 
   /** One engine at one size. */
   record Point(
-      String engine, long targetBytes, long keys, long logicalBytes, double loadSeconds,
-      double readP50, double readP99, double readP999, double writeP50, double writeP99,
-      double writeP999, double meterAmplification, double osAmplification,
-      double updateMeterAmplification, double updateOsAmplification, long diskBytes,
-      long heapBytes, long rssBytes) {
+      String engine,
+      long targetBytes,
+      long keys,
+      long logicalBytes,
+      double loadSeconds,
+      double readP50,
+      double readP99,
+      double readP999,
+      double writeP50,
+      double writeP99,
+      double writeP999,
+      double meterAmplification,
+      double osAmplification,
+      double updateMeterAmplification,
+      double updateOsAmplification,
+      long diskBytes,
+      long heapBytes,
+      long rssBytes) {
 
     Map<String, Object> columns() {
       Map<String, Object> c = new LinkedHashMap<>();
@@ -68,25 +81,39 @@ final class ScaleCommand implements Callable<Integer> {
     }
   }
 
-  @Option(names = "--engines", split = ",", paramLabel = "NAME",
+  @Option(
+      names = "--engines",
+      split = ",",
+      paramLabel = "NAME",
       description = "Engines, comma-separated, or 'all' (default: all on the class path).")
   List<String> engines = new ArrayList<>();
 
-  @Option(names = "--sizes", split = ",", paramLabel = "SIZE",
+  @Option(
+      names = "--sizes",
+      split = ",",
+      paramLabel = "SIZE",
       description = "Store sizes to reach, with binary suffixes (default: ${DEFAULT-VALUE}).")
   List<String> sizes = new ArrayList<>(List.of("256MiB", "1GiB", "2GiB", "4GiB", "8GiB"));
 
   @Option(names = "--value-size", description = "Value size in bytes (default: ${DEFAULT-VALUE}).")
   int valueSize = 1000;
 
-  @Option(names = "--durability", description = "SYNC or NO_SYNC (default: ${DEFAULT-VALUE}). Loads commit "
-      + LOAD_BATCH + " keys at a time; the write-latency sample commits one put at a time.")
+  @Option(
+      names = "--durability",
+      description =
+          "SYNC or NO_SYNC (default: ${DEFAULT-VALUE}). Loads commit "
+              + LOAD_BATCH
+              + " keys at a time; the write-latency sample commits one put at a time.")
   Durability durability = Durability.SYNC;
 
-  @Option(names = "--read-samples", description = "Random gets timed at each size (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--read-samples",
+      description = "Random gets timed at each size (default: ${DEFAULT-VALUE}).")
   long readSamples = 20_000;
 
-  @Option(names = "--write-samples", description = "Single-put commits timed at each size (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--write-samples",
+      description = "Single-put commits timed at each size (default: ${DEFAULT-VALUE}).")
   long writeSamples = 1_000;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Engine setting (repeatable).")
@@ -95,16 +122,26 @@ final class ScaleCommand implements Callable<Integer> {
   @Option(names = "--dir", description = "Where stores are created (default: ${DEFAULT-VALUE}).")
   Path workDir = Path.of("results", "work");
 
-  @Option(names = "--out", description = "Directory for CSV, JSON and PNG files (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--out",
+      description = "Directory for CSV, JSON and PNG files (default: ${DEFAULT-VALUE}).")
   Path out = Path.of("results");
 
-  @Option(names = "--seed", description = "Seed of the random choices (default: time-based; printed).")
+  @Option(
+      names = "--seed",
+      description = "Seed of the random choices (default: time-based; printed).")
   Long seed;
 
-  @Option(names = "--progress", negatable = true, description = "Draw progress bars (default: only on a terminal).")
+  @Option(
+      names = "--progress",
+      negatable = true,
+      description = "Draw progress bars (default: only on a terminal).")
   Boolean progress;
 
-  @Option(names = "--replot", paramLabel = "CSV", description = "Only redraw the charts of an earlier run's CSV into --out.")
+  @Option(
+      names = "--replot",
+      paramLabel = "CSV",
+      description = "Only redraw the charts of an earlier run's CSV into --out.")
   Path replot;
 
   @Override
@@ -123,11 +160,27 @@ final class ScaleCommand implements Callable<Integer> {
     for (String s : sizes) {
       targets.add(parseSize(s));
     }
-    Map<String, Object> meta = RunInfo.describe(started, "scale --engines " + String.join(",", names)
-        + " --sizes " + String.join(",", sizes) + " --value-size " + valueSize
-        + " --durability " + durability, runSeed);
-    System.out.println("strata-bench scale: " + names + ", sizes " + sizes + ", values "
-        + valueSize + " B, " + durability);
+    Map<String, Object> meta =
+        RunInfo.describe(
+            started,
+            "scale --engines "
+                + String.join(",", names)
+                + " --sizes "
+                + String.join(",", sizes)
+                + " --value-size "
+                + valueSize
+                + " --durability "
+                + durability,
+            runSeed);
+    System.out.println(
+        "strata-bench scale: "
+            + names
+            + ", sizes "
+            + sizes
+            + ", values "
+            + valueSize
+            + " B, "
+            + durability);
     System.out.println(RunInfo.headline(meta));
     List<Point> points = new ArrayList<>();
     String base = "scale-" + RunInfo.stamp(started);
@@ -155,19 +208,31 @@ final class ScaleCommand implements Callable<Integer> {
     Map<String, List<Point>> byEngine = new LinkedHashMap<>();
     for (String line : lines.subList(1, lines.size())) {
       String[] cells = line.split(",", -1);
-      java.util.function.ToDoubleFunction<String> num = column -> {
-        String cell = cells[header.indexOf(column)];
-        return cell.isEmpty() ? Double.NaN : Double.parseDouble(cell);
-      };
-      Point p = new Point(cells[0], (long) num.applyAsDouble("targetBytes"),
-          (long) num.applyAsDouble("keys"), (long) num.applyAsDouble("logicalBytes"),
-          num.applyAsDouble("loadSeconds"), num.applyAsDouble("readP50Micros"),
-          num.applyAsDouble("readP99Micros"), num.applyAsDouble("readP999Micros"),
-          num.applyAsDouble("writeP50Micros"), num.applyAsDouble("writeP99Micros"),
-          num.applyAsDouble("writeP999Micros"), num.applyAsDouble("loadMeterAmplification"),
-          num.applyAsDouble("loadOsAmplification"), num.applyAsDouble("updateMeterAmplification"),
-          num.applyAsDouble("updateOsAmplification"), (long) num.applyAsDouble("diskBytes"),
-          (long) num.applyAsDouble("heapBytes"), (long) num.applyAsDouble("rssBytes"));
+      java.util.function.ToDoubleFunction<String> num =
+          column -> {
+            String cell = cells[header.indexOf(column)];
+            return cell.isEmpty() ? Double.NaN : Double.parseDouble(cell);
+          };
+      Point p =
+          new Point(
+              cells[0],
+              (long) num.applyAsDouble("targetBytes"),
+              (long) num.applyAsDouble("keys"),
+              (long) num.applyAsDouble("logicalBytes"),
+              num.applyAsDouble("loadSeconds"),
+              num.applyAsDouble("readP50Micros"),
+              num.applyAsDouble("readP99Micros"),
+              num.applyAsDouble("readP999Micros"),
+              num.applyAsDouble("writeP50Micros"),
+              num.applyAsDouble("writeP99Micros"),
+              num.applyAsDouble("writeP999Micros"),
+              num.applyAsDouble("loadMeterAmplification"),
+              num.applyAsDouble("loadOsAmplification"),
+              num.applyAsDouble("updateMeterAmplification"),
+              num.applyAsDouble("updateOsAmplification"),
+              (long) num.applyAsDouble("diskBytes"),
+              (long) num.applyAsDouble("heapBytes"),
+              (long) num.applyAsDouble("rssBytes"));
       byEngine.computeIfAbsent(p.engine(), e -> new ArrayList<>()).add(p);
     }
     String base = csv.getFileName().toString().replaceFirst("\\.csv$", "");
@@ -183,8 +248,8 @@ final class ScaleCommand implements Callable<Integer> {
     return o.longSetting("bench.size", 0, 1, Long.MAX_VALUE);
   }
 
-  private List<Point> runEngine(String name, EngineOptions options, List<Long> targets,
-      long runSeed) throws IOException {
+  private List<Point> runEngine(
+      String name, EngineOptions options, List<Long> targets, long runSeed) throws IOException {
     List<Point> points = new ArrayList<>();
     Path dir = workDir.resolve(name);
     int entryBytes = Keys.KEY_SIZE + valueSize;
@@ -199,57 +264,110 @@ final class ScaleCommand implements Callable<Integer> {
         long needed = (targetKeys - loaded) * entryBytes;
         long free = Files.getFileStore(Files.createDirectories(workDir)).getUsableSpace();
         if (needed * 3 > free) {
-          System.out.printf(Locale.ROOT, "%s: stopping before %s: %d MiB free, %d MiB needed"
-              + " with headroom%n", name, human(target), free >> 20, (needed * 3) >> 20);
+          System.out.printf(
+              Locale.ROOT,
+              "%s: stopping before %s: %d MiB free, %d MiB needed" + " with headroom%n",
+              name,
+              human(target),
+              free >> 20,
+              (needed * 3) >> 20);
           break;
         }
         long from = loaded;
         long commits = (targetKeys - from + LOAD_BATCH - 1) / LOAD_BATCH;
-        PhaseRunner.Stats load = PhaseRunner.run(name + " load to " + human(target), 1, commits,
-            Double.MAX_VALUE, 0, runSeed, (i, random) -> {
-              long first = from + i * LOAD_BATCH;
-              long last = Math.min(targetKeys, first + LOAD_BATCH);
-              try (WriteTxn txn = db.beginWrite()) {
-                for (long k = first; k < last; k++) {
-                  // Ids scrambled within a size step, appended across steps, so the store grows.
-                  long id = from + Keys.loadOrder(k - from, targetKeys - from);
-                  txn.put(Keys.key(id), Keys.value(random, valueSize));
-                }
-                txn.commit();
-              }
-              return last - first;
-            });
+        PhaseRunner.Stats load =
+            PhaseRunner.run(
+                name + " load to " + human(target),
+                1,
+                commits,
+                Double.MAX_VALUE,
+                0,
+                runSeed,
+                (i, random) -> {
+                  long first = from + i * LOAD_BATCH;
+                  long last = Math.min(targetKeys, first + LOAD_BATCH);
+                  try (WriteTxn txn = db.beginWrite()) {
+                    for (long k = first; k < last; k++) {
+                      // Ids scrambled within a size step, appended across steps, so the store
+                      // grows.
+                      long id = from + Keys.loadOrder(k - from, targetKeys - from);
+                      txn.put(Keys.key(id), Keys.value(random, valueSize));
+                    }
+                    txn.commit();
+                  }
+                  return last - first;
+                });
         loaded = targetKeys;
         loadSeconds += load.seconds();
         SystemProbe.syncDirectory(dir);
         WriteAmplificationMeter.Snapshot total = db.meter().snapshot();
         long osLoad = SystemProbe.io().minus(ioAtOpen).syscallBytes();
         long storeKeys = loaded;
-        PhaseRunner.Stats reads = PhaseRunner.run(name + " reads", 1, readSamples,
-            Double.MAX_VALUE, 0, runSeed + 1, (i, random) -> {
-              long id = random.nextLong(storeKeys);
-              if (db.get(Keys.key(id)) == null) {
-                throw new BenchException(name + " lost key " + id + " (seed " + runSeed + ")");
-              }
-              return 1;
-            });
-        PhaseResult writes = m.measure("update", 1, 1, () -> PhaseRunner.run(name + " writes", 1,
-            writeSamples, Double.MAX_VALUE, 0, runSeed + 2, (i, random) -> {
-              db.put(Keys.key(random.nextLong(storeKeys)), Keys.value(random, valueSize));
-              return 1;
-            }));
+        PhaseRunner.Stats reads =
+            PhaseRunner.run(
+                name + " reads",
+                1,
+                readSamples,
+                Double.MAX_VALUE,
+                0,
+                runSeed + 1,
+                (i, random) -> {
+                  long id = random.nextLong(storeKeys);
+                  if (db.get(Keys.key(id)) == null) {
+                    throw new BenchException(name + " lost key " + id + " (seed " + runSeed + ")");
+                  }
+                  return 1;
+                });
+        PhaseResult writes =
+            m.measure(
+                "update",
+                1,
+                1,
+                () ->
+                    PhaseRunner.run(
+                        name + " writes",
+                        1,
+                        writeSamples,
+                        Double.MAX_VALUE,
+                        0,
+                        runSeed + 2,
+                        (i, random) -> {
+                          db.put(
+                              Keys.key(random.nextLong(storeKeys)), Keys.value(random, valueSize));
+                          return 1;
+                        }));
         boolean metered = writes.meterPhysicalBytes() >= 0;
-        points.add(new Point(name, target, loaded, loaded * entryBytes, loadSeconds,
-            reads.micros(50), reads.micros(99), reads.micros(99.9), writes.p50Micros(),
-            writes.p99Micros(), writes.p999Micros(),
-            metered ? total.amplification() : Double.NaN,
-            total.logicalBytes() > 0 ? (double) osLoad / total.logicalBytes() : Double.NaN,
-            writes.meterAmplification(), writes.syscallAmplification(), writes.diskBytes(),
-            writes.heapBytes(), writes.rssBytes()));
+        points.add(
+            new Point(
+                name,
+                target,
+                loaded,
+                loaded * entryBytes,
+                loadSeconds,
+                reads.micros(50),
+                reads.micros(99),
+                reads.micros(99.9),
+                writes.p50Micros(),
+                writes.p99Micros(),
+                writes.p999Micros(),
+                metered ? total.amplification() : Double.NaN,
+                total.logicalBytes() > 0 ? (double) osLoad / total.logicalBytes() : Double.NaN,
+                writes.meterAmplification(),
+                writes.syscallAmplification(),
+                writes.diskBytes(),
+                writes.heapBytes(),
+                writes.rssBytes()));
         Point p = points.get(points.size() - 1);
-        System.out.printf(Locale.ROOT, "%s @ %s: read p50 %.1f us, write p50 %.1f us, load WA %.2f"
-            + " (write calls), disk %d MiB%n", name, human(target), p.readP50(), p.writeP50(),
-            p.osAmplification(), p.diskBytes() >> 20);
+        System.out.printf(
+            Locale.ROOT,
+            "%s @ %s: read p50 %.1f us, write p50 %.1f us, load WA %.2f"
+                + " (write calls), disk %d MiB%n",
+            name,
+            human(target),
+            p.readP50(),
+            p.writeP50(),
+            p.osAmplification(),
+            p.diskBytes() >> 20);
       }
     } finally {
       m.close();
@@ -267,19 +385,43 @@ final class ScaleCommand implements Callable<Integer> {
 
   private static void print(List<Point> points) {
     System.out.println();
-    System.out.printf(Locale.ROOT, "%-8s %9s %10s %9s %9s %9s %9s %9s %9s %9s %9s %9s %8s%n",
-        "engine", "size", "keys", "read p50", "read p99", "write p50", "write p99", "WA load",
-        "WA(sysc)", "WA upd", "WA(sysc)", "disk MiB", "RSS MiB");
+    System.out.printf(
+        Locale.ROOT,
+        "%-8s %9s %10s %9s %9s %9s %9s %9s %9s %9s %9s %9s %8s%n",
+        "engine",
+        "size",
+        "keys",
+        "read p50",
+        "read p99",
+        "write p50",
+        "write p99",
+        "WA load",
+        "WA(sysc)",
+        "WA upd",
+        "WA(sysc)",
+        "disk MiB",
+        "RSS MiB");
     for (Point p : points) {
-      System.out.printf(Locale.ROOT,
+      System.out.printf(
+          Locale.ROOT,
           "%-8s %9s %10d %9.1f %9.1f %9.1f %9.1f %9s %9s %9s %9s %9d %8d%n",
-          p.engine(), human(p.targetBytes()), p.keys(), p.readP50(), p.readP99(), p.writeP50(),
-          p.writeP99(), fmt(p.meterAmplification()), fmt(p.osAmplification()),
-          fmt(p.updateMeterAmplification()), fmt(p.updateOsAmplification()), p.diskBytes() >> 20,
+          p.engine(),
+          human(p.targetBytes()),
+          p.keys(),
+          p.readP50(),
+          p.readP99(),
+          p.writeP50(),
+          p.writeP99(),
+          fmt(p.meterAmplification()),
+          fmt(p.osAmplification()),
+          fmt(p.updateMeterAmplification()),
+          fmt(p.updateOsAmplification()),
+          p.diskBytes() >> 20,
           p.rssBytes() >> 20);
     }
-    System.out.println("(latencies in us; WA load = cumulative since the store was created,"
-        + " updates included; WA upd = the single-put commits at that size)");
+    System.out.println(
+        "(latencies in us; WA load = cumulative since the store was created,"
+            + " updates included; WA upd = the single-put commits at that size)");
   }
 
   private static String fmt(double v) {

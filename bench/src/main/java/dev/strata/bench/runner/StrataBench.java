@@ -4,8 +4,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code strata-bench} command: {@code compare}, {@code scale} and {@code freelist-stall}.
- * Exit codes: 0 success, 1 a run failed (an engine threw or lost data), 2 bad command line.
+ * The {@code strata-bench} command: {@code compare}, {@code scale} and {@code freelist-stall}. Exit
+ * codes: 0 success, 1 a run failed (an engine threw or lost data), 2 bad command line.
  */
 @Command(
     name = "strata-bench",

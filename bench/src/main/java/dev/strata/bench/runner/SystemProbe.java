@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * What the operating system says about this process: bytes written ({@code /proc/self/io}
- * {@code write_bytes}), resident memory, heap, and a store directory's size. Linux-only figures
- * read as -1 elsewhere. Thread-safe (stateless).
+ * What the operating system says about this process: bytes written ({@code /proc/self/io} {@code
+ * write_bytes}), resident memory, heap, and a store directory's size. Linux-only figures read as -1
+ * elsewhere. Thread-safe (stateless).
  *
  * <p>Two OS counts of written bytes, because they answer different questions:
  *

@@ -28,10 +28,20 @@ class PhaseRunnerTest {
 
   @Test
   void run_failingOperation_throwsWithTheCause() {
-    BenchException e = assertThrows(BenchException.class, () ->
-        PhaseRunner.run("boom", 2, 100, Double.MAX_VALUE, 0, 1, (i, random) -> {
-          throw new IllegalStateException("engine broke");
-        }));
+    BenchException e =
+        assertThrows(
+            BenchException.class,
+            () ->
+                PhaseRunner.run(
+                    "boom",
+                    2,
+                    100,
+                    Double.MAX_VALUE,
+                    0,
+                    1,
+                    (i, random) -> {
+                      throw new IllegalStateException("engine broke");
+                    }));
     assertTrue(e.getMessage().contains("engine broke"), e.getMessage());
   }
 

@@ -17,9 +17,24 @@ class StrataBenchTest {
 
   @Test
   void compare_writesTableCsvJsonAndCharts_forEveryEngine() throws IOException {
-    int code = StrataBench.execute("compare", "--engines", "memory,lmdb,rocksdb", "--keys", "3000",
-        "--seconds", "0.2", "--threads", "2", "--dir", dir.resolve("work").toString(), "--out",
-        dir.resolve("out").toString(), "--seed", "1", "--no-progress");
+    int code =
+        StrataBench.execute(
+            "compare",
+            "--engines",
+            "memory,lmdb,rocksdb",
+            "--keys",
+            "3000",
+            "--seconds",
+            "0.2",
+            "--threads",
+            "2",
+            "--dir",
+            dir.resolve("work").toString(),
+            "--out",
+            dir.resolve("out").toString(),
+            "--seed",
+            "1",
+            "--no-progress");
     assertEquals(0, code);
     List<String> csv = Files.readAllLines(only(dir.resolve("out"), ".csv"));
     // A header, then load/read/write/scan/mix/total for each of three engines.
@@ -33,23 +48,53 @@ class StrataBenchTest {
 
   @Test
   void compare_withDurabilityNoSync_andBatchOne_runs() {
-    int code = StrataBench.execute("compare", "--engines", "rocksdb", "--keys", "2000",
-        "--seconds", "0.1", "--batch", "1", "--durability", "no_sync", "--dir",
-        dir.resolve("work").toString(), "--out", dir.resolve("out").toString(), "--no-progress");
+    int code =
+        StrataBench.execute(
+            "compare",
+            "--engines",
+            "rocksdb",
+            "--keys",
+            "2000",
+            "--seconds",
+            "0.1",
+            "--batch",
+            "1",
+            "--durability",
+            "no_sync",
+            "--dir",
+            dir.resolve("work").toString(),
+            "--out",
+            dir.resolve("out").toString(),
+            "--no-progress");
     assertEquals(0, code);
   }
 
   @Test
   void compare_unknownEngine_exitsWithOne() {
-    int code = StrataBench.execute("compare", "--engines", "nosuch", "--dir",
-        dir.resolve("work").toString(), "--out", dir.resolve("out").toString());
+    int code =
+        StrataBench.execute(
+            "compare",
+            "--engines",
+            "nosuch",
+            "--dir",
+            dir.resolve("work").toString(),
+            "--out",
+            dir.resolve("out").toString());
     assertEquals(1, code);
   }
 
   @Test
   void compare_tooFewKeys_exitsWithOne() {
-    assertEquals(1, StrataBench.execute("compare", "--engines", "memory", "--keys", "10",
-        "--out", dir.resolve("out").toString()));
+    assertEquals(
+        1,
+        StrataBench.execute(
+            "compare",
+            "--engines",
+            "memory",
+            "--keys",
+            "10",
+            "--out",
+            dir.resolve("out").toString()));
   }
 
   @Test
@@ -59,10 +104,28 @@ class StrataBenchTest {
 
   @Test
   void scale_writesOneDualAxisChartPerEngine() throws IOException {
-    int code = StrataBench.execute("scale", "--engines", "memory,rocksdb", "--sizes", "256KiB,512KiB",
-        "--value-size", "100", "--read-samples", "200", "--write-samples", "20", "--durability",
-        "NO_SYNC", "--dir", dir.resolve("work").toString(), "--out", dir.resolve("out").toString(),
-        "--seed", "3", "--no-progress");
+    int code =
+        StrataBench.execute(
+            "scale",
+            "--engines",
+            "memory,rocksdb",
+            "--sizes",
+            "256KiB,512KiB",
+            "--value-size",
+            "100",
+            "--read-samples",
+            "200",
+            "--write-samples",
+            "20",
+            "--durability",
+            "NO_SYNC",
+            "--dir",
+            dir.resolve("work").toString(),
+            "--out",
+            dir.resolve("out").toString(),
+            "--seed",
+            "3",
+            "--no-progress");
     assertEquals(0, code);
     List<String> csv = Files.readAllLines(only(dir.resolve("out"), ".csv"));
     assertEquals(1 + 2 * 2, csv.size(), String.join("\n", csv));
@@ -73,9 +136,26 @@ class StrataBenchTest {
   @Test
   void freelistStall_runsEachFreelistSetting_andReportsBoth() throws IOException {
     // The memory engine ignores btree.* settings, which is enough to exercise the harness.
-    int code = StrataBench.execute("freelist-stall", "--engine", "memory", "--keys", "2000",
-        "--value-size", "64", "--clients", "8", "--puts", "200", "--rate", "5000", "--dir",
-        dir.resolve("work").toString(), "--out", dir.resolve("out").toString(), "--no-progress");
+    int code =
+        StrataBench.execute(
+            "freelist-stall",
+            "--engine",
+            "memory",
+            "--keys",
+            "2000",
+            "--value-size",
+            "64",
+            "--clients",
+            "8",
+            "--puts",
+            "200",
+            "--rate",
+            "5000",
+            "--dir",
+            dir.resolve("work").toString(),
+            "--out",
+            dir.resolve("out").toString(),
+            "--no-progress");
     assertEquals(0, code);
     List<String> csv = Files.readAllLines(only(dir.resolve("out"), ".csv"));
     assertEquals(3, csv.size(), String.join("\n", csv));

@@ -58,8 +58,8 @@ final class MemoryCursor implements Cursor {
   private Map.Entry<byte[], byte[]> currentEntry() {
     checkOpen();
     if (current == null) {
-      throw new IllegalStateException("cursor has no current entry: call next() first and check"
-          + " that it returned true");
+      throw new IllegalStateException(
+          "cursor has no current entry: call next() first and check" + " that it returned true");
     }
     return current;
   }

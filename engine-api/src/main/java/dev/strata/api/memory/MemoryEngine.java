@@ -77,22 +77,26 @@ final class MemoryEngine implements StorageEngine {
     if (SnapshotFile.exists(directory)) {
       engine.restore();
     } else if (!options.createIfMissing()) {
-      throw new StorageException("no memory snapshot in " + directory
-          + " and createIfMissing is false");
+      throw new StorageException(
+          "no memory snapshot in " + directory + " and createIfMissing is false");
     }
     return engine;
   }
 
   private void restore() {
     long[] count = {0};
-    SnapshotFile.read(directory, (key, value) -> {
-      if (!data.isEmpty() && KeyRange.compare(data.lastKey(), key) >= 0) {
-        throw new CorruptionException(directory.resolve(SnapshotFile.FILE_NAME)
-            + ": keys out of order at entry " + count[0]);
-      }
-      data.put(key, new Version(0, value, null));
-      count[0]++;
-    });
+    SnapshotFile.read(
+        directory,
+        (key, value) -> {
+          if (!data.isEmpty() && KeyRange.compare(data.lastKey(), key) >= 0) {
+            throw new CorruptionException(
+                directory.resolve(SnapshotFile.FILE_NAME)
+                    + ": keys out of order at entry "
+                    + count[0]);
+          }
+          data.put(key, new Version(0, value, null));
+          count[0]++;
+        });
     liveKeys = count[0];
   }
 
@@ -129,8 +133,8 @@ final class MemoryEngine implements StorageEngine {
   public WriteTxn beginWrite() {
     checkOpen();
     if (readOnly) {
-      throw new UnsupportedOperationException("memory engine at " + directory
-          + " was opened read-only");
+      throw new UnsupportedOperationException(
+          "memory engine at " + directory + " was opened read-only");
     }
     gate.acquire();
     MemoryWriteTxn txn;
@@ -263,8 +267,8 @@ final class MemoryEngine implements StorageEngine {
       }
     }
     if (snapshot == lastCommit && live != liveKeys) {
-      throw new CorruptionException("memory engine: " + live + " live keys counted, "
-          + liveKeys + " recorded");
+      throw new CorruptionException(
+          "memory engine: " + live + " live keys counted, " + liveKeys + " recorded");
     }
   }
 

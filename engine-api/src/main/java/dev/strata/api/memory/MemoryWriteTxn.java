@@ -91,8 +91,10 @@ final class MemoryWriteTxn extends MemoryTxn implements WriteTxn {
     private Map.Entry<byte[], byte[]> baseHead;
     private Map.Entry<byte[], byte[]> next;
 
-    OverlayIterator(Iterator<Map.Entry<byte[], byte[]>> own,
-        Iterator<Map.Entry<byte[], byte[]>> base, Comparator<byte[]> order) {
+    OverlayIterator(
+        Iterator<Map.Entry<byte[], byte[]>> own,
+        Iterator<Map.Entry<byte[], byte[]>> base,
+        Comparator<byte[]> order) {
       this.own = own;
       this.base = base;
       this.order = order;
@@ -110,8 +112,10 @@ final class MemoryWriteTxn extends MemoryTxn implements WriteTxn {
         if (ownHead == null && baseHead == null) {
           return false;
         }
-        int c = ownHead == null ? 1 : baseHead == null ? -1
-            : order.compare(ownHead.getKey(), baseHead.getKey());
+        int c =
+            ownHead == null
+                ? 1
+                : baseHead == null ? -1 : order.compare(ownHead.getKey(), baseHead.getKey());
         Map.Entry<byte[], byte[]> taken;
         if (c <= 0) {
           taken = ownHead;

@@ -27,9 +27,9 @@ import java.util.zip.CRC32C;
  *
  * <p>Layout, little-endian: magic {@code "STRMEM01"} (8 bytes), format version (u32), then per
  * entry key length (u32), key, value length (u32), value; then the end mark {@code 0xFFFFFFFF}
- * (u32), the entry count (u64) and the CRC32C (u32) of every byte before it. The file is written
- * to a temporary name, forced, and renamed, so a crash never leaves a half-written snapshot under
- * the real name.
+ * (u32), the entry count (u64) and the CRC32C (u32) of every byte before it. The file is written to
+ * a temporary name, forced, and renamed, so a crash never leaves a half-written snapshot under the
+ * real name.
  */
 final class SnapshotFile {
   static final String FILE_NAME = "memory.snapshot";
@@ -44,8 +44,9 @@ final class SnapshotFile {
     Path tmp = directory.resolve(FILE_NAME + ".tmp");
     CRC32C crc = new CRC32C();
     try (OutputStream raw = Files.newOutputStream(tmp);
-        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
-            new ChecksummedOutput(raw, crc), 1 << 16))) {
+        DataOutputStream out =
+            new DataOutputStream(
+                new BufferedOutputStream(new ChecksummedOutput(raw, crc), 1 << 16))) {
       out.writeLong(Long.reverseBytes(MAGIC));
       writeInt(out, FORMAT_VERSION);
       long count = 0;
@@ -95,8 +96,12 @@ final class SnapshotFile {
       }
       int version = h.getInt();
       if (version > FORMAT_VERSION) {
-        throw new UnsupportedFormatException(file + ": format version " + version
-            + " is newer than the newest supported, " + FORMAT_VERSION);
+        throw new UnsupportedFormatException(
+            file
+                + ": format version "
+                + version
+                + " is newer than the newest supported, "
+                + FORMAT_VERSION);
       }
       crc.update(header);
       offset = 12;
@@ -130,11 +135,11 @@ final class SnapshotFile {
     }
   }
 
-  private static byte[] readBytes(DataInputStream in, CRC32C crc, int length, Path file,
-      long offset) throws IOException {
+  private static byte[] readBytes(
+      DataInputStream in, CRC32C crc, int length, Path file, long offset) throws IOException {
     if (length < 0 || length > dev.strata.api.Limits.MAX_VALUE_SIZE) {
-      throw new CorruptionException(file + ": impossible length " + length + " at offset "
-          + offset);
+      throw new CorruptionException(
+          file + ": impossible length " + length + " at offset " + offset);
     }
     byte[] b = new byte[length];
     in.readFully(b);

@@ -15,8 +15,8 @@ record Version(long commit, byte[] value, Version older) {
   }
 
   /**
-   * Drops versions no reader can reach: every reader sees a snapshot at or after {@code oldest},
-   * so only the newest version at or before {@code oldest} and anything newer stay.
+   * Drops versions no reader can reach: every reader sees a snapshot at or after {@code oldest}, so
+   * only the newest version at or before {@code oldest} and anything newer stay.
    */
   Version pruned(long oldest) {
     java.util.ArrayDeque<Version> newer = new java.util.ArrayDeque<>();

@@ -69,7 +69,10 @@ public final class DirectoryLock implements AutoCloseable {
     }
   }
 
-  /** Releases the lock. Idempotent; a failure to release is logged, since the lock dies with the channel. */
+  /**
+   * Releases the lock. Idempotent; a failure to release is logged, since the lock dies with the
+   * channel.
+   */
   @Override
   public void close() {
     try {

@@ -8,9 +8,9 @@ import java.nio.file.Path;
 /**
  * The file-system seam of the engines that manage their own files ({@code btree}, {@code ledger}):
  * every file they write is opened here, and every rename and directory sync goes through here.
- * {@link #standard()} is the real file system; a test passes another implementation through
- * {@link dev.strata.api.EngineOptions.Builder#fileIO} to fail, tear or record I/O calls (fault
- * injection, crash-point replay). Applications never need to set it.
+ * {@link #standard()} is the real file system; a test passes another implementation through {@link
+ * dev.strata.api.EngineOptions.Builder#fileIO} to fail, tear or record I/O calls (fault injection,
+ * crash-point replay). Applications never need to set it.
  *
  * <p>Implementations must be thread-safe.
  */

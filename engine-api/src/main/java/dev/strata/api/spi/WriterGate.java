@@ -6,9 +6,9 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The single-writer lock every engine needs: one write transaction at a time, waiters released
- * with {@link EngineClosedException} when the engine closes, and a clear error instead of a
- * deadlock when the thread holding the write transaction asks for another.
+ * The single-writer lock every engine needs: one write transaction at a time, waiters released with
+ * {@link EngineClosedException} when the engine closes, and a clear error instead of a deadlock
+ * when the thread holding the write transaction asks for another.
  *
  * <p>A semaphore rather than a {@link java.util.concurrent.locks.ReentrantLock}, because a write
  * transaction may be handed to another thread and released there. Thread-safe.
@@ -40,7 +40,8 @@ public final class WriterGate {
   public void acquire() {
     if (holder == Thread.currentThread()) {
       throw new IllegalStateException(
-          "this thread already holds the write transaction of " + owner
+          "this thread already holds the write transaction of "
+              + owner
               + "; a second beginWrite() would wait for itself forever");
     }
     try {
@@ -59,8 +60,8 @@ public final class WriterGate {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new StorageException("interrupted while waiting for the write transaction of " + owner,
-          e);
+      throw new StorageException(
+          "interrupted while waiting for the write transaction of " + owner, e);
     }
   }
 

@@ -83,8 +83,16 @@ public abstract class ConcurrencySoak {
   void transfers_keepTheTotalInEverySnapshot_andSpaceIsReusedAfterALongReader() throws Exception {
     long seed = seed();
     long seconds = Long.getLong("strata.soak.seconds", 5);
-    System.out.println("ConcurrencySoak " + engine() + " seed " + seed + " for " + seconds
-        + " s (rerun with -Dstrata.test.seed=" + seed + ")");
+    System.out.println(
+        "ConcurrencySoak "
+            + engine()
+            + " seed "
+            + seed
+            + " for "
+            + seconds
+            + " s (rerun with -Dstrata.test.seed="
+            + seed
+            + ")");
     EngineOptions.Builder ob = EngineOptions.builder().durability(Durability.NO_SYNC);
     settings().forEach(ob::set);
     Path store = dir.resolve("store");
@@ -105,41 +113,49 @@ public abstract class ConcurrencySoak {
       List<Thread> threads = new ArrayList<>();
       SplittableRandom master = new SplittableRandom(seed);
       SplittableRandom writerRandom = master.split();
-      threads.add(thread("writer", failures, () -> {
-        while (!stop.get()) {
-          try (WriteTxn t = e.beginWrite()) {
-            int transfers = 1 + writerRandom.nextInt(4);
-            for (int k = 0; k < transfers; k++) {
-              int from = writerRandom.nextInt(ACCOUNTS);
-              int to = writerRandom.nextInt(ACCOUNTS);
-              long amount = writerRandom.nextInt(1000);
-              t.put(account(from), encode(decode(t.get(account(from))) - amount));
-              t.put(account(to), encode(decode(t.get(account(to))) + amount));
-            }
-            if (writerRandom.nextInt(16) == 0) {
-              t.rollback();
-            } else {
-              t.commit();
-              commits.incrementAndGet();
-            }
-          }
-        }
-      }));
+      threads.add(
+          thread(
+              "writer",
+              failures,
+              () -> {
+                while (!stop.get()) {
+                  try (WriteTxn t = e.beginWrite()) {
+                    int transfers = 1 + writerRandom.nextInt(4);
+                    for (int k = 0; k < transfers; k++) {
+                      int from = writerRandom.nextInt(ACCOUNTS);
+                      int to = writerRandom.nextInt(ACCOUNTS);
+                      long amount = writerRandom.nextInt(1000);
+                      t.put(account(from), encode(decode(t.get(account(from))) - amount));
+                      t.put(account(to), encode(decode(t.get(account(to))) + amount));
+                    }
+                    if (writerRandom.nextInt(16) == 0) {
+                      t.rollback();
+                    } else {
+                      t.commit();
+                      commits.incrementAndGet();
+                    }
+                  }
+                }
+              }));
       for (int r = 0; r < READERS; r++) {
         SplittableRandom rr = master.split();
-        threads.add(thread("reader-" + r, failures, () -> {
-          while (!stop.get()) {
-            try (ReadTxn t = e.beginRead()) {
-              boolean reverse = rr.nextBoolean();
-              long sum = sum(t, reverse);
-              assertEquals(total, sum, (reverse ? "reverse" : "forward") + " snapshot sum");
-              assertEquals(sum, sum(t, !reverse), "the same snapshot summed the other way");
-              int i = rr.nextInt(ACCOUNTS);
-              assertTrue(t.get(account(i)) != null, "account " + i + " vanished");
-              snapshots.incrementAndGet();
-            }
-          }
-        }));
+        threads.add(
+            thread(
+                "reader-" + r,
+                failures,
+                () -> {
+                  while (!stop.get()) {
+                    try (ReadTxn t = e.beginRead()) {
+                      boolean reverse = rr.nextBoolean();
+                      long sum = sum(t, reverse);
+                      assertEquals(total, sum, (reverse ? "reverse" : "forward") + " snapshot sum");
+                      assertEquals(sum, sum(t, !reverse), "the same snapshot summed the other way");
+                      int i = rr.nextInt(ACCOUNTS);
+                      assertTrue(t.get(account(i)) != null, "account " + i + " vanished");
+                      snapshots.incrementAndGet();
+                    }
+                  }
+                }));
       }
       long start = System.nanoTime();
       threads.forEach(Thread::start);
@@ -165,22 +181,45 @@ public abstract class ConcurrencySoak {
         t.join();
       }
       if (!failures.isEmpty()) {
-        AssertionError error = new AssertionError(engine() + " soak (seed " + seed + ") failed: "
-            + failures.peek(), failures.peek());
+        AssertionError error =
+            new AssertionError(
+                engine() + " soak (seed " + seed + ") failed: " + failures.peek(), failures.peek());
         failures.stream().skip(1).forEach(error::addSuppressed);
         throw error;
       }
       long heapAtEnd = heapAfterGc();
       e.verifyIntegrity();
       assertEquals(total, sum(e, false));
-      System.out.println("RELIABILITY soak engine=" + engine() + " seconds=" + seconds
-          + " commits=" + commits + " snapshots=" + snapshots + " storeBytesAtOpen=" + sizeAtOpen
-          + " storeBytesWhenLongReaderClosed=" + sizeAtClose + " storeBytesMaxAfter="
-          + maxAfterClose + " heapAfterGcAtClose=" + heapAtClose + " heapAfterGcAtEnd="
-          + heapAtEnd + " seed=" + seed);
+      System.out.println(
+          "RELIABILITY soak engine="
+              + engine()
+              + " seconds="
+              + seconds
+              + " commits="
+              + commits
+              + " snapshots="
+              + snapshots
+              + " storeBytesAtOpen="
+              + sizeAtOpen
+              + " storeBytesWhenLongReaderClosed="
+              + sizeAtClose
+              + " storeBytesMaxAfter="
+              + maxAfterClose
+              + " heapAfterGcAtClose="
+              + heapAtClose
+              + " heapAfterGcAtEnd="
+              + heapAtEnd
+              + " seed="
+              + seed);
       if (boundedStore()) {
-        assertTrue(maxAfterClose <= 2 * sizeAtClose + (16L << 20), "the store kept growing after"
-            + " the long reader closed: " + sizeAtClose + " -> " + maxAfterClose + " bytes");
+        assertTrue(
+            maxAfterClose <= 2 * sizeAtClose + (16L << 20),
+            "the store kept growing after"
+                + " the long reader closed: "
+                + sizeAtClose
+                + " -> "
+                + maxAfterClose
+                + " bytes");
       }
     }
     if (persistent) {
@@ -207,28 +246,32 @@ public abstract class ConcurrencySoak {
         count++;
       }
     }
-    assertEquals(ACCOUNTS, count, "accounts seen by a " + (reverse ? "reverse" : "forward")
-        + " cursor");
+    assertEquals(
+        ACCOUNTS, count, "accounts seen by a " + (reverse ? "reverse" : "forward") + " cursor");
     return sum;
   }
 
-  private static void sleepUntil(long start, long millis, AtomicBoolean stop,
-      ConcurrentLinkedQueue<Throwable> failures) throws InterruptedException {
+  private static void sleepUntil(
+      long start, long millis, AtomicBoolean stop, ConcurrentLinkedQueue<Throwable> failures)
+      throws InterruptedException {
     long end = start + TimeUnit.MILLISECONDS.toNanos(millis);
     while (System.nanoTime() < end && failures.isEmpty() && !stop.get()) {
       Thread.sleep(50);
     }
   }
 
-  private static Thread thread(String name, ConcurrentLinkedQueue<Throwable> failures,
-      Runnable body) {
-    Thread t = new Thread(() -> {
-      try {
-        body.run();
-      } catch (Throwable x) {
-        failures.add(x);
-      }
-    }, name);
+  private static Thread thread(
+      String name, ConcurrentLinkedQueue<Throwable> failures, Runnable body) {
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                body.run();
+              } catch (Throwable x) {
+                failures.add(x);
+              }
+            },
+            name);
     t.setDaemon(true);
     return t;
   }
@@ -257,13 +300,17 @@ public abstract class ConcurrencySoak {
 
   private static long walkSize(Path store) throws IOException {
     try (Stream<Path> files = Files.walk(store)) {
-      return files.filter(Files::isRegularFile).mapToLong(p -> {
-        try {
-          return Files.size(p);
-        } catch (IOException x) {
-          return 0; // Deleted between listing and sizing: it no longer counts.
-        }
-      }).sum();
+      return files
+          .filter(Files::isRegularFile)
+          .mapToLong(
+              p -> {
+                try {
+                  return Files.size(p);
+                } catch (IOException x) {
+                  return 0; // Deleted between listing and sizing: it no longer counts.
+                }
+              })
+          .sum();
     }
   }
 

@@ -32,15 +32,16 @@ import org.junit.jupiter.api.io.TempDir;
  * subclass, {@code engine()} returns the name).
  *
  * <p>A workload of {@code -Dstrata.replay.txns} SYNC transactions (10 in CI, 50 under {@code
- * -Preliability}) runs on a new store through a recording {@link FaultyFileIO}: every write,
- * sync, truncation, file creation, rename and directory sync, from the store's creation on. Then,
- * for every crash point {@code p} (before call {@code p}, for every {@code p} up to the end), it
- * builds the files a crash there could leave and opens them with the real file system:
+ * -Preliability}) runs on a new store through a recording {@link FaultyFileIO}: every write, sync,
+ * truncation, file creation, rename and directory sync, from the store's creation on. Then, for
+ * every crash point {@code p} (before call {@code p}, for every {@code p} up to the end), it builds
+ * the files a crash there could leave and opens them with the real file system:
  *
  * <ul>
  *   <li>every write to a file before that file's last completed sync is on disk;
- *   <li>of the writes after it ("unsynced"), any subset: every subset when there are at most {@value
- *       #EXHAUSTIVE} of them, else every prefix plus {@value #SAMPLES} seeded random subsets;
+ *   <li>of the writes after it ("unsynced"), any subset: every subset when there are at most
+ *       {@value #EXHAUSTIVE} of them, else every prefix plus {@value #SAMPLES} seeded random
+ *       subsets;
  *   <li>and, when the call just before the crash is an unsynced write, that write torn (half of it,
  *       and a random cut) after all other unsynced writes.
  * </ul>
@@ -77,8 +78,16 @@ public abstract class CrashPointReplay {
   void everyCrashPoint_recoversToACommittedPrefixHoldingEveryAcknowledgedTxn() throws Exception {
     long seed = seed();
     int txns = Integer.getInteger("strata.replay.txns", 10);
-    System.out.println("CrashPointReplay " + engine() + " seed " + seed + ", " + txns
-        + " txns (rerun with -Dstrata.test.seed=" + seed + ")");
+    System.out.println(
+        "CrashPointReplay "
+            + engine()
+            + " seed "
+            + seed
+            + ", "
+            + txns
+            + " txns (rerun with -Dstrata.test.seed="
+            + seed
+            + ")");
     SplittableRandom random = new SplittableRandom(seed);
     Path recorded = dir.resolve("recorded");
     FaultyFileIO io = new FaultyFileIO();
@@ -109,23 +118,43 @@ public abstract class CrashPointReplay {
         images++;
         Path target = dir.resolve("image");
         image.materialise(recorded, target);
-        String label = engine() + " crash before call " + p + " of " + calls.size() + " ("
-            + image.description + ", seed " + seed + ")";
+        String label =
+            engine()
+                + " crash before call "
+                + p
+                + " of "
+                + calls.size()
+                + " ("
+                + image.description
+                + ", seed "
+                + seed
+                + ")";
         try (StorageEngine e = StorageEngines.open(engine(), target, options(null))) {
           e.verifyIntegrity();
           Integer t = stateToTxn.get(render(content(e)));
           assertTrue(t != null, label + ": the state is no committed prefix");
-          assertTrue(t >= required, label + ": recovered to txn " + t + " but txn " + required
-              + " was acknowledged");
+          assertTrue(
+              t >= required,
+              label + ": recovered to txn " + t + " but txn " + required + " was acknowledged");
         } catch (RuntimeException x) {
           throw new AssertionError(label + ": " + x, x);
         }
         delete(target);
       }
     }
-    System.out.println("RELIABILITY replay engine=" + engine() + " txns=" + txns + " ioCalls="
-        + calls.size() + " crashPoints=" + points + " imagesOpened=" + images
-        + " ackedLost=0 corruptions=0 seed=" + seed);
+    System.out.println(
+        "RELIABILITY replay engine="
+            + engine()
+            + " txns="
+            + txns
+            + " ioCalls="
+            + calls.size()
+            + " crashPoints="
+            + points
+            + " imagesOpened="
+            + images
+            + " ackedLost=0 corruptions=0 seed="
+            + seed);
   }
 
   private EngineOptions options(FaultyFileIO io) {
@@ -195,8 +224,14 @@ public abstract class CrashPointReplay {
       int length = calls.get(p - 1).bytes().length;
       if (length > 1) {
         out.add(new Image(calls, p, unsynced, keep, length / 2, "last write torn at half"));
-        out.add(new Image(calls, p, unsynced, keep, 1 + random.nextInt(length - 1),
-            "last write torn at a random byte"));
+        out.add(
+            new Image(
+                calls,
+                p,
+                unsynced,
+                keep,
+                1 + random.nextInt(length - 1),
+                "last write torn at a random byte"));
       }
     }
     return out;
@@ -211,7 +246,12 @@ public abstract class CrashPointReplay {
     final int tornLength;
     final String description;
 
-    Image(List<Call> calls, int point, List<Integer> unsynced, boolean[] keep, int tornLength,
+    Image(
+        List<Call> calls,
+        int point,
+        List<Integer> unsynced,
+        boolean[] keep,
+        int tornLength,
         String description) {
       this.calls = calls;
       this.point = point;
@@ -298,7 +338,8 @@ public abstract class CrashPointReplay {
 
   private static TreeMap<byte[], byte[]> content(StorageEngine e) {
     TreeMap<byte[], byte[]> m = new TreeMap<>(KeyRange::compare);
-    try (ReadTxn t = e.beginRead(); Cursor c = t.cursor(KeyRange.all())) {
+    try (ReadTxn t = e.beginRead();
+        Cursor c = t.cursor(KeyRange.all())) {
       while (c.next()) {
         m.put(c.key(), c.value());
       }
@@ -308,8 +349,14 @@ public abstract class CrashPointReplay {
 
   private static String render(TreeMap<byte[], byte[]> m) {
     StringBuilder s = new StringBuilder();
-    m.forEach((k, v) -> s.append(new String(k, StandardCharsets.US_ASCII)).append('=')
-        .append(Arrays.hashCode(v)).append(':').append(v.length).append('\n'));
+    m.forEach(
+        (k, v) ->
+            s.append(new String(k, StandardCharsets.US_ASCII))
+                .append('=')
+                .append(Arrays.hashCode(v))
+                .append(':')
+                .append(v.length)
+                .append('\n'));
     return s.toString();
   }
 

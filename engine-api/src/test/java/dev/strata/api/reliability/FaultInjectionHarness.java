@@ -96,12 +96,29 @@ public abstract class FaultInjectionHarness {
       }
     }
     StringBuilder summary = new StringBuilder();
-    tally.forEach((f, t) -> summary.append(' ').append(f).append("=injected:").append(t[0])
-        .append(",continued:").append(t[1]).append(",refusedWrites:").append(t[2])
-        .append(",failedTxnWholeAfterReopen:").append(t[3]));
-    System.out.println("RELIABILITY fault engine=" + engine() + " ioCallsPerCommit="
-        + commitCalls.size() + " scenarios=" + scenarios + summary + " ackedLost=0"
-        + " corruptions=0");
+    tally.forEach(
+        (f, t) ->
+            summary
+                .append(' ')
+                .append(f)
+                .append("=injected:")
+                .append(t[0])
+                .append(",continued:")
+                .append(t[1])
+                .append(",refusedWrites:")
+                .append(t[2])
+                .append(",failedTxnWholeAfterReopen:")
+                .append(t[3]));
+    System.out.println(
+        "RELIABILITY fault engine="
+            + engine()
+            + " ioCallsPerCommit="
+            + commitCalls.size()
+            + " scenarios="
+            + scenarios
+            + summary
+            + " ackedLost=0"
+            + " corruptions=0");
   }
 
   /** Tally slots: 0 injected, 1 continued, 2 refused writes, 3 failed txn whole after reopen. */
@@ -154,8 +171,11 @@ public abstract class FaultInjectionHarness {
       e.verifyIntegrity();
       String seen = render(content(e));
       if (!seen.equals(render(before))) {
-        assertTrue(refused && seen.equals(render(after)), label + ": reopened state is neither"
-            + " the committed state nor (after a refused write) the failed txn whole");
+        assertTrue(
+            refused && seen.equals(render(after)),
+            label
+                + ": reopened state is neither"
+                + " the committed state nor (after a refused write) the failed txn whole");
         tally[3]++;
       }
       e.put("z/reopen".getBytes(StandardCharsets.US_ASCII), new byte[] {8});
@@ -198,7 +218,8 @@ public abstract class FaultInjectionHarness {
 
   private static TreeMap<byte[], byte[]> content(StorageEngine e) {
     TreeMap<byte[], byte[]> m = model();
-    try (ReadTxn t = e.beginRead(); Cursor c = t.cursor(KeyRange.all())) {
+    try (ReadTxn t = e.beginRead();
+        Cursor c = t.cursor(KeyRange.all())) {
       while (c.next()) {
         m.put(c.key(), c.value());
       }
@@ -208,8 +229,14 @@ public abstract class FaultInjectionHarness {
 
   private static String render(TreeMap<byte[], byte[]> m) {
     StringBuilder s = new StringBuilder();
-    m.forEach((k, v) -> s.append(new String(k, StandardCharsets.US_ASCII)).append('=')
-        .append(Arrays.hashCode(v)).append(':').append(v.length).append('\n'));
+    m.forEach(
+        (k, v) ->
+            s.append(new String(k, StandardCharsets.US_ASCII))
+                .append('=')
+                .append(Arrays.hashCode(v))
+                .append(':')
+                .append(v.length)
+                .append('\n'));
     return s.toString();
   }
 

@@ -13,8 +13,8 @@ import java.util.List;
 
 /**
  * A {@link FileIO} over the real file system that numbers every mutating call (write, force,
- * truncate, rename, directory sync), can record them (for crash-point replay) and can fail the
- * call with a given number (fault injection). Thread-safe: calls are numbered under a lock.
+ * truncate, rename, directory sync), can record them (for crash-point replay) and can fail the call
+ * with a given number (fault injection). Thread-safe: calls are numbered under a lock.
  */
 public final class FaultyFileIO implements FileIO {
   /** The kinds of mutating call. */
@@ -207,8 +207,8 @@ public final class FaultyFileIO implements FileIO {
           throw new IOException("injected short write at " + position + " of " + file.path());
         }
         case DISK_FULL -> throw new IOException("No space left on device");
-        default -> throw new IOException("injected write failure at " + position + " of "
-            + file.path());
+        default ->
+            throw new IOException("injected write failure at " + position + " of " + file.path());
       }
     }
 

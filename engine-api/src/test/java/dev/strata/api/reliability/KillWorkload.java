@@ -53,8 +53,7 @@ public final class KillWorkload {
    * @param args the engine name, the store directory, SYNC or NO_SYNC, then engine settings
    */
   public static void main(String[] args) {
-    EngineOptions.Builder b =
-        EngineOptions.builder().durability(Durability.valueOf(args[2]));
+    EngineOptions.Builder b = EngineOptions.builder().durability(Durability.valueOf(args[2]));
     for (int i = 3; i < args.length; i++) {
       int eq = args[i].indexOf('=');
       b.set(args[i].substring(0, eq), args[i].substring(eq + 1));
@@ -117,8 +116,8 @@ public final class KillWorkload {
   public static long check(StorageEngine e) {
     try (ReadTxn r = e.beginRead()) {
       byte[] lastBytes = r.get(LAST);
-      long last = lastBytes == null ? -1 : Long.parseLong(new String(lastBytes,
-          StandardCharsets.US_ASCII));
+      long last =
+          lastBytes == null ? -1 : Long.parseLong(new String(lastBytes, StandardCharsets.US_ASCII));
       TreeMap<Long, List<byte[][]>> found = new TreeMap<>();
       try (Cursor c = r.cursor(KeyRange.prefix(TXN_PREFIX))) {
         while (c.next()) {
@@ -131,15 +130,27 @@ public final class KillWorkload {
       long from = Math.max(0, last - WINDOW + 1);
       for (long n : found.keySet()) {
         if (n < from || n > last) {
-          throw new AssertionError("txn " + n + " is visible but last is " + last
-              + " (a deleted or uncommitted txn leaked)");
+          throw new AssertionError(
+              "txn "
+                  + n
+                  + " is visible but last is "
+                  + last
+                  + " (a deleted or uncommitted txn leaked)");
         }
       }
       for (long n = from; n <= last; n++) {
         List<byte[][]> entries = found.get(n);
         if (entries == null || entries.size() != TXN_KEYS) {
-          throw new AssertionError("txn " + n + " is partial: " + (entries == null ? 0
-              : entries.size()) + " of " + TXN_KEYS + " keys (last " + last + ")");
+          throw new AssertionError(
+              "txn "
+                  + n
+                  + " is partial: "
+                  + (entries == null ? 0 : entries.size())
+                  + " of "
+                  + TXN_KEYS
+                  + " keys (last "
+                  + last
+                  + ")");
         }
         byte[][] payloads = payloads(n);
         long crc = setChecksum(n, payloads);
@@ -199,7 +210,13 @@ public final class KillWorkload {
   }
 
   private static byte[] value(long n, int j, long crc, byte[] payload) {
-    return ByteBuffer.allocate(HEADER + payload.length).order(ByteOrder.LITTLE_ENDIAN)
-        .putLong(n).putInt(j).putInt(TXN_KEYS).putLong(crc).put(payload).array();
+    return ByteBuffer.allocate(HEADER + payload.length)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .putLong(n)
+        .putInt(j)
+        .putInt(TXN_KEYS)
+        .putLong(crc)
+        .put(payload)
+        .array();
   }
 }

@@ -59,8 +59,8 @@ public abstract class ProcessKillHarness {
   protected abstract String engine();
 
   /**
-   * Returns engine settings for the child and for reopening, for example small segments or
-   * buffers so that rollover and flushes happen within a short run.
+   * Returns engine settings for the child and for reopening, for example small segments or buffers
+   * so that rollover and flushes happen within a short run.
    *
    * @return settings; none by default
    */
@@ -81,8 +81,14 @@ public abstract class ProcessKillHarness {
   private void run(Durability durability, int iterations) throws Exception {
     long seed = seed();
     String label = engine() + "/" + durability;
-    System.out.println("ProcessKillHarness " + label + " seed " + seed
-        + " (rerun with -Dstrata.test.seed=" + seed + ")");
+    System.out.println(
+        "ProcessKillHarness "
+            + label
+            + " seed "
+            + seed
+            + " (rerun with -Dstrata.test.seed="
+            + seed
+            + ")");
     SplittableRandom random = new SplittableRandom(seed);
     Path store = dir.resolve("store");
     long maxAcked = -1;
@@ -106,30 +112,62 @@ public abstract class ProcessKillHarness {
         try {
           last = KillWorkload.check(e);
         } catch (AssertionError err) {
-          throw new AssertionError(label + " kill " + i + " (seed " + seed + "): " + err
-              .getMessage(), err);
+          throw new AssertionError(
+              label + " kill " + i + " (seed " + seed + "): " + err.getMessage(), err);
         }
-        assertTrue(last >= maxAcked, label + " kill " + i + " (seed " + seed + "): txn "
-            + maxAcked + " was acknowledged but the store recovered to " + last);
+        assertTrue(
+            last >= maxAcked,
+            label
+                + " kill "
+                + i
+                + " (seed "
+                + seed
+                + "): txn "
+                + maxAcked
+                + " was acknowledged but the store recovered to "
+                + last);
         recoveredTotal = Math.max(recoveredTotal, last + 1);
         byte[] probe = ("probe-" + i).getBytes(StandardCharsets.US_ASCII);
         e.put("m/probe".getBytes(StandardCharsets.US_ASCII), probe);
         assertArrayEquals(probe, e.get("m/probe".getBytes(StandardCharsets.US_ASCII)));
       }
       if ((i + 1) % 50 == 0) {
-        System.out.println("RELIABILITY progress kill engine=" + engine() + " durability="
-            + durability + " kills=" + (i + 1) + " killsAfterAck=" + killsAfterAck
-            + " lastAcked=" + maxAcked + " ackedLost=0 corruptions=0 seed=" + seed);
+        System.out.println(
+            "RELIABILITY progress kill engine="
+                + engine()
+                + " durability="
+                + durability
+                + " kills="
+                + (i + 1)
+                + " killsAfterAck="
+                + killsAfterAck
+                + " lastAcked="
+                + maxAcked
+                + " ackedLost=0 corruptions=0 seed="
+                + seed);
       }
     }
     try (StorageEngine e = StorageEngines.open(engine(), store, options(durability))) {
       e.verifyIntegrity();
       assertEquals(KillWorkload.check(e), KillWorkload.last(e));
     }
-    System.out.println("RELIABILITY kill engine=" + engine() + " durability=" + durability
-        + " kills=" + iterations + " killsAfterAck=" + killsAfterAck + " killsBeforeReady="
-        + killsBeforeReady + " txnsCommitted=" + recoveredTotal + " lastAcked=" + maxAcked
-        + " ackedLost=0 corruptions=0 seed=" + seed);
+    System.out.println(
+        "RELIABILITY kill engine="
+            + engine()
+            + " durability="
+            + durability
+            + " kills="
+            + iterations
+            + " killsAfterAck="
+            + killsAfterAck
+            + " killsBeforeReady="
+            + killsBeforeReady
+            + " txnsCommitted="
+            + recoveredTotal
+            + " lastAcked="
+            + maxAcked
+            + " ackedLost=0 corruptions=0 seed="
+            + seed);
   }
 
   private EngineOptions options(Durability durability) {
@@ -139,38 +177,50 @@ public abstract class ProcessKillHarness {
   }
 
   /** Starts a child, kills it after the chosen delay and returns the highest ACK it printed. */
-  private long runAndKill(Path store, Durability durability, boolean early, int delayMillis,
-      String label) throws Exception {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-        "-cp", System.getProperty("java.class.path"),
-        KillWorkload.class.getName(), engine(), store.toString(), durability.name()));
+  private long runAndKill(
+      Path store, Durability durability, boolean early, int delayMillis, String label)
+      throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-XX:TieredStopAtLevel=1",
+                "-Xshare:auto",
+                "-cp",
+                System.getProperty("java.class.path"),
+                KillWorkload.class.getName(),
+                engine(),
+                store.toString(),
+                durability.name()));
     settings().forEach((k, v) -> command.add(k + "=" + v));
     Path stderr = Files.createTempFile(dir, "child", ".err");
     Process p = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
     AtomicLong acked = new AtomicLong(-1);
     Object ready = new Object();
     boolean[] isReady = {false};
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(
-          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          if (line.startsWith("ACK ")) {
-            // A kill can cut the last line short; a cut number is only ever smaller.
-            acked.accumulateAndGet(Long.parseLong(line.substring(4)), Math::max);
-          } else if (line.startsWith("READY ")) {
-            synchronized (ready) {
-              isReady[0] = true;
-              ready.notifyAll();
-            }
-          }
-        }
-      } catch (Exception ignored) {
-        // The pipe breaks when the child is killed.
-      }
-    });
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                  if (line.startsWith("ACK ")) {
+                    // A kill can cut the last line short; a cut number is only ever smaller.
+                    acked.accumulateAndGet(Long.parseLong(line.substring(4)), Math::max);
+                  } else if (line.startsWith("READY ")) {
+                    synchronized (ready) {
+                      isReady[0] = true;
+                      ready.notifyAll();
+                    }
+                  }
+                }
+              } catch (Exception ignored) {
+                // The pipe breaks when the child is killed.
+              }
+            });
     reader.setDaemon(true);
     reader.start();
     if (!early) {
@@ -183,13 +233,21 @@ public abstract class ProcessKillHarness {
     }
     Thread.sleep(delayMillis);
     if (!p.isAlive()) {
-      fail(label + ": the child exited by itself with " + p.exitValue() + ":\n"
-          + Files.readString(stderr));
+      fail(
+          label
+              + ": the child exited by itself with "
+              + p.exitValue()
+              + ":\n"
+              + Files.readString(stderr));
     }
     if (!early && !isReady[0]) {
       p.destroyForcibly().waitFor();
-      fail(label + ": the child did not open the store within " + READY_TIMEOUT_SECONDS + " s:\n"
-          + Files.readString(stderr));
+      fail(
+          label
+              + ": the child did not open the store within "
+              + READY_TIMEOUT_SECONDS
+              + " s:\n"
+              + Files.readString(stderr));
     }
     p.destroyForcibly();
     p.waitFor();

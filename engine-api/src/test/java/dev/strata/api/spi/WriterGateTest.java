@@ -26,10 +26,12 @@ class WriterGateTest {
     WriterGate gate = new WriterGate("test");
     gate.acquire();
     CompletableFuture.runAsync(gate::release).get(10, TimeUnit.SECONDS);
-    CompletableFuture.runAsync(() -> {
-      gate.acquire();
-      gate.release();
-    }).get(10, TimeUnit.SECONDS);
+    CompletableFuture.runAsync(
+            () -> {
+              gate.acquire();
+              gate.release();
+            })
+        .get(10, TimeUnit.SECONDS);
   }
 
   @Test
@@ -39,8 +41,8 @@ class WriterGateTest {
     CompletableFuture<Void> waiter = CompletableFuture.runAsync(gate::acquire);
     Thread.sleep(100);
     gate.close();
-    ExecutionException e = assertThrows(ExecutionException.class,
-        () -> waiter.get(10, TimeUnit.SECONDS));
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> waiter.get(10, TimeUnit.SECONDS));
     assertTrue(e.getCause() instanceof EngineClosedException, String.valueOf(e.getCause()));
     gate.release();
     assertThrows(EngineClosedException.class, gate::acquire);
@@ -52,14 +54,16 @@ class WriterGateTest {
     gate.acquire();
     Throwable[] seen = new Throwable[1];
     boolean[] flag = new boolean[1];
-    Thread t = new Thread(() -> {
-      try {
-        gate.acquire();
-      } catch (StorageException e) {
-        seen[0] = e;
-        flag[0] = Thread.currentThread().isInterrupted();
-      }
-    });
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                gate.acquire();
+              } catch (StorageException e) {
+                seen[0] = e;
+                flag[0] = Thread.currentThread().isInterrupted();
+              }
+            });
     t.start();
     Thread.sleep(100);
     t.interrupt();

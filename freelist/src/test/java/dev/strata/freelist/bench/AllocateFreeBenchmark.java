@@ -18,9 +18,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One write transaction's worth of allocator work as a function of free-space size: allocate a run,
- * free it (pending), release it (it merges back). The layout is {@link Layouts#fragmented}, so
- * the state after each operation equals the state before it and every invocation measures the
- * same thing.
+ * free it (pending), release it (it merges back). The layout is {@link Layouts#fragmented}, so the
+ * state after each operation equals the state before it and every invocation measures the same
+ * thing.
  *
  * <p>{@code request=1} asks for single pages (an exact-size run always exists); {@code
  * request=8-64} cycles through seeded random sizes 8..64, which only the tail run can satisfy.
@@ -30,7 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
 public class AllocateFreeBenchmark {
   @Param({"HASH", "ARRAY"})
   public Freelist.Kind kind;
