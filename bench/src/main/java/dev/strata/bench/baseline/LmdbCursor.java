@@ -1,62 +1,26 @@
 package dev.strata.bench.baseline;
 
-import dev.strata.api.Cursor;
 import dev.strata.api.KeyRange;
-import dev.strata.api.TransactionClosedException;
 import org.lmdbjava.GetOp;
 
 /**
- * A Strata cursor over an LMDB cursor. Bounds are checked here with {@link KeyRange#compare} rather
- * than with lmdbjava's {@code KeyRange}, whose default comparator is signed. Not thread-safe.
+ * A Strata cursor over an LMDB cursor. Bounds are checked by {@link BaselineCursor} rather than by
+ * lmdbjava's {@code KeyRange}, whose default comparator is signed. Not thread-safe.
  */
-final class LmdbCursor implements Cursor {
-  private final LmdbTxn txn;
-  private final CallGuard guard;
+final class LmdbCursor extends BaselineCursor {
   private final org.lmdbjava.Cursor<byte[]> cursor;
-  private final KeyRange range;
-  private boolean started;
-  private boolean positioned;
-  private byte[] key;
-  private byte[] value;
-  private volatile boolean closed;
 
   LmdbCursor(LmdbTxn txn, CallGuard guard, org.lmdbjava.Cursor<byte[]> cursor, KeyRange range) {
-    this.txn = txn;
-    this.guard = guard;
+    super(txn::enterActive, guard, range);
     this.cursor = cursor;
-    this.range = range;
   }
 
   @Override
-  public boolean next() {
-    enter();
-    try {
-      if (range.isEmpty() || (started && !positioned)) {
-        return positioned = false;
-      }
-      boolean found;
-      if (!started) {
-        started = true;
-        found = range.isReversed() ? seekLast() : seekFirst();
-      } else {
-        found = range.isReversed() ? cursor.prev() : cursor.next();
-      }
-      // The byte[] proxy copies out of the map, so these arrays stay valid after the txn ends.
-      key = found ? cursor.key() : null;
-      value = found ? cursor.val() : null;
-      positioned = found && range.contains(key);
-      return positioned;
-    } finally {
-      guard.exit();
+  boolean seekStart() {
+    if (!range.isReversed()) {
+      byte[] lower = range.lowerBound();
+      return lower == null ? cursor.first() : cursor.get(lower, GetOp.MDB_SET_RANGE);
     }
-  }
-
-  private boolean seekFirst() {
-    byte[] lower = range.lowerBound();
-    return lower == null ? cursor.first() : cursor.get(lower, GetOp.MDB_SET_RANGE);
-  }
-
-  private boolean seekLast() {
     byte[] upper = range.upperBound();
     if (upper == null) {
       return cursor.last();
@@ -66,45 +30,23 @@ final class LmdbCursor implements Cursor {
   }
 
   @Override
-  public byte[] key() {
-    checkPositioned();
-    return key.clone();
+  boolean step() {
+    return range.isReversed() ? cursor.prev() : cursor.next();
+  }
+
+  // The byte[] proxy copies out of the map, so these arrays stay valid after the txn ends.
+  @Override
+  byte[] currentKey() {
+    return cursor.key();
   }
 
   @Override
-  public byte[] value() {
-    checkPositioned();
-    return value.clone();
-  }
-
-  private void checkPositioned() {
-    enter();
-    guard.exit();
-    if (!positioned) {
-      throw new IllegalStateException(
-          "cursor has no current entry: call next() first and check" + " that it returned true");
-    }
-  }
-
-  private void enter() {
-    if (closed) {
-      throw new TransactionClosedException("cursor is closed");
-    }
-    txn.enterActive();
-    if (closed) {
-      guard.exit();
-      throw new TransactionClosedException("cursor is closed");
-    }
+  byte[] currentValue() {
+    return cursor.val();
   }
 
   @Override
-  public void close() {
-    closed = true;
-  }
-
-  /** Frees the LMDB cursor; called by the transaction as it ends. */
-  void closeNative() {
-    closed = true;
+  void freeNative() {
     cursor.close();
   }
 }
