@@ -48,6 +48,10 @@ import java.util.function.Function;
  *       {@code array} is bbolt's original, kept to reproduce its commit stall.
  *   <li>{@code btree.freelistSync} (default true): when false, commits do not store the freelist
  *       and open rebuilds it by walking the tree ({@code freelistRebuildMillis} in stats).
+ *   <li>{@code btree.freelistLogPercent} (default 100, 0..1000000): a commit stores only what it
+ *       changed in the freelist (a delta of a page or two) until the deltas since the last full
+ *       snapshot would pass this percentage of the snapshot's pages; then it writes a new snapshot.
+ *       0 writes the whole freelist every commit. See {@code FORMAT.md}.
  *   <li>{@code btree.mapChunkSize} (default 1GiB, power of two, 64KiB..1GiB): bytes per memory
  *       mapping.
  * </ul>
@@ -66,7 +70,8 @@ import java.util.function.Function;
  *       overflowPages}, {@code keys}.
  *   <li>{@code txid}: the last commit; {@code openReaders}: open transactions; {@code
  *       freelistRebuildMillis}: time the open spent rebuilding the freelist by walking the tree (0
- *       when it was read from the file).
+ *       when it was read from the file); {@code freelistDeltas}: deltas stored after the last
+ *       freelist snapshot.
  * </ul>
  *
  * Computing them walks the whole tree under the writer gate: O(pages).

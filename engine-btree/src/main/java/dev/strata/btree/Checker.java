@@ -2,7 +2,6 @@ package dev.strata.btree;
 
 import dev.strata.api.CorruptionException;
 import dev.strata.freelist.Freelist;
-import dev.strata.freelist.FreelistFormatException;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
@@ -51,7 +50,8 @@ final class Checker {
           s.put("fileBytes", store.file.fileSize());
           s.put("pageSize", meta.pageSize());
           s.put("highWaterPages", meta.highWater());
-          s.put("pagesInUse", c.reachable.cardinality() + (long) meta.freelistPages());
+          s.put("pagesInUse", c.reachable.cardinality() + store.chain.totalPages());
+          s.put("freelistDeltas", store.chain.depth());
           s.put("freePages", fl.freeCount());
           s.put("freeRuns", fl.spans().size());
           s.put("pendingPages", fl.pendingCount());
@@ -169,16 +169,23 @@ final class Checker {
     } catch (IllegalStateException e) {
       throw new CorruptionException(path + ": freelist invariant broken: " + e.getMessage(), e);
     }
-    if (meta.freelistPage() != 0) {
-      try {
-        Freelist.readFrom(
-            file.freelistBody(meta.freelistPage(), meta.freelistPages(), meta.highWater()),
-            freelist.kind());
-      } catch (FreelistFormatException e) {
-        throw new CorruptionException(
-            path + ": page " + meta.freelistPage() + " (freelist): " + e.getMessage(), e);
+    FreelistLog.Stored stored = FreelistLog.Stored.read(file, meta);
+    long[] runs = stored.chain().runs();
+    for (int i = 0; i < runs.length; i += 2) {
+      mark(runs[i], runs[i + 1]);
+    }
+    if (!stored.chain().isEmpty()) {
+      BitSet onDisk = stored.freePages(file, meta);
+      for (long p = 2; p < meta.highWater(); p++) {
+        if (onDisk.get((int) p) != (freelist.isFree(p) || freelist.isPending(p))) {
+          throw file.corrupt(
+              p,
+              (onDisk.get((int) p) ? "free" : "in use")
+                  + " in the freelist stored for meta txid "
+                  + meta.txid()
+                  + " but not in memory");
+        }
       }
-      mark(meta.freelistPage(), meta.freelistPages());
     }
     for (long p = 2; p < meta.highWater(); p++) {
       boolean used = reachable.get((int) p);

@@ -76,15 +76,8 @@ final class Maintenance {
       long root = b.finish();
       Freelist empty = Freelist.create(txn.engine.store.settings.freelistKind());
       long freelistPage = b.next;
-      int size = empty.serializedSize();
-      ByteBuffer run =
-          PageFormat.allocate(ps, PageFormat.pagesFor(PageFormat.HEADER_SIZE + (long) size, ps));
-      int pages = run.limit() / ps;
-      PageFormat.writeHeader(
-          run, PageFormat.TYPE_FREELIST, freelistPage, 0, pages - 1, PageFormat.HEADER_SIZE + size);
-      empty.writeTo(run.position(PageFormat.HEADER_SIZE));
-      run.position(0);
-      PageFormat.seal(run);
+      int pages = FreelistLog.snapshotPages(empty, ps);
+      ByteBuffer run = FreelistLog.encodeSnapshot(empty, freelistPage, pages, ps);
       Store.writeFully(out, run, freelistPage * ps);
       Meta meta = new Meta(ps, root, freelistPage, pages, freelistPage + pages, txn.meta.txid());
       Store.writeFully(out, meta.encode(0), 0);

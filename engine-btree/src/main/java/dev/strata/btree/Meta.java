@@ -12,8 +12,8 @@ import java.nio.ByteBuffer;
  * 40 u32 format version
  * 44 u32 page size
  * 48 u64 root page
- * 56 u64 freelist page (0 = freelist not stored; rebuilt by walking the tree on open)
- * 64 u32 freelist run length in pages
+ * 56 u64 newest freelist run: snapshot or delta (0 = not stored; open walks the tree)
+ * 64 u32 that run's length in pages
  * 68 u32 flags (0)
  * 72 u64 high-water mark: pages in use by the file, meta pages included
  * 80 u64 txid of the commit that wrote this meta
@@ -21,15 +21,19 @@ import java.nio.ByteBuffer;
  *
  * @param pageSize page size in bytes
  * @param root first page of the root node's run
- * @param freelistPage first page of the stored freelist run, or 0 when it is not stored
- * @param freelistPages length of the freelist run
+ * @param freelistPage first page of the newest stored freelist run (see {@link FreelistLog}), or 0
+ *     when the freelist is not stored
+ * @param freelistPages length of that run
  * @param highWater number of pages the committed state may use; every page id is below it
  * @param txid the commit number
  */
 record Meta(
     int pageSize, long root, long freelistPage, int freelistPages, long highWater, long txid) {
   static final long MAGIC = 0x4545_5254_4252_5453L; // "STRBTREE" read little-endian
-  static final int FORMAT_VERSION = 1;
+
+  /** Version 2 added freelist delta runs; version 1 files are refused, not converted. */
+  static final int FORMAT_VERSION = 2;
+
   static final int USED = 88;
 
   /** Encodes this meta as page {@code pgid} (0 or 1). */
@@ -56,7 +60,7 @@ record Meta(
    * @param b the page's bytes, position 0 at the page start, little-endian; every version keeps the
    *     header, magic and version where version 1 has them, and a checksum over {@code used} bytes
    * @param pgid the page the bytes came from (0 or 1)
-   * @throws UnsupportedFormatException if the page is a well-formed meta of a newer format
+   * @throws UnsupportedFormatException if the page is a well-formed meta of another format version
    */
   static Meta decode(ByteBuffer b, long pgid, String file) {
     if (b.limit() < USED || b.getLong(32) != MAGIC) {
@@ -70,15 +74,19 @@ record Meta(
     }
     // Checked only once the checksum holds, so a rotted version field reads as damage.
     int version = b.getInt(40);
-    if (version > FORMAT_VERSION) {
+    if (version != FORMAT_VERSION) {
       throw new UnsupportedFormatException(
           file
               + ": meta page "
               + pgid
               + " has format version "
               + version
-              + "; this engine reads up to version "
-              + FORMAT_VERSION);
+              + "; this engine reads only version "
+              + FORMAT_VERSION
+              + (version < FORMAT_VERSION
+                  ? " (older stores are not converted: copy the data into a new store with an"
+                      + " engine of their version)"
+                  : ""));
     }
     if (b.get(PageFormat.OFF_TYPE) != PageFormat.TYPE_META
         || b.getLong(PageFormat.OFF_PGID) != pgid

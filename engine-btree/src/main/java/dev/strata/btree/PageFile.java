@@ -32,7 +32,7 @@ import java.util.zip.CRC32C;
  * <p>Thread-safety: reads are safe from any thread; writes come from the single writer.
  */
 final class PageFile {
-  private final Path path;
+  final Path path;
   private final FileChannel channel;
   private final PageIO io;
   private final WriteAmplificationMeter meter;
@@ -164,21 +164,25 @@ final class PageFile {
     return value;
   }
 
-  /** Reads and verifies the freelist run at {@code pgid}; returns its body (after the header). */
-  ByteBuffer freelistBody(long pgid, int pages, long highWater) {
+  /**
+   * Reads and verifies the freelist snapshot or delta run at {@code pgid}; returns a heap copy of
+   * its used bytes, position 0 at the header.
+   */
+  ByteBuffer freelistRun(long pgid, int pages, long highWater) {
     ByteBuffer header = readHeader(pgid, highWater, PageFormat.TYPE_FREELIST);
     int used = header.getInt(PageFormat.OFF_USED);
     if (header.getInt(PageFormat.OFF_OVERFLOW) != pages - 1
         || used < PageFormat.HEADER_SIZE
         || used > (long) pages * pageSize
         || pgid + pages > highWater) {
-      throw corrupt(pgid, "freelist run header does not match the meta page's " + pages + " pages");
+      throw corrupt(
+          pgid, "freelist run header does not match the " + pages + " pages named for it");
     }
     ByteBuffer run = copy(pgid, used);
     if (PageFormat.crc(run, 4, used) != run.getInt(PageFormat.OFF_CRC)) {
       throw corrupt(pgid, "checksum mismatch in freelist run");
     }
-    return run.position(PageFormat.HEADER_SIZE).slice().order(ByteOrder.LITTLE_ENDIAN);
+    return run;
   }
 
   /** The header of one page, checked for id and type; the returned buffer starts at the page. */
@@ -192,7 +196,11 @@ final class PageFile {
     for (int i = 0; i < PageFormat.HEADER_SIZE; i += 8) {
       h.putLong(i, chunk.getLong(base + i));
     }
-    if (h.get(PageFormat.OFF_TYPE) != type) {
+    byte found = h.get(PageFormat.OFF_TYPE);
+    // Where a freelist belongs, its snapshot or one of its deltas may stand.
+    boolean freelistDelta =
+        type == PageFormat.TYPE_FREELIST && found == PageFormat.TYPE_FREELIST_DELTA;
+    if (found != type && !freelistDelta) {
       throw corrupt(
           pgid,
           "expected a "

@@ -30,6 +30,7 @@ final class PageFormat {
   static final byte TYPE_LEAF = 3;
   static final byte TYPE_OVERFLOW = 4;
   static final byte TYPE_FREELIST = 5;
+  static final byte TYPE_FREELIST_DELTA = 6;
 
   static final int OFF_CRC = 0;
   static final int OFF_TYPE = 4;
@@ -96,6 +97,8 @@ final class PageFormat {
         return "overflow";
       case TYPE_FREELIST:
         return "freelist";
+      case TYPE_FREELIST_DELTA:
+        return "freelist delta";
       default:
         return "unknown type " + type;
     }

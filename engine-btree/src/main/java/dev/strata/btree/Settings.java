@@ -12,6 +12,8 @@ import java.util.Set;
  * @param fillPercent how full a split leaves the left pages (0.1..1.0)
  * @param freelistKind the allocator
  * @param freelistSync whether commits store the freelist (otherwise open rebuilds it)
+ * @param freelistLogPercent a commit writes a full freelist snapshot instead of a delta once the
+ *     deltas since the last snapshot would pass this percentage of its pages (0: always)
  * @param mapChunkSize bytes per memory-mapped chunk
  * @param durability whether commits force the file
  * @param readOnly whether writes are refused
@@ -22,6 +24,7 @@ record Settings(
     double fillPercent,
     Freelist.Kind freelistKind,
     boolean freelistSync,
+    int freelistLogPercent,
     long mapChunkSize,
     Durability durability,
     boolean readOnly,
@@ -30,9 +33,11 @@ record Settings(
   static final String FILL_PERCENT = "btree.fillPercent";
   static final String FREELIST = "btree.freelist";
   static final String FREELIST_SYNC = "btree.freelistSync";
+  static final String FREELIST_LOG_PERCENT = "btree.freelistLogPercent";
   static final String MAP_CHUNK_SIZE = "btree.mapChunkSize";
   static final Set<String> KNOWN =
-      Set.of(PAGE_SIZE, FILL_PERCENT, FREELIST, FREELIST_SYNC, MAP_CHUNK_SIZE);
+      Set.of(
+          PAGE_SIZE, FILL_PERCENT, FREELIST, FREELIST_SYNC, FREELIST_LOG_PERCENT, MAP_CHUNK_SIZE);
 
   static final int DEFAULT_PAGE_SIZE = 4096;
   static final long DEFAULT_MAP_CHUNK = 1L << 30;
@@ -47,6 +52,7 @@ record Settings(
     double fill = options.doubleSetting(FILL_PERCENT, 0.5, 0.1, 1.0);
     String kind = options.choiceSetting(FREELIST, "hash", Set.of("hash", "array"));
     boolean sync = options.booleanSetting(FREELIST_SYNC, true);
+    int logPercent = options.intSetting(FREELIST_LOG_PERCENT, 100, 0, 1_000_000);
     long chunk = options.longSetting(MAP_CHUNK_SIZE, DEFAULT_MAP_CHUNK, 65536, 1L << 30);
     if (Long.bitCount(chunk) != 1) {
       throw new IllegalArgumentException(
@@ -57,6 +63,7 @@ record Settings(
         fill,
         kind.equals("hash") ? Freelist.Kind.HASH : Freelist.Kind.ARRAY,
         sync,
+        logPercent,
         chunk,
         options.durability(),
         options.readOnly(),

@@ -7,12 +7,10 @@ import dev.strata.api.StorageException;
 import dev.strata.api.StorageFullException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.StoreLockedException;
-import dev.strata.api.UnsupportedFormatException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.spi.FileIO;
 import dev.strata.api.spi.StorageFile;
 import dev.strata.freelist.Freelist;
-import dev.strata.freelist.FreelistFormatException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -54,6 +52,12 @@ final class Store {
   /** Writer-only (guarded by the engine's writer gate). */
   Freelist freelist;
 
+  /** Where the freelist the last meta names is stored; writer-only. */
+  FreelistLog.Chain chain;
+
+  /** What the running commit took from and gave to the freelist; writer-only. */
+  private final FreelistLog.Changes changes = new FreelistLog.Changes();
+
   /** Set when a failure may have left the meta page on disk ahead of memory. */
   volatile StorageException failure;
 
@@ -70,7 +74,8 @@ final class Store {
       Meta meta,
       WriteAmplificationMeter meter,
       long rebuildNanos,
-      Freelist freelist) {
+      Freelist freelist,
+      FreelistLog.Chain chain) {
     this.directory = directory;
     this.path = path;
     this.settings = settings;
@@ -82,6 +87,7 @@ final class Store {
     this.meter = meter;
     this.freelistRebuildNanos = rebuildNanos;
     this.freelist = freelist;
+    this.chain = chain;
   }
 
   static Store open(
@@ -162,14 +168,25 @@ final class Store {
       long start = System.nanoTime();
       Freelist freelist;
       long rebuild = 0;
-      if (settings.freelistSync() && meta.freelistPage() != 0) {
-        freelist = loadFreelist(file, meta, settings.freelistKind(), path);
+      FreelistLog.Stored stored = FreelistLog.Stored.read(file, meta);
+      if (settings.freelistSync() && !stored.chain().isEmpty()) {
+        freelist = stored.toFreelist(file, meta, settings.freelistKind());
       } else {
-        freelist = rebuildFreelist(file, meta, settings.freelistKind());
+        freelist = rebuildFreelist(file, meta, stored.chain(), settings.freelistKind());
         rebuild = System.nanoTime() - start;
       }
       return new Store(
-          directory, path, settings, channel, lock, file, meta, meter, rebuild, freelist);
+          directory,
+          path,
+          settings,
+          channel,
+          lock,
+          file,
+          meta,
+          meter,
+          rebuild,
+          freelist,
+          stored.chain());
     } catch (IOException e) {
       closeQuietly(channel);
       throw new StorageIOException("cannot open " + path, e);
@@ -294,50 +311,26 @@ final class Store {
     return Meta.decode(b, pgid, path.toString());
   }
 
-  private static Freelist loadFreelist(PageFile file, Meta meta, Freelist.Kind kind, Path path) {
-    ByteBuffer body =
-        file.freelistBody(meta.freelistPage(), meta.freelistPages(), meta.highWater());
-    try {
-      return Freelist.readFrom(body, kind);
-    } catch (FreelistFormatException e) {
-      if (e.reason() == FreelistFormatException.Reason.UNSUPPORTED_VERSION) {
-        throw new UnsupportedFormatException(
-            path + ": freelist at page " + meta.freelistPage() + ": " + e.getMessage());
-      }
-      throw new CorruptionException(
-          path + ": page " + meta.freelistPage() + " (freelist): " + e.getMessage(), e);
-    }
-  }
-
   /** Every page below the high-water mark that the tree does not reach is free. */
-  static Freelist rebuildFreelist(PageFile file, Meta meta, Freelist.Kind kind) {
-    BitSet used = reachable(file, meta);
-    Freelist freelist = Freelist.create(kind);
-    long p = 2;
-    while (p < meta.highWater()) {
-      int next = used.nextClearBit((int) p);
-      if (next >= meta.highWater()) {
-        break;
-      }
-      int end = used.nextSetBit(next);
-      long stop = end < 0 ? meta.highWater() : Math.min(end, meta.highWater());
-      freelist.free(meta.txid(), next, (int) (stop - next));
-      p = stop;
-    }
-    freelist.release(Long.MAX_VALUE);
-    return freelist;
+  static Freelist rebuildFreelist(
+      PageFile file, Meta meta, FreelistLog.Chain chain, Freelist.Kind kind) {
+    BitSet free = reachable(file, meta, chain);
+    free.flip(0, (int) meta.highWater());
+    return FreelistLog.fromBits(free, meta.highWater(), meta.txid(), kind);
   }
 
   /**
-   * Pages the meta reaches: the meta pages, the tree, and its stored freelist run. The run counts
-   * as in use even when the freelist is rebuilt instead of read: the meta on disk still names it,
-   * so it must not be overwritten before the next commit frees it like any replaced page.
+   * Pages the meta reaches: the meta pages, the tree, and the runs of its stored freelist. Those
+   * runs count as in use even when the freelist is rebuilt instead of read: the meta on disk still
+   * names them, so they must not be overwritten before the next commit frees them like any replaced
+   * page.
    */
-  static BitSet reachable(PageFile file, Meta meta) {
+  static BitSet reachable(PageFile file, Meta meta, FreelistLog.Chain chain) {
     BitSet used = new BitSet();
     used.set(0, 2);
-    if (meta.freelistPage() != 0) {
-      used.set((int) meta.freelistPage(), (int) (meta.freelistPage() + meta.freelistPages()));
+    long[] runs = chain.runs();
+    for (int i = 0; i < runs.length; i += 2) {
+      used.set((int) runs[i], (int) (runs[i] + runs[i + 1]));
     }
     mark(file, meta, meta.root(), used);
     return used;
@@ -377,6 +370,7 @@ final class Store {
     releasePending(base, readerSnapshots);
     long[] highWater = {base.highWater()};
     boolean metaStarted = false;
+    changes.clear();
     try {
       trimTail(txid, highWater);
       List<TreeUpdate.Dirty> dirty = new ArrayList<>();
@@ -401,32 +395,26 @@ final class Store {
                         + ")");
               }
               freelist.free(txid, pgid, pages);
+              changes.added(pgid, pages);
             }
           };
       long root = update.spill(pager, dirty);
-      long freelistPage = 0;
-      int freelistPages = 0;
-      if (base.freelistPage() != 0) {
-        pager.free(base.freelistPage(), base.freelistPages());
-      }
+      FreelistLog.Chain nextChain;
       if (settings.freelistSync()) {
-        freelistPages =
-            PageFormat.pagesFor(
-                PageFormat.HEADER_SIZE + (long) freelist.serializedSize(), pageSize);
-        freelistPage = allocate(txid, freelistPages, highWater);
-        int size = freelist.serializedSize();
-        ByteBuffer run = PageFormat.allocate(pageSize, freelistPages);
-        PageFormat.writeHeader(
-            run,
-            PageFormat.TYPE_FREELIST,
-            freelistPage,
-            0,
-            freelistPages - 1,
-            PageFormat.HEADER_SIZE + size);
-        freelist.writeTo(run.position(PageFormat.HEADER_SIZE));
-        run.position(0);
-        PageFormat.seal(run);
-        dirty.add(new TreeUpdate.Dirty(freelistPage, run));
+        nextChain =
+            FreelistLog.store(
+                chain,
+                freelist,
+                changes,
+                pager,
+                () -> Math.max(base.highWater(), highWater[0]),
+                txid,
+                pageSize,
+                settings.freelistLogPercent(),
+                dirty);
+      } else {
+        FreelistLog.free(chain, pager);
+        nextChain = FreelistLog.Chain.NONE;
       }
       dirty.sort(Comparator.comparingLong(TreeUpdate.Dirty::pgid));
       ensureFileSize(highWater[0]);
@@ -435,13 +423,15 @@ final class Store {
       if (sync) {
         file.force();
       }
-      Meta next = new Meta(pageSize, root, freelistPage, freelistPages, highWater[0], txid);
+      Meta next =
+          new Meta(pageSize, root, nextChain.headPage(), nextChain.headPages(), highWater[0], txid);
       metaStarted = true;
       file.write(txid % 2, next.encode(txid % 2));
       if (sync) {
         file.force();
       }
       meta = next;
+      chain = nextChain;
       if (next.highWater() < base.highWater()) {
         shrinkFile(next);
       }
@@ -544,6 +534,8 @@ final class Store {
     if (p == Freelist.NONE) {
       p = highWater[0];
       highWater[0] += pages;
+    } else {
+      changes.removed(p, pages);
     }
     return p;
   }
@@ -588,8 +580,11 @@ final class Store {
       long p = freelist.allocate(txid, length);
       if (p == start) {
         highWater[0] = start;
+        changes.removed(start, length);
         for (long w : wrong) {
+          changes.removed(w, length);
           freelist.free(txid, w, length);
+          changes.added(w, length);
         }
         return;
       }

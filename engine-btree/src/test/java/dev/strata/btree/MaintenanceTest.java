@@ -186,6 +186,7 @@ class MaintenanceTest {
       Map<String, Number> s = e.stats();
       assertEquals(
           Set.of(
+              "freelistDeltas",
               "fileBytes",
               "pageSize",
               "highWaterPages",

@@ -1,0 +1,21 @@
+package dev.strata.btree;
+
+import dev.strata.api.reliability.CrashPointReplay;
+import java.util.Map;
+
+/**
+ * Runs the reliability kit's {@link CrashPointReplay} with freelist deltas on nearly every commit
+ * (a snapshot after deltas of 20 times its size), so crashes and faults land on delta writes, on
+ * snapshot writes that free a chain, and on the meta naming either.
+ */
+class BTreeFreelistLogReplayTest extends CrashPointReplay {
+  @Override
+  protected String engine() {
+    return "btree";
+  }
+
+  @Override
+  protected Map<String, String> settings() {
+    return Map.of("btree.freelistLogPercent", "2000");
+  }
+}
