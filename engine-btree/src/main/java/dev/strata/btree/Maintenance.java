@@ -3,13 +3,13 @@ package dev.strata.btree;
 import dev.strata.api.Cursor;
 import dev.strata.api.KeyRange;
 import dev.strata.api.StorageIOException;
+import dev.strata.api.spi.FileIO;
+import dev.strata.api.spi.StorageFile;
 import dev.strata.freelist.Freelist;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +28,7 @@ final class Maintenance {
   static void backup(Store store, Meta meta, Path target) {
     Path tmp = target.resolve(Store.FILE_NAME + ".creating");
     int ps = meta.pageSize();
-    try (FileChannel out =
-        FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    try (StorageFile out = create(store.fileIO, tmp)) {
       long end = meta.highWater() * ps;
       ByteBuffer block = ByteBuffer.allocate(COPY_BLOCK);
       for (long pos = 2L * ps; pos < end; pos += COPY_BLOCK) {
@@ -41,19 +40,45 @@ final class Maintenance {
       Store.writeFully(out, meta.encode(0), 0);
       Store.writeFully(out, meta.encode(1).position(0), ps);
       out.force(true);
-    } catch (IOException e) {
-      throw new StorageIOException("cannot write backup " + tmp, e);
+    } catch (IOException | RuntimeException e) {
+      throw failed(store.fileIO, tmp, "cannot write backup " + tmp, e);
     }
-    finish(tmp, target);
+    finish(store.fileIO, tmp, target);
   }
 
-  private static void finish(Path tmp, Path target) {
+  private static StorageFile create(FileIO io, Path tmp) throws IOException {
+    return io.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+  }
+
+  /**
+   * Renames the finished copy into place and syncs the directory. Until the rename only a file
+   * named {@code *.creating} exists, which no open takes for a store; a failure deletes it.
+   */
+  private static void finish(FileIO io, Path tmp, Path target) {
     try {
-      Files.move(tmp, target.resolve(Store.FILE_NAME), StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new StorageIOException("cannot rename " + tmp, e);
+      io.rename(tmp, target.resolve(Store.FILE_NAME));
+    } catch (IOException | RuntimeException e) {
+      throw failed(io, tmp, "cannot rename " + tmp, e);
     }
-    Store.syncDirectory(target);
+    try {
+      io.syncDirectory(target);
+    } catch (IOException e) {
+      throw new StorageIOException(
+          "cannot sync directory " + target + " after writing " + Store.FILE_NAME, e);
+    }
+  }
+
+  /** Deletes the half-written copy and returns the exception to throw. */
+  private static RuntimeException failed(FileIO io, Path tmp, String what, Exception e) {
+    try {
+      Files.deleteIfExists(tmp);
+    } catch (IOException deleteFailure) {
+      e.addSuppressed(deleteFailure);
+    }
+    if (e instanceof RuntimeException r) {
+      return r;
+    }
+    return new StorageIOException(what + ": " + e.getMessage(), e);
   }
 
   /**
@@ -65,8 +90,8 @@ final class Maintenance {
     int ps = txn.meta.pageSize();
     int maxInline = TreeUpdate.maxInline(ps);
     Path tmp = target.resolve(Store.FILE_NAME + ".creating");
-    try (FileChannel out =
-        FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    FileIO io = txn.engine.store.fileIO;
+    try (StorageFile out = create(io, tmp)) {
       Builder b = new Builder(out, ps, maxInline);
       try (Cursor c = txn.cursor(KeyRange.all())) {
         while (c.next()) {
@@ -83,15 +108,15 @@ final class Maintenance {
       Store.writeFully(out, meta.encode(0), 0);
       Store.writeFully(out, meta.encode(1), ps);
       out.force(true);
-    } catch (IOException e) {
-      throw new StorageIOException("cannot write compacted store " + tmp, e);
+    } catch (IOException | RuntimeException e) {
+      throw failed(io, tmp, "cannot write compacted store " + tmp, e);
     }
-    finish(tmp, target);
+    finish(io, tmp, target);
   }
 
   /** Writes nodes bottom-up into consecutive pages. */
   private static final class Builder {
-    private final FileChannel out;
+    private final StorageFile out;
     private final int pageSize;
     private final int maxInline;
     long next = 2;
@@ -100,7 +125,7 @@ final class Maintenance {
     private long leafSize = PageFormat.HEADER_SIZE;
     private List<Node.Entry> leaf = new ArrayList<>();
 
-    Builder(FileChannel out, int pageSize, int maxInline) {
+    Builder(StorageFile out, int pageSize, int maxInline) {
       this.out = out;
       this.pageSize = pageSize;
       this.maxInline = maxInline;

@@ -46,6 +46,9 @@ final class Store {
   final int pageSize;
   final WriteAmplificationMeter meter;
 
+  /** The file seam every write goes through, backups and compaction included. */
+  final FileIO fileIO;
+
   /** The last committed state; what new readers see. */
   volatile Meta meta;
 
@@ -75,7 +78,8 @@ final class Store {
       WriteAmplificationMeter meter,
       long rebuildNanos,
       Freelist freelist,
-      FreelistLog.Chain chain) {
+      FreelistLog.Chain chain,
+      FileIO fileIO) {
     this.directory = directory;
     this.path = path;
     this.settings = settings;
@@ -88,6 +92,7 @@ final class Store {
     this.freelistRebuildNanos = rebuildNanos;
     this.freelist = freelist;
     this.chain = chain;
+    this.fileIO = fileIO;
   }
 
   static Store open(
@@ -186,7 +191,8 @@ final class Store {
           meter,
           rebuild,
           freelist,
-          stored.chain());
+          stored.chain(),
+          fileIO);
     } catch (IOException e) {
       closeQuietly(channel);
       throw new StorageIOException("cannot open " + path, e);
@@ -232,26 +238,10 @@ final class Store {
     }
   }
 
-  static void syncDirectory(Path directory) {
-    try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-      dir.force(true);
-    } catch (IOException e) {
-      LOG.log(Level.DEBUG, "directory fsync not supported for {0}: {1}", directory, e);
-    }
-  }
-
   static void writeFully(StorageFile ch, ByteBuffer b, long position) throws IOException {
     ByteBuffer src = b.duplicate();
     src.position(0);
     ch.writeFully(src, position);
-  }
-
-  static void writeFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
-    ByteBuffer src = b.duplicate();
-    src.position(0);
-    while (src.hasRemaining()) {
-      position += ch.write(src, position);
-    }
   }
 
   /** Picks the valid meta with the highest txid; corruption if neither is valid. */

@@ -320,7 +320,9 @@ public final class BTreeBench {
         e.compact(dense);
       }
     }
-    String[][] configs = {{"SYNC", "false"}, {"NO_SYNC", "false"}, {"SYNC", "true"}};
+    String[][] configs = {
+      {"SYNC", "true"}, {"NO_SYNC", "true"}, {"SYNC", "false"}, {"NO_SYNC", "false"}
+    };
     for (String[] config : configs) {
       Durability durability = Durability.valueOf(config[0]);
       String sync = config[1];
@@ -344,8 +346,7 @@ public final class BTreeBench {
     try (BTreeEngine e = (BTreeEngine) StorageEngines.open("btree", store, o)) {
       Map<String, Number> s = e.stats();
       SplittableRandom r = new SplittableRandom(7);
-      // A stored freelist of a million runs is megabytes per commit: fewer commits suffice.
-      int commits = sync.equals("true") ? 50 : 400;
+      int commits = 400;
       long[] nanos = new long[commits];
       for (int c = 0; c < commits; c++) {
         long start = System.nanoTime();
@@ -361,7 +362,8 @@ public final class BTreeBench {
       double p99 = nanos[(int) (commits * 0.99)] / 1e6;
       System.out.printf(
           "  %s %s freelist=%s freelistSync=%s: free pages %s, free runs %s,"
-              + " open rebuild %s ms, commit p50 %.3f ms, p99 %.3f ms%n",
+              + " open rebuild %s ms, commit p50 %.3f ms, p99 %.3f ms, max %.3f ms,"
+              + " freelist deltas after %s%n",
           store.getFileName(),
           durability,
           freelist,
@@ -370,7 +372,9 @@ public final class BTreeBench {
           s.get("freeRuns"),
           s.get("freelistRebuildMillis"),
           nanos[commits / 2] / 1e6,
-          p99);
+          p99,
+          nanos[commits - 1] / 1e6,
+          e.stats().get("freelistDeltas"));
       return p99;
     }
   }
