@@ -147,11 +147,8 @@ final class FreelistLog {
       int pageSize,
       int logPercent,
       List<TreeUpdate.Dirty> dirty) {
-    int bound =
-        (merge(changes.removed, changes.removedSize).length
-                    + merge(changes.added, changes.addedSize).length)
-                / 2
-            + 1;
+    // Unmerged counts bound the entries from above and cost nothing when a snapshot follows.
+    int bound = (changes.removedSize + changes.addedSize) / 2 + 1;
     int deltaPages =
         PageFormat.pagesFor(PageFormat.HEADER_SIZE + DELTA_FIELDS + (long) bound * ENTRY, pageSize);
     if (!chain.isEmpty()
