@@ -29,6 +29,7 @@ import org.lmdbjava.Txn;
  * freelist DIR   commit p99 with >= 1M fragmented free pages: hash vs empty freelist vs array
  * large DIR      a store larger than 4 GiB (crosses 1 GiB mapping chunks)
  * reads DIR      gets and scans only, on the store core left in DIR (for profiling)
+ * insert DIR     the btree insert of core alone (to compare two builds of the engine)
  * compare-reads DIR  10 interleaved read rounds on both stores core left in DIR, best of each
  * </pre>
  */
@@ -58,6 +59,9 @@ public final class BTreeBench {
         break;
       case "large":
         large(dir);
+        break;
+      case "insert":
+        System.out.printf("btree insert: %,.0f puts/s%n", insertBtree(dir.resolve("btree")));
         break;
       case "reads":
         reads(dir);

@@ -203,13 +203,9 @@ final class HashFreelist extends AbstractFreelist {
 
   @Override
   LongArrayList freeRunsInOrder() {
-    long[] starts = forwardMap.keySet().toLongArray();
-    Arrays.sort(starts);
-    LongArrayList runs = new LongArrayList(starts.length * 2);
-    for (long start : starts) {
-      runs.add(start);
-      runs.add(forwardMap.get(start));
-    }
+    // The free-page bits hold the same maximal runs in fewer, sortable words (see runsInOrder).
+    LongArrayList runs = new LongArrayList(forwardMap.size() * 2);
+    freePages.runsInOrder(runs);
     return runs;
   }
 

@@ -2,6 +2,8 @@ package dev.strata.freelist;
 
 import it.unimi.dsi.fastutil.longs.Long2LongMap;
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
+import it.unimi.dsi.fastutil.longs.LongArrayList;
+import java.util.Arrays;
 
 /**
  * A set of page ids stored as 64-bit words in a primitive hash map, holding only the words that
@@ -94,6 +96,43 @@ final class SparseBitSet {
       n += Long.bitCount(words.get(w) & mask(w, from, to));
     }
     return n;
+  }
+
+  /**
+   * Appends the maximal runs of set bits as (start, length) pairs in ascending order. Sorts the
+   * occupied words rather than the runs: a word holds up to 32 runs, so this is far cheaper than
+   * sorting run starts when the set is fragmented.
+   */
+  void runsInOrder(LongArrayList out) {
+    long[] indexes = words.keySet().toLongArray();
+    Arrays.sort(indexes);
+    long runStart = -1;
+    long runEnd = -1;
+    for (long w : indexes) {
+      long bits = words.get(w);
+      long base = w << 6;
+      while (bits != 0) {
+        int from = Long.numberOfTrailingZeros(bits);
+        int to = Long.numberOfTrailingZeros(~(bits | ((1L << from) - 1)));
+        long start = base + from;
+        long end = base + to;
+        if (start == runEnd) {
+          runEnd = end;
+        } else {
+          if (runStart >= 0) {
+            out.add(runStart);
+            out.add(runEnd - runStart);
+          }
+          runStart = start;
+          runEnd = end;
+        }
+        bits = to == 64 ? 0 : bits & (-1L << to);
+      }
+    }
+    if (runStart >= 0) {
+      out.add(runStart);
+      out.add(runEnd - runStart);
+    }
   }
 
   /** Throws unless the stored words add up to the tracked cardinality and none is zero. */

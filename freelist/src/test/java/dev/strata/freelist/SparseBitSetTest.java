@@ -2,6 +2,7 @@ package dev.strata.freelist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import it.unimi.dsi.fastutil.longs.LongArrayList;
 import java.util.BitSet;
 import org.junit.jupiter.api.Test;
 
@@ -50,5 +51,37 @@ class SparseBitSetTest {
     assertEquals(Long.MAX_VALUE - 1, bits.lastSetIn(Long.MAX_VALUE - 100, Long.MAX_VALUE));
     bits.clear(Long.MAX_VALUE - 10, 10);
     assertEquals(0, bits.cardinality());
+  }
+
+  @Test
+  void runsInOrder_matchBitSetRuns() {
+    long seed = Seeds.base();
+    Seeds.run(
+        seed,
+        random -> {
+          SparseBitSet bits = new SparseBitSet();
+          BitSet oracle = new BitSet();
+          for (int i = 0; i < 500; i++) {
+            int from = random.nextInt(0, 5_000);
+            int count = random.nextInt(1, random.nextBoolean() ? 3 : 200);
+            if (random.nextInt(3) > 0) {
+              bits.set(from, count);
+              oracle.set(from, from + count);
+            } else {
+              bits.clear(from, count);
+              oracle.clear(from, from + count);
+            }
+            LongArrayList expected = new LongArrayList();
+            for (int p = oracle.nextSetBit(0); p >= 0; p = oracle.nextSetBit(p)) {
+              int end = oracle.nextClearBit(p);
+              expected.add(p);
+              expected.add(end - p);
+              p = end;
+            }
+            LongArrayList runs = new LongArrayList();
+            bits.runsInOrder(runs);
+            assertEquals(expected, runs);
+          }
+        });
   }
 }
