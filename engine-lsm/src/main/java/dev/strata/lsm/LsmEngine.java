@@ -9,6 +9,7 @@ import dev.strata.api.Limits;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageException;
+import dev.strata.api.StorageFullException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.StoreLockedException;
 import dev.strata.api.WriteAmplificationMeter;
@@ -65,15 +66,21 @@ import org.rocksdb.WriteBatchWithIndex;
  * Thread-safe. {@link #close()} makes new calls fail, waits for calls already running inside
  * transactions, ends every open transaction (freeing its native objects), syncs the WAL under
  * {@code SYNC}, closes RocksDB with {@code closeE} and reports its error, and frees every native
- * object in reverse order of creation. No call can touch freed native memory.
+ * object in reverse order of creation. No call can touch freed native memory. After a write failed,
+ * close skips the WAL sync and only logs RocksDB's close error, which repeats the failure the
+ * caller already got.
  *
  * <h2>Errors</h2>
  *
  * RocksDB statuses map to the contract: lock held → {@link StoreLockedException}, no space → {@link
  * dev.strata.api.StorageFullException}, corruption → {@link dev.strata.api.CorruptionException},
  * other I/O errors → {@link StorageIOException}. After a commit fails with an I/O error or
- * corruption, the engine refuses further write transactions ({@link EngineFailedException}); reads
- * continue.
+ * corruption, the engine refuses further writes ({@link EngineFailedException}); after one fails
+ * because the disk is full, it refuses them with {@link StorageFullException}. Either way reads
+ * continue, and the way back is {@link #close()} and a reopen once the cause is gone (space freed):
+ * the reopen replays the WAL, so it holds every acknowledged commit. RocksDB's own automatic
+ * recovery is switched off ({@code NoAutoRecovery}): it could leave a commit waiting forever on a
+ * disk that stays full.
  */
 public final class LsmEngine implements StorageEngine {
   static final String NAME = "lsm";
@@ -250,6 +257,13 @@ public final class LsmEngine implements StorageEngine {
 
   private void checkNoWriteFailure() {
     StorageException failure = writeFailure;
+    if (failure instanceof StorageFullException) {
+      throw new StorageFullException(
+          description
+              + " refuses writes since the disk filled up; free space and reopen it: "
+              + failure.getMessage(),
+          failure);
+    }
     if (failure != null) {
       throw new EngineFailedException(
           description + " refuses writes after an earlier failure: " + failure.getMessage(),
@@ -523,7 +537,8 @@ public final class LsmEngine implements StorageEngine {
       txn.endByEngine();
     }
     List<StorageException> errors = new ArrayList<>();
-    if (!readOnly && durability == Durability.SYNC) {
+    StorageException earlier = writeFailure;
+    if (!readOnly && durability == Durability.SYNC && earlier == null) {
       try {
         db.syncWal();
       } catch (RocksDBException e) {
@@ -537,6 +552,12 @@ public final class LsmEngine implements StorageEngine {
     }
     resources.close();
     OPEN_DIRECTORIES.remove(directory);
+    if (earlier != null && !errors.isEmpty()) {
+      // RocksDB's WAL writer keeps the error that already failed a write and repeats it on close;
+      // the caller was told then, and every acknowledged commit had reached the WAL before it.
+      LOG.log(System.Logger.Level.WARNING, "closing " + description, errors.get(0));
+      return;
+    }
     if (!errors.isEmpty()) {
       StorageException first = errors.get(0);
       for (int i = 1; i < errors.size(); i++) {

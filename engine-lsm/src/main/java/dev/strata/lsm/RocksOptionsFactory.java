@@ -60,6 +60,7 @@ final class RocksOptionsFactory {
       r.filter =
           settings.bloomBitsPerKey() == 0 ? null : new BloomFilter(settings.bloomBitsPerKey());
       r.meterFeed = new MeterFeed(r.statistics, meter);
+      r.noAutoRecovery = new NoAutoRecovery();
       BlockBasedTableConfig table =
           new BlockBasedTableConfig().setBlockCache(r.cache).setFormatVersion(TABLE_FORMAT_VERSION);
       if (r.filter != null) {
@@ -69,7 +70,10 @@ final class RocksOptionsFactory {
           new Options()
               .setCreateIfMissing(createIfMissing)
               .setStatistics(r.statistics)
-              .setListeners(List.<AbstractEventListener>of(r.meterFeed))
+              .setListeners(List.<AbstractEventListener>of(r.meterFeed, r.noAutoRecovery))
+              // A background error stays set until reopen; see NoAutoRecovery for the hang this
+              // prevents. 0 also stops the retry loop for errors RocksDB deems retryable.
+              .setMaxBgErrorResumeCount(0)
               .setWriteBufferSize(settings.writeBufferBytes())
               .setCompressionType(compression(settings.compression()))
               .setCompactionStyle(compactionStyle(settings.compactionStyle()))
@@ -123,6 +127,7 @@ final class RocksOptionsFactory {
     Cache cache;
     Filter filter;
     MeterFeed meterFeed;
+    NoAutoRecovery noAutoRecovery;
     Options options;
     WriteOptions writeOptions;
     ReadOptions readOptions;
@@ -136,6 +141,7 @@ final class RocksOptionsFactory {
         meterFeed.stop();
       }
       closeQuietly(meterFeed);
+      closeQuietly(noAutoRecovery);
       closeQuietly(filter);
       closeQuietly(cache);
       closeQuietly(statistics);
