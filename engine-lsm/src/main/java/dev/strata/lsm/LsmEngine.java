@@ -50,8 +50,10 @@ import org.rocksdb.WriteBatchWithIndex;
  *
  * Logical bytes are summed in Java per the contract. Physical bytes are this instance's RocksDB
  * tickers {@code WAL_FILE_BYTES + FLUSH_WRITE_BYTES + COMPACT_WRITE_BYTES}; syncs are {@code
- * WAL_FILE_SYNCED}. The {@code MANIFEST}, {@code OPTIONS} and info {@code LOG} files are not
- * counted (RocksDB has no ticker for them; they are small and do not grow with data).
+ * WAL_FILE_SYNCED}, moved into the meter whenever it is read (its refresh hook), so a reading
+ * includes every finished background flush and compaction. The {@code MANIFEST}, {@code OPTIONS}
+ * and info {@code LOG} files are not counted (RocksDB has no ticker for them; they are small and do
+ * not grow with data).
  *
  * <h2>Stats keys</h2>
  *
@@ -105,17 +107,12 @@ public final class LsmEngine implements StorageEngine {
   private volatile boolean closed;
   private volatile StorageException writeFailure;
 
-  private LsmEngine(
-      Path directory,
-      EngineOptions options,
-      WriteAmplificationMeter meter,
-      RocksResources resources,
-      RocksDB db) {
+  private LsmEngine(Path directory, EngineOptions options, RocksResources resources, RocksDB db) {
     this.directory = directory;
     this.description = "lsm engine at " + directory;
     this.readOnly = options.readOnly();
     this.durability = options.durability();
-    this.meter = meter;
+    this.meter = resources.meterFeed.meter();
     this.resources = resources;
     this.db = db;
     this.gate = new WriterGate(description);
@@ -132,10 +129,8 @@ public final class LsmEngine implements StorageEngine {
     RocksResources resources = null;
     RocksDB db = null;
     try {
-      WriteAmplificationMeter meter = new WriteAmplificationMeter();
       resources =
-          RocksOptionsFactory.create(
-              settings, options.durability(), options.createIfMissing(), meter);
+          RocksOptionsFactory.create(settings, options.durability(), options.createIfMissing());
       RocksDB.loadLibrary();
       try {
         db =
@@ -148,7 +143,7 @@ public final class LsmEngine implements StorageEngine {
       if (!options.readOnly() && !StoreMarker.exists(directory)) {
         StoreMarker.write(directory);
       }
-      LsmEngine engine = new LsmEngine(directory, options, meter, resources, db);
+      LsmEngine engine = new LsmEngine(directory, options, resources, db);
       LOG.log(System.Logger.Level.DEBUG, "opened {0} with {1}", directory, settings);
       return engine;
     } catch (RuntimeException | Error e) {
@@ -252,7 +247,6 @@ public final class LsmEngine implements StorageEngine {
 
   private void committed(long logicalBytes) {
     meter.addLogical(logicalBytes);
-    resources.meterFeed.refresh();
   }
 
   private void checkNoWriteFailure() {
@@ -355,7 +349,6 @@ public final class LsmEngine implements StorageEngine {
           db.put(resources.writeOptions, key, valueOrNullToDelete);
           meter.addLogical((long) key.length + valueOrNullToDelete.length);
         }
-        resources.meterFeed.refresh();
       } catch (RocksDBException e) {
         throw failure("commit", e);
       } finally {
@@ -379,24 +372,14 @@ public final class LsmEngine implements StorageEngine {
   }
 
   /**
-   * Returns this engine's meter, first moving every finished background write into it.
+   * Returns this engine's meter. It is current whenever it is read: every reading first moves the
+   * finished WAL, flush and compaction writes from RocksDB's tickers into it (see {@code
+   * MeterFeed}); after close it keeps the last figures.
    *
    * @return the meter, live for the engine's lifetime
    */
   @Override
   public WriteAmplificationMeter meter() {
-    if (!closed) {
-      try {
-        enterEngineCall();
-      } catch (EngineClosedException e) {
-        return meter;
-      }
-      try {
-        resources.meterFeed.refresh();
-      } finally {
-        exitEngineCall();
-      }
-    }
     return meter;
   }
 
@@ -493,7 +476,6 @@ public final class LsmEngine implements StorageEngine {
     } finally {
       exitEngineCall();
     }
-    resources.meterFeed.refresh();
   }
 
   /**
@@ -517,7 +499,6 @@ public final class LsmEngine implements StorageEngine {
     } finally {
       exitEngineCall();
     }
-    resources.meterFeed.refresh();
   }
 
   @Override
