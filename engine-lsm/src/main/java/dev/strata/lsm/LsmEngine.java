@@ -61,7 +61,10 @@ import org.rocksdb.WriteBatchWithIndex;
  * pendingCompactionBytes}, {@code filesAtLevel0} .. {@code filesAtLevel6}, {@code rocksdbWriteAmp}
  * (RocksDB's cumulative W-Amp from {@code rocksdb.cfstats}: flush plus compaction bytes over flush
  * bytes; not meaningful before the first flush), {@code blockCacheUsageBytes}, {@code walBytes},
- * {@code flushBytes}, {@code compactionBytes}, {@code openTransactions}.
+ * {@code flushBytes}, {@code compactionBytes}, {@code openTransactions}, {@code
+ * runningBackgroundJobs} (flushes plus compactions running now), {@code pendingBackgroundJobs}
+ * (whether a flush and whether a compaction wait to be scheduled, 0..2); both 0 means RocksDB's
+ * background work has settled, which benchmarks wait for between phases.
  *
  * <h2>Thread safety and closing</h2>
  *
