@@ -101,23 +101,20 @@ final class Charts {
     chart.getStyler().setYAxisLogarithmicDecadeOnly(true);
     chart.getStyler().putYAxisGroupDecimalPatternMap(0, "#,##0.##");
     chart.getStyler().putYAxisGroupDecimalPatternMap(1, "#,##0.##");
-    if (!points.isEmpty()) {
-      chart.getStyler().setXAxisMin(decadeBelow(x));
-      chart.getStyler().setXAxisMax(decadeAbove(x));
-      double[] latencies =
-          points.stream()
-              .flatMapToDouble(
-                  p -> DoubleStream.of(p.readP50(), p.readP99(), p.writeP50(), p.writeP99()))
-              .toArray();
-      chart.getStyler().setYAxisMin(0, decadeBelow(latencies));
-      chart.getStyler().setYAxisMax(0, decadeAbove(latencies));
-      double[] amplifications =
-          points.stream()
-              .flatMapToDouble(p -> DoubleStream.of(p.osAmplification(), p.meterAmplification()))
-              .toArray();
-      chart.getStyler().setYAxisMin(1, decadeBelow(amplifications));
-      chart.getStyler().setYAxisMax(1, decadeAbove(amplifications));
-    }
+    widenToDecades(chart, -1, x);
+    widenToDecades(
+        chart,
+        0,
+        points.stream()
+            .flatMapToDouble(
+                p -> DoubleStream.of(p.readP50(), p.readP99(), p.writeP50(), p.writeP99()))
+            .toArray());
+    widenToDecades(
+        chart,
+        1,
+        points.stream()
+            .flatMapToDouble(p -> DoubleStream.of(p.osAmplification(), p.meterAmplification()))
+            .toArray());
     chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
     chart.setYAxisGroupTitle(0, "latency (us)");
     chart.setYAxisGroupTitle(1, "write amplification");
@@ -157,17 +154,27 @@ final class Charts {
     save(chart, file);
   }
 
-  /** The power of ten at or below the smallest value (values under the log floor count as it). */
-  private static double decadeBelow(double[] values) {
-    double low = DoubleStream.of(values).map(v -> Math.max(v, MIN_LOG_VALUE)).min().orElse(1);
-    return Math.pow(10, Math.floor(Math.log10(low)));
-  }
-
-  /** The power of ten at or above the largest value, and above {@link #decadeBelow}. */
-  private static double decadeAbove(double[] values) {
-    double high = DoubleStream.of(values).map(v -> Math.max(v, MIN_LOG_VALUE)).max().orElse(1);
-    double ceiling = Math.ceil(Math.log10(high));
-    return Math.pow(10, ceiling == Math.floor(Math.log10(high)) ? ceiling + 1 : ceiling);
+  /**
+   * Sets {@code axis} (an X axis when {@code yGroup} is negative, else that Y axis group) to the
+   * whole decades around the finite positive values; values the chart does not draw (NaN, or -1 for
+   * "not measured") are ignored, and without any value the axis is left alone.
+   */
+  private static void widenToDecades(XYChart chart, int yGroup, double[] values) {
+    double[] drawn = DoubleStream.of(values).filter(v -> v > 0 && Double.isFinite(v)).toArray();
+    if (drawn.length == 0) {
+      return;
+    }
+    double low = Math.max(DoubleStream.of(drawn).min().getAsDouble(), MIN_LOG_VALUE);
+    double high = Math.max(DoubleStream.of(drawn).max().getAsDouble(), MIN_LOG_VALUE);
+    double min = Math.pow(10, Math.floor(Math.log10(low)));
+    double max = Math.max(Math.pow(10, Math.ceil(Math.log10(high))), min * 10);
+    if (yGroup < 0) {
+      chart.getStyler().setXAxisMin(min);
+      chart.getStyler().setXAxisMax(max);
+    } else {
+      chart.getStyler().setYAxisMin(yGroup, min);
+      chart.getStyler().setYAxisMax(yGroup, max);
+    }
   }
 
   private static XYSeries series(XYChart chart, String name, double[] x, double[] y, int axis) {
