@@ -6,7 +6,7 @@ import it.unimi.dsi.fastutil.longs.LongArrayList;
 import java.util.BitSet;
 import org.junit.jupiter.api.Test;
 
-/** Range operations of the sparse bitmap against {@link BitSet}. */
+/** Range operations and run listing of the sparse bitmap against {@link BitSet}. */
 class SparseBitSetTest {
 
   @Test
@@ -37,6 +37,11 @@ class SparseBitSetTest {
             assertEquals(
                 oracle.get(qFrom, qFrom + qCount).cardinality(), bits.countIn(qFrom, qCount));
             assertEquals(oracle.cardinality(), bits.cardinality());
+            if (i % 100 == 0) {
+              LongArrayList runs = new LongArrayList();
+              bits.runsInOrder(runs);
+              assertEquals(runsOf(oracle), runs);
+            }
           }
           bits.checkInvariants("bits");
         });
@@ -53,35 +58,14 @@ class SparseBitSetTest {
     assertEquals(0, bits.cardinality());
   }
 
-  @Test
-  void runsInOrder_matchBitSetRuns() {
-    long seed = Seeds.base();
-    Seeds.run(
-        seed,
-        random -> {
-          SparseBitSet bits = new SparseBitSet();
-          BitSet oracle = new BitSet();
-          for (int i = 0; i < 500; i++) {
-            int from = random.nextInt(0, 5_000);
-            int count = random.nextInt(1, random.nextBoolean() ? 3 : 200);
-            if (random.nextInt(3) > 0) {
-              bits.set(from, count);
-              oracle.set(from, from + count);
-            } else {
-              bits.clear(from, count);
-              oracle.clear(from, from + count);
-            }
-            LongArrayList expected = new LongArrayList();
-            for (int p = oracle.nextSetBit(0); p >= 0; p = oracle.nextSetBit(p)) {
-              int end = oracle.nextClearBit(p);
-              expected.add(p);
-              expected.add(end - p);
-              p = end;
-            }
-            LongArrayList runs = new LongArrayList();
-            bits.runsInOrder(runs);
-            assertEquals(expected, runs);
-          }
-        });
+  private static LongArrayList runsOf(BitSet oracle) {
+    LongArrayList runs = new LongArrayList();
+    for (int p = oracle.nextSetBit(0); p >= 0; p = oracle.nextSetBit(p)) {
+      int end = oracle.nextClearBit(p);
+      runs.add(p);
+      runs.add(end - p);
+      p = end;
+    }
+    return runs;
   }
 }
