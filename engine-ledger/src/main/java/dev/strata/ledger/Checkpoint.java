@@ -3,6 +3,8 @@ package dev.strata.ledger;
 import dev.strata.api.KeyRange;
 import dev.strata.api.UnsupportedFormatException;
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.spi.FileIO;
+import dev.strata.api.spi.StorageFile;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -11,11 +13,10 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.FileChannel;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,16 +68,25 @@ final class Checkpoint {
     this.index = index;
   }
 
-  /** Writes the checkpoint; the caller guarantees the index reflects exactly {@code size}. */
-  void write(Path directory, WriteAmplificationMeter meter) throws IOException {
+  /**
+   * Writes the checkpoint through {@code fileIO}: a temporary file, forced, renamed over the old
+   * one, directory synced. The caller guarantees the index reflects exactly {@code size} and that
+   * the log and the Merkle files up to it are durable.
+   */
+  void write(Path directory, FileIO fileIO, WriteAmplificationMeter meter) throws IOException {
     Path tmp = directory.resolve(FILE + ".tmp");
     CRC32C crc = new CRC32C();
     long bytes;
-    try (OutputStream raw = Files.newOutputStream(tmp);
-        CountingStream counted = new CountingStream(raw);
-        DataOutputStream out =
-            new DataOutputStream(
-                new BufferedOutputStream(new CheckedOutputStream(counted, crc), 1 << 16))) {
+    try (StorageFile file =
+        fileIO.open(
+            tmp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
+      FileOutput sink = new FileOutput(file);
+      DataOutputStream out =
+          new DataOutputStream(
+              new BufferedOutputStream(new CheckedOutputStream(sink, crc), 1 << 16));
       out.writeLong(Long.reverseBytes(MAGIC));
       out.writeInt(Integer.reverseBytes(FORMAT_VERSION));
       out.writeInt(0);
@@ -95,20 +105,14 @@ final class Checkpoint {
         out.writeByte(e.getValue().deleted ? 1 : 0);
       }
       out.flush();
-      new DataOutputStream(counted).writeInt(Integer.reverseBytes((int) crc.getValue()));
-      bytes = counted.count;
-    }
-    meter.addPhysical(bytes);
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-      ch.force(true);
+      new DataOutputStream(sink).writeInt(Integer.reverseBytes((int) crc.getValue()));
+      bytes = sink.position;
+      file.force(true);
       meter.addSync();
     }
-    Files.move(
-        tmp,
-        directory.resolve(FILE),
-        StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
-    Durable.syncDirectory(directory);
+    meter.addPhysical(bytes);
+    fileIO.rename(tmp, directory.resolve(FILE));
+    fileIO.syncDirectory(directory);
   }
 
   /**
@@ -194,24 +198,24 @@ final class Checkpoint {
     }
   }
 
-  /** Counts bytes on their way to the file, for the physical-bytes meter. */
-  private static final class CountingStream extends java.io.FilterOutputStream {
-    long count;
+  /** Writes a stream to a {@link StorageFile} from offset 0, one positional write per call. */
+  private static final class FileOutput extends OutputStream {
+    private final StorageFile file;
+    long position;
 
-    CountingStream(OutputStream out) {
-      super(out);
+    FileOutput(StorageFile file) {
+      this.file = file;
     }
 
     @Override
     public void write(int b) throws IOException {
-      out.write(b);
-      count++;
+      write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      count += len;
+      file.writeFully(ByteBuffer.wrap(b, off, len), position);
+      position += len;
     }
   }
 }

@@ -4,9 +4,10 @@ import dev.strata.api.CorruptionException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.UnsupportedFormatException;
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.spi.FileIO;
+import dev.strata.api.spi.StorageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -21,8 +22,10 @@ import java.util.List;
  * plus at most one chunk of leaves re-hashed from the log, never a replay.
  *
  * <p>Both files are derived from the log: on open they are cut back to what the log and the index
- * checkpoint confirm and rebuilt from there; {@code verifyIntegrity()} recomputes them in full.
- * Read-only stores keep rebuilt nodes on the heap instead of writing them.
+ * checkpoint confirm and rebuilt from there; {@code verifyIntegrity()} recomputes them in full. New
+ * slots collect on the heap and {@link #flush()} writes each file's share with one call through the
+ * engine's {@link FileIO} (so fault injection and crash replay reach them); a block costs two
+ * writes, not one per slot. Read-only stores keep rebuilt slots on the heap.
  *
  * <p>Thread-safe: every method is synchronized; the writer appends while readers prove.
  */
@@ -34,6 +37,10 @@ final class MerkleStore implements AutoCloseable {
   static final int HEADER = 32;
   static final int CHUNK_SLOT = 12;
   static final int NODE_SLOT = Hashes.SIZE + 4;
+
+  /** Pending chunk slots after which a long replay flushes without waiting for its end. */
+  private static final int FLUSH_SLOTS = 4096;
+
   private static final long CHUNKS_MAGIC = 0x314B_4843_4C52_5453L; // "STRLCHK1"
   private static final long NODES_MAGIC = 0x3144_4F4E_4C52_5453L; // "STRLNOD1"
   private static final int FORMAT_VERSION = 1;
@@ -45,8 +52,9 @@ final class MerkleStore implements AutoCloseable {
 
   private final Path chunksPath;
   private final Path nodesPath;
-  private final FileChannel chunksFile;
-  private final FileChannel nodesFile;
+  private final FileIO fileIO;
+  private final StorageFile chunksFile;
+  private final StorageFile nodesFile;
   private final boolean writable;
   private final WriteAmplificationMeter meter;
   private final ChunkReader reader;
@@ -69,15 +77,20 @@ final class MerkleStore implements AutoCloseable {
   private byte[][] cachedLeaves;
 
   private MerkleStore(
-      Path directory, boolean writable, WriteAmplificationMeter meter, ChunkReader reader)
+      Path directory,
+      boolean writable,
+      FileIO fileIO,
+      WriteAmplificationMeter meter,
+      ChunkReader reader)
       throws IOException {
+    this.fileIO = fileIO;
     this.chunksPath = directory.resolve(CHUNKS_FILE);
     this.nodesPath = directory.resolve(NODES_FILE);
     this.writable = writable;
     this.meter = meter;
     this.reader = reader;
     this.chunksFile = openFile(chunksPath, CHUNKS_MAGIC);
-    FileChannel nodes;
+    StorageFile nodes;
     try {
       nodes = openFile(nodesPath, NODES_MAGIC);
     } catch (IOException | RuntimeException e) {
@@ -96,11 +109,12 @@ final class MerkleStore implements AutoCloseable {
   static MerkleStore open(
       Path directory,
       boolean writable,
+      FileIO fileIO,
       WriteAmplificationMeter meter,
       ChunkReader reader,
       long trustedChunks)
       throws IOException {
-    MerkleStore store = new MerkleStore(directory, writable, meter, reader);
+    MerkleStore store = new MerkleStore(directory, writable, fileIO, meter, reader);
     try {
       store.restore(trustedChunks);
     } catch (IOException | RuntimeException e) {
@@ -110,20 +124,20 @@ final class MerkleStore implements AutoCloseable {
     return store;
   }
 
-  private FileChannel openFile(Path path, long magic) throws IOException {
+  private StorageFile openFile(Path path, long magic) throws IOException {
     boolean exists = path.toFile().exists();
     if (!exists && !writable) {
       return null;
     }
-    FileChannel ch =
+    StorageFile ch =
         writable
-            ? FileChannel.open(
+            ? fileIO.open(
                 path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE)
-            : FileChannel.open(path, StandardOpenOption.READ);
+            : fileIO.open(path, StandardOpenOption.READ);
     boolean fresh = ch.size() < HEADER;
     if (!fresh) {
       ByteBuffer header = Codec.allocate(HEADER);
-      SegmentLog.readFully(ch, header, 0, path);
+      SegmentLog.readFully(ch.channel(), header, 0, path);
       boolean valid = header.getLong(0) == magic && header.getInt(28) == Codec.crc(header, 0, 28);
       if (valid && header.getInt(8) > FORMAT_VERSION) {
         ch.close();
@@ -146,7 +160,7 @@ final class MerkleStore implements AutoCloseable {
       header.putLong(magic).putInt(FORMAT_VERSION).putInt(HEADER).putLong(0).putInt(0);
       header.putInt(Codec.crc(header, 0, 28)).flip();
       ch.truncate(0);
-      SegmentLog.writeFully(ch, header, 0);
+      ch.writeFully(header, 0);
       meter.addPhysical(HEADER);
     }
     return ch;
@@ -162,7 +176,7 @@ final class MerkleStore implements AutoCloseable {
     ByteBuffer slot = Codec.allocate(CHUNK_SLOT);
     for (long c = 0; c < usable; c++) {
       slot.clear();
-      SegmentLog.readFully(chunksFile, slot, HEADER + c * CHUNK_SLOT, chunksPath);
+      SegmentLog.readFully(chunksFile.channel(), slot, HEADER + c * CHUNK_SLOT, chunksPath);
       if (slot.getInt(8) != chunkSlotCrc(c, slot.getLong(0))) {
         usable = c;
         break;
@@ -174,8 +188,12 @@ final class MerkleStore implements AutoCloseable {
     persistedChunks = usable;
     persistedNodes = MerkleMath.nodesFor(usable);
     if (writable) {
-      chunksFile.truncate(HEADER + usable * CHUNK_SLOT);
-      nodesFile.truncate(HEADER + persistedNodes * NODE_SLOT);
+      if (fileChunks != usable) {
+        chunksFile.truncate(HEADER + usable * CHUNK_SLOT);
+      }
+      if (fileNodes != persistedNodes) {
+        nodesFile.truncate(HEADER + persistedNodes * NODE_SLOT);
+      }
     }
     long start = 0;
     for (int level = 63; level >= 0; level--) {
@@ -244,26 +262,45 @@ final class MerkleStore implements AutoCloseable {
 
   private void writeChunkSlot(long chunk, long end) throws IOException {
     ByteBuffer slot = Codec.allocate(CHUNK_SLOT);
-    slot.putLong(end).putInt(chunkSlotCrc(chunk, end)).flip();
-    if (writable) {
-      SegmentLog.writeFully(chunksFile, slot, HEADER + chunk * CHUNK_SLOT);
-      meter.addPhysical(CHUNK_SLOT);
-      persistedChunks++;
-    } else {
-      heapChunkSlots.add(slot.array());
+    slot.putLong(end).putInt(chunkSlotCrc(chunk, end));
+    heapChunkSlots.add(slot.array());
+    if (writable && heapChunkSlots.size() >= FLUSH_SLOTS) {
+      flush();
     }
   }
 
-  private void writeNode(byte[] hash) throws IOException {
-    long slot = persistedNodes + heapNodes.size();
-    if (writable) {
-      ByteBuffer b = Codec.allocate(NODE_SLOT);
-      b.put(hash).putInt(nodeCrc(slot, hash)).flip();
-      SegmentLog.writeFully(nodesFile, b, HEADER + slot * NODE_SLOT);
-      meter.addPhysical(NODE_SLOT);
-      persistedNodes++;
-    } else {
-      heapNodes.add(hash);
+  private void writeNode(byte[] hash) {
+    heapNodes.add(hash);
+  }
+
+  /**
+   * Writes the slots collected since the last flush, one write per file. A no-op for read-only
+   * stores, which keep them on the heap.
+   */
+  synchronized void flush() throws IOException {
+    if (!writable) {
+      return;
+    }
+    if (!heapChunkSlots.isEmpty()) {
+      ByteBuffer b = Codec.allocate(heapChunkSlots.size() * CHUNK_SLOT);
+      heapChunkSlots.forEach(b::put);
+      b.flip();
+      chunksFile.writeFully(b, HEADER + persistedChunks * CHUNK_SLOT);
+      meter.addPhysical(b.capacity());
+      persistedChunks += heapChunkSlots.size();
+      heapChunkSlots.clear();
+    }
+    if (!heapNodes.isEmpty()) {
+      ByteBuffer b = Codec.allocate(heapNodes.size() * NODE_SLOT);
+      long slot = persistedNodes;
+      for (byte[] hash : heapNodes) {
+        b.put(hash).putInt(nodeCrc(slot++, hash));
+      }
+      b.flip();
+      nodesFile.writeFully(b, HEADER + persistedNodes * NODE_SLOT);
+      meter.addPhysical(b.capacity());
+      persistedNodes += heapNodes.size();
+      heapNodes.clear();
     }
   }
 
@@ -281,7 +318,7 @@ final class MerkleStore implements AutoCloseable {
     ByteBuffer b = Codec.allocate(NODE_SLOT);
     long offset = HEADER + slot * NODE_SLOT;
     try {
-      SegmentLog.readFully(nodesFile, b, offset, nodesPath);
+      SegmentLog.readFully(nodesFile.channel(), b, offset, nodesPath);
     } catch (IOException e) {
       throw new StorageIOException("cannot read " + nodesPath + " at offset " + offset, e);
     }
@@ -305,7 +342,7 @@ final class MerkleStore implements AutoCloseable {
       ByteBuffer b = Codec.allocate((int) inFile * NODE_SLOT);
       long offset = HEADER + from * NODE_SLOT;
       try {
-        SegmentLog.readFully(nodesFile, b, offset, nodesPath);
+        SegmentLog.readFully(nodesFile.channel(), b, offset, nodesPath);
       } catch (IOException e) {
         throw new StorageIOException("cannot read " + nodesPath + " at offset " + offset, e);
       }
@@ -333,7 +370,7 @@ final class MerkleStore implements AutoCloseable {
       ByteBuffer b = Codec.allocate((int) inFile * CHUNK_SLOT);
       long offset = HEADER + from * CHUNK_SLOT;
       try {
-        SegmentLog.readFully(chunksFile, b, offset, chunksPath);
+        SegmentLog.readFully(chunksFile.channel(), b, offset, chunksPath);
       } catch (IOException e) {
         throw new StorageIOException("cannot read " + chunksPath + " at offset " + offset, e);
       }
@@ -364,7 +401,7 @@ final class MerkleStore implements AutoCloseable {
     ByteBuffer slot = Codec.allocate(CHUNK_SLOT);
     long offset = HEADER + chunk * CHUNK_SLOT;
     try {
-      SegmentLog.readFully(chunksFile, slot, offset, chunksPath);
+      SegmentLog.readFully(chunksFile.channel(), slot, offset, chunksPath);
     } catch (IOException e) {
       throw new StorageIOException("cannot read " + chunksPath + " at offset " + offset, e);
     }
@@ -454,6 +491,7 @@ final class MerkleStore implements AutoCloseable {
 
   /** Forces both files; called before an index checkpoint is written. */
   synchronized void force() throws IOException {
+    flush();
     if (writable) {
       chunksFile.force(false);
       nodesFile.force(false);
@@ -464,12 +502,19 @@ final class MerkleStore implements AutoCloseable {
 
   /** Bytes of both files. */
   synchronized long bytes() {
-    return HEADER * 2L + persistedChunks * CHUNK_SLOT + persistedNodes * NODE_SLOT;
+    return HEADER * 2L
+        + (persistedChunks + heapChunkSlots.size()) * CHUNK_SLOT
+        + (persistedNodes + heapNodes.size()) * NODE_SLOT;
   }
 
   @Override
   public synchronized void close() {
-    for (FileChannel ch : new FileChannel[] {chunksFile, nodesFile}) {
+    try {
+      flush();
+    } catch (IOException ignored) {
+      // Derived files: open trusts them only up to the checkpoint and rebuilds the rest.
+    }
+    for (StorageFile ch : new StorageFile[] {chunksFile, nodesFile}) {
       if (ch != null) {
         try {
           ch.close();

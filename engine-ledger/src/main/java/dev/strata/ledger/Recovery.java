@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 final class Recovery {
   private static final int SCAN_BUFFER = 1 << 20;
 
+  FileIO fileIO;
   SegmentLog log;
   MerkleStore merkle;
   ConcurrentSkipListMap<byte[], IndexEntry> index;
@@ -57,6 +58,7 @@ final class Recovery {
       System.Logger logger)
       throws IOException {
     Recovery r = new Recovery();
+    r.fileIO = fileIO;
     r.log = SegmentLog.open(directory, segmentBytes, meter, writable, fileIO);
     try {
       r.replay(directory, meter, writable, logger);
@@ -93,6 +95,7 @@ final class Recovery {
         MerkleStore.open(
             directory,
             writable,
+            fileIO,
             meter,
             (chunk, start, end) -> LedgerReader.chunkLeaves(segments, chunk, start, end),
             size / MerkleStore.CHUNK);
@@ -205,6 +208,7 @@ final class Recovery {
         log.limit(endPosition);
       }
     }
+    merkle.flush();
     replayed = size - checkpointSize;
   }
 
