@@ -9,12 +9,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The full check behind {@code verifyIntegrity()} and {@code verify(digest)}: one sequential pass
- * over the log up to a committed state, recomputing the hash chain, the Merkle leaves, chunks and
- * mountain-range nodes (compared with the persisted ones as they complete), and merging the index,
- * sorted by sequence number, against the entries as they pass. A {@code prevSeq} bitmap proves that
- * the index holds exactly the latest entry of every key. The first failure throws a {@link
- * TamperException} naming the sequence number, file and offset.
+ * The full check behind {@code verifyIntegrity()} and {@code verify(digest)}: a sequential pass
+ * over the log up to a committed state, recomputing the hash chain, checking every commit marker
+ * and merging the index, sorted by sequence number, against the entries as they pass, while a
+ * {@link MerkleCheck} pass on a second thread recomputes the Merkle leaves, chunks and nodes. A
+ * {@code prevSeq} bitmap proves that the index holds exactly the latest entry of every key. The
+ * first failure throws a {@link TamperException} naming the sequence number, file and offset.
  */
 final class Verifier {
   private static final int SCAN_BUFFER = 1 << 20;
@@ -23,31 +23,73 @@ final class Verifier {
   private final Visible state;
   private final LedgerDigest trusted;
 
-  private final byte[][] peaks = new byte[64][];
-  private final int[] peakLevels = new int[64];
-  private int peakCount;
-  private final byte[][] leaves = new byte[MerkleStore.CHUNK][];
-  private int leafCount;
-  private long chunks;
-  private long slots;
-  private final long storedChunks;
-  // Windows over the persisted Merkle files, read in bulk as the scan passes.
-  private static final int WINDOW = 4096;
-  private long chunkWindowStart;
-  private long[] chunkWindow = new long[0];
-  private long nodeWindowStart;
-  private byte[][] nodeWindow = new byte[0][];
-
   Verifier(LedgerEngine engine, Visible state, LedgerDigest trusted) {
     this.engine = engine;
     this.state = state;
     this.trusted = trusted;
-    this.storedChunks = engine.merkle.completeChunks();
   }
 
   private record Keyed(long seq, long position, boolean deleted, byte[] key) {}
 
+  /**
+   * Runs the check: the chain pass on the calling thread, the Merkle pass ({@link MerkleCheck}) on
+   * a second one.
+   *
+   * @throws TamperException at the first disagreement either pass finds
+   * @throws dev.strata.api.StorageIOException if the log or a Merkle file cannot be read
+   */
   void run() {
+    MerkleCheck merkle = new MerkleCheck(engine, state, trusted == null ? -1 : trusted.size());
+    RuntimeException[] merkleFailure = new RuntimeException[1];
+    Thread worker =
+        new Thread(
+            () -> {
+              try {
+                merkle.run();
+              } catch (RuntimeException e) {
+                merkleFailure[0] = e;
+              }
+            },
+            "ledger-verify-merkle");
+    worker.setDaemon(true);
+    worker.start();
+    try {
+      checkChain();
+    } catch (RuntimeException | Error e) {
+      merkle.cancel();
+      join(worker);
+      throw e;
+    }
+    join(worker);
+    if (merkleFailure[0] != null) {
+      throw merkleFailure[0];
+    }
+    if (trusted != null && !Arrays.equals(merkle.rootAtTrusted, trusted.merkleRoot())) {
+      throw new TamperException(
+          Math.max(0, trusted.size() - 1),
+          "the Merkle root after "
+              + trusted.size()
+              + " entries differs from the trusted digest: history was rewritten");
+    }
+  }
+
+  /** Waits for the Merkle pass; it reads the engine's files, so the caller must not leave first. */
+  private static void join(Thread worker) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        worker.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void checkChain() {
     long size = state.size();
     if (trusted != null && trusted.size() > size) {
       throw new TamperException(
@@ -70,7 +112,6 @@ final class Verifier {
     long lastTxn = 0;
     long lastTime = Long.MIN_VALUE;
     int nextIndexed = 0;
-    byte[] rootAtTrusted = trusted != null && trusted.size() == 0 ? Hashes.empty() : null;
     byte[] headAtTrusted = trusted != null && trusted.size() == 0 ? Hashes.ZERO : null;
     LogScanner scanner;
     try {
@@ -87,7 +128,7 @@ final class Verifier {
             throw new TamperException(
                 blockStart,
                 "commit marker at "
-                    + at(position)
+                    + at(engine, position)
                     + " does not match entries "
                     + blockStart
                     + ".."
@@ -101,7 +142,7 @@ final class Verifier {
                     + ".."
                     + (expected - 1)
                     + ": commit marker at "
-                    + at(position)
+                    + at(engine, position)
                     + " carries another chain head");
           }
           blockStart = expected;
@@ -112,7 +153,7 @@ final class Verifier {
           throw new TamperException(
               expected,
               "entry at "
-                  + at(position)
+                  + at(engine, position)
                   + " has sequence number "
                   + seq
                   + ", expected "
@@ -123,7 +164,7 @@ final class Verifier {
             throw new TamperException(
                 seq,
                 "entry at "
-                    + at(position)
+                    + at(engine, position)
                     + " starts a transaction out of order (txn "
                     + r.txnId()
                     + ")");
@@ -134,29 +175,28 @@ final class Verifier {
           lastTime = blockTime;
         } else if (r.txnId() != blockTxn || r.timestamp() != blockTime) {
           throw new TamperException(
-              seq, "entry at " + at(position) + " is outside its transaction");
+              seq, "entry at " + at(engine, position) + " is outside its transaction");
         }
         long prev = r.prevSeq();
         if (prev >= seq || prev < -1 || (prev >= 0 && superseded.get((int) prev))) {
-          throw new TamperException(seq, "entry at " + at(position) + " links to version " + prev);
+          throw new TamperException(
+              seq, "entry at " + at(engine, position) + " links to version " + prev);
         }
         if (prev >= 0) {
           superseded.set((int) prev);
         }
         head = Hashes.chain(head, r.canonical());
-        appendLeaf(Hashes.leaf(r.canonical()), scanner.position(), seq, position);
         if (nextIndexed < indexed.size() && indexed.get(nextIndexed).seq() == seq) {
           Keyed k = indexed.get(nextIndexed++);
           if (k.position() != r.position
               || !r.keyEquals(k.key())
               || k.deleted() != (r.kind() == Codec.DELETE)) {
             throw new TamperException(
-                seq, "the index disagrees with entry " + seq + " at " + at(position));
+                seq, "the index disagrees with entry " + seq + " at " + at(engine, position));
           }
         }
         expected++;
         if (trusted != null && expected == trusted.size()) {
-          rootAtTrusted = root();
           headAtTrusted = head;
         }
       }
@@ -192,13 +232,6 @@ final class Verifier {
     }
     if (trusted != null) {
       long last = trusted.size() - 1;
-      if (!Arrays.equals(rootAtTrusted, trusted.merkleRoot())) {
-        throw new TamperException(
-            Math.max(0, last),
-            "the Merkle root after "
-                + trusted.size()
-                + " entries differs from the trusted digest: history was rewritten");
-      }
       if (!Arrays.equals(headAtTrusted, trusted.chainHead())) {
         throw new TamperException(
             Math.max(0, last),
@@ -235,79 +268,10 @@ final class Verifier {
     return sorted;
   }
 
-  private void appendLeaf(byte[] leaf, long end, long seq, long position) {
-    leaves[leafCount++] = leaf;
-    if (leafCount < MerkleStore.CHUNK) {
-      return;
-    }
-    leafCount = 0;
-    byte[] chunkHash = MerkleMath.root(leaves, 0, MerkleStore.CHUNK);
-    if (chunks < storedChunks && storedChunkEnd(chunks) != end) {
-      throw new TamperException(
-          seq,
-          MerkleStore.CHUNKS_FILE
-              + " places the end of chunk "
-              + chunks
-              + " elsewhere than entry "
-              + seq
-              + " at "
-              + at(position));
-    }
-    chunks++;
-    node(chunkHash, seq);
-    peaks[peakCount] = chunkHash;
-    peakLevels[peakCount++] = 0;
-    while (peakCount >= 2 && peakLevels[peakCount - 1] == peakLevels[peakCount - 2]) {
-      byte[] parent = Hashes.node(peaks[peakCount - 2], peaks[peakCount - 1]);
-      int level = peakLevels[peakCount - 1] + 1;
-      peakCount -= 2;
-      node(parent, seq);
-      peaks[peakCount] = parent;
-      peakLevels[peakCount++] = level;
-    }
-  }
-
-  private void node(byte[] hash, long seq) {
-    long slot = slots++;
-    if (chunks <= storedChunks && !Arrays.equals(storedNode(slot), hash)) {
-      throw new TamperException(
-          seq,
-          MerkleStore.NODES_FILE + " node " + slot + " does not match the entries up to " + seq);
-    }
-  }
-
   /** Names a record's file and offset; built only for a message, never per record. */
-  private String at(long position) {
+  static String at(LedgerEngine engine, long position) {
     return engine.log.segment(SegmentLog.segmentOf(position)).path()
         + " offset "
         + SegmentLog.offsetOf(position);
-  }
-
-  private long storedChunkEnd(long chunk) {
-    if (chunk < chunkWindowStart || chunk >= chunkWindowStart + chunkWindow.length) {
-      chunkWindowStart = chunk;
-      chunkWindow =
-          engine.merkle.readChunkEnds(chunk, (int) Math.min(WINDOW, storedChunks - chunk));
-    }
-    return chunkWindow[(int) (chunk - chunkWindowStart)];
-  }
-
-  private byte[] storedNode(long slot) {
-    if (slot < nodeWindowStart || slot >= nodeWindowStart + nodeWindow.length) {
-      nodeWindowStart = slot;
-      nodeWindow =
-          engine.merkle.readNodes(
-              slot, (int) Math.min(WINDOW, MerkleMath.nodesFor(storedChunks) - slot));
-    }
-    return nodeWindow[(int) (slot - nodeWindowStart)];
-  }
-
-  /** The Merkle tree head of everything appended so far. */
-  private byte[] root() {
-    byte[] h = leafCount > 0 ? MerkleMath.root(leaves, 0, leafCount) : null;
-    for (int i = peakCount - 1; i >= 0; i--) {
-      h = h == null ? peaks[i] : Hashes.node(peaks[i], h);
-    }
-    return h;
   }
 }
