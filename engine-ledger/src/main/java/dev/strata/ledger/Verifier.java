@@ -29,6 +29,19 @@ final class Verifier {
     this.trusted = trusted;
   }
 
+  // State of the chain pass, advanced record by record.
+  private List<Keyed> indexed;
+  private final BitSet superseded = new BitSet();
+  private byte[] head = Hashes.ZERO;
+  private byte[] headAtTrusted;
+  private long expected;
+  private long blockStart;
+  private long blockTxn = -1;
+  private long blockTime = -1;
+  private long lastTxn;
+  private long lastTime = Long.MIN_VALUE;
+  private int nextIndexed;
+
   private record Keyed(long seq, long position, boolean deleted, byte[] key) {}
 
   /**
@@ -89,6 +102,10 @@ final class Verifier {
     }
   }
 
+  /**
+   * The chain pass. The per-record checks live in small methods of their own: one large loop body
+   * stays interpreted or OSR-compiled for most of a single pass, the small methods get compiled.
+   */
   private void checkChain() {
     long size = state.size();
     if (trusted != null && trusted.size() > size) {
@@ -102,102 +119,16 @@ final class Verifier {
               + trusted.size()
               + ": history was truncated");
     }
-    List<Keyed> indexed = indexBySeq(size);
-    BitSet superseded = new BitSet();
-    byte[] head = Hashes.ZERO;
-    long expected = 0;
-    long blockStart = 0;
-    long blockTxn = -1;
-    long blockTime = -1;
-    long lastTxn = 0;
-    long lastTime = Long.MIN_VALUE;
-    int nextIndexed = 0;
-    byte[] headAtTrusted = trusted != null && trusted.size() == 0 ? Hashes.ZERO : null;
-    LogScanner scanner;
+    indexed = indexBySeq(size);
+    headAtTrusted = trusted != null && trusted.size() == 0 ? Hashes.ZERO : null;
     try {
-      scanner = new LogScanner(engine.log, SegmentLog.start(), state.endPosition(), SCAN_BUFFER);
+      LogScanner scanner =
+          new LogScanner(engine.log, SegmentLog.start(), state.endPosition(), SCAN_BUFFER);
       for (Rec r = scanner.next(); r != null; r = scanner.next()) {
-        long position = r.position;
         if (r.isCommit()) {
-          long count = expected - blockStart;
-          if (count == 0
-              || r.commitSize() != expected
-              || r.commitCount() != count
-              || r.txnId() != blockTxn
-              || r.timestamp() != blockTime) {
-            throw new TamperException(
-                blockStart,
-                "commit marker at "
-                    + at(engine, position)
-                    + " does not match entries "
-                    + blockStart
-                    + ".."
-                    + (expected - 1));
-          }
-          if (!Arrays.equals(r.commitHead(), head)) {
-            throw new TamperException(
-                blockStart,
-                "hash chain broken in entries "
-                    + blockStart
-                    + ".."
-                    + (expected - 1)
-                    + ": commit marker at "
-                    + at(engine, position)
-                    + " carries another chain head");
-          }
-          blockStart = expected;
-          continue;
-        }
-        long seq = r.seq();
-        if (seq != expected) {
-          throw new TamperException(
-              expected,
-              "entry at "
-                  + at(engine, position)
-                  + " has sequence number "
-                  + seq
-                  + ", expected "
-                  + expected);
-        }
-        if (expected == blockStart) {
-          if (r.txnId() <= lastTxn || r.timestamp() < lastTime) {
-            throw new TamperException(
-                seq,
-                "entry at "
-                    + at(engine, position)
-                    + " starts a transaction out of order (txn "
-                    + r.txnId()
-                    + ")");
-          }
-          blockTxn = r.txnId();
-          blockTime = r.timestamp();
-          lastTxn = blockTxn;
-          lastTime = blockTime;
-        } else if (r.txnId() != blockTxn || r.timestamp() != blockTime) {
-          throw new TamperException(
-              seq, "entry at " + at(engine, position) + " is outside its transaction");
-        }
-        long prev = r.prevSeq();
-        if (prev >= seq || prev < -1 || (prev >= 0 && superseded.get((int) prev))) {
-          throw new TamperException(
-              seq, "entry at " + at(engine, position) + " links to version " + prev);
-        }
-        if (prev >= 0) {
-          superseded.set((int) prev);
-        }
-        head = Hashes.chain(head, r.canonical());
-        if (nextIndexed < indexed.size() && indexed.get(nextIndexed).seq() == seq) {
-          Keyed k = indexed.get(nextIndexed++);
-          if (k.position() != r.position
-              || !r.keyEquals(k.key())
-              || k.deleted() != (r.kind() == Codec.DELETE)) {
-            throw new TamperException(
-                seq, "the index disagrees with entry " + seq + " at " + at(engine, position));
-          }
-        }
-        expected++;
-        if (trusted != null && expected == trusted.size()) {
-          headAtTrusted = head;
+          checkMarker(r);
+        } else {
+          checkEntry(r);
         }
       }
     } catch (LogScanner.Problem p) {
@@ -218,6 +149,102 @@ final class Verifier {
               + size
               + " committed");
     }
+    checkIndexCoversTheLatestVersions(size);
+    if (trusted != null && !Arrays.equals(headAtTrusted, trusted.chainHead())) {
+      throw new TamperException(
+          Math.max(0, trusted.size() - 1),
+          "the chain head after "
+              + trusted.size()
+              + " entries differs from the trusted digest: history was rewritten");
+    }
+  }
+
+  private void checkMarker(Rec r) {
+    long count = expected - blockStart;
+    if (count == 0
+        || r.commitSize() != expected
+        || r.commitCount() != count
+        || r.txnId() != blockTxn
+        || r.timestamp() != blockTime) {
+      throw new TamperException(
+          blockStart,
+          "commit marker at "
+              + at(engine, r.position)
+              + " does not match entries "
+              + blockStart
+              + ".."
+              + (expected - 1));
+    }
+    if (!Arrays.equals(r.commitHead(), head)) {
+      throw new TamperException(
+          blockStart,
+          "hash chain broken in entries "
+              + blockStart
+              + ".."
+              + (expected - 1)
+              + ": commit marker at "
+              + at(engine, r.position)
+              + " carries another chain head");
+    }
+    blockStart = expected;
+  }
+
+  private void checkEntry(Rec r) {
+    long seq = r.seq();
+    if (seq != expected) {
+      throw new TamperException(
+          expected,
+          "entry at "
+              + at(engine, r.position)
+              + " has sequence number "
+              + seq
+              + ", expected "
+              + expected);
+    }
+    if (expected == blockStart) {
+      if (r.txnId() <= lastTxn || r.timestamp() < lastTime) {
+        throw new TamperException(
+            seq,
+            "entry at "
+                + at(engine, r.position)
+                + " starts a transaction out of order (txn "
+                + r.txnId()
+                + ")");
+      }
+      blockTxn = r.txnId();
+      blockTime = r.timestamp();
+      lastTxn = blockTxn;
+      lastTime = blockTime;
+    } else if (r.txnId() != blockTxn || r.timestamp() != blockTime) {
+      throw new TamperException(
+          seq, "entry at " + at(engine, r.position) + " is outside its transaction");
+    }
+    long prev = r.prevSeq();
+    if (prev >= seq || prev < -1 || (prev >= 0 && superseded.get((int) prev))) {
+      throw new TamperException(
+          seq, "entry at " + at(engine, r.position) + " links to version " + prev);
+    }
+    if (prev >= 0) {
+      superseded.set((int) prev);
+    }
+    head = Hashes.chain(head, r.canonical());
+    if (nextIndexed < indexed.size() && indexed.get(nextIndexed).seq() == seq) {
+      Keyed k = indexed.get(nextIndexed++);
+      if (k.position() != r.position
+          || !r.keyEquals(k.key())
+          || k.deleted() != (r.kind() == Codec.DELETE)) {
+        throw new TamperException(
+            seq, "the index disagrees with entry " + seq + " at " + at(engine, r.position));
+      }
+    }
+    expected++;
+    if (trusted != null && expected == trusted.size()) {
+      headAtTrusted = head;
+    }
+  }
+
+  /** The index must hold exactly the latest version of every key: none superseded, none missing. */
+  private void checkIndexCoversTheLatestVersions(long size) {
     for (Keyed k : indexed) {
       if (superseded.get((int) k.seq())) {
         throw new TamperException(
@@ -229,16 +256,6 @@ final class Verifier {
     if (nextIndexed != indexed.size() || latest != indexed.size()) {
       throw new TamperException(
           size, "the index holds " + indexed.size() + " keys, the log " + latest);
-    }
-    if (trusted != null) {
-      long last = trusted.size() - 1;
-      if (!Arrays.equals(headAtTrusted, trusted.chainHead())) {
-        throw new TamperException(
-            Math.max(0, last),
-            "the chain head after "
-                + trusted.size()
-                + " entries differs from the trusted digest: history was rewritten");
-      }
     }
   }
 
