@@ -323,7 +323,9 @@ final class Recovery {
   }
 
   private void apply(Pending p, LogScanner scanner) throws IOException {
-    IndexEntry previous = index.get(p.key());
+    // One traversal of the index instead of a get and a put: on a mismatch the open fails and the
+    // index is discarded, so it does not matter that the entry was already put.
+    IndexEntry previous = index.put(p.key(), new IndexEntry(p.seq(), p.position(), p.deleted()));
     long expectedPrev = previous == null ? -1 : previous.seq;
     if (p.prevSeq() != expectedPrev) {
       throw new TamperException(
@@ -339,7 +341,6 @@ final class Recovery {
               + expectedPrev);
     }
     merkle.append(p.leaf(), p.end());
-    index.put(p.key(), new IndexEntry(p.seq(), p.position(), p.deleted()));
   }
 
   static long[] counts(Map<byte[], IndexEntry> index) {
