@@ -2,10 +2,8 @@ package dev.strata.ledger;
 
 import dev.strata.api.TamperException;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,7 +28,7 @@ final class Verifier {
   }
 
   // State of the chain pass, advanced record by record.
-  private List<Keyed> indexed;
+  private Indexed indexed;
   private final BitSet superseded = new BitSet();
   private byte[] head = Hashes.ZERO;
   private byte[] headAtTrusted;
@@ -42,7 +40,11 @@ final class Verifier {
   private long lastTime = Long.MIN_VALUE;
   private int nextIndexed;
 
-  private record Keyed(long seq, long position, boolean deleted, byte[] key) {}
+  /**
+   * The index entries visible at the checked size, in sequence order, as parallel arrays: the pass
+   * meets them in that order, and one object per key would cost a cache miss per entry.
+   */
+  private record Indexed(int count, long[] seqs, long[] positions, byte[][] keys, BitSet deleted) {}
 
   /**
    * Runs the check: the chain pass on the calling thread, the Merkle pass ({@link MerkleCheck}) on
@@ -228,11 +230,11 @@ final class Verifier {
       superseded.set((int) prev);
     }
     head = Hashes.chain(head, r.canonical());
-    if (nextIndexed < indexed.size() && indexed.get(nextIndexed).seq() == seq) {
-      Keyed k = indexed.get(nextIndexed++);
-      if (k.position() != r.position
-          || !r.keyEquals(k.key())
-          || k.deleted() != (r.kind() == Codec.DELETE)) {
+    if (nextIndexed < indexed.count() && indexed.seqs()[nextIndexed] == seq) {
+      int k = nextIndexed++;
+      if (indexed.positions()[k] != r.position
+          || !r.keyEquals(indexed.keys()[k])
+          || indexed.deleted().get(k) != (r.kind() == Codec.DELETE)) {
         throw new TamperException(
             seq, "the index disagrees with entry " + seq + " at " + at(engine, r.position));
       }
@@ -245,44 +247,81 @@ final class Verifier {
 
   /** The index must hold exactly the latest version of every key: none superseded, none missing. */
   private void checkIndexCoversTheLatestVersions(long size) {
-    for (Keyed k : indexed) {
-      if (superseded.get((int) k.seq())) {
+    for (int k = 0; k < indexed.count(); k++) {
+      long seq = indexed.seqs()[k];
+      if (superseded.get((int) seq)) {
         throw new TamperException(
-            k.seq(),
-            "the index points at entry " + k.seq() + ", which a later entry of its key supersedes");
+            seq,
+            "the index points at entry " + seq + ", which a later entry of its key supersedes");
       }
     }
     long latest = size - superseded.cardinality();
-    if (nextIndexed != indexed.size() || latest != indexed.size()) {
+    if (nextIndexed != indexed.count() || latest != indexed.count()) {
       throw new TamperException(
-          size, "the index holds " + indexed.size() + " keys, the log " + latest);
+          size, "the index holds " + indexed.count() + " keys, the log " + latest);
     }
   }
 
   /** Every key's entry visible at {@code size}, sorted by sequence number. */
-  private List<Keyed> indexBySeq(long size) {
-    List<Keyed> list = new ArrayList<>();
+  private Indexed indexBySeq(long size) {
+    int capacity = Math.max(16, engine.index.size());
+    long[] seqs = new long[capacity];
+    long[] positions = new long[capacity];
+    byte[][] keys = new byte[capacity][];
+    BitSet deleted = new BitSet();
+    int n = 0;
     for (Map.Entry<byte[], IndexEntry> e : engine.index.entrySet()) {
       IndexEntry v = engine.reader.resolve(e.getValue(), size);
-      if (v != null) {
-        list.add(new Keyed(v.seq, v.position, v.deleted, e.getKey()));
+      if (v == null) {
+        continue;
       }
+      if (n == seqs.length) {
+        seqs = Arrays.copyOf(seqs, n * 2);
+        positions = Arrays.copyOf(positions, n * 2);
+        keys = Arrays.copyOf(keys, n * 2);
+      }
+      seqs[n] = v.seq;
+      positions[n] = v.position;
+      keys[n] = e.getKey();
+      deleted.set(n, v.deleted);
+      n++;
     }
-    if (list.size() >= 1 << 24 || size >= 1L << 39) {
-      list.sort((a, b) -> Long.compare(a.seq(), b.seq()));
-      return list;
-    }
-    // A primitive sort of (seq, slot) pairs is several times faster than sorting the records.
-    long[] order = new long[list.size()];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = list.get(i).seq() << 24 | i;
-    }
-    Arrays.sort(order);
-    List<Keyed> sorted = new ArrayList<>(order.length);
-    for (long o : order) {
-      sorted.add(list.get((int) (o & ((1 << 24) - 1))));
+    int[] order = bySeq(seqs, n, size);
+    Indexed sorted = new Indexed(n, new long[n], new long[n], new byte[n][], new BitSet(n));
+    for (int i = 0; i < n; i++) {
+      int from = order[i];
+      sorted.seqs()[i] = seqs[from];
+      sorted.positions()[i] = positions[from];
+      sorted.keys()[i] = keys[from];
+      sorted.deleted().set(i, deleted.get(from));
     }
     return sorted;
+  }
+
+  /** The permutation that sorts {@code seqs[0..n)}, all below {@code size}. */
+  private static int[] bySeq(long[] seqs, int n, long size) {
+    int[] order = new int[n];
+    if (n < 1 << 24 && size < 1L << 39) {
+      // A primitive sort of (seq, slot) pairs is several times faster than a comparator sort.
+      long[] packed = new long[n];
+      for (int i = 0; i < n; i++) {
+        packed[i] = seqs[i] << 24 | i;
+      }
+      Arrays.sort(packed);
+      for (int i = 0; i < n; i++) {
+        order[i] = (int) (packed[i] & ((1 << 24) - 1));
+      }
+      return order;
+    }
+    Integer[] boxed = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      boxed[i] = i;
+    }
+    Arrays.sort(boxed, (a, b) -> Long.compare(seqs[a], seqs[b]));
+    for (int i = 0; i < n; i++) {
+      order[i] = boxed[i];
+    }
+    return order;
   }
 
   /** Names a record's file and offset; built only for a message, never per record. */
