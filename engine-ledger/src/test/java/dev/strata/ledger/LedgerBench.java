@@ -89,6 +89,7 @@ public final class LedgerBench {
     append(work.resolve("append-100"), 100, 1_000_000);
     verifyIntegrity(work.resolve("append-100"));
     amplification(work.resolve("wa-116-1"), VALUE, 1, 200_000);
+    amplification(work.resolve("wa-116-10"), VALUE, 10, 500_000);
     amplification(work.resolve("wa-116-100"), VALUE, 100, 1_000_000);
     amplification(work.resolve("wa-4k-1"), 4096, 1, 20_000);
     amplification(work.resolve("wa-4k-100"), 4096, 100, 50_000);
