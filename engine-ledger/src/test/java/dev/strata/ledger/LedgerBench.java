@@ -245,7 +245,9 @@ public final class LedgerBench {
       for (int run = 0; run < 3; run++) {
         long t0 = System.nanoTime();
         long p0 = os.getProcessCpuTime();
+        long c0 = cpu();
         e.verifyIntegrity();
+        double chainCpu = (cpu() - c0) / 1e9;
         double processCpu = (os.getProcessCpuTime() - p0) / 1e9;
         double seconds = (System.nanoTime() - t0) / 1e9;
         print(
@@ -255,7 +257,11 @@ public final class LedgerBench {
                 + String.format("%.2f", seconds)
                 + " s wall, "
                 + String.format("%.2f", processCpu)
-                + " s process CPU)");
+                + " s process CPU; chain pass thread "
+                + String.format("%.2f", chainCpu)
+                + " s CPU = "
+                + String.format("%.0f", bytes / chainCpu / 1e6)
+                + " MB per CPU-s)");
       }
     }
   }
