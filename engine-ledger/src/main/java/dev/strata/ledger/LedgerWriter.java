@@ -130,12 +130,16 @@ final class LedgerWriter {
       }
       // A write that fails half way must not leave half a block for the next append to follow.
       undoTo = log.end();
+      merkle.mark();
       start = log.append(block.bytes);
       for (int i = 0; i < n; i++) {
         merkle.append(leaves[i], start + ends[i]);
       }
       merkle.flush();
     } catch (IOException e) {
+      if (undoTo >= 0) {
+        merkle.rollback();
+      }
       throw fail("cannot append transaction " + txnId + " to " + log.last().path(), e, undoTo);
     }
     long live = liveKeys;

@@ -78,6 +78,21 @@ final class MerkleStore implements AutoCloseable {
   private long cachedChunk = -1;
   private byte[][] cachedLeaves;
 
+  /** The accumulator before the block being appended, restored if that block fails. */
+  private record Mark(
+      long chunks,
+      int currentCount,
+      byte[][] current,
+      int peakCount,
+      byte[][] peaks,
+      int[] peakLevels,
+      long persistedChunks,
+      long persistedNodes,
+      int heapChunkSlots,
+      int heapNodes) {}
+
+  private Mark mark;
+
   private MerkleStore(
       Path directory,
       boolean writable,
@@ -256,6 +271,61 @@ final class MerkleStore implements AutoCloseable {
     peaks[peakCount] = hash;
     peakLevels[peakCount] = level;
     peakCount++;
+  }
+
+  /**
+   * Remembers the accumulator before a block's leaves are appended, so that {@link #rollback()} can
+   * forget them if the block's write or the slot flush fails.
+   */
+  synchronized void mark() {
+    mark =
+        new Mark(
+            chunks,
+            currentCount,
+            current.clone(),
+            peakCount,
+            peaks.clone(),
+            peakLevels.clone(),
+            persistedChunks,
+            persistedNodes,
+            heapChunkSlots.size(),
+            heapNodes.size());
+  }
+
+  /**
+   * Returns to the last {@link #mark()}: proofs and digests served after a failed commit must not
+   * build on leaves of a block the log no longer holds. Slots of the failed block that reached the
+   * files stay there, beyond what the index checkpoint vouches for, so open ignores them.
+   */
+  synchronized void rollback() {
+    Mark m = mark;
+    if (m == null) {
+      return;
+    }
+    chunks = m.chunks();
+    currentCount = m.currentCount();
+    System.arraycopy(m.current(), 0, current, 0, CHUNK);
+    peakCount = m.peakCount();
+    System.arraycopy(m.peaks(), 0, peaks, 0, peaks.length);
+    System.arraycopy(m.peakLevels(), 0, peakLevels, 0, peakLevels.length);
+    persistedChunks =
+        forget(heapChunkSlots, persistedChunks, m.persistedChunks(), m.heapChunkSlots());
+    persistedNodes = forget(heapNodes, persistedNodes, m.persistedNodes(), m.heapNodes());
+    cachedChunk = -1;
+    cachedLeaves = null;
+  }
+
+  /**
+   * Drops the slots added since a mark from one file's heap list and returns the persisted count to
+   * keep. A flush since the mark wrote every slot pending then, the mark's own included.
+   */
+  private static long forget(List<byte[]> heap, long persisted, long markPersisted, int markHeap) {
+    if (persisted == markPersisted) {
+      heap.subList(markHeap, heap.size()).clear();
+      return persisted;
+    }
+    heap.clear();
+    return markPersisted + markHeap;
   }
 
   /** Number of leaves. */

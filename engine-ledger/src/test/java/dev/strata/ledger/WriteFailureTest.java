@@ -4,13 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.api.EngineFailedException;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageFullException;
 import dev.strata.api.StorageIOException;
+import dev.strata.api.spi.FileIO;
+import dev.strata.api.spi.StorageFile;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,5 +79,110 @@ class WriteFailureTest {
   @Test
   void ioError_midAppend_rollsBackAndRefusesWritesUntilReopen() throws Exception {
     failHalfway("Input/output error", StorageIOException.class);
+  }
+
+  /**
+   * The block reaches the log but the Merkle node write after it fails: the commit fails, the log
+   * is cut back, and the digest and proofs the failed engine still serves are those of the
+   * committed state, not of an accumulator holding the lost block's leaves.
+   */
+  @Test
+  void merkleWriteFailure_afterTheBlock_leavesDigestAndProofsOfTheCommittedState()
+      throws Exception {
+    boolean[] failNodes = {false};
+    FileIO io =
+        new FileIO() {
+          @Override
+          public StorageFile open(Path path, OpenOption... options) throws IOException {
+            StorageFile file = FileIO.standard().open(path, options);
+            if (!path.endsWith(MerkleStore.NODES_FILE)) {
+              return file;
+            }
+            return new StorageFile() {
+              @Override
+              public Path path() {
+                return file.path();
+              }
+
+              @Override
+              public FileChannel channel() {
+                return file.channel();
+              }
+
+              @Override
+              public int write(ByteBuffer src, long position) throws IOException {
+                if (failNodes[0]) {
+                  throw new IOException("Input/output error");
+                }
+                return file.write(src, position);
+              }
+
+              @Override
+              public int read(ByteBuffer dst, long position) throws IOException {
+                return file.read(dst, position);
+              }
+
+              @Override
+              public void force(boolean metaData) throws IOException {
+                file.force(metaData);
+              }
+
+              @Override
+              public long size() throws IOException {
+                return file.size();
+              }
+
+              @Override
+              public void truncate(long size) throws IOException {
+                file.truncate(size);
+              }
+
+              @Override
+              public void close() throws IOException {
+                file.close();
+              }
+            };
+          }
+
+          @Override
+          public void rename(Path source, Path target) throws IOException {
+            FileIO.standard().rename(source, target);
+          }
+
+          @Override
+          public void syncDirectory(Path directory) throws IOException {
+            FileIO.standard().syncDirectory(directory);
+          }
+        };
+    LedgerDigest before;
+    try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.builder().fileIO(io).build())) {
+      for (int i = 0; i < 10; i++) {
+        e.put(b("k" + i), b("v" + i));
+      }
+      before = e.digest();
+      failNodes[0] = true;
+      assertThrows(
+          StorageIOException.class,
+          () ->
+              e.update(
+                  t -> {
+                    for (int i = 0; i < 20; i++) {
+                      t.put(b("lost" + i), b("x"));
+                    }
+                    return null;
+                  }));
+      assertEquals(before, e.digest());
+      for (long seq = 0; seq < before.size(); seq++) {
+        InclusionProof proof = e.proveInclusion(seq, before.size());
+        assertTrue(LedgerProofs.verifyInclusion(e.entry(seq), proof, before), "entry " + seq);
+      }
+      assertNull(e.get(b("lost0")));
+      e.verifyIntegrity();
+    }
+    try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.defaults())) {
+      e.verify(before);
+      assertNull(e.get(b("lost0")));
+      e.verifyIntegrity();
+    }
   }
 }
