@@ -10,14 +10,11 @@ import dev.strata.api.EngineFailedException;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageFullException;
 import dev.strata.api.StorageIOException;
-import dev.strata.api.spi.FileIO;
-import dev.strata.api.spi.StorageFile;
+import dev.strata.api.reliability.FaultyFileIO;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -89,78 +86,16 @@ class WriteFailureTest {
   @Test
   void merkleWriteFailure_afterTheBlock_leavesDigestAndProofsOfTheCommittedState()
       throws Exception {
-    boolean[] failNodes = {false};
-    FileIO io =
-        new FileIO() {
-          @Override
-          public StorageFile open(Path path, OpenOption... options) throws IOException {
-            StorageFile file = FileIO.standard().open(path, options);
-            if (!path.endsWith(MerkleStore.NODES_FILE)) {
-              return file;
-            }
-            return new StorageFile() {
-              @Override
-              public Path path() {
-                return file.path();
-              }
-
-              @Override
-              public FileChannel channel() {
-                return file.channel();
-              }
-
-              @Override
-              public int write(ByteBuffer src, long position) throws IOException {
-                if (failNodes[0]) {
-                  throw new IOException("Input/output error");
-                }
-                return file.write(src, position);
-              }
-
-              @Override
-              public int read(ByteBuffer dst, long position) throws IOException {
-                return file.read(dst, position);
-              }
-
-              @Override
-              public void force(boolean metaData) throws IOException {
-                file.force(metaData);
-              }
-
-              @Override
-              public long size() throws IOException {
-                return file.size();
-              }
-
-              @Override
-              public void truncate(long size) throws IOException {
-                file.truncate(size);
-              }
-
-              @Override
-              public void close() throws IOException {
-                file.close();
-              }
-            };
-          }
-
-          @Override
-          public void rename(Path source, Path target) throws IOException {
-            FileIO.standard().rename(source, target);
-          }
-
-          @Override
-          public void syncDirectory(Path directory) throws IOException {
-            FileIO.standard().syncDirectory(directory);
-          }
-        };
+    FaultyFileIO io = new FaultyFileIO();
     LedgerDigest before;
     try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.builder().fileIO(io).build())) {
       for (int i = 0; i < 10; i++) {
         e.put(b("k" + i), b("v" + i));
       }
       before = e.digest();
-      failNodes[0] = true;
+      // The commit writes its block, then the chunk slot, then the nodes: fail the third write.
+      io.record(true);
+      io.arm(FaultyFileIO.Fault.FAIL_WRITE, io.callCount() + 2);
       assertThrows(
           StorageIOException.class,
           () ->
@@ -171,6 +106,9 @@ class WriteFailureTest {
                     }
                     return null;
                   }));
+      List<FaultyFileIO.Call> calls = io.calls();
+      assertEquals(FaultyFileIO.Op.WRITE, io.firedOn());
+      assertTrue(calls.get(2).path().endsWith(MerkleStore.NODES_FILE), "calls " + calls);
       assertEquals(before, e.digest());
       for (long seq = 0; seq < before.size(); seq++) {
         InclusionProof proof = e.proveInclusion(seq, before.size());
