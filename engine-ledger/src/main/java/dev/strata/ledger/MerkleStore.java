@@ -34,9 +34,9 @@ final class MerkleStore implements AutoCloseable {
   static final int CHUNK_BITS = 4;
   static final String CHUNKS_FILE = "merkle.chunks";
   static final String NODES_FILE = "merkle.nodes";
-  static final int HEADER = 32;
-  static final int CHUNK_SLOT = 12;
-  static final int NODE_SLOT = Hashes.SIZE + 4;
+  static final int HEADER = MerkleSlots.HEADER;
+  static final int CHUNK_SLOT = MerkleSlots.CHUNK_SLOT;
+  static final int NODE_SLOT = MerkleSlots.NODE_SLOT;
 
   /** Pending chunk slots after which a long replay flushes without waiting for its end. */
   private static final int FLUSH_SLOTS = 4096;
@@ -192,19 +192,13 @@ final class MerkleStore implements AutoCloseable {
     }
     growChunks(usable);
     // One read per window of slots: opening a store of 10^7 entries restores 625,000 of them.
-    ByteBuffer window = Codec.allocate(RESTORE_WINDOW * CHUNK_SLOT);
+    long[] window = new long[RESTORE_WINDOW];
     for (long from = 0; from < usable; from += RESTORE_WINDOW) {
       int count = (int) Math.min(RESTORE_WINDOW, usable - from);
-      window.clear().limit(count * CHUNK_SLOT);
-      SegmentLog.readFully(chunksFile.channel(), window, HEADER + from * CHUNK_SLOT, chunksPath);
-      for (int i = 0; i < count; i++) {
-        long c = from + i;
-        long end = window.getLong(i * CHUNK_SLOT);
-        if (window.getInt(i * CHUNK_SLOT + 8) != chunkSlotCrc(c, end)) {
-          usable = c;
-          break;
-        }
-        chunkEnds[(int) c] = end;
+      int intact = MerkleSlots.readChunkEnds(chunksFile, chunksPath, from, count, window);
+      System.arraycopy(window, 0, chunkEnds, (int) from, intact);
+      if (intact < count) {
+        usable = from + intact;
       }
     }
     usable = Math.min(usable, chunksBeforeDamagedNode(usable));
@@ -235,30 +229,19 @@ final class MerkleStore implements AutoCloseable {
    */
   private long chunksBeforeDamagedNode(long usable) throws IOException {
     long needed = MerkleMath.nodesFor(usable);
-    ByteBuffer window = Codec.allocate(RESTORE_WINDOW * NODE_SLOT);
-    byte[] hash = new byte[Hashes.SIZE];
+    byte[][] window = new byte[RESTORE_WINDOW][];
     for (long from = 0; from < needed; from += RESTORE_WINDOW) {
       int count = (int) Math.min(RESTORE_WINDOW, needed - from);
-      window.clear().limit(count * NODE_SLOT);
-      SegmentLog.readFully(nodesFile.channel(), window, HEADER + from * NODE_SLOT, nodesPath);
-      for (int i = 0; i < count; i++) {
-        window.get(i * NODE_SLOT, hash);
-        if (window.getInt(i * NODE_SLOT + Hashes.SIZE) != nodeCrc(from + i, hash)) {
-          long intact = usable;
-          while (intact > 0 && MerkleMath.nodesFor(intact) > from + i) {
-            intact--;
-          }
-          return intact;
+      int intact = MerkleSlots.readNodes(nodesFile, nodesPath, from, count, window);
+      if (intact < count) {
+        long chunksCovered = usable;
+        while (chunksCovered > 0 && MerkleMath.nodesFor(chunksCovered) > from + intact) {
+          chunksCovered--;
         }
+        return chunksCovered;
       }
     }
     return usable;
-  }
-
-  private static int chunkSlotCrc(long chunk, long end) {
-    ByteBuffer b = Codec.allocate(16);
-    b.putLong(chunk).putLong(end);
-    return Codec.crc(b, 0, 16);
   }
 
   private void growChunks(long needed) {
@@ -368,7 +351,7 @@ final class MerkleStore implements AutoCloseable {
 
   private void writeChunkSlot(long chunk, long end) throws IOException {
     ByteBuffer slot = Codec.allocate(CHUNK_SLOT);
-    slot.putLong(end).putInt(chunkSlotCrc(chunk, end));
+    slot.putLong(end).putInt(MerkleSlots.chunkCrc(chunk, end));
     heapChunkSlots.add(slot.array());
     if (writable && heapChunkSlots.size() >= FLUSH_SLOTS) {
       flush();
@@ -400,7 +383,7 @@ final class MerkleStore implements AutoCloseable {
       ByteBuffer b = Codec.allocate(heapNodes.size() * NODE_SLOT);
       long slot = persistedNodes;
       for (byte[] hash : heapNodes) {
-        b.put(hash).putInt(nodeCrc(slot++, hash));
+        b.put(hash).putInt(MerkleSlots.nodeCrc(slot++, hash));
       }
       b.flip();
       nodesFile.writeFully(b, HEADER + persistedNodes * NODE_SLOT);
@@ -410,30 +393,9 @@ final class MerkleStore implements AutoCloseable {
     }
   }
 
-  private static int nodeCrc(long slot, byte[] hash) {
-    ByteBuffer b = Codec.allocate(8 + Hashes.SIZE);
-    b.putLong(slot).put(hash);
-    return Codec.crc(b, 0, b.capacity());
-  }
-
   /** Reads a persisted node and checks its checksum. */
   synchronized byte[] readNode(long slot) {
-    if (slot >= persistedNodes) {
-      return heapNodes.get((int) (slot - persistedNodes));
-    }
-    ByteBuffer b = Codec.allocate(NODE_SLOT);
-    long offset = HEADER + slot * NODE_SLOT;
-    try {
-      SegmentLog.readFully(nodesFile.channel(), b, offset, nodesPath);
-    } catch (IOException e) {
-      throw new StorageIOException("cannot read " + nodesPath + " at offset " + offset, e);
-    }
-    byte[] hash = new byte[Hashes.SIZE];
-    b.get(0, hash);
-    if (b.getInt(Hashes.SIZE) != nodeCrc(slot, hash)) {
-      throw new CorruptionException(nodesPath + ": node checksum mismatch at offset " + offset);
-    }
-    return hash;
+    return readNodes(slot, 1)[0];
   }
 
   /**
@@ -443,27 +405,24 @@ final class MerkleStore implements AutoCloseable {
    */
   synchronized byte[][] readNodes(long from, int count) {
     byte[][] out = new byte[count][];
-    long inFile = Math.max(0, Math.min(count, persistedNodes - from));
+    int inFile = (int) Math.max(0, Math.min(count, persistedNodes - from));
     if (inFile > 0) {
-      ByteBuffer b = Codec.allocate((int) inFile * NODE_SLOT);
-      long offset = HEADER + from * NODE_SLOT;
+      int intact;
       try {
-        SegmentLog.readFully(nodesFile.channel(), b, offset, nodesPath);
+        intact = MerkleSlots.readNodes(nodesFile, nodesPath, from, inFile, out);
       } catch (IOException e) {
-        throw new StorageIOException("cannot read " + nodesPath + " at offset " + offset, e);
+        throw new StorageIOException(
+            "cannot read " + nodesPath + " at offset " + MerkleSlots.nodeOffset(from), e);
       }
-      for (int i = 0; i < inFile; i++) {
-        byte[] hash = new byte[Hashes.SIZE];
-        b.get(i * NODE_SLOT, hash);
-        if (b.getInt(i * NODE_SLOT + Hashes.SIZE) != nodeCrc(from + i, hash)) {
-          throw new CorruptionException(
-              nodesPath + ": node checksum mismatch at offset " + (offset + (long) i * NODE_SLOT));
-        }
-        out[i] = hash;
+      if (intact < inFile) {
+        throw new CorruptionException(
+            nodesPath
+                + ": node checksum mismatch at offset "
+                + MerkleSlots.nodeOffset(from + intact));
       }
     }
-    for (int i = (int) inFile; i < count; i++) {
-      out[i] = readNode(from + i);
+    for (int i = inFile; i < count; i++) {
+      out[i] = heapNodes.get((int) (from + i - persistedNodes));
     }
     return out;
   }
@@ -471,50 +430,29 @@ final class MerkleStore implements AutoCloseable {
   /** Reads {@code count} persisted chunk end positions from {@code from}, checking each slot. */
   synchronized long[] readChunkEnds(long from, int count) {
     long[] out = new long[count];
-    long inFile = Math.max(0, Math.min(count, persistedChunks - from));
+    int inFile = (int) Math.max(0, Math.min(count, persistedChunks - from));
     if (inFile > 0) {
-      ByteBuffer b = Codec.allocate((int) inFile * CHUNK_SLOT);
-      long offset = HEADER + from * CHUNK_SLOT;
+      int intact;
       try {
-        SegmentLog.readFully(chunksFile.channel(), b, offset, chunksPath);
+        intact = MerkleSlots.readChunkEnds(chunksFile, chunksPath, from, inFile, out);
       } catch (IOException e) {
-        throw new StorageIOException("cannot read " + chunksPath + " at offset " + offset, e);
+        throw new StorageIOException(
+            "cannot read " + chunksPath + " at offset " + MerkleSlots.chunkOffset(from), e);
       }
-      for (int i = 0; i < inFile; i++) {
-        long end = b.getLong(i * CHUNK_SLOT);
-        if (b.getInt(i * CHUNK_SLOT + 8) != chunkSlotCrc(from + i, end)) {
-          throw new CorruptionException(
-              chunksPath
-                  + ": slot checksum mismatch at offset "
-                  + (offset + (long) i * CHUNK_SLOT));
-        }
-        out[i] = end;
+      if (intact < inFile) {
+        throw new CorruptionException(
+            chunksPath
+                + ": slot checksum mismatch at offset "
+                + MerkleSlots.chunkOffset(from + intact));
       }
     }
-    for (int i = (int) inFile; i < count; i++) {
-      out[i] = persistedChunkEnd(from + i);
+    for (int i = inFile; i < count; i++) {
+      out[i] =
+          ByteBuffer.wrap(heapChunkSlots.get((int) (from + i - persistedChunks)))
+              .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+              .getLong(0);
     }
     return out;
-  }
-
-  /** Returns a chunk's end position as persisted, for the integrity check. */
-  synchronized long persistedChunkEnd(long chunk) {
-    if (chunk >= persistedChunks) {
-      return ByteBuffer.wrap(heapChunkSlots.get((int) (chunk - persistedChunks)))
-          .order(java.nio.ByteOrder.LITTLE_ENDIAN)
-          .getLong(0);
-    }
-    ByteBuffer slot = Codec.allocate(CHUNK_SLOT);
-    long offset = HEADER + chunk * CHUNK_SLOT;
-    try {
-      SegmentLog.readFully(chunksFile.channel(), slot, offset, chunksPath);
-    } catch (IOException e) {
-      throw new StorageIOException("cannot read " + chunksPath + " at offset " + offset, e);
-    }
-    if (slot.getInt(8) != chunkSlotCrc(chunk, slot.getLong(0))) {
-      throw new CorruptionException(chunksPath + ": slot checksum mismatch at offset " + offset);
-    }
-    return slot.getLong(0);
   }
 
   /** The Merkle tree head of the first {@code n} leaves. */
