@@ -265,10 +265,10 @@ final class MerkleStore implements AutoCloseable {
         new Mark(
             chunks,
             currentCount,
-            current.clone(),
+            Arrays.copyOf(current, currentCount),
             peakCount,
-            peaks.clone(),
-            peakLevels.clone(),
+            Arrays.copyOf(peaks, peakCount),
+            Arrays.copyOf(peakLevels, peakCount),
             persistedChunks,
             persistedNodes,
             heapChunkSlots.size(),
@@ -287,10 +287,11 @@ final class MerkleStore implements AutoCloseable {
     }
     chunks = m.chunks();
     currentCount = m.currentCount();
-    System.arraycopy(m.current(), 0, current, 0, CHUNK);
+    System.arraycopy(m.current(), 0, current, 0, currentCount);
+    Arrays.fill(current, currentCount, CHUNK, null);
     peakCount = m.peakCount();
-    System.arraycopy(m.peaks(), 0, peaks, 0, peaks.length);
-    System.arraycopy(m.peakLevels(), 0, peakLevels, 0, peakLevels.length);
+    System.arraycopy(m.peaks(), 0, peaks, 0, peakCount);
+    System.arraycopy(m.peakLevels(), 0, peakLevels, 0, peakCount);
     persistedChunks =
         forget(heapChunkSlots, persistedChunks, m.persistedChunks(), m.heapChunkSlots());
     persistedNodes = forget(heapNodes, persistedNodes, m.persistedNodes(), m.heapNodes());
