@@ -6,17 +6,17 @@ import java.io.IOException;
 import java.util.Arrays;
 
 /**
- * The Merkle half of {@code verifyIntegrity()}: its own pass over the log up to a committed state,
+ * The Merkle part of {@code verifyIntegrity()}: its own pass over the log up to a committed state,
  * re-hashing every leaf, recomputing chunks and mountain-range nodes and comparing them with the
- * persisted files as they complete. It runs on a second thread next to {@link Verifier}'s chain
- * pass: the chain must hash every byte in order on one core, the leaves need not, so the two passes
- * together take about as long as the longer one. Record framing, order and chain are the chain
- * pass's job; this pass stops at the first record it cannot read and leaves the report to it.
+ * persisted files as they complete. It runs on its own thread next to {@link Verifier}'s chain
+ * pass: the chain must hash every byte in order on one core, the leaves need not. Record framing,
+ * order and chain are the chain pass's job; this pass stops at the first record it cannot read and
+ * leaves the report to it.
  *
  * <p>Not thread-safe: {@link #run()} runs once, on one thread; {@link #cancel()} may be called from
  * any thread.
  */
-final class MerkleCheck {
+final class MerkleCheck implements Verifier.SidePass {
   private static final int SCAN_BUFFER = 1 << 20;
   // Windows over the persisted Merkle files, read in bulk as the scan passes.
   private static final int WINDOW = 4096;
@@ -51,7 +51,8 @@ final class MerkleCheck {
   }
 
   /** Asks a running pass to stop early: the chain pass has already found the store damaged. */
-  void cancel() {
+  @Override
+  public void cancel() {
     cancelled = true;
   }
 
@@ -61,7 +62,8 @@ final class MerkleCheck {
    * @throws TamperException if a persisted chunk position or node disagrees with the log
    * @throws StorageIOException if the log cannot be read
    */
-  void run() {
+  @Override
+  public void run() {
     long seq = 0;
     try {
       LogScanner scanner =

@@ -2,17 +2,19 @@ package dev.strata.ledger;
 
 import dev.strata.api.TamperException;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.Map;
+import java.util.List;
 
 /**
  * The full check behind {@code verifyIntegrity()} and {@code verify(digest)}: a sequential pass
- * over the log up to a committed state, recomputing the hash chain, checking every commit marker
- * and merging the index, sorted by sequence number, against the entries as they pass, while a
- * {@link MerkleCheck} pass on a second thread recomputes the Merkle leaves, chunks and nodes. A
- * {@code prevSeq} bitmap proves that the index holds exactly the latest entry of every key. The
- * first failure throws a {@link TamperException} naming the sequence number, file and offset.
+ * over the log up to a committed state, recomputing the hash chain and checking every commit marker
+ * and {@code prevSeq} link, while a {@link MerkleCheck} pass recomputes the Merkle leaves, chunks
+ * and nodes and an {@link IndexCheck} pass merges the index, sorted by sequence number, against the
+ * entries, each on a thread of its own. The chain pass's {@code prevSeq} bitmap then proves that
+ * the index holds exactly the latest entry of every key. The first failure throws a {@link
+ * TamperException} naming the sequence number, file and offset.
  */
 final class Verifier {
   private static final int SCAN_BUFFER = 1 << 20;
@@ -28,7 +30,6 @@ final class Verifier {
   }
 
   // State of the chain pass, advanced record by record.
-  private Indexed indexed;
   private final BitSet superseded = new BitSet();
   private byte[] head = Hashes.ZERO;
   private byte[] headAtTrusted;
@@ -38,47 +39,56 @@ final class Verifier {
   private long blockTime = -1;
   private long lastTxn;
   private long lastTime = Long.MIN_VALUE;
-  private int nextIndexed;
+
+  /** A pass that runs on its own thread next to the chain pass. */
+  interface SidePass extends Runnable {
+    /** Asks a running pass to stop early: another pass has already found the store damaged. */
+    void cancel();
+  }
 
   /**
-   * The index entries visible at the checked size, in sequence order, as parallel arrays: the pass
-   * meets them in that order, and one object per key would cost a cache miss per entry.
-   */
-  private record Indexed(int count, long[] seqs, long[] positions, byte[][] keys, BitSet deleted) {}
-
-  /**
-   * Runs the check: the chain pass on the calling thread, the Merkle pass ({@link MerkleCheck}) on
-   * a second one.
+   * Runs the check: the chain pass on the calling thread, the Merkle pass ({@link MerkleCheck}) and
+   * the index pass ({@link IndexCheck}) on one thread each.
    *
-   * @throws TamperException at the first disagreement either pass finds
+   * @throws TamperException at the first disagreement a pass finds (the chain pass's first)
    * @throws dev.strata.api.StorageIOException if the log or a Merkle file cannot be read
    */
   void run() {
     MerkleCheck merkle = new MerkleCheck(engine, state, trusted == null ? -1 : trusted.size());
-    RuntimeException[] merkleFailure = new RuntimeException[1];
-    Thread worker =
-        new Thread(
-            () -> {
-              try {
-                merkle.run();
-              } catch (RuntimeException e) {
-                merkleFailure[0] = e;
-              }
-            },
-            "ledger-verify-merkle");
-    worker.setDaemon(true);
-    worker.start();
+    IndexCheck index = new IndexCheck(engine, state);
+    List<SidePass> passes = List.of(merkle, index);
+    RuntimeException[] failures = new RuntimeException[passes.size()];
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < passes.size(); i++) {
+      int slot = i;
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  passes.get(slot).run();
+                } catch (RuntimeException e) {
+                  failures[slot] = e;
+                }
+              },
+              "ledger-verify-" + (slot == 0 ? "merkle" : "index"));
+      t.setDaemon(true);
+      t.start();
+      threads.add(t);
+    }
     try {
       checkChain();
     } catch (RuntimeException | Error e) {
-      merkle.cancel();
-      join(worker);
+      passes.forEach(SidePass::cancel);
+      threads.forEach(Verifier::join);
       throw e;
     }
-    join(worker);
-    if (merkleFailure[0] != null) {
-      throw merkleFailure[0];
+    threads.forEach(Verifier::join);
+    for (RuntimeException failure : failures) {
+      if (failure != null) {
+        throw failure;
+      }
     }
+    checkIndexCoversTheLatestVersions(state.size(), index.index());
     if (trusted != null && !Arrays.equals(merkle.rootAtTrusted, trusted.merkleRoot())) {
       throw new TamperException(
           Math.max(0, trusted.size() - 1),
@@ -88,7 +98,7 @@ final class Verifier {
     }
   }
 
-  /** Waits for the Merkle pass; it reads the engine's files, so the caller must not leave first. */
+  /** Waits for a side pass; it reads the engine's files, so the caller must not leave first. */
   private static void join(Thread worker) {
     boolean interrupted = false;
     while (true) {
@@ -121,7 +131,6 @@ final class Verifier {
               + trusted.size()
               + ": history was truncated");
     }
-    indexed = indexBySeq(size);
     headAtTrusted = trusted != null && trusted.size() == 0 ? Hashes.ZERO : null;
     try {
       LogScanner scanner =
@@ -151,7 +160,6 @@ final class Verifier {
               + size
               + " committed");
     }
-    checkIndexCoversTheLatestVersions(size);
     if (trusted != null && !Arrays.equals(headAtTrusted, trusted.chainHead())) {
       throw new TamperException(
           Math.max(0, trusted.size() - 1),
@@ -230,25 +238,19 @@ final class Verifier {
       superseded.set((int) prev);
     }
     head = Hashes.chain(head, r.canonical());
-    if (nextIndexed < indexed.count() && indexed.seqs()[nextIndexed] == seq) {
-      int k = nextIndexed++;
-      if (indexed.positions()[k] != r.position
-          || !r.keyEquals(indexed.keys()[k])
-          || indexed.deleted().get(k) != (r.kind() == Codec.DELETE)) {
-        throw new TamperException(
-            seq, "the index disagrees with entry " + seq + " at " + at(engine, r.position));
-      }
-    }
     expected++;
     if (trusted != null && expected == trusted.size()) {
       headAtTrusted = head;
     }
   }
 
-  /** The index must hold exactly the latest version of every key: none superseded, none missing. */
-  private void checkIndexCoversTheLatestVersions(long size) {
-    for (int k = 0; k < indexed.count(); k++) {
-      long seq = indexed.seqs()[k];
+  /**
+   * The index must hold exactly the latest version of every key: none superseded (this pass's
+   * {@code prevSeq} bitmap), none missing (the index pass matched each indexed entry to the log).
+   */
+  private void checkIndexCoversTheLatestVersions(long size, IndexBySeq indexed) {
+    for (int k = 0; k < indexed.count; k++) {
+      long seq = indexed.seqs[k];
       if (superseded.get((int) seq)) {
         throw new TamperException(
             seq,
@@ -256,72 +258,10 @@ final class Verifier {
       }
     }
     long latest = size - superseded.cardinality();
-    if (nextIndexed != indexed.count() || latest != indexed.count()) {
+    if (indexed.matched() != indexed.count || latest != indexed.count) {
       throw new TamperException(
-          size, "the index holds " + indexed.count() + " keys, the log " + latest);
+          size, "the index holds " + indexed.count + " keys, the log " + latest);
     }
-  }
-
-  /** Every key's entry visible at {@code size}, sorted by sequence number. */
-  private Indexed indexBySeq(long size) {
-    int capacity = Math.max(16, engine.index.size());
-    long[] seqs = new long[capacity];
-    long[] positions = new long[capacity];
-    byte[][] keys = new byte[capacity][];
-    BitSet deleted = new BitSet();
-    int n = 0;
-    for (Map.Entry<byte[], IndexEntry> e : engine.index.entrySet()) {
-      IndexEntry v = engine.reader.resolve(e.getValue(), size);
-      if (v == null) {
-        continue;
-      }
-      if (n == seqs.length) {
-        seqs = Arrays.copyOf(seqs, n * 2);
-        positions = Arrays.copyOf(positions, n * 2);
-        keys = Arrays.copyOf(keys, n * 2);
-      }
-      seqs[n] = v.seq;
-      positions[n] = v.position;
-      keys[n] = e.getKey();
-      deleted.set(n, v.deleted);
-      n++;
-    }
-    int[] order = bySeq(seqs, n, size);
-    Indexed sorted = new Indexed(n, new long[n], new long[n], new byte[n][], new BitSet(n));
-    for (int i = 0; i < n; i++) {
-      int from = order[i];
-      sorted.seqs()[i] = seqs[from];
-      sorted.positions()[i] = positions[from];
-      sorted.keys()[i] = keys[from];
-      sorted.deleted().set(i, deleted.get(from));
-    }
-    return sorted;
-  }
-
-  /** The permutation that sorts {@code seqs[0..n)}, all below {@code size}. */
-  private static int[] bySeq(long[] seqs, int n, long size) {
-    int[] order = new int[n];
-    if (n < 1 << 24 && size < 1L << 39) {
-      // A primitive sort of (seq, slot) pairs is several times faster than a comparator sort.
-      long[] packed = new long[n];
-      for (int i = 0; i < n; i++) {
-        packed[i] = seqs[i] << 24 | i;
-      }
-      Arrays.sort(packed);
-      for (int i = 0; i < n; i++) {
-        order[i] = (int) (packed[i] & ((1 << 24) - 1));
-      }
-      return order;
-    }
-    Integer[] boxed = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      boxed[i] = i;
-    }
-    Arrays.sort(boxed, (a, b) -> Long.compare(seqs[a], seqs[b]));
-    for (int i = 0; i < n; i++) {
-      order[i] = boxed[i];
-    }
-    return order;
   }
 
   /** Names a record's file and offset; built only for a message, never per record. */
