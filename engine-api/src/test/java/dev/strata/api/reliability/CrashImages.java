@@ -135,6 +135,13 @@ final class CrashImages {
     }
   }
 
+  /**
+   * Returns what the calls leave when nothing is lost: the files as they are after the last call.
+   */
+  static Image everything(List<Call> calls) {
+    return new Image(calls, calls.size(), new boolean[calls.size()], -1, "nothing lost");
+  }
+
   /** Returns the images of a crash before call {@code point} (0 to {@code calls.size()}). */
   static List<Image> at(List<Call> calls, int point, SplittableRandom random) {
     List<Integer> pending = notDurable(calls, point);
