@@ -28,12 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
  * returned. The parent kills it with SIGKILL ({@link Process#destroyForcibly()}) at a seeded random
  * moment: usually a random delay after the store opened, one time in ten a random delay after it
  * told the child to open the store, so kills also land in opening and recovery. Each child is
- * started while the parent checks the previous kill and waits for the word to open the store
- * ({@link KillChild}), so JVM start-up costs no time of its own. After each kill it reopens the
- * store and checks that {@link StorageEngine#verifyIntegrity()} passes, that every acknowledged
- * transaction is present, that no transaction is partially present ({@link KillWorkload#check}),
- * and that the store accepts a new write; the next child then continues the workload on the same
- * store, so kills stack up.
+ * started while the previous one runs and waits for the word to open the store ({@link KillChild}),
+ * so its JVM start-up overlaps the previous child's run and the check of its kill. After each kill
+ * it reopens the store and checks that {@link StorageEngine#verifyIntegrity()} passes, that every
+ * acknowledged transaction is present, that no transaction is partially present ({@link
+ * KillWorkload#check}), and that the store accepts a new write; the next child then continues the
+ * workload on the same store, so kills stack up.
  *
  * <p>Sizes: {@code -Dstrata.crash.iterations} (20 in CI, 1,000 under {@code -Preliability}); the
  * NO_SYNC run does a quarter of them (a process kill loses nothing under NO_SYNC either, only a
@@ -82,8 +82,10 @@ public abstract class ProcessKillHarness extends EngineHarness {
         boolean early = random.nextInt(10) == 0;
         int delayMillis = early ? random.nextInt(EARLY_MILLIS) : random.nextInt(LATE_MILLIS);
         KillChild child = next;
-        long acked = runAndKill(child, early, delayMillis, kill);
+        child.go();
+        // The next child's JVM starts while this one runs and while its kill is checked.
         next = KillChild.start(engine(), settings(), store, durability, dir);
+        long acked = awaitAndKill(child, early, delayMillis, kill);
         killsBeforeReady += acked < 0 && early ? 1 : 0;
         killsAfterAck += acked >= 0 ? 1 : 0;
         maxAcked = Math.max(maxAcked, acked);
@@ -157,10 +159,9 @@ public abstract class ProcessKillHarness extends EngineHarness {
     }
   }
 
-  /** Lets a waiting child run, kills it after the chosen delay, returns the highest ACK. */
-  private static long runAndKill(KillChild child, boolean early, int delayMillis, String kill)
+  /** Kills a running child after the chosen delay and returns the highest ACK it printed. */
+  private static long awaitAndKill(KillChild child, boolean early, int delayMillis, String kill)
       throws Exception {
-    child.go();
     if (!early && !child.awaitReady(READY_TIMEOUT_SECONDS)) {
       String why = child.failure();
       child.kill();
