@@ -1,5 +1,6 @@
 package dev.strata.api.reliability;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.api.Durability;
@@ -36,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * StorageEngine#verifyIntegrity()}, and hold exactly the state after some committed prefix of the
  * workload that includes every transaction whose commit returned before the crash point. Files the
  * store wrote around the seam are in no image; the summary line lists them ({@code
- * filesOutsideSeam}). Seeded; the seed is printed.
+ * filesOutsideSeam}). Seeded; the seed is printed. A second test checks that the replay fails an
+ * engine whose directory syncs are silently lost.
  */
 public abstract class CrashPointReplay extends EngineHarness {
   private static final ModelWorkload WORKLOAD = new ModelWorkload(3, 2, 2, 4, 5000);
@@ -57,9 +59,33 @@ public abstract class CrashPointReplay extends EngineHarness {
             + " txns (rerun with -Dstrata.test.seed="
             + seed
             + ")");
-    SplittableRandom random = new SplittableRandom(seed);
-    Path recorded = dir.resolve("recorded");
+    System.out.println(replay(txns, seed, dir.resolve("replay"), new FaultyFileIO()));
+  }
+
+  /**
+   * Keeps the kit honest: an engine whose directory syncs silently do nothing (so new files are
+   * never durable) must fail the replay with a lost acknowledged transaction.
+   */
+  @Test
+  void replay_catchesAnEngineWhoseDirectorySyncsAreLost() {
     FaultyFileIO io = new FaultyFileIO();
+    io.skipDirectorySyncs();
+    AssertionError caught =
+        assertThrows(AssertionError.class, () -> replay(3, seed(), dir.resolve("skipping"), io));
+    assertTrue(
+        caught.getMessage().contains("was acknowledged"),
+        "expected a lost acknowledged txn, got: " + caught.getMessage());
+  }
+
+  /**
+   * Records {@code txns} transactions through {@code io}, replays every crash point and returns the
+   * summary line.
+   *
+   * @throws AssertionError naming the crash point and image of the first violation
+   */
+  private String replay(int txns, long seed, Path root, FaultyFileIO io) throws IOException {
+    SplittableRandom random = new SplittableRandom(seed);
+    Path recorded = root.resolve("recorded");
     io.record(true);
     Map<String, Integer> stateToTxn = new HashMap<>();
     long[] ackCount = new long[txns];
@@ -75,10 +101,8 @@ public abstract class CrashPointReplay extends EngineHarness {
     List<Call> calls = io.calls();
     List<String> outsideSeam = filesOutsideSeam(recorded, calls);
     long images = 0;
-    long points = 0;
     long metadataLost = 0;
     for (int p = 0; p <= calls.size(); p++) {
-      points++;
       int required = -1;
       for (int t = 0; t < txns; t++) {
         if (ackCount[t] <= calls.get(0).index() + p) {
@@ -87,10 +111,8 @@ public abstract class CrashPointReplay extends EngineHarness {
       }
       for (CrashImages.Image image : CrashImages.at(calls, p, random)) {
         images++;
-        if (image.losesMetadata()) {
-          metadataLost++;
-        }
-        Path target = dir.resolve("image");
+        metadataLost += image.losesMetadata() ? 1 : 0;
+        Path target = root.resolve("image");
         image.materialise(recorded, target);
         String label =
             engine()
@@ -117,23 +139,22 @@ public abstract class CrashPointReplay extends EngineHarness {
         ModelWorkload.deleteTree(target);
       }
     }
-    System.out.println(
-        "RELIABILITY replay engine="
-            + engine()
-            + " txns="
-            + txns
-            + " ioCalls="
-            + calls.size()
-            + " crashPoints="
-            + points
-            + " imagesOpened="
-            + images
-            + " imagesLosingMetadata="
-            + metadataLost
-            + " filesOutsideSeam="
-            + outsideSeam
-            + " ackedLost=0 corruptions=0 seed="
-            + seed);
+    return "RELIABILITY replay engine="
+        + engine()
+        + " txns="
+        + txns
+        + " ioCalls="
+        + calls.size()
+        + " crashPoints="
+        + (calls.size() + 1)
+        + " imagesOpened="
+        + images
+        + " imagesLosingMetadata="
+        + metadataLost
+        + " filesOutsideSeam="
+        + outsideSeam
+        + " ackedLost=0 corruptions=0 seed="
+        + seed;
   }
 
   /**

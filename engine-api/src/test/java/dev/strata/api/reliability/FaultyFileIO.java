@@ -83,6 +83,7 @@ public final class FaultyFileIO implements FileIO {
   private long failAt = -1;
   private Fault fault;
   private Op firedOn;
+  private boolean skipDirectorySyncs;
 
   /**
    * Starts or stops recording calls.
@@ -92,6 +93,16 @@ public final class FaultyFileIO implements FileIO {
   public void record(boolean on) {
     synchronized (lock) {
       recording = on;
+    }
+  }
+
+  /**
+   * Makes every later directory sync do nothing, unrecorded: the behaviour of an engine that
+   * forgets them, for checking that the kit notices.
+   */
+  public void skipDirectorySyncs() {
+    synchronized (lock) {
+      skipDirectorySyncs = true;
     }
   }
 
@@ -213,6 +224,11 @@ public final class FaultyFileIO implements FileIO {
 
   @Override
   public void syncDirectory(Path directory) throws IOException {
+    synchronized (lock) {
+      if (skipDirectorySyncs) {
+        return;
+      }
+    }
     if (enter(Op.SYNC_DIR, directory, null, -1, 0, null) != null) {
       throw new IOException("injected directory sync failure on " + directory);
     }
