@@ -44,6 +44,10 @@ public abstract class ProcessKillHarness extends EngineHarness {
   private static final long READY_TIMEOUT_SECONDS = 120;
   private static final int EARLY_MILLIS = 600;
   private static final int LATE_MILLIS = 400;
+
+  /** A progress line every this many kills: the figure a run stopped at a deadline reports. */
+  private static final int PROGRESS_EVERY = 25;
+
   private static final byte[] PROBE = "m/probe".getBytes(StandardCharsets.US_ASCII);
 
   @TempDir Path dir;
@@ -75,6 +79,7 @@ public abstract class ProcessKillHarness extends EngineHarness {
     long killsAfterAck = 0;
     long killsBeforeReady = 0;
     long recoveredTotal = 0;
+    long started = System.nanoTime();
     KillChild next = KillChild.start(engine(), settings(), store, durability, dir);
     try {
       for (int i = 0; i < iterations; i++) {
@@ -91,7 +96,7 @@ public abstract class ProcessKillHarness extends EngineHarness {
         maxAcked = Math.max(maxAcked, acked);
         long last = checkRecovered(store, durability, maxAcked, i, kill);
         recoveredTotal = Math.max(recoveredTotal, last + 1);
-        if ((i + 1) % 50 == 0) {
+        if ((i + 1) % PROGRESS_EVERY == 0) {
           System.out.println(
               "RELIABILITY progress kill engine="
                   + engine()
@@ -103,6 +108,8 @@ public abstract class ProcessKillHarness extends EngineHarness {
                   + killsAfterAck
                   + " lastAcked="
                   + maxAcked
+                  + " seconds="
+                  + (System.nanoTime() - started) / 1_000_000_000
                   + " ackedLost=0 corruptions=0 seed="
                   + seed);
         }
@@ -129,6 +136,8 @@ public abstract class ProcessKillHarness extends EngineHarness {
             + recoveredTotal
             + " lastAcked="
             + maxAcked
+            + " seconds="
+            + (System.nanoTime() - started) / 1_000_000_000
             + " ackedLost=0 corruptions=0 seed="
             + seed);
   }
