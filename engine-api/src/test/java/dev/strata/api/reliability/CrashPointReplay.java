@@ -41,7 +41,13 @@ import org.junit.jupiter.api.io.TempDir;
  * engine whose directory syncs are silently lost.
  */
 public abstract class CrashPointReplay extends EngineHarness {
-  private static final ModelWorkload WORKLOAD = new ModelWorkload(3, 2, 2, 4, 5000);
+  private static final ModelWorkload SMALL = new ModelWorkload(3, 2, 2, 4, 5000);
+
+  /** Wide transactions with large values: trees of several levels, splits, overflow, reuse. */
+  private static final ModelWorkload LARGE = new ModelWorkload(60, 3, 2, 3, 6000);
+
+  /** Every how many crash points of the large workload one is replayed. */
+  private static final int LARGE_SAMPLE = 3;
 
   @TempDir Path dir;
 
@@ -59,7 +65,30 @@ public abstract class CrashPointReplay extends EngineHarness {
             + " txns (rerun with -Dstrata.test.seed="
             + seed
             + ")");
-    System.out.println(replay(txns, seed, dir.resolve("replay"), new FaultyFileIO()));
+    System.out.println(replay(SMALL, txns, 1, seed, dir.resolve("replay"), new FaultyFileIO()));
+  }
+
+  /**
+   * The same check on a larger workload ({@code -Dstrata.replay.largeTxns} transactions of 60 puts
+   * and 30 deletes, 10 in CI and 100 under {@code -Preliability}), at a seeded third of its crash
+   * points.
+   */
+  @Test
+  void sampledCrashPointsOfALargerWorkload_recoverToACommittedPrefix() throws Exception {
+    long seed = seed();
+    int txns = Integer.getInteger("strata.replay.largeTxns", 10);
+    System.out.println(
+        "CrashPointReplay large "
+            + engine()
+            + " seed "
+            + seed
+            + ", "
+            + txns
+            + " txns (rerun with -Dstrata.test.seed="
+            + seed
+            + ")");
+    System.out.println(
+        replay(LARGE, txns, LARGE_SAMPLE, seed, dir.resolve("large"), new FaultyFileIO()));
   }
 
   /**
@@ -71,19 +100,22 @@ public abstract class CrashPointReplay extends EngineHarness {
     FaultyFileIO io = new FaultyFileIO();
     io.skipDirectorySyncs();
     AssertionError caught =
-        assertThrows(AssertionError.class, () -> replay(3, seed(), dir.resolve("skipping"), io));
+        assertThrows(
+            AssertionError.class, () -> replay(SMALL, 3, 1, seed(), dir.resolve("skipping"), io));
     assertTrue(
         caught.getMessage().contains("was acknowledged"),
         "expected a lost acknowledged txn, got: " + caught.getMessage());
   }
 
   /**
-   * Records {@code txns} transactions through {@code io}, replays every crash point and returns the
-   * summary line.
+   * Records {@code txns} transactions of {@code workload} through {@code io}, replays every crash
+   * point ({@code sample} 1) or a seeded one in {@code sample}, and returns the summary line.
    *
    * @throws AssertionError naming the crash point and image of the first violation
    */
-  private String replay(int txns, long seed, Path root, FaultyFileIO io) throws IOException {
+  private String replay(
+      ModelWorkload workload, int txns, int sample, long seed, Path root, FaultyFileIO io)
+      throws IOException {
     SplittableRandom random = new SplittableRandom(seed);
     Path recorded = root.resolve("recorded");
     io.record(true);
@@ -93,7 +125,7 @@ public abstract class CrashPointReplay extends EngineHarness {
     stateToTxn.put(ModelWorkload.render(model), -1);
     try (StorageEngine e = StorageEngines.open(engine(), recorded, options(Durability.SYNC, io))) {
       for (int t = 0; t < txns; t++) {
-        WORKLOAD.commit(e, t, model);
+        workload.commit(e, t, model);
         ackCount[t] = io.callCount();
         stateToTxn.put(ModelWorkload.render(model), t);
       }
@@ -102,7 +134,12 @@ public abstract class CrashPointReplay extends EngineHarness {
     List<String> outsideSeam = filesOutsideSeam(recorded, calls);
     long images = 0;
     long metadataLost = 0;
+    long points = 0;
     for (int p = 0; p <= calls.size(); p++) {
+      if (sample > 1 && random.nextInt(sample) != 0) {
+        continue;
+      }
+      points++;
       int required = -1;
       for (int t = 0; t < txns; t++) {
         if (ackCount[t] <= calls.get(0).index() + p) {
@@ -141,11 +178,15 @@ public abstract class CrashPointReplay extends EngineHarness {
     }
     return "RELIABILITY replay engine="
         + engine()
+        + " workload="
+        + (workload == SMALL ? "small" : "large")
         + " txns="
         + txns
         + " ioCalls="
         + calls.size()
         + " crashPoints="
+        + points
+        + " of "
         + (calls.size() + 1)
         + " imagesOpened="
         + images
