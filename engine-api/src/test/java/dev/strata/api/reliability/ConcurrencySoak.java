@@ -66,16 +66,7 @@ public abstract class ConcurrencySoak extends EngineHarness {
   void transfers_keepTheTotalInEverySnapshot_andSpaceIsReusedAfterALongReader() throws Exception {
     long seed = seed();
     long seconds = Long.getLong("strata.soak.seconds", 5);
-    System.out.println(
-        "ConcurrencySoak "
-            + engine()
-            + " seed "
-            + seed
-            + " for "
-            + seconds
-            + " s (rerun with -Dstrata.test.seed="
-            + seed
-            + ")");
+    announce("ConcurrencySoak", seconds + " s", seed);
     EngineOptions options = options(Durability.NO_SYNC, null);
     Path store = dir.resolve("store");
     long total = (long) ACCOUNTS * INITIAL;

@@ -55,16 +55,7 @@ public abstract class CrashPointReplay extends EngineHarness {
   void everyCrashPoint_recoversToACommittedPrefixHoldingEveryAcknowledgedTxn() throws Exception {
     long seed = seed();
     int txns = Integer.getInteger("strata.replay.txns", 10);
-    System.out.println(
-        "CrashPointReplay "
-            + engine()
-            + " seed "
-            + seed
-            + ", "
-            + txns
-            + " txns (rerun with -Dstrata.test.seed="
-            + seed
-            + ")");
+    announce("CrashPointReplay", txns + " txns", seed);
     System.out.println(replay(SMALL, txns, 1, seed, dir.resolve("replay"), new FaultyFileIO()));
   }
 
@@ -77,16 +68,7 @@ public abstract class CrashPointReplay extends EngineHarness {
   void sampledCrashPointsOfALargerWorkload_recoverToACommittedPrefix() throws Exception {
     long seed = seed();
     int txns = Integer.getInteger("strata.replay.largeTxns", 10);
-    System.out.println(
-        "CrashPointReplay large "
-            + engine()
-            + " seed "
-            + seed
-            + ", "
-            + txns
-            + " txns (rerun with -Dstrata.test.seed="
-            + seed
-            + ")");
+    announce("CrashPointReplay", txns + " wide txns", seed);
     System.out.println(
         replay(LARGE, txns, LARGE_SAMPLE, seed, dir.resolve("large"), new FaultyFileIO()));
   }

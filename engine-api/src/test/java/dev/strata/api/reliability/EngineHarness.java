@@ -50,6 +50,27 @@ public abstract class EngineHarness {
     return b.build();
   }
 
+  /**
+   * Prints which part runs on which engine, with its size and the seed to rerun it with.
+   *
+   * @param part the kit part
+   * @param size what the run does, for example "1000 kills" or "50 txns"
+   * @param seed the run's seed
+   */
+  final void announce(String part, String size, long seed) {
+    System.out.println(
+        part
+            + " "
+            + engine()
+            + " "
+            + size
+            + " seed "
+            + seed
+            + " (rerun with -Dstrata.test.seed="
+            + seed
+            + ")");
+  }
+
   /** The run's seed: {@code -Dstrata.test.seed} if set, else a fresh one the caller prints. */
   static long seed() {
     String fixed = System.getProperty("strata.test.seed", "").trim();

@@ -65,14 +65,7 @@ public abstract class ProcessKillHarness extends EngineHarness {
   private void run(Durability durability, int iterations) throws Exception {
     long seed = seed();
     String label = engine() + "/" + durability;
-    System.out.println(
-        "ProcessKillHarness "
-            + label
-            + " seed "
-            + seed
-            + " (rerun with -Dstrata.test.seed="
-            + seed
-            + ")");
+    announce("ProcessKillHarness", iterations + " kills under " + durability, seed);
     SplittableRandom random = new SplittableRandom(seed);
     Path store = dir.resolve("store");
     long maxAcked = -1;
