@@ -1,5 +1,6 @@
 package dev.strata.api;
 
+import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -16,17 +17,43 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li><b>Syncs</b>: fsync / fdatasync calls.
  * </ul>
  *
+ * <p>Engines whose physical writes are counted by native code they do not drive (RocksDB's
+ * background flushes and compactions) pass a refresh hook to {@link
+ * #WriteAmplificationMeter(Runnable)}: the meter runs it before every reading, so a reading always
+ * includes the work finished so far, without a polling thread or a push on every commit.
+ *
  * <p>Thread-safe: the counters are {@link LongAdder}s, so feeding them from a commit path costs no
  * contention. A reading is not atomic across the three counters; take a {@link #snapshot()} between
  * workload phases and subtract with {@link Snapshot#minus(Snapshot)}.
  */
 public final class WriteAmplificationMeter {
+  private static final Runnable NO_REFRESH = () -> {};
+
   private final LongAdder logical = new LongAdder();
   private final LongAdder physical = new LongAdder();
   private final LongAdder syncs = new LongAdder();
+  private final Runnable beforeRead;
 
-  /** Creates a meter with every counter at zero. */
-  public WriteAmplificationMeter() {}
+  /** Creates a meter with every counter at zero, fed only through its {@code add} methods. */
+  public WriteAmplificationMeter() {
+    this(NO_REFRESH);
+  }
+
+  /**
+   * Creates a meter with every counter at zero that runs {@code beforeRead} at the start of every
+   * reading ({@link #logicalBytes()}, {@link #physicalBytes()}, {@link #syncs()}, {@link
+   * #amplification()}, {@link #snapshot()}). The hook brings the counters up to date through the
+   * {@code add} methods. It may run on any reading thread, concurrently with itself, and after the
+   * engine closed, so it must be thread-safe and must stop touching native state once the engine
+   * has closed; it must not read this meter (that would recurse). An exception it throws propagates
+   * to the reader.
+   *
+   * @param beforeRead the refresh hook
+   * @throws NullPointerException if {@code beforeRead} is null
+   */
+  public WriteAmplificationMeter(Runnable beforeRead) {
+    this.beforeRead = Objects.requireNonNull(beforeRead, "beforeRead");
+  }
 
   /**
    * Adds logical bytes.
@@ -69,6 +96,7 @@ public final class WriteAmplificationMeter {
    * @return logical bytes
    */
   public long logicalBytes() {
+    beforeRead.run();
     return logical.sum();
   }
 
@@ -78,6 +106,7 @@ public final class WriteAmplificationMeter {
    * @return physical bytes
    */
   public long physicalBytes() {
+    beforeRead.run();
     return physical.sum();
   }
 
@@ -87,6 +116,7 @@ public final class WriteAmplificationMeter {
    * @return fsync / fdatasync calls
    */
   public long syncs() {
+    beforeRead.run();
     return syncs.sum();
   }
 
@@ -105,6 +135,7 @@ public final class WriteAmplificationMeter {
    * @return the current figures
    */
   public Snapshot snapshot() {
+    beforeRead.run();
     return new Snapshot(logical.sum(), physical.sum(), syncs.sum());
   }
 

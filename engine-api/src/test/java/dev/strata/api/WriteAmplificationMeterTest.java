@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class WriteAmplificationMeterTest {
@@ -60,5 +61,35 @@ class WriteAmplificationMeterTest {
     pool.shutdown();
     assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
     assertEquals(new WriteAmplificationMeter.Snapshot(400_000, 800_000, 400_000), m.snapshot());
+  }
+
+  @Test
+  void refreshHook_runsBeforeEveryReading_soReadingsIncludeWhatItAdds() {
+    AtomicLong nativeCounter = new AtomicLong();
+    long[] folded = {0};
+    WriteAmplificationMeter[] meter = new WriteAmplificationMeter[1];
+    meter[0] =
+        new WriteAmplificationMeter(
+            () -> {
+              synchronized (folded) {
+                long now = nativeCounter.get();
+                meter[0].addPhysical(now - folded[0]);
+                folded[0] = now;
+              }
+            });
+    nativeCounter.set(400);
+    assertEquals(400, meter[0].physicalBytes());
+    meter[0].addLogical(100);
+    nativeCounter.set(700);
+    assertEquals(7.0, meter[0].amplification());
+    nativeCounter.set(900);
+    assertEquals(new WriteAmplificationMeter.Snapshot(100, 900, 0), meter[0].snapshot());
+    assertEquals(100, meter[0].logicalBytes());
+    assertEquals(0, meter[0].syncs());
+  }
+
+  @Test
+  void refreshHook_null_isRejected() {
+    assertThrows(NullPointerException.class, () -> new WriteAmplificationMeter(null));
   }
 }

@@ -9,6 +9,7 @@ import dev.strata.api.Limits;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageException;
+import dev.strata.api.StorageFullException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.StoreLockedException;
 import dev.strata.api.WriteAmplificationMeter;
@@ -49,8 +50,10 @@ import org.rocksdb.WriteBatchWithIndex;
  *
  * Logical bytes are summed in Java per the contract. Physical bytes are this instance's RocksDB
  * tickers {@code WAL_FILE_BYTES + FLUSH_WRITE_BYTES + COMPACT_WRITE_BYTES}; syncs are {@code
- * WAL_FILE_SYNCED}. The {@code MANIFEST}, {@code OPTIONS} and info {@code LOG} files are not
- * counted (RocksDB has no ticker for them; they are small and do not grow with data).
+ * WAL_FILE_SYNCED}, moved into the meter whenever it is read (its refresh hook), so a reading
+ * includes every finished background flush and compaction. The {@code MANIFEST}, {@code OPTIONS}
+ * and info {@code LOG} files are not counted (RocksDB has no ticker for them; they are small and do
+ * not grow with data).
  *
  * <h2>Stats keys</h2>
  *
@@ -58,22 +61,31 @@ import org.rocksdb.WriteBatchWithIndex;
  * pendingCompactionBytes}, {@code filesAtLevel0} .. {@code filesAtLevel6}, {@code rocksdbWriteAmp}
  * (RocksDB's cumulative W-Amp from {@code rocksdb.cfstats}: flush plus compaction bytes over flush
  * bytes; not meaningful before the first flush), {@code blockCacheUsageBytes}, {@code walBytes},
- * {@code flushBytes}, {@code compactionBytes}, {@code openTransactions}.
+ * {@code flushBytes}, {@code compactionBytes}, {@code openTransactions}, {@code
+ * runningBackgroundJobs} (flushes plus compactions running now), {@code pendingBackgroundJobs}
+ * (whether a flush and whether a compaction wait to be scheduled, 0..2); both 0 means RocksDB's
+ * background work has settled, which benchmarks wait for between phases.
  *
  * <h2>Thread safety and closing</h2>
  *
  * Thread-safe. {@link #close()} makes new calls fail, waits for calls already running inside
  * transactions, ends every open transaction (freeing its native objects), syncs the WAL under
  * {@code SYNC}, closes RocksDB with {@code closeE} and reports its error, and frees every native
- * object in reverse order of creation. No call can touch freed native memory.
+ * object in reverse order of creation. No call can touch freed native memory. After a write failed,
+ * close skips the WAL sync and only logs RocksDB's close error, which repeats the failure the
+ * caller already got.
  *
  * <h2>Errors</h2>
  *
  * RocksDB statuses map to the contract: lock held → {@link StoreLockedException}, no space → {@link
  * dev.strata.api.StorageFullException}, corruption → {@link dev.strata.api.CorruptionException},
  * other I/O errors → {@link StorageIOException}. After a commit fails with an I/O error or
- * corruption, the engine refuses further write transactions ({@link EngineFailedException}); reads
- * continue.
+ * corruption, the engine refuses further writes ({@link EngineFailedException}); after one fails
+ * because the disk is full, it refuses them with {@link StorageFullException}. Either way reads
+ * continue, and the way back is {@link #close()} and a reopen once the cause is gone (space freed):
+ * the reopen replays the WAL, so it holds every acknowledged commit. RocksDB's own automatic
+ * recovery is switched off ({@code NoAutoRecovery}): it could leave a commit waiting forever on a
+ * disk that stays full.
  */
 public final class LsmEngine implements StorageEngine {
   static final String NAME = "lsm";
@@ -98,17 +110,12 @@ public final class LsmEngine implements StorageEngine {
   private volatile boolean closed;
   private volatile StorageException writeFailure;
 
-  private LsmEngine(
-      Path directory,
-      EngineOptions options,
-      WriteAmplificationMeter meter,
-      RocksResources resources,
-      RocksDB db) {
+  private LsmEngine(Path directory, EngineOptions options, RocksResources resources, RocksDB db) {
     this.directory = directory;
     this.description = "lsm engine at " + directory;
     this.readOnly = options.readOnly();
     this.durability = options.durability();
-    this.meter = meter;
+    this.meter = resources.meterFeed.meter();
     this.resources = resources;
     this.db = db;
     this.gate = new WriterGate(description);
@@ -125,10 +132,8 @@ public final class LsmEngine implements StorageEngine {
     RocksResources resources = null;
     RocksDB db = null;
     try {
-      WriteAmplificationMeter meter = new WriteAmplificationMeter();
       resources =
-          RocksOptionsFactory.create(
-              settings, options.durability(), options.createIfMissing(), meter);
+          RocksOptionsFactory.create(settings, options.durability(), options.createIfMissing());
       RocksDB.loadLibrary();
       try {
         db =
@@ -141,7 +146,7 @@ public final class LsmEngine implements StorageEngine {
       if (!options.readOnly() && !StoreMarker.exists(directory)) {
         StoreMarker.write(directory);
       }
-      LsmEngine engine = new LsmEngine(directory, options, meter, resources, db);
+      LsmEngine engine = new LsmEngine(directory, options, resources, db);
       LOG.log(System.Logger.Level.DEBUG, "opened {0} with {1}", directory, settings);
       return engine;
     } catch (RuntimeException | Error e) {
@@ -245,11 +250,17 @@ public final class LsmEngine implements StorageEngine {
 
   private void committed(long logicalBytes) {
     meter.addLogical(logicalBytes);
-    resources.meterFeed.refresh();
   }
 
   private void checkNoWriteFailure() {
     StorageException failure = writeFailure;
+    if (failure instanceof StorageFullException) {
+      throw new StorageFullException(
+          description
+              + " refuses writes since the disk filled up; free space and reopen it: "
+              + failure.getMessage(),
+          failure);
+    }
     if (failure != null) {
       throw new EngineFailedException(
           description + " refuses writes after an earlier failure: " + failure.getMessage(),
@@ -341,7 +352,6 @@ public final class LsmEngine implements StorageEngine {
           db.put(resources.writeOptions, key, valueOrNullToDelete);
           meter.addLogical((long) key.length + valueOrNullToDelete.length);
         }
-        resources.meterFeed.refresh();
       } catch (RocksDBException e) {
         throw failure("commit", e);
       } finally {
@@ -365,24 +375,14 @@ public final class LsmEngine implements StorageEngine {
   }
 
   /**
-   * Returns this engine's meter, first moving every finished background write into it.
+   * Returns this engine's meter. It is current whenever it is read: every reading first moves the
+   * finished WAL, flush and compaction writes from RocksDB's tickers into it (see {@code
+   * MeterFeed}); after close it keeps the last figures.
    *
    * @return the meter, live for the engine's lifetime
    */
   @Override
   public WriteAmplificationMeter meter() {
-    if (!closed) {
-      try {
-        enterEngineCall();
-      } catch (EngineClosedException e) {
-        return meter;
-      }
-      try {
-        resources.meterFeed.refresh();
-      } finally {
-        exitEngineCall();
-      }
-    }
     return meter;
   }
 
@@ -479,7 +479,6 @@ public final class LsmEngine implements StorageEngine {
     } finally {
       exitEngineCall();
     }
-    resources.meterFeed.refresh();
   }
 
   /**
@@ -503,7 +502,6 @@ public final class LsmEngine implements StorageEngine {
     } finally {
       exitEngineCall();
     }
-    resources.meterFeed.refresh();
   }
 
   @Override
@@ -523,7 +521,8 @@ public final class LsmEngine implements StorageEngine {
       txn.endByEngine();
     }
     List<StorageException> errors = new ArrayList<>();
-    if (!readOnly && durability == Durability.SYNC) {
+    StorageException earlier = writeFailure;
+    if (!readOnly && durability == Durability.SYNC && earlier == null) {
       try {
         db.syncWal();
       } catch (RocksDBException e) {
@@ -537,6 +536,12 @@ public final class LsmEngine implements StorageEngine {
     }
     resources.close();
     OPEN_DIRECTORIES.remove(directory);
+    if (earlier != null && !errors.isEmpty()) {
+      // RocksDB's WAL writer keeps the error that already failed a write and repeats it on close;
+      // the caller was told then, and every acknowledged commit had reached the WAL before it.
+      LOG.log(System.Logger.Level.WARNING, "closing " + description, errors.get(0));
+      return;
+    }
     if (!errors.isEmpty()) {
       StorageException first = errors.get(0);
       for (int i = 1; i < errors.size(); i++) {

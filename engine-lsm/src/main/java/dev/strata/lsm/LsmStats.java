@@ -37,7 +37,21 @@ final class LsmStats {
     stats.put(
         "compactionBytes", resources.statistics.getTickerCount(TickerType.COMPACT_WRITE_BYTES));
     stats.put("openTransactions", openTransactions);
+    stats.put("runningBackgroundJobs", runningBackgroundJobs(db));
+    stats.put("pendingBackgroundJobs", pendingBackgroundJobs(db));
     return Map.copyOf(stats);
+  }
+
+  /** Flushes plus compactions running now. */
+  static long runningBackgroundJobs(RocksDB db) throws RocksDBException {
+    return db.getLongProperty("rocksdb.num-running-flushes")
+        + db.getLongProperty("rocksdb.num-running-compactions");
+  }
+
+  /** 0, 1 or 2: whether a memtable flush and whether a compaction are waiting to be scheduled. */
+  static long pendingBackgroundJobs(RocksDB db) throws RocksDBException {
+    return db.getLongProperty("rocksdb.mem-table-flush-pending")
+        + db.getLongProperty("rocksdb.compaction-pending");
   }
 
   /**

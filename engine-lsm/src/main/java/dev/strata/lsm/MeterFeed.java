@@ -1,38 +1,37 @@
 package dev.strata.lsm;
 
 import dev.strata.api.WriteAmplificationMeter;
-import org.rocksdb.AbstractEventListener;
-import org.rocksdb.CompactionJobInfo;
-import org.rocksdb.FlushJobInfo;
-import org.rocksdb.RocksDB;
 import org.rocksdb.Statistics;
 import org.rocksdb.TickerType;
 
 /**
- * Feeds one engine's {@link WriteAmplificationMeter} from the engine's own RocksDB {@link
- * Statistics}: physical bytes are {@code WAL_FILE_BYTES + FLUSH_WRITE_BYTES + COMPACT_WRITE_BYTES},
- * syncs are {@code WAL_FILE_SYNCED}.
+ * Owns one engine's {@link WriteAmplificationMeter} and feeds it from the engine's own RocksDB
+ * {@link Statistics}: physical bytes are {@code WAL_FILE_BYTES + FLUSH_WRITE_BYTES +
+ * COMPACT_WRITE_BYTES}, syncs are {@code WAL_FILE_SYNCED}.
  *
- * <p>The meter is a plain counter that cannot pull, so this class pushes the growth of the tickers
- * into it: after every commit (WAL bytes), when RocksDB reports a finished flush or compaction
- * (RocksDB records those tickers before it notifies listeners), and whenever the engine hands out
- * the meter. A reader of the meter therefore always sees every background write that has finished.
+ * <p>The tickers move on RocksDB's threads (WAL writes, background flushes and compactions), so the
+ * meter is built with {@link #refresh()} as its refresh hook: every reading first moves what the
+ * tickers gained into the meter. A reading therefore includes every write RocksDB has finished, and
+ * neither the commit path nor RocksDB's background threads pay for keeping the meter current.
  * {@code BYTES_WRITTEN} is deliberately not used: it counts write-batch framing, not what the user
  * asked to store, and not what reached the files.
  *
- * <p>Thread-safe: RocksDB calls the listener on its background threads.
+ * <p>Thread-safe.
  */
-final class MeterFeed extends AbstractEventListener {
+final class MeterFeed {
   private final Statistics statistics;
   private final WriteAmplificationMeter meter;
   private long physicalSeen;
   private long syncsSeen;
   private boolean stopped;
 
-  MeterFeed(Statistics statistics, WriteAmplificationMeter meter) {
-    super(EnabledEventCallback.ON_FLUSH_COMPLETED, EnabledEventCallback.ON_COMPACTION_COMPLETED);
+  MeterFeed(Statistics statistics) {
     this.statistics = statistics;
-    this.meter = meter;
+    this.meter = new WriteAmplificationMeter(this::refresh);
+  }
+
+  WriteAmplificationMeter meter() {
+    return meter;
   }
 
   /** Moves whatever the tickers gained since the last call into the meter. */
@@ -57,20 +56,10 @@ final class MeterFeed extends AbstractEventListener {
 
   /**
    * Takes a last reading and stops; called after the database closed and before {@link Statistics}
-   * is freed, so no later call touches freed native memory.
+   * is freed, so no later reading of the meter touches freed native memory.
    */
   synchronized void stop() {
     refresh();
     stopped = true;
-  }
-
-  @Override
-  public void onFlushCompleted(RocksDB db, FlushJobInfo info) {
-    refresh();
-  }
-
-  @Override
-  public void onCompactionCompleted(RocksDB db, CompactionJobInfo info) {
-    refresh();
   }
 }

@@ -56,9 +56,14 @@ final class RocksErrors {
     }
   }
 
-  /** Tells whether a mapped failure means the database can no longer be trusted to write. */
+  /**
+   * Tells whether a mapped failure means the database takes no more writes until it is reopened: a
+   * corruption, an I/O error, or a full disk (RocksDB keeps its background error set, because its
+   * automatic recovery is off; see {@link NoAutoRecovery}).
+   */
   static boolean isFatalForWrites(StorageException mapped) {
     return mapped instanceof CorruptionException
+        || mapped instanceof StorageFullException
         || (mapped instanceof StorageIOException && !(mapped instanceof StoreLockedException));
   }
 

@@ -1,7 +1,6 @@
 package dev.strata.lsm;
 
 import dev.strata.api.Durability;
-import dev.strata.api.WriteAmplificationMeter;
 import java.util.List;
 import org.rocksdb.AbstractEventListener;
 import org.rocksdb.AbstractNativeReference;
@@ -48,10 +47,7 @@ final class RocksOptionsFactory {
    * close it after the database.
    */
   static RocksResources create(
-      LsmSettings settings,
-      Durability durability,
-      boolean createIfMissing,
-      WriteAmplificationMeter meter) {
+      LsmSettings settings, Durability durability, boolean createIfMissing) {
     RocksResources r = new RocksResources();
     try {
       // Owned by this instance: two engines in one process never share statistics or cache.
@@ -59,7 +55,8 @@ final class RocksOptionsFactory {
       r.cache = new LRUCache(settings.blockCacheBytes());
       r.filter =
           settings.bloomBitsPerKey() == 0 ? null : new BloomFilter(settings.bloomBitsPerKey());
-      r.meterFeed = new MeterFeed(r.statistics, meter);
+      r.meterFeed = new MeterFeed(r.statistics);
+      r.noAutoRecovery = new NoAutoRecovery();
       BlockBasedTableConfig table =
           new BlockBasedTableConfig().setBlockCache(r.cache).setFormatVersion(TABLE_FORMAT_VERSION);
       if (r.filter != null) {
@@ -69,7 +66,10 @@ final class RocksOptionsFactory {
           new Options()
               .setCreateIfMissing(createIfMissing)
               .setStatistics(r.statistics)
-              .setListeners(List.<AbstractEventListener>of(r.meterFeed))
+              .setListeners(List.<AbstractEventListener>of(r.noAutoRecovery))
+              // A background error stays set until reopen; see NoAutoRecovery for the hang this
+              // prevents. 0 also stops the retry loop for errors RocksDB deems retryable.
+              .setMaxBgErrorResumeCount(0)
               .setWriteBufferSize(settings.writeBufferBytes())
               .setCompressionType(compression(settings.compression()))
               .setCompactionStyle(compactionStyle(settings.compactionStyle()))
@@ -123,6 +123,7 @@ final class RocksOptionsFactory {
     Cache cache;
     Filter filter;
     MeterFeed meterFeed;
+    NoAutoRecovery noAutoRecovery;
     Options options;
     WriteOptions writeOptions;
     ReadOptions readOptions;
@@ -135,7 +136,7 @@ final class RocksOptionsFactory {
       if (meterFeed != null) {
         meterFeed.stop();
       }
-      closeQuietly(meterFeed);
+      closeQuietly(noAutoRecovery);
       closeQuietly(filter);
       closeQuietly(cache);
       closeQuietly(statistics);

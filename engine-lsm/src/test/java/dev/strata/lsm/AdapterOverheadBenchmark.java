@@ -6,7 +6,6 @@ import dev.strata.api.EngineOptions;
 import dev.strata.api.KeyRange;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngines;
-import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
 import dev.strata.lsm.RocksOptionsFactory.RocksResources;
 import java.io.IOException;
@@ -88,9 +87,7 @@ public class AdapterOverheadBenchmark {
     root = Files.createTempDirectory("lsm-bench");
     EngineOptions options = EngineOptions.builder().durability(Durability.NO_SYNC).build();
     engine = (LsmEngine) StorageEngines.open("lsm", root.resolve("lsm"), options);
-    rawResources =
-        RocksOptionsFactory.create(
-            LsmSettings.from(options), Durability.NO_SYNC, true, new WriteAmplificationMeter());
+    rawResources = RocksOptionsFactory.create(LsmSettings.from(options), Durability.NO_SYNC, true);
     raw = RocksDB.open(rawResources.options, root.resolve("raw").toString());
     random = new SplittableRandom(1);
     value = new byte[VALUE_BYTES];

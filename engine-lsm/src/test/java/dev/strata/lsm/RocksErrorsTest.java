@@ -22,7 +22,7 @@ class RocksErrorsTest {
   }
 
   @Test
-  void noSpace_isStorageFull_andDoesNotPoisonWrites() {
+  void noSpace_isStorageFull_andStopsWritesUntilReopen() {
     StorageException e =
         map(
             Status.Code.IOError,
@@ -30,7 +30,7 @@ class RocksErrorsTest {
             "While appending to file: /d/000012.log: No space left on device");
     assertEquals(StorageFullException.class, e.getClass());
     assertTrue(e.getMessage().contains("000012.log"), e.getMessage());
-    assertFalse(RocksErrors.isFatalForWrites(e));
+    assertTrue(RocksErrors.isFatalForWrites(e));
   }
 
   @Test

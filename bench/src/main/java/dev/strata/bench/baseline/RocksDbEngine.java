@@ -58,7 +58,9 @@ import org.rocksdb.WriteOptions;
  * {@link #meter()} or {@link #stats()} is called.
  *
  * <p>Stats keys: {@code estimatedKeys}, {@code walBytes}, {@code flushBytes}, {@code
- * compactionBytes}, {@code liveSstBytes}, {@code physicalMetered} (always 1). Thread-safe.
+ * compactionBytes}, {@code liveSstBytes}, {@code physicalMetered} (always 1), {@code
+ * runningBackgroundJobs} and {@code pendingBackgroundJobs} (as the {@code lsm} engine reports
+ * them). Thread-safe.
  */
 final class RocksDbEngine implements StorageEngine {
   static final String NAME = "rocksdb";
@@ -322,6 +324,14 @@ final class RocksDbEngine implements StorageEngine {
     try {
       stats.put("estimatedKeys", db.getLongProperty("rocksdb.estimate-num-keys"));
       stats.put("liveSstBytes", db.getLongProperty("rocksdb.live-sst-files-size"));
+      stats.put(
+          "runningBackgroundJobs",
+          db.getLongProperty("rocksdb.num-running-flushes")
+              + db.getLongProperty("rocksdb.num-running-compactions"));
+      stats.put(
+          "pendingBackgroundJobs",
+          db.getLongProperty("rocksdb.mem-table-flush-pending")
+              + db.getLongProperty("rocksdb.compaction-pending"));
     } catch (RocksDBException e) {
       throw new StorageIOException("cannot read rocksdb properties in " + directory, e);
     } finally {

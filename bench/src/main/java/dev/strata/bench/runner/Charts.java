@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.DoubleStream;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -24,6 +25,9 @@ final class Charts {
   static {
     System.setProperty("java.awt.headless", "true");
   }
+
+  /** Stands in for 0 on a log axis, which cannot show it. */
+  private static final double MIN_LOG_VALUE = 1e-2;
 
   private Charts() {}
 
@@ -85,14 +89,35 @@ final class Charts {
             .xAxisTitle("store size (MiB of logical data)")
             .build();
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+    double[] x = points.stream().mapToDouble(p -> p.logicalBytes() / 1048576.0).toArray();
+    // Sizes double from point to point and reads take microseconds where synced writes take
+    // milliseconds, so all axes are logarithmic. XChart labels every 1..9 x 10^n tick of a log
+    // axis, which overlaps; so only decades are labelled, as plain numbers, and every axis is
+    // widened to whole decades so that it always has at least two labels.
     chart.getStyler().setXAxisLogarithmic(true);
-    // Reads take microseconds and synced writes milliseconds: only a log axis shows both.
+    chart.getStyler().setXAxisLogarithmicDecadeOnly(true);
+    chart.getStyler().setXAxisDecimalPattern("#,##0");
     chart.getStyler().setYAxisLogarithmic(true);
-    chart.getStyler().setYAxisLogarithmicDecadeOnly(false);
+    chart.getStyler().setYAxisLogarithmicDecadeOnly(true);
+    chart.getStyler().putYAxisGroupDecimalPatternMap(0, "#,##0.##");
+    chart.getStyler().putYAxisGroupDecimalPatternMap(1, "#,##0.##");
+    widenToDecades(chart, -1, x);
+    widenToDecades(
+        chart,
+        0,
+        points.stream()
+            .flatMapToDouble(
+                p -> DoubleStream.of(p.readP50(), p.readP99(), p.writeP50(), p.writeP99()))
+            .toArray());
+    widenToDecades(
+        chart,
+        1,
+        points.stream()
+            .flatMapToDouble(p -> DoubleStream.of(p.osAmplification(), p.meterAmplification()))
+            .toArray());
     chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
     chart.setYAxisGroupTitle(0, "latency (us)");
     chart.setYAxisGroupTitle(1, "write amplification");
-    double[] x = points.stream().mapToDouble(p -> p.logicalBytes() / 1048576.0).toArray();
     series(
         chart,
         "read p50",
@@ -129,9 +154,32 @@ final class Charts {
     save(chart, file);
   }
 
+  /**
+   * Sets {@code axis} (an X axis when {@code yGroup} is negative, else that Y axis group) to the
+   * whole decades around the finite positive values; values the chart does not draw (NaN, or -1 for
+   * "not measured") are ignored, and without any value the axis is left alone.
+   */
+  private static void widenToDecades(XYChart chart, int yGroup, double[] values) {
+    double[] drawn = DoubleStream.of(values).filter(v -> v > 0 && Double.isFinite(v)).toArray();
+    if (drawn.length == 0) {
+      return;
+    }
+    double low = Math.max(DoubleStream.of(drawn).min().getAsDouble(), MIN_LOG_VALUE);
+    double high = Math.max(DoubleStream.of(drawn).max().getAsDouble(), MIN_LOG_VALUE);
+    double min = Math.pow(10, Math.floor(Math.log10(low)));
+    double max = Math.max(Math.pow(10, Math.ceil(Math.log10(high))), min * 10);
+    if (yGroup < 0) {
+      chart.getStyler().setXAxisMin(min);
+      chart.getStyler().setXAxisMax(max);
+    } else {
+      chart.getStyler().setYAxisMin(yGroup, min);
+      chart.getStyler().setYAxisMax(yGroup, max);
+    }
+  }
+
   private static XYSeries series(XYChart chart, String name, double[] x, double[] y, int axis) {
     // A log axis cannot show 0 (an engine that wrote nothing, a latency below the clock's step).
-    double[] positive = java.util.Arrays.stream(y).map(v -> Math.max(v, 1e-2)).toArray();
+    double[] positive = java.util.Arrays.stream(y).map(v -> Math.max(v, MIN_LOG_VALUE)).toArray();
     XYSeries s = chart.addSeries(name, x, positive);
     s.setYAxisGroup(axis);
     s.setMarker(SeriesMarkers.CIRCLE);

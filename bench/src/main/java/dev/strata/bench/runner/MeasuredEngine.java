@@ -5,14 +5,21 @@ import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
 import dev.strata.api.WriteAmplificationMeter;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
  * An engine opened for measurement: wraps each phase with the meter's and the operating system's
- * byte counts, fsyncs the store's files at phase boundaries, and records disk, heap and RSS after
- * it. Not thread-safe: one phase at a time (the phase itself may run many threads).
+ * byte counts, waits for the engine's background work and fsyncs the store's files at phase
+ * boundaries, and records disk, heap and RSS after it. Not thread-safe: one phase at a time (the
+ * phase itself may run many threads).
  */
 final class MeasuredEngine implements AutoCloseable {
+  /** How long a phase end waits for background work before measuring anyway. */
+  private static final long SETTLE_LIMIT_NANOS = 300_000_000_000L;
+
+  private static final long SETTLE_POLL_MILLIS = 20;
+
   private final String name;
   private final Path directory;
   private final EngineOptions options;
@@ -62,16 +69,56 @@ final class MeasuredEngine implements AutoCloseable {
     return directory;
   }
 
-  /** Runs one phase and returns its row. */
+  /**
+   * Runs one phase and returns its row. After the timed body, waits (untimed) until the engine's
+   * background flushes and compactions have settled, so each phase's bytes include the background
+   * work it caused and the next phase does not run against (or get timed with) that backlog.
+   */
   PhaseResult measure(String phase, int threads, int batch, Supplier<PhaseRunner.Stats> body) {
     SystemProbe.syncDirectory(directory);
     WriteAmplificationMeter.Snapshot before = engine.meter().snapshot();
     SystemProbe.Io ioBefore = SystemProbe.io();
     PhaseRunner.Stats stats = body.get();
+    double settleSeconds = awaitBackgroundWork();
     SystemProbe.syncDirectory(directory);
     SystemProbe.Io io = SystemProbe.io().minus(ioBefore);
     WriteAmplificationMeter.Snapshot delta = engine.meter().snapshot().minus(before);
-    return row(phase, threads, batch, stats, delta, io);
+    return row(phase, threads, batch, stats, delta, io, settleSeconds);
+  }
+
+  /**
+   * Polls the engine's {@code runningBackgroundJobs} and {@code pendingBackgroundJobs} stats (the
+   * {@code lsm} engine and the {@code rocksdb} baseline report them) until both are 0, at most
+   * {@link #SETTLE_LIMIT_NANOS}; engines without background work do not report them and return at
+   * once. Polling rather than a native wait: RocksJava 11.8 has no {@code WaitForCompact}.
+   *
+   * @return the seconds waited
+   */
+  private double awaitBackgroundWork() {
+    long start = System.nanoTime();
+    while (backgroundJobs() > 0) {
+      if (System.nanoTime() - start > SETTLE_LIMIT_NANOS) {
+        System.err.printf(
+            "%s: background work still running after %d s; measuring on%n",
+            name, SETTLE_LIMIT_NANOS / 1_000_000_000L);
+        break;
+      }
+      try {
+        Thread.sleep(SETTLE_POLL_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BenchException("interrupted while waiting for " + name + " to settle", e);
+      }
+    }
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  private long backgroundJobs() {
+    Map<String, Number> stats = engine.stats();
+    Number running = stats.get("runningBackgroundJobs");
+    Number pending = stats.get("pendingBackgroundJobs");
+    return (running == null ? 0 : running.longValue())
+        + (pending == null ? 0 : pending.longValue());
   }
 
   private PhaseResult row(
@@ -80,7 +127,8 @@ final class MeasuredEngine implements AutoCloseable {
       int batch,
       PhaseRunner.Stats stats,
       WriteAmplificationMeter.Snapshot delta,
-      SystemProbe.Io io) {
+      SystemProbe.Io io,
+      double settleSeconds) {
     return new PhaseResult(
         name,
         phase,
@@ -103,7 +151,8 @@ final class MeasuredEngine implements AutoCloseable {
         delta.syncs(),
         SystemProbe.directoryBytes(directory),
         SystemProbe.heapUsedAfterGc(),
-        SystemProbe.rssBytes());
+        SystemProbe.rssBytes(),
+        settleSeconds);
   }
 
   /**
@@ -115,7 +164,7 @@ final class MeasuredEngine implements AutoCloseable {
     SystemProbe.syncDirectory(directory);
     SystemProbe.Io io = SystemProbe.io().minus(openIo);
     WriteAmplificationMeter.Snapshot delta = engine.meter().snapshot().minus(openMeter);
-    return row("total", 0, 0, null, delta, io);
+    return row("total", 0, 0, null, delta, io, 0);
   }
 
   @Override

@@ -8,7 +8,9 @@ import java.util.Map;
  * over the phase; {@code meterPhysicalBytes} is -1 for an engine whose meter does not count
  * physical bytes (the {@code lmdb} baseline), and OS figures are -1 where the OS does not report
  * them. {@code osSyscallBytes} is {@code /proc/self/io wchar}, {@code osStorageBytes} is {@code
- * write_bytes}; {@link SystemProbe} explains how they differ.
+ * write_bytes}; {@link SystemProbe} explains how they differ. {@code settleSeconds} is how long the
+ * phase's background flushes and compactions ran on after its timed work ended; the phase's byte
+ * counts include that work, its throughput and latencies do not (see {@link MeasuredEngine}).
  */
 record PhaseResult(
     String engine,
@@ -32,7 +34,8 @@ record PhaseResult(
     long syncs,
     long diskBytes,
     long heapBytes,
-    long rssBytes) {
+    long rssBytes,
+    double settleSeconds) {
 
   /** Physical over logical bytes from the engine's meter, NaN when either is unknown or zero. */
   double meterAmplification() {
@@ -95,6 +98,7 @@ record PhaseResult(
     c.put("diskBytes", diskBytes);
     c.put("heapBytes", heapBytes);
     c.put("rssBytes", rssBytes);
+    c.put("settleSeconds", settleSeconds);
     return c;
   }
 }
