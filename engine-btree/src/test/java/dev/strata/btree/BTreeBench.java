@@ -30,6 +30,8 @@ import org.lmdbjava.Txn;
  * large DIR      a store larger than 4 GiB (crosses 1 GiB mapping chunks)
  * reads DIR      gets and scans only, on the store core left in DIR (for profiling)
  * insert DIR     the btree insert of core alone (to compare two builds of the engine)
+ * insert-pairs DIR N  N rounds of core's insert into fresh stores, btree and LMDB alternating
+ *                which goes first, each round's ratio printed
  * compare-reads DIR  10 interleaved read rounds on both stores core left in DIR, best of each
  * </pre>
  */
@@ -63,6 +65,9 @@ public final class BTreeBench {
       case "insert":
         System.out.printf("btree insert: %,.0f puts/s%n", insertBtree(dir.resolve("btree")));
         break;
+      case "insert-pairs":
+        insertPairs(dir, Integer.parseInt(args[2]));
+        break;
       case "reads":
         reads(dir);
         break;
@@ -94,6 +99,37 @@ public final class BTreeBench {
     double lmdbInsert = insertLmdb(l);
     report("insert, txns of 1000 puts, SYNC (puts/s)", btreeInsert, lmdbInsert);
     compareReads(b, l, 3);
+  }
+
+  /**
+   * Runs the insert on fresh stores of both engines {@code rounds} times, alternating which engine
+   * goes first so a change in the machine's load hits both alike, and prints each round's ratio.
+   */
+  private static void insertPairs(Path dir, int rounds) throws Exception {
+    for (int round = 0; round < rounds; round++) {
+      Path b = dir.resolve("btree-" + round);
+      Path l = dir.resolve("lmdb-" + round);
+      double btree;
+      double lmdb;
+      if (round % 2 == 0) {
+        btree = insertBtree(b);
+        lmdb = insertLmdb(l);
+      } else {
+        lmdb = insertLmdb(l);
+        btree = insertBtree(b);
+      }
+      report("round " + round + ", insert, txns of 1000 puts, SYNC (puts/s)", btree, lmdb);
+      deleteTree(b);
+      deleteTree(l);
+    }
+  }
+
+  private static void deleteTree(Path root) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   /**
