@@ -2,6 +2,7 @@ package dev.strata.btree;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * A one-page branch or leaf the write transaction edits as its page bytes, LMDB-style, instead of
@@ -145,7 +146,7 @@ final class SlottedPage {
       buf.putInt(slotsAt, elementAt);
     }
     if (newUsed < used) {
-      java.util.Arrays.fill(bytes, newUsed, used, (byte) 0);
+      Arrays.fill(bytes, newUsed, used, (byte) 0);
     }
     buf.putInt(PageFormat.OFF_COUNT, count);
     buf.putInt(PageFormat.OFF_USED, newUsed);

@@ -7,12 +7,17 @@ import dev.strata.api.KeyRange;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngines;
 import dev.strata.api.WriteTxn;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.lmdbjava.Dbi;
 import org.lmdbjava.DbiFlags;
 import org.lmdbjava.Env;
@@ -38,6 +43,9 @@ import org.lmdbjava.Txn;
 public final class BTreeBench {
   private static final int KEYS = 1_000_000;
   private static final int VALUE = 100;
+
+  /** CPU time of the inserting thread (user and system, syscalls included). */
+  private static final ThreadMXBean THREAD_CPU = ManagementFactory.getThreadMXBean();
 
   private BTreeBench() {}
 
@@ -124,9 +132,9 @@ public final class BTreeBench {
     }
   }
 
-  private static void deleteTree(Path root) throws java.io.IOException {
-    try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.delete(p);
       }
     }
@@ -169,6 +177,7 @@ public final class BTreeBench {
   private static double insertBtree(Path dir) {
     try (BTreeEngine e = (BTreeEngine) StorageEngines.open("btree", dir)) {
       long osBefore = osWriteBytes();
+      long cpuBefore = THREAD_CPU.getCurrentThreadCpuTime();
       long start = System.nanoTime();
       for (int base = 0; base < KEYS; base += 1000) {
         try (WriteTxn t = e.beginWrite()) {
@@ -182,6 +191,8 @@ public final class BTreeBench {
       System.out.println(
           "btree insert: "
               + secs
+              + " s, this thread's CPU "
+              + (THREAD_CPU.getCurrentThreadCpuTime() - cpuBefore) / 1e9
               + " s, meter "
               + e.meter()
               + ", /proc/self/io write_bytes "
@@ -201,6 +212,7 @@ public final class BTreeBench {
       ByteBuffer k = ByteBuffer.allocateDirect(16);
       ByteBuffer v = ByteBuffer.allocateDirect(VALUE);
       long osBefore = osWriteBytes();
+      long cpuBefore = THREAD_CPU.getCurrentThreadCpuTime();
       long start = System.nanoTime();
       for (int base = 0; base < KEYS; base += 1000) {
         try (Txn<ByteBuffer> t = env.txnWrite()) {
@@ -216,7 +228,12 @@ public final class BTreeBench {
       }
       double secs = (System.nanoTime() - start) / 1e9;
       System.out.println(
-          "lmdb insert: " + secs + " s, /proc/self/io write_bytes " + (osWriteBytes() - osBefore));
+          "lmdb insert: "
+              + secs
+              + " s, this thread's CPU "
+              + (THREAD_CPU.getCurrentThreadCpuTime() - cpuBefore) / 1e9
+              + " s, /proc/self/io write_bytes "
+              + (osWriteBytes() - osBefore));
       return KEYS / secs;
     }
   }

@@ -16,9 +16,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * In-place page edits against the object form: after every random put, replace and delete, a node
- * in page form must hold exactly the bytes {@link Node#encode} writes for the model's entries, and
- * once an edit no longer fits, the node must carry on in object form with the same entries.
+ * In-place page edits against the object form: after every random put, replace, re-key and delete,
+ * a node in page form must hold exactly the bytes {@link Node#encode} writes for the model's
+ * entries, and once an edit no longer fits, the node must carry on in object form with the same
+ * entries.
  */
 class SlottedPageTest {
   private static final int PAGE = 1024;
@@ -41,8 +42,16 @@ class SlottedPageTest {
         continue;
       }
       for (int op = 0; op < 60 && node.inPageForm(); op++) {
-        int kind = r.nextInt(4);
-        if (kind == 0 && !model.isEmpty()) {
+        int kind = r.nextInt(5);
+        if (kind == 4 && !leaf && !model.isEmpty()) {
+          // A child whose first key changed: commit re-keys its branch entry.
+          byte[] old = pick(model, r);
+          byte[] key = key(r);
+          long child = r.nextLong(2, 1L << 40);
+          node.putChild(old, key, child);
+          model.remove(old);
+          model.put(key, new Node.Entry(key, null, child, 0));
+        } else if (kind == 0 && !model.isEmpty()) {
           byte[] key = pick(model, r);
           node.removeAt(node.find(key));
           model.remove(key);
