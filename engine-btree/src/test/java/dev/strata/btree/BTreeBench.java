@@ -35,6 +35,7 @@ import org.lmdbjava.Txn;
  * large DIR      a store larger than 4 GiB (crosses 1 GiB mapping chunks)
  * reads DIR      gets and scans only, on the store core left in DIR (for profiling)
  * insert DIR     the btree insert of core alone (to compare two builds of the engine)
+ * insert-lmdb DIR   the LMDB insert of core alone (to count its system calls)
  * insert-pairs DIR N  N rounds of core's insert into fresh stores, btree and LMDB alternating
  *                which goes first, each round's ratio printed
  * compare-reads DIR  10 interleaved read rounds on both stores core left in DIR, best of each
@@ -72,6 +73,9 @@ public final class BTreeBench {
         break;
       case "insert":
         System.out.printf("btree insert: %,.0f puts/s%n", insertBtree(dir.resolve("btree")));
+        break;
+      case "insert-lmdb":
+        System.out.printf("lmdb insert: %,.0f puts/s%n", insertLmdb(dir.resolve("lmdb")));
         break;
       case "insert-pairs":
         insertPairs(dir, Integer.parseInt(args[2]));
