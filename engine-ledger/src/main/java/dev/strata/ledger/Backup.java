@@ -1,5 +1,6 @@
 package dev.strata.ledger;
 
+import dev.strata.api.spi.FileIO;
 import dev.strata.api.spi.StoreFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -30,6 +31,6 @@ final class Backup {
         out.force(true);
       }
     }
-    Durable.syncDirectory(target);
+    FileIO.standard().syncDirectory(target);
   }
 }

@@ -3,6 +3,8 @@ package dev.strata.ledger;
 import dev.strata.api.KeyRange;
 import dev.strata.api.UnsupportedFormatException;
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.spi.FileIO;
+import dev.strata.api.spi.StorageFile;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -11,18 +13,17 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.zip.CRC32C;
-import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 
 /**
@@ -41,6 +42,9 @@ final class Checkpoint {
   static final String FILE = "index.checkpoint";
   private static final long MAGIC = 0x3150_4B43_4C52_5453L; // "STRLCKP1"
   private static final int FORMAT_VERSION = 1;
+
+  /** Magic, version, reserved, size, marker, end, chain head, next txn, timestamp, key count. */
+  private static final int HEADER_BYTES = 8 + 4 + 4 + 8 + 8 + 8 + Hashes.SIZE + 8 + 8 + 8;
 
   final long size;
   final long markerPosition;
@@ -67,16 +71,25 @@ final class Checkpoint {
     this.index = index;
   }
 
-  /** Writes the checkpoint; the caller guarantees the index reflects exactly {@code size}. */
-  void write(Path directory, WriteAmplificationMeter meter) throws IOException {
+  /**
+   * Writes the checkpoint through {@code fileIO}: a temporary file, forced, renamed over the old
+   * one, directory synced. The caller guarantees the index reflects exactly {@code size} and that
+   * the log and the Merkle files up to it are durable.
+   */
+  void write(Path directory, FileIO fileIO, WriteAmplificationMeter meter) throws IOException {
     Path tmp = directory.resolve(FILE + ".tmp");
     CRC32C crc = new CRC32C();
     long bytes;
-    try (OutputStream raw = Files.newOutputStream(tmp);
-        CountingStream counted = new CountingStream(raw);
-        DataOutputStream out =
-            new DataOutputStream(
-                new BufferedOutputStream(new CheckedOutputStream(counted, crc), 1 << 16))) {
+    try (StorageFile file =
+        fileIO.open(
+            tmp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
+      FileOutput sink = new FileOutput(file);
+      DataOutputStream out =
+          new DataOutputStream(
+              new BufferedOutputStream(new CheckedOutputStream(sink, crc), 1 << 16));
       out.writeLong(Long.reverseBytes(MAGIC));
       out.writeInt(Integer.reverseBytes(FORMAT_VERSION));
       out.writeInt(0);
@@ -95,20 +108,14 @@ final class Checkpoint {
         out.writeByte(e.getValue().deleted ? 1 : 0);
       }
       out.flush();
-      new DataOutputStream(counted).writeInt(Integer.reverseBytes((int) crc.getValue()));
-      bytes = counted.count;
-    }
-    meter.addPhysical(bytes);
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-      ch.force(true);
+      new DataOutputStream(sink).writeInt(Integer.reverseBytes((int) crc.getValue()));
+      bytes = sink.position;
+      file.force(true);
       meter.addSync();
     }
-    Files.move(
-        tmp,
-        directory.resolve(FILE),
-        StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
-    Durable.syncDirectory(directory);
+    meter.addPhysical(bytes);
+    fileIO.rename(tmp, directory.resolve(FILE));
+    fileIO.syncDirectory(directory);
   }
 
   /**
@@ -119,11 +126,8 @@ final class Checkpoint {
    */
   static Checkpoint read(Path directory, System.Logger logger) throws IOException {
     Path file = directory.resolve(FILE);
-    CRC32C crc = new CRC32C();
     try (InputStream raw = Files.newInputStream(file);
-        DataInputStream in =
-            new DataInputStream(
-                new CheckedInputStream(new BufferedInputStream(raw, 1 << 16), crc))) {
+        DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16))) {
       if (Long.reverseBytes(in.readLong()) != MAGIC) {
         logger.log(System.Logger.Level.WARNING, file + ": bad magic; replaying the log");
         return null;
@@ -136,6 +140,10 @@ final class Checkpoint {
                 + version
                 + "; this library reads up to "
                 + FORMAT_VERSION);
+      }
+      if (!checksumMatches(file)) {
+        logger.log(System.Logger.Level.WARNING, file + ": checksum mismatch; replaying the log");
+        return null;
       }
       in.readInt();
       long size = Long.reverseBytes(in.readLong());
@@ -172,10 +180,9 @@ final class Checkpoint {
         keys.add(key);
         entries.add(new IndexEntry(seq, position, deleted));
       }
-      int expected = (int) crc.getValue();
-      int stored = Integer.reverseBytes(in.readInt());
-      if (stored != expected || in.read() != -1) {
-        logger.log(System.Logger.Level.WARNING, file + ": checksum mismatch; replaying the log");
+      in.readInt();
+      if (in.read() != -1) {
+        logger.log(System.Logger.Level.WARNING, file + ": trailing bytes; replaying the log");
         return null;
       }
       return new Checkpoint(
@@ -194,24 +201,50 @@ final class Checkpoint {
     }
   }
 
-  /** Counts bytes on their way to the file, for the physical-bytes meter. */
-  private static final class CountingStream extends java.io.FilterOutputStream {
-    long count;
+  /**
+   * Checks the trailing CRC32C against everything before it in one bulk pass: a checksum updated
+   * per field read would cost more than the parse.
+   */
+  private static boolean checksumMatches(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = ch.size();
+      if (size < HEADER_BYTES + 4) {
+        return false;
+      }
+      CRC32C crc = new CRC32C();
+      ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+      long at = 0;
+      while (at < size - 4) {
+        buf.clear().limit((int) Math.min(buf.capacity(), size - 4 - at));
+        SegmentLog.readFully(ch, buf, at, file);
+        buf.flip();
+        at += buf.remaining();
+        crc.update(buf);
+      }
+      ByteBuffer stored = Codec.allocate(4);
+      SegmentLog.readFully(ch, stored, size - 4, file);
+      return stored.getInt(0) == (int) crc.getValue();
+    }
+  }
 
-    CountingStream(OutputStream out) {
-      super(out);
+  /** Writes a stream to a {@link StorageFile} from offset 0, one positional write per call. */
+  private static final class FileOutput extends OutputStream {
+    private final StorageFile file;
+    long position;
+
+    FileOutput(StorageFile file) {
+      this.file = file;
     }
 
     @Override
     public void write(int b) throws IOException {
-      out.write(b);
-      count++;
+      write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      count += len;
+      file.writeFully(ByteBuffer.wrap(b, off, len), position);
+      position += len;
     }
   }
 }

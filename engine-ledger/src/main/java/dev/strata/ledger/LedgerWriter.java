@@ -5,6 +5,7 @@ import dev.strata.api.StorageException;
 import dev.strata.api.StorageFullException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.spi.FileIO;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
@@ -24,6 +25,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
  */
 final class LedgerWriter {
   private final Path directory;
+  private final FileIO fileIO;
   private final SegmentLog log;
   private final MerkleStore merkle;
   private final ConcurrentSkipListMap<byte[], IndexEntry> index;
@@ -54,6 +56,7 @@ final class LedgerWriter {
       Recovery r,
       System.Logger logger) {
     this.directory = directory;
+    this.fileIO = r.fileIO;
     this.log = log;
     this.merkle = merkle;
     this.index = index;
@@ -127,11 +130,16 @@ final class LedgerWriter {
       }
       // A write that fails half way must not leave half a block for the next append to follow.
       undoTo = log.end();
+      merkle.mark();
       start = log.append(block.bytes);
       for (int i = 0; i < n; i++) {
         merkle.append(leaves[i], start + ends[i]);
       }
+      merkle.flush();
     } catch (IOException e) {
+      if (undoTo >= 0) {
+        merkle.rollback();
+      }
       throw fail("cannot append transaction " + txnId + " to " + log.last().path(), e, undoTo);
     }
     long live = liveKeys;
@@ -207,23 +215,13 @@ final class LedgerWriter {
 
   /**
    * Persists the index when a rotation has forced everything appended so far, if enough was
-   * appended since the last checkpoint to pay for writing the whole index again.
+   * appended since the last checkpoint to pay for writing the whole index again. A failure fails
+   * the commit in progress like any other I/O error of its path: the engine must not go on writing
+   * after an I/O call it cannot account for.
    */
-  private void checkpointAfterRotation() {
+  private void checkpointAfterRotation() throws IOException {
     if (bytesSinceCheckpoint >= 8 * checkpointBytesEstimate()) {
-      try {
-        writeCheckpointNow();
-      } catch (IOException e) {
-        // The checkpoint only shortens the next open; the commit in progress must not fail.
-        logger.log(
-            Level.WARNING,
-            "ledger "
-                + directory
-                + ": cannot write "
-                + Checkpoint.FILE
-                + "; the next open replays more of the log",
-            e);
-      }
+      writeCheckpointNow();
     }
   }
 
@@ -251,7 +249,7 @@ final class LedgerWriter {
   private void writeCheckpointNow() throws IOException {
     merkle.force();
     new Checkpoint(size, markerPosition, endPosition, chainHead, nextTxnId, lastTimestamp, index)
-        .write(directory, meter);
+        .write(directory, fileIO, meter);
     checkpointSize = size;
     bytesSinceCheckpoint = 0;
   }

@@ -4,9 +4,10 @@ import dev.strata.api.CorruptionException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.UnsupportedFormatException;
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.spi.FileIO;
+import dev.strata.api.spi.StorageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -21,8 +22,10 @@ import java.util.List;
  * plus at most one chunk of leaves re-hashed from the log, never a replay.
  *
  * <p>Both files are derived from the log: on open they are cut back to what the log and the index
- * checkpoint confirm and rebuilt from there; {@code verifyIntegrity()} recomputes them in full.
- * Read-only stores keep rebuilt nodes on the heap instead of writing them.
+ * checkpoint confirm and rebuilt from there; {@code verifyIntegrity()} recomputes them in full. New
+ * slots collect on the heap and {@link #flush()} writes each file's share with one call through the
+ * engine's {@link FileIO} (so fault injection and crash replay reach them); a block costs two
+ * writes, not one per slot. Read-only stores keep rebuilt slots on the heap.
  *
  * <p>Thread-safe: every method is synchronized; the writer appends while readers prove.
  */
@@ -31,9 +34,15 @@ final class MerkleStore implements AutoCloseable {
   static final int CHUNK_BITS = 4;
   static final String CHUNKS_FILE = "merkle.chunks";
   static final String NODES_FILE = "merkle.nodes";
-  static final int HEADER = 32;
-  static final int CHUNK_SLOT = 12;
-  static final int NODE_SLOT = Hashes.SIZE + 4;
+  static final int HEADER = MerkleSlots.HEADER;
+  static final int CHUNK_SLOT = MerkleSlots.CHUNK_SLOT;
+  static final int NODE_SLOT = MerkleSlots.NODE_SLOT;
+
+  /** Pending chunk slots after which a long replay flushes without waiting for its end. */
+  private static final int FLUSH_SLOTS = 4096;
+
+  private static final int RESTORE_WINDOW = 1 << 14;
+
   private static final long CHUNKS_MAGIC = 0x314B_4843_4C52_5453L; // "STRLCHK1"
   private static final long NODES_MAGIC = 0x3144_4F4E_4C52_5453L; // "STRLNOD1"
   private static final int FORMAT_VERSION = 1;
@@ -45,8 +54,9 @@ final class MerkleStore implements AutoCloseable {
 
   private final Path chunksPath;
   private final Path nodesPath;
-  private final FileChannel chunksFile;
-  private final FileChannel nodesFile;
+  private final FileIO fileIO;
+  private final StorageFile chunksFile;
+  private final StorageFile nodesFile;
   private final boolean writable;
   private final WriteAmplificationMeter meter;
   private final ChunkReader reader;
@@ -68,16 +78,36 @@ final class MerkleStore implements AutoCloseable {
   private long cachedChunk = -1;
   private byte[][] cachedLeaves;
 
+  /** The accumulator before the block being appended, restored if that block fails. */
+  private record Mark(
+      long chunks,
+      int currentCount,
+      byte[][] current,
+      int peakCount,
+      byte[][] peaks,
+      int[] peakLevels,
+      long persistedChunks,
+      long persistedNodes,
+      int heapChunkSlots,
+      int heapNodes) {}
+
+  private Mark mark;
+
   private MerkleStore(
-      Path directory, boolean writable, WriteAmplificationMeter meter, ChunkReader reader)
+      Path directory,
+      boolean writable,
+      FileIO fileIO,
+      WriteAmplificationMeter meter,
+      ChunkReader reader)
       throws IOException {
+    this.fileIO = fileIO;
     this.chunksPath = directory.resolve(CHUNKS_FILE);
     this.nodesPath = directory.resolve(NODES_FILE);
     this.writable = writable;
     this.meter = meter;
     this.reader = reader;
     this.chunksFile = openFile(chunksPath, CHUNKS_MAGIC);
-    FileChannel nodes;
+    StorageFile nodes;
     try {
       nodes = openFile(nodesPath, NODES_MAGIC);
     } catch (IOException | RuntimeException e) {
@@ -96,11 +126,12 @@ final class MerkleStore implements AutoCloseable {
   static MerkleStore open(
       Path directory,
       boolean writable,
+      FileIO fileIO,
       WriteAmplificationMeter meter,
       ChunkReader reader,
       long trustedChunks)
       throws IOException {
-    MerkleStore store = new MerkleStore(directory, writable, meter, reader);
+    MerkleStore store = new MerkleStore(directory, writable, fileIO, meter, reader);
     try {
       store.restore(trustedChunks);
     } catch (IOException | RuntimeException e) {
@@ -110,20 +141,20 @@ final class MerkleStore implements AutoCloseable {
     return store;
   }
 
-  private FileChannel openFile(Path path, long magic) throws IOException {
+  private StorageFile openFile(Path path, long magic) throws IOException {
     boolean exists = path.toFile().exists();
     if (!exists && !writable) {
       return null;
     }
-    FileChannel ch =
+    StorageFile ch =
         writable
-            ? FileChannel.open(
+            ? fileIO.open(
                 path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE)
-            : FileChannel.open(path, StandardOpenOption.READ);
+            : fileIO.open(path, StandardOpenOption.READ);
     boolean fresh = ch.size() < HEADER;
     if (!fresh) {
       ByteBuffer header = Codec.allocate(HEADER);
-      SegmentLog.readFully(ch, header, 0, path);
+      SegmentLog.readFully(ch.channel(), header, 0, path);
       boolean valid = header.getLong(0) == magic && header.getInt(28) == Codec.crc(header, 0, 28);
       if (valid && header.getInt(8) > FORMAT_VERSION) {
         ch.close();
@@ -146,7 +177,7 @@ final class MerkleStore implements AutoCloseable {
       header.putLong(magic).putInt(FORMAT_VERSION).putInt(HEADER).putLong(0).putInt(0);
       header.putInt(Codec.crc(header, 0, 28)).flip();
       ch.truncate(0);
-      SegmentLog.writeFully(ch, header, 0);
+      ch.writeFully(header, 0);
       meter.addPhysical(HEADER);
     }
     return ch;
@@ -159,23 +190,28 @@ final class MerkleStore implements AutoCloseable {
     while (usable > 0 && MerkleMath.nodesFor(usable) > fileNodes) {
       usable--;
     }
-    ByteBuffer slot = Codec.allocate(CHUNK_SLOT);
-    for (long c = 0; c < usable; c++) {
-      slot.clear();
-      SegmentLog.readFully(chunksFile, slot, HEADER + c * CHUNK_SLOT, chunksPath);
-      if (slot.getInt(8) != chunkSlotCrc(c, slot.getLong(0))) {
-        usable = c;
-        break;
+    growChunks(usable);
+    // One read per window of slots: opening a store of 10^7 entries restores 625,000 of them.
+    long[] window = new long[RESTORE_WINDOW];
+    for (long from = 0; from < usable; from += RESTORE_WINDOW) {
+      int count = (int) Math.min(RESTORE_WINDOW, usable - from);
+      int intact = MerkleSlots.readChunkEnds(chunksFile, chunksPath, from, count, window);
+      System.arraycopy(window, 0, chunkEnds, (int) from, intact);
+      if (intact < count) {
+        usable = from + intact;
       }
-      growChunks(c + 1);
-      chunkEnds[(int) c] = slot.getLong(0);
     }
+    usable = Math.min(usable, chunksBeforeDamagedNode(usable));
     chunks = usable;
     persistedChunks = usable;
     persistedNodes = MerkleMath.nodesFor(usable);
     if (writable) {
-      chunksFile.truncate(HEADER + usable * CHUNK_SLOT);
-      nodesFile.truncate(HEADER + persistedNodes * NODE_SLOT);
+      if (fileChunks != usable) {
+        chunksFile.truncate(HEADER + usable * CHUNK_SLOT);
+      }
+      if (fileNodes != persistedNodes) {
+        nodesFile.truncate(HEADER + persistedNodes * NODE_SLOT);
+      }
     }
     long start = 0;
     for (int level = 63; level >= 0; level--) {
@@ -186,10 +222,26 @@ final class MerkleStore implements AutoCloseable {
     }
   }
 
-  private static int chunkSlotCrc(long chunk, long end) {
-    ByteBuffer b = Codec.allocate(16);
-    b.putLong(chunk).putLong(end);
-    return Codec.crc(b, 0, 16);
+  /**
+   * Checks every node slot the first {@code usable} chunks need, one bulk read per window, and
+   * returns how many chunks the intact prefix of slots still covers: a damaged node is rebuilt from
+   * the log at open instead of failing a proof or {@code verifyIntegrity()} later.
+   */
+  private long chunksBeforeDamagedNode(long usable) throws IOException {
+    long needed = MerkleMath.nodesFor(usable);
+    byte[][] window = new byte[RESTORE_WINDOW][];
+    for (long from = 0; from < needed; from += RESTORE_WINDOW) {
+      int count = (int) Math.min(RESTORE_WINDOW, needed - from);
+      int intact = MerkleSlots.readNodes(nodesFile, nodesPath, from, count, window);
+      if (intact < count) {
+        long chunksCovered = usable;
+        while (chunksCovered > 0 && MerkleMath.nodesFor(chunksCovered) > from + intact) {
+          chunksCovered--;
+        }
+        return chunksCovered;
+      }
+    }
+    return usable;
   }
 
   private void growChunks(long needed) {
@@ -202,6 +254,62 @@ final class MerkleStore implements AutoCloseable {
     peaks[peakCount] = hash;
     peakLevels[peakCount] = level;
     peakCount++;
+  }
+
+  /**
+   * Remembers the accumulator before a block's leaves are appended, so that {@link #rollback()} can
+   * forget them if the block's write or the slot flush fails.
+   */
+  synchronized void mark() {
+    mark =
+        new Mark(
+            chunks,
+            currentCount,
+            Arrays.copyOf(current, currentCount),
+            peakCount,
+            Arrays.copyOf(peaks, peakCount),
+            Arrays.copyOf(peakLevels, peakCount),
+            persistedChunks,
+            persistedNodes,
+            heapChunkSlots.size(),
+            heapNodes.size());
+  }
+
+  /**
+   * Returns to the last {@link #mark()}: proofs and digests served after a failed commit must not
+   * build on leaves of a block the log no longer holds. Slots of the failed block that reached the
+   * files stay there, beyond what the index checkpoint vouches for, so open ignores them.
+   */
+  synchronized void rollback() {
+    Mark m = mark;
+    if (m == null) {
+      return;
+    }
+    chunks = m.chunks();
+    currentCount = m.currentCount();
+    System.arraycopy(m.current(), 0, current, 0, currentCount);
+    Arrays.fill(current, currentCount, CHUNK, null);
+    peakCount = m.peakCount();
+    System.arraycopy(m.peaks(), 0, peaks, 0, peakCount);
+    System.arraycopy(m.peakLevels(), 0, peakLevels, 0, peakCount);
+    persistedChunks =
+        forget(heapChunkSlots, persistedChunks, m.persistedChunks(), m.heapChunkSlots());
+    persistedNodes = forget(heapNodes, persistedNodes, m.persistedNodes(), m.heapNodes());
+    cachedChunk = -1;
+    cachedLeaves = null;
+  }
+
+  /**
+   * Drops the slots added since a mark from one file's heap list and returns the persisted count to
+   * keep. A flush since the mark wrote every slot pending then, the mark's own included.
+   */
+  private static long forget(List<byte[]> heap, long persisted, long markPersisted, int markHeap) {
+    if (persisted == markPersisted) {
+      heap.subList(markHeap, heap.size()).clear();
+      return persisted;
+    }
+    heap.clear();
+    return markPersisted + markHeap;
   }
 
   /** Number of leaves. */
@@ -244,53 +352,51 @@ final class MerkleStore implements AutoCloseable {
 
   private void writeChunkSlot(long chunk, long end) throws IOException {
     ByteBuffer slot = Codec.allocate(CHUNK_SLOT);
-    slot.putLong(end).putInt(chunkSlotCrc(chunk, end)).flip();
-    if (writable) {
-      SegmentLog.writeFully(chunksFile, slot, HEADER + chunk * CHUNK_SLOT);
-      meter.addPhysical(CHUNK_SLOT);
-      persistedChunks++;
-    } else {
-      heapChunkSlots.add(slot.array());
+    slot.putLong(end).putInt(MerkleSlots.chunkCrc(chunk, end));
+    heapChunkSlots.add(slot.array());
+    if (writable && heapChunkSlots.size() >= FLUSH_SLOTS) {
+      flush();
     }
   }
 
-  private void writeNode(byte[] hash) throws IOException {
-    long slot = persistedNodes + heapNodes.size();
-    if (writable) {
-      ByteBuffer b = Codec.allocate(NODE_SLOT);
-      b.put(hash).putInt(nodeCrc(slot, hash)).flip();
-      SegmentLog.writeFully(nodesFile, b, HEADER + slot * NODE_SLOT);
-      meter.addPhysical(NODE_SLOT);
-      persistedNodes++;
-    } else {
-      heapNodes.add(hash);
-    }
+  private void writeNode(byte[] hash) {
+    heapNodes.add(hash);
   }
 
-  private static int nodeCrc(long slot, byte[] hash) {
-    ByteBuffer b = Codec.allocate(8 + Hashes.SIZE);
-    b.putLong(slot).put(hash);
-    return Codec.crc(b, 0, b.capacity());
+  /**
+   * Writes the slots collected since the last flush, one write per file. A no-op for read-only
+   * stores, which keep them on the heap.
+   */
+  synchronized void flush() throws IOException {
+    if (!writable) {
+      return;
+    }
+    if (!heapChunkSlots.isEmpty()) {
+      ByteBuffer b = Codec.allocate(heapChunkSlots.size() * CHUNK_SLOT);
+      heapChunkSlots.forEach(b::put);
+      b.flip();
+      chunksFile.writeFully(b, HEADER + persistedChunks * CHUNK_SLOT);
+      meter.addPhysical(b.capacity());
+      persistedChunks += heapChunkSlots.size();
+      heapChunkSlots.clear();
+    }
+    if (!heapNodes.isEmpty()) {
+      ByteBuffer b = Codec.allocate(heapNodes.size() * NODE_SLOT);
+      long slot = persistedNodes;
+      for (byte[] hash : heapNodes) {
+        b.put(hash).putInt(MerkleSlots.nodeCrc(slot++, hash));
+      }
+      b.flip();
+      nodesFile.writeFully(b, HEADER + persistedNodes * NODE_SLOT);
+      meter.addPhysical(b.capacity());
+      persistedNodes += heapNodes.size();
+      heapNodes.clear();
+    }
   }
 
   /** Reads a persisted node and checks its checksum. */
   synchronized byte[] readNode(long slot) {
-    if (slot >= persistedNodes) {
-      return heapNodes.get((int) (slot - persistedNodes));
-    }
-    ByteBuffer b = Codec.allocate(NODE_SLOT);
-    long offset = HEADER + slot * NODE_SLOT;
-    try {
-      SegmentLog.readFully(nodesFile, b, offset, nodesPath);
-    } catch (IOException e) {
-      throw new StorageIOException("cannot read " + nodesPath + " at offset " + offset, e);
-    }
-    byte[] hash = new byte[Hashes.SIZE];
-    b.get(0, hash);
-    if (b.getInt(Hashes.SIZE) != nodeCrc(slot, hash)) {
-      throw new CorruptionException(nodesPath + ": node checksum mismatch at offset " + offset);
-    }
-    return hash;
+    return readNodes(slot, 1)[0];
   }
 
   /**
@@ -300,27 +406,24 @@ final class MerkleStore implements AutoCloseable {
    */
   synchronized byte[][] readNodes(long from, int count) {
     byte[][] out = new byte[count][];
-    long inFile = Math.max(0, Math.min(count, persistedNodes - from));
+    int inFile = (int) Math.max(0, Math.min(count, persistedNodes - from));
     if (inFile > 0) {
-      ByteBuffer b = Codec.allocate((int) inFile * NODE_SLOT);
-      long offset = HEADER + from * NODE_SLOT;
+      int intact;
       try {
-        SegmentLog.readFully(nodesFile, b, offset, nodesPath);
+        intact = MerkleSlots.readNodes(nodesFile, nodesPath, from, inFile, out);
       } catch (IOException e) {
-        throw new StorageIOException("cannot read " + nodesPath + " at offset " + offset, e);
+        throw new StorageIOException(
+            "cannot read " + nodesPath + " at offset " + MerkleSlots.nodeOffset(from), e);
       }
-      for (int i = 0; i < inFile; i++) {
-        byte[] hash = new byte[Hashes.SIZE];
-        b.get(i * NODE_SLOT, hash);
-        if (b.getInt(i * NODE_SLOT + Hashes.SIZE) != nodeCrc(from + i, hash)) {
-          throw new CorruptionException(
-              nodesPath + ": node checksum mismatch at offset " + (offset + (long) i * NODE_SLOT));
-        }
-        out[i] = hash;
+      if (intact < inFile) {
+        throw new CorruptionException(
+            nodesPath
+                + ": node checksum mismatch at offset "
+                + MerkleSlots.nodeOffset(from + intact));
       }
     }
-    for (int i = (int) inFile; i < count; i++) {
-      out[i] = readNode(from + i);
+    for (int i = inFile; i < count; i++) {
+      out[i] = heapNodes.get((int) (from + i - persistedNodes));
     }
     return out;
   }
@@ -328,50 +431,29 @@ final class MerkleStore implements AutoCloseable {
   /** Reads {@code count} persisted chunk end positions from {@code from}, checking each slot. */
   synchronized long[] readChunkEnds(long from, int count) {
     long[] out = new long[count];
-    long inFile = Math.max(0, Math.min(count, persistedChunks - from));
+    int inFile = (int) Math.max(0, Math.min(count, persistedChunks - from));
     if (inFile > 0) {
-      ByteBuffer b = Codec.allocate((int) inFile * CHUNK_SLOT);
-      long offset = HEADER + from * CHUNK_SLOT;
+      int intact;
       try {
-        SegmentLog.readFully(chunksFile, b, offset, chunksPath);
+        intact = MerkleSlots.readChunkEnds(chunksFile, chunksPath, from, inFile, out);
       } catch (IOException e) {
-        throw new StorageIOException("cannot read " + chunksPath + " at offset " + offset, e);
+        throw new StorageIOException(
+            "cannot read " + chunksPath + " at offset " + MerkleSlots.chunkOffset(from), e);
       }
-      for (int i = 0; i < inFile; i++) {
-        long end = b.getLong(i * CHUNK_SLOT);
-        if (b.getInt(i * CHUNK_SLOT + 8) != chunkSlotCrc(from + i, end)) {
-          throw new CorruptionException(
-              chunksPath
-                  + ": slot checksum mismatch at offset "
-                  + (offset + (long) i * CHUNK_SLOT));
-        }
-        out[i] = end;
+      if (intact < inFile) {
+        throw new CorruptionException(
+            chunksPath
+                + ": slot checksum mismatch at offset "
+                + MerkleSlots.chunkOffset(from + intact));
       }
     }
-    for (int i = (int) inFile; i < count; i++) {
-      out[i] = persistedChunkEnd(from + i);
+    for (int i = inFile; i < count; i++) {
+      out[i] =
+          ByteBuffer.wrap(heapChunkSlots.get((int) (from + i - persistedChunks)))
+              .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+              .getLong(0);
     }
     return out;
-  }
-
-  /** Returns a chunk's end position as persisted, for the integrity check. */
-  synchronized long persistedChunkEnd(long chunk) {
-    if (chunk >= persistedChunks) {
-      return ByteBuffer.wrap(heapChunkSlots.get((int) (chunk - persistedChunks)))
-          .order(java.nio.ByteOrder.LITTLE_ENDIAN)
-          .getLong(0);
-    }
-    ByteBuffer slot = Codec.allocate(CHUNK_SLOT);
-    long offset = HEADER + chunk * CHUNK_SLOT;
-    try {
-      SegmentLog.readFully(chunksFile, slot, offset, chunksPath);
-    } catch (IOException e) {
-      throw new StorageIOException("cannot read " + chunksPath + " at offset " + offset, e);
-    }
-    if (slot.getInt(8) != chunkSlotCrc(chunk, slot.getLong(0))) {
-      throw new CorruptionException(chunksPath + ": slot checksum mismatch at offset " + offset);
-    }
-    return slot.getLong(0);
   }
 
   /** The Merkle tree head of the first {@code n} leaves. */
@@ -454,6 +536,7 @@ final class MerkleStore implements AutoCloseable {
 
   /** Forces both files; called before an index checkpoint is written. */
   synchronized void force() throws IOException {
+    flush();
     if (writable) {
       chunksFile.force(false);
       nodesFile.force(false);
@@ -464,12 +547,19 @@ final class MerkleStore implements AutoCloseable {
 
   /** Bytes of both files. */
   synchronized long bytes() {
-    return HEADER * 2L + persistedChunks * CHUNK_SLOT + persistedNodes * NODE_SLOT;
+    return HEADER * 2L
+        + (persistedChunks + heapChunkSlots.size()) * CHUNK_SLOT
+        + (persistedNodes + heapNodes.size()) * NODE_SLOT;
   }
 
   @Override
   public synchronized void close() {
-    for (FileChannel ch : new FileChannel[] {chunksFile, nodesFile}) {
+    try {
+      flush();
+    } catch (IOException ignored) {
+      // Derived files: open trusts them only up to the checkpoint and rebuilds the rest.
+    }
+    for (StorageFile ch : new StorageFile[] {chunksFile, nodesFile}) {
       if (ch != null) {
         try {
           ch.close();

@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 final class Recovery {
   private static final int SCAN_BUFFER = 1 << 20;
 
+  FileIO fileIO;
   SegmentLog log;
   MerkleStore merkle;
   ConcurrentSkipListMap<byte[], IndexEntry> index;
@@ -57,6 +58,7 @@ final class Recovery {
       System.Logger logger)
       throws IOException {
     Recovery r = new Recovery();
+    r.fileIO = fileIO;
     r.log = SegmentLog.open(directory, segmentBytes, meter, writable, fileIO);
     try {
       r.replay(directory, meter, writable, logger);
@@ -93,6 +95,7 @@ final class Recovery {
         MerkleStore.open(
             directory,
             writable,
+            fileIO,
             meter,
             (chunk, start, end) -> LedgerReader.chunkLeaves(segments, chunk, start, end),
             size / MerkleStore.CHUNK);
@@ -205,6 +208,7 @@ final class Recovery {
         log.limit(endPosition);
       }
     }
+    merkle.flush();
     replayed = size - checkpointSize;
   }
 
@@ -319,7 +323,9 @@ final class Recovery {
   }
 
   private void apply(Pending p, LogScanner scanner) throws IOException {
-    IndexEntry previous = index.get(p.key());
+    // One traversal of the index instead of a get and a put: on a mismatch the open fails and the
+    // index is discarded, so it does not matter that the entry was already put.
+    IndexEntry previous = index.put(p.key(), new IndexEntry(p.seq(), p.position(), p.deleted()));
     long expectedPrev = previous == null ? -1 : previous.seq;
     if (p.prevSeq() != expectedPrev) {
       throw new TamperException(
@@ -335,7 +341,6 @@ final class Recovery {
               + expectedPrev);
     }
     merkle.append(p.leaf(), p.end());
-    index.put(p.key(), new IndexEntry(p.seq(), p.position(), p.deleted()));
   }
 
   static long[] counts(Map<byte[], IndexEntry> index) {

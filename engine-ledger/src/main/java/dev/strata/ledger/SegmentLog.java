@@ -336,13 +336,6 @@ final class SegmentLog implements AutoCloseable {
     }
   }
 
-  static void writeFully(FileChannel ch, ByteBuffer src, long offset) throws IOException {
-    long at = offset;
-    while (src.hasRemaining()) {
-      at += ch.write(src, at);
-    }
-  }
-
   @Override
   public void close() {
     for (Segment s : segments) {

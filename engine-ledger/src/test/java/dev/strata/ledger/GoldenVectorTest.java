@@ -3,6 +3,7 @@ package dev.strata.ledger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.spi.FileIO;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -115,6 +116,7 @@ class GoldenVectorTest {
         MerkleStore.open(
             dir,
             true,
+            FileIO.standard(),
             new WriteAmplificationMeter(),
             (c, s, end) -> leaves.subList(0, 16).toArray(new byte[0][]),
             0)) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.spi.FileIO;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ class MerkleTreeTest {
     return MerkleStore.open(
         dir,
         true,
+        FileIO.standard(),
         new WriteAmplificationMeter(),
         (chunk, start, end) -> {
           byte[][] out = new byte[MerkleStore.CHUNK][];

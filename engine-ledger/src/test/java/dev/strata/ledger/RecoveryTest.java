@@ -17,6 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Torn tails, lost derived files, segment rotation and read-only recovery. */
 class RecoveryTest {
+  private static final EngineOptions SMALL_SEGMENTS =
+      EngineOptions.builder().set("ledger.segmentBytes", "4KiB").build();
+
   @TempDir Path tmp;
 
   private static byte[] b(String s) {
@@ -130,17 +133,20 @@ class RecoveryTest {
     assertTrue(Files.notExists(dir.resolve(Checkpoint.FILE)));
   }
 
+  /** Commits 300 transactions over several 4 KiB segments, closes, and returns the digest. */
+  private static LedgerDigest storeOf300Txns(Path dir) {
+    try (LedgerEngine e = LedgerEngine.open(dir, SMALL_SEGMENTS)) {
+      commitTxns(e, 0, 300);
+      assertTrue(e.stats().get("segments").intValue() > 5, e.stats().toString());
+      e.verifyIntegrity();
+      return e.digest();
+    }
+  }
+
   @Test
   void manySegments_reopenWithAndWithoutDerivedFiles_giveTheSameDigest() throws Exception {
     Path dir = tmp.resolve("segments");
-    EngineOptions small = EngineOptions.builder().set("ledger.segmentBytes", "4KiB").build();
-    LedgerDigest digest;
-    try (LedgerEngine e = LedgerEngine.open(dir, small)) {
-      commitTxns(e, 0, 300);
-      digest = e.digest();
-      assertTrue(e.stats().get("segments").intValue() > 5, e.stats().toString());
-      e.verifyIntegrity();
-    }
+    LedgerDigest digest = storeOf300Txns(dir);
     for (String lose :
         new String[] {
           "nothing", Checkpoint.FILE, MerkleStore.NODES_FILE, MerkleStore.CHUNKS_FILE
@@ -148,13 +154,37 @@ class RecoveryTest {
       if (!lose.equals("nothing")) {
         Files.delete(dir.resolve(lose));
       }
-      try (LedgerEngine e = LedgerEngine.open(dir, small)) {
+      try (LedgerEngine e = LedgerEngine.open(dir, SMALL_SEGMENTS)) {
         assertEquals(digest, e.digest(), "after losing " + lose);
         assertHolds(e, 300);
         e.verifyIntegrity();
         e.verify(digest);
         assertEquals(300, e.history(b("shared")).size());
         assertArrayEquals(b("s150"), e.getAt(b("shared"), 2 * 150 + 150 / 3 + 1));
+      }
+    }
+  }
+
+  @Test
+  void flippedByteInADerivedFile_isIgnoredAndRebuilt_withTheSameDigest() throws Exception {
+    Path dir = tmp.resolve("derived");
+    LedgerDigest digest = storeOf300Txns(dir);
+    for (String file :
+        new String[] {Checkpoint.FILE, MerkleStore.CHUNKS_FILE, MerkleStore.NODES_FILE}) {
+      Path path = dir.resolve(file);
+      if (!Files.exists(path)) {
+        continue;
+      }
+      byte[] bytes = Files.readAllBytes(path);
+      for (int at : new int[] {0, bytes.length / 2, bytes.length - 1}) {
+        byte[] flipped = bytes.clone();
+        flipped[at] ^= 0x10;
+        Files.write(path, flipped);
+        try (LedgerEngine e = LedgerEngine.open(dir, SMALL_SEGMENTS)) {
+          assertEquals(digest, e.digest(), file + " byte " + at);
+          assertHolds(e, 300);
+          e.verifyIntegrity();
+        }
       }
     }
   }
@@ -185,12 +215,11 @@ class RecoveryTest {
   @Test
   void missingMiddleSegment_isReportedNotCut() throws Exception {
     Path dir = tmp.resolve("gap");
-    EngineOptions small = EngineOptions.builder().set("ledger.segmentBytes", "4KiB").build();
-    try (LedgerEngine e = LedgerEngine.open(dir, small)) {
+    try (LedgerEngine e = LedgerEngine.open(dir, SMALL_SEGMENTS)) {
       commitTxns(e, 0, 200);
     }
     Files.delete(LedgerFiles.segment(dir, 1));
-    assertThrows(CorruptionException.class, () -> LedgerEngine.open(dir, small).close());
+    assertThrows(CorruptionException.class, () -> LedgerEngine.open(dir, SMALL_SEGMENTS).close());
   }
 
   /**

@@ -210,4 +210,35 @@ class TamperTest {
       assertTrue(t.getMessage().contains("rewritten"), t.getMessage());
     }
   }
+
+  /**
+   * An index that disagrees with the log, as a forged checkpoint would load it: an entry at another
+   * position, another key's entry, another kind, a missing key. The log itself is intact.
+   */
+  @Test
+  void indexDisagreeingWithTheLog_failsVerifyIntegrity() {
+    List<java.util.function.Consumer<LedgerEngine>> forgeries =
+        List.of(
+            e -> {
+              IndexEntry k3 = e.index.get(b("k3"));
+              e.index.put(b("k3"), new IndexEntry(k3.seq, k3.position + 1, k3.deleted));
+            },
+            e -> {
+              IndexEntry k1 = e.index.get(b("k1"));
+              IndexEntry k3 = e.index.get(b("k3"));
+              e.index.put(b("k1"), new IndexEntry(k3.seq, k3.position, k1.deleted));
+            },
+            e -> {
+              IndexEntry k4 = e.index.get(b("k4"));
+              e.index.put(b("k4"), new IndexEntry(k4.seq, k4.position, true));
+            },
+            e -> e.index.remove(b("k4")));
+    for (int i = 0; i < forgeries.size(); i++) {
+      try (LedgerEngine e = LedgerEngine.open(pristine, EngineOptions.defaults())) {
+        e.verifyIntegrity();
+        forgeries.get(i).accept(e);
+        assertThrows(TamperException.class, e::verifyIntegrity, "forgery " + i);
+      }
+    }
+  }
 }

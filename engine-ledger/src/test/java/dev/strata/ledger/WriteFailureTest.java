@@ -4,14 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.api.EngineFailedException;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageFullException;
 import dev.strata.api.StorageIOException;
+import dev.strata.api.reliability.FaultyFileIO;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,5 +76,51 @@ class WriteFailureTest {
   @Test
   void ioError_midAppend_rollsBackAndRefusesWritesUntilReopen() throws Exception {
     failHalfway("Input/output error", StorageIOException.class);
+  }
+
+  /**
+   * The block reaches the log but the Merkle node write after it fails: the commit fails, the log
+   * is cut back, and the digest and proofs the failed engine still serves are those of the
+   * committed state, not of an accumulator holding the lost block's leaves.
+   */
+  @Test
+  void merkleWriteFailure_afterTheBlock_leavesDigestAndProofsOfTheCommittedState()
+      throws Exception {
+    FaultyFileIO io = new FaultyFileIO();
+    LedgerDigest before;
+    try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.builder().fileIO(io).build())) {
+      for (int i = 0; i < 10; i++) {
+        e.put(b("k" + i), b("v" + i));
+      }
+      before = e.digest();
+      // The commit writes its block, then the chunk slot, then the nodes: fail the third write.
+      io.record(true);
+      io.arm(FaultyFileIO.Fault.FAIL_WRITE, io.callCount() + 2);
+      assertThrows(
+          StorageIOException.class,
+          () ->
+              e.update(
+                  t -> {
+                    for (int i = 0; i < 20; i++) {
+                      t.put(b("lost" + i), b("x"));
+                    }
+                    return null;
+                  }));
+      List<FaultyFileIO.Call> calls = io.calls();
+      assertEquals(FaultyFileIO.Op.WRITE, io.firedOn());
+      assertTrue(calls.get(2).path().endsWith(MerkleStore.NODES_FILE), "calls " + calls);
+      assertEquals(before, e.digest());
+      for (long seq = 0; seq < before.size(); seq++) {
+        InclusionProof proof = e.proveInclusion(seq, before.size());
+        assertTrue(LedgerProofs.verifyInclusion(e.entry(seq), proof, before), "entry " + seq);
+      }
+      assertNull(e.get(b("lost0")));
+      e.verifyIntegrity();
+    }
+    try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.defaults())) {
+      e.verify(before);
+      assertNull(e.get(b("lost0")));
+      e.verifyIntegrity();
+    }
   }
 }

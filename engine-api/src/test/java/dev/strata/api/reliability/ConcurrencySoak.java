@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -46,29 +45,13 @@ import org.junit.jupiter.api.io.TempDir;
  * printed; rerun with {@code -Dstrata.test.seed=N}. The writer commits under NO_SYNC: this test is
  * about isolation and space reuse, durability is the kill harness's job.
  */
-public abstract class ConcurrencySoak {
+public abstract class ConcurrencySoak extends EngineHarness {
   private static final int ACCOUNTS = 1000;
   private static final int READERS = 8;
   private static final long INITIAL = 1_000_000;
   private static final byte[] PREFIX = "acct/".getBytes(StandardCharsets.US_ASCII);
 
   @TempDir Path dir;
-
-  /**
-   * Returns the engine name passed to {@link StorageEngines#open}.
-   *
-   * @return the engine name
-   */
-  protected abstract String engine();
-
-  /**
-   * Returns engine settings for the soak.
-   *
-   * @return settings; none by default
-   */
-  protected Map<String, String> settings() {
-    return Map.of();
-  }
 
   /**
    * Tells whether the store must stop growing once no snapshot pins old data.
@@ -83,22 +66,12 @@ public abstract class ConcurrencySoak {
   void transfers_keepTheTotalInEverySnapshot_andSpaceIsReusedAfterALongReader() throws Exception {
     long seed = seed();
     long seconds = Long.getLong("strata.soak.seconds", 5);
-    System.out.println(
-        "ConcurrencySoak "
-            + engine()
-            + " seed "
-            + seed
-            + " for "
-            + seconds
-            + " s (rerun with -Dstrata.test.seed="
-            + seed
-            + ")");
-    EngineOptions.Builder ob = EngineOptions.builder().durability(Durability.NO_SYNC);
-    settings().forEach(ob::set);
+    announce("ConcurrencySoak", seconds + " s", seed);
+    EngineOptions options = options(Durability.NO_SYNC, null);
     Path store = dir.resolve("store");
     long total = (long) ACCOUNTS * INITIAL;
     boolean persistent;
-    try (StorageEngine e = StorageEngines.open(engine(), store, ob.build())) {
+    try (StorageEngine e = StorageEngines.open(engine(), store, options)) {
       persistent = e.capabilities().contains(Capability.PERSISTENT);
       try (WriteTxn t = e.beginWrite()) {
         for (int i = 0; i < ACCOUNTS; i++) {
@@ -223,7 +196,7 @@ public abstract class ConcurrencySoak {
       }
     }
     if (persistent) {
-      try (StorageEngine e = StorageEngines.open(engine(), store, ob.build())) {
+      try (StorageEngine e = StorageEngines.open(engine(), store, options)) {
         e.verifyIntegrity();
         assertEquals(total, sum(e, true));
       }
@@ -324,10 +297,5 @@ public abstract class ConcurrencySoak {
 
   private static long decode(byte[] v) {
     return ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN).getLong();
-  }
-
-  private static long seed() {
-    String fixed = System.getProperty("strata.test.seed", "").trim();
-    return fixed.isEmpty() ? System.nanoTime() : Long.parseLong(fixed);
   }
 }

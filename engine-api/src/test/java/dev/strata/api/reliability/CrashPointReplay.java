@@ -1,26 +1,21 @@
 package dev.strata.api.reliability;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.strata.api.Cursor;
+import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
-import dev.strata.api.KeyRange;
-import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
-import dev.strata.api.WriteTxn;
 import dev.strata.api.reliability.FaultyFileIO.Call;
-import dev.strata.api.reliability.FaultyFileIO.Op;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -33,80 +28,99 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>A workload of {@code -Dstrata.replay.txns} SYNC transactions (10 in CI, 50 under {@code
  * -Preliability}) runs on a new store through a recording {@link FaultyFileIO}: every write, sync,
- * truncation, file creation, rename and directory sync, from the store's creation on. Then, for
- * every crash point {@code p} (before call {@code p}, for every {@code p} up to the end), it builds
- * the files a crash there could leave and opens them with the real file system:
- *
- * <ul>
- *   <li>every write to a file before that file's last completed sync is on disk;
- *   <li>of the writes after it ("unsynced"), any subset: every subset when there are at most
- *       {@value #EXHAUSTIVE} of them, else every prefix plus {@value #SAMPLES} seeded random
- *       subsets;
- *   <li>and, when the call just before the crash is an unsynced write, that write torn (half of it,
- *       and a random cut) after all other unsynced writes.
- * </ul>
- *
- * <p>File creations, renames and truncations are applied in call order (the model of a journaling
- * file system that keeps metadata operations ordered); only file data is subject to loss. Each
- * image must open, pass {@link StorageEngine#verifyIntegrity()}, and hold exactly the state after
- * some committed prefix of the workload that includes every transaction whose commit returned
- * before the crash point. Seeded; the seed is printed.
+ * truncation, file creation, rename, deletion and directory sync, from the store's creation on.
+ * Then, for every crash point {@code p} (before call {@code p}, for every {@code p} up to the end),
+ * it builds the files a crash there could leave ({@link CrashImages}: writes not yet made durable
+ * by a file sync and creations, renames and deletions not yet made durable by a directory sync may
+ * be lost, in every combination for small sets and sampled for larger ones, and the last write may
+ * be torn) and opens them with the real file system. Each image must open, pass {@link
+ * StorageEngine#verifyIntegrity()}, and hold exactly the state after some committed prefix of the
+ * workload that includes every transaction whose commit returned before the crash point. Files the
+ * store wrote around the seam are in no image; the summary line lists them ({@code
+ * filesOutsideSeam}). Seeded; the seed is printed. A second test checks that the replay fails an
+ * engine whose directory syncs are silently lost.
  */
-public abstract class CrashPointReplay {
-  static final int EXHAUSTIVE = 5;
-  static final int SAMPLES = 8;
+public abstract class CrashPointReplay extends EngineHarness {
+  private static final ModelWorkload SMALL = new ModelWorkload(3, 2, 2, 4, 5000);
+
+  /** Wide transactions with large values: trees of several levels, splits, overflow, reuse. */
+  private static final ModelWorkload LARGE = new ModelWorkload(60, 3, 2, 3, 6000);
+
+  /** Every how many crash points of the large workload one is replayed. */
+  private static final int LARGE_SAMPLE = 3;
 
   @TempDir Path dir;
-
-  /**
-   * Returns the engine name passed to {@link StorageEngines#open}.
-   *
-   * @return the engine name
-   */
-  protected abstract String engine();
-
-  /**
-   * Returns engine settings for every open.
-   *
-   * @return settings; none by default
-   */
-  protected Map<String, String> settings() {
-    return Map.of();
-  }
 
   @Test
   void everyCrashPoint_recoversToACommittedPrefixHoldingEveryAcknowledgedTxn() throws Exception {
     long seed = seed();
     int txns = Integer.getInteger("strata.replay.txns", 10);
+    announce("CrashPointReplay", txns + " txns", seed);
+    System.out.println(replay(SMALL, txns, 1, seed, dir.resolve("replay"), new FaultyFileIO()));
+  }
+
+  /**
+   * The same check on a larger workload ({@code -Dstrata.replay.largeTxns} transactions of 60 puts
+   * and 30 deletes, 10 in CI and 100 under {@code -Preliability}), at a seeded third of its crash
+   * points.
+   */
+  @Test
+  void sampledCrashPointsOfALargerWorkload_recoverToACommittedPrefix() throws Exception {
+    long seed = seed();
+    int txns = Integer.getInteger("strata.replay.largeTxns", 10);
+    announce("CrashPointReplay", txns + " wide txns", seed);
     System.out.println(
-        "CrashPointReplay "
-            + engine()
-            + " seed "
-            + seed
-            + ", "
-            + txns
-            + " txns (rerun with -Dstrata.test.seed="
-            + seed
-            + ")");
-    SplittableRandom random = new SplittableRandom(seed);
-    Path recorded = dir.resolve("recorded");
+        replay(LARGE, txns, LARGE_SAMPLE, seed, dir.resolve("large"), new FaultyFileIO()));
+  }
+
+  /**
+   * Keeps the kit honest: an engine whose directory syncs silently do nothing (so new files are
+   * never durable) must fail the replay with a lost acknowledged transaction.
+   */
+  @Test
+  void replay_catchesAnEngineWhoseDirectorySyncsAreLost() {
     FaultyFileIO io = new FaultyFileIO();
+    io.skipDirectorySyncs();
+    AssertionError caught =
+        assertThrows(
+            AssertionError.class, () -> replay(SMALL, 3, 1, seed(), dir.resolve("skipping"), io));
+    assertTrue(
+        caught.getMessage().contains("was acknowledged"),
+        "expected a lost acknowledged txn, got: " + caught.getMessage());
+  }
+
+  /**
+   * Records {@code txns} transactions of {@code workload} through {@code io}, replays every crash
+   * point ({@code sample} 1) or a seeded one in {@code sample}, and returns the summary line.
+   *
+   * @throws AssertionError naming the crash point and image of the first violation
+   */
+  private String replay(
+      ModelWorkload workload, int txns, int sample, long seed, Path root, FaultyFileIO io)
+      throws IOException {
+    SplittableRandom random = new SplittableRandom(seed);
+    Path recorded = root.resolve("recorded");
     io.record(true);
     Map<String, Integer> stateToTxn = new HashMap<>();
     long[] ackCount = new long[txns];
-    TreeMap<byte[], byte[]> model = new TreeMap<>(KeyRange::compare);
-    stateToTxn.put(render(model), -1);
-    try (StorageEngine e = StorageEngines.open(engine(), recorded, options(io))) {
+    TreeMap<byte[], byte[]> model = ModelWorkload.model();
+    stateToTxn.put(ModelWorkload.render(model), -1);
+    try (StorageEngine e = StorageEngines.open(engine(), recorded, options(Durability.SYNC, io))) {
       for (int t = 0; t < txns; t++) {
-        commit(e, t, model);
+        workload.commit(e, t, model);
         ackCount[t] = io.callCount();
-        stateToTxn.put(render(model), t);
+        stateToTxn.put(ModelWorkload.render(model), t);
       }
     }
     List<Call> calls = io.calls();
+    List<String> outsideSeam = filesOutsideSeam(recorded, calls);
     long images = 0;
+    long metadataLost = 0;
     long points = 0;
     for (int p = 0; p <= calls.size(); p++) {
+      if (sample > 1 && random.nextInt(sample) != 0) {
+        continue;
+      }
       points++;
       int required = -1;
       for (int t = 0; t < txns; t++) {
@@ -114,9 +128,10 @@ public abstract class CrashPointReplay {
           required = t;
         }
       }
-      for (Image image : images(calls, p, random)) {
+      for (CrashImages.Image image : CrashImages.at(calls, p, random)) {
         images++;
-        Path target = dir.resolve("image");
+        metadataLost += image.losesMetadata() ? 1 : 0;
+        Path target = root.resolve("image");
         image.materialise(recorded, target);
         String label =
             engine()
@@ -125,13 +140,14 @@ public abstract class CrashPointReplay {
                 + " of "
                 + calls.size()
                 + " ("
-                + image.description
+                + image.description()
                 + ", seed "
                 + seed
                 + ")";
-        try (StorageEngine e = StorageEngines.open(engine(), target, options(null))) {
+        try (StorageEngine e =
+            StorageEngines.open(engine(), target, options(Durability.SYNC, null))) {
           e.verifyIntegrity();
-          Integer t = stateToTxn.get(render(content(e)));
+          Integer t = stateToTxn.get(ModelWorkload.render(ModelWorkload.content(e)));
           assertTrue(t != null, label + ": the state is no committed prefix");
           assertTrue(
               t >= required,
@@ -139,240 +155,49 @@ public abstract class CrashPointReplay {
         } catch (RuntimeException x) {
           throw new AssertionError(label + ": " + x, x);
         }
-        delete(target);
+        ModelWorkload.deleteTree(target);
       }
     }
-    System.out.println(
-        "RELIABILITY replay engine="
-            + engine()
-            + " txns="
-            + txns
-            + " ioCalls="
-            + calls.size()
-            + " crashPoints="
-            + points
-            + " imagesOpened="
-            + images
-            + " ackedLost=0 corruptions=0 seed="
-            + seed);
+    return "RELIABILITY replay engine="
+        + engine()
+        + " workload="
+        + (workload == SMALL ? "small" : "large")
+        + " txns="
+        + txns
+        + " ioCalls="
+        + calls.size()
+        + " crashPoints="
+        + points
+        + " of "
+        + (calls.size() + 1)
+        + " imagesOpened="
+        + images
+        + " imagesLosingMetadata="
+        + metadataLost
+        + " filesOutsideSeam="
+        + outsideSeam
+        + " ackedLost=0 corruptions=0 seed="
+        + seed;
   }
 
-  private EngineOptions options(FaultyFileIO io) {
-    EngineOptions.Builder b = EngineOptions.builder();
-    if (io != null) {
-      b.fileIO(io);
+  /**
+   * Lists the files the store holds that it did not write through the seam (lock files aside): no
+   * crash image contains them, so what a crash does to them is not replayed. Printed so a gap in an
+   * engine's use of the seam shows in every run.
+   */
+  private static List<String> filesOutsideSeam(Path recorded, List<Call> calls) throws IOException {
+    Set<Path> seen = CrashImages.everything(calls).files(recorded).keySet();
+    try (Stream<Path> files = Files.walk(recorded)) {
+      return files
+          .filter(Files::isRegularFile)
+          .map(recorded::relativize)
+          .filter(
+              p ->
+                  !seen.contains(p)
+                      && !p.getFileName().toString().toLowerCase(Locale.ROOT).contains("lock"))
+          .map(Path::toString)
+          .sorted()
+          .toList();
     }
-    settings().forEach(b::set);
-    return b.build();
-  }
-
-  /** The crash images for point {@code p}: calls before it, with unsynced writes varied. */
-  private static List<Image> images(List<Call> calls, int p, SplittableRandom random) {
-    // Which file (by creation) each path names at each call, so renames carry sync state along.
-    Map<Path, Integer> fileOf = new HashMap<>();
-    Map<Integer, Integer> lastSync = new HashMap<>();
-    int[] fileAt = new int[p];
-    int nextFile = 0;
-    for (int i = 0; i < p; i++) {
-      Call c = calls.get(i);
-      Integer f = fileOf.get(c.path());
-      if (f == null || c.op() == Op.CREATE && f == null) {
-        f = nextFile++;
-        fileOf.put(c.path(), f);
-      }
-      fileAt[i] = f;
-      if (c.op() == Op.FORCE) {
-        lastSync.put(f, i);
-      } else if (c.op() == Op.RENAME) {
-        fileOf.remove(c.path());
-        fileOf.put(c.target(), f);
-      }
-    }
-    List<Integer> unsynced = new ArrayList<>();
-    for (int i = 0; i < p; i++) {
-      if (calls.get(i).op() == Op.WRITE && lastSync.getOrDefault(fileAt[i], -1) < i) {
-        unsynced.add(i);
-      }
-    }
-    List<Image> out = new ArrayList<>();
-    int u = unsynced.size();
-    if (u <= EXHAUSTIVE) {
-      for (int mask = 0; mask < 1 << u; mask++) {
-        boolean[] keep = new boolean[u];
-        for (int k = 0; k < u; k++) {
-          keep[k] = (mask >>> k & 1) != 0;
-        }
-        out.add(new Image(calls, p, unsynced, keep, -1, "unsynced subset " + mask + " of " + u));
-      }
-    } else {
-      for (int prefix = 0; prefix <= u; prefix++) {
-        boolean[] keep = new boolean[u];
-        Arrays.fill(keep, 0, prefix, true);
-        out.add(new Image(calls, p, unsynced, keep, -1, "unsynced prefix " + prefix + " of " + u));
-      }
-      for (int s = 0; s < SAMPLES; s++) {
-        boolean[] keep = new boolean[u];
-        for (int k = 0; k < u; k++) {
-          keep[k] = random.nextBoolean();
-        }
-        out.add(new Image(calls, p, unsynced, keep, -1, "unsynced random subset of " + u));
-      }
-    }
-    if (u > 0 && unsynced.get(u - 1) == p - 1) {
-      boolean[] keep = new boolean[u];
-      Arrays.fill(keep, true);
-      int length = calls.get(p - 1).bytes().length;
-      if (length > 1) {
-        out.add(new Image(calls, p, unsynced, keep, length / 2, "last write torn at half"));
-        out.add(
-            new Image(
-                calls,
-                p,
-                unsynced,
-                keep,
-                1 + random.nextInt(length - 1),
-                "last write torn at a random byte"));
-      }
-    }
-    return out;
-  }
-
-  /** One set of files a crash could leave. */
-  private static final class Image {
-    final List<Call> calls;
-    final int point;
-    final List<Integer> unsynced;
-    final boolean[] keep;
-    final int tornLength;
-    final String description;
-
-    Image(
-        List<Call> calls,
-        int point,
-        List<Integer> unsynced,
-        boolean[] keep,
-        int tornLength,
-        String description) {
-      this.calls = calls;
-      this.point = point;
-      this.unsynced = unsynced;
-      this.keep = keep;
-      this.tornLength = tornLength;
-      this.description = description;
-    }
-
-    void materialise(Path recorded, Path target) throws IOException {
-      Map<Path, byte[]> files = new TreeMap<>();
-      Map<Integer, Integer> unsyncedSlot = new HashMap<>();
-      for (int k = 0; k < unsynced.size(); k++) {
-        unsyncedSlot.put(unsynced.get(k), k);
-      }
-      for (int i = 0; i < point; i++) {
-        Call c = calls.get(i);
-        Path rel = recorded.relativize(c.path());
-        switch (c.op()) {
-          case CREATE -> files.putIfAbsent(rel, new byte[0]);
-          case RENAME -> {
-            byte[] content = files.remove(rel);
-            files.put(recorded.relativize(c.target()), content == null ? new byte[0] : content);
-          }
-          case TRUNCATE -> {
-            byte[] content = files.getOrDefault(rel, new byte[0]);
-            if (content.length > c.position()) {
-              files.put(rel, Arrays.copyOf(content, (int) c.position()));
-            }
-          }
-          case WRITE -> {
-            Integer slot = unsyncedSlot.get(i);
-            if (slot != null && !keep[slot]) {
-              continue;
-            }
-            byte[] bytes = c.bytes();
-            if (i == point - 1 && tornLength >= 0) {
-              bytes = Arrays.copyOf(bytes, tornLength);
-            }
-            byte[] content = files.getOrDefault(rel, new byte[0]);
-            int end = (int) c.position() + bytes.length;
-            if (content.length < end) {
-              content = Arrays.copyOf(content, end);
-            }
-            System.arraycopy(bytes, 0, content, (int) c.position(), bytes.length);
-            files.put(rel, content);
-          }
-          default -> {
-            // Syncs change no content.
-          }
-        }
-      }
-      Files.createDirectories(target);
-      for (Map.Entry<Path, byte[]> f : files.entrySet()) {
-        Path file = target.resolve(f.getKey());
-        Files.createDirectories(file.getParent());
-        Files.write(file, f.getValue());
-      }
-    }
-  }
-
-  /** Txn {@code t}: three puts (every fourth txn one of 5,000 bytes), deletes of txn t-2, last. */
-  private static void commit(StorageEngine e, int t, TreeMap<byte[], byte[]> model) {
-    SplittableRandom r = new SplittableRandom(31L * t + 7);
-    try (WriteTxn w = e.beginWrite()) {
-      for (int j = 0; j < 3; j++) {
-        byte[] k = String.format("r/%03d/%d", t, j).getBytes(StandardCharsets.US_ASCII);
-        byte[] v = new byte[j == 0 && t % 4 == 0 ? 5000 : 20 + r.nextInt(180)];
-        r.nextBytes(v);
-        w.put(k, v);
-        model.put(k, v);
-      }
-      for (int j = 0; t >= 2 && j < 3; j += 2) {
-        byte[] k = String.format("r/%03d/%d", t - 2, j).getBytes(StandardCharsets.US_ASCII);
-        w.delete(k);
-        model.remove(k);
-      }
-      byte[] last = Integer.toString(t).getBytes(StandardCharsets.US_ASCII);
-      w.put("r/last".getBytes(StandardCharsets.US_ASCII), last);
-      model.put("r/last".getBytes(StandardCharsets.US_ASCII), last);
-      w.commit();
-    }
-  }
-
-  private static TreeMap<byte[], byte[]> content(StorageEngine e) {
-    TreeMap<byte[], byte[]> m = new TreeMap<>(KeyRange::compare);
-    try (ReadTxn t = e.beginRead();
-        Cursor c = t.cursor(KeyRange.all())) {
-      while (c.next()) {
-        m.put(c.key(), c.value());
-      }
-    }
-    return m;
-  }
-
-  private static String render(TreeMap<byte[], byte[]> m) {
-    StringBuilder s = new StringBuilder();
-    m.forEach(
-        (k, v) ->
-            s.append(new String(k, StandardCharsets.US_ASCII))
-                .append('=')
-                .append(Arrays.hashCode(v))
-                .append(':')
-                .append(v.length)
-                .append('\n'));
-    return s.toString();
-  }
-
-  private static void delete(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(root)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
-
-  private static long seed() {
-    String fixed = System.getProperty("strata.test.seed", "").trim();
-    return fixed.isEmpty() ? System.nanoTime() : Long.parseLong(fixed);
   }
 }

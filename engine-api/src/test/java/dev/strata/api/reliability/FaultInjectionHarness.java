@@ -5,29 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.strata.api.Cursor;
+import dev.strata.api.Durability;
 import dev.strata.api.EngineFailedException;
 import dev.strata.api.EngineOptions;
-import dev.strata.api.KeyRange;
-import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
 import dev.strata.api.StorageException;
 import dev.strata.api.StorageFullException;
-import dev.strata.api.WriteTxn;
 import dev.strata.api.reliability.FaultyFileIO.Fault;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,38 +37,23 @@ import org.junit.jupiter.api.io.TempDir;
  * the engine refused writes after a failed sync, the failed transaction whole (its commit record
  * reached the file before the sync failed). Which of the two each engine does is printed per fault.
  */
-public abstract class FaultInjectionHarness {
+public abstract class FaultInjectionHarness extends EngineHarness {
   private static final int HISTORY = 3;
+  private static final ModelWorkload WORKLOAD = new ModelWorkload(60, 1, 3, 1, 3000);
 
   @TempDir Path dir;
-
-  /**
-   * Returns the engine name passed to {@link StorageEngines#open}.
-   *
-   * @return the engine name
-   */
-  protected abstract String engine();
-
-  /**
-   * Returns engine settings for every open.
-   *
-   * @return settings; none by default
-   */
-  protected Map<String, String> settings() {
-    return Map.of();
-  }
 
   @Test
   void everyFault_atEveryIoCallOfACommit_isTypedAndLosesNothing() throws Exception {
     FaultyFileIO probe = new FaultyFileIO();
     List<FaultyFileIO.Call> commitCalls;
     try (StorageEngine e = open(dir.resolve("probe"), probe)) {
-      TreeMap<byte[], byte[]> model = model();
+      TreeMap<byte[], byte[]> model = ModelWorkload.model();
       for (int t = 0; t < HISTORY; t++) {
-        commit(e, t, model);
+        WORKLOAD.commit(e, t, model);
       }
       probe.record(true);
-      commit(e, HISTORY, model);
+      WORKLOAD.commit(e, HISTORY, model);
       probe.record(false);
       commitCalls = probe.calls();
     }
@@ -91,7 +67,7 @@ public abstract class FaultInjectionHarness {
           int[] t = tally.computeIfAbsent(fault, f -> new int[4]);
           Path store = dir.resolve("s" + scenarios++);
           runScenario(store, fault, call.index() - firstIndex, t);
-          delete(store);
+          ModelWorkload.deleteTree(store);
         }
       }
     }
@@ -124,20 +100,20 @@ public abstract class FaultInjectionHarness {
   /** Tally slots: 0 injected, 1 continued, 2 refused writes, 3 failed txn whole after reopen. */
   private void runScenario(Path store, Fault fault, long offset, int[] tally) throws Exception {
     FaultyFileIO io = new FaultyFileIO();
-    TreeMap<byte[], byte[]> before = model();
+    TreeMap<byte[], byte[]> before = ModelWorkload.model();
     TreeMap<byte[], byte[]> after;
     boolean refused;
     String label = engine() + " " + fault + " at call +" + offset;
     try (StorageEngine e = open(store, io)) {
       for (int t = 0; t < HISTORY; t++) {
-        commit(e, t, before);
+        WORKLOAD.commit(e, t, before);
       }
       after = new TreeMap<>(before);
       io.arm(fault, io.callCount() + offset);
       StorageException failure = null;
       TreeMap<byte[], byte[]> attempt = new TreeMap<>(after);
       try {
-        commit(e, HISTORY, attempt);
+        WORKLOAD.commit(e, HISTORY, attempt);
       } catch (StorageException x) {
         failure = x;
       }
@@ -152,7 +128,10 @@ public abstract class FaultInjectionHarness {
       if (fault == Fault.DISK_FULL) {
         assertInstanceOf(StorageFullException.class, failure, label + ": " + failure);
       }
-      assertEquals(render(before), render(content(e)), label + ": live state after the failure");
+      assertEquals(
+          ModelWorkload.render(before),
+          ModelWorkload.render(ModelWorkload.content(e)),
+          label + ": live state after the failure");
       byte[] k = "z/after".getBytes(StandardCharsets.US_ASCII);
       try {
         e.put(k, new byte[] {7});
@@ -161,7 +140,10 @@ public abstract class FaultInjectionHarness {
         refused = false;
         tally[1]++;
         e.verifyIntegrity();
-        assertEquals(render(before), render(content(e)), label + ": state after the next write");
+        assertEquals(
+            ModelWorkload.render(before),
+            ModelWorkload.render(ModelWorkload.content(e)),
+            label + ": state after the next write");
       } catch (EngineFailedException x) {
         refused = true;
         tally[2]++;
@@ -169,10 +151,10 @@ public abstract class FaultInjectionHarness {
     }
     try (StorageEngine e = open(store, null)) {
       e.verifyIntegrity();
-      String seen = render(content(e));
-      if (!seen.equals(render(before))) {
+      String seen = ModelWorkload.render(ModelWorkload.content(e));
+      if (!seen.equals(ModelWorkload.render(before))) {
         assertTrue(
-            refused && seen.equals(render(after)),
+            refused && seen.equals(ModelWorkload.render(after)),
             label
                 + ": reopened state is neither"
                 + " the committed state nor (after a refused write) the failed txn whole");
@@ -184,67 +166,6 @@ public abstract class FaultInjectionHarness {
   }
 
   private StorageEngine open(Path store, FaultyFileIO io) {
-    EngineOptions.Builder b = EngineOptions.builder();
-    if (io != null) {
-      b.fileIO(io);
-    }
-    settings().forEach(b::set);
-    return StorageEngines.open(engine(), store, b.build());
-  }
-
-  /** Transaction {@code t}: 60 puts (every tenth value 3,000 bytes) and 20 deletes of txn t-1. */
-  private static void commit(StorageEngine e, int t, TreeMap<byte[], byte[]> model) {
-    SplittableRandom r = new SplittableRandom(t * 7919L + 1);
-    try (WriteTxn w = e.beginWrite()) {
-      for (int i = 0; i < 60; i++) {
-        byte[] k = String.format("k/%02d/%03d", t, i).getBytes(StandardCharsets.US_ASCII);
-        byte[] v = new byte[i % 10 == 0 ? 3000 : 10 + r.nextInt(90)];
-        r.nextBytes(v);
-        w.put(k, v);
-        model.put(k, v);
-      }
-      for (int i = 0; t > 0 && i < 20; i++) {
-        byte[] k = String.format("k/%02d/%03d", t - 1, i * 3).getBytes(StandardCharsets.US_ASCII);
-        w.delete(k);
-        model.remove(k);
-      }
-      w.commit();
-    }
-  }
-
-  private static TreeMap<byte[], byte[]> model() {
-    return new TreeMap<>(KeyRange::compare);
-  }
-
-  private static TreeMap<byte[], byte[]> content(StorageEngine e) {
-    TreeMap<byte[], byte[]> m = model();
-    try (ReadTxn t = e.beginRead();
-        Cursor c = t.cursor(KeyRange.all())) {
-      while (c.next()) {
-        m.put(c.key(), c.value());
-      }
-    }
-    return m;
-  }
-
-  private static String render(TreeMap<byte[], byte[]> m) {
-    StringBuilder s = new StringBuilder();
-    m.forEach(
-        (k, v) ->
-            s.append(new String(k, StandardCharsets.US_ASCII))
-                .append('=')
-                .append(Arrays.hashCode(v))
-                .append(':')
-                .append(v.length)
-                .append('\n'));
-    return s.toString();
-  }
-
-  private static void delete(Path root) throws IOException {
-    try (Stream<Path> files = Files.walk(root)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
+    return StorageEngines.open(engine(), store, options(Durability.SYNC, io));
   }
 }

@@ -5,16 +5,24 @@ import dev.strata.api.spi.StorageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A {@link FileIO} over the real file system that numbers every mutating call (write, force,
- * truncate, rename, directory sync), can record them (for crash-point replay) and can fail the call
- * with a given number (fault injection). Thread-safe: calls are numbered under a lock.
+ * truncate, file creation, rename, deletion, directory sync), can record them (for crash-point
+ * replay) and can fail the call with a given number (fault injection). It also tells files apart
+ * the way a file system does, by identity rather than name: each created file gets a number that
+ * follows it through renames, and every call on an open file carries it, so a replay can tell which
+ * file a sync made durable and what a lost rename leaves behind. Thread-safe: calls are numbered
+ * under a lock.
  */
 public final class FaultyFileIO implements FileIO {
   /** The kinds of mutating call. */
@@ -29,8 +37,10 @@ public final class FaultyFileIO implements FileIO {
     RENAME,
     /** A directory sync. */
     SYNC_DIR,
-    /** A file opened with CREATE or TRUNCATE_EXISTING (recorded, never failed). */
-    CREATE
+    /** A file created by an open (recorded, never failed). */
+    CREATE,
+    /** A file deleted (recorded, never failed). */
+    DELETE
   }
 
   /** The injectable faults. */
@@ -54,21 +64,26 @@ public final class FaultyFileIO implements FileIO {
    *
    * @param index the call's number
    * @param op the kind of call
-   * @param path the file (the source for a rename)
+   * @param path the file (the source for a rename, the directory for a directory sync)
    * @param target the rename target, else null
+   * @param file the number of the file the call acts on, -1 for a directory sync
    * @param position the write position or truncation size
    * @param bytes the written bytes, else null
    */
-  public record Call(long index, Op op, Path path, Path target, long position, byte[] bytes) {}
+  public record Call(
+      long index, Op op, Path path, Path target, long file, long position, byte[] bytes) {}
 
   private final FileIO real = FileIO.standard();
   private final Object lock = new Object();
   private final List<Call> calls = new ArrayList<>();
+  private final Map<Path, Long> names = new HashMap<>();
+  private long nextFile;
   private long next;
   private boolean recording;
   private long failAt = -1;
   private Fault fault;
   private Op firedOn;
+  private boolean skipDirectorySyncs;
 
   /**
    * Starts or stops recording calls.
@@ -78,6 +93,16 @@ public final class FaultyFileIO implements FileIO {
   public void record(boolean on) {
     synchronized (lock) {
       recording = on;
+    }
+  }
+
+  /**
+   * Makes every later directory sync do nothing, unrecorded: the behaviour of an engine that
+   * forgets them, for checking that the kit notices.
+   */
+  public void skipDirectorySyncs() {
+    synchronized (lock) {
+      skipDirectorySyncs = true;
     }
   }
 
@@ -129,7 +154,7 @@ public final class FaultyFileIO implements FileIO {
   }
 
   /** Numbers a call, records it, and returns the fault to inject, or null. */
-  private Fault enter(Op op, Path path, Path target, long position, ByteBuffer src) {
+  private Fault enter(Op op, Path path, Path target, long file, long position, ByteBuffer src) {
     synchronized (lock) {
       long index = next++;
       if (recording) {
@@ -138,7 +163,7 @@ public final class FaultyFileIO implements FileIO {
           bytes = new byte[src.remaining()];
           src.duplicate().get(bytes);
         }
-        calls.add(new Call(index, op, path, target, position, bytes));
+        calls.add(new Call(index, op, path, target, file, position, bytes));
       }
       if (fault != null && index >= failAt && fault.appliesTo(op)) {
         Fault f = fault;
@@ -152,25 +177,59 @@ public final class FaultyFileIO implements FileIO {
 
   @Override
   public StorageFile open(Path path, OpenOption... options) throws IOException {
+    Path name = path.toAbsolutePath().normalize();
+    boolean existed = Files.exists(name);
     StorageFile file = real.open(path, options);
     List<OpenOption> list = Arrays.asList(options);
-    if (list.contains(java.nio.file.StandardOpenOption.CREATE)
-        || list.contains(java.nio.file.StandardOpenOption.CREATE_NEW)
-        || list.contains(java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
-      enter(Op.CREATE, path, null, 0, null);
+    long id;
+    synchronized (lock) {
+      Long known = names.get(name);
+      if (existed && known != null) {
+        id = known;
+      } else {
+        id = nextFile++;
+        names.put(name, id);
+      }
     }
-    return new Faulty(file);
+    if (!existed) {
+      enter(Op.CREATE, path, null, id, 0, null);
+    } else if (list.contains(StandardOpenOption.TRUNCATE_EXISTING)
+        && list.contains(StandardOpenOption.WRITE)) {
+      enter(Op.TRUNCATE, path, null, id, 0, null);
+    }
+    return new Faulty(file, id);
   }
 
   @Override
   public void rename(Path source, Path target) throws IOException {
-    enter(Op.RENAME, source, target, 0, null);
+    long id;
+    synchronized (lock) {
+      Long known = names.remove(source.toAbsolutePath().normalize());
+      id = known == null ? nextFile++ : known;
+      names.put(target.toAbsolutePath().normalize(), id);
+    }
+    enter(Op.RENAME, source, target, id, 0, null);
     real.rename(source, target);
   }
 
   @Override
+  public void delete(Path path) throws IOException {
+    Long known;
+    synchronized (lock) {
+      known = names.remove(path.toAbsolutePath().normalize());
+    }
+    enter(Op.DELETE, path, null, known == null ? -1 : known, 0, null);
+    real.delete(path);
+  }
+
+  @Override
   public void syncDirectory(Path directory) throws IOException {
-    if (enter(Op.SYNC_DIR, directory, null, 0, null) != null) {
+    synchronized (lock) {
+      if (skipDirectorySyncs) {
+        return;
+      }
+    }
+    if (enter(Op.SYNC_DIR, directory, null, -1, 0, null) != null) {
       throw new IOException("injected directory sync failure on " + directory);
     }
     real.syncDirectory(directory);
@@ -178,9 +237,11 @@ public final class FaultyFileIO implements FileIO {
 
   private final class Faulty implements StorageFile {
     private final StorageFile file;
+    private final long id;
 
-    Faulty(StorageFile file) {
+    Faulty(StorageFile file, long id) {
       this.file = file;
+      this.id = id;
     }
 
     @Override
@@ -195,7 +256,7 @@ public final class FaultyFileIO implements FileIO {
 
     @Override
     public int write(ByteBuffer src, long position) throws IOException {
-      Fault f = enter(Op.WRITE, file.path(), null, position, src);
+      Fault f = enter(Op.WRITE, file.path(), null, id, position, src);
       if (f == null) {
         return file.write(src, position);
       }
@@ -219,7 +280,7 @@ public final class FaultyFileIO implements FileIO {
 
     @Override
     public void force(boolean metaData) throws IOException {
-      if (enter(Op.FORCE, file.path(), null, 0, null) != null) {
+      if (enter(Op.FORCE, file.path(), null, id, 0, null) != null) {
         throw new IOException("injected fsync failure on " + file.path());
       }
       file.force(metaData);
@@ -232,7 +293,7 @@ public final class FaultyFileIO implements FileIO {
 
     @Override
     public void truncate(long size) throws IOException {
-      enter(Op.TRUNCATE, file.path(), null, size, null);
+      enter(Op.TRUNCATE, file.path(), null, id, size, null);
       file.truncate(size);
     }
 

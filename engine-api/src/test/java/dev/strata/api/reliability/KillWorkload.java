@@ -8,6 +8,9 @@ import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
 import dev.strata.api.WriteTxn;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -30,9 +33,9 @@ import java.util.zip.CRC32C;
  * mixed-up transaction is detected from the values alone. One transaction in eight carries a 5,000
  * byte value, to exercise overflow pages and large records.
  *
- * <p>The child prints {@code READY <last>} once the store is open and {@code ACK <n>} after {@code
- * commit()} of transaction {@code n} returned, and runs until it is killed. Not thread-safe; used
- * by one thread.
+ * <p>The child waits for a line {@code GO} on its standard input (it is started ahead of its turn),
+ * prints {@code READY <last>} once the store is open and {@code ACK <n>} after {@code commit()} of
+ * transaction {@code n} returned, and runs until it is killed. Not thread-safe; used by one thread.
  */
 public final class KillWorkload {
   /** Keys written by each transaction. */
@@ -40,6 +43,9 @@ public final class KillWorkload {
 
   /** How many most recent transactions the store keeps. */
   public static final int WINDOW = 4;
+
+  /** The line the parent sends to let a waiting child open the store. */
+  static final byte[] GO = "GO\n".getBytes(StandardCharsets.US_ASCII);
 
   private static final byte[] LAST = "m/last".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] TXN_PREFIX = "t/".getBytes(StandardCharsets.US_ASCII);
@@ -51,8 +57,16 @@ public final class KillWorkload {
    * Child JVM entry point: {@code engine dir durability [key=value ...]}.
    *
    * @param args the engine name, the store directory, SYNC or NO_SYNC, then engine settings
+   * @throws IOException if standard input cannot be read
    */
-  public static void main(String[] args) {
+  public static void main(String[] args) throws IOException {
+    // Load the engines before waiting, so their class loading overlaps the parent's checks too.
+    StorageEngines.available();
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    if (in.readLine() == null) {
+      return; // The parent ended without needing this child.
+    }
     EngineOptions.Builder b = EngineOptions.builder().durability(Durability.valueOf(args[2]));
     for (int i = 3; i < args.length; i++) {
       int eq = args[i].indexOf('=');

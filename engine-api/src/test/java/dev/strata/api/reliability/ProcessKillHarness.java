@@ -6,20 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.strata.api.Durability;
-import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,38 +26,31 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>A child JVM runs {@link KillWorkload} and prints {@code ACK n} after each {@code commit()}
  * returned. The parent kills it with SIGKILL ({@link Process#destroyForcibly()}) at a seeded random
- * moment: usually a random delay after the store opened, sometimes before, so kills also land in
- * JVM start-up and in recovery. After each kill it reopens the store and checks that {@link
- * StorageEngine#verifyIntegrity()} passes, that every acknowledged transaction is present, that no
- * transaction is partially present ({@link KillWorkload#check}), and that the store accepts a new
- * write; the next child then continues the workload on the same store, so kills stack up.
+ * moment: usually a random delay after the store opened, one time in ten a random delay after it
+ * told the child to open the store, so kills also land in opening and recovery. Each child is
+ * started while the previous one runs and waits for the word to open the store ({@link KillChild}),
+ * so its JVM start-up overlaps the previous child's run and the check of its kill. After each kill
+ * it reopens the store and checks that {@link StorageEngine#verifyIntegrity()} passes, that every
+ * acknowledged transaction is present, that no transaction is partially present ({@link
+ * KillWorkload#check}), and that the store accepts a new write; the next child then continues the
+ * workload on the same store, so kills stack up.
  *
  * <p>Sizes: {@code -Dstrata.crash.iterations} (20 in CI, 1,000 under {@code -Preliability}); the
  * NO_SYNC run does a quarter of them (a process kill loses nothing under NO_SYNC either, only a
  * power loss may). Seed: printed; rerun with {@code -Dstrata.test.seed=N}.
  */
 @Tag("crash")
-public abstract class ProcessKillHarness {
+public abstract class ProcessKillHarness extends EngineHarness {
   private static final long READY_TIMEOUT_SECONDS = 120;
+  private static final int EARLY_MILLIS = 600;
+  private static final int LATE_MILLIS = 400;
+
+  /** A progress line every this many kills: the figure a run stopped at a deadline reports. */
+  private static final int PROGRESS_EVERY = 25;
+
+  private static final byte[] PROBE = "m/probe".getBytes(StandardCharsets.US_ASCII);
 
   @TempDir Path dir;
-
-  /**
-   * Returns the engine name passed to {@link StorageEngines#open}.
-   *
-   * @return the engine name
-   */
-  protected abstract String engine();
-
-  /**
-   * Returns engine settings for the child and for reopening, for example small segments or buffers
-   * so that rollover and flushes happen within a short run.
-   *
-   * @return settings; none by default
-   */
-  protected Map<String, String> settings() {
-    return Map.of();
-  }
 
   @Test
   void syncCommits_surviveRepeatedKill9() throws Exception {
@@ -81,73 +65,52 @@ public abstract class ProcessKillHarness {
   private void run(Durability durability, int iterations) throws Exception {
     long seed = seed();
     String label = engine() + "/" + durability;
-    System.out.println(
-        "ProcessKillHarness "
-            + label
-            + " seed "
-            + seed
-            + " (rerun with -Dstrata.test.seed="
-            + seed
-            + ")");
+    announce("ProcessKillHarness", iterations + " kills under " + durability, seed);
     SplittableRandom random = new SplittableRandom(seed);
     Path store = dir.resolve("store");
     long maxAcked = -1;
     long killsAfterAck = 0;
     long killsBeforeReady = 0;
     long recoveredTotal = 0;
-    for (int i = 0; i < iterations; i++) {
-      boolean early = random.nextInt(10) == 0;
-      int delayMillis = early ? random.nextInt(1500) : random.nextInt(400);
-      long acked = runAndKill(store, durability, early, delayMillis, label + " kill " + i);
-      if (acked < 0 && early) {
-        killsBeforeReady++;
-      }
-      if (acked >= 0) {
-        killsAfterAck++;
-      }
-      maxAcked = Math.max(maxAcked, acked);
-      try (StorageEngine e = StorageEngines.open(engine(), store, options(durability))) {
-        e.verifyIntegrity();
-        long last;
-        try {
-          last = KillWorkload.check(e);
-        } catch (AssertionError err) {
-          throw new AssertionError(
-              label + " kill " + i + " (seed " + seed + "): " + err.getMessage(), err);
-        }
-        assertTrue(
-            last >= maxAcked,
-            label
-                + " kill "
-                + i
-                + " (seed "
-                + seed
-                + "): txn "
-                + maxAcked
-                + " was acknowledged but the store recovered to "
-                + last);
+    long started = System.nanoTime();
+    KillChild next = KillChild.start(engine(), settings(), store, durability, dir);
+    try {
+      for (int i = 0; i < iterations; i++) {
+        String kill = label + " kill " + i + " (seed " + seed + ")";
+        boolean early = random.nextInt(10) == 0;
+        int delayMillis = early ? random.nextInt(EARLY_MILLIS) : random.nextInt(LATE_MILLIS);
+        KillChild child = next;
+        child.go();
+        // The next child's JVM starts while this one runs and while its kill is checked.
+        next = KillChild.start(engine(), settings(), store, durability, dir);
+        long acked = awaitAndKill(child, early, delayMillis, kill);
+        killsBeforeReady += acked < 0 && early ? 1 : 0;
+        killsAfterAck += acked >= 0 ? 1 : 0;
+        maxAcked = Math.max(maxAcked, acked);
+        long last = checkRecovered(store, durability, maxAcked, i, kill);
         recoveredTotal = Math.max(recoveredTotal, last + 1);
-        byte[] probe = ("probe-" + i).getBytes(StandardCharsets.US_ASCII);
-        e.put("m/probe".getBytes(StandardCharsets.US_ASCII), probe);
-        assertArrayEquals(probe, e.get("m/probe".getBytes(StandardCharsets.US_ASCII)));
+        if ((i + 1) % PROGRESS_EVERY == 0) {
+          System.out.println(
+              "RELIABILITY progress kill engine="
+                  + engine()
+                  + " durability="
+                  + durability
+                  + " kills="
+                  + (i + 1)
+                  + " killsAfterAck="
+                  + killsAfterAck
+                  + " lastAcked="
+                  + maxAcked
+                  + " seconds="
+                  + (System.nanoTime() - started) / 1_000_000_000
+                  + " ackedLost=0 corruptions=0 seed="
+                  + seed);
+        }
       }
-      if ((i + 1) % 50 == 0) {
-        System.out.println(
-            "RELIABILITY progress kill engine="
-                + engine()
-                + " durability="
-                + durability
-                + " kills="
-                + (i + 1)
-                + " killsAfterAck="
-                + killsAfterAck
-                + " lastAcked="
-                + maxAcked
-                + " ackedLost=0 corruptions=0 seed="
-                + seed);
-      }
+    } finally {
+      next.kill();
     }
-    try (StorageEngine e = StorageEngines.open(engine(), store, options(durability))) {
+    try (StorageEngine e = StorageEngines.open(engine(), store, options(durability, null))) {
       e.verifyIntegrity();
       assertEquals(KillWorkload.check(e), KillWorkload.last(e));
     }
@@ -166,98 +129,55 @@ public abstract class ProcessKillHarness {
             + recoveredTotal
             + " lastAcked="
             + maxAcked
+            + " seconds="
+            + (System.nanoTime() - started) / 1_000_000_000
             + " ackedLost=0 corruptions=0 seed="
             + seed);
   }
 
-  private EngineOptions options(Durability durability) {
-    EngineOptions.Builder b = EngineOptions.builder().durability(durability);
-    settings().forEach(b::set);
-    return b.build();
+  /**
+   * Reopens the store after a kill and checks it: integrity, every acknowledged txn whole, nothing
+   * partial, and a write accepted.
+   *
+   * @return the last transaction the store recovered to
+   */
+  private long checkRecovered(
+      Path store, Durability durability, long maxAcked, int i, String kill) {
+    try (StorageEngine e = StorageEngines.open(engine(), store, options(durability, null))) {
+      e.verifyIntegrity();
+      long last;
+      try {
+        last = KillWorkload.check(e);
+      } catch (AssertionError err) {
+        throw new AssertionError(kill + ": " + err.getMessage(), err);
+      }
+      assertTrue(
+          last >= maxAcked,
+          kill + ": txn " + maxAcked + " was acknowledged but the store recovered to " + last);
+      byte[] probe = ("probe-" + i).getBytes(StandardCharsets.US_ASCII);
+      e.put(PROBE, probe);
+      assertArrayEquals(probe, e.get(PROBE));
+      return last;
+    }
   }
 
-  /** Starts a child, kills it after the chosen delay and returns the highest ACK it printed. */
-  private long runAndKill(
-      Path store, Durability durability, boolean early, int delayMillis, String label)
+  /** Kills a running child after the chosen delay and returns the highest ACK it printed. */
+  private static long awaitAndKill(KillChild child, boolean early, int delayMillis, String kill)
       throws Exception {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
-                "-XX:TieredStopAtLevel=1",
-                "-Xshare:auto",
-                "-cp",
-                System.getProperty("java.class.path"),
-                KillWorkload.class.getName(),
-                engine(),
-                store.toString(),
-                durability.name()));
-    settings().forEach((k, v) -> command.add(k + "=" + v));
-    Path stderr = Files.createTempFile(dir, "child", ".err");
-    Process p = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
-    AtomicLong acked = new AtomicLong(-1);
-    Object ready = new Object();
-    boolean[] isReady = {false};
-    Thread reader =
-        new Thread(
-            () -> {
-              try (BufferedReader in =
-                  new BufferedReader(
-                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                  if (line.startsWith("ACK ")) {
-                    // A kill can cut the last line short; a cut number is only ever smaller.
-                    acked.accumulateAndGet(Long.parseLong(line.substring(4)), Math::max);
-                  } else if (line.startsWith("READY ")) {
-                    synchronized (ready) {
-                      isReady[0] = true;
-                      ready.notifyAll();
-                    }
-                  }
-                }
-              } catch (Exception ignored) {
-                // The pipe breaks when the child is killed.
-              }
-            });
-    reader.setDaemon(true);
-    reader.start();
-    if (!early) {
-      synchronized (ready) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_SECONDS);
-        while (!isReady[0] && p.isAlive() && System.nanoTime() < deadline) {
-          ready.wait(50);
-        }
-      }
-    }
-    Thread.sleep(delayMillis);
-    if (!p.isAlive()) {
+    if (!early && !child.awaitReady(READY_TIMEOUT_SECONDS)) {
+      String why = child.failure();
+      child.kill();
       fail(
-          label
-              + ": the child exited by itself with "
-              + p.exitValue()
-              + ":\n"
-              + Files.readString(stderr));
-    }
-    if (!early && !isReady[0]) {
-      p.destroyForcibly().waitFor();
-      fail(
-          label
+          kill
               + ": the child did not open the store within "
               + READY_TIMEOUT_SECONDS
-              + " s:\n"
-              + Files.readString(stderr));
+              + " s, "
+              + why);
     }
-    p.destroyForcibly();
-    p.waitFor();
-    reader.join(TimeUnit.SECONDS.toMillis(30));
-    Files.deleteIfExists(stderr);
-    return acked.get();
-  }
-
-  private static long seed() {
-    String fixed = System.getProperty("strata.test.seed", "").trim();
-    return fixed.isEmpty() ? System.nanoTime() : Long.parseLong(fixed);
+    Thread.sleep(delayMillis);
+    if (!child.isAlive()) {
+      fail(kill + ": the child exited by itself with " + child.failure());
+    }
+    return child.kill();
   }
 }
