@@ -7,7 +7,10 @@ import java.util.List;
 /**
  * A node the write transaction has copied to the heap to change it (bbolt's {@code node}). The
  * transaction edits leaves in place; splitting, merging and page allocation wait for commit, so
- * until then the tree keeps the shape of the committed pages. Writer-only, not thread-safe.
+ * until then the tree keeps the shape of the committed pages. A node read from a one-page run
+ * starts in page form (a {@link SlottedPage} edited in place, so commit does not decode and
+ * re-encode it); the first edit that needs more (a split, a merge, an overflow value) turns it into
+ * a list of entries for good. Writer-only, not thread-safe.
  */
 final class Node implements NodeSource {
   /** One entry: a key with an inline value, an overflow reference, or (branch) a child page. */
@@ -44,7 +47,12 @@ final class Node implements NodeSource {
 
   boolean unbalanced;
   boolean removed;
-  ArrayList<Entry> entries;
+
+  /** The entries in object form; null while the node is in page form. */
+  private ArrayList<Entry> entries;
+
+  /** The node in page form; null in object form. */
+  private SlottedPage page;
 
   /** Materialized children, so commit can spill them before this node. */
   ArrayList<Node> children = new ArrayList<>();
@@ -54,7 +62,19 @@ final class Node implements NodeSource {
     this.entries = entries;
   }
 
-  static Node read(NodeView v) {
+  /** The node of {@code v}: in page form when it is one page, else decoded. */
+  static Node read(NodeView v, int pageSize) {
+    if (v.pages == 1) {
+      Node node = new Node(v.isLeaf(), null);
+      node.page = new SlottedPage(v, pageSize);
+      node.pgid = v.pgid;
+      node.pages = 1;
+      return node;
+    }
+    return decode(v);
+  }
+
+  private static Node decode(NodeView v) {
     int n = v.count();
     ArrayList<Entry> entries = new ArrayList<>(n + 1);
     for (int i = 0; i < n; i++) {
@@ -74,6 +94,26 @@ final class Node implements NodeSource {
     return node;
   }
 
+  /** The entries in object form, converting a node in page form first (for good). */
+  ArrayList<Entry> entries() {
+    if (page != null) {
+      entries = decode(page.view()).entries;
+      page = null;
+    }
+    return entries;
+  }
+
+  /** Whether the node is in page form: one page, edited in place. */
+  boolean inPageForm() {
+    return page != null;
+  }
+
+  /** Replaces the entries (object form from now on). */
+  void setEntries(ArrayList<Entry> replacement) {
+    page = null;
+    entries = replacement;
+  }
+
   @Override
   public boolean isLeaf() {
     return leaf;
@@ -81,48 +121,84 @@ final class Node implements NodeSource {
 
   @Override
   public int count() {
-    return entries.size();
+    return page != null ? page.count() : entries.size();
   }
 
   @Override
   public int compareKeyAt(int i, byte[] key) {
+    if (page != null) {
+      return page.view().compareKeyAt(i, key);
+    }
     return java.util.Arrays.compareUnsigned(entries.get(i).key, key);
   }
 
   @Override
   public byte[] keyAt(int i) {
-    return entries.get(i).key.clone();
+    return page != null ? page.view().keyAt(i) : entries.get(i).key.clone();
   }
 
   @Override
   public long childAt(int i) {
-    return entries.get(i).page;
+    return page != null ? page.view().childAt(i) : entries.get(i).page;
   }
 
   @Override
   public boolean isOverflow(int i) {
-    return entries.get(i).value == null;
+    return page != null ? page.view().isOverflow(i) : entries.get(i).value == null;
   }
 
   @Override
   public byte[] inlineValue(int i) {
-    return entries.get(i).value.clone();
+    return page != null ? page.view().inlineValue(i) : entries.get(i).value.clone();
   }
 
   @Override
   public long overflowPage(int i) {
-    return entries.get(i).page;
+    return page != null ? page.view().overflowPage(i) : entries.get(i).page;
   }
 
   @Override
   public int valueLength(int i) {
-    return entries.get(i).valueLength;
+    return page != null ? page.view().valueLength(i) : entries.get(i).valueLength;
+  }
+
+  /**
+   * Puts a leaf entry (replacing the one at {@code i}, or inserting at {@code -i - 1}); a value
+   * longer than {@code maxInline} stays in memory until commit writes its overflow run.
+   */
+  void putLeaf(int i, byte[] key, byte[] value, int maxInline) {
+    if (page != null && value.length <= maxInline && page.putLeaf(i, key, value)) {
+      return;
+    }
+    Entry entry = new Entry(key, value, 0, value.length);
+    if (i >= 0) {
+      entries().set(i, entry);
+    } else {
+      entries().add(-i - 1, entry);
+    }
+  }
+
+  /** Removes entry {@code i}. */
+  void removeAt(int i) {
+    if (page != null) {
+      page.remove(i);
+    } else {
+      entries.remove(i);
+    }
+  }
+
+  /**
+   * The run to write at {@code pgid} for a node in page form: the node's own page, sealed, so the
+   * node must not change until the run is written.
+   */
+  ByteBuffer sealPage(long pgid) {
+    return page.seal(pgid);
   }
 
   /** Index of {@code key} if present, else {@code -(insertion point) - 1}. */
   int find(byte[] key) {
     int i = lowerBound(key);
-    if (i < entries.size() && compareKeyAt(i, key) == 0) {
+    if (i < count() && compareKeyAt(i, key) == 0) {
       return i;
     }
     return -i - 1;
@@ -131,22 +207,28 @@ final class Node implements NodeSource {
   /** Replaces the branch entry keyed {@code oldKey} (or inserts) with {@code newKey -> child}. */
   void putChild(byte[] oldKey, byte[] newKey, long child) {
     int i = oldKey == null ? -1 : find(oldKey);
-    if (i >= 0) {
-      entries.set(i, new Entry(newKey, null, child, 0));
+    if (i < 0) {
+      i = find(newKey);
+    } else if (page != null && compareKeyAt(i, newKey) != 0) {
+      // A changed key may move the entry; only then does the page need a remove and an insert.
+      page.remove(i);
+      i = find(newKey);
+    }
+    if (page != null && page.putBranch(i, newKey, child)) {
       return;
     }
-    int at = find(newKey);
-    if (at >= 0) {
-      entries.set(at, new Entry(newKey, null, child, 0));
+    Entry entry = new Entry(newKey, null, child, 0);
+    if (i >= 0) {
+      entries().set(i, entry);
     } else {
-      entries.add(-at - 1, new Entry(newKey, null, child, 0));
+      entries().add(-i - 1, entry);
     }
   }
 
   void removeKey(byte[] key) {
     int i = find(key);
     if (i >= 0) {
-      entries.remove(i);
+      removeAt(i);
       unbalanced = true;
     }
   }
@@ -162,6 +244,9 @@ final class Node implements NodeSource {
   }
 
   long size(int maxInline) {
+    if (page != null) {
+      return page.used();
+    }
     long size = PageFormat.HEADER_SIZE;
     for (Entry e : entries) {
       size += entrySize(leaf, e, maxInline);
@@ -230,6 +315,7 @@ final class Node implements NodeSource {
   List<List<Entry>> split(int pageSize, double fillPercent, int maxInline) {
     int minEntries = leaf ? 1 : 2;
     List<List<Entry>> parts = new ArrayList<>();
+    ArrayList<Entry> entries = entries();
     if (size(maxInline) <= pageSize || entries.size() < 2 * minEntries) {
       parts.add(entries);
       return parts;

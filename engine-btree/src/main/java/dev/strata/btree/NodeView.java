@@ -129,6 +129,11 @@ final class NodeView implements NodeSource {
     return buf.getLong(keyOffset(e) + keyLength(e));
   }
 
+  /** Copies the run's used bytes (header included) to the start of {@code dst}. */
+  void copyUsedTo(byte[] dst) {
+    buf.get(base, dst, 0, used());
+  }
+
   /** Raw element bytes for the checker: the slot offset of entry {@code i} from the run start. */
   int slotOffset(int i) {
     return buf.getInt(base + PageFormat.HEADER_SIZE + i * SLOT);

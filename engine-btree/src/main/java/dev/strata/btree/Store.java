@@ -68,6 +68,14 @@ final class Store {
   /** Where the freelist the last meta names is stored; writer-only. */
   FreelistLog.Chain chain;
 
+  /**
+   * Where the commit gathers each write of up to {@link #MAX_COALESCED} bytes. A heap buffer handed
+   * to {@code FileChannel.write} is copied into a temporary direct buffer on every call, so runs
+   * gathered here straight away skip that copy and the allocation of a heap buffer to join them.
+   * Writer-only.
+   */
+  private final ByteBuffer gather = ByteBuffer.allocateDirect(MAX_COALESCED);
+
   /** What the running commit took from and gave to the freelist; writer-only. */
   private final FreelistLog.Changes changes = new FreelistLog.Changes();
 
@@ -457,7 +465,8 @@ final class Store {
   /**
    * Writes the sorted runs, joining runs that touch into one write of up to {@link #MAX_COALESCED}
    * bytes: pages taken from the end of the file are consecutive, and one write call costs far less
-   * than sixteen.
+   * than sixteen. Every write but that of a run larger than the limit goes out from the direct
+   * {@link #gather} buffer.
    */
   private void writeCoalesced(List<TreeUpdate.Dirty> dirty) throws IOException {
     int i = 0;
@@ -475,14 +484,14 @@ final class Store {
       }
       long[] starts = new long[j - i];
       ByteBuffer out;
-      if (j == i + 1) {
+      if (bytes > MAX_COALESCED) {
         out = first.run();
       } else {
-        out = ByteBuffer.allocate((int) bytes);
+        gather.clear();
         for (int k = i; k < j; k++) {
-          out.put(dirty.get(k).run().duplicate().position(0));
+          gather.put(dirty.get(k).run().duplicate().position(0));
         }
-        out.flip();
+        out = gather.flip();
       }
       for (int k = i; k < j; k++) {
         starts[k - i] = dirty.get(k).pgid();

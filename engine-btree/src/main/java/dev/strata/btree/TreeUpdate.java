@@ -74,7 +74,7 @@ final class TreeUpdate {
     if (n != null) {
       return n;
     }
-    n = Node.read(file.node(pgid, base.highWater(), false));
+    n = Node.read(file.node(pgid, base.highWater(), false), pageSize);
     n.parent = parent;
     n.keyInParent = keyInParent;
     if (parent != null) {
@@ -90,8 +90,7 @@ final class TreeUpdate {
     Node n = root != null ? root : materialize(rootPgid, null, null);
     while (!n.leaf) {
       int i = n.childIndex(key);
-      Node.Entry e = n.entries.get(i);
-      n = materialize(e.page, n, e.key);
+      n = materialize(n.childAt(i), n, n.keyAt(i));
     }
     return n;
   }
@@ -99,28 +98,25 @@ final class TreeUpdate {
   void put(byte[] key, byte[] value) {
     Node leaf = leafFor(key);
     int i = leaf.find(key);
-    Node.Entry entry = new Node.Entry(key, value, 0, value.length);
     if (i >= 0) {
-      releaseOverflow(leaf.entries.get(i));
-      leaf.entries.set(i, entry);
-    } else {
-      leaf.entries.add(-i - 1, entry);
+      releaseOverflow(leaf, i);
     }
+    leaf.putLeaf(i, key, value, maxInline);
   }
 
   void delete(byte[] key) {
     Node leaf = leafFor(key);
     int i = leaf.find(key);
     if (i >= 0) {
-      releaseOverflow(leaf.entries.get(i));
-      leaf.entries.remove(i);
+      releaseOverflow(leaf, i);
+      leaf.removeAt(i);
       leaf.unbalanced = true;
     }
   }
 
-  private void releaseOverflow(Node.Entry e) {
-    if (e.value == null && e.page != 0) {
-      freedOverflow.add(new long[] {e.page, overflowPages(e.valueLength)});
+  private void releaseOverflow(Node leaf, int i) {
+    if (leaf.isOverflow(i) && leaf.overflowPage(i) != 0) {
+      freedOverflow.add(new long[] {leaf.overflowPage(i), overflowPages(leaf.valueLength(i))});
     }
   }
 
@@ -182,15 +178,13 @@ final class TreeUpdate {
       return;
     }
     if (at == 0) {
-      Node.Entry e = parent.entries.get(1);
-      Node next = materialize(e.page, parent, e.key);
+      Node next = materialize(parent.childAt(1), parent, parent.keyAt(1));
       absorb(n, next);
       parent.removeKey(next.keyInParent);
       parent.children.remove(next);
       forget(next, pager);
     } else {
-      Node.Entry e = parent.entries.get(at - 1);
-      Node prev = materialize(e.page, parent, e.key);
+      Node prev = materialize(parent.childAt(at - 1), parent, parent.keyAt(at - 1));
       absorb(prev, n);
       parent.removeKey(n.keyInParent);
       parent.children.remove(n);
@@ -201,7 +195,7 @@ final class TreeUpdate {
 
   /** Appends {@code right}'s entries and materialized children to {@code left}. */
   private static void absorb(Node left, Node right) {
-    left.entries.addAll(right.entries);
+    left.entries().addAll(right.entries());
     for (Node c : right.children) {
       c.parent = left;
       left.children.add(c);
@@ -214,13 +208,13 @@ final class TreeUpdate {
     while (!n.leaf && n.count() <= 1) {
       if (n.count() == 0) {
         n.leaf = true;
+        n.setEntries(new ArrayList<>());
         n.children.clear();
         return;
       }
-      Node.Entry e = n.entries.get(0);
-      Node child = materialize(e.page, n, e.key);
+      Node child = materialize(n.childAt(0), n, n.keyAt(0));
       n.leaf = child.leaf;
-      n.entries = child.entries;
+      n.setEntries(child.entries());
       n.children = child.children;
       for (Node c : n.children) {
         c.parent = n;
@@ -243,14 +237,17 @@ final class TreeUpdate {
       spillNode(c, pager, dirty);
     }
     n.children.clear();
-    if (n.leaf) {
-      for (Node.Entry e : n.entries) {
+    if (n.leaf && !n.inPageForm()) {
+      for (Node.Entry e : n.entries()) {
         if (e.value != null && e.value.length > maxInline) {
           writeOverflow(e, pager, dirty);
         }
       }
     }
-    List<List<Node.Entry>> parts = n.split(pageSize, fillPercent, maxInline);
+    // A node in page form fits its page by construction: no split, no re-encoding.
+    boolean inPlace = n.inPageForm();
+    List<List<Node.Entry>> parts = inPlace ? null : n.split(pageSize, fillPercent, maxInline);
+    int partCount = inPlace ? 1 : parts.size();
     if (n.pgid != 0) {
       nodes.remove(n.pgid);
       pager.free(n.pgid, n.pages);
@@ -258,24 +255,31 @@ final class TreeUpdate {
     }
     Node parent = n.parent;
     boolean newRoot = false;
-    if (parent == null && parts.size() > 1) {
+    if (parent == null && partCount > 1) {
       parent = new Node(false, new ArrayList<>());
       n.parent = parent;
       newRoot = true;
     }
-    for (int i = 0; i < parts.size(); i++) {
-      List<Node.Entry> part = parts.get(i);
-      long size = PageFormat.HEADER_SIZE;
-      for (Node.Entry e : part) {
-        size += Node.entrySize(n.leaf, e, maxInline);
+    for (int i = 0; i < partCount; i++) {
+      long pgid;
+      byte[] first;
+      if (inPlace) {
+        pgid = pager.allocate(1);
+        dirty.add(new Dirty(pgid, n.sealPage(pgid)));
+        first = n.count() == 0 ? n.keyInParent : n.keyAt(0);
+      } else {
+        List<Node.Entry> part = parts.get(i);
+        long size = PageFormat.HEADER_SIZE;
+        for (Node.Entry e : part) {
+          size += Node.entrySize(n.leaf, e, maxInline);
+        }
+        pgid = pager.allocate(PageFormat.pagesFor(size, pageSize));
+        dirty.add(new Dirty(pgid, Node.encode(n.leaf, part, pgid, pageSize, maxInline)));
+        first = part.isEmpty() ? n.keyInParent : part.get(0).key;
       }
-      int pages = PageFormat.pagesFor(size, pageSize);
-      long pgid = pager.allocate(pages);
-      dirty.add(new Dirty(pgid, Node.encode(n.leaf, part, pgid, pageSize, maxInline)));
       if (parent == null) {
         rootPgid = pgid;
       } else {
-        byte[] first = part.isEmpty() ? n.keyInParent : part.get(0).key;
         parent.putChild(i == 0 ? n.keyInParent : null, first, pgid);
       }
     }

@@ -7,12 +7,17 @@ import dev.strata.api.KeyRange;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngines;
 import dev.strata.api.WriteTxn;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.lmdbjava.Dbi;
 import org.lmdbjava.DbiFlags;
 import org.lmdbjava.Env;
@@ -30,12 +35,18 @@ import org.lmdbjava.Txn;
  * large DIR      a store larger than 4 GiB (crosses 1 GiB mapping chunks)
  * reads DIR      gets and scans only, on the store core left in DIR (for profiling)
  * insert DIR     the btree insert of core alone (to compare two builds of the engine)
+ * insert-lmdb DIR   the LMDB insert of core alone (to count its system calls)
+ * insert-pairs DIR N  N rounds of core's insert into fresh stores, btree and LMDB alternating
+ *                which goes first, each round's ratio printed
  * compare-reads DIR  10 interleaved read rounds on both stores core left in DIR, best of each
  * </pre>
  */
 public final class BTreeBench {
   private static final int KEYS = 1_000_000;
   private static final int VALUE = 100;
+
+  /** CPU time of the inserting thread (user and system, syscalls included). */
+  private static final ThreadMXBean THREAD_CPU = ManagementFactory.getThreadMXBean();
 
   private BTreeBench() {}
 
@@ -62,6 +73,12 @@ public final class BTreeBench {
         break;
       case "insert":
         System.out.printf("btree insert: %,.0f puts/s%n", insertBtree(dir.resolve("btree")));
+        break;
+      case "insert-lmdb":
+        System.out.printf("lmdb insert: %,.0f puts/s%n", insertLmdb(dir.resolve("lmdb")));
+        break;
+      case "insert-pairs":
+        insertPairs(dir, Integer.parseInt(args[2]));
         break;
       case "reads":
         reads(dir);
@@ -94,6 +111,37 @@ public final class BTreeBench {
     double lmdbInsert = insertLmdb(l);
     report("insert, txns of 1000 puts, SYNC (puts/s)", btreeInsert, lmdbInsert);
     compareReads(b, l, 3);
+  }
+
+  /**
+   * Runs the insert on fresh stores of both engines {@code rounds} times, alternating which engine
+   * goes first so a change in the machine's load hits both alike, and prints each round's ratio.
+   */
+  private static void insertPairs(Path dir, int rounds) throws Exception {
+    for (int round = 0; round < rounds; round++) {
+      Path b = dir.resolve("btree-" + round);
+      Path l = dir.resolve("lmdb-" + round);
+      double btree;
+      double lmdb;
+      if (round % 2 == 0) {
+        btree = insertBtree(b);
+        lmdb = insertLmdb(l);
+      } else {
+        lmdb = insertLmdb(l);
+        btree = insertBtree(b);
+      }
+      report("round " + round + ", insert, txns of 1000 puts, SYNC (puts/s)", btree, lmdb);
+      deleteTree(b);
+      deleteTree(l);
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   /**
@@ -133,6 +181,7 @@ public final class BTreeBench {
   private static double insertBtree(Path dir) {
     try (BTreeEngine e = (BTreeEngine) StorageEngines.open("btree", dir)) {
       long osBefore = osWriteBytes();
+      long cpuBefore = THREAD_CPU.getCurrentThreadCpuTime();
       long start = System.nanoTime();
       for (int base = 0; base < KEYS; base += 1000) {
         try (WriteTxn t = e.beginWrite()) {
@@ -146,6 +195,8 @@ public final class BTreeBench {
       System.out.println(
           "btree insert: "
               + secs
+              + " s, this thread's CPU "
+              + (THREAD_CPU.getCurrentThreadCpuTime() - cpuBefore) / 1e9
               + " s, meter "
               + e.meter()
               + ", /proc/self/io write_bytes "
@@ -165,6 +216,7 @@ public final class BTreeBench {
       ByteBuffer k = ByteBuffer.allocateDirect(16);
       ByteBuffer v = ByteBuffer.allocateDirect(VALUE);
       long osBefore = osWriteBytes();
+      long cpuBefore = THREAD_CPU.getCurrentThreadCpuTime();
       long start = System.nanoTime();
       for (int base = 0; base < KEYS; base += 1000) {
         try (Txn<ByteBuffer> t = env.txnWrite()) {
@@ -180,7 +232,12 @@ public final class BTreeBench {
       }
       double secs = (System.nanoTime() - start) / 1e9;
       System.out.println(
-          "lmdb insert: " + secs + " s, /proc/self/io write_bytes " + (osWriteBytes() - osBefore));
+          "lmdb insert: "
+              + secs
+              + " s, this thread's CPU "
+              + (THREAD_CPU.getCurrentThreadCpuTime() - cpuBefore) / 1e9
+              + " s, /proc/self/io write_bytes "
+              + (osWriteBytes() - osBefore));
       return KEYS / secs;
     }
   }
