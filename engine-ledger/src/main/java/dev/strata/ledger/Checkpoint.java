@@ -19,10 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.Arrays;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedOutputStream;
 
@@ -52,7 +49,7 @@ final class Checkpoint {
   final byte[] chainHead;
   final long nextTxnId;
   final long lastTimestamp;
-  final ConcurrentSkipListMap<byte[], IndexEntry> index;
+  final KeyIndex index;
 
   Checkpoint(
       long size,
@@ -61,7 +58,7 @@ final class Checkpoint {
       byte[] chainHead,
       long nextTxnId,
       long lastTimestamp,
-      ConcurrentSkipListMap<byte[], IndexEntry> index) {
+      KeyIndex index) {
     this.size = size;
     this.markerPosition = markerPosition;
     this.endPosition = endPosition;
@@ -100,12 +97,15 @@ final class Checkpoint {
       out.writeLong(Long.reverseBytes(nextTxnId));
       out.writeLong(Long.reverseBytes(lastTimestamp));
       out.writeLong(Long.reverseBytes(index.size()));
-      for (Map.Entry<byte[], IndexEntry> e : index.entrySet()) {
-        out.writeInt(Integer.reverseBytes(e.getKey().length));
-        out.write(e.getKey());
-        out.writeLong(Long.reverseBytes(e.getValue().seq));
-        out.writeLong(Long.reverseBytes(e.getValue().position));
-        out.writeByte(e.getValue().deleted ? 1 : 0);
+      KeyOrder.Scan ids = index.scan(KeyRange.all());
+      for (int id = ids.next(); id >= 0; id = ids.next()) {
+        byte[] key = index.key(id);
+        long word = index.wordOf(id);
+        out.writeInt(Integer.reverseBytes(key.length));
+        out.write(key);
+        out.writeLong(Long.reverseBytes(KeyIndex.seqOf(word)));
+        out.writeLong(Long.reverseBytes(index.positionOf(id)));
+        out.writeByte(KeyIndex.deletedOf(word) ? 1 : 0);
       }
       out.flush();
       new DataOutputStream(sink).writeInt(Integer.reverseBytes((int) crc.getValue()));
@@ -154,14 +154,17 @@ final class Checkpoint {
       long nextTxn = Long.reverseBytes(in.readLong());
       long lastTimestamp = Long.reverseBytes(in.readLong());
       long count = Long.reverseBytes(in.readLong());
-      if (count < 0 || count > size) {
+      if (count < 0 || count > size || count > Integer.MAX_VALUE - 8) {
         logger.log(System.Logger.Level.WARNING, file + ": bad key count; replaying the log");
         return null;
       }
-      List<byte[]> keys = new ArrayList<>((int) count);
-      List<IndexEntry> entries = new ArrayList<>((int) count);
+      // The count is not trusted for allocation before the checksum-verified bytes back it.
+      int capacity = (int) Math.min(count, 1 << 16);
+      byte[][] keys = new byte[capacity][];
+      long[] words = new long[capacity];
+      long[] positions = new long[capacity];
       byte[] previous = null;
-      for (long i = 0; i < count; i++) {
+      for (int i = 0; i < count; i++) {
         int length = Integer.reverseBytes(in.readInt());
         if (length < 1 || length > dev.strata.api.Limits.MAX_KEY_SIZE) {
           logger.log(System.Logger.Level.WARNING, file + ": bad key length; replaying the log");
@@ -177,8 +180,15 @@ final class Checkpoint {
         long seq = Long.reverseBytes(in.readLong());
         long position = Long.reverseBytes(in.readLong());
         boolean deleted = in.readByte() != 0;
-        keys.add(key);
-        entries.add(new IndexEntry(seq, position, deleted));
+        if (i == keys.length) {
+          int grown = (int) Math.min(count, 2L * i);
+          keys = Arrays.copyOf(keys, grown);
+          words = Arrays.copyOf(words, grown);
+          positions = Arrays.copyOf(positions, grown);
+        }
+        keys[i] = key;
+        words[i] = KeyIndex.word(seq, deleted);
+        positions[i] = position;
       }
       in.readInt();
       if (in.read() != -1) {
@@ -192,7 +202,7 @@ final class Checkpoint {
           head,
           nextTxn,
           lastTimestamp,
-          new ConcurrentSkipListMap<>(new SortedArrayMap(keys, entries)));
+          new KeyIndex(keys, words, positions, (int) count));
     } catch (NoSuchFileException e) {
       return null;
     } catch (EOFException e) {

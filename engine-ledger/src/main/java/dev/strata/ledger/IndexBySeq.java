@@ -3,7 +3,6 @@ package dev.strata.ledger;
 import dev.strata.api.TamperException;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.Map;
 
 /**
  * The index entries visible at a size, in sequence order, as parallel arrays, for the integrity
@@ -28,25 +27,22 @@ final class IndexBySeq {
 
   /** Every key's entry visible at {@code size}, sorted by sequence number. */
   static IndexBySeq of(LedgerEngine engine, long size) {
-    int capacity = Math.max(16, engine.index.size());
+    KeyIndex index = engine.index;
+    int keyCount = index.size();
+    int capacity = Math.max(16, keyCount);
     long[] seqs = new long[capacity];
     long[] positions = new long[capacity];
     byte[][] keys = new byte[capacity][];
     BitSet deleted = new BitSet();
     int n = 0;
-    for (Map.Entry<byte[], IndexEntry> e : engine.index.entrySet()) {
-      IndexEntry v = engine.reader.resolve(e.getValue(), size);
+    for (int id = 0; id < keyCount; id++) {
+      IndexEntry v = engine.reader.resolve(index.entry(id), size);
       if (v == null) {
         continue;
       }
-      if (n == seqs.length) {
-        seqs = Arrays.copyOf(seqs, n * 2);
-        positions = Arrays.copyOf(positions, n * 2);
-        keys = Arrays.copyOf(keys, n * 2);
-      }
       seqs[n] = v.seq;
       positions[n] = v.position;
-      keys[n] = e.getKey();
+      keys[n] = index.key(id);
       deleted.set(n, v.deleted);
       n++;
     }
@@ -86,11 +82,39 @@ final class IndexBySeq {
     return next;
   }
 
-  /** The permutation that sorts {@code seqs[0..n)}, all below {@code size}. */
+  /**
+   * The permutation that sorts {@code seqs[0..n)}, all below {@code size}. When the sequence
+   * numbers are distinct and dense enough, a bitmap over {@code [0, size)} ranks them in two linear
+   * passes (no comparison sort: a key's rank is the number of set bits below its sequence number);
+   * otherwise a primitive sort of packed (seq, slot) pairs.
+   */
   private static int[] bySeq(long[] seqs, int n, long size) {
     int[] order = new int[n];
+    long words = (size + 63) >>> 6;
+    long[] bits = words <= 4L * n + 1024 ? new long[(int) words] : null;
+    for (int i = 0; bits != null && i < n; i++) {
+      int w = (int) (seqs[i] >>> 6);
+      if ((bits[w] & 1L << seqs[i]) != 0) {
+        // Two keys at one entry: only a forged index does that; the sort keeps both for the check.
+        bits = null;
+      } else {
+        bits[w] |= 1L << seqs[i];
+      }
+    }
+    if (bits != null) {
+      int[] before = new int[bits.length];
+      int running = 0;
+      for (int w = 0; w < bits.length; w++) {
+        before[w] = running;
+        running += Long.bitCount(bits[w]);
+      }
+      for (int i = 0; i < n; i++) {
+        int w = (int) (seqs[i] >>> 6);
+        order[before[w] + Long.bitCount(bits[w] & ((1L << seqs[i]) - 1))] = i;
+      }
+      return order;
+    }
     if (n < 1 << 24 && size < 1L << 39) {
-      // A primitive sort of (seq, slot) pairs is several times faster than a comparator sort.
       long[] packed = new long[n];
       for (int i = 0; i < n; i++) {
         packed[i] = seqs[i] << 24 | i;

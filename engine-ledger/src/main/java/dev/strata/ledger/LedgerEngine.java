@@ -23,11 +23,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -82,7 +80,7 @@ public final class LedgerEngine implements StorageEngine {
   private final DirectoryLock lock;
   final SegmentLog log;
   final MerkleStore merkle;
-  final ConcurrentSkipListMap<byte[], IndexEntry> index;
+  final KeyIndex index;
   private final CommitPipeline pipeline;
   final LedgerReader reader;
   final LedgerWriter writer;
@@ -228,7 +226,7 @@ public final class LedgerEngine implements StorageEngine {
   }
 
   /** Appends a write transaction's block; runs under the writer gate. */
-  Visible append(NavigableMap<byte[], byte[]> overlay, long logicalBytes) {
+  Visible append(Overlay overlay, long logicalBytes) {
     checkOpen();
     return writer.append(overlay, logicalBytes);
   }

@@ -6,29 +6,23 @@ import dev.strata.api.StorageIOException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.AbstractMap;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.NoSuchElementException;
-import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * The read path: point reads, snapshot resolution through {@code prevSeq} links, locating an entry
  * by sequence number from its chunk, and range iteration over the index. Stateless beyond its
- * references; thread-safe (the index is concurrent, the log and Merkle store are).
+ * references; thread-safe (the index takes lock-free readers, the log and Merkle store are
+ * thread-safe).
  */
 final class LedgerReader {
   private final Path directory;
   private final SegmentLog log;
   private final MerkleStore merkle;
-  private final ConcurrentSkipListMap<byte[], IndexEntry> index;
+  private final KeyIndex index;
 
-  LedgerReader(
-      Path directory,
-      SegmentLog log,
-      MerkleStore merkle,
-      ConcurrentSkipListMap<byte[], IndexEntry> index) {
+  LedgerReader(Path directory, SegmentLog log, MerkleStore merkle, KeyIndex index) {
     this.directory = directory;
     this.log = log;
     this.merkle = merkle;
@@ -126,18 +120,27 @@ final class LedgerReader {
     return leaves;
   }
 
+  /**
+   * The keys in a range visible at {@code snapshot}, in the range's direction, each with its
+   * visible entry. Keys added after the snapshot may be scanned but resolve to nothing.
+   */
   Iterator<Map.Entry<byte[], Object>> committed(KeyRange range, long snapshot) {
-    Iterator<Map.Entry<byte[], IndexEntry>> source = view(index, range).entrySet().iterator();
+    KeyOrder.Scan ids = range.isEmpty() ? null : index.scan(range);
     return new Iterator<>() {
       private Map.Entry<byte[], Object> next;
+      private boolean exhausted = ids == null;
 
       @Override
       public boolean hasNext() {
-        while (next == null && source.hasNext()) {
-          Map.Entry<byte[], IndexEntry> e = source.next();
-          IndexEntry v = resolve(e.getValue(), snapshot);
+        while (next == null && !exhausted) {
+          int id = ids.next();
+          if (id < 0) {
+            exhausted = true;
+            break;
+          }
+          IndexEntry v = resolve(index.entry(id), snapshot);
           if (v != null && !v.deleted) {
-            next = new AbstractMap.SimpleImmutableEntry<>(e.getKey(), v);
+            next = new AbstractMap.SimpleImmutableEntry<>(index.key(id), v);
           }
         }
         return next != null;
@@ -153,23 +156,5 @@ final class LedgerReader {
         return e;
       }
     };
-  }
-
-  /** The part of a sorted map inside {@code range}, in the range's direction. */
-  static <V> NavigableMap<byte[], V> view(NavigableMap<byte[], V> map, KeyRange range) {
-    if (range.isEmpty()) {
-      return Collections.emptyNavigableMap();
-    }
-    byte[] lower = range.lowerBound();
-    byte[] upper = range.upperBound();
-    NavigableMap<byte[], V> bounded = map;
-    if (lower != null && upper != null) {
-      bounded = map.subMap(lower, true, upper, false);
-    } else if (lower != null) {
-      bounded = map.tailMap(lower, true);
-    } else if (upper != null) {
-      bounded = map.headMap(upper, false);
-    }
-    return range.isReversed() ? bounded.descendingMap() : bounded;
   }
 }

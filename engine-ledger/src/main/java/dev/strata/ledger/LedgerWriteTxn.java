@@ -7,20 +7,17 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * The ledger's write transaction: writes collect in a sorted overlay (last write per key wins) and
- * become one block of entries plus a commit marker at commit. Reads see the overlay over the latest
- * appended state. The overlay is a concurrent map so a cursor opened earlier keeps iterating
- * (weakly consistent) while the transaction writes.
+ * The ledger's write transaction: writes collect in an {@link Overlay} (last write per key wins),
+ * sorted once at commit into one block of entries plus a commit marker. Reads see the overlay over
+ * the latest appended state; a cursor sees the overlay as it was when the cursor opened.
  */
 final class LedgerWriteTxn extends LedgerReadTxn implements WriteTxn {
   /** Marks a deleted key in the overlay; compared by identity. */
   static final byte[] TOMBSTONE = new byte[0];
 
-  private final ConcurrentSkipListMap<byte[], byte[]> overlay =
-      new ConcurrentSkipListMap<>(KeyRange::compare);
+  private final Overlay overlay = new Overlay();
   private long logicalBytes;
 
   LedgerWriteTxn(LedgerEngine engine) {
@@ -47,8 +44,7 @@ final class LedgerWriteTxn extends LedgerReadTxn implements WriteTxn {
   Iterator<Map.Entry<byte[], Object>> entries(KeyRange range) {
     Comparator<byte[]> order =
         range.isReversed() ? (a, b) -> KeyRange.compare(b, a) : KeyRange::compare;
-    return new OverlayIterator(
-        LedgerReader.view(overlay, range).entrySet().iterator(), super.entries(range), order);
+    return new OverlayIterator(overlay.entries(range), super.entries(range), order);
   }
 
   @Override

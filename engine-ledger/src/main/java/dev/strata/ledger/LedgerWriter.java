@@ -10,11 +10,8 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import java.util.Map;
-import java.util.NavigableMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * The write path: turns a write transaction's overlay into a block, appends it, feeds the Merkle
@@ -28,7 +25,7 @@ final class LedgerWriter {
   private final FileIO fileIO;
   private final SegmentLog log;
   private final MerkleStore merkle;
-  private final ConcurrentSkipListMap<byte[], IndexEntry> index;
+  private final KeyIndex index;
   private final CommitPipeline pipeline;
   private final WriteAmplificationMeter meter;
   private final System.Logger logger;
@@ -50,7 +47,7 @@ final class LedgerWriter {
       Path directory,
       SegmentLog log,
       MerkleStore merkle,
-      ConcurrentSkipListMap<byte[], IndexEntry> index,
+      KeyIndex index,
       CommitPipeline pipeline,
       WriteAmplificationMeter meter,
       Recovery r,
@@ -71,10 +68,20 @@ final class LedgerWriter {
     this.lastTimestamp = r.lastTimestamp;
     this.checkpointSize = r.checkpointSize;
     this.bytesSinceCheckpoint = r.replayedBytes;
-    long[] counts = Recovery.counts(index);
-    this.liveKeys = counts[0];
-    this.tombstones = counts[1];
-    this.keyBytes = counts[2];
+    long live = 0;
+    long dead = 0;
+    long bytes = 0;
+    for (int id = 0; id < index.size(); id++) {
+      if (KeyIndex.deletedOf(index.wordOf(id))) {
+        dead++;
+      } else {
+        live++;
+      }
+      bytes += index.key(id).length;
+    }
+    this.liveKeys = live;
+    this.tombstones = dead;
+    this.keyBytes = bytes;
   }
 
   /**
@@ -82,25 +89,37 @@ final class LedgerWriter {
    *
    * @return the state to wait for, or null when the transaction changed nothing
    */
-  Visible append(NavigableMap<byte[], byte[]> overlay, long logicalBytes) {
+  Visible append(Overlay overlay, long logicalBytes) {
     checkNotFailed();
-    List<byte[]> keys = new ArrayList<>();
-    List<byte[]> values = new ArrayList<>();
-    List<IndexEntry> previous = new ArrayList<>();
+    int[] slots = overlay.sortedSlots();
+    byte[][] keys = new byte[slots.length][];
+    byte[][] values = new byte[slots.length][];
+    IndexEntry[] previous = new IndexEntry[slots.length];
+    int[] ids = new int[slots.length];
+    int n = 0;
     long blockBytes = Codec.FRAME + Codec.COMMIT_BODY;
-    for (Map.Entry<byte[], byte[]> e : overlay.entrySet()) {
-      IndexEntry current = index.get(e.getKey());
-      boolean delete = e.getValue() == LedgerWriteTxn.TOMBSTONE;
-      if (delete && (current == null || current.deleted)) {
+    for (int slot : slots) {
+      byte[] key = overlay.key(slot);
+      byte[] value = overlay.value(slot);
+      // One probe per key: the id found here is updated in place after the block is written.
+      int id = index.find(key);
+      long word = id < 0 ? -1 : index.wordOf(id);
+      boolean delete = value == LedgerWriteTxn.TOMBSTONE;
+      if (delete && (id < 0 || KeyIndex.deletedOf(word))) {
         continue;
       }
-      keys.add(e.getKey());
-      values.add(delete ? null : e.getValue());
-      previous.add(current);
-      blockBytes +=
-          Codec.FRAME + Codec.entryBodySize(e.getKey().length, delete ? 0 : e.getValue().length);
+      keys[n] = key;
+      values[n] = delete ? null : value;
+      previous[n] =
+          id < 0
+              ? null
+              : new IndexEntry(
+                  KeyIndex.seqOf(word), index.positionOf(id), KeyIndex.deletedOf(word));
+      ids[n] = id;
+      n++;
+      blockBytes += Codec.FRAME + Codec.entryBodySize(key.length, delete ? 0 : value.length);
     }
-    if (keys.isEmpty()) {
+    if (n == 0) {
       meter.addLogical(logicalBytes);
       return null;
     }
@@ -111,13 +130,20 @@ final class LedgerWriter {
               + " bytes exceeds the"
               + " ledger's block limit of 2 GiB; split it");
     }
-    int n = keys.size();
     Instant now = Instant.now();
     long timestamp =
         Math.max(lastTimestamp, now.getEpochSecond() * 1_000_000 + now.getNano() / 1000);
     long txnId = nextTxnId;
     Block block =
-        Block.encode(keys, values, previous, (int) blockBytes, size, timestamp, txnId, chainHead);
+        Block.encode(
+            Arrays.asList(keys).subList(0, n),
+            Arrays.asList(values).subList(0, n),
+            Arrays.asList(previous).subList(0, n),
+            (int) blockBytes,
+            size,
+            timestamp,
+            txnId,
+            chainHead);
     byte[][] leaves = block.leaves;
     int[] offsets = block.offsets;
     int[] ends = block.ends;
@@ -146,15 +172,18 @@ final class LedgerWriter {
     long dead = tombstones;
     long keyTotal = keyBytes;
     for (int i = 0; i < n; i++) {
-      boolean delete = values.get(i) == null;
-      IndexEntry before = previous.get(i);
-      index.put(keys.get(i), new IndexEntry(size + i, start + offsets[i], delete));
+      boolean delete = values[i] == null;
+      IndexEntry before = previous[i];
       if (before == null) {
-        keyTotal += keys.get(i).length;
-      } else if (before.deleted) {
-        dead--;
+        index.add(keys[i], size + i, start + offsets[i], delete);
+        keyTotal += keys[i].length;
       } else {
-        live--;
+        index.update(ids[i], size + i, start + offsets[i], delete);
+        if (before.deleted) {
+          dead--;
+        } else {
+          live--;
+        }
       }
       if (delete) {
         dead++;
@@ -269,7 +298,7 @@ final class LedgerWriter {
     long dead = tombstones;
     stats.put("liveKeys", live);
     stats.put("tombstones", dead);
-    stats.put("indexMemoryBytes", (live + dead) * (long) IndexEntry.HEAP_BYTES_PER_KEY + keyBytes);
+    stats.put("indexMemoryBytes", index.memoryBytes());
     stats.put("transactions", nextTxnId - 1);
   }
 }

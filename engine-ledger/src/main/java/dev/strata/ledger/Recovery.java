@@ -10,8 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * Opens a ledger directory: loads the index checkpoint, checks that the log still holds the commit
@@ -27,7 +25,7 @@ final class Recovery {
   FileIO fileIO;
   SegmentLog log;
   MerkleStore merkle;
-  ConcurrentSkipListMap<byte[], IndexEntry> index;
+  KeyIndex index;
   long size;
   byte[] chainHead;
   long markerPosition = -1;
@@ -79,7 +77,7 @@ final class Recovery {
     if (cp != null && !bindsToLog(cp)) {
       cp = null;
     }
-    index = cp == null ? new ConcurrentSkipListMap<>(dev.strata.api.KeyRange::compare) : cp.index;
+    index = cp == null ? new KeyIndex() : cp.index;
     chainHead = cp == null ? Hashes.ZERO : cp.chainHead;
     size = cp == null ? 0 : cp.size;
     checkpointSize = size;
@@ -323,10 +321,10 @@ final class Recovery {
   }
 
   private void apply(Pending p, LogScanner scanner) throws IOException {
-    // One traversal of the index instead of a get and a put: on a mismatch the open fails and the
+    // One probe of the index instead of a get and a put: on a mismatch the open fails and the
     // index is discarded, so it does not matter that the entry was already put.
-    IndexEntry previous = index.put(p.key(), new IndexEntry(p.seq(), p.position(), p.deleted()));
-    long expectedPrev = previous == null ? -1 : previous.seq;
+    long previous = index.put(p.key(), p.seq(), p.position(), p.deleted());
+    long expectedPrev = previous < 0 ? -1 : KeyIndex.seqOf(previous);
     if (p.prevSeq() != expectedPrev) {
       throw new TamperException(
           p.seq(),
@@ -341,20 +339,5 @@ final class Recovery {
               + expectedPrev);
     }
     merkle.append(p.leaf(), p.end());
-  }
-
-  static long[] counts(Map<byte[], IndexEntry> index) {
-    long live = 0;
-    long dead = 0;
-    long keyBytes = 0;
-    for (Map.Entry<byte[], IndexEntry> e : index.entrySet()) {
-      if (e.getValue().deleted) {
-        dead++;
-      } else {
-        live++;
-      }
-      keyBytes += e.getKey().length;
-    }
-    return new long[] {live, dead, keyBytes};
   }
 }

@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * java -Xmx4g -cp target/test-classes:target/classes:../engine-api/target/classes \
- *     dev.strata.ledger.LedgerBench [workDir] [bigEntries] [small-only|hot-only|append-verify|open-only]
+ *     dev.strata.ledger.LedgerBench [workDir] [bigEntries] [small-only|hot-only|append-verify|append-matrix [rounds]|open-only]
  * </pre>
  *
  * Prints one line per figure. Not a unit test: no assertions, no JUnit.
@@ -71,6 +71,10 @@ public final class LedgerBench {
       append(work.resolve("append-100"), 100, 1_000_000);
       appendHot(work.resolve("append-hot"), 100, 1_000_000, 1000);
       verifyIntegrity(work.resolve("append-100"));
+      return;
+    }
+    if (args.length > 2 && args[2].equals("append-matrix")) {
+      appendMatrix(work, args.length > 3 ? Integer.parseInt(args[3]) : 1);
       return;
     }
     if (args.length > 2 && args[2].equals("open-only")) {
@@ -165,54 +169,74 @@ public final class LedgerBench {
     return EngineOptions.builder().durability(Durability.NO_SYNC).build();
   }
 
-  private static void append(Path dir, int perTxn, long entries) {
-    byte[] value = new byte[VALUE];
-    new SplittableRandom(1).nextBytes(value);
-    try (LedgerEngine e = LedgerEngine.open(dir, noSync())) {
-      long warm = Math.min(entries / 5, 100_000);
-      write(e, 0, warm, perTxn, value);
-      long t0 = System.nanoTime();
-      long c0 = cpu();
-      write(e, warm, warm + entries, perTxn, value);
-      double cpuSeconds = (cpu() - c0) / 1e9;
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      double rate = entries / cpuSeconds;
-      print(
-          "append NO_SYNC, " + perTxn + " put/txn: entries/s per CPU-second",
-          rate,
-          "entries/s (wall " + String.format("%.0f", entries / seconds) + "/s)");
-      print(
-          "append NO_SYNC, " + perTxn + " put/txn: % of sha256 bound",
-          100 * rate / shaEntriesPerSecond,
-          "%");
+  /**
+   * The append target's workloads, {@code rounds} times: unique random keys, updates over 10^6
+   * keys, updates over 1,000 hot keys, at 1 and 100 puts per transaction, each against the SHA-256
+   * bound measured right before it in the same JVM.
+   */
+  private static void appendMatrix(Path work, int rounds) throws Exception {
+    for (int round = 0; round < rounds; round++) {
+      for (int perTxn : new int[] {1, 100}) {
+        long entries = perTxn == 1 ? 300_000 : 1_000_000;
+        for (long keyspace : new long[] {0, 1_000_000, 1_000}) {
+          shaBound();
+          Path dir = work.resolve("matrix-" + round + "-" + perTxn + "-" + keyspace);
+          appendWorkload(dir, perTxn, entries, keyspace);
+          LedgerFiles.deleteDir(dir);
+        }
+      }
     }
+  }
+
+  private static void append(Path dir, int perTxn, long entries) {
+    appendWorkload(dir, perTxn, entries, 0);
   }
 
   /** Appends that update a small set of keys: the log and hashing cost without index growth. */
   private static void appendHot(Path dir, int perTxn, long entries, int keys) {
+    appendWorkload(dir, perTxn, entries, keys);
+  }
+
+  /**
+   * One append workload under {@code NO_SYNC}, 16 B keys and 100 B values: with {@code keyspace} 0,
+   * every put adds a new key (scattered over the key space); otherwise the keyspace is written once
+   * first (not measured) and then updated at random. Prints entries per CPU-second of the writing
+   * thread, the wall rate, the share of the SHA-256 bound measured earlier in this run, and the
+   * index heap the stats report per key.
+   */
+  private static void appendWorkload(Path dir, int perTxn, long entries, long keyspace) {
     byte[] value = new byte[VALUE];
+    new SplittableRandom(1).nextBytes(value);
+    String what = keyspace == 0 ? "unique random keys" : "updates over " + keyspace + " keys";
     try (LedgerEngine e = LedgerEngine.open(dir, noSync())) {
-      for (int round = 0; round < 2; round++) {
-        long t0 = System.nanoTime();
-        long c0 = cpu();
-        for (long i = 0; i < entries; i += perTxn) {
-          try (WriteTxn t = e.beginWrite()) {
-            for (long j = i; j < i + perTxn; j++) {
-              t.put(key(j % keys), value);
-            }
-            t.commit();
+      long warm = keyspace == 0 ? Math.min(entries / 5, 100_000) : keyspace;
+      write(e, 0, warm, Math.max(perTxn, 100), value);
+      SplittableRandom random = new SplittableRandom(2);
+      long t0 = System.nanoTime();
+      long c0 = cpu();
+      for (long i = 0; i < entries; i += perTxn) {
+        try (WriteTxn t = e.beginWrite()) {
+          for (long j = i; j < i + perTxn; j++) {
+            t.put(key(keyspace == 0 ? warm + j : random.nextLong(keyspace)), value);
           }
+          t.commit();
         }
-        double cpuSeconds = (cpu() - c0) / 1e9;
-        double rate = entries / cpuSeconds;
-        print(
-            "append NO_SYNC, " + perTxn + " put/txn over " + keys + " keys: entries/CPU-s",
-            rate,
-            "entries/s (wall "
-                + String.format("%.0f", entries / ((System.nanoTime() - t0) / 1e9))
-                + "/s)");
-        print("  % of sha256 bound", 100 * rate / shaEntriesPerSecond, "%");
       }
+      double cpuSeconds = (cpu() - c0) / 1e9;
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      double rate = entries / cpuSeconds;
+      long keys = e.stats().get("liveKeys").longValue() + e.stats().get("tombstones").longValue();
+      print(
+          "append NO_SYNC, " + what + ", " + perTxn + " put/txn: entries/CPU-s",
+          rate,
+          "entries/s (wall "
+              + String.format("%.0f", entries / seconds)
+              + "/s; "
+              + keys
+              + " keys, index "
+              + e.stats().get("indexMemoryBytes").longValue() / Math.max(1, keys)
+              + " B/key by stats)");
+      print("  % of sha256 bound", 100 * rate / shaEntriesPerSecond, "%");
     }
   }
 

@@ -213,7 +213,7 @@ class TamperTest {
 
   /**
    * An index that disagrees with the log, as a forged checkpoint would load it: an entry at another
-   * position, another key's entry, another kind, a missing key. The log itself is intact.
+   * position, another key's entry, another kind. The log itself is intact.
    */
   @Test
   void indexDisagreeingWithTheLog_failsVerifyIntegrity() {
@@ -221,24 +221,65 @@ class TamperTest {
         List.of(
             e -> {
               IndexEntry k3 = e.index.get(b("k3"));
-              e.index.put(b("k3"), new IndexEntry(k3.seq, k3.position + 1, k3.deleted));
+              e.index.put(b("k3"), k3.seq, k3.position + 1, k3.deleted);
             },
             e -> {
               IndexEntry k1 = e.index.get(b("k1"));
               IndexEntry k3 = e.index.get(b("k3"));
-              e.index.put(b("k1"), new IndexEntry(k3.seq, k3.position, k1.deleted));
+              e.index.put(b("k1"), k3.seq, k3.position, k1.deleted);
             },
             e -> {
               IndexEntry k4 = e.index.get(b("k4"));
-              e.index.put(b("k4"), new IndexEntry(k4.seq, k4.position, true));
-            },
-            e -> e.index.remove(b("k4")));
+              e.index.put(b("k4"), k4.seq, k4.position, true);
+            });
     for (int i = 0; i < forgeries.size(); i++) {
       try (LedgerEngine e = LedgerEngine.open(pristine, EngineOptions.defaults())) {
         e.verifyIntegrity();
         forgeries.get(i).accept(e);
         assertThrows(TamperException.class, e::verifyIntegrity, "forgery " + i);
       }
+    }
+  }
+
+  /**
+   * A checkpoint that lacks a key the log holds, bound correctly to the log: the open trusts it, so
+   * only the index pass of {@code verifyIntegrity()} can find the missing key.
+   */
+  @Test
+  void checkpointMissingAKey_failsVerifyIntegrity() throws Exception {
+    Path forged = tmp.resolve("missing-key");
+    LedgerFiles.copyDir(pristine, forged);
+    Checkpoint cp = Checkpoint.read(forged, System.getLogger("test"));
+    assertTrue(cp != null, "the pristine store was closed with a checkpoint");
+    int n = cp.index.size();
+    byte[][] keys = new byte[n][];
+    long[] words = new long[n];
+    long[] positions = new long[n];
+    int kept = 0;
+    KeyOrder.Scan ids = cp.index.scan(dev.strata.api.KeyRange.all());
+    for (int id = ids.next(); id >= 0; id = ids.next()) {
+      if (!Arrays.equals(cp.index.key(id), b("k4"))) {
+        keys[kept] = cp.index.key(id);
+        words[kept] = cp.index.wordOf(id);
+        positions[kept++] = cp.index.positionOf(id);
+      }
+    }
+    assertEquals(n - 1, kept);
+    new Checkpoint(
+            cp.size,
+            cp.markerPosition,
+            cp.endPosition,
+            cp.chainHead,
+            cp.nextTxnId,
+            cp.lastTimestamp,
+            new KeyIndex(keys, words, positions, kept))
+        .write(
+            forged,
+            EngineOptions.defaults().fileIO(),
+            new dev.strata.api.WriteAmplificationMeter());
+    try (LedgerEngine e = LedgerEngine.open(forged, EngineOptions.defaults())) {
+      assertEquals(null, e.get(b("k4")), "the forged index hides k4 from reads");
+      assertThrows(TamperException.class, e::verifyIntegrity);
     }
   }
 }

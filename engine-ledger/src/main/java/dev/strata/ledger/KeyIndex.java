@@ -1,0 +1,225 @@
+package dev.strata.ledger;
+
+import dev.strata.api.KeyRange;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+
+/**
+ * The ledger's key index: key to its latest entry (sequence number, log position, tombstone). Keys
+ * get dense ids in the order they first appear and are never removed; per id the index keeps the
+ * key array and two {@code long}s in parallel arrays (no object per key). Point lookups go through
+ * a {@link KeyTable}; ordered scans through a {@link KeyOrder} that only new keys enter, so an
+ * update of a known key costs one hash probe and two array stores.
+ *
+ * <p>Thread safety: one writer (the engine's write path, or recovery before the engine exists) and
+ * any number of lock-free readers. Everything a new id leads to is stored before the id is
+ * published, and the engine publishes a commit only after indexing it, so a reader finds every key
+ * of its snapshot; it may also see newer entries, which it resolves back through {@code prevSeq}.
+ * The two words of an entry are updated under a per-key sequence lock whose stamp is the version
+ * word itself ({@code seq << 1 | tombstone}, strictly increasing per key, so a reader can never
+ * mistake a later update for the one it started with): a reader never sees one entry's sequence
+ * number with another's position.
+ *
+ * <p>Arrays: keys passed in become the index's (the caller passes copies); keys handed out are the
+ * index's own and must not be modified.
+ */
+final class KeyIndex implements KeyTable.Keys {
+  private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+
+  /** Marks an entry the writer is changing; no version word is negative. */
+  private static final long BUSY = -1;
+
+  private static final int MIN_CAPACITY = 64;
+
+  /** Per-id arrays, replaced together (never shrunk) when they grow. */
+  private static final class Columns {
+    final byte[][] keys;
+    final long[] words;
+    final long[] positions;
+
+    Columns(byte[][] keys, long[] words, long[] positions) {
+      this.keys = keys;
+      this.words = words;
+      this.positions = positions;
+    }
+
+    Columns grownTo(int capacity) {
+      return new Columns(
+          Arrays.copyOf(keys, capacity),
+          Arrays.copyOf(words, capacity),
+          Arrays.copyOf(positions, capacity));
+    }
+  }
+
+  private volatile Columns columns;
+  private volatile int size;
+  private final KeyTable table;
+  private final KeyOrder order;
+  private volatile long keyHeapBytes;
+
+  /** An empty index. */
+  KeyIndex() {
+    columns = new Columns(new byte[MIN_CAPACITY][], new long[MIN_CAPACITY], new long[MIN_CAPACITY]);
+    table = new KeyTable(0);
+    order = new KeyOrder();
+  }
+
+  /**
+   * An index over {@code n} keys in strictly ascending order, as a checkpoint stores them: built in
+   * linear time (one run, no sorting). Takes ownership of the arrays.
+   */
+  KeyIndex(byte[][] sortedKeys, long[] words, long[] positions, int n) {
+    int capacity = Math.max(MIN_CAPACITY, n);
+    columns =
+        new Columns(
+            Arrays.copyOf(sortedKeys, capacity),
+            Arrays.copyOf(words, capacity),
+            Arrays.copyOf(positions, capacity));
+    table = new KeyTable(n);
+    long heap = 0;
+    for (int i = 0; i < n; i++) {
+      table.insert(KeyTable.hash(sortedKeys[i]), i);
+      heap += arrayBytes(sortedKeys[i].length);
+    }
+    order = new KeyOrder(sortedKeys, n);
+    keyHeapBytes = heap;
+    size = n;
+  }
+
+  /** The version word of an entry: its sequence number and whether it is a tombstone. */
+  static long word(long seq, boolean deleted) {
+    return seq << 1 | (deleted ? 1 : 0);
+  }
+
+  static long seqOf(long word) {
+    return word >>> 1;
+  }
+
+  static boolean deletedOf(long word) {
+    return (word & 1) != 0;
+  }
+
+  /** Number of keys. */
+  int size() {
+    return size;
+  }
+
+  /** The key bytes of an id; the index's own array. */
+  @Override
+  public byte[] key(int id) {
+    return columns.keys[id];
+  }
+
+  /** The id of a key, or -1. */
+  int find(byte[] key) {
+    return table.find(key, KeyTable.hash(key), this);
+  }
+
+  /** The latest entry of a key, or null if it was never written. */
+  IndexEntry get(byte[] key) {
+    int id = find(key);
+    return id < 0 ? null : entry(id);
+  }
+
+  /** The latest entry of an id, read consistently while the writer may update it. */
+  IndexEntry entry(int id) {
+    Columns c = columns;
+    while (true) {
+      long before = (long) LONGS.getAcquire(c.words, id);
+      long position = (long) LONGS.getAcquire(c.positions, id);
+      long after = (long) LONGS.getAcquire(c.words, id);
+      if (before == after && before != BUSY) {
+        return new IndexEntry(seqOf(before), position, deletedOf(before));
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  /** The version word of an id; writer only. */
+  long wordOf(int id) {
+    return columns.words[id];
+  }
+
+  /** The log position of an id's latest entry; writer only. */
+  long positionOf(int id) {
+    return columns.positions[id];
+  }
+
+  /** Points a known key at a newer entry; writer only. */
+  void update(int id, long seq, long position, boolean deleted) {
+    Columns c = columns;
+    LONGS.setOpaque(c.words, id, BUSY);
+    LONGS.setRelease(c.positions, id, position);
+    LONGS.setRelease(c.words, id, word(seq, deleted));
+  }
+
+  /**
+   * Adds a key that is not in the index; writer only.
+   *
+   * @param key the key; the index keeps this array
+   * @return its id
+   */
+  int add(byte[] key, long seq, long position, boolean deleted) {
+    int id = size;
+    Columns c = columns;
+    if (id == c.words.length) {
+      if (id == Integer.MAX_VALUE - 8) {
+        throw new IllegalStateException("the ledger index is full at " + id + " keys");
+      }
+      c = c.grownTo((int) Math.min(Integer.MAX_VALUE - 8, 2L * id));
+      columns = c;
+    }
+    c.keys[id] = key;
+    c.words[id] = word(seq, deleted);
+    c.positions[id] = position;
+    keyHeapBytes += arrayBytes(key.length);
+    // The table and the order publish the id with release semantics / a volatile store.
+    table.insert(KeyTable.hash(key), id);
+    order.add(id, c.keys);
+    size = id + 1;
+    return id;
+  }
+
+  /**
+   * Points a key at a newer entry, adding it if new; writer only. Costs one hash probe.
+   *
+   * @param key the key; kept by the index if new
+   * @return the previous version word, or -1 if the key is new
+   */
+  long put(byte[] key, long seq, long position, boolean deleted) {
+    int id = find(key);
+    if (id < 0) {
+      add(key, seq, position, deleted);
+      return -1;
+    }
+    long previous = wordOf(id);
+    update(id, seq, position, deleted);
+    return previous;
+  }
+
+  /** The ids of the keys in a range, in its direction, from the state published now. */
+  KeyOrder.Scan scan(KeyRange range) {
+    KeyOrder.Run[] runs = order.runs();
+    // Loaded after the runs: the writer grows the columns before it publishes a run holding a new
+    // id, so these cover every id the runs hold.
+    byte[][] keys = columns.keys;
+    return new KeyOrder.Scan(
+        runs, keys, range.lowerBound(), range.upperBound(), range.isReversed());
+  }
+
+  /**
+   * Heap bytes the index holds: the per-id arrays at their capacity, the key arrays, the hash table
+   * and the runs. Measured against the heap by {@code LedgerBench open-only}.
+   */
+  long memoryBytes() {
+    Columns c = columns;
+    long columnBytes = 3 * 16L + (4L + 8 + 8) * c.words.length;
+    return columnBytes + keyHeapBytes + table.memoryBytes() + order.memoryBytes();
+  }
+
+  /** Heap bytes of a byte array: a 16-byte header, rounded up to 8. */
+  private static long arrayBytes(int length) {
+    return (16L + length + 7) & ~7L;
+  }
+}
