@@ -198,6 +198,11 @@ final class KeyIndex implements KeyTable.Keys {
     return previous;
   }
 
+  /** Merges the key order into one run, before a full scan; writer only. */
+  void compact() {
+    order.compact(columns.keys);
+  }
+
   /** The ids of the keys in a range, in its direction, from the state published now. */
   KeyOrder.Scan scan(KeyRange range) {
     KeyOrder.Run[] runs = order.runs();

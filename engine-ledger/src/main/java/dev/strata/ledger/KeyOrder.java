@@ -15,11 +15,11 @@ import java.util.Arrays;
  * made the skip list it replaces miss the cache on every insert.
  *
  * <p>One writer ({@link #add}); readers take {@link #runs()} once and iterate it ({@link Scan})
- * while the writer publishes new states. Each key is merged about log2(keys / 128) times.
+ * while the writer publishes new states. Each key is merged about log2(keys / 32) times.
  */
 final class KeyOrder {
   /** Keys the write buffer holds before it becomes a run: big enough to amortize, small to copy. */
-  static final int BUFFER = 128;
+  static final int BUFFER = 32;
 
   private static final VarHandle BIG_ENDIAN_LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
@@ -185,8 +185,22 @@ final class KeyOrder {
   }
 
   /**
+   * Merges every run into one; writer only. A full scan (the checkpoint) then reads one array, and
+   * later scans seek in one run instead of one per tier.
+   */
+  void compact(byte[][] keys) {
+    Run[] current = runs;
+    Run all = current[current.length - 1];
+    for (int r = current.length - 2; r >= 0; r--) {
+      all = merge(current[r], all, keys);
+    }
+    runs = new Run[] {all, Run.EMPTY};
+  }
+
+  /**
    * The ids of the keys in {@code [lower, upper)} (null bounds are open) of one published state, in
-   * ascending or descending key order: a merge of one cursor per run. Not thread-safe.
+   * ascending or descending key order: a merge of one cursor per run, through a binary heap of the
+   * runs ordered by their current keys. Not thread-safe.
    */
   static final class Scan {
     private final Run[] runs;
@@ -194,6 +208,8 @@ final class KeyOrder {
     private final boolean descending;
     private final int[] next;
     private final int[] end;
+    private final int[] heap;
+    private int live;
 
     /**
      * @param runs a published state from {@link #runs()}
@@ -205,6 +221,7 @@ final class KeyOrder {
       this.descending = descending;
       this.next = new int[runs.length];
       this.end = new int[runs.length];
+      this.heap = new int[runs.length];
       long lowerPrefix = lower == null ? 0 : prefix(lower);
       long upperPrefix = upper == null ? 0 : prefix(upper);
       for (int r = 0; r < runs.length; r++) {
@@ -214,38 +231,56 @@ final class KeyOrder {
         to = Math.max(from, to);
         next[r] = descending ? to - 1 : from;
         end[r] = descending ? from - 1 : to;
+        if (next[r] != end[r]) {
+          heap[live++] = r;
+        }
+      }
+      for (int i = live / 2 - 1; i >= 0; i--) {
+        siftDown(i);
       }
     }
 
     /** The next id, or -1 when the range is exhausted. */
     int next() {
-      int best = -1;
-      for (int r = 0; r < runs.length; r++) {
-        if (next[r] == end[r]) {
-          continue;
-        }
-        if (best < 0) {
-          best = r;
-          continue;
-        }
-        Run a = runs[r];
-        Run b = runs[best];
-        int c =
-            compare(
-                a.prefixes[next[r]],
-                keys[a.ids[next[r]]],
-                b.prefixes[next[best]],
-                keys[b.ids[next[best]]]);
-        if (descending ? c > 0 : c < 0) {
-          best = r;
-        }
-      }
-      if (best < 0) {
+      if (live == 0) {
         return -1;
       }
-      int id = runs[best].ids[next[best]];
-      next[best] += descending ? -1 : 1;
+      int r = heap[0];
+      int id = runs[r].ids[next[r]];
+      next[r] += descending ? -1 : 1;
+      if (next[r] == end[r]) {
+        heap[0] = heap[--live];
+      }
+      siftDown(0);
       return id;
+    }
+
+    /** Whether run {@code a}'s current key comes before run {@code b}'s in scan order. */
+    private boolean before(int a, int b) {
+      Run ra = runs[a];
+      Run rb = runs[b];
+      int ia = next[a];
+      int ib = next[b];
+      int c = compare(ra.prefixes[ia], keys[ra.ids[ia]], rb.prefixes[ib], keys[rb.ids[ib]]);
+      return descending ? c > 0 : c < 0;
+    }
+
+    private void siftDown(int at) {
+      int i = at;
+      while (true) {
+        int left = 2 * i + 1;
+        if (left >= live) {
+          return;
+        }
+        int child = left + 1 < live && before(heap[left + 1], heap[left]) ? left + 1 : left;
+        if (!before(heap[child], heap[i])) {
+          return;
+        }
+        int t = heap[i];
+        heap[i] = heap[child];
+        heap[child] = t;
+        i = child;
+      }
     }
   }
 }

@@ -74,6 +74,9 @@ public final class LedgerEngine implements StorageEngine {
   private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
   private final Set<LedgerReadTxn> openTxns = ConcurrentHashMap.newKeySet();
 
+  /** The open write transaction, kept apart from the read transactions: one per commit at most. */
+  private volatile LedgerWriteTxn writeTxn;
+
   /** The lock file held while the ledger is open; holds no data. */
   static final String LOCK_FILE = "LOCK";
 
@@ -197,7 +200,12 @@ public final class LedgerEngine implements StorageEngine {
     writer.checkNotFailed();
     gate.acquire();
     LedgerWriteTxn txn = new LedgerWriteTxn(this);
-    return (WriteTxn) register(txn);
+    writeTxn = txn;
+    if (closed) {
+      txn.close();
+      throw closedException();
+    }
+    return txn;
   }
 
   private ReadTxn register(LedgerReadTxn txn) {
@@ -210,9 +218,11 @@ public final class LedgerEngine implements StorageEngine {
   }
 
   void ended(LedgerReadTxn txn) {
-    openTxns.remove(txn);
     if (txn instanceof LedgerWriteTxn) {
+      writeTxn = null;
       gate.release();
+    } else {
+      openTxns.remove(txn);
     }
   }
 
@@ -524,6 +534,10 @@ public final class LedgerEngine implements StorageEngine {
       closed = true;
     }
     gate.close();
+    LedgerWriteTxn writing = writeTxn;
+    if (writing != null) {
+      writing.close();
+    }
     for (LedgerReadTxn txn : new ArrayList<>(openTxns)) {
       txn.close();
     }

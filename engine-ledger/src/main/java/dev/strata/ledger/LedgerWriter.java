@@ -277,6 +277,7 @@ final class LedgerWriter {
 
   private void writeCheckpointNow() throws IOException {
     merkle.force();
+    index.compact();
     new Checkpoint(size, markerPosition, endPosition, chainHead, nextTxnId, lastTimestamp, index)
         .write(directory, fileIO, meter);
     checkpointSize = size;

@@ -21,7 +21,8 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * java -Xmx4g -cp target/test-classes:target/classes:../engine-api/target/classes \
- *     dev.strata.ledger.LedgerBench [workDir] [bigEntries] [small-only|hot-only|append-verify|append-matrix [rounds]|open-only]
+ *     dev.strata.ledger.LedgerBench [workDir] [bigEntries] [small-only|hot-only|append-verify|open-only
+ *     |append-matrix [rounds]|append-one perTxn entries keyspace]
  * </pre>
  *
  * Prints one line per figure. Not a unit test: no assertions, no JUnit.
@@ -75,6 +76,15 @@ public final class LedgerBench {
     }
     if (args.length > 2 && args[2].equals("append-matrix")) {
       appendMatrix(work, args.length > 3 ? Integer.parseInt(args[3]) : 1);
+      return;
+    }
+    if (args.length > 5 && args[2].equals("append-one")) {
+      shaBound();
+      appendWorkload(
+          work.resolve("append-one"),
+          Integer.parseInt(args[3]),
+          Long.parseLong(args[4]),
+          Long.parseLong(args[5]));
       return;
     }
     if (args.length > 2 && args[2].equals("open-only")) {
