@@ -9,8 +9,9 @@ import java.util.Arrays;
  * The ledger's key index: key to its latest entry (sequence number, log position, tombstone). Keys
  * get dense ids in the order they first appear and are never removed; per id the index keeps the
  * key array and two {@code long}s in parallel arrays (no object per key). Point lookups go through
- * a {@link KeyTable}; ordered scans through a {@link KeyOrder} that only new keys enter, so an
- * update of a known key costs one hash probe and two array stores.
+ * a {@link KeyTable}; ordered scans through a {@link KeyOrder} that only new keys enter, a batch
+ * per commit ({@link #publishOrder()}), so an update of a known key costs one hash probe and two
+ * array stores.
  *
  * <p>Thread safety: one writer (the engine's write path, or recovery before the engine exists) and
  * any number of lock-free readers. Everything a new id leads to is stored before the id is
@@ -31,6 +32,9 @@ final class KeyIndex implements KeyTable.Keys {
   private static final long BUSY = -1;
 
   private static final int MIN_CAPACITY = 64;
+
+  /** Pending new keys that a long replay enters into the order without being asked. */
+  private static final int PUBLISH_AT = 1 << 16;
 
   /** Per-id arrays, replaced together (never shrunk) when they grow. */
   private static final class Columns {
@@ -57,6 +61,11 @@ final class KeyIndex implements KeyTable.Keys {
   private final KeyTable table;
   private final KeyOrder order;
   private volatile long keyHeapBytes;
+
+  /** Ids added but not yet in the key order; writer only. */
+  private int[] unordered = new int[16];
+
+  private int unorderedCount;
 
   /** An empty index. */
   KeyIndex() {
@@ -174,15 +183,32 @@ final class KeyIndex implements KeyTable.Keys {
     c.words[id] = word(seq, deleted);
     c.positions[id] = position;
     keyHeapBytes += arrayBytes(key.length);
-    // The table and the order publish the id with release semantics / a volatile store.
+    // The table publishes the id with release semantics; the order takes it at the next publish.
     table.insert(KeyTable.hash(key), id);
-    order.add(id, c.keys);
+    if (unorderedCount == unordered.length) {
+      if (unorderedCount >= PUBLISH_AT) {
+        publishOrder();
+      } else {
+        unordered = Arrays.copyOf(unordered, 2 * unorderedCount);
+      }
+    }
+    unordered[unorderedCount++] = id;
     size = id + 1;
     return id;
   }
 
   /**
-   * Points a key at a newer entry, adding it if new; writer only. Costs one hash probe.
+   * Enters the keys added since the last call into the key order, one batch; writer only. Scans see
+   * a key only from then on, so the writer calls this before it publishes a commit.
+   */
+  void publishOrder() {
+    order.addAll(unordered, unorderedCount, columns.keys);
+    unorderedCount = 0;
+  }
+
+  /**
+   * Points a key at a newer entry, adding it if new; writer only. Costs one hash probe. A new key
+   * reaches scans at the next {@link #publishOrder()}.
    *
    * @param key the key; kept by the index if new
    * @return the previous version word, or -1 if the key is new
@@ -200,6 +226,7 @@ final class KeyIndex implements KeyTable.Keys {
 
   /** Merges the key order into one run, before a full scan; writer only. */
   void compact() {
+    publishOrder();
     order.compact(columns.keys);
   }
 

@@ -8,13 +8,14 @@ import java.util.Arrays;
 /**
  * The key order of the index: immutable sorted runs of key ids, merged like a binary counter (a run
  * is merged into the one before it while that one is no larger), plus a small sorted write buffer
- * that new keys enter by copy-on-write. Keys are never removed, so each key sits in exactly one run
- * of any published state. Next to each id a run keeps the key's first 8 bytes as an unsigned
- * big-endian {@code long}, so merges and searches compare sequential memory and read key bytes only
- * on a tie: a merge streams through arrays instead of chasing one pointer per key, which is what
- * made the skip list it replaces miss the cache on every insert.
+ * that new keys enter by copy-on-write, a batch (a transaction's new keys) at a time. Keys are
+ * never removed, so each key sits in exactly one run of any published state. Next to each id a run
+ * keeps the key's first 8 bytes as an unsigned big-endian {@code long}, so merges and searches
+ * compare sequential memory and read key bytes only on a tie: a merge streams through arrays
+ * instead of chasing one pointer per key, which is what made the skip list it replaces miss the
+ * cache on every insert.
  *
- * <p>One writer ({@link #add}); readers take {@link #runs()} once and iterate it ({@link Scan})
+ * <p>One writer ({@link #addAll}); readers take {@link #runs()} once and iterate it ({@link Scan})
  * while the writer publishes new states. Each key is merged about log2(keys / 32) times.
  */
 final class KeyOrder {
@@ -38,20 +39,6 @@ final class KeyOrder {
 
     int length() {
       return ids.length;
-    }
-
-    /** A copy with {@code id} inserted at {@code at}. */
-    Run with(int at, int id, long prefix) {
-      int n = ids.length;
-      int[] newIds = new int[n + 1];
-      long[] newPrefixes = new long[n + 1];
-      System.arraycopy(ids, 0, newIds, 0, at);
-      System.arraycopy(prefixes, 0, newPrefixes, 0, at);
-      newIds[at] = id;
-      newPrefixes[at] = prefix;
-      System.arraycopy(ids, at, newIds, at + 1, n - at);
-      System.arraycopy(prefixes, at, newPrefixes, at + 1, n - at);
-      return new Run(newIds, newPrefixes);
     }
 
     /** The first index whose key is not below {@code key} ({@code length()} if none). */
@@ -114,17 +101,25 @@ final class KeyOrder {
   }
 
   /**
-   * Adds a new key; writer only. {@code keys} must hold every id added so far and {@code id}.
-   * Publishes the new state before returning.
+   * Adds new keys; writer only. {@code keys} must hold every id added so far and the new ones.
+   * Publishes the new state before returning: one copy of the write buffer per call, however many
+   * keys it adds.
+   *
+   * @param ids the new ids, in any order; sorted in place
    */
-  void add(int id, byte[][] keys) {
+  void addAll(int[] ids, int n, byte[][] keys) {
+    if (n == 0) {
+      return;
+    }
+    long[] prefixes = new long[n];
+    for (int i = 0; i < n; i++) {
+      prefixes[i] = prefix(keys[ids[i]]);
+    }
+    sortByKey(ids, prefixes, keys, new int[n], new long[n], 0, n);
+    Run added = new Run(Arrays.copyOf(ids, n), prefixes);
     Run[] current = runs;
     int last = current.length - 1;
-    byte[] key = keys[id];
-    long prefix = prefix(key);
-    Run buffer = current[last];
-    int at = buffer.lowerBound(key, prefix, keys);
-    Run grown = buffer.with(at, id, prefix);
+    Run grown = merge(current[last], added, keys);
     if (grown.length() < BUFFER) {
       Run[] next = current.clone();
       next[last] = grown;
@@ -140,6 +135,47 @@ final class KeyOrder {
     }
     levels[count] = Run.EMPTY;
     runs = Arrays.copyOf(levels, count + 1);
+  }
+
+  /**
+   * Merge sort of {@code ids[from, to)} (with their {@code prefixes}) by key; keys are distinct.
+   * Linear on input that is already sorted, as a block's new keys are.
+   */
+  static void sortByKey(
+      int[] ids,
+      long[] prefixes,
+      byte[][] keys,
+      int[] idScratch,
+      long[] prefixScratch,
+      int from,
+      int to) {
+    if (to - from < 2) {
+      return;
+    }
+    int mid = (from + to) >>> 1;
+    sortByKey(ids, prefixes, keys, idScratch, prefixScratch, from, mid);
+    sortByKey(ids, prefixes, keys, idScratch, prefixScratch, mid, to);
+    if (compare(prefixes[mid - 1], keys[ids[mid - 1]], prefixes[mid], keys[ids[mid]]) < 0) {
+      return;
+    }
+    System.arraycopy(ids, from, idScratch, from, to - from);
+    System.arraycopy(prefixes, from, prefixScratch, from, to - from);
+    int i = from;
+    int j = mid;
+    for (int k = from; k < to; k++) {
+      boolean left =
+          j >= to
+              || (i < mid
+                  && compare(
+                          prefixScratch[i],
+                          keys[idScratch[i]],
+                          prefixScratch[j],
+                          keys[idScratch[j]])
+                      < 0);
+      int taken = left ? i++ : j++;
+      ids[k] = idScratch[taken];
+      prefixes[k] = prefixScratch[taken];
+    }
   }
 
   private static Run merge(Run a, Run b, byte[][] keys) {

@@ -68,6 +68,8 @@ final class LedgerWriter {
     this.lastTimestamp = r.lastTimestamp;
     this.checkpointSize = r.checkpointSize;
     this.bytesSinceCheckpoint = r.replayedBytes;
+    // Recovery replayed the tail into the index; its new keys join the order before any reader.
+    index.publishOrder();
     long live = 0;
     long dead = 0;
     long bytes = 0;
@@ -191,6 +193,7 @@ final class LedgerWriter {
         live++;
       }
     }
+    index.publishOrder();
     liveKeys = live;
     tombstones = dead;
     keyBytes = keyTotal;

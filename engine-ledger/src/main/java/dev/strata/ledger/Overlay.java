@@ -71,37 +71,10 @@ final class Overlay implements KeyTable.Keys {
         slots[i] = i;
         prefixes[i] = KeyOrder.prefix(keys[i]);
       }
-      sortSlots(slots, prefixes, new int[count], 0, count);
+      KeyOrder.sortByKey(slots, prefixes, keys, new int[count], new long[count], 0, count);
       sorted = slots;
     }
     return sorted;
-  }
-
-  /** Merge sort of {@code slots[from, to)} by key; keys are distinct. */
-  private void sortSlots(int[] slots, long[] prefixes, int[] scratch, int from, int to) {
-    if (to - from < 2) {
-      return;
-    }
-    int mid = (from + to) >>> 1;
-    sortSlots(slots, prefixes, scratch, from, mid);
-    sortSlots(slots, prefixes, scratch, mid, to);
-    if (less(slots[mid - 1], slots[mid], prefixes)) {
-      return;
-    }
-    System.arraycopy(slots, from, scratch, from, to - from);
-    int i = from;
-    int j = mid;
-    for (int k = from; k < to; k++) {
-      if (j >= to || (i < mid && less(scratch[i], scratch[j], prefixes))) {
-        slots[k] = scratch[i++];
-      } else {
-        slots[k] = scratch[j++];
-      }
-    }
-  }
-
-  private boolean less(int a, int b, long[] prefixes) {
-    return KeyOrder.compare(prefixes[a], keys[a], prefixes[b], keys[b]) < 0;
   }
 
   /**

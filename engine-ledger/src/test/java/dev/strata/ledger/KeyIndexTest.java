@@ -98,7 +98,11 @@ class KeyIndexTest {
       long[] before = model.put(key, new long[] {seq, position, deleted ? 1 : 0});
       assertEquals(before == null ? -1 : KeyIndex.word(before[0], before[2] == 1), previous, why);
       seq++;
+      if (random.nextInt(50) == 0) {
+        index.publishOrder();
+      }
       if (step % 997 == 0) {
+        index.publishOrder();
         for (int r = 0; r < 20; r++) {
           KeyRange range = randomRange(random);
           assertSameKeys(expected(model, range), scanned(index, range), why + ", " + range);
@@ -116,6 +120,9 @@ class KeyIndexTest {
       byte[] key = randomKey(random);
       assertEquals(model.containsKey(key), index.get(key) != null, why);
     }
+    index.publishOrder();
+    assertSameKeys(expected(model, KeyRange.all()), scanned(index, KeyRange.all()), why);
+    index.compact();
     assertSameKeys(expected(model, KeyRange.all()), scanned(index, KeyRange.all()), why);
   }
 
@@ -144,7 +151,11 @@ class KeyIndexTest {
       long position = random.nextLong(1L << 40);
       index.put(key.clone(), n + added, position, false);
       model.put(key, new long[] {n + added, position});
+      if (random.nextInt(30) == 0) {
+        index.publishOrder();
+      }
     }
+    index.publishOrder();
     for (int r = 0; r < 200; r++) {
       KeyRange range = randomRange(random);
       assertSameKeys(expected(model, range), scanned(index, range), why + ", " + range);
@@ -166,6 +177,7 @@ class KeyIndexTest {
     KeyIndex index = new KeyIndex();
     int keys = 30_000;
     AtomicLong published = new AtomicLong();
+    AtomicLong ordered = new AtomicLong();
     AtomicReference<Throwable> failure = new AtomicReference<>();
     List<Thread> readers = new ArrayList<>();
     for (int t = 0; t < 3; t++) {
@@ -178,7 +190,8 @@ class KeyIndexTest {
                   while (published.get() < 3L * keys) {
                     long visible = published.get();
                     if (scans) {
-                      checkScan(index, why);
+                      long before = ordered.get();
+                      assertTrue(checkScan(index, why) >= before, why + ": a scan missed keys");
                     } else {
                       checkLookups(index, random, Math.min(visible, keys), why);
                     }
@@ -195,10 +208,15 @@ class KeyIndexTest {
       for (int k = 0; k < keys; k++) {
         // The position encodes the sequence number, so a torn read shows.
         index.put(key(k), seq, seq * 7 + 3, seq % 5 == 0);
+        if (k % 7 == 0) {
+          index.publishOrder();
+          ordered.set(round == 0 ? k + 1 : keys);
+        }
         seq++;
         published.set(round == 0 ? k + 1 : keys + seq);
       }
     }
+    index.publishOrder();
     published.set(Long.MAX_VALUE);
     for (Thread reader : readers) {
       reader.join();
@@ -224,8 +242,10 @@ class KeyIndexTest {
     }
   }
 
-  private static void checkScan(KeyIndex index, String why) {
+  /** Scans everything, checking order and entries; returns how many keys it saw. */
+  private static int checkScan(KeyIndex index, String why) {
     KeyOrder.Scan ids = index.scan(KeyRange.all());
+    int seen = 0;
     byte[] previous = null;
     for (int id = ids.next(); id >= 0; id = ids.next()) {
       byte[] key = index.key(id);
@@ -233,7 +253,9 @@ class KeyIndexTest {
       IndexEntry e = index.entry(id);
       assertEquals(e.seq * 7 + 3, e.position, why + ": torn entry");
       previous = key;
+      seen++;
     }
+    return seen;
   }
 
   @Test
