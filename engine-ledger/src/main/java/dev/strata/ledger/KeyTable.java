@@ -80,6 +80,35 @@ final class KeyTable {
   }
 
   /**
+   * Finds the ids of {@code n} keys, -1 for an absent one, in stages so that the cache misses of
+   * different keys overlap: every key's first slot, then the key bytes its candidate id leads to,
+   * then the comparison. A key whose first slot holds another key is probed on as in {@link #find}.
+   */
+  void findAll(byte[][] keys, int n, int[] ids, Keys source) {
+    long[] table = slots;
+    int mask = table.length - 1;
+    int[] hashes = new int[n];
+    long[] first = new long[n];
+    for (int i = 0; i < n; i++) {
+      hashes[i] = hash(keys[i]);
+      first[i] = (long) SLOTS.getAcquire(table, hashes[i] & mask);
+    }
+    byte[][] candidates = new byte[n][];
+    for (int i = 0; i < n; i++) {
+      if (first[i] != 0 && (int) (first[i] >>> 32) == hashes[i]) {
+        candidates[i] = source.key((int) first[i] - 1);
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      if (candidates[i] != null && Arrays.equals(candidates[i], keys[i])) {
+        ids[i] = (int) first[i] - 1;
+      } else {
+        ids[i] = first[i] == 0 ? -1 : find(keys[i], hashes[i], source);
+      }
+    }
+  }
+
+  /**
    * Adds an id for a key that is not in the table; writer only. Everything {@code id} leads to must
    * already be stored.
    */

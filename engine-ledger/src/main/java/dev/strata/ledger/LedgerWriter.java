@@ -94,20 +94,33 @@ final class LedgerWriter {
   Visible append(Overlay overlay, long logicalBytes) {
     checkNotFailed();
     int[] slots = overlay.sortedSlots();
-    byte[][] keys = new byte[slots.length][];
-    byte[][] values = new byte[slots.length][];
-    IndexEntry[] previous = new IndexEntry[slots.length];
-    int[] ids = new int[slots.length];
+    int m = slots.length;
+    byte[][] keys = new byte[m][];
+    for (int i = 0; i < m; i++) {
+      keys[i] = overlay.key(slots[i]);
+    }
+    // Every key's id first, then every known key's entry: each loop's cache misses overlap.
+    int[] found = new int[m];
+    index.findAll(keys, m, found);
+    long[] words = new long[m];
+    long[] positions = new long[m];
+    for (int i = 0; i < m; i++) {
+      if (found[i] >= 0) {
+        words[i] = index.wordOf(found[i]);
+        positions[i] = index.positionOf(found[i]);
+      }
+    }
+    byte[][] values = new byte[m][];
+    IndexEntry[] previous = new IndexEntry[m];
+    int[] ids = new int[m];
     int n = 0;
     long blockBytes = Codec.FRAME + Codec.COMMIT_BODY;
-    for (int slot : slots) {
-      byte[] key = overlay.key(slot);
-      byte[] value = overlay.value(slot);
-      // One probe per key: the id found here is updated in place after the block is written.
-      int id = index.find(key);
-      long word = id < 0 ? -1 : index.wordOf(id);
+    for (int i = 0; i < m; i++) {
+      byte[] key = keys[i];
+      byte[] value = overlay.value(slots[i]);
+      int id = found[i];
       boolean delete = value == LedgerWriteTxn.TOMBSTONE;
-      if (delete && (id < 0 || KeyIndex.deletedOf(word))) {
+      if (delete && (id < 0 || KeyIndex.deletedOf(words[i]))) {
         continue;
       }
       keys[n] = key;
@@ -116,7 +129,7 @@ final class LedgerWriter {
           id < 0
               ? null
               : new IndexEntry(
-                  KeyIndex.seqOf(word), index.positionOf(id), KeyIndex.deletedOf(word));
+                  KeyIndex.seqOf(words[i]), positions[i], KeyIndex.deletedOf(words[i]));
       ids[n] = id;
       n++;
       blockBytes += Codec.FRAME + Codec.entryBodySize(key.length, delete ? 0 : value.length);

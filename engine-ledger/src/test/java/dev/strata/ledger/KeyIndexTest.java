@@ -65,7 +65,7 @@ class KeyIndexTest {
     return keys;
   }
 
-  private static List<byte[]> expected(NavigableMap<byte[], long[]> model, KeyRange range) {
+  private static List<byte[]> expected(NavigableMap<byte[], ?> model, KeyRange range) {
     List<byte[]> keys = new ArrayList<>();
     for (byte[] k : range.isReversed() ? model.descendingKeySet() : model.navigableKeySet()) {
       if (range.contains(k)) {
@@ -116,9 +116,16 @@ class KeyIndexTest {
       assertEquals(e.getValue()[1], got.position, why);
       assertEquals(e.getValue()[2] == 1, got.deleted, why);
     }
-    for (int i = 0; i < 2_000; i++) {
-      byte[] key = randomKey(random);
-      assertEquals(model.containsKey(key), index.get(key) != null, why);
+    byte[][] batch = new byte[2_000][];
+    for (int i = 0; i < batch.length; i++) {
+      batch[i] = randomKey(random);
+      assertEquals(model.containsKey(batch[i]), index.get(batch[i]) != null, why);
+    }
+    int[] ids = new int[batch.length];
+    index.findAll(batch, batch.length, ids);
+    for (int i = 0; i < batch.length; i++) {
+      assertEquals(index.find(batch[i]), ids[i], why + ": batched lookup of key " + i);
+      assertEquals(model.containsKey(batch[i]), ids[i] >= 0, why);
     }
     index.publishOrder();
     assertSameKeys(expected(model, KeyRange.all()), scanned(index, KeyRange.all()), why);
@@ -274,13 +281,7 @@ class KeyIndexTest {
         KeyRange range = randomRange(random);
         List<byte[]> got = new ArrayList<>();
         overlay.entries(range).forEachRemaining(e -> got.add(e.getKey()));
-        List<byte[]> want = new ArrayList<>();
-        for (byte[] k : range.isReversed() ? model.descendingKeySet() : model.navigableKeySet()) {
-          if (range.contains(k)) {
-            want.add(k);
-          }
-        }
-        assertSameKeys(want, got, why + ", " + range);
+        assertSameKeys(expected(model, range), got, why + ", " + range);
       }
     }
     assertEquals(model.size(), overlay.size(), why);

@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * java -Xmx4g -cp target/test-classes:target/classes:../engine-api/target/classes \
- *     dev.strata.ledger.LedgerBench [workDir] [bigEntries] [small-only|hot-only|append-verify|big-only|open-only
+ *     dev.strata.ledger.LedgerBench [workDir] [bigEntries] [small-only|hot-only|append-verify|verify-only|big-only|open-only
  *     |append-matrix [rounds]|append-one perTxn entries keyspace]
  * </pre>
  *
@@ -85,6 +85,11 @@ public final class LedgerBench {
           Integer.parseInt(args[3]),
           Long.parseLong(args[4]),
           Long.parseLong(args[5]));
+      return;
+    }
+    if (args.length > 2 && args[2].equals("verify-only")) {
+      shaBound();
+      verifyIntegrity(work.resolve("append-100"));
       return;
     }
     if (args.length > 2 && args[2].equals("big-only")) {
