@@ -2,21 +2,16 @@ package dev.strata.bench.jmh;
 
 import dev.strata.api.Durability;
 import dev.strata.bench.Keys;
-import java.io.IOException;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -37,53 +32,17 @@ import org.openjdk.jmh.annotations.Warmup;
       "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"
     })
 public class ReadWriteMixBenchmark extends EngineState {
-  /** The engine under test. */
-  @Param({"btree", "lsm", "ledger", "memory", "lmdb", "rocksdb"})
-  public String engine;
-
   /** Durability of the puts. */
   @Param({"NO_SYNC"})
   public Durability durability;
 
-  /** Entries preloaded. */
-  @Param("100000")
-  public long keys;
-
-  /** Bytes per value. */
-  @Param("100")
-  public int valueSize;
+  @Override
+  protected Durability durability() {
+    return durability;
+  }
 
   /** Creates the benchmark; JMH instantiates it. */
   public ReadWriteMixBenchmark() {}
-
-  /** Per-thread random choices. */
-  @State(Scope.Thread)
-  public static class Choice {
-    final SplittableRandom random = new SplittableRandom();
-
-    /** Creates the state; JMH instantiates it. */
-    public Choice() {}
-  }
-
-  /**
-   * Opens and loads the engine.
-   *
-   * @throws IOException if the store cannot be created
-   */
-  @Setup(Level.Trial)
-  public void setUp() throws IOException {
-    open(engine, durability, keys, valueSize);
-  }
-
-  /**
-   * Closes the engine.
-   *
-   * @throws IOException if the store cannot be deleted
-   */
-  @TearDown(Level.Trial)
-  public void tearDown() throws IOException {
-    close();
-  }
 
   /**
    * One operation: a get nine times in ten, otherwise a one-put commit.
@@ -92,7 +51,7 @@ public class ReadWriteMixBenchmark extends EngineState {
    * @return the value read, or null after a put
    */
   @Benchmark
-  public byte[] mixed(Choice choice) {
+  public byte[] mixed(ThreadRandom choice) {
     long id = choice.random.nextLong(keys);
     if (choice.random.nextInt(10) == 0) {
       db.put(Keys.key(id), Keys.value(choice.random, valueSize));
