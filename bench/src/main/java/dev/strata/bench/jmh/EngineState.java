@@ -11,21 +11,40 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * An engine in a fresh temporary directory, preloaded with {@code keys} entries of {@code
  * valueSize} bytes (ids {@code 0..keys-1}, see {@link Keys}), for one trial. Benchmarks extend this
  * and add their own {@code @Param}s; one with a durability parameter overrides {@link
- * #durability()}. Not thread-safe itself; the engine it holds is.
+ * #durability()}. The JMH settings here (throughput per second, 2 warm-up and 3 measured
+ * iterations, one fork with the {@code --add-opens} the btree engine's mapping needs) apply to
+ * every subclass. Not thread-safe itself; the engine it holds is.
  */
 @State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 3)
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "--add-opens=java.base/java.nio=ALL-UNNAMED",
+      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"
+    })
 public abstract class EngineState {
   /** Loads commit this many puts at a time. */
   static final int LOAD_BATCH = 1000;
