@@ -71,7 +71,7 @@ final class Overlay implements KeyTable.Keys {
         slots[i] = i;
         prefixes[i] = KeyOrder.prefix(keys[i]);
       }
-      KeyOrder.sortByKey(slots, prefixes, keys, new int[count], new long[count], 0, count);
+      KeyOrder.sortByKey(slots, prefixes, keys, count);
       sorted = slots;
     }
     return sorted;
