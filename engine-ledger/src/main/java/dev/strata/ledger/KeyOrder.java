@@ -16,11 +16,11 @@ import java.util.Arrays;
  * cache on every insert.
  *
  * <p>One writer ({@link #addAll}); readers take {@link #runs()} once and iterate it ({@link Scan})
- * while the writer publishes new states. Each key is merged about log2(keys / 32) times.
+ * while the writer publishes new states. Each key is merged about log2(keys / 128) times.
  */
 final class KeyOrder {
   /** Keys the write buffer holds before it becomes a run: big enough to amortize, small to copy. */
-  static final int BUFFER = 32;
+  static final int BUFFER = 128;
 
   private static final VarHandle BIG_ENDIAN_LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
@@ -47,7 +47,12 @@ final class KeyOrder {
       int hi = ids.length;
       while (lo < hi) {
         int mid = (lo + hi) >>> 1;
-        if (compare(prefixes[mid], keys[ids[mid]], prefix, key) < 0) {
+        long p = prefixes[mid];
+        int c =
+            p != prefix
+                ? Long.compareUnsigned(p, prefix)
+                : Arrays.compareUnsigned(keys[ids[mid]], key);
+        if (c < 0) {
           lo = mid + 1;
         } else {
           hi = mid;
@@ -337,7 +342,13 @@ final class KeyOrder {
       Run rb = runs[b];
       int ia = next[a];
       int ib = next[b];
-      int c = compare(ra.prefixes[ia], keys[ra.ids[ia]], rb.prefixes[ib], keys[rb.ids[ib]]);
+      long pa = ra.prefixes[ia];
+      long pb = rb.prefixes[ib];
+      // Key bytes are read only on a prefix tie: loading them is a cache miss per key.
+      int c =
+          pa != pb
+              ? Long.compareUnsigned(pa, pb)
+              : Arrays.compareUnsigned(keys[ra.ids[ia]], keys[rb.ids[ib]]);
       return descending ? c > 0 : c < 0;
     }
 

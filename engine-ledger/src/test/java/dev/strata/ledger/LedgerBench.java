@@ -1,7 +1,10 @@
 package dev.strata.ledger;
 
+import dev.strata.api.Cursor;
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
+import dev.strata.api.KeyRange;
+import dev.strata.api.ReadTxn;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
 import java.lang.management.ManagementFactory;
@@ -21,7 +24,7 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * java -Xmx4g -cp target/test-classes:target/classes:../engine-api/target/classes \
- *     dev.strata.ledger.LedgerBench [workDir] [bigEntries] [small-only|hot-only|append-verify|verify-only|big-only|open-only
+ *     dev.strata.ledger.LedgerBench [workDir] [bigEntries] [small-only|hot-only|append-verify|verify-only|reads|big-only|open-only
  *     |append-matrix [rounds]|append-one perTxn entries keyspace]
  * </pre>
  *
@@ -85,6 +88,11 @@ public final class LedgerBench {
           Integer.parseInt(args[3]),
           Long.parseLong(args[4]),
           Long.parseLong(args[5]));
+      return;
+    }
+    if (args.length > 2 && args[2].equals("reads")) {
+      reads(work.resolve("reads"), 200_000);
+      LedgerFiles.deleteDir(work.resolve("reads"));
       return;
     }
     if (args.length > 2 && args[2].equals("verify-only")) {
@@ -214,6 +222,57 @@ public final class LedgerBench {
   /** Appends that update a small set of keys: the log and hashing cost without index growth. */
   private static void appendHot(Path dir, int perTxn, long entries, int keys) {
     appendWorkload(dir, perTxn, entries, keys);
+  }
+
+  /**
+   * Read costs over {@code keys} scattered keys (written 100 per transaction), three rounds: point
+   * gets of random keys in one read transaction, 500 cursors from random keys reading 1,000 keys
+   * each (keys only: the index's ordered scan), and one full scan reading every value (log reads).
+   * CPU time of the reading thread per operation.
+   */
+  private static void reads(Path dir, int keys) {
+    byte[] value = new byte[VALUE];
+    try (LedgerEngine e = LedgerEngine.open(dir, noSync())) {
+      write(e, 0, keys, 100, value);
+      for (int round = 0; round < 3; round++) {
+        SplittableRandom random = new SplittableRandom(round);
+        long c0 = cpu();
+        try (ReadTxn t = e.beginRead()) {
+          for (int i = 0; i < keys; i++) {
+            t.get(key(random.nextInt(keys)));
+          }
+        }
+        double getMicros = (cpu() - c0) / 1e3 / keys;
+        c0 = cpu();
+        long scanned = 0;
+        try (ReadTxn t = e.beginRead()) {
+          for (int s = 0; s < 500; s++) {
+            try (Cursor c = t.cursor(KeyRange.atLeast(key(random.nextInt(keys))))) {
+              for (int k = 0; k < 1000 && c.next(); k++) {
+                c.key();
+                scanned++;
+              }
+            }
+          }
+        }
+        double scanMicros = (cpu() - c0) / 1e3 / scanned;
+        c0 = cpu();
+        long values = 0;
+        try (ReadTxn t = e.beginRead();
+            Cursor c = t.cursor(KeyRange.all())) {
+          while (c.next()) {
+            c.value();
+            values++;
+          }
+        }
+        print(
+            "reads: get ; 1,000-key scans ; full scan with values",
+            getMicros,
+            String.format(
+                "us CPU per get ; %.3f us per scanned key ; %.2f us per entry (%d entries)",
+                scanMicros, (cpu() - c0) / 1e3 / values, values));
+      }
+    }
   }
 
   /**
