@@ -55,6 +55,23 @@ final class Hashes {
     return md.digest();
   }
 
+  /** Leaf hash of {@code length} canonical bytes at {@code offset} of {@code bytes}. */
+  static byte[] leaf(byte[] bytes, int offset, int length) {
+    MessageDigest md = sha256();
+    md.update(LEAF_PREFIX);
+    md.update(bytes, offset, length);
+    return md.digest();
+  }
+
+  /** The chain link over {@code length} canonical bytes at {@code offset} of {@code bytes}. */
+  static byte[] chain(byte[] previous, byte[] bytes, int offset, int length) {
+    MessageDigest md = sha256();
+    md.update(CHAIN_PREFIX);
+    md.update(previous);
+    md.update(bytes, offset, length);
+    return md.digest();
+  }
+
   /** {@code h(n) = SHA-256(0x00 || h(n-1) || canonical bytes of entry n)}. */
   static byte[] chain(byte[] previous, ByteBuffer canonical) {
     MessageDigest md = sha256();

@@ -72,7 +72,11 @@ final class MerkleCheck implements Verifier.SidePass {
         if (r.isCommit()) {
           continue;
         }
-        appendLeaf(Hashes.leaf(r.canonical()), scanner.position(), seq, r.position);
+        appendLeaf(
+            Hashes.leaf(r.canonicalArray(), 0, r.canonicalLength()),
+            scanner.position(),
+            seq,
+            r.position);
         seq++;
         if (seq == trustedSize) {
           rootAtTrusted = root();

@@ -35,8 +35,6 @@ final class Verifier {
   private byte[] headAtTrusted;
   private long expected;
   private long blockStart;
-  private long blockTxn = -1;
-  private long blockTime = -1;
   private long lastTxn;
   private long lastTime = Long.MIN_VALUE;
 
@@ -170,22 +168,8 @@ final class Verifier {
   }
 
   private void checkMarker(Rec r) {
-    long count = expected - blockStart;
-    if (count == 0
-        || r.commitSize() != expected
-        || r.commitCount() != count
-        || r.txnId() != blockTxn
-        || r.timestamp() != blockTime) {
-      throw new TamperException(
-          blockStart,
-          "commit marker at "
-              + at(engine, r.position)
-              + " does not match entries "
-              + blockStart
-              + ".."
-              + (expected - 1));
-    }
-    if (!Arrays.equals(r.commitHead(), head)) {
+    // The scanner has checked that a marker closes a non-empty block; size and count are implied.
+    if (!r.commitHeadEquals(head)) {
       throw new TamperException(
           blockStart,
           "hash chain broken in entries "
@@ -201,17 +185,7 @@ final class Verifier {
 
   private void checkEntry(Rec r) {
     long seq = r.seq();
-    if (seq != expected) {
-      throw new TamperException(
-          expected,
-          "entry at "
-              + at(engine, r.position)
-              + " has sequence number "
-              + seq
-              + ", expected "
-              + expected);
-    }
-    if (expected == blockStart) {
+    if (r.isFirst()) {
       if (r.txnId() <= lastTxn || r.timestamp() < lastTime) {
         throw new TamperException(
             seq,
@@ -221,13 +195,8 @@ final class Verifier {
                 + r.txnId()
                 + ")");
       }
-      blockTxn = r.txnId();
-      blockTime = r.timestamp();
-      lastTxn = blockTxn;
-      lastTime = blockTime;
-    } else if (r.txnId() != blockTxn || r.timestamp() != blockTime) {
-      throw new TamperException(
-          seq, "entry at " + at(engine, r.position) + " is outside its transaction");
+      lastTxn = r.txnId();
+      lastTime = r.timestamp();
     }
     long prev = r.prevSeq();
     if (prev >= seq || prev < -1 || (prev >= 0 && superseded.get((int) prev))) {
@@ -237,7 +206,7 @@ final class Verifier {
     if (prev >= 0) {
       superseded.set((int) prev);
     }
-    head = Hashes.chain(head, r.canonical());
+    head = Hashes.chain(head, r.canonicalArray(), 0, r.canonicalLength());
     expected++;
     if (trusted != null && expected == trusted.size()) {
       headAtTrusted = head;
