@@ -1,6 +1,8 @@
 package dev.strata.ledger;
 
 import dev.strata.api.Limits;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -16,6 +18,11 @@ import java.util.Arrays;
 final class Rec {
   /** Timestamp and txn id of a non-first entry whose block has not been read yet. */
   static final long UNKNOWN = Long.MIN_VALUE;
+
+  private static final VarHandle LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INT =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
   ByteBuffer buf;
   long position;
@@ -42,7 +49,6 @@ final class Rec {
   private int headOff;
   private int cursor;
   private byte[] scratch = new byte[0];
-  private ByteBuffer scratchView;
 
   /**
    * Decodes the frame starting at {@code frame}, whose checksum the caller has checked.
@@ -110,6 +116,13 @@ final class Rec {
 
   /** Reads an unsigned LEB128 varint at the cursor; sets the cursor to -1 when it is malformed. */
   private long varint(int end) {
+    if (cursor >= 0 && cursor < end) {
+      byte b = buf.get(cursor);
+      if (b >= 0) {
+        cursor++;
+        return b;
+      }
+    }
     long value = 0;
     for (int shift = 0; cursor >= 0 && cursor < end && shift < 64; shift += 7) {
       byte b = buf.get(cursor++);
@@ -254,19 +267,22 @@ final class Rec {
     int length = canonicalLength();
     if (scratch.length < length) {
       scratch = new byte[Math.max(length, 2 * scratch.length)];
-      scratchView = ByteBuffer.wrap(scratch).order(ByteOrder.LITTLE_ENDIAN);
     }
-    ByteBuffer out = scratchView;
-    out.put(0, kind)
-        .putLong(1, seq)
-        .putLong(9, timestamp())
-        .putLong(17, txnId)
-        .putLong(25, prevSeq())
-        .putInt(33, keyLen);
-    buf.get(keyOff, scratch, 37, keyLen);
-    out.putInt(37 + keyLen, valueLen);
-    buf.get(keyOff + keyLen, scratch, 41 + keyLen, valueLen);
+    canonicalInto(scratch, 0);
     return scratch;
+  }
+
+  /** Writes the canonical bytes to {@code dst} at {@code offset}; the caller owns {@code dst}. */
+  void canonicalInto(byte[] dst, int offset) {
+    dst[offset] = kind;
+    LONG.set(dst, offset + 1, seq);
+    LONG.set(dst, offset + 9, timestamp());
+    LONG.set(dst, offset + 17, txnId);
+    LONG.set(dst, offset + 25, prevSeq());
+    INT.set(dst, offset + 33, keyLen);
+    buf.get(keyOff, dst, offset + 37, keyLen);
+    INT.set(dst, offset + 37 + keyLen, valueLen);
+    buf.get(keyOff + keyLen, dst, offset + 41 + keyLen, valueLen);
   }
 
   /** The canonical bytes as a fresh view over {@link #canonicalArray()}. */
