@@ -313,6 +313,8 @@ public final class LedgerBench {
                   + " %.0f B of log per entry)",
               perEntry / bound[1] / 1e6, perEntry));
       for (int run = 0; run < 3; run++) {
+        PassCpu passes = new PassCpu();
+        passes.start();
         long t0 = System.nanoTime();
         long p0 = os.getProcessCpuTime();
         long c0 = cpu();
@@ -320,13 +322,63 @@ public final class LedgerBench {
         double chainCpu = (cpu() - c0) / 1e9;
         double processCpu = (os.getProcessCpuTime() - p0) / 1e9;
         double seconds = (System.nanoTime() - t0) / 1e9;
+        double[] side = passes.finish();
+        // On two idle cores the three passes finish no sooner than the busiest thread, and no
+        // sooner than half of their summed CPU time.
+        double twoCores = Math.max(Math.max(chainCpu, side[0]), (chainCpu + side[0] + side[1]) / 2);
         print(
             label + " wall",
             bytes / seconds / 1e6,
             String.format(
-                "MB/s (%.2f s wall; process CPU %.2f s = %.0f MB per CPU-s; chain pass %.2f s CPU)",
-                seconds, processCpu, bytes / processCpu / 1e6, chainCpu));
+                "MB/s (%.2f s wall; process CPU %.2f s; CPU per pass: chain %.2f, Merkle %.2f,"
+                    + " index %.2f s; two idle cores: %.0f MB/s)",
+                seconds, processCpu, chainCpu, side[0], side[1], bytes / twoCores / 1e6));
       }
+    }
+  }
+
+  /**
+   * Samples the CPU time of the verify passes' threads every 2 ms while they run (they end with the
+   * call, so a final reading is impossible; at most one sampling interval is lost).
+   */
+  private static final class PassCpu extends Thread {
+    private final double[] seconds = new double[2];
+    private volatile boolean done;
+
+    PassCpu() {
+      setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      while (!done) {
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+          int slot =
+              t.getName().equals("ledger-verify-merkle")
+                  ? 0
+                  : t.getName().equals("ledger-verify-index") ? 1 : -1;
+          long nanos = slot < 0 ? -1 : THREADS.getThreadCpuTime(t.getId());
+          if (nanos > 0) {
+            seconds[slot] = Math.max(seconds[slot], nanos / 1e9);
+          }
+        }
+        try {
+          Thread.sleep(2);
+        } catch (InterruptedException x) {
+          return;
+        }
+      }
+    }
+
+    /** Stops sampling; returns {Merkle pass, index pass} CPU seconds. */
+    double[] finish() {
+      done = true;
+      try {
+        join();
+      } catch (InterruptedException x) {
+        Thread.currentThread().interrupt();
+      }
+      return seconds;
     }
   }
 
