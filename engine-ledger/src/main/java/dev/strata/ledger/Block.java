@@ -55,7 +55,6 @@ final class Block {
       byte[] chainHead) {
     int n = keys.size();
     ByteBuffer block = Codec.allocate(blockBytes);
-    ByteBuffer canonical = Codec.allocate(0);
     byte[] head = chainHead;
     byte[][] leaves = new byte[n][];
     int[] offsets = new int[n];
@@ -69,27 +68,9 @@ final class Block {
       offsets[i] = block.position();
       Codec.putEntry(block, kind, offsets[i], timestamp, txnId, seq, prevSeq, key, value);
       ends[i] = block.position();
-      int size = Codec.entryBodySize(key.length, value.length);
-      if (canonical.capacity() < size) {
-        canonical = Codec.allocate(Math.max(size, 2 * canonical.capacity()));
-      }
-      canonical.clear();
-      Codec.putEntryBody(
-          canonical,
-          kind,
-          seq,
-          timestamp,
-          txnId,
-          prevSeq,
-          key,
-          0,
-          key.length,
-          value,
-          0,
-          value.length);
-      canonical.flip();
-      leaves[i] = Hashes.leaf(canonical.duplicate());
-      head = Hashes.chain(head, canonical);
+      byte[] canonical = Codec.canonical(kind, seq, timestamp, txnId, prevSeq, key, value);
+      leaves[i] = Hashes.leaf(canonical);
+      head = Hashes.chain(head, canonical, 0, canonical.length);
     }
     int markerOffset = block.position();
     Codec.putCommit(block, head);

@@ -55,22 +55,13 @@ final class Codec {
     return MAX_LENGTH_BYTES + 1 + 8 + 3L * MAX_VARINT + keyLength + valueLength + CRC;
   }
 
-  /** Writes the canonical bytes of an entry at the buffer's position. */
-  static void putEntryBody(
-      ByteBuffer buf,
-      byte kind,
-      long seq,
-      long timestamp,
-      long txnId,
-      long prevSeq,
-      byte[] key,
-      int keyOff,
-      int keyLen,
-      byte[] value,
-      int valueOff,
-      int valueLen) {
+  /** The canonical bytes of an entry: a new array that belongs to the caller. */
+  static byte[] canonical(
+      byte kind, long seq, long timestamp, long txnId, long prevSeq, byte[] key, byte[] value) {
+    ByteBuffer buf = allocate(entryBodySize(key.length, value.length));
     buf.put(kind).putLong(seq).putLong(timestamp).putLong(txnId).putLong(prevSeq);
-    buf.putInt(keyLen).put(key, keyOff, keyLen).putInt(valueLen).put(value, valueOff, valueLen);
+    buf.putInt(key.length).put(key).putInt(value.length).put(value);
+    return buf.array();
   }
 
   /**

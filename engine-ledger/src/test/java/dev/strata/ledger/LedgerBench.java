@@ -242,8 +242,6 @@ public final class LedgerBench {
    * took, and the bound the sequential chain pass sets: the chain link hash alone, one core.
    */
   private static void verifyIntegrity(Path dir) {
-    com.sun.management.OperatingSystemMXBean os =
-        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     try (LedgerEngine e = LedgerEngine.open(dir, noSync())) {
       long bytes = e.stats().get("bytes").longValue();
       long entries = e.digest().size();
@@ -252,27 +250,7 @@ public final class LedgerBench {
           "verify bound: chain link alone over " + bytes / 1_000_000 + " MB",
           chainEntriesPerSecond * bytes / entries / 1e6,
           "MB of log per CPU-s (" + bytes / entries + " B of log per entry)");
-      for (int run = 0; run < 3; run++) {
-        long t0 = System.nanoTime();
-        long p0 = os.getProcessCpuTime();
-        long c0 = cpu();
-        e.verifyIntegrity();
-        double chainCpu = (cpu() - c0) / 1e9;
-        double processCpu = (os.getProcessCpuTime() - p0) / 1e9;
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        print(
-            "verifyIntegrity over " + bytes / 1_000_000 + " MB: wall",
-            bytes / seconds / 1e6,
-            "MB/s ("
-                + String.format("%.2f", seconds)
-                + " s wall, "
-                + String.format("%.2f", processCpu)
-                + " s process CPU; chain pass thread "
-                + String.format("%.2f", chainCpu)
-                + " s CPU = "
-                + String.format("%.0f", bytes / chainCpu / 1e6)
-                + " MB per CPU-s)");
-      }
+      measureVerify(e, bytes, "verifyIntegrity over " + bytes / 1_000_000 + " MB:");
     }
   }
 
@@ -291,8 +269,6 @@ public final class LedgerBench {
    * interior node (a Merkle tree of n leaves has n - 1 of them), one thread, one reused digest.
    */
   private static void verifyAtSize(Path dir, int valueBytes, long logBytes) {
-    com.sun.management.OperatingSystemMXBean os =
-        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     byte[] value = new byte[valueBytes];
     new SplittableRandom(3).nextBytes(value);
     long entries = logBytes / (KEY + valueBytes + 16);
@@ -312,28 +288,39 @@ public final class LedgerBench {
               "MB of log per CPU-s (chain + leaf + node, one core; chain alone %.0f MB/CPU-s;"
                   + " %.0f B of log per entry)",
               perEntry / bound[1] / 1e6, perEntry));
-      for (int run = 0; run < 3; run++) {
-        PassCpu passes = new PassCpu();
-        passes.start();
-        long t0 = System.nanoTime();
-        long p0 = os.getProcessCpuTime();
-        long c0 = cpu();
-        e.verifyIntegrity();
-        double chainCpu = (cpu() - c0) / 1e9;
-        double processCpu = (os.getProcessCpuTime() - p0) / 1e9;
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        double[] side = passes.finish();
-        // On two idle cores the three passes finish no sooner than the busiest thread, and no
-        // sooner than half of their summed CPU time.
-        double twoCores = Math.max(Math.max(chainCpu, side[0]), (chainCpu + side[0] + side[1]) / 2);
-        print(
-            label + " wall",
-            bytes / seconds / 1e6,
-            String.format(
-                "MB/s (%.2f s wall; process CPU %.2f s; CPU per pass: chain %.2f, Merkle %.2f,"
-                    + " index %.2f s; two idle cores: %.0f MB/s)",
-                seconds, processCpu, chainCpu, side[0], side[1], bytes / twoCores / 1e6));
-      }
+      measureVerify(e, bytes, label);
+    }
+  }
+
+  /**
+   * Three timed {@code verifyIntegrity()} calls: wall rate, process CPU, CPU per pass and the rate
+   * two idle cores would reach with that CPU.
+   */
+  private static void measureVerify(LedgerEngine e, long bytes, String label) {
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    for (int run = 0; run < 3; run++) {
+      PassCpu passes = new PassCpu();
+      passes.start();
+      long t0 = System.nanoTime();
+      long p0 = os.getProcessCpuTime();
+      long c0 = cpu();
+      e.verifyIntegrity();
+      double chainCpu = (cpu() - c0) / 1e9;
+      double processCpu = (os.getProcessCpuTime() - p0) / 1e9;
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      double[] side = passes.finish();
+      // On two idle cores the three passes finish no sooner than the busiest thread, and no
+      // sooner than half of their summed CPU time.
+      double busiest = Math.max(chainCpu, Math.max(side[0], side[1]));
+      double twoCores = Math.max(busiest, (chainCpu + side[0] + side[1]) / 2);
+      print(
+          label + " wall",
+          bytes / seconds / 1e6,
+          String.format(
+              "MB/s (%.2f s wall; process CPU %.2f s; CPU per pass: chain %.2f, Merkle %.2f,"
+                  + " index %.2f s; two idle cores: %.0f MB/s)",
+              seconds, processCpu, chainCpu, side[0], side[1], bytes / twoCores / 1e6));
     }
   }
 
