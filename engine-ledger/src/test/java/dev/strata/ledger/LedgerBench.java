@@ -22,7 +22,7 @@ import java.util.SplittableRandom;
  * <pre>
  * java -Xmx4g -cp target/test-classes:target/classes:../engine-api/target/classes \
  *     dev.strata.ledger.LedgerBench [workDir] [bigEntries] \
- *     [small-only|hot-only|append-verify|open-only|wa-only|verify-sizes]
+ *     [small-only|hot-only|append-verify|big-only|open-only|wa-only|verify-sizes]
  * </pre>
  *
  * Prints one line per figure. Not a unit test: no assertions, no JUnit.
@@ -82,6 +82,10 @@ public final class LedgerBench {
       for (int valueBytes : new int[] {100, 1024, 4096}) {
         verifyAtSize(work.resolve("verify-" + valueBytes), valueBytes, 150_000_000L);
       }
+      return;
+    }
+    if (args.length > 2 && args[2].equals("big-only")) {
+      bigLedger(work.resolve("big"), big);
       return;
     }
     if (args.length > 2 && args[2].equals("open-only")) {
