@@ -12,8 +12,8 @@ import java.util.Arrays;
  * stored form leaves out: the sequence number (from the reader's position in the ledger) and, for
  * an entry that is not the first of its block, the block's timestamp and txn id (from the scanner,
  * or read lazily from the block's first entry). {@link #key()} and {@link #value()} copy; {@link
- * #canonical()} rebuilds the canonical bytes in a buffer of this view's own. A view handed out by
- * {@link LogScanner} is valid until the scanner advances. Not thread-safe.
+ * #canonicalArray()} rebuilds the canonical bytes in a buffer of this view's own. A view handed out
+ * by {@link LogScanner} is valid until the scanner advances. Not thread-safe.
  */
 final class Rec {
   /** Timestamp and txn id of a non-first entry whose block has not been read yet. */
@@ -210,14 +210,6 @@ final class Rec {
     return prevDelta > seq ? -2 : seq - prevDelta;
   }
 
-  int keyLength() {
-    return keyLen;
-  }
-
-  int valueLength() {
-    return valueLen;
-  }
-
   byte[] key() {
     byte[] key = new byte[keyLen];
     buf.get(keyOff, key);
@@ -236,17 +228,6 @@ final class Rec {
     byte[] value = new byte[valueLen];
     buf.get(keyOff + keyLen, value);
     return value;
-  }
-
-  /** The ledger size after this marker's block. */
-  long commitSize() {
-    return seq;
-  }
-
-  byte[] commitHead() {
-    byte[] head = new byte[Hashes.SIZE];
-    buf.get(headOff, head);
-    return head;
   }
 
   boolean commitHeadEquals(byte[] head) {
@@ -283,11 +264,6 @@ final class Rec {
     buf.get(keyOff, dst, offset + 37, keyLen);
     INT.set(dst, offset + 37 + keyLen, valueLen);
     buf.get(keyOff + keyLen, dst, offset + 41 + keyLen, valueLen);
-  }
-
-  /** The canonical bytes as a fresh view over {@link #canonicalArray()}. */
-  ByteBuffer canonical() {
-    return ByteBuffer.wrap(canonicalArray(), 0, canonicalLength());
   }
 
   Operation operation() {

@@ -119,7 +119,7 @@ class GoldenVectorTest {
       lines.add("canonical[" + e[1] + "] = " + HEX.formatHex(canonical));
       leaves.add(entry.leafHash());
       lines.add("leaf[" + e[1] + "] = " + HEX.formatHex(LedgerProofs.leafHash(canonical)));
-      head = Hashes.chain(head, ByteBuffer.wrap(canonical));
+      head = Hashes.chain(head, canonical, 0, canonical.length);
       lines.add("chain[" + e[1] + "] = " + HEX.formatHex(head));
     }
     try (MerkleStore store =
