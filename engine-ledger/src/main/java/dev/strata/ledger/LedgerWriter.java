@@ -114,7 +114,7 @@ final class LedgerWriter {
     IndexEntry[] previous = new IndexEntry[m];
     int[] ids = new int[m];
     int n = 0;
-    long blockBytes = Codec.FRAME + Codec.COMMIT_BODY;
+    long blockBytes = Codec.COMMIT_FRAME;
     for (int i = 0; i < m; i++) {
       byte[] key = keys[i];
       byte[] value = overlay.value(slots[i]);
@@ -132,7 +132,7 @@ final class LedgerWriter {
                   KeyIndex.seqOf(words[i]), positions[i], KeyIndex.deletedOf(words[i]));
       ids[n] = id;
       n++;
-      blockBytes += Codec.FRAME + Codec.entryBodySize(key.length, delete ? 0 : value.length);
+      blockBytes += Codec.maxEntryFrame(key.length, delete ? 0 : value.length);
     }
     if (n == 0) {
       meter.addLogical(logicalBytes);
