@@ -23,12 +23,14 @@ import org.junit.jupiter.api.Test;
  * while one writer changes it. Seeded; every failure message carries the seed.
  */
 class KeyIndexTest {
-  private static long seed() {
-    return Long.getLong("strata.test.seed", System.nanoTime());
-  }
-
-  private static String why(long seed) {
-    return "seed " + seed + " (rerun with -Dstrata.test.seed=" + seed + ")";
+  /** A test's seed, the failure-message prefix that names it, and its random source. */
+  private record Seeded(long seed, String why, SplittableRandom random) {
+    static Seeded fromProperty() {
+      long seed = Long.getLong("strata.test.seed", System.nanoTime());
+      String why = "seed " + seed + " (rerun with -Dstrata.test.seed=" + seed + ")";
+      System.out.println("KeyIndexTest " + why);
+      return new Seeded(seed, why, new SplittableRandom(seed));
+    }
   }
 
   /** Short keys over a small alphabet: many shared prefixes, keys shorter than 8 bytes, ties. */
@@ -84,9 +86,9 @@ class KeyIndexTest {
 
   @Test
   void putsGetsAndScans_matchASortedModel_acrossManyMerges() {
-    long seed = seed();
-    String why = why(seed);
-    SplittableRandom random = new SplittableRandom(seed);
+    Seeded seeded = Seeded.fromProperty();
+    String why = seeded.why();
+    SplittableRandom random = seeded.random();
     KeyIndex index = new KeyIndex();
     NavigableMap<byte[], long[]> model = new TreeMap<>(KeyRange::compare);
     long seq = 0;
@@ -135,9 +137,9 @@ class KeyIndexTest {
 
   @Test
   void sortedLoad_isTheSameIndexAsIncrementalInserts() {
-    long seed = seed();
-    String why = why(seed);
-    SplittableRandom random = new SplittableRandom(seed);
+    Seeded seeded = Seeded.fromProperty();
+    String why = seeded.why();
+    SplittableRandom random = seeded.random();
     NavigableMap<byte[], long[]> model = new TreeMap<>(KeyRange::compare);
     for (int i = 0; i < 5_000; i++) {
       model.put(randomKey(random), new long[] {i, random.nextLong(1L << 40)});
@@ -179,8 +181,9 @@ class KeyIndexTest {
    */
   @Test
   void concurrentReaders_seeConsistentEntriesWhileTheWriterChangesThem() throws Exception {
-    long seed = seed();
-    String why = why(seed);
+    Seeded seeded = Seeded.fromProperty();
+    long seed = seeded.seed();
+    String why = seeded.why();
     KeyIndex index = new KeyIndex();
     int keys = 30_000;
     AtomicLong published = new AtomicLong();
@@ -267,9 +270,9 @@ class KeyIndexTest {
 
   @Test
   void overlay_keepsTheLastWritePerKey_andSortsOnce() {
-    long seed = seed();
-    String why = why(seed);
-    SplittableRandom random = new SplittableRandom(seed);
+    Seeded seeded = Seeded.fromProperty();
+    String why = seeded.why();
+    SplittableRandom random = seeded.random();
     Overlay overlay = new Overlay();
     NavigableMap<byte[], byte[]> model = new TreeMap<>(KeyRange::compare);
     for (int i = 0; i < 3_000; i++) {
