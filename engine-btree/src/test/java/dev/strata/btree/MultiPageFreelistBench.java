@@ -134,9 +134,9 @@ final class MultiPageFreelistBench {
 
   /**
    * Puts, after every key of the base store, one value of exactly {@code n} pages for each free run
-   * of {@code n >= 2} pages, until no free run is longer than a page. The old leaves the deletes
-   * freed sit next to freed overflow pages, so a plain load-and-delete leaves tens of thousands of
-   * 2- and 3-page runs spread over the file, and first fit would find one of them early.
+   * of {@code n >= 2} pages, until no free run is longer than a page. The load writes leaves and
+   * branches in contiguous blocks that the deletes free whole (about 50 runs of up to thousands of
+   * pages at 2M keys), and first fit would carve every multi-page value out of the first of them.
    */
   private static void fillLongRuns(BTreeEngine e) {
     long fillerKey = 0x7F00_0000_0000_0000L;
