@@ -34,6 +34,8 @@ final class CompareCommand implements Callable<Integer> {
   static final int SCAN_LENGTH = 1000;
   static final int LOAD_BATCH = 1000;
 
+  @Mixin EngineListOption engines = new EngineListOption();
+
   @Mixin RunOptions run = new RunOptions();
 
   @Option(
@@ -87,7 +89,7 @@ final class CompareCommand implements Callable<Integer> {
     }
     long runSeed = run.begin();
     Instant started = Instant.now();
-    List<String> names = run.engineNames();
+    List<String> names = engines.resolve();
     EngineOptions options = run.options(durability);
     Map<String, Object> meta = RunInfo.describe(started, commandLine(names), runSeed);
     System.out.println(

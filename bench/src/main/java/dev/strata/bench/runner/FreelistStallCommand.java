@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -85,40 +86,16 @@ final class FreelistStallCommand implements Callable<Integer> {
           "SYNC or NO_SYNC (default: ${DEFAULT-VALUE}: etcd batches thousands of puts per fsync, so a sync per put would hide the freelist).")
   Durability durability = Durability.NO_SYNC;
 
-  @Option(
-      names = "--set",
-      paramLabel = "KEY=VALUE",
-      description = "More engine settings (repeatable).")
-  Map<String, String> settings;
-
-  @Option(names = "--dir", description = "Where stores are created (default: ${DEFAULT-VALUE}).")
-  Path workDir = Path.of("results", "work");
-
-  @Option(
-      names = "--out",
-      description = "Directory for CSV and JSON files (default: ${DEFAULT-VALUE}).")
-  Path out = Path.of("results");
-
-  @Option(names = "--seed", description = "Seed (default: time-based; printed).")
-  Long seed;
-
-  @Option(
-      names = "--progress",
-      negatable = true,
-      description = "Draw progress bars (default: only on a terminal).")
-  Boolean progress;
+  @Mixin RunOptions run = new RunOptions();
 
   @Override
   public Integer call() throws Exception {
-    if (progress != null) {
-      Progress.setEnabled(progress);
-    }
     if (keys < deleteEvery || deleteEvery < 2 || clients < 1 || puts < 1 || rate <= 0) {
       throw new BenchException(
           "need --keys >= --delete-every >= 2, --clients >= 1, --puts >= 1" + " and --rate > 0");
     }
     EngineSettings.resolve(List.of(engine));
-    long runSeed = seed != null ? seed : System.nanoTime();
+    long runSeed = run.begin();
     Instant started = Instant.now();
     Map<String, Object> meta =
         RunInfo.describe(
@@ -188,9 +165,9 @@ final class FreelistStallCommand implements Callable<Integer> {
       }
     }
     String base = "freelist-stall-" + RunInfo.stamp(started);
-    ResultFiles.writeCsv(out.resolve(base + ".csv"), rows);
-    ResultFiles.writeJson(out.resolve(base + ".json"), meta, rows);
-    System.out.println("wrote " + out.resolve(base) + ".{csv,json}");
+    ResultFiles.writeCsv(run.out.resolve(base + ".csv"), rows);
+    ResultFiles.writeJson(run.out.resolve(base + ".json"), meta, rows);
+    System.out.println("wrote " + run.out.resolve(base) + ".{csv,json}");
     return 0;
   }
 
@@ -209,12 +186,12 @@ final class FreelistStallCommand implements Callable<Integer> {
 
   private Map<String, Object> runOne(String freelist, long runSeed) throws Exception {
     Map<String, String> all = new LinkedHashMap<>();
-    if (settings != null) {
-      all.putAll(settings);
+    if (run.settings != null) {
+      all.putAll(run.settings);
     }
     all.put("btree.freelist", freelist);
     EngineOptions options = EngineSettings.options(durability, all);
-    Path dir = workDir.resolve(engine + "-freelist-" + freelist);
+    Path dir = run.workDir.resolve(engine + "-freelist-" + freelist);
     MeasuredEngine m = MeasuredEngine.openFresh(engine, dir, options);
     try {
       StorageEngine db = m.engine();

@@ -3,23 +3,14 @@ package dev.strata.bench.runner;
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
- * The options every measuring command shares (picocli mixin): which engines, their settings, where
- * stores and results go, the seed and the progress bars. Not thread-safe; read once per run.
+ * The options every measuring command shares (picocli mixin): engine settings, where stores and
+ * results go, the seed and the progress bars. Not thread-safe; read once per run.
  */
 final class RunOptions {
-  @Option(
-      names = "--engines",
-      split = ",",
-      paramLabel = "NAME",
-      description = "Engines, comma-separated, or 'all' (default: all on the class path).")
-  List<String> engines = new ArrayList<>();
-
   @Option(
       names = "--set",
       paramLabel = "KEY=VALUE",
@@ -34,7 +25,8 @@ final class RunOptions {
 
   @Option(
       names = "--out",
-      description = "Directory for the CSV, JSON and PNG files (default: ${DEFAULT-VALUE}).")
+      description =
+          "Directory for the result files: CSV, JSON and charts (default: ${DEFAULT-VALUE}).")
   Path out = Path.of("results");
 
   @Option(
@@ -54,11 +46,6 @@ final class RunOptions {
       Progress.setEnabled(progress);
     }
     return seed != null ? seed : System.nanoTime();
-  }
-
-  /** The engines to measure, {@code --engines} resolved against the class path. */
-  List<String> engineNames() {
-    return EngineSettings.resolve(engines);
   }
 
   /** The options every engine of the run is opened with. */

@@ -82,6 +82,8 @@ final class ScaleCommand implements Callable<Integer> {
     }
   }
 
+  @Mixin EngineListOption engines = new EngineListOption();
+
   @Mixin RunOptions run = new RunOptions();
 
   @Option(
@@ -125,7 +127,7 @@ final class ScaleCommand implements Callable<Integer> {
     }
     long runSeed = run.begin();
     Instant started = Instant.now();
-    List<String> names = run.engineNames();
+    List<String> names = engines.resolve();
     EngineOptions options = run.options(durability);
     List<Long> targets = new ArrayList<>();
     for (String s : sizes) {
