@@ -3,10 +3,9 @@ package dev.strata.ledger;
 import dev.strata.api.KeyRange;
 import dev.strata.api.Limits;
 import dev.strata.api.WriteTxn;
-import java.util.Comparator;
+import dev.strata.api.spi.WriteOverlay;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.NoSuchElementException;
 
 /**
  * The ledger's write transaction: writes collect in an {@link Overlay} (last write per key wins),
@@ -14,9 +13,6 @@ import java.util.NoSuchElementException;
  * the latest appended state; a cursor sees the overlay as it was when the cursor opened.
  */
 final class LedgerWriteTxn extends LedgerReadTxn implements WriteTxn {
-  /** Marks a deleted key in the overlay; compared by identity. */
-  static final byte[] TOMBSTONE = new byte[0];
-
   private final Overlay overlay = new Overlay();
   private long logicalBytes;
 
@@ -32,7 +28,7 @@ final class LedgerWriteTxn extends LedgerReadTxn implements WriteTxn {
       checkActive();
       byte[] own = overlay.get(key);
       if (own != null) {
-        return own == TOMBSTONE ? null : own.clone();
+        return own == WriteOverlay.TOMBSTONE ? null : own.clone();
       }
       return engine.reader.read(key, snapshot);
     } finally {
@@ -42,9 +38,7 @@ final class LedgerWriteTxn extends LedgerReadTxn implements WriteTxn {
 
   @Override
   Iterator<Map.Entry<byte[], Object>> entries(KeyRange range) {
-    Comparator<byte[]> order =
-        range.isReversed() ? (a, b) -> KeyRange.compare(b, a) : KeyRange::compare;
-    return new OverlayIterator(overlay.entries(range), super.entries(range), order);
+    return WriteOverlay.merge(overlay.entries(range), super.entries(range), range);
   }
 
   @Override
@@ -60,7 +54,7 @@ final class LedgerWriteTxn extends LedgerReadTxn implements WriteTxn {
   public void delete(byte[] key) {
     Limits.checkKey(key);
     checkActive();
-    overlay.put(key.clone(), TOMBSTONE);
+    overlay.put(key.clone(), WriteOverlay.TOMBSTONE);
     logicalBytes += key.length;
   }
 
@@ -91,67 +85,5 @@ final class LedgerWriteTxn extends LedgerReadTxn implements WriteTxn {
   @Override
   String describe() {
     return "write transaction";
-  }
-
-  /** Merges the overlay (which wins on equal keys, and hides deleted keys) with the base. */
-  private static final class OverlayIterator implements Iterator<Map.Entry<byte[], Object>> {
-    private final Iterator<Map.Entry<byte[], byte[]>> own;
-    private final Iterator<Map.Entry<byte[], Object>> base;
-    private final Comparator<byte[]> order;
-    private Map.Entry<byte[], byte[]> ownHead;
-    private Map.Entry<byte[], Object> baseHead;
-    private Map.Entry<byte[], Object> next;
-
-    OverlayIterator(
-        Iterator<Map.Entry<byte[], byte[]>> own,
-        Iterator<Map.Entry<byte[], Object>> base,
-        Comparator<byte[]> order) {
-      this.own = own;
-      this.base = base;
-      this.order = order;
-    }
-
-    @Override
-    public boolean hasNext() {
-      while (next == null) {
-        if (ownHead == null && own.hasNext()) {
-          ownHead = own.next();
-        }
-        if (baseHead == null && base.hasNext()) {
-          baseHead = base.next();
-        }
-        if (ownHead == null && baseHead == null) {
-          return false;
-        }
-        int c =
-            ownHead == null
-                ? 1
-                : baseHead == null ? -1 : order.compare(ownHead.getKey(), baseHead.getKey());
-        if (c <= 0) {
-          Map.Entry<byte[], byte[]> taken = ownHead;
-          ownHead = null;
-          if (c == 0) {
-            baseHead = null;
-          }
-          if (taken.getValue() != TOMBSTONE) {
-            next = Map.entry(taken.getKey(), taken.getValue());
-          }
-        } else {
-          next = baseHead;
-          baseHead = null;
-        }
-      }
-      return true;
-    }
-
-    @Override
-    public Map.Entry<byte[], Object> next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      Map.Entry<byte[], Object> e = next;
-      next = null;
-      return e;
-    }
   }
 }

@@ -6,6 +6,7 @@ import dev.strata.api.StorageFullException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.spi.FileIO;
+import dev.strata.api.spi.WriteOverlay;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
@@ -119,7 +120,7 @@ final class LedgerWriter {
       byte[] key = keys[i];
       byte[] value = overlay.value(slots[i]);
       int id = found[i];
-      boolean delete = value == LedgerWriteTxn.TOMBSTONE;
+      boolean delete = value == WriteOverlay.TOMBSTONE;
       if (delete && (id < 0 || KeyIndex.deletedOf(words[i]))) {
         continue;
       }

@@ -1,6 +1,7 @@
 package dev.strata.ledger;
 
 import dev.strata.api.KeyRange;
+import dev.strata.api.spi.WriteOverlay;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -10,7 +11,7 @@ import java.util.Map;
 
 /**
  * A write transaction's pending writes: the last value written per key (or {@link
- * LedgerWriteTxn#TOMBSTONE}), in arrays indexed by slot, found through a {@link KeyTable}. Sorted
+ * WriteOverlay#TOMBSTONE}), in arrays indexed by slot, found through a {@link KeyTable}. Sorted
  * only when asked ({@link #sortedSlots()}), once per commit, instead of keeping a sorted map
  * through every put. Not thread-safe: a transaction belongs to one thread at a time.
  *

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.api.KeyRange;
+import dev.strata.api.spi.WriteOverlay;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -277,7 +278,7 @@ class KeyIndexTest {
     NavigableMap<byte[], byte[]> model = new TreeMap<>(KeyRange::compare);
     for (int i = 0; i < 3_000; i++) {
       byte[] key = randomKey(random);
-      byte[] value = random.nextInt(4) == 0 ? LedgerWriteTxn.TOMBSTONE : randomKey(random);
+      byte[] value = random.nextInt(4) == 0 ? WriteOverlay.TOMBSTONE : randomKey(random);
       overlay.put(key.clone(), value);
       model.put(key, value);
       if (i % 500 == 0) {

@@ -11,6 +11,7 @@ import dev.strata.api.StorageException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.StoreFiles;
+import dev.strata.api.spi.WriteOverlay;
 import dev.strata.api.spi.WriterGate;
 import java.nio.file.Path;
 import java.util.AbstractMap;
@@ -174,7 +175,7 @@ final class MemoryEngine implements StorageEngine {
       long next = lastCommit + 1;
       long live = liveKeys;
       for (Map.Entry<byte[], byte[]> e : overlay.entrySet()) {
-        byte[] value = e.getValue() == MemoryWriteTxn.TOMBSTONE ? null : e.getValue();
+        byte[] value = e.getValue() == WriteOverlay.TOMBSTONE ? null : e.getValue();
         Version current = data.get(e.getKey());
         boolean wasLive = current != null && current.value() != null;
         if (value == null && !wasLive) {

@@ -3,10 +3,9 @@ package dev.strata.api.memory;
 import dev.strata.api.KeyRange;
 import dev.strata.api.Limits;
 import dev.strata.api.WriteTxn;
-import java.util.Comparator;
+import dev.strata.api.spi.WriteOverlay;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
@@ -15,9 +14,6 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * iterating (weakly consistent) while the transaction writes.
  */
 final class MemoryWriteTxn extends MemoryTxn implements WriteTxn {
-  /** Marks a deleted key in the overlay; compared by identity. */
-  static final byte[] TOMBSTONE = new byte[0];
-
   private final ConcurrentSkipListMap<byte[], byte[]> overlay =
       new ConcurrentSkipListMap<>(KeyRange::compare);
   private long logicalBytes;
@@ -32,17 +28,15 @@ final class MemoryWriteTxn extends MemoryTxn implements WriteTxn {
     checkActive();
     byte[] own = overlay.get(key);
     if (own != null) {
-      return own == TOMBSTONE ? null : own.clone();
+      return own == WriteOverlay.TOMBSTONE ? null : own.clone();
     }
     return super.get(key);
   }
 
   @Override
   Iterator<Map.Entry<byte[], byte[]>> entries(KeyRange range) {
-    Comparator<byte[]> order =
-        range.isReversed() ? (a, b) -> KeyRange.compare(b, a) : KeyRange::compare;
-    return new OverlayIterator(
-        MemoryCursor.view(overlay, range).entrySet().iterator(), super.entries(range), order);
+    return WriteOverlay.merge(
+        MemoryCursor.view(overlay, range).entrySet().iterator(), super.entries(range), range);
   }
 
   @Override
@@ -58,7 +52,7 @@ final class MemoryWriteTxn extends MemoryTxn implements WriteTxn {
   public void delete(byte[] key) {
     Limits.checkKey(key);
     checkActive();
-    overlay.put(key.clone(), TOMBSTONE);
+    overlay.put(key.clone(), WriteOverlay.TOMBSTONE);
     logicalBytes += key.length;
   }
 
@@ -80,68 +74,5 @@ final class MemoryWriteTxn extends MemoryTxn implements WriteTxn {
   @Override
   String describe() {
     return "write transaction";
-  }
-
-  /** Merges the overlay (which wins on equal keys, and hides deleted keys) with the snapshot. */
-  private static final class OverlayIterator implements Iterator<Map.Entry<byte[], byte[]>> {
-    private final Iterator<Map.Entry<byte[], byte[]>> own;
-    private final Iterator<Map.Entry<byte[], byte[]>> base;
-    private final Comparator<byte[]> order;
-    private Map.Entry<byte[], byte[]> ownHead;
-    private Map.Entry<byte[], byte[]> baseHead;
-    private Map.Entry<byte[], byte[]> next;
-
-    OverlayIterator(
-        Iterator<Map.Entry<byte[], byte[]>> own,
-        Iterator<Map.Entry<byte[], byte[]>> base,
-        Comparator<byte[]> order) {
-      this.own = own;
-      this.base = base;
-      this.order = order;
-    }
-
-    @Override
-    public boolean hasNext() {
-      while (next == null) {
-        if (ownHead == null && own.hasNext()) {
-          ownHead = own.next();
-        }
-        if (baseHead == null && base.hasNext()) {
-          baseHead = base.next();
-        }
-        if (ownHead == null && baseHead == null) {
-          return false;
-        }
-        int c =
-            ownHead == null
-                ? 1
-                : baseHead == null ? -1 : order.compare(ownHead.getKey(), baseHead.getKey());
-        Map.Entry<byte[], byte[]> taken;
-        if (c <= 0) {
-          taken = ownHead;
-          ownHead = null;
-          if (c == 0) {
-            baseHead = null;
-          }
-        } else {
-          taken = baseHead;
-          baseHead = null;
-        }
-        if (taken.getValue() != TOMBSTONE) {
-          next = taken;
-        }
-      }
-      return true;
-    }
-
-    @Override
-    public Map.Entry<byte[], byte[]> next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      Map.Entry<byte[], byte[]> e = next;
-      next = null;
-      return e;
-    }
   }
 }
