@@ -4,16 +4,14 @@ import dev.strata.api.Cursor;
 import dev.strata.api.KeyRange;
 import dev.strata.api.Limits;
 import dev.strata.api.ReadTxn;
-import dev.strata.api.TransactionClosedException;
+import dev.strata.api.spi.TxnEnd;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A read transaction: a registered meta snapshot whose pages stay valid until it ends. */
 class BTreeReadTxn implements ReadTxn {
   final BTreeEngine engine;
   final Meta meta;
-  private final AtomicBoolean ended = new AtomicBoolean();
-  private volatile String endedHow;
+  private final TxnEnd end = new TxnEnd();
 
   BTreeReadTxn(BTreeEngine engine, Meta meta) {
     this.engine = engine;
@@ -80,13 +78,7 @@ class BTreeReadTxn implements ReadTxn {
   }
 
   void checkActive() {
-    if (ended.get()) {
-      throw new TransactionClosedException(
-          describe() + " is " + (endedHow == null ? "closed" : endedHow));
-    }
-    if (engine.isClosed()) {
-      throw new TransactionClosedException(describe() + " is closed: its engine was closed");
-    }
+    end.check(describe(), engine.isClosed());
   }
 
   String describe() {
@@ -95,10 +87,9 @@ class BTreeReadTxn implements ReadTxn {
 
   /** Ends the transaction once; returns whether this call ended it. */
   boolean end(String how) {
-    if (!ended.compareAndSet(false, true)) {
+    if (!end.end(how)) {
       return false;
     }
-    endedHow = how;
     engine.ended(this);
     return true;
   }

@@ -4,11 +4,10 @@ import dev.strata.api.Cursor;
 import dev.strata.api.KeyRange;
 import dev.strata.api.Limits;
 import dev.strata.api.ReadTxn;
-import dev.strata.api.TransactionClosedException;
+import dev.strata.api.spi.TxnEnd;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A read transaction: a fixed ledger size. Keys changed after the snapshot are read through their
@@ -20,8 +19,7 @@ class LedgerReadTxn implements ReadTxn {
   /** Entries with a sequence number below this are visible. */
   final long snapshot;
 
-  private final AtomicBoolean ended = new AtomicBoolean();
-  private volatile String endedHow;
+  private final TxnEnd end = new TxnEnd();
 
   LedgerReadTxn(LedgerEngine engine, long snapshot) {
     this.engine = engine;
@@ -58,13 +56,7 @@ class LedgerReadTxn implements ReadTxn {
   }
 
   void checkActive() {
-    if (ended.get()) {
-      throw new TransactionClosedException(
-          describe() + " is " + (endedHow == null ? "closed" : endedHow));
-    }
-    if (engine.isClosed()) {
-      throw new TransactionClosedException(describe() + " is closed: its engine was closed");
-    }
+    end.check(describe(), engine.isClosed());
   }
 
   String describe() {
@@ -73,16 +65,15 @@ class LedgerReadTxn implements ReadTxn {
 
   /** Ends the transaction once; returns whether this call ended it. */
   boolean end(String how) {
-    if (!ended.compareAndSet(false, true)) {
+    if (!end.end(how)) {
       return false;
     }
-    endedHow = how;
     engine.ended(this);
     return true;
   }
 
   boolean isEnded() {
-    return ended.get();
+    return end.isEnded();
   }
 
   @Override

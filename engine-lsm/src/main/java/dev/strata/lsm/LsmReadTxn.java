@@ -5,12 +5,12 @@ import dev.strata.api.KeyRange;
 import dev.strata.api.Limits;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.TransactionClosedException;
+import dev.strata.api.spi.TxnEnd;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
@@ -29,10 +29,9 @@ import org.rocksdb.Snapshot;
  */
 class LsmReadTxn implements ReadTxn {
   final LsmEngine engine;
-  private final AtomicBoolean ended = new AtomicBoolean();
+  private final TxnEnd end = new TxnEnd();
   private final List<LsmCursor> cursors = new ArrayList<>();
   private volatile boolean inCall;
-  private volatile String endedHow;
   private Snapshot snapshot;
   private ReadOptions readOptions;
 
@@ -93,14 +92,11 @@ class LsmReadTxn implements ReadTxn {
    */
   final void enter() {
     inCall = true;
-    if (ended.get()) {
+    try {
+      end.check(describe(), engine.isClosed());
+    } catch (TransactionClosedException e) {
       inCall = false;
-      throw new TransactionClosedException(
-          describe() + " is " + (endedHow == null ? "closed" : endedHow));
-    }
-    if (engine.isClosed()) {
-      inCall = false;
-      throw new TransactionClosedException(describe() + " is closed: its engine was closed");
+      throw e;
     }
   }
 
@@ -116,13 +112,7 @@ class LsmReadTxn implements ReadTxn {
    * @throws TransactionClosedException if this transaction or its engine is closed
    */
   final void checkActive() {
-    if (ended.get()) {
-      throw new TransactionClosedException(
-          describe() + " is " + (endedHow == null ? "closed" : endedHow));
-    }
-    if (engine.isClosed()) {
-      throw new TransactionClosedException(describe() + " is closed: its engine was closed");
-    }
+    end.check(describe(), engine.isClosed());
   }
 
   final void exit() {
@@ -162,10 +152,9 @@ class LsmReadTxn implements ReadTxn {
    * guard drop. Returns whether this call ended it.
    */
   boolean end(String how) {
-    if (!ended.compareAndSet(false, true)) {
+    if (!end.end(how)) {
       return false;
     }
-    endedHow = how;
     for (LsmCursor c : cursors) {
       c.free();
     }

@@ -4,18 +4,16 @@ import dev.strata.api.Cursor;
 import dev.strata.api.KeyRange;
 import dev.strata.api.Limits;
 import dev.strata.api.ReadTxn;
-import dev.strata.api.TransactionClosedException;
+import dev.strata.api.spi.TxnEnd;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A read transaction of the memory engine: a fixed commit number. */
 class MemoryTxn implements ReadTxn {
   final MemoryEngine engine;
   final long snapshot;
-  private final AtomicBoolean ended = new AtomicBoolean();
-  private volatile String endedHow;
+  private final TxnEnd end = new TxnEnd();
 
   MemoryTxn(MemoryEngine engine, long snapshot) {
     this.engine = engine;
@@ -44,13 +42,7 @@ class MemoryTxn implements ReadTxn {
   }
 
   void checkActive() {
-    if (ended.get()) {
-      throw new TransactionClosedException(
-          describe() + " is " + (endedHow == null ? "closed" : endedHow));
-    }
-    if (engine.isClosed()) {
-      throw new TransactionClosedException(describe() + " is closed: its engine was closed");
-    }
+    end.check(describe(), engine.isClosed());
   }
 
   String describe() {
@@ -59,10 +51,9 @@ class MemoryTxn implements ReadTxn {
 
   /** Ends the transaction once; later calls do nothing. Returns whether this call ended it. */
   boolean end(String how) {
-    if (!ended.compareAndSet(false, true)) {
+    if (!end.end(how)) {
       return false;
     }
-    endedHow = how;
     engine.ended(this);
     return true;
   }
