@@ -32,9 +32,9 @@ import org.lmdbjava.Txn;
  * core DIR       1M keys of 16 B, values of 100 B: insert in txns of 1000 puts (SYNC),
  *                random point gets, full sequential scan
  * freelist DIR   commit p99 with >= 1M fragmented free pages: hash vs empty freelist vs array
- * freelist-multi DIR [pages] [puts:commits,...] [rounds] [seed]  the same with values of 2-4
- *                pages on a freelist of isolated pages, SYNC and NO_SYNC ({@link
- *                MultiPageFreelistBench})
+ * freelist-multi DIR [pages] [puts:commits,...] [rounds] [seed] [SYNC,NO_SYNC]
+ *                the same with values of 2-4 pages on a freelist of isolated pages, SYNC and
+ *                NO_SYNC unless the last argument names one ({@link MultiPageFreelistBench})
  * large DIR      a store larger than 4 GiB (crosses 1 GiB mapping chunks)
  * reads DIR      gets and scans only, on the store core left in DIR (for profiling)
  * insert DIR     the btree insert of core alone (to compare two builds of the engine)

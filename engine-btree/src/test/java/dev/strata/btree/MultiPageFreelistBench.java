@@ -35,20 +35,24 @@ final class MultiPageFreelistBench {
   private static final int ONE_PAGE_VALUE = 600;
   private static final int LOAD_BATCH = 100_000;
   private static final int WARMUP_COMMITS = 5;
-  private static final Durability[] DURABILITIES = {Durability.SYNC, Durability.NO_SYNC};
 
   private MultiPageFreelistBench() {}
 
   /**
-   * {@code DIR [pages] [puts:commits,...] [rounds] [seed]}, as passed to {@code BTreeBench}: the
-   * second argument lists the transaction sizes and how many commits each variant of that size
-   * measures.
+   * {@code DIR [pages] [puts:commits,...] [rounds] [seed] [durabilities]}, as passed to {@code
+   * BTreeBench}: the second argument lists the transaction sizes and how many commits each variant
+   * of that size measures; the last is {@code SYNC}, {@code NO_SYNC} or both, comma-separated (the
+   * default).
    */
   static void run(Path dir, String[] args) throws Exception {
     int pages = args.length > 2 ? Integer.parseInt(args[2]) : 2_200_000;
     String[] sizes = (args.length > 3 ? args[3] : "10:300,100:300").split(",");
     int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 1;
     long seed = args.length > 5 ? Long.parseLong(args[5]) : 42;
+    List<Durability> durabilities = new ArrayList<>();
+    for (String d : (args.length > 6 ? args[6] : "SYNC,NO_SYNC").split(",")) {
+      durabilities.add(Durability.valueOf(d));
+    }
     Path base = dir.resolve("base");
     Path dense = dir.resolve("dense");
     if (!Files.exists(dense.resolve(Store.FILE_NAME))) {
@@ -60,7 +64,7 @@ final class MultiPageFreelistBench {
         String.join(",", sizes), WARMUP_COMMITS, seed, rounds);
     Path work = dir.resolve("work");
     for (int round = 0; round < rounds; round++) {
-      for (Durability durability : DURABILITIES) {
+      for (Durability durability : durabilities) {
         for (String size : sizes) {
           int puts = Integer.parseInt(size.substring(0, size.indexOf(':')));
           int commits = Integer.parseInt(size.substring(size.indexOf(':') + 1));
