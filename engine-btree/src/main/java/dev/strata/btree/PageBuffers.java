@@ -2,6 +2,7 @@ package dev.strata.btree;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * The page buffers of nodes in page form ({@link SlottedPage}), recycled from one commit to the
@@ -61,7 +62,7 @@ final class PageBuffers {
       return;
     }
     if (pooled == pool.length) {
-      pool = java.util.Arrays.copyOf(pool, Math.min(maxPooled, pool.length * 2));
+      pool = Arrays.copyOf(pool, Math.min(maxPooled, pool.length * 2));
     }
     pool[pooled++] = page.clear();
   }

@@ -59,7 +59,7 @@ final class AllocationTracker {
     txidByStart.trim(EXPECTED_RUNS);
     lengthByStart.clear();
     lengthByStart.trim(EXPECTED_RUNS);
-    starts.clearAll();
+    starts.clearAll(EXPECTED_RUNS);
     longestRun = 0;
     newestTxid = UNKNOWN_TXID;
   }
