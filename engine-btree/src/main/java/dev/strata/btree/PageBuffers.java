@@ -36,8 +36,9 @@ final class PageBuffers {
   }
 
   /**
-   * A little-endian buffer of one page, position 0 and limit the page size. A recycled one holds
-   * the bytes of its last use; the caller overwrites what it needs.
+   * A little-endian buffer of one page, position 0 and limit the page size: a new one is all zeros,
+   * a recycled one holds the bytes of its last use (a {@link SlottedPage}, which keeps zeros after
+   * its used length).
    */
   ByteBuffer take() {
     if (pooled > 0) {

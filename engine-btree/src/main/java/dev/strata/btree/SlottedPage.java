@@ -20,15 +20,21 @@ final class SlottedPage {
   private NodeView view;
 
   /**
-   * A copy of {@code v}, which must be a single-page run, in {@code page} (a little-endian buffer
-   * of one page from {@link PageBuffers#take}, whose old bytes are overwritten). The page belongs
-   * to this object until the run {@link #seal} returns has been written.
+   * A copy of {@code v}, which must be a single-page run, in {@code page}: a little-endian buffer
+   * of one page from {@link PageBuffers#take}, either all zeros or a page some {@code SlottedPage}
+   * left (zeros after its {@code used}); its old bytes are overwritten. The page belongs to this
+   * object until the run {@link #seal} returns has been written.
    */
   SlottedPage(NodeView v, ByteBuffer page) {
     this.buf = page;
     this.pageSize = page.capacity();
+    // A recycled page is zero after its old used length (a fresh one is zero throughout and reads
+    // 0 there), so only the stretch between the two lengths needs clearing, not the whole tail.
+    int staleUsed = page.getInt(PageFormat.OFF_USED);
     int used = v.copyUsedTo(page);
-    zero(used, pageSize);
+    if (staleUsed > used) {
+      zero(used, staleUsed);
+    }
   }
 
   /** A read view of the current bytes; replaced after every edit (a view caches the count). */
