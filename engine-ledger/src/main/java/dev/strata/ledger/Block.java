@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * One transaction encoded for the log: its entries (keys in order, the last write of each key)
  * followed by the commit marker, with each entry's Merkle leaf and the chain head after the block.
- * Built before anything is written, so a failure while encoding leaves no trace.
+ * Built before anything is written, so a failure while encoding leaves no trace. The stored records
+ * are the compact version-2 encoding; leaves and chain hash the canonical bytes, built on the side.
  */
 final class Block {
   final ByteBuffer bytes;
@@ -38,6 +39,8 @@ final class Block {
    *
    * @param values the new values, null for a delete
    * @param previous each key's latest entry before this block, or null
+   * @param blockBytes an upper bound of the encoded size ({@link Codec#maxEntryFrame} per entry
+   *     plus {@link Codec#COMMIT_FRAME})
    * @param firstSeq the sequence number of the first entry
    * @param chainHead the chain head before the block
    */
@@ -57,26 +60,20 @@ final class Block {
     int[] offsets = new int[n];
     int[] ends = new int[n];
     for (int i = 0; i < n; i++) {
-      byte[] value = values.get(i);
+      byte[] value = values.get(i) == null ? new byte[0] : values.get(i);
+      byte[] key = keys.get(i);
+      byte kind = values.get(i) == null ? Codec.DELETE : Codec.PUT;
+      long seq = firstSeq + i;
+      long prevSeq = previous.get(i) == null ? -1 : previous.get(i).seq;
       offsets[i] = block.position();
-      int body =
-          Codec.putEntry(
-              block,
-              value == null ? Codec.DELETE : Codec.PUT,
-              firstSeq + i,
-              timestamp,
-              txnId,
-              previous.get(i) == null ? -1 : previous.get(i).seq,
-              keys.get(i),
-              value == null ? new byte[0] : value);
+      Codec.putEntry(block, kind, offsets[i], timestamp, txnId, seq, prevSeq, key, value);
       ends[i] = block.position();
-      ByteBuffer canonical = block.duplicate();
-      canonical.limit(ends[i] - 4).position(body);
-      leaves[i] = Hashes.leaf(canonical.duplicate());
-      head = Hashes.chain(head, canonical);
+      byte[] canonical = Codec.canonical(kind, seq, timestamp, txnId, prevSeq, key, value);
+      leaves[i] = Hashes.leaf(canonical);
+      head = Hashes.chain(head, canonical, 0, canonical.length);
     }
     int markerOffset = block.position();
-    Codec.putCommit(block, firstSeq + n, timestamp, txnId, n, head);
+    Codec.putCommit(block, head);
     block.flip();
     return new Block(block, leaves, offsets, ends, markerOffset, head);
   }

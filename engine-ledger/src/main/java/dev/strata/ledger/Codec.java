@@ -6,33 +6,38 @@ import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 
 /**
- * The record encodings of {@code FORMAT.md}: little-endian frames {@code u32 bodyLength, body, u32
- * crc32c(length and body)}, where the body of an entry is its canonical bytes and the body of a
- * commit marker closes a transaction's block. Stateless; thread-safe.
+ * The encodings of {@code FORMAT.md}. Two byte strings exist per entry: the <em>stored</em> record
+ * (format version 2: a frame {@code varint bodyLength, body, u32 crc32c(varint and body)} whose
+ * body omits everything the reader can rebuild: the sequence number, and the timestamp and txn id
+ * except on the first entry of a block) and the <em>canonical</em> bytes the chain and the Merkle
+ * leaves hash, which are fixed-width and exactly those of format version 1. Stateless; thread-safe.
  */
 final class Codec {
   static final byte PUT = 1;
   static final byte DELETE = 2;
   static final byte COMMIT = 3;
 
-  /** Length prefix plus trailing checksum. */
-  static final int FRAME = 8;
+  /** Set on the stored kind of the first entry of a block, which carries timestamp and txn id. */
+  static final byte FIRST = (byte) 0x80;
 
+  static final int CRC = 4;
+  static final int MAX_VARINT = 10;
+
+  /** Fixed-width part of the canonical bytes: kind, seq, timestamp, txn, prevSeq, two lengths. */
   static final int ENTRY_FIXED = 1 + 8 + 8 + 8 + 8 + 4 + 4;
-  static final int COMMIT_BODY = 1 + 8 + 8 + 8 + 4 + Hashes.SIZE;
-  static final int MAX_BODY = ENTRY_FIXED + Limits.MAX_KEY_SIZE + Limits.MAX_VALUE_SIZE;
 
-  // Offsets inside an entry body.
-  static final int OFF_SEQ = 1;
-  static final int OFF_TIMESTAMP = 9;
-  static final int OFF_TXN = 17;
-  static final int OFF_PREV = 25;
-  static final int OFF_KEYLEN = 33;
-  static final int OFF_KEY = 37;
-  // Offsets inside a commit body.
-  static final int OFF_SIZE = 1;
-  static final int OFF_COUNT = 25;
-  static final int OFF_HEAD = 29;
+  /** A commit marker's body: the kind and the chain head after the block. */
+  static final int COMMIT_BODY = 1 + Hashes.SIZE;
+
+  /** A whole commit marker: one-byte length, body, checksum. */
+  static final int COMMIT_FRAME = 1 + COMMIT_BODY + CRC;
+
+  /** Largest stored entry body: kind, timestamp, varints (txn, prevSeq delta, key length), data. */
+  static final int MAX_BODY =
+      1 + 8 + MAX_VARINT + MAX_VARINT + 5 + Limits.MAX_KEY_SIZE + Limits.MAX_VALUE_SIZE;
+
+  /** Largest varint a body length can need (bodies are below 2^35). */
+  static final int MAX_LENGTH_BYTES = 5;
 
   private Codec() {}
 
@@ -40,58 +45,123 @@ final class Codec {
     return ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
   }
 
+  /** Size of an entry's canonical bytes. */
   static int entryBodySize(int keyLength, int valueLength) {
     return ENTRY_FIXED + keyLength + valueLength;
   }
 
-  static void putEntryBody(
-      ByteBuffer buf,
-      byte kind,
-      long seq,
-      long timestamp,
-      long txnId,
-      long prevSeq,
-      byte[] key,
-      int keyOff,
-      int keyLen,
-      byte[] value,
-      int valueOff,
-      int valueLen) {
-    buf.put(kind).putLong(seq).putLong(timestamp).putLong(txnId).putLong(prevSeq);
-    buf.putInt(keyLen).put(key, keyOff, keyLen).putInt(valueLen).put(value, valueOff, valueLen);
+  /** An upper bound of an entry's stored frame, whatever its place in the block. */
+  static long maxEntryFrame(int keyLength, int valueLength) {
+    return MAX_LENGTH_BYTES + 1 + 8 + 3L * MAX_VARINT + keyLength + valueLength + CRC;
   }
 
-  /** Writes a framed entry at the buffer's position; returns the body's start offset. */
-  static int putEntry(
+  /** The canonical bytes of an entry: a new array that belongs to the caller. */
+  static byte[] canonical(
+      byte kind, long seq, long timestamp, long txnId, long prevSeq, byte[] key, byte[] value) {
+    ByteBuffer buf = allocate(entryBodySize(key.length, value.length));
+    buf.put(kind).putLong(seq).putLong(timestamp).putLong(txnId).putLong(prevSeq);
+    buf.putInt(key.length).put(key).putInt(value.length).put(value);
+    return buf.array();
+  }
+
+  /**
+   * Writes a stored entry frame at the buffer's position.
+   *
+   * @param back bytes from the block's first entry to this one; 0 for the first entry, which then
+   *     carries {@code timestamp} and {@code txnId}
+   * @param seq the entry's sequence number, used only to encode {@code prevSeq} as a delta
+   * @param prevSeq the previous version's sequence number, or -1
+   */
+  static void putEntry(
       ByteBuffer buf,
       byte kind,
-      long seq,
+      long back,
       long timestamp,
       long txnId,
+      long seq,
       long prevSeq,
       byte[] key,
       byte[] value) {
+    int keyLengthBytes = varintSize(key.length);
+    long prevDelta = prevSeq < 0 ? 0 : seq - prevSeq;
+    int body =
+        1
+            + (back == 0 ? 8 + varintSize(txnId) : varintSize(back))
+            + varintSize(prevDelta)
+            + keyLengthBytes
+            + key.length
+            + value.length;
     int start = buf.position();
-    buf.putInt(entryBodySize(key.length, value.length));
-    putEntryBody(
-        buf, kind, seq, timestamp, txnId, prevSeq, key, 0, key.length, value, 0, value.length);
+    putVarint(buf, body);
+    if (back == 0) {
+      buf.put((byte) (kind | FIRST)).putLong(timestamp);
+      putVarint(buf, txnId);
+    } else {
+      buf.put(kind);
+      putVarint(buf, back);
+    }
+    putVarint(buf, prevDelta);
+    putVarint(buf, key.length);
+    buf.put(key).put(value);
     buf.putInt(crc(buf, start, buf.position()));
-    return start + 4;
   }
 
-  static void putCommit(
-      ByteBuffer buf, long size, long timestamp, long txnId, int count, byte[] chainHead) {
+  /** Writes a commit marker frame carrying the chain head after the block. */
+  static void putCommit(ByteBuffer buf, byte[] chainHead) {
     int start = buf.position();
-    buf.putInt(COMMIT_BODY);
-    buf.put(COMMIT).putLong(size).putLong(timestamp).putLong(txnId).putInt(count).put(chainHead);
+    putVarint(buf, COMMIT_BODY);
+    buf.put(COMMIT).put(chainHead);
     buf.putInt(crc(buf, start, buf.position()));
+  }
+
+  /**
+   * Decodes a frame's body length at {@code at}, with {@code available} bytes readable there.
+   *
+   * @return {@code bodyLength << 8 | bytesOfTheVarint}; -1 when the varint runs past {@code
+   *     available}; -2 when it is longer than a body length can be or overlong
+   */
+  static long frameLength(ByteBuffer buf, int at, int available) {
+    long value = 0;
+    for (int i = 0; i < MAX_LENGTH_BYTES; i++) {
+      if (i >= available) {
+        return -1;
+      }
+      byte b = buf.get(at + i);
+      value |= (long) (b & 0x7F) << (7 * i);
+      if (b >= 0) {
+        return b == 0 && i > 0 ? -2 : value << 8 | (i + 1);
+      }
+    }
+    return -2;
+  }
+
+  static int varintSize(long value) {
+    int bytes = 1;
+    for (long v = value >>> 7; v != 0; v >>>= 7) {
+      bytes++;
+    }
+    return bytes;
+  }
+
+  /** Unsigned LEB128. */
+  static void putVarint(ByteBuffer buf, long value) {
+    long v = value;
+    while ((v & ~0x7FL) != 0) {
+      buf.put((byte) ((v & 0x7F) | 0x80));
+      v >>>= 7;
+    }
+    buf.put((byte) v);
   }
 
   static int crc(ByteBuffer buf, int from, int to) {
     CRC32C crc = new CRC32C();
-    ByteBuffer view = buf.duplicate();
-    view.limit(to).position(from);
-    crc.update(view);
+    if (buf.hasArray()) {
+      crc.update(buf.array(), buf.arrayOffset() + from, to - from);
+    } else {
+      ByteBuffer view = buf.duplicate();
+      view.limit(to).position(from);
+      crc.update(view);
+    }
     return (int) crc.getValue();
   }
 

@@ -1,6 +1,5 @@
 package dev.strata.ledger;
 
-import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -47,20 +46,23 @@ final class Hashes {
     return md.digest();
   }
 
-  /** Leaf hash of the canonical bytes between the buffer's position and limit. */
-  static byte[] leaf(ByteBuffer canonical) {
+  /** Leaf hash of {@code length} canonical bytes at {@code offset} of {@code bytes}. */
+  static byte[] leaf(byte[] bytes, int offset, int length) {
     MessageDigest md = sha256();
     md.update(LEAF_PREFIX);
-    md.update(canonical);
+    md.update(bytes, offset, length);
     return md.digest();
   }
 
-  /** {@code h(n) = SHA-256(0x00 || h(n-1) || canonical bytes of entry n)}. */
-  static byte[] chain(byte[] previous, ByteBuffer canonical) {
+  /**
+   * {@code h(n) = SHA-256(0x00 || h(n-1) || canonical bytes of entry n)}, over {@code length}
+   * canonical bytes at {@code offset} of {@code bytes}.
+   */
+  static byte[] chain(byte[] previous, byte[] bytes, int offset, int length) {
     MessageDigest md = sha256();
     md.update(CHAIN_PREFIX);
     md.update(previous);
-    md.update(canonical);
+    md.update(bytes, offset, length);
     return md.digest();
   }
 

@@ -353,7 +353,7 @@ public final class LedgerEngine implements StorageEngine {
       List<KeyVersion> versions = new ArrayList<>();
       IndexEntry e = reader.resolve(index.get(key), pipeline.visible().size());
       while (e != null) {
-        Rec r = log.read(e.position);
+        Rec r = log.read(e.position, e.seq);
         if (!r.keyEquals(key) || r.seq() != e.seq) {
           throw new CorruptionException(
               "ledger "

@@ -1,6 +1,5 @@
 package dev.strata.ledger;
 
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
@@ -65,21 +64,14 @@ public record LedgerEntry(
    * @return a new array that belongs to the caller
    */
   public byte[] canonicalBytes() {
-    ByteBuffer buf = Codec.allocate(Codec.entryBodySize(key.length, value.length));
-    Codec.putEntryBody(
-        buf,
+    return Codec.canonical(
         operation == Operation.PUT ? Codec.PUT : Codec.DELETE,
         seq,
         timestamp,
         txnId,
         prevSeq,
         key,
-        0,
-        key.length,
-        value,
-        0,
-        value.length);
-    return buf.array();
+        value);
   }
 
   /**

@@ -44,14 +44,14 @@ final class LedgerReader {
   IndexEntry resolve(IndexEntry latest, long snapshot) {
     IndexEntry e = latest;
     while (e != null && e.seq >= snapshot) {
-      long prev = log.read(e.position).prevSeq();
+      long prev = log.read(e.position, e.seq).prevSeq();
       e = prev < 0 ? null : locate(prev);
     }
     return e;
   }
 
   byte[] value(IndexEntry e) {
-    return log.read(e.position).value();
+    return log.read(e.position, e.seq).value();
   }
 
   /** Finds entry {@code seq} from its chunk's start: at most 15 entries are skipped. */
@@ -61,17 +61,16 @@ final class LedgerReader {
   }
 
   Rec find(long seq) {
-    long start = merkle.chunkStart(seq / MerkleStore.CHUNK);
+    long chunk = seq / MerkleStore.CHUNK;
+    long start = merkle.chunkStart(chunk);
     try {
-      LogScanner scanner = new LogScanner(log, start, log.end(), 8192);
+      LogScanner scanner = new LogScanner(log, start, chunk * MerkleStore.CHUNK, log.end(), 8192);
       for (Rec r = scanner.next(); r != null; r = scanner.next()) {
         if (!r.isCommit() && r.seq() >= seq) {
           if (r.seq() != seq) {
             break;
           }
-          Rec copy = new Rec();
-          copy.set(r.buf, r.body, r.bodyLength, r.position);
-          return copy;
+          return r.copy();
         }
       }
       throw new CorruptionException(
@@ -98,6 +97,7 @@ final class LedgerReader {
           new LogScanner(
               log,
               start,
+              chunk * MerkleStore.CHUNK,
               end,
               (int)
                   Math.min(
@@ -105,7 +105,7 @@ final class LedgerReader {
                       Math.max(4096, SegmentLog.offsetOf(end) - SegmentLog.offsetOf(start) + 64)));
       for (Rec r = scanner.next(); r != null && count < MerkleStore.CHUNK; r = scanner.next()) {
         if (!r.isCommit()) {
-          leaves[count++] = Hashes.leaf(r.canonical());
+          leaves[count++] = Hashes.leaf(r.canonicalArray(), 0, r.canonicalLength());
         }
       }
     } catch (LogScanner.Problem p) {

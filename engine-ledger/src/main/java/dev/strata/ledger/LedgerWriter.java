@@ -87,7 +87,7 @@ final class LedgerWriter {
     List<byte[]> keys = new ArrayList<>();
     List<byte[]> values = new ArrayList<>();
     List<IndexEntry> previous = new ArrayList<>();
-    long blockBytes = Codec.FRAME + Codec.COMMIT_BODY;
+    long blockBytes = Codec.COMMIT_FRAME;
     for (Map.Entry<byte[], byte[]> e : overlay.entrySet()) {
       IndexEntry current = index.get(e.getKey());
       boolean delete = e.getValue() == LedgerWriteTxn.TOMBSTONE;
@@ -97,8 +97,7 @@ final class LedgerWriter {
       keys.add(e.getKey());
       values.add(delete ? null : e.getValue());
       previous.add(current);
-      blockBytes +=
-          Codec.FRAME + Codec.entryBodySize(e.getKey().length, delete ? 0 : e.getValue().length);
+      blockBytes += Codec.maxEntryFrame(e.getKey().length, delete ? 0 : e.getValue().length);
     }
     if (keys.isEmpty()) {
       meter.addLogical(logicalBytes);

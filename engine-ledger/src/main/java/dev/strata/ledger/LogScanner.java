@@ -1,8 +1,10 @@
 package dev.strata.ledger;
 
+import dev.strata.api.CorruptionException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.zip.CRC32C;
 
 /**
  * Reads framed records sequentially from a position up to a limit, across segment boundaries,
@@ -24,16 +26,40 @@ final class LogScanner {
     }
   }
 
+  private enum Block {
+    /** Scanning started at a chunk boundary that may lie inside a block. */
+    UNKNOWN,
+    OPEN,
+    CLOSED
+  }
+
   private final SegmentLog log;
   private final long limit;
   private final Rec rec = new Rec();
+  private final CRC32C crc = new CRC32C();
   private ByteBuffer buf;
   private long bufStart;
   private int segment;
   private long offset;
   private long segmentSize;
+  private long nextSeq;
+  private Block block;
+  private long blockFirst;
+  private long blockTimestamp;
+  private long blockTxn;
 
+  /** Scans from the ledger's first record ({@code from} is {@link SegmentLog#start()}). */
   LogScanner(SegmentLog log, long from, long limit, int bufferBytes) throws IOException {
+    this(log, from, 0, limit, bufferBytes);
+  }
+
+  /**
+   * Scans from {@code from}: the ledger's start, a commit end or a Merkle chunk boundary.
+   *
+   * @param firstSeq the sequence number of the first entry at or after {@code from}
+   */
+  LogScanner(SegmentLog log, long from, long firstSeq, long limit, int bufferBytes)
+      throws IOException {
     this.log = log;
     this.limit = limit;
     this.buf = Codec.allocate(bufferBytes);
@@ -41,6 +67,8 @@ final class LogScanner {
     this.segment = SegmentLog.segmentOf(from);
     this.offset = SegmentLog.offsetOf(from);
     this.segmentSize = sizeOf(segment);
+    this.nextSeq = firstSeq;
+    this.block = from == SegmentLog.start() ? Block.CLOSED : Block.UNKNOWN;
   }
 
   private long sizeOf(int index) throws IOException {
@@ -64,12 +92,17 @@ final class LogScanner {
    * Advances to the next record.
    *
    * @return the record, valid until the next call, or null at the end
-   * @throws Problem if the bytes at the current position are not a whole, intact record
+   * @throws Problem if the bytes at the current position are not a whole, intact record, or a
+   *     record that cannot stand where it is (an entry outside a block, a block inside another, a
+   *     segment ending inside a block)
    */
   Rec next() throws IOException, Problem {
     while (offset >= segmentSize) {
       if (segment + 1 >= log.segments().size() || segment + 1 > SegmentLog.segmentOf(limit)) {
         return null;
+      }
+      if (block == Block.OPEN) {
+        throw new Problem(position(), file(), "segment ends inside a block");
       }
       segment++;
       offset = SegmentLog.HEADER;
@@ -78,30 +111,79 @@ final class LogScanner {
       buf.limit(0);
     }
     long pos = position();
-    if (segmentSize - offset < Codec.FRAME) {
+    long left = segmentSize - offset;
+    ensure((int) Math.min(Codec.MAX_LENGTH_BYTES, left));
+    int index = (int) (offset - bufStart);
+    long header = Codec.frameLength(buf, index, (int) Math.min(Codec.MAX_LENGTH_BYTES, left));
+    if (header == -1) {
       throw new Problem(pos, file(), "truncated record header");
     }
-    ensure(4);
-    int index = (int) (offset - bufStart);
-    int length = buf.getInt(index);
+    if (header == -2) {
+      throw new Problem(pos, file(), "malformed record length");
+    }
+    long length = header >> 8;
+    int lengthBytes = (int) (header & 0xFF);
     if (length < 1 || length > Codec.MAX_BODY) {
       throw new Problem(pos, file(), "bad record length " + length);
     }
-    if (segmentSize - offset < (long) length + Codec.FRAME) {
+    int frame = lengthBytes + (int) length + Codec.CRC;
+    if (left < frame) {
       throw new Problem(pos, file(), "truncated record of " + length + " bytes");
     }
-    ensure(length + Codec.FRAME);
+    ensure(frame);
     index = (int) (offset - bufStart);
-    if (buf.getInt(index + 4 + length) != Codec.crc(buf, index, index + 4 + length)) {
+    crc.reset();
+    crc.update(buf.array(), buf.arrayOffset() + index, frame - Codec.CRC);
+    if (buf.getInt(index + frame - Codec.CRC) != (int) crc.getValue()) {
       throw new Problem(pos, file(), "record checksum mismatch");
     }
-    rec.set(buf, index + 4, length, pos);
-    String bad = rec.malformation();
+    String bad = rec.parse(buf, index, lengthBytes, (int) length, pos);
     if (bad != null) {
       throw new Problem(pos, file(), bad);
     }
-    offset += length + Codec.FRAME;
+    place(pos);
+    offset += frame;
     return rec;
+  }
+
+  /** Gives the record its sequence number and block context, checking that it may stand here. */
+  private void place(long pos) throws Problem {
+    if (rec.isCommit()) {
+      if (block == Block.CLOSED) {
+        throw new Problem(pos, file(), "commit marker closing no entries");
+      }
+      rec.seq = nextSeq;
+      block = Block.CLOSED;
+      return;
+    }
+    if (rec.isFirst()) {
+      if (block == Block.OPEN) {
+        throw new Problem(pos, file(), "block starting inside another block");
+      }
+      block = Block.OPEN;
+      blockFirst = pos;
+      blockTimestamp = rec.timestamp;
+      blockTxn = rec.txnId;
+    } else if (block == Block.OPEN) {
+      if (pos - rec.back != blockFirst) {
+        throw new Problem(pos, file(), "entry pointing elsewhere than the start of its block");
+      }
+      rec.timestamp = blockTimestamp;
+      rec.txnId = blockTxn;
+    } else if (block == Block.CLOSED) {
+      throw new Problem(pos, file(), "entry outside a block");
+    } else {
+      try {
+        log.resolveBlock(rec);
+      } catch (CorruptionException e) {
+        throw new Problem(pos, file(), e.getMessage());
+      }
+      block = Block.OPEN;
+      blockFirst = pos - rec.back;
+      blockTimestamp = rec.timestamp;
+      blockTxn = rec.txnId;
+    }
+    rec.seq = nextSeq++;
   }
 
   /** Makes {@code bytes} bytes from {@code offset} available in the buffer. */

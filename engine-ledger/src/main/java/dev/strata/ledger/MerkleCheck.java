@@ -1,31 +1,27 @@
 package dev.strata.ledger;
 
-import dev.strata.api.StorageIOException;
 import dev.strata.api.TamperException;
-import java.io.IOException;
 import java.util.Arrays;
 
 /**
- * The Merkle part of {@code verifyIntegrity()}: its own pass over the log up to a committed state,
- * re-hashing every leaf, recomputing chunks and mountain-range nodes and comparing them with the
- * persisted files as they complete. It runs on its own thread next to {@link Verifier}'s chain
- * pass: the chain must hash every byte in order on one core, the leaves need not. Record framing,
- * order and chain are the chain pass's job; this pass stops at the first record it cannot read and
- * leaves the report to it.
+ * The Merkle part of {@code verifyIntegrity()}: hashes every leaf, recomputes chunks and
+ * mountain-range nodes and compares them with the persisted files as they complete. It runs on its
+ * own thread next to {@link Verifier}'s chain pass, which reads and decodes the log once and hands
+ * it the canonical bytes through a {@link LeafFeed}: the chain must hash every byte in order on one
+ * core, the leaves need not. Record framing, order and chain are the chain pass's job; when that
+ * pass stops at damage, this one stops too and leaves the report to it.
  *
  * <p>Not thread-safe: {@link #run()} runs once, on one thread; {@link #cancel()} may be called from
  * any thread.
  */
 final class MerkleCheck implements Verifier.SidePass {
-  private static final int SCAN_BUFFER = 1 << 20;
   // Windows over the persisted Merkle files, read in bulk as the scan passes.
   private static final int WINDOW = 4096;
 
   private final LedgerEngine engine;
-  private final Visible state;
   private final long trustedSize;
   private final long storedChunks;
-  private volatile boolean cancelled;
+  private final LeafFeed feed;
 
   private final byte[][] peaks = new byte[64][];
   private final int[] peakLevels = new int[64];
@@ -42,9 +38,9 @@ final class MerkleCheck implements Verifier.SidePass {
   /** The tree head after {@code trustedSize} entries, once the pass got there. */
   byte[] rootAtTrusted;
 
-  MerkleCheck(LedgerEngine engine, Visible state, long trustedSize) {
+  MerkleCheck(LedgerEngine engine, LeafFeed feed, long trustedSize) {
     this.engine = engine;
-    this.state = state;
+    this.feed = feed;
     this.trustedSize = trustedSize;
     this.storedChunks = engine.merkle.completeChunks();
     this.rootAtTrusted = trustedSize == 0 ? Hashes.empty() : null;
@@ -53,7 +49,7 @@ final class MerkleCheck implements Verifier.SidePass {
   /** Asks a running pass to stop early: the chain pass has already found the store damaged. */
   @Override
   public void cancel() {
-    cancelled = true;
+    feed.stop();
   }
 
   /**
@@ -66,23 +62,24 @@ final class MerkleCheck implements Verifier.SidePass {
   public void run() {
     long seq = 0;
     try {
-      LogScanner scanner =
-          new LogScanner(engine.log, SegmentLog.start(), state.endPosition(), SCAN_BUFFER);
-      for (Rec r = scanner.next(); r != null && !cancelled; r = scanner.next()) {
-        if (r.isCommit()) {
-          continue;
+      for (LeafFeed.Batch b = feed.next(); b != null; b = feed.next()) {
+        for (int i = 0; i < b.count; i++) {
+          int from = b.offsets[i];
+          appendLeaf(
+              Hashes.leaf(b.data, from, b.offsets[i + 1] - from), b.ends[i], seq, b.positions[i]);
+          seq++;
+          if (seq == trustedSize) {
+            rootAtTrusted = root();
+          }
         }
-        appendLeaf(Hashes.leaf(r.canonical()), scanner.position(), seq, r.position);
-        seq++;
-        if (seq == trustedSize) {
-          rootAtTrusted = root();
+        boolean last = b.last;
+        feed.recycle(b);
+        if (last) {
+          break;
         }
       }
-    } catch (LogScanner.Problem p) {
-      // The chain pass reads the same bytes and reports the damage with its context.
-      cancelled = true;
-    } catch (IOException e) {
-      throw new StorageIOException("cannot read ledger " + engine.directory(), e);
+    } finally {
+      feed.stop();
     }
   }
 

@@ -4,6 +4,8 @@ import dev.strata.api.spi.StorageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
 
 /**
  * The slots of {@code merkle.chunks} and {@code merkle.nodes} (FORMAT.md): their checksums and
@@ -67,13 +69,18 @@ final class MerkleSlots {
       throws IOException {
     ByteBuffer b = Codec.allocate(count * NODE_SLOT);
     SegmentLog.readFully(file.channel(), b, nodeOffset(from), path);
+    // One buffer and one checksum object for the whole window: this runs once per node in
+    // verifyIntegrity().
+    ByteBuffer input = Codec.allocate(8 + Hashes.SIZE);
+    CRC32C crc = new CRC32C();
     for (int i = 0; i < count; i++) {
-      byte[] hash = new byte[Hashes.SIZE];
-      b.get(i * NODE_SLOT, hash);
-      if (b.getInt(i * NODE_SLOT + Hashes.SIZE) != nodeCrc(from + i, hash)) {
+      input.putLong(0, from + i).put(8, b.array(), i * NODE_SLOT, Hashes.SIZE);
+      crc.reset();
+      crc.update(input.array(), 0, input.capacity());
+      if (b.getInt(i * NODE_SLOT + Hashes.SIZE) != (int) crc.getValue()) {
         return i;
       }
-      out[i] = hash;
+      out[i] = Arrays.copyOfRange(b.array(), i * NODE_SLOT, i * NODE_SLOT + Hashes.SIZE);
     }
     return count;
   }

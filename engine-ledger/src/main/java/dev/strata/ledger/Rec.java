@@ -1,135 +1,276 @@
 package dev.strata.ledger;
 
+import dev.strata.api.Limits;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
- * A decoded view of one framed record (entry or commit marker) inside a buffer. Field accessors
- * read the little-endian body in place; {@link #key()} and {@link #value()} copy. A view handed out
+ * One stored record (entry or commit marker), decoded once from a buffer, plus the context the
+ * stored form leaves out: the sequence number (from the reader's position in the ledger) and, for
+ * an entry that is not the first of its block, the block's timestamp and txn id (from the scanner,
+ * or read lazily from the block's first entry). {@link #key()} and {@link #value()} copy; {@link
+ * #canonicalArray()} rebuilds the canonical bytes in a buffer of this view's own. A view handed out
  * by {@link LogScanner} is valid until the scanner advances. Not thread-safe.
  */
 final class Rec {
+  /** Timestamp and txn id of a non-first entry whose block has not been read yet. */
+  static final long UNKNOWN = Long.MIN_VALUE;
+
+  private static final VarHandle LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INT =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
   ByteBuffer buf;
-  int body;
-  int bodyLength;
   long position;
 
-  void set(ByteBuffer buf, int body, int bodyLength, long position) {
+  /** Sequence number of an entry; for a commit marker, the ledger size after its block. */
+  long seq;
+
+  /** Bytes from the block's first entry to this one; 0 for a first entry and a marker. */
+  long back;
+
+  long timestamp;
+  long txnId;
+
+  /** Where to read the block's first entry when timestamp and txn id are still unknown. */
+  SegmentLog source;
+
+  private int frameLength;
+  private byte kind;
+  private boolean first;
+  private long prevDelta;
+  private int keyOff;
+  private int keyLen;
+  private int valueLen;
+  private int headOff;
+  private int cursor;
+  private byte[] scratch = new byte[0];
+
+  /**
+   * Decodes the frame starting at {@code frame}, whose checksum the caller has checked.
+   *
+   * @return why the body is malformed, or null when it is well-formed
+   */
+  String parse(ByteBuffer buf, int frame, int lengthBytes, int bodyLength, long position) {
     this.buf = buf;
-    this.body = body;
-    this.bodyLength = bodyLength;
     this.position = position;
+    this.frameLength = lengthBytes + bodyLength + Codec.CRC;
+    this.source = null;
+    int p = frame + lengthBytes;
+    int end = p + bodyLength;
+    byte stored = buf.get(p);
+    first = (stored & Codec.FIRST) != 0;
+    kind = (byte) (stored & ~Codec.FIRST);
+    back = 0;
+    if (kind == Codec.COMMIT) {
+      headOff = p + 1;
+      return !first && bodyLength == Codec.COMMIT_BODY
+          ? null
+          : "commit marker of " + bodyLength + " bytes";
+    }
+    if (kind != Codec.PUT && kind != Codec.DELETE) {
+      return "unknown record kind " + stored;
+    }
+    cursor = p + 1;
+    if (first) {
+      if (end - cursor < 8) {
+        return "first entry of a block of " + bodyLength + " bytes";
+      }
+      timestamp = buf.getLong(cursor);
+      cursor += 8;
+      txnId = varint(end);
+    } else {
+      back = varint(end);
+      timestamp = UNKNOWN;
+      txnId = UNKNOWN;
+    }
+    prevDelta = varint(end);
+    long keyLength = varint(end);
+    if (cursor < 0) {
+      return "malformed varint in an entry of " + bodyLength + " bytes";
+    }
+    if (!first && back < 1) {
+      return "entry pointing " + back + " bytes back to its block";
+    }
+    if (first && txnId < 1) {
+      return "txn id " + txnId;
+    }
+    if (keyLength < 1 || keyLength > Limits.MAX_KEY_SIZE || keyLength > end - cursor) {
+      return "key length " + keyLength + " in a body of " + bodyLength + " bytes";
+    }
+    keyLen = (int) keyLength;
+    keyOff = cursor;
+    valueLen = end - keyOff - keyLen;
+    if (valueLen > Limits.MAX_VALUE_SIZE) {
+      return "value of " + valueLen + " bytes";
+    }
+    if (kind == Codec.DELETE && valueLen != 0) {
+      return "delete carrying a " + valueLen + "-byte value";
+    }
+    return null;
   }
 
+  /** Reads an unsigned LEB128 varint at the cursor; sets the cursor to -1 when it is malformed. */
+  private long varint(int end) {
+    if (cursor >= 0 && cursor < end) {
+      byte b = buf.get(cursor);
+      if (b >= 0) {
+        cursor++;
+        return b;
+      }
+    }
+    long value = 0;
+    for (int shift = 0; cursor >= 0 && cursor < end && shift < 64; shift += 7) {
+      byte b = buf.get(cursor++);
+      value |= (long) (b & 0x7F) << shift;
+      if (b >= 0) {
+        // An overlong encoding (a zero last byte after others) would give one value two forms.
+        if (b == 0 && shift > 0) {
+          break;
+        }
+        return value;
+      }
+    }
+    cursor = -1;
+    return 0;
+  }
+
+  /** An independent copy of this view (sharing the read-only buffer). */
+  Rec copy() {
+    Rec c = new Rec();
+    c.buf = buf;
+    c.position = position;
+    c.seq = seq;
+    c.back = back;
+    c.timestamp = timestamp;
+    c.txnId = txnId;
+    c.source = source;
+    c.frameLength = frameLength;
+    c.kind = kind;
+    c.first = first;
+    c.prevDelta = prevDelta;
+    c.keyOff = keyOff;
+    c.keyLen = keyLen;
+    c.valueLen = valueLen;
+    c.headOff = headOff;
+    return c;
+  }
+
+  /** The canonical kind: {@link Codec#PUT}, {@link Codec#DELETE} or {@link Codec#COMMIT}. */
   byte kind() {
-    return buf.get(body);
+    return kind;
   }
 
   boolean isCommit() {
-    return kind() == Codec.COMMIT;
+    return kind == Codec.COMMIT;
+  }
+
+  /** Whether this entry opens its block (and carries the block's timestamp and txn id). */
+  boolean isFirst() {
+    return first;
   }
 
   /** Bytes the record occupies on disk, frame included. */
   int frameLength() {
-    return bodyLength + Codec.FRAME;
+    return frameLength;
   }
 
   long seq() {
-    return buf.getLong(body + Codec.OFF_SEQ);
+    return seq;
   }
 
   long timestamp() {
-    return buf.getLong(body + Codec.OFF_TIMESTAMP);
+    resolveBlock();
+    return timestamp;
   }
 
   long txnId() {
-    return buf.getLong(body + Codec.OFF_TXN);
+    resolveBlock();
+    return txnId;
   }
 
+  private void resolveBlock() {
+    if (timestamp == UNKNOWN) {
+      source.resolveBlock(this);
+    }
+  }
+
+  /**
+   * The previous version's sequence number, -1 for none, or -2 when the stored delta reaches before
+   * entry 0 (which no writer produces).
+   */
   long prevSeq() {
-    return buf.getLong(body + Codec.OFF_PREV);
-  }
-
-  int keyLength() {
-    return buf.getInt(body + Codec.OFF_KEYLEN);
-  }
-
-  int valueLength() {
-    return buf.getInt(body + Codec.OFF_KEY + keyLength());
+    if (prevDelta == 0) {
+      return -1;
+    }
+    return prevDelta > seq ? -2 : seq - prevDelta;
   }
 
   byte[] key() {
-    byte[] key = new byte[keyLength()];
-    buf.get(body + Codec.OFF_KEY, key);
+    byte[] key = new byte[keyLen];
+    buf.get(keyOff, key);
     return key;
   }
 
   boolean keyEquals(byte[] key) {
-    if (keyLength() != key.length) {
+    if (keyLen != key.length) {
       return false;
     }
-    int from = buf.arrayOffset() + body + Codec.OFF_KEY;
-    return java.util.Arrays.equals(buf.array(), from, from + key.length, key, 0, key.length);
+    int from = buf.arrayOffset() + keyOff;
+    return Arrays.equals(buf.array(), from, from + keyLen, key, 0, keyLen);
   }
 
   byte[] value() {
-    int keyLength = keyLength();
-    byte[] value = new byte[buf.getInt(body + Codec.OFF_KEY + keyLength)];
-    buf.get(body + Codec.OFF_KEY + keyLength + 4, value);
+    byte[] value = new byte[valueLen];
+    buf.get(keyOff + keyLen, value);
     return value;
   }
 
-  long commitSize() {
-    return buf.getLong(body + Codec.OFF_SIZE);
+  boolean commitHeadEquals(byte[] head) {
+    int from = buf.arrayOffset() + headOff;
+    return Arrays.equals(buf.array(), from, from + Hashes.SIZE, head, 0, Hashes.SIZE);
   }
 
-  int commitCount() {
-    return buf.getInt(body + Codec.OFF_COUNT);
+  /** Length of the canonical bytes. */
+  int canonicalLength() {
+    return Codec.ENTRY_FIXED + keyLen + valueLen;
   }
 
-  byte[] commitHead() {
-    byte[] head = new byte[Hashes.SIZE];
-    buf.get(body + Codec.OFF_HEAD, head);
-    return head;
+  /**
+   * Rebuilds the canonical bytes into this view's own array, valid until the next call on this
+   * view; they fill {@code [0, canonicalLength())}.
+   */
+  byte[] canonicalArray() {
+    int length = canonicalLength();
+    if (scratch.length < length) {
+      scratch = new byte[Math.max(length, 2 * scratch.length)];
+    }
+    canonicalInto(scratch, 0);
+    return scratch;
   }
 
-  /** The canonical bytes (the body) as a fresh view positioned on them. */
-  ByteBuffer canonical() {
-    ByteBuffer view = buf.duplicate();
-    view.limit(body + bodyLength).position(body);
-    return view;
+  /** Writes the canonical bytes to {@code dst} at {@code offset}; the caller owns {@code dst}. */
+  void canonicalInto(byte[] dst, int offset) {
+    dst[offset] = kind;
+    LONG.set(dst, offset + 1, seq);
+    LONG.set(dst, offset + 9, timestamp());
+    LONG.set(dst, offset + 17, txnId);
+    LONG.set(dst, offset + 25, prevSeq());
+    INT.set(dst, offset + 33, keyLen);
+    buf.get(keyOff, dst, offset + 37, keyLen);
+    INT.set(dst, offset + 37 + keyLen, valueLen);
+    buf.get(keyOff + keyLen, dst, offset + 41 + keyLen, valueLen);
   }
 
   Operation operation() {
-    return kind() == Codec.PUT ? Operation.PUT : Operation.DELETE;
+    return kind == Codec.PUT ? Operation.PUT : Operation.DELETE;
   }
 
   LedgerEntry toEntry() {
-    return new LedgerEntry(seq(), timestamp(), txnId(), prevSeq(), operation(), key(), value());
-  }
-
-  /** Checks the body's internal lengths; returns a reason or null when well-formed. */
-  String malformation() {
-    byte kind = kind();
-    if (kind == Codec.COMMIT) {
-      return bodyLength == Codec.COMMIT_BODY ? null : "commit marker of " + bodyLength + " bytes";
-    }
-    if (kind != Codec.PUT && kind != Codec.DELETE) {
-      return "unknown record kind " + kind;
-    }
-    if (bodyLength < Codec.ENTRY_FIXED + 1) {
-      return "entry body of " + bodyLength + " bytes";
-    }
-    int keyLength = keyLength();
-    if (keyLength < 1 || keyLength > bodyLength - Codec.ENTRY_FIXED) {
-      return "key length " + keyLength + " in a body of " + bodyLength + " bytes";
-    }
-    int valueLength = valueLength();
-    if (valueLength != bodyLength - Codec.ENTRY_FIXED - keyLength) {
-      return "value length " + valueLength + " in a body of " + bodyLength + " bytes";
-    }
-    if (kind == Codec.DELETE && valueLength != 0) {
-      return "delete carrying a " + valueLength + "-byte value";
-    }
-    return null;
+    return new LedgerEntry(seq, timestamp(), txnId(), prevSeq(), operation(), key(), value());
   }
 }

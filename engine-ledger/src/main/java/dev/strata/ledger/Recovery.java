@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -111,7 +110,7 @@ final class Recovery {
     long expected = chunks * MerkleStore.CHUNK;
     List<Pending> block = new ArrayList<>();
     byte[] blockHead = chainHead;
-    LogScanner scanner = new LogScanner(log, scanFrom, Long.MAX_VALUE, SCAN_BUFFER);
+    LogScanner scanner = new LogScanner(log, scanFrom, expected, Long.MAX_VALUE, SCAN_BUFFER);
     LogScanner.Problem torn = null;
     while (true) {
       Rec rec;
@@ -134,33 +133,23 @@ final class Recovery {
           for (Pending p : block) {
             apply(p, scanner);
           }
+          nextTxnId = Math.max(nextTxnId, block.get(0).txnId() + 1);
+          lastTimestamp = Math.max(lastTimestamp, block.get(0).timestamp());
           block.clear();
           chainHead = blockHead;
           size = expected;
           markerPosition = rec.position;
           endPosition = end;
-          nextTxnId = Math.max(nextTxnId, rec.txnId() + 1);
-          lastTimestamp = Math.max(lastTimestamp, rec.timestamp());
         }
         continue;
       }
-      if (rec.seq() != expected) {
-        throw new TamperException(
-            expected,
-            scanner.file()
-                + ": entry at offset "
-                + SegmentLog.offsetOf(rec.position)
-                + " has sequence number "
-                + rec.seq()
-                + ", expected "
-                + expected);
-      }
       expected++;
       if (rec.position < replayFrom) {
-        merkle.append(Hashes.leaf(rec.canonical()), end);
+        merkle.append(Hashes.leaf(rec.canonicalArray(), 0, rec.canonicalLength()), end);
         continue;
       }
-      blockHead = Hashes.chain(blockHead, rec.canonical());
+      byte[] canonical = rec.canonicalArray();
+      blockHead = Hashes.chain(blockHead, canonical, 0, rec.canonicalLength());
       block.add(
           new Pending(
               rec.key(),
@@ -169,7 +158,7 @@ final class Recovery {
               end,
               rec.kind() == Codec.DELETE,
               rec.prevSeq(),
-              Hashes.leaf(rec.canonical()),
+              Hashes.leaf(canonical, 0, rec.canonicalLength()),
               rec.txnId(),
               rec.timestamp()));
     }
@@ -222,7 +211,7 @@ final class Recovery {
   private long commitMarkerAfter(long position) throws IOException {
     SegmentLog.Segment segment = log.last();
     long size = segment.channel().size();
-    int frame = Codec.COMMIT_BODY + Codec.FRAME;
+    int frame = Codec.COMMIT_FRAME;
     java.nio.ByteBuffer window = Codec.allocate(1 << 20);
     for (long start = SegmentLog.offsetOf(position) + 1;
         start + frame <= size;
@@ -231,8 +220,8 @@ final class Recovery {
       window.limit((int) Math.min(window.capacity(), size - start));
       SegmentLog.readFully(segment.channel(), window, start, segment.path());
       for (int i = 0; i + frame <= window.limit(); i++) {
-        if (window.getInt(i) == Codec.COMMIT_BODY
-            && window.get(i + 4) == Codec.COMMIT
+        if (window.get(i) == Codec.COMMIT_BODY
+            && window.get(i + 1) == Codec.COMMIT
             && window.getInt(i + frame - 4) == Codec.crc(window, i, i + frame - 4)) {
           return SegmentLog.position(segment.index(), start + i);
         }
@@ -261,7 +250,7 @@ final class Recovery {
     }
     Rec marker;
     try {
-      marker = log.read(cp.markerPosition);
+      marker = log.read(cp.markerPosition, cp.size);
     } catch (CorruptionException e) {
       throw new TamperException(
           last,
@@ -273,8 +262,7 @@ final class Recovery {
               + ")");
     }
     if (!marker.isCommit()
-        || marker.commitSize() != cp.size
-        || !Arrays.equals(marker.commitHead(), cp.chainHead)
+        || !marker.commitHeadEquals(cp.chainHead)
         || cp.markerPosition + marker.frameLength() != cp.endPosition) {
       throw new TamperException(
           last,
@@ -293,30 +281,9 @@ final class Recovery {
     long first = expected - block.size();
     String where =
         scanner.file() + ": commit marker at offset " + SegmentLog.offsetOf(marker.position);
-    if (block.isEmpty()) {
-      throw new TamperException(expected, where + " closes no entries");
-    }
-    if (marker.commitSize() != expected || marker.commitCount() != block.size()) {
-      throw new TamperException(
-          first,
-          where
-              + " counts "
-              + marker.commitCount()
-              + " entries up"
-              + " to size "
-              + marker.commitSize()
-              + ", the log holds "
-              + block.size()
-              + " up to "
-              + expected);
-    }
-    for (Pending p : block) {
-      if (p.txnId() != marker.txnId() || p.timestamp() != marker.timestamp()) {
-        throw new TamperException(
-            p.seq(), where + ": entry " + p.seq() + " carries another transaction id or timestamp");
-      }
-    }
-    if (!Arrays.equals(marker.commitHead(), blockHead)) {
+    // The scanner has checked that the marker closes a non-empty block whose entries share the
+    // first entry's timestamp and txn id; sizes and counts are implied by position.
+    if (!marker.commitHeadEquals(blockHead)) {
       throw new TamperException(
           first, where + ": chain head does not match entries " + first + ".." + (expected - 1));
     }

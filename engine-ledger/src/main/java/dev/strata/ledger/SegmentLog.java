@@ -31,8 +31,10 @@ import java.util.stream.Stream;
 final class SegmentLog implements AutoCloseable {
   static final int HEADER = 32;
   static final long MAGIC = 0x3147_4544_4C52_5453L; // "STRLEDG1" read little-endian
-  static final int FORMAT_VERSION = 1;
+  static final int FORMAT_VERSION = 2;
   private static final int OFFSET_BITS = 40;
+  // A point read fetches this much at once: most entries fit, a second read fetches the rest.
+  private static final int SMALL_READ = 512;
   private static final Pattern NAME = Pattern.compile("ledger-(\\d{10})\\.seg");
 
   /** One segment file; its channel stays open until the log closes so readers never race it. */
@@ -140,7 +142,7 @@ final class SegmentLog implements AutoCloseable {
         if (last && file.size() < HEADER) {
           file.close();
           if (writable) {
-            Files.delete(path);
+            fileIO.delete(path);
           }
           break;
         }
@@ -174,9 +176,17 @@ final class SegmentLog implements AutoCloseable {
       throw new CorruptionException(path + ": header checksum mismatch at offset 0");
     }
     int version = header.getInt(8);
-    if (version > FORMAT_VERSION) {
+    // Version 1 stored the canonical bytes themselves; it predates 1.0 and is not read any more.
+    if (version != FORMAT_VERSION) {
       throw new UnsupportedFormatException(
-          path + " has format version " + version + "; this library reads up to " + FORMAT_VERSION);
+          path
+              + " has format version "
+              + version
+              + "; this library reads only version "
+              + FORMAT_VERSION
+              + (version < FORMAT_VERSION
+                  ? " (stores of earlier pre-1.0 versions must be rebuilt)"
+                  : ""));
     }
     if (header.getLong(16) != index) {
       throw new CorruptionException(
@@ -262,7 +272,7 @@ final class SegmentLog implements AutoCloseable {
     while (segments.size() - 1 > segment) {
       Segment s = segments.remove(segments.size() - 1);
       s.file().close();
-      Files.deleteIfExists(s.path());
+      fileIO.delete(s.path());
     }
     StorageFile file = last().file();
     file.truncate(offsetOf(position));
@@ -276,28 +286,51 @@ final class SegmentLog implements AutoCloseable {
     end = position;
   }
 
-  /** Reads and checks the record at {@code position}. */
-  Rec read(long position) {
+  /**
+   * Reads and checks the record at {@code position}. The timestamp and txn id of an entry that is
+   * not the first of its block are read from that first entry when asked for.
+   *
+   * @param seq the entry's sequence number (for a marker: the ledger size after its block), which
+   *     the stored record leaves out
+   * @throws CorruptionException if the record is torn, malformed or fails its checksum
+   */
+  Rec read(long position, long seq) {
+    Rec rec = readRecord(position);
+    rec.seq = seq;
+    rec.source = this;
+    return rec;
+  }
+
+  private Rec readRecord(long position) {
     Segment s = segment(segmentOf(position));
     long offset = offsetOf(position);
     try {
-      ByteBuffer head = Codec.allocate(4);
-      readFully(s.channel(), head, offset, s.path());
-      int length = head.getInt(0);
-      if (length < 1
-          || length > Codec.MAX_BODY
-          || offset + Codec.FRAME + length > s.channel().size()) {
-        throw new CorruptionException(
-            s.path() + ": bad record length " + length + " at offset " + offset);
-      }
-      ByteBuffer frame = Codec.allocate(length + Codec.FRAME);
+      long left = s.channel().size() - offset;
+      // One read serves a small record whole; a larger one needs a second for the rest.
+      ByteBuffer frame = Codec.allocate((int) Math.max(0, Math.min(SMALL_READ, left)));
       readFully(s.channel(), frame, offset, s.path());
-      if (frame.getInt(length + 4) != Codec.crc(frame, 0, length + 4)) {
+      long header = Codec.frameLength(frame, 0, frame.capacity());
+      long length = header >> 8;
+      int lengthBytes = (int) (header & 0xFF);
+      if (header < 0 || length < 1 || length > Codec.MAX_BODY) {
+        throw new CorruptionException(s.path() + ": bad record length at offset " + offset);
+      }
+      int bytes = lengthBytes + (int) length + Codec.CRC;
+      if (bytes > left) {
+        throw new CorruptionException(
+            s.path() + ": truncated record of " + length + " bytes at offset " + offset);
+      }
+      if (bytes > frame.capacity()) {
+        ByteBuffer whole = Codec.allocate(bytes);
+        whole.put(frame.flip());
+        readFully(s.channel(), whole, offset + frame.limit(), s.path());
+        frame = whole;
+      }
+      if (frame.getInt(bytes - Codec.CRC) != Codec.crc(frame, 0, bytes - Codec.CRC)) {
         throw new CorruptionException(s.path() + ": record checksum mismatch at offset " + offset);
       }
       Rec rec = new Rec();
-      rec.set(frame, 4, length, position);
-      String bad = rec.malformation();
+      String bad = rec.parse(frame, 0, lengthBytes, (int) length, position);
       if (bad != null) {
         throw new CorruptionException(s.path() + ": " + bad + " at offset " + offset);
       }
@@ -306,6 +339,35 @@ final class SegmentLog implements AutoCloseable {
       throw new dev.strata.api.StorageIOException(
           "cannot read " + s.path() + " at offset " + offset, e);
     }
+  }
+
+  /**
+   * Fills in the timestamp and txn id of an entry that is not the first of its block from that
+   * first entry, which its {@code back} field locates.
+   *
+   * @throws CorruptionException if no first entry of a block is there
+   */
+  void resolveBlock(Rec rec) {
+    long firstOffset = offsetOf(rec.position) - rec.back;
+    if (firstOffset < HEADER) {
+      throw new CorruptionException(
+          segment(segmentOf(rec.position)).path()
+              + ": entry at offset "
+              + offsetOf(rec.position)
+              + " points before its segment's first record");
+    }
+    Rec first = readRecord(position(segmentOf(rec.position), firstOffset));
+    if (first.isCommit() || !first.isFirst()) {
+      throw new CorruptionException(
+          segment(segmentOf(rec.position)).path()
+              + ": entry at offset "
+              + offsetOf(rec.position)
+              + " points at offset "
+              + firstOffset
+              + ", which does not start a block");
+    }
+    rec.timestamp = first.timestamp;
+    rec.txnId = first.txnId;
   }
 
   /** Total bytes of all segment files. */

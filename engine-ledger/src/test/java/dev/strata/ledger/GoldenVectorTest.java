@@ -71,21 +71,31 @@ class GoldenVectorTest {
       lines.add("consistency(3,7)[" + i + "] = " + HEX.formatHex(proof.get(i)));
     }
     byte[] first = Naive.canonical(1, 0, T, 1, -1, b("alpha"), b("1"));
-    lines.add("frame[entry 0] = " + HEX.formatHex(naiveFrame(first)));
+    // Stored (version 2) frames of txn 1: the first entry carries timestamp and txn id, the second
+    // points back to it, the marker carries the chain head. Every varint here fits one byte.
+    ByteBuffer entry0 = ByteBuffer.allocate(18).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    entry0.put((byte) 0x81).putLong(T).put((byte) 1).put((byte) 0).put((byte) 5);
+    entry0.put(b("alpha")).put(b("1"));
+    byte[] frame0 = naiveFrame(entry0.array());
+    lines.add("frame[entry 0] = " + HEX.formatHex(frame0));
+    ByteBuffer entry1 = ByteBuffer.allocate(9);
+    entry1.put((byte) 1).put((byte) frame0.length).put((byte) 0).put((byte) 4);
+    entry1.put(b("beta")).put(b("2"));
+    lines.add("frame[entry 1] = " + HEX.formatHex(naiveFrame(entry1.array())));
     byte[] chain1 =
         Naive.chain(
             Naive.chain(new byte[32], first), Naive.canonical(1, 1, T, 1, -1, b("beta"), b("2")));
-    ByteBuffer commit = ByteBuffer.allocate(61).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    commit.put((byte) 3).putLong(2).putLong(T).putLong(1).putInt(2).put(chain1);
+    ByteBuffer commit = ByteBuffer.allocate(33);
+    commit.put((byte) 3).put(chain1);
     lines.add("frame[commit txn 1] = " + HEX.formatHex(naiveFrame(commit.array())));
     return lines;
   }
 
   private static byte[] naiveFrame(byte[] body) {
-    ByteBuffer frame = ByteBuffer.allocate(body.length + 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    frame.putInt(body.length).put(body);
+    ByteBuffer frame = ByteBuffer.allocate(body.length + 5).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    frame.put((byte) body.length).put(body);
     CRC32C crc = new CRC32C();
-    crc.update(frame.array(), 0, body.length + 4);
+    crc.update(frame.array(), 0, body.length + 1);
     frame.putInt((int) crc.getValue());
     return frame.array();
   }
@@ -109,7 +119,7 @@ class GoldenVectorTest {
       lines.add("canonical[" + e[1] + "] = " + HEX.formatHex(canonical));
       leaves.add(entry.leafHash());
       lines.add("leaf[" + e[1] + "] = " + HEX.formatHex(LedgerProofs.leafHash(canonical)));
-      head = Hashes.chain(head, ByteBuffer.wrap(canonical));
+      head = Hashes.chain(head, canonical, 0, canonical.length);
       lines.add("chain[" + e[1] + "] = " + HEX.formatHex(head));
     }
     try (MerkleStore store =
@@ -134,12 +144,15 @@ class GoldenVectorTest {
         lines.add("consistency(3,7)[" + i + "] = " + HEX.formatHex(proof.get(i)));
       }
     }
-    ByteBuffer frame = Codec.allocate(Codec.FRAME + Codec.entryBodySize(5, 1));
-    Codec.putEntry(frame, Codec.PUT, 0, T, 1, -1, b("alpha"), b("1"));
-    lines.add("frame[entry 0] = " + HEX.formatHex(frame.array()));
-    ByteBuffer commit = Codec.allocate(Codec.FRAME + Codec.COMMIT_BODY);
-    Codec.putCommit(commit, 2, T, 1, 2, HEX.parseHex(lines.get(5).substring(11)));
-    lines.add("frame[commit txn 1] = " + HEX.formatHex(commit.array()));
+    ByteBuffer frames = Codec.allocate(256);
+    Codec.putEntry(frames, Codec.PUT, 0, T, 1, 0, -1, b("alpha"), b("1"));
+    int entry1 = frames.position();
+    lines.add("frame[entry 0] = " + HEX.formatHex(frames.array(), 0, entry1));
+    Codec.putEntry(frames, Codec.PUT, entry1, T, 1, 1, -1, b("beta"), b("2"));
+    int marker = frames.position();
+    lines.add("frame[entry 1] = " + HEX.formatHex(frames.array(), entry1, marker));
+    Codec.putCommit(frames, HEX.parseHex(lines.get(5).substring(11)));
+    lines.add("frame[commit txn 1] = " + HEX.formatHex(frames.array(), marker, frames.position()));
     return lines;
   }
 

@@ -21,7 +21,8 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * java -Xmx4g -cp target/test-classes:target/classes:../engine-api/target/classes \
- *     dev.strata.ledger.LedgerBench [workDir] [bigEntries] [small-only|hot-only|append-verify|open-only]
+ *     dev.strata.ledger.LedgerBench [workDir] [bigEntries] \
+ *     [small-only|hot-only|append-verify|big-only|open-only|wa-only|verify-sizes]
  * </pre>
  *
  * Prints one line per figure. Not a unit test: no assertions, no JUnit.
@@ -73,6 +74,20 @@ public final class LedgerBench {
       verifyIntegrity(work.resolve("append-100"));
       return;
     }
+    if (args.length > 2 && args[2].equals("wa-only")) {
+      amplificationRows(work);
+      return;
+    }
+    if (args.length > 2 && args[2].equals("verify-sizes")) {
+      for (int valueBytes : new int[] {100, 1024, 4096}) {
+        verifyAtSize(work.resolve("verify-" + valueBytes), valueBytes, 150_000_000L);
+      }
+      return;
+    }
+    if (args.length > 2 && args[2].equals("big-only")) {
+      bigLedger(work.resolve("big"), big);
+      return;
+    }
     if (args.length > 2 && args[2].equals("open-only")) {
       openAndMeasureHeap(work.resolve("big"), big);
       return;
@@ -88,11 +103,7 @@ public final class LedgerBench {
     append(work.resolve("append-1"), 1, 300_000);
     append(work.resolve("append-100"), 100, 1_000_000);
     verifyIntegrity(work.resolve("append-100"));
-    amplification(work.resolve("wa-116-1"), VALUE, 1, 200_000);
-    amplification(work.resolve("wa-116-10"), VALUE, 10, 500_000);
-    amplification(work.resolve("wa-116-100"), VALUE, 100, 1_000_000);
-    amplification(work.resolve("wa-4k-1"), 4096, 1, 20_000);
-    amplification(work.resolve("wa-4k-100"), 4096, 100, 50_000);
+    amplificationRows(work);
     groupCommit(work.resolve("group"), 16, 100);
     if (!small) {
       bigLedger(work.resolve("big"), big);
@@ -158,6 +169,9 @@ public final class LedgerBench {
   }
 
   private static double chainEntriesPerSecond;
+
+  /** Keeps the hashing loops' results alive. */
+  static volatile byte sink;
 
   private static double shaEntriesPerSecond;
 
@@ -232,8 +246,6 @@ public final class LedgerBench {
    * took, and the bound the sequential chain pass sets: the chain link hash alone, one core.
    */
   private static void verifyIntegrity(Path dir) {
-    com.sun.management.OperatingSystemMXBean os =
-        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     try (LedgerEngine e = LedgerEngine.open(dir, noSync())) {
       long bytes = e.stats().get("bytes").longValue();
       long entries = e.digest().size();
@@ -242,28 +254,161 @@ public final class LedgerBench {
           "verify bound: chain link alone over " + bytes / 1_000_000 + " MB",
           chainEntriesPerSecond * bytes / entries / 1e6,
           "MB of log per CPU-s (" + bytes / entries + " B of log per entry)");
-      for (int run = 0; run < 3; run++) {
-        long t0 = System.nanoTime();
-        long p0 = os.getProcessCpuTime();
-        long c0 = cpu();
-        e.verifyIntegrity();
-        double chainCpu = (cpu() - c0) / 1e9;
-        double processCpu = (os.getProcessCpuTime() - p0) / 1e9;
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        print(
-            "verifyIntegrity over " + bytes / 1_000_000 + " MB: wall",
-            bytes / seconds / 1e6,
-            "MB/s ("
-                + String.format("%.2f", seconds)
-                + " s wall, "
-                + String.format("%.2f", processCpu)
-                + " s process CPU; chain pass thread "
-                + String.format("%.2f", chainCpu)
-                + " s CPU = "
-                + String.format("%.0f", bytes / chainCpu / 1e6)
-                + " MB per CPU-s)");
+      measureVerify(e, bytes, "verifyIntegrity over " + bytes / 1_000_000 + " MB:");
+    }
+  }
+
+  private static void amplificationRows(Path work) {
+    amplification(work.resolve("wa-116-1"), VALUE, 1, 200_000);
+    amplification(work.resolve("wa-116-10"), VALUE, 10, 500_000);
+    amplification(work.resolve("wa-116-100"), VALUE, 100, 1_000_000);
+    amplification(work.resolve("wa-4k-1"), 4096, 1, 20_000);
+    amplification(work.resolve("wa-4k-100"), 4096, 100, 50_000);
+  }
+
+  /**
+   * {@code verifyIntegrity()} over a ledger of about {@code logBytes} bytes of entries with {@code
+   * valueBytes}-byte values (100 puts per transaction, unique keys), against the SHA-256 bound for
+   * the same entries measured in the same run: per entry the chain link, the Merkle leaf and one
+   * interior node (a Merkle tree of n leaves has n - 1 of them), one thread, one reused digest.
+   */
+  private static void verifyAtSize(Path dir, int valueBytes, long logBytes) {
+    byte[] value = new byte[valueBytes];
+    new SplittableRandom(3).nextBytes(value);
+    long entries = logBytes / (KEY + valueBytes + 16);
+    try (LedgerEngine e = LedgerEngine.open(dir, noSync())) {
+      write(e, 0, entries, 100, value);
+    }
+    double[] bound = hashCost(KEY, valueBytes);
+    try (LedgerEngine e = LedgerEngine.open(dir, noSync())) {
+      long bytes = e.stats().get("bytes").longValue();
+      double perEntry = bytes / (double) entries;
+      String label = String.format("verify %5d B values, %d MB:", valueBytes, bytes / 1_000_000);
+      e.verifyIntegrity();
+      print(
+          label + " sha256 bound",
+          perEntry / bound[0] / 1e6,
+          String.format(
+              "MB of log per CPU-s (chain + leaf + node, one core; chain alone %.0f MB/CPU-s;"
+                  + " %.0f B of log per entry)",
+              perEntry / bound[1] / 1e6, perEntry));
+      measureVerify(e, bytes, label);
+    }
+  }
+
+  /**
+   * Three timed {@code verifyIntegrity()} calls: wall rate, process CPU, CPU per pass and the rate
+   * two idle cores would reach with that CPU.
+   */
+  private static void measureVerify(LedgerEngine e, long bytes, String label) {
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    for (int run = 0; run < 3; run++) {
+      PassCpu passes = new PassCpu();
+      passes.start();
+      long t0 = System.nanoTime();
+      long p0 = os.getProcessCpuTime();
+      long c0 = cpu();
+      e.verifyIntegrity();
+      double chainCpu = (cpu() - c0) / 1e9;
+      double processCpu = (os.getProcessCpuTime() - p0) / 1e9;
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      double[] side = passes.finish();
+      // On two idle cores the three passes finish no sooner than the busiest thread, and no
+      // sooner than half of their summed CPU time.
+      double busiest = Math.max(chainCpu, Math.max(side[0], side[1]));
+      double twoCores = Math.max(busiest, (chainCpu + side[0] + side[1]) / 2);
+      print(
+          label + " wall",
+          bytes / seconds / 1e6,
+          String.format(
+              "MB/s (%.2f s wall; process CPU %.2f s; CPU per pass: chain %.2f, Merkle %.2f,"
+                  + " index %.2f s; two idle cores: %.0f MB/s)",
+              seconds, processCpu, chainCpu, side[0], side[1], bytes / twoCores / 1e6));
+    }
+  }
+
+  /**
+   * Samples the CPU time of the verify passes' threads every 2 ms while they run (they end with the
+   * call, so a final reading is impossible; at most one sampling interval is lost).
+   */
+  private static final class PassCpu extends Thread {
+    private final double[] seconds = new double[2];
+    private volatile boolean done;
+
+    PassCpu() {
+      setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      while (!done) {
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+          int slot =
+              t.getName().equals("ledger-verify-merkle")
+                  ? 0
+                  : t.getName().equals("ledger-verify-index") ? 1 : -1;
+          long nanos = slot < 0 ? -1 : THREADS.getThreadCpuTime(t.getId());
+          if (nanos > 0) {
+            seconds[slot] = Math.max(seconds[slot], nanos / 1e9);
+          }
+        }
+        try {
+          Thread.sleep(2);
+        } catch (InterruptedException x) {
+          return;
+        }
       }
     }
+
+    /** Stops sampling; returns {Merkle pass, index pass} CPU seconds. */
+    double[] finish() {
+      done = true;
+      try {
+        join();
+      } catch (InterruptedException x) {
+        Thread.currentThread().interrupt();
+      }
+      return seconds;
+    }
+  }
+
+  /**
+   * CPU seconds per entry of SHA-256 over what verification must hash for one entry of this size:
+   * {chain link + leaf + one interior node, chain link alone}.
+   */
+  private static double[] hashCost(int keyBytes, int valueBytes) {
+    byte[] canonical =
+        new LedgerEntry(1, 2, 3, -1, Operation.PUT, new byte[keyBytes], new byte[valueBytes])
+            .canonicalBytes();
+    MessageDigest md;
+    try {
+      md = MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException x) {
+      throw new IllegalStateException(x);
+    }
+    int n = (int) Math.max(100_000, 600_000_000L / (2 * canonical.length + 100));
+    double[] cost = new double[2];
+    byte[] head = new byte[32];
+    for (int pass = 0; pass < 3; pass++) {
+      boolean all = pass != 2;
+      long c0 = cpu();
+      for (int i = 0; i < n; i++) {
+        head = chainAndLeaf(md, head, canonical, all);
+        if (all) {
+          md.update((byte) 1);
+          md.update(head);
+          md.update(canonical, 0, 32);
+          head[1] ^= md.digest()[0];
+        }
+      }
+      // Pass 0 only warms up the intrinsic.
+      if (pass > 0) {
+        cost[pass - 1] = (cpu() - c0) / 1e9 / n;
+      }
+    }
+    sink = head[0];
+    return cost;
   }
 
   private static void amplification(Path dir, int valueBytes, int perTxn, long entries) {

@@ -1,8 +1,6 @@
 package dev.strata.ledger;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,19 +22,29 @@ final class LedgerFiles {
     return SegmentLog.fileName(dir, index);
   }
 
-  /** The records of a segment, parsed without the engine. */
+  /**
+   * The records of a segment, parsed without the engine: each is a varint body length, the body
+   * (whose first byte is the kind, 0x80 set on a block's first entry) and a 4-byte checksum.
+   */
   static List<Span> records(Path segment) throws IOException {
     byte[] bytes = Files.readAllBytes(segment);
-    ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     List<Span> spans = new ArrayList<>();
     int offset = SegmentLog.HEADER;
-    while (offset + 8 <= bytes.length) {
-      int length = buf.getInt(offset);
-      if (length < 1 || offset + 8L + length > bytes.length) {
+    while (offset < bytes.length) {
+      long length = 0;
+      int at = offset;
+      for (int shift = 0; at < bytes.length; shift += 7) {
+        byte b = bytes[at++];
+        length |= (long) (b & 0x7F) << shift;
+        if (b >= 0) {
+          break;
+        }
+      }
+      if (length < 1 || at + length + 4 > bytes.length) {
         break;
       }
-      spans.add(new Span(offset, length + 8, bytes[offset + 4]));
-      offset += length + 8;
+      spans.add(new Span(offset, (int) (at - offset + length + 4), bytes[at]));
+      offset = (int) (at + length + 4);
     }
     return spans;
   }

@@ -1,28 +1,20 @@
 package dev.strata.bench.baseline;
 
-import dev.strata.api.Capability;
 import dev.strata.api.CorruptionException;
 import dev.strata.api.Durability;
-import dev.strata.api.EngineClosedException;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.KeyRange;
 import dev.strata.api.ReadTxn;
-import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageException;
 import dev.strata.api.StorageIOException;
-import dev.strata.api.WriteAmplificationMeter;
-import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.DirectoryLock;
 import dev.strata.api.spi.StoreFiles;
-import dev.strata.api.spi.WriterGate;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.lmdbjava.ByteArrayProxy;
 import org.lmdbjava.CopyFlags;
 import org.lmdbjava.Dbi;
@@ -53,34 +45,23 @@ import org.lmdbjava.Stat;
  * branchPages}, {@code overflowPages}, {@code lastPageNumber}, {@code mapSize}, {@code
  * physicalMetered} (always 0). Thread-safe.
  */
-final class LmdbEngine implements StorageEngine {
+final class LmdbEngine extends BaselineEngine {
   static final String NAME = "lmdb";
   static final String MAP_SIZE = "lmdb.mapSize";
   static final String MAX_READERS = "lmdb.maxReaders";
   private static final Set<String> SETTINGS = Set.of(MAP_SIZE, MAX_READERS);
   private static final long DEFAULT_MAP_SIZE = 64L << 30;
 
-  private final Path directory;
   private final boolean sync;
-  private final boolean readOnly;
-  private final DirectoryLock lock;
   private final Env<byte[]> env;
   private final Dbi<byte[]> dbi;
-  private final WriteAmplificationMeter meter = new WriteAmplificationMeter();
-  private final WriterGate gate;
-  private final CallGuard guard = new CallGuard();
-  private final Set<LmdbTxn> openTxns = ConcurrentHashMap.newKeySet();
-  private volatile boolean closed;
 
   private LmdbEngine(
       Path directory, EngineOptions options, DirectoryLock lock, Env<byte[]> env, Dbi<byte[]> dbi) {
-    this.directory = directory;
+    super(NAME, directory, options.readOnly(), lock);
     this.sync = options.durability() == Durability.SYNC;
-    this.readOnly = options.readOnly();
-    this.lock = lock;
     this.env = env;
     this.dbi = dbi;
-    this.gate = new WriterGate("lmdb engine at " + directory);
   }
 
   static LmdbEngine open(Path directory, EngineOptions options) {
@@ -125,68 +106,25 @@ final class LmdbEngine implements StorageEngine {
   }
 
   @Override
-  public String name() {
-    return NAME;
+  BaselineTxn newReadTxn() {
+    return new LmdbTxn(this, guard(), env.txnRead(), false);
   }
 
   @Override
-  public Set<Capability> capabilities() {
-    return Set.of(Capability.PERSISTENT, Capability.BACKUP);
-  }
-
-  @Override
-  public ReadTxn beginRead() {
-    checkOpen();
-    if (!guard.tryEnter()) {
-      throw closedException();
-    }
-    try {
-      return register(new LmdbTxn(this, guard, env.txnRead(), false));
-    } finally {
-      guard.exit();
-    }
-  }
-
-  @Override
-  public WriteTxn beginWrite() {
-    checkOpen();
-    if (readOnly) {
-      throw new UnsupportedOperationException(
-          "lmdb engine at " + directory + " was opened read-only");
-    }
-    gate.acquire();
-    if (!guard.tryEnter()) {
-      gate.release();
-      throw closedException();
-    }
-    try {
-      return register(new LmdbTxn(this, guard, env.txnWrite(), true));
-    } catch (RuntimeException e) {
-      gate.release();
-      throw e;
-    } finally {
-      guard.exit();
-    }
-  }
-
-  private LmdbTxn register(LmdbTxn txn) {
-    openTxns.add(txn);
-    return txn;
+  BaselineTxn newWriteTxn() {
+    return new LmdbTxn(this, guard(), env.txnWrite(), true);
   }
 
   /** Called once by a transaction when it ends. */
   void ended(LmdbTxn txn, boolean committedWrites, long logicalBytes) {
-    openTxns.remove(txn);
-    if (txn.isWrite()) {
-      if (committedWrites) {
-        meter.addLogical(logicalBytes);
-        if (sync) {
-          // mdb_txn_commit syncs the data pages, then the meta page.
-          meter.addSyncs(2);
-        }
+    if (committedWrites) {
+      meter.addLogical(logicalBytes);
+      if (sync) {
+        // mdb_txn_commit syncs the data pages, then the meta page.
+        meter.addSyncs(2);
       }
-      gate.release();
     }
+    ended(txn);
   }
 
   Dbi<byte[]> dbi() {
@@ -197,38 +135,17 @@ final class LmdbEngine implements StorageEngine {
     return env.getMaxKeySize();
   }
 
-  boolean isClosed() {
-    return closed;
-  }
-
-  private void checkOpen() {
-    if (closed) {
-      throw closedException();
-    }
-  }
-
-  private EngineClosedException closedException() {
-    return new EngineClosedException("lmdb engine at " + directory + " is closed");
-  }
-
-  @Override
-  public WriteAmplificationMeter meter() {
-    return meter;
-  }
-
   @Override
   public Map<String, Number> stats() {
     checkOpen();
-    if (!guard.tryEnter()) {
-      throw closedException();
-    }
+    enter();
     Stat stat;
     EnvInfo info;
     try {
       stat = env.stat();
       info = env.info();
     } finally {
-      guard.exit();
+      guard().exit();
     }
     Map<String, Number> stats = new LinkedHashMap<>();
     stats.put("entries", stat.entries);
@@ -253,7 +170,7 @@ final class LmdbEngine implements StorageEngine {
         byte[] key = cursor.key();
         if (previous != null && KeyRange.compare(previous, key) >= 0) {
           throw new CorruptionException(
-              directory.resolve("data.mdb") + ": keys out of order at entry " + position);
+              directory().resolve("data.mdb") + ": keys out of order at entry " + position);
         }
         previous = key;
         position++;
@@ -266,37 +183,22 @@ final class LmdbEngine implements StorageEngine {
     Objects.requireNonNull(target, "target");
     checkOpen();
     StoreFiles.prepareEmptyDirectory(target);
-    if (!guard.tryEnter()) {
-      throw closedException();
-    }
+    enter();
     try {
       env.copy(target.toFile(), CopyFlags.MDB_CP_COMPACT);
     } catch (LmdbException e) {
-      throw new StorageIOException("cannot back up lmdb store " + directory + " to " + target, e);
+      throw new StorageIOException("cannot back up lmdb store " + directory() + " to " + target, e);
     } finally {
-      guard.exit();
+      guard().exit();
     }
   }
 
   @Override
-  public void close() {
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-    }
-    gate.close();
-    guard.closeAndWait();
-    for (LmdbTxn txn : new ArrayList<>(openTxns)) {
-      txn.endNow();
-    }
+  void closeNative() {
     try {
       env.close();
     } catch (LmdbException e) {
-      throw new StorageException("cannot close lmdb store " + directory, e);
-    } finally {
-      lock.close();
+      throw new StorageException("cannot close lmdb store " + directory(), e);
     }
   }
 }

@@ -1,28 +1,20 @@
 package dev.strata.bench.baseline;
 
-import dev.strata.api.Capability;
 import dev.strata.api.CorruptionException;
 import dev.strata.api.Durability;
-import dev.strata.api.EngineClosedException;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.Limits;
-import dev.strata.api.ReadTxn;
-import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.StoreLockedException;
 import dev.strata.api.WriteAmplificationMeter;
-import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.DirectoryLock;
 import dev.strata.api.spi.StoreFiles;
-import dev.strata.api.spi.WriterGate;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.Checkpoint;
@@ -62,7 +54,7 @@ import org.rocksdb.WriteOptions;
  * runningBackgroundJobs} and {@code pendingBackgroundJobs} (as the {@code lsm} engine reports
  * them). Thread-safe.
  */
-final class RocksDbEngine implements StorageEngine {
+final class RocksDbEngine extends BaselineEngine {
   static final String NAME = "rocksdb";
   private static final long MIB = 1L << 20;
 
@@ -70,28 +62,18 @@ final class RocksDbEngine implements StorageEngine {
     RocksDB.loadLibrary();
   }
 
-  private final Path directory;
-  private final boolean readOnly;
-  private final DirectoryLock lock;
   private final Options options;
   private final LRUCache cache;
   private final BloomFilter bloom;
   private final Statistics statistics;
   private final RocksDB db;
   private final WriteOptions writeOptions;
-  private final WriteAmplificationMeter meter = new WriteAmplificationMeter();
-  private final WriterGate gate;
-  private final CallGuard guard = new CallGuard();
-  private final Set<RocksDbTxn> openTxns = ConcurrentHashMap.newKeySet();
   private long foldedPhysical;
   private long foldedSyncs;
-  private volatile boolean closed;
   private volatile boolean dbClosed;
 
   private RocksDbEngine(Path directory, EngineOptions engineOptions, DirectoryLock lock) {
-    this.directory = directory;
-    this.readOnly = engineOptions.readOnly();
-    this.lock = lock;
+    super(NAME, directory, engineOptions.readOnly(), lock);
     this.cache = new LRUCache(64 * MIB);
     this.bloom = new BloomFilter(10, false);
     this.statistics = new Statistics();
@@ -112,22 +94,21 @@ final class RocksDbEngine implements StorageEngine {
                     // The lsm engine pins format 7 (RocksDB 11's default); so does the baseline.
                     .setFormatVersion(7));
     this.writeOptions = new WriteOptions().setSync(engineOptions.durability() == Durability.SYNC);
-    this.gate = new WriterGate("rocksdb engine at " + directory);
     try {
       this.db =
-          readOnly
+          engineOptions.readOnly()
               ? RocksDB.openReadOnly(options, directory.toString())
               : RocksDB.open(options, directory.toString());
     } catch (RocksDBException e) {
       releaseNative();
       String message = String.valueOf(e.getMessage());
       if (message.contains("lock")) {
-        throw new StoreLockedException("rocksdb store " + directory + " is locked: " + message);
+        throw new StoreLockedException("rocksdb store " + directory() + " is locked: " + message);
       }
       if (message.contains("Corruption")) {
-        throw new CorruptionException("rocksdb store " + directory + ": " + message, e);
+        throw new CorruptionException("rocksdb store " + directory() + ": " + message, e);
       }
-      throw new StorageIOException("cannot open rocksdb store " + directory + ": " + message, e);
+      throw new StorageIOException("cannot open rocksdb store " + directory() + ": " + message, e);
     }
   }
 
@@ -155,57 +136,13 @@ final class RocksDbEngine implements StorageEngine {
   }
 
   @Override
-  public String name() {
-    return NAME;
+  BaselineTxn newReadTxn() {
+    return new RocksDbTxn(this, guard(), db, db.getSnapshot(), false);
   }
 
   @Override
-  public Set<Capability> capabilities() {
-    return Set.of(Capability.PERSISTENT, Capability.BACKUP);
-  }
-
-  @Override
-  public ReadTxn beginRead() {
-    checkOpen();
-    enter();
-    try {
-      return register(new RocksDbTxn(this, guard, db, db.getSnapshot(), false));
-    } finally {
-      guard.exit();
-    }
-  }
-
-  @Override
-  public WriteTxn beginWrite() {
-    checkOpen();
-    if (readOnly) {
-      throw new UnsupportedOperationException(
-          "rocksdb engine at " + directory + " was opened read-only");
-    }
-    gate.acquire();
-    if (!guard.tryEnter()) {
-      gate.release();
-      throw closedException();
-    }
-    try {
-      return register(new RocksDbTxn(this, guard, db, null, true));
-    } catch (RuntimeException e) {
-      gate.release();
-      throw e;
-    } finally {
-      guard.exit();
-    }
-  }
-
-  private RocksDbTxn register(RocksDbTxn txn) {
-    openTxns.add(txn);
-    return txn;
-  }
-
-  private void enter() {
-    if (!guard.tryEnter()) {
-      throw closedException();
-    }
+  BaselineTxn newWriteTxn() {
+    return new RocksDbTxn(this, guard(), db, null, true);
   }
 
   @Override
@@ -216,9 +153,9 @@ final class RocksDbEngine implements StorageEngine {
     try {
       return db.get(key);
     } catch (RocksDBException e) {
-      throw new StorageIOException("rocksdb get failed in " + directory, e);
+      throw new StorageIOException("rocksdb get failed in " + directory(), e);
     } finally {
-      guard.exit();
+      guard().exit();
     }
   }
 
@@ -226,25 +163,15 @@ final class RocksDbEngine implements StorageEngine {
   public void put(byte[] key, byte[] value) {
     Limits.checkKey(key);
     Limits.checkValue(value);
-    checkOpen();
-    if (readOnly) {
-      throw new UnsupportedOperationException(
-          "rocksdb engine at " + directory + " was opened read-only");
-    }
-    gate.acquire();
-    try {
-      enter();
-      try {
-        db.put(writeOptions, key, value);
-        meter.addLogical(key.length + value.length);
-      } finally {
-        guard.exit();
-      }
-    } catch (RocksDBException e) {
-      throw new StorageIOException("rocksdb put failed in " + directory, e);
-    } finally {
-      gate.release();
-    }
+    writeOutsideTxn(
+        () -> {
+          try {
+            db.put(writeOptions, key, value);
+          } catch (RocksDBException e) {
+            throw new StorageIOException("rocksdb put failed in " + directory(), e);
+          }
+          meter.addLogical(key.length + value.length);
+        });
   }
 
   /** Applies a write transaction's batch; called under the writer gate. */
@@ -255,19 +182,11 @@ final class RocksDbEngine implements StorageEngine {
       String message = String.valueOf(e.getMessage());
       if (message.contains("No space")) {
         throw new dev.strata.api.StorageFullException(
-            "rocksdb store " + directory + " is out of space: " + message, e);
+            "rocksdb store " + directory() + " is out of space: " + message, e);
       }
-      throw new StorageIOException("rocksdb write failed in " + directory + ": " + message, e);
+      throw new StorageIOException("rocksdb write failed in " + directory() + ": " + message, e);
     }
     meter.addLogical(logicalBytes);
-  }
-
-  /** Called once by a transaction when it ends. */
-  void ended(RocksDbTxn txn) {
-    openTxns.remove(txn);
-    if (txn.isWrite()) {
-      gate.release();
-    }
   }
 
   void releaseSnapshot(org.rocksdb.Snapshot snapshot) {
@@ -276,27 +195,13 @@ final class RocksDbEngine implements StorageEngine {
     }
   }
 
-  boolean isClosed() {
-    return closed;
-  }
-
-  private void checkOpen() {
-    if (closed) {
-      throw closedException();
-    }
-  }
-
-  private EngineClosedException closedException() {
-    return new EngineClosedException("rocksdb engine at " + directory + " is closed");
-  }
-
   @Override
   public synchronized WriteAmplificationMeter meter() {
-    if (guard.tryEnter()) {
+    if (guard().tryEnter()) {
       try {
         fold();
       } finally {
-        guard.exit();
+        guard().exit();
       }
     }
     return meter;
@@ -333,9 +238,9 @@ final class RocksDbEngine implements StorageEngine {
           db.getLongProperty("rocksdb.mem-table-flush-pending")
               + db.getLongProperty("rocksdb.compaction-pending"));
     } catch (RocksDBException e) {
-      throw new StorageIOException("cannot read rocksdb properties in " + directory, e);
+      throw new StorageIOException("cannot read rocksdb properties in " + directory(), e);
     } finally {
-      guard.exit();
+      guard().exit();
     }
     stats.put("walBytes", statistics.getTickerCount(TickerType.WAL_FILE_BYTES));
     stats.put("flushBytes", statistics.getTickerCount(TickerType.FLUSH_WRITE_BYTES));
@@ -351,9 +256,9 @@ final class RocksDbEngine implements StorageEngine {
     try {
       db.verifyChecksum();
     } catch (RocksDBException e) {
-      throw new CorruptionException("rocksdb store " + directory + ": " + e.getMessage(), e);
+      throw new CorruptionException("rocksdb store " + directory() + ": " + e.getMessage(), e);
     } finally {
-      guard.exit();
+      guard().exit();
     }
   }
 
@@ -371,30 +276,18 @@ final class RocksDbEngine implements StorageEngine {
       }
     } catch (RocksDBException | java.io.IOException e) {
       throw new StorageIOException(
-          "cannot back up rocksdb store " + directory + " to " + target, e);
+          "cannot back up rocksdb store " + directory() + " to " + target, e);
     } finally {
-      guard.exit();
+      guard().exit();
     }
   }
 
   @Override
-  public void close() {
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-    }
-    gate.close();
-    guard.closeAndWait();
-    for (RocksDbTxn txn : new ArrayList<>(openTxns)) {
-      txn.endNow();
-    }
+  void closeNative() {
     dbClosed = true;
     db.close();
     // Closing may flush; the statistics object outlives the database so those bytes count too.
     fold();
     releaseNative();
-    lock.close();
   }
 }

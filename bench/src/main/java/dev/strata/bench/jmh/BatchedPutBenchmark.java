@@ -3,22 +3,11 @@ package dev.strata.bench.jmh;
 import dev.strata.api.Durability;
 import dev.strata.api.WriteTxn;
 import dev.strata.bench.Keys;
-import java.io.IOException;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What does a commit cost with 1, 100 or 1,000 puts in it, synced or not? One write transaction of
@@ -26,21 +15,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code batch} for puts per second).
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 2)
-@Measurement(iterations = 3, time = 3)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {
-      "--add-opens=java.base/java.nio=ALL-UNNAMED",
-      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"
-    })
 public class BatchedPutBenchmark extends EngineState {
-  /** The engine under test. */
-  @Param({"btree", "lsm", "ledger", "memory", "lmdb", "rocksdb"})
-  public String engine;
-
   /** Puts per commit. */
   @Param({"1", "100", "1000"})
   public int batch;
@@ -49,38 +24,15 @@ public class BatchedPutBenchmark extends EngineState {
   @Param({"SYNC", "NO_SYNC"})
   public Durability durability;
 
-  /** Entries preloaded; puts overwrite random ones. */
-  @Param("100000")
-  public long keys;
-
-  /** Bytes per value. */
-  @Param("100")
-  public int valueSize;
-
   private final SplittableRandom random = new SplittableRandom(7);
+
+  @Override
+  protected Durability durability() {
+    return durability;
+  }
 
   /** Creates the benchmark; JMH instantiates it. */
   public BatchedPutBenchmark() {}
-
-  /**
-   * Opens and loads the engine.
-   *
-   * @throws IOException if the store cannot be created
-   */
-  @Setup(Level.Trial)
-  public void setUp() throws IOException {
-    open(engine, durability, keys, valueSize);
-  }
-
-  /**
-   * Closes the engine.
-   *
-   * @throws IOException if the store cannot be deleted
-   */
-  @TearDown(Level.Trial)
-  public void tearDown() throws IOException {
-    close();
-  }
 
   /** Commits one transaction of {@code batch} random overwrites. */
   @Benchmark

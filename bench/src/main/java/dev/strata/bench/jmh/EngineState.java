@@ -11,17 +11,55 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * An engine in a fresh temporary directory, preloaded with {@code keys} entries of {@code
- * valueSize} bytes (ids {@code 0..keys-1}, see {@link Keys}). Benchmark states extend this and add
- * their {@code @Param}s; the JMH lifecycle calls {@link #open} and {@link #close}. Not thread-safe
- * itself; the engine it holds is.
+ * valueSize} bytes (ids {@code 0..keys-1}, see {@link Keys}), for one trial. Benchmarks extend this
+ * and add their own {@code @Param}s; one with a durability parameter overrides {@link
+ * #durability()}. The JMH settings here (throughput per second, 2 warm-up and 3 measured
+ * iterations, one fork with the {@code --add-opens} the btree engine's mapping needs) apply to
+ * every subclass. Not thread-safe itself; the engine it holds is.
  */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 3)
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "--add-opens=java.base/java.nio=ALL-UNNAMED",
+      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"
+    })
 public abstract class EngineState {
   /** Loads commit this many puts at a time. */
   static final int LOAD_BATCH = 1000;
+
+  /** The engine under test. */
+  @Param({"btree", "lsm", "ledger", "memory", "lmdb", "rocksdb"})
+  public String engine;
+
+  /** Entries preloaded. */
+  @Param("100000")
+  public long keys;
+
+  /** Bytes per value. */
+  @Param("100")
+  public int valueSize;
 
   /** The open engine, valid between {@link #open} and {@link #close}. */
   protected StorageEngine db;
@@ -30,6 +68,31 @@ public abstract class EngineState {
 
   /** Creates the state; JMH instantiates subclasses. */
   protected EngineState() {}
+
+  /** The durability the engine is opened with; {@code NO_SYNC} unless a subclass says otherwise. */
+  protected Durability durability() {
+    return Durability.NO_SYNC;
+  }
+
+  /**
+   * Opens and loads the engine for the trial.
+   *
+   * @throws IOException if the store cannot be created
+   */
+  @Setup(Level.Trial)
+  public void setUp() throws IOException {
+    open(engine, durability(), keys, valueSize);
+  }
+
+  /**
+   * Closes the engine and deletes its store after the trial.
+   *
+   * @throws IOException if the store cannot be deleted
+   */
+  @TearDown(Level.Trial)
+  public void tearDown() throws IOException {
+    close();
+  }
 
   /**
    * Opens {@code name} in a new temporary directory and loads it.

@@ -8,13 +8,13 @@ import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.WriteTxn;
 import dev.strata.bench.Keys;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,13 +34,7 @@ final class CompareCommand implements Callable<Integer> {
   static final int SCAN_LENGTH = 1000;
   static final int LOAD_BATCH = 1000;
 
-  @Option(
-      names = "--engines",
-      split = ",",
-      paramLabel = "NAME",
-      description =
-          "Engines to measure, comma-separated, or 'all' (default: all on the class path).")
-  List<String> engines = new ArrayList<>();
+  @Mixin RunOptions run = new RunOptions();
 
   @Option(
       names = "--keys",
@@ -79,34 +73,6 @@ final class CompareCommand implements Callable<Integer> {
       description = "CI smoke run: 10,000 keys, 0.5 s phases; well under a minute for six engines.")
   boolean quick;
 
-  @Option(
-      names = "--set",
-      paramLabel = "KEY=VALUE",
-      description = "Engine setting, e.g. --set btree.freelist=hash (repeatable).")
-  Map<String, String> settings;
-
-  @Option(
-      names = "--dir",
-      description =
-          "Where stores are created; each is deleted after its engine's run (default: ${DEFAULT-VALUE}).")
-  Path workDir = Path.of("results", "work");
-
-  @Option(
-      names = "--out",
-      description = "Directory for the CSV, JSON and PNG files (default: ${DEFAULT-VALUE}).")
-  Path out = Path.of("results");
-
-  @Option(
-      names = "--seed",
-      description = "Seed of the random key choices (default: time-based; printed).")
-  Long seed;
-
-  @Option(
-      names = "--progress",
-      negatable = true,
-      description = "Draw progress bars (default: only on a terminal).")
-  Boolean progress;
-
   @Override
   public Integer call() {
     if (quick) {
@@ -119,13 +85,10 @@ final class CompareCommand implements Callable<Integer> {
               + SCAN_LENGTH
               + ", --value-size >= 0, --batch >= 1, --threads >= 1 and --seconds > 0");
     }
-    if (progress != null) {
-      Progress.setEnabled(progress);
-    }
-    long runSeed = seed != null ? seed : System.nanoTime();
+    long runSeed = run.begin();
     Instant started = Instant.now();
-    List<String> names = EngineSettings.resolve(engines);
-    EngineOptions options = EngineSettings.options(durability, settings);
+    List<String> names = run.engineNames();
+    EngineOptions options = run.options(durability);
     Map<String, Object> meta = RunInfo.describe(started, commandLine(names), runSeed);
     System.out.println(
         "strata-bench compare: "
@@ -152,21 +115,21 @@ final class CompareCommand implements Callable<Integer> {
     ResultFiles.printTables(System.out, rows);
     String base = "compare-" + RunInfo.stamp(started);
     List<Map<String, Object>> table = rows.stream().map(PhaseResult::columns).toList();
-    ResultFiles.writeCsv(out.resolve(base + ".csv"), table);
-    ResultFiles.writeJson(out.resolve(base + ".json"), meta, table);
+    ResultFiles.writeCsv(run.out.resolve(base + ".csv"), table);
+    ResultFiles.writeJson(run.out.resolve(base + ".json"), meta, table);
     Charts.phaseBars(
-        out.resolve(base + "-throughput.png"),
+        run.out.resolve(base + "-throughput.png"),
         "Throughput per phase (" + keys + " keys, " + durability + ")",
         "operations/s (load: keys/s)",
         rows,
         r -> r.phase().equals("load") ? r.entriesPerSecond() : r.opsPerSecond());
     Charts.phaseBars(
-        out.resolve(base + "-p99.png"),
+        run.out.resolve(base + "-p99.png"),
         "p99 latency per phase (" + keys + " keys, " + durability + ")",
         "p99 latency (us)",
         rows,
         PhaseResult::p99Micros);
-    System.out.println("wrote " + out.resolve(base) + ".{csv,json}, -throughput.png, -p99.png");
+    System.out.println("wrote " + run.out.resolve(base) + ".{csv,json}, -throughput.png, -p99.png");
     printAgreement(rows);
     return 0;
   }
@@ -186,12 +149,12 @@ final class CompareCommand implements Callable<Integer> {
         + threads
         + " --seconds "
         + seconds
-        + (settings == null ? "" : " --set " + settings);
+        + run.settingsArgument();
   }
 
   private List<PhaseResult> runEngine(String name, EngineOptions options, long runSeed) {
     List<PhaseResult> rows = new ArrayList<>();
-    MeasuredEngine m = MeasuredEngine.openFresh(name, workDir.resolve(name), options);
+    MeasuredEngine m = MeasuredEngine.openFresh(name, run.workDir.resolve(name), options);
     try {
       StorageEngine db = m.engine();
       long loadCommits = (keys + LOAD_BATCH - 1) / LOAD_BATCH;

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -81,12 +82,7 @@ final class ScaleCommand implements Callable<Integer> {
     }
   }
 
-  @Option(
-      names = "--engines",
-      split = ",",
-      paramLabel = "NAME",
-      description = "Engines, comma-separated, or 'all' (default: all on the class path).")
-  List<String> engines = new ArrayList<>();
+  @Mixin RunOptions run = new RunOptions();
 
   @Option(
       names = "--sizes",
@@ -116,28 +112,6 @@ final class ScaleCommand implements Callable<Integer> {
       description = "Single-put commits timed at each size (default: ${DEFAULT-VALUE}).")
   long writeSamples = 1_000;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Engine setting (repeatable).")
-  Map<String, String> settings;
-
-  @Option(names = "--dir", description = "Where stores are created (default: ${DEFAULT-VALUE}).")
-  Path workDir = Path.of("results", "work");
-
-  @Option(
-      names = "--out",
-      description = "Directory for CSV, JSON and PNG files (default: ${DEFAULT-VALUE}).")
-  Path out = Path.of("results");
-
-  @Option(
-      names = "--seed",
-      description = "Seed of the random choices (default: time-based; printed).")
-  Long seed;
-
-  @Option(
-      names = "--progress",
-      negatable = true,
-      description = "Draw progress bars (default: only on a terminal).")
-  Boolean progress;
-
   @Option(
       names = "--replot",
       paramLabel = "CSV",
@@ -149,13 +123,10 @@ final class ScaleCommand implements Callable<Integer> {
     if (replot != null) {
       return replot(replot);
     }
-    if (progress != null) {
-      Progress.setEnabled(progress);
-    }
-    long runSeed = seed != null ? seed : System.nanoTime();
+    long runSeed = run.begin();
     Instant started = Instant.now();
-    List<String> names = EngineSettings.resolve(engines);
-    EngineOptions options = EngineSettings.options(durability, settings);
+    List<String> names = run.engineNames();
+    EngineOptions options = run.options(durability);
     List<Long> targets = new ArrayList<>();
     for (String s : sizes) {
       targets.add(parseSize(s));
@@ -188,14 +159,14 @@ final class ScaleCommand implements Callable<Integer> {
       List<Point> enginePoints = runEngine(name, options, targets, runSeed);
       points.addAll(enginePoints);
       if (!enginePoints.isEmpty()) {
-        Charts.scaleChart(out.resolve(base + "-" + name + ".png"), name, enginePoints);
+        Charts.scaleChart(run.out.resolve(base + "-" + name + ".png"), name, enginePoints);
       }
     }
     print(points);
     List<Map<String, Object>> table = points.stream().map(Point::columns).toList();
-    ResultFiles.writeCsv(out.resolve(base + ".csv"), table);
-    ResultFiles.writeJson(out.resolve(base + ".json"), meta, table);
-    System.out.println("wrote " + out.resolve(base) + ".{csv,json} and one PNG per engine");
+    ResultFiles.writeCsv(run.out.resolve(base + ".csv"), table);
+    ResultFiles.writeJson(run.out.resolve(base + ".json"), meta, table);
+    System.out.println("wrote " + run.out.resolve(base) + ".{csv,json} and one PNG per engine");
     return 0;
   }
 
@@ -237,7 +208,8 @@ final class ScaleCommand implements Callable<Integer> {
     }
     String base = csv.getFileName().toString().replaceFirst("\\.csv$", "");
     for (Map.Entry<String, List<Point>> e : byEngine.entrySet()) {
-      Charts.scaleChart(out.resolve(base + "-" + e.getKey() + ".png"), e.getKey(), e.getValue());
+      Charts.scaleChart(
+          run.out.resolve(base + "-" + e.getKey() + ".png"), e.getKey(), e.getValue());
     }
     print(byEngine.values().stream().flatMap(List::stream).toList());
     return 0;
@@ -251,7 +223,7 @@ final class ScaleCommand implements Callable<Integer> {
   private List<Point> runEngine(
       String name, EngineOptions options, List<Long> targets, long runSeed) throws IOException {
     List<Point> points = new ArrayList<>();
-    Path dir = workDir.resolve(name);
+    Path dir = run.workDir.resolve(name);
     int entryBytes = Keys.KEY_SIZE + valueSize;
     MeasuredEngine m = MeasuredEngine.openFresh(name, dir, options);
     try {
@@ -262,7 +234,7 @@ final class ScaleCommand implements Callable<Integer> {
       for (long target : targets) {
         long targetKeys = Math.max(LOAD_BATCH, target / entryBytes);
         long needed = (targetKeys - loaded) * entryBytes;
-        long free = Files.getFileStore(Files.createDirectories(workDir)).getUsableSpace();
+        long free = Files.getFileStore(Files.createDirectories(run.workDir)).getUsableSpace();
         if (needed * 3 > free) {
           System.out.printf(
               Locale.ROOT,

@@ -1,0 +1,147 @@
+package dev.strata.ledger;
+
+import java.util.Arrays;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Hands the canonical bytes that the chain pass of {@code verifyIntegrity()} rebuilds to the Merkle
+ * pass, in a few recycled batches, so the log is read, checksummed and decoded once for both passes
+ * while the hashing still runs on two threads. One producer thread, one consumer thread.
+ *
+ * <p>Once {@link #stop()} is called (a pass failed, or the consumer left) neither side blocks any
+ * more: the producer's batches are dropped and the consumer sees the end.
+ */
+final class LeafFeed {
+  private static final int BATCHES = 4;
+  private static final int BATCH_ENTRIES = 4096;
+  private static final int BATCH_BYTES = 1 << 20;
+
+  /** Entries of one batch: entry {@code i} is {@code data[offsets[i], offsets[i + 1])}. */
+  static final class Batch {
+    byte[] data = new byte[BATCH_BYTES];
+    final int[] offsets = new int[BATCH_ENTRIES + 1];
+    final long[] positions = new long[BATCH_ENTRIES];
+    final long[] ends = new long[BATCH_ENTRIES];
+    int count;
+    boolean last;
+
+    private void clear() {
+      count = 0;
+      offsets[0] = 0;
+      last = false;
+    }
+  }
+
+  private final BlockingQueue<Batch> free = new ArrayBlockingQueue<>(BATCHES);
+  private final BlockingQueue<Batch> full = new ArrayBlockingQueue<>(BATCHES);
+  private volatile boolean stopped;
+  private Batch current = new Batch();
+
+  LeafFeed() {
+    for (int i = 1; i < BATCHES; i++) {
+      free.add(new Batch());
+    }
+  }
+
+  /**
+   * Producer: makes room for {@code length} bytes in the current batch.
+   *
+   * @return the offset in {@link #data()} where the entry's canonical bytes go
+   */
+  int reserve(int length) {
+    int fill = current.offsets[current.count];
+    if (current.count == BATCH_ENTRIES || (current.count > 0 && fill + length > BATCH_BYTES)) {
+      ship(false);
+      fill = 0;
+    }
+    if (current.data.length < fill + length) {
+      current.data = Arrays.copyOf(current.data, fill + length);
+    }
+    return fill;
+  }
+
+  /** Producer: the current batch's array, valid until the next {@link #reserve}. */
+  byte[] data() {
+    return current.data;
+  }
+
+  /** Producer: adds the entry just written at the reserved offset. */
+  void add(int length, long position, long end) {
+    Batch b = current;
+    int i = b.count++;
+    b.positions[i] = position;
+    b.ends[i] = end;
+    b.offsets[i + 1] = b.offsets[i] + length;
+  }
+
+  /** Producer: hands over the last batch. */
+  void finish() {
+    ship(true);
+  }
+
+  private void ship(boolean last) {
+    current.last = last;
+    if (!offer(current)) {
+      // Stopped: nobody consumes any more, so the batch is reused and its entries dropped.
+      current.clear();
+      return;
+    }
+    if (last) {
+      current = null;
+      return;
+    }
+    Batch next = poll(free);
+    // Stopped while waiting: a batch of its own lets the producer finish without blocking.
+    current = next != null ? next : new Batch();
+  }
+
+  /**
+   * Consumer: the next batch, to be given back with {@link #recycle}.
+   *
+   * @return the batch, or null once the feed is stopped
+   */
+  Batch next() {
+    return poll(full);
+  }
+
+  void recycle(Batch b) {
+    b.clear();
+    free.offer(b);
+  }
+
+  /** Either side: nothing more will be produced or consumed. */
+  void stop() {
+    stopped = true;
+  }
+
+  private boolean offer(Batch b) {
+    try {
+      while (!stopped) {
+        if (full.offer(b, 10, TimeUnit.MILLISECONDS)) {
+          return true;
+        }
+      }
+    } catch (InterruptedException e) {
+      stopped = true;
+      Thread.currentThread().interrupt();
+    }
+    return false;
+  }
+
+  private Batch poll(BlockingQueue<Batch> queue) {
+    try {
+      while (!stopped) {
+        Batch b = queue.poll(10, TimeUnit.MILLISECONDS);
+        if (b != null) {
+          return b;
+        }
+      }
+    } catch (InterruptedException e) {
+      stopped = true;
+      Thread.currentThread().interrupt();
+    }
+    return null;
+  }
+}
