@@ -5,6 +5,7 @@
 module dev.strata.btree {
   requires transitive dev.strata.api;
   requires dev.strata.freelist;
+  requires it.unimi.dsi.fastutil;
 
   exports dev.strata.btree;
 

@@ -13,7 +13,9 @@ final class BTreeWriteTxn extends BTreeReadTxn implements WriteTxn {
 
   BTreeWriteTxn(BTreeEngine engine, Meta meta) {
     super(engine, meta);
-    this.update = new TreeUpdate(engine.store.file, meta, engine.store.settings.fillPercent());
+    this.update =
+        new TreeUpdate(
+            engine.store.file, meta, engine.store.settings.fillPercent(), engine.store.pageBuffers);
   }
 
   @Override
@@ -37,7 +39,8 @@ final class BTreeWriteTxn extends BTreeReadTxn implements WriteTxn {
     Limits.checkValue(value);
     enter();
     try {
-      update.put(key.clone(), value.clone());
+      // Not copied here: a put into a page copies the bytes at once, and Node copies what it keeps.
+      update.put(key, value);
       logicalBytes += key.length + value.length;
     } finally {
       engine.exit();
@@ -49,7 +52,7 @@ final class BTreeWriteTxn extends BTreeReadTxn implements WriteTxn {
     Limits.checkKey(key);
     enter();
     try {
-      update.delete(key.clone());
+      update.delete(key);
       logicalBytes += key.length;
     } finally {
       engine.exit();

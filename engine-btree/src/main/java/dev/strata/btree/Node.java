@@ -62,11 +62,14 @@ final class Node implements NodeSource {
     this.entries = entries;
   }
 
-  /** The node of {@code v}: in page form when it is one page, else decoded. */
-  static Node read(NodeView v, int pageSize) {
+  /**
+   * The node of {@code v}: in page form when it is one page (in a buffer from {@code buffers}),
+   * else decoded.
+   */
+  static Node read(NodeView v, PageBuffers buffers) {
     if (v.pages == 1) {
       Node node = new Node(v.isLeaf(), null);
-      node.page = new SlottedPage(v, pageSize);
+      node.page = new SlottedPage(v, buffers.take());
       node.pgid = v.pgid;
       node.pages = 1;
       return node;
@@ -164,13 +167,15 @@ final class Node implements NodeSource {
 
   /**
    * Puts a leaf entry (replacing the one at {@code i}, or inserting at {@code -i - 1}); a value
-   * longer than {@code maxInline} stays in memory until commit writes its overflow run.
+   * longer than {@code maxInline} stays in memory until commit writes its overflow run. Neither
+   * array is kept: the node copies what it holds on to.
    */
   void putLeaf(int i, byte[] key, byte[] value, int maxInline) {
     if (page != null && value.length <= maxInline && page.putLeaf(i, key, value)) {
       return;
     }
-    Entry entry = new Entry(key, value, 0, value.length);
+    // The caller keeps its arrays (WriteTxn.put does not copy them); what the node keeps is a copy.
+    Entry entry = new Entry(key.clone(), value.clone(), 0, value.length);
     if (i >= 0) {
       entries().set(i, entry);
     } else {

@@ -129,9 +129,14 @@ final class NodeView implements NodeSource {
     return buf.getLong(keyOffset(e) + keyLength(e));
   }
 
-  /** Copies the run's used bytes (header included) to the start of {@code dst}. */
-  void copyUsedTo(byte[] dst) {
-    buf.get(base, dst, 0, used());
+  /**
+   * Copies the run's used bytes (header included) to the start of {@code dst} (absolute, so neither
+   * buffer's position moves) and returns how many there were.
+   */
+  int copyUsedTo(ByteBuffer dst) {
+    int used = used();
+    dst.put(0, buf, base, used);
+    return used;
   }
 
   /** Raw element bytes for the checker: the slot offset of entry {@code i} from the run start. */

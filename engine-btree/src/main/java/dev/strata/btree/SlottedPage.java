@@ -1,8 +1,6 @@
 package dev.strata.btree;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.Arrays;
 
 /**
  * A one-page branch or leaf the write transaction edits as its page bytes, LMDB-style, instead of
@@ -14,15 +12,29 @@ import java.util.Arrays;
  * thread-safe.
  */
 final class SlottedPage {
-  private final byte[] bytes;
+  /** As long as the largest page ({@code Settings}); the source of the zeros after {@code used}. */
+  private static final byte[] ZEROS = new byte[65536];
+
   private final ByteBuffer buf;
+  private final int pageSize;
   private NodeView view;
 
-  /** A copy of {@code v}, which must be a single-page run. */
-  SlottedPage(NodeView v, int pageSize) {
-    this.bytes = new byte[pageSize];
-    v.copyUsedTo(bytes);
-    this.buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+  /**
+   * A copy of {@code v}, which must be a single-page run, in {@code page}: a little-endian buffer
+   * of one page from {@link PageBuffers#take}, either all zeros or a page some {@code SlottedPage}
+   * left (zeros after its {@code used}); its old bytes are overwritten. The page belongs to this
+   * object until the run {@link #seal} returns has been written.
+   */
+  SlottedPage(NodeView v, ByteBuffer page) {
+    this.buf = page;
+    this.pageSize = page.capacity();
+    // A recycled page is zero after its old used length (a fresh one is zero throughout and reads
+    // 0 there), so only the stretch between the two lengths needs clearing, not the whole tail.
+    int staleUsed = page.getInt(PageFormat.OFF_USED);
+    int used = v.copyUsedTo(page);
+    if (staleUsed > used) {
+      zero(used, staleUsed);
+    }
   }
 
   /** A read view of the current bytes; replaced after every edit (a view caches the count). */
@@ -58,11 +70,11 @@ final class SlottedPage {
     if (at < 0) {
       return false;
     }
-    bytes[at] = 0;
+    buf.put(at, (byte) 0);
     buf.putShort(at + 1, (short) key.length);
     buf.putInt(at + 3, value.length);
-    System.arraycopy(key, 0, bytes, at + NodeView.LEAF_ELEMENT, key.length);
-    System.arraycopy(value, 0, bytes, at + NodeView.LEAF_ELEMENT + key.length, value.length);
+    buf.put(at + NodeView.LEAF_ELEMENT, key);
+    buf.put(at + NodeView.LEAF_ELEMENT + key.length, value);
     return true;
   }
 
@@ -84,7 +96,7 @@ final class SlottedPage {
     }
     buf.putShort(at, (short) key.length);
     buf.putLong(at + 2, child);
-    System.arraycopy(key, 0, bytes, at + NodeView.BRANCH_ELEMENT, key.length);
+    buf.put(at + NodeView.BRANCH_ELEMENT, key);
     return true;
   }
 
@@ -110,7 +122,7 @@ final class SlottedPage {
     int slotDelta = insert ? NodeView.SLOT : remove ? -NodeView.SLOT : 0;
     int tailDelta = slotDelta + newLength - oldLength;
     int newUsed = used + tailDelta;
-    if (newUsed > bytes.length) {
+    if (newUsed > pageSize) {
       return -1;
     }
     int slotsEnd = PageFormat.HEADER_SIZE + n * NodeView.SLOT;
@@ -118,19 +130,18 @@ final class SlottedPage {
     // Moves overlap, so their order follows the direction: rightwards from the end, leftwards from
     // the front, each move a memmove.
     if (slotDelta > 0) {
-      System.arraycopy(
-          bytes, start + oldLength, bytes, start + oldLength + tailDelta, used - start);
-      System.arraycopy(bytes, slotsEnd, bytes, slotsEnd + slotDelta, start - slotsEnd);
-      System.arraycopy(bytes, slotsAt, bytes, slotsAt + NodeView.SLOT, slotsEnd - slotsAt);
+      move(start + oldLength, start + oldLength + tailDelta, used - start - oldLength);
+      move(slotsEnd, slotsEnd + slotDelta, start - slotsEnd);
+      move(slotsAt, slotsAt + NodeView.SLOT, slotsEnd - slotsAt);
     } else if (slotDelta < 0) {
       int next = slotsAt + NodeView.SLOT;
-      System.arraycopy(bytes, next, bytes, slotsAt, slotsEnd - next);
-      System.arraycopy(bytes, slotsEnd, bytes, slotsEnd + slotDelta, start - slotsEnd);
+      move(next, slotsAt, slotsEnd - next);
+      move(slotsEnd, slotsEnd + slotDelta, start - slotsEnd);
       int tail = start + oldLength;
-      System.arraycopy(bytes, tail, bytes, tail + tailDelta, used - tail);
+      move(tail, tail + tailDelta, used - tail);
     } else {
       int tail = start + oldLength;
-      System.arraycopy(bytes, tail, bytes, tail + tailDelta, used - tail);
+      move(tail, tail + tailDelta, used - tail);
     }
     int count = n + (insert ? 1 : remove ? -1 : 0);
     for (int j = 0; j < count; j++) {
@@ -146,12 +157,24 @@ final class SlottedPage {
       buf.putInt(slotsAt, elementAt);
     }
     if (newUsed < used) {
-      Arrays.fill(bytes, newUsed, used, (byte) 0);
+      zero(newUsed, used);
     }
     buf.putInt(PageFormat.OFF_COUNT, count);
     buf.putInt(PageFormat.OFF_USED, newUsed);
     view = null;
     return elementAt;
+  }
+
+  /** Copies {@code length} bytes from {@code from} to {@code to}; the ranges may overlap. */
+  private void move(int from, int to, int length) {
+    if (length > 0) {
+      // An absolute bulk put within one buffer copies like memmove (Unsafe.copyMemory).
+      buf.put(to, buf, from, length);
+    }
+  }
+
+  private void zero(int from, int to) {
+    buf.put(from, ZEROS, 0, to - from);
   }
 
   /**

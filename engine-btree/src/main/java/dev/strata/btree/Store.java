@@ -76,6 +76,9 @@ final class Store {
    */
   private final ByteBuffer gather = ByteBuffer.allocateDirect(MAX_COALESCED);
 
+  /** Pages of nodes in page form, recycled once a commit has written them; writer-only. */
+  final PageBuffers pageBuffers;
+
   /** What the running commit took from and gave to the freelist; writer-only. */
   private final FreelistLog.Changes changes = new FreelistLog.Changes();
 
@@ -111,6 +114,7 @@ final class Store {
     this.freelist = freelist;
     this.chain = chain;
     this.fileIO = fileIO;
+    this.pageBuffers = new PageBuffers(pageSize);
   }
 
   static Store open(
@@ -427,6 +431,11 @@ final class Store {
       dirty.sort(Comparator.comparingLong(TreeUpdate.Dirty::pgid));
       ensureFileSize(highWater[0]);
       writeCoalesced(dirty);
+      for (TreeUpdate.Dirty d : dirty) {
+        if (d.pooled()) {
+          pageBuffers.give(d.run());
+        }
+      }
       boolean sync = settings.durability() == Durability.SYNC;
       if (sync) {
         file.force();

@@ -4,6 +4,7 @@ import it.unimi.dsi.fastutil.longs.Long2ObjectAVLTreeMap;
 import it.unimi.dsi.fastutil.longs.Long2ObjectMap;
 import it.unimi.dsi.fastutil.longs.Long2ObjectSortedMap;
 import it.unimi.dsi.fastutil.longs.LongArrayList;
+import it.unimi.dsi.fastutil.longs.LongArrays;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,6 +115,7 @@ abstract class AbstractFreelist implements Freelist {
 
   @Override
   public final void release(long oldestReaderTxid) {
+    allocations.forgetOlderThan(oldestReaderTxid);
     if (pendingByTxid.isEmpty() || pendingByTxid.firstLongKey() >= oldestReaderTxid) {
       return;
     }
@@ -411,22 +413,32 @@ abstract class AbstractFreelist implements Freelist {
     return union;
   }
 
-  /** Sorts (start, length) pairs by start. */
+  /**
+   * Sorts (start, length) pairs by start. The pairs are split into two arrays for fastutil's
+   * two-array quicksort, which compares primitives in place: the generic sort with comparator and
+   * swapper lambdas it replaces showed in btree's commit profile (a release sorts a thousand runs).
+   */
   static LongArrayList sortPairs(LongArrayList pairs) {
     int n = pairs.size() / 2;
     long[] values = pairs.elements();
-    it.unimi.dsi.fastutil.Arrays.quickSort(
-        0,
-        n,
-        (a, b) -> Long.compare(values[2 * a], values[2 * b]),
-        (a, b) -> {
-          long start = values[2 * a];
-          long length = values[2 * a + 1];
-          values[2 * a] = values[2 * b];
-          values[2 * a + 1] = values[2 * b + 1];
-          values[2 * b] = start;
-          values[2 * b + 1] = length;
-        });
+    boolean sorted = true;
+    for (int i = 1; i < n && sorted; i++) {
+      sorted = values[2 * i - 2] <= values[2 * i];
+    }
+    if (sorted) {
+      return pairs;
+    }
+    long[] starts = new long[n];
+    long[] lengths = new long[n];
+    for (int i = 0; i < n; i++) {
+      starts[i] = values[2 * i];
+      lengths[i] = values[2 * i + 1];
+    }
+    LongArrays.quickSort(starts, lengths);
+    for (int i = 0; i < n; i++) {
+      values[2 * i] = starts[i];
+      values[2 * i + 1] = lengths[i];
+    }
     return pairs;
   }
 }

@@ -14,6 +14,12 @@ import java.util.Arrays;
  * before the freed pages (the caller freed the tail of an allocation) with a word-wise backward
  * scan bounded by the longest run ever recorded. Pages without a record have allocating txid {@link
  * #UNKNOWN_TXID}.
+ *
+ * <p>Records are dropped wholesale once every txid recorded since the last drop is below the oldest
+ * reader's snapshot ({@link #forgetOlderThan}): a {@code releaseRange} that a reader still needs
+ * begins above that snapshot, so those txids could never make a page free there. Without that, the
+ * maps held a record for nearly every page of the store (a million-key btree: tens of thousands),
+ * and each commit's frees probed them out of cache; now they hold about one commit's allocations.
  */
 final class AllocationTracker {
   static final long UNKNOWN_TXID = 0;
@@ -27,6 +33,9 @@ final class AllocationTracker {
   private final SparseBitSet starts = new SparseBitSet();
   private int longestRun;
 
+  /** The highest txid recorded since the records were last dropped; UNKNOWN_TXID if none. */
+  private long newestTxid = UNKNOWN_TXID;
+
   void clear() {
     txidByStart.clear();
     txidByStart.trim();
@@ -34,9 +43,29 @@ final class AllocationTracker {
     lengthByStart.trim();
     starts.clearAll();
     longestRun = 0;
+    newestTxid = UNKNOWN_TXID;
+  }
+
+  /**
+   * Drops every record when each txid recorded since the last drop is below {@code
+   * oldestReaderTxid}; their pages count as allocated by an unknown txid from then on.
+   */
+  void forgetOlderThan(long oldestReaderTxid) {
+    if (newestTxid == UNKNOWN_TXID || newestTxid >= oldestReaderTxid) {
+      return;
+    }
+    // Cleared but not shrunk below the expected size: the next commit fills them again.
+    txidByStart.clear();
+    txidByStart.trim(EXPECTED_RUNS);
+    lengthByStart.clear();
+    lengthByStart.trim(EXPECTED_RUNS);
+    starts.clearAll(EXPECTED_RUNS);
+    longestRun = 0;
+    newestTxid = UNKNOWN_TXID;
   }
 
   void record(long start, int length, long txid) {
+    newestTxid = Math.max(newestTxid, txid);
     txidByStart.put(start, txid);
     lengthByStart.put(start, length);
     starts.set(start, 1);

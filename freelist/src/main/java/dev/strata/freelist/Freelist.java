@@ -18,7 +18,11 @@ import java.util.List;
  * remembers, per allocated run, which txid allocated it (bbolt's {@code allocs}). Pages whose
  * allocating txid is unknown — allocated before the last {@link #reload}, or taken from the end of
  * the file by the caller when {@link #allocate} returned {@link #NONE} — count as allocated by txid
- * 0, so {@code releaseRange} conservatively leaves them to {@link #release}.
+ * 0, so {@code releaseRange} conservatively leaves them to {@link #release}. {@link #release}
+ * forgets the allocating txids once every txid recorded since it last did so is below its {@code
+ * oldestReaderTxid}: the pages then count as of unknown allocator too. A {@code releaseRange} a
+ * reader needs begins above the oldest reader's snapshot, where those txids could not free a page
+ * anyway; only a range beginning below it (no reader left to protect) frees less than it could.
  *
  * <p><b>Transactions.</b> Write txids passed to {@link #allocate} and {@link #free} must not
  * decrease (a rolled-back txid may be reused). The newest such txid is the open write transaction;

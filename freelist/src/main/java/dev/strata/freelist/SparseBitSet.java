@@ -29,6 +29,16 @@ final class SparseBitSet {
     cardinality = 0;
   }
 
+  /**
+   * Clears every bit but keeps room for {@code expectedWords} occupied words, for a set that is
+   * emptied and filled again over and over.
+   */
+  void clearAll(int expectedWords) {
+    words.clear();
+    words.trim(expectedWords);
+    cardinality = 0;
+  }
+
   /** Sets bits {@code from .. from + count - 1}. */
   void set(long from, long count) {
     long to = from + count;

@@ -198,6 +198,33 @@ abstract class FreelistContractTest {
   }
 
   @Test
+  void release_withEveryAllocatorBelowOldestReader_forgetsThem() {
+    // Every reader sees txid 5 or later: the allocator of the run born in 5 no longer matters.
+    assertEquals(2, pendingAfterGapOfRunBornIn5(6));
+    freelist.release(8);
+    assertEquals(0, freelist.pendingCount());
+  }
+
+  @Test
+  void release_withAnAllocatorAtOldestReader_keepsThem() {
+    // A reader at snapshot 4 still runs: txid 5 may begin a gap between readers.
+    assertEquals(0, pendingAfterGapOfRunBornIn5(5));
+  }
+
+  /**
+   * Allocates a run in txid 5, calls {@code release(oldestReader)}, frees the run in txid 7 and
+   * releases the gap [5, 7]; returns the pages left pending.
+   */
+  private long pendingAfterGapOfRunBornIn5(long oldestReader) {
+    makeFree(10, 10);
+    long a = freelist.allocate(5, 2);
+    freelist.release(oldestReader);
+    freelist.free(7, a, 2);
+    freelist.releaseRange(5, 7);
+    return freelist.pendingCount();
+  }
+
+  @Test
   void releaseRange_pageAllocatedBeforeGap_staysPending() {
     makeFree(10, 10);
     long a = freelist.allocate(3, 2); // born before the gap: the reader at 4 sees it

@@ -22,6 +22,10 @@ final class FreelistModel {
   final Map<Integer, Long> pendingFreedBy = new HashMap<>();
   final Map<Integer, Long> pendingAllocatedBy = new HashMap<>();
   final Map<Integer, Long> allocatedBy = new HashMap<>();
+
+  /** The highest allocating txid recorded since release last forgot them (0: none). */
+  long newestRecorded;
+
   final Set<Integer> newestWriterAllocated = new HashSet<>();
   long newestWriter = NO_WRITER;
   int fileEnd;
@@ -59,6 +63,7 @@ final class FreelistModel {
     for (int p = (int) start; p < start + n; p++) {
       free.clear(p);
       allocatedBy.put(p, txid);
+      newestRecorded = Math.max(newestRecorded, txid);
       newestWriterAllocated.add(p);
     }
   }
@@ -80,6 +85,10 @@ final class FreelistModel {
   }
 
   void released(long oldestReader) {
+    if (newestRecorded < oldestReader) {
+      allocatedBy.clear();
+      newestRecorded = 0;
+    }
     for (int p = pending.nextSetBit(0); p >= 0; p = pending.nextSetBit(p + 1)) {
       if (pendingFreedBy.get(p) < oldestReader) {
         unpend(p);
@@ -117,6 +126,7 @@ final class FreelistModel {
         unpend(p);
         if (allocator != 0 && allocator != txid) {
           allocatedBy.put(p, allocator);
+          newestRecorded = Math.max(newestRecorded, allocator);
         }
       }
     }
@@ -133,6 +143,7 @@ final class FreelistModel {
     pendingFreedBy.clear();
     pendingAllocatedBy.clear();
     allocatedBy.clear();
+    newestRecorded = 0;
     newestWriterAllocated.clear();
     newestWriter = NO_WRITER;
   }
