@@ -35,7 +35,8 @@ import java.util.zip.CRC32C;
  *
  * <p>The child waits for a line {@code GO} on its standard input (it is started ahead of its turn),
  * prints {@code READY <last>} once the store is open and {@code ACK <n>} after {@code commit()} of
- * transaction {@code n} returned, and runs until it is killed. Not thread-safe; used by one thread.
+ * transaction {@code n} returned, and runs until it is killed, or until its standard input closes
+ * (the parent is gone). Not thread-safe; used by one thread.
  */
 public final class KillWorkload {
   /** Keys written by each transaction. */
@@ -67,6 +68,7 @@ public final class KillWorkload {
     if (in.readLine() == null) {
       return; // The parent ended without needing this child.
     }
+    haltWhenParentGone(in);
     EngineOptions.Builder b = EngineOptions.builder().durability(Durability.valueOf(args[2]));
     for (int i = 3; i < args.length; i++) {
       int eq = args[i].indexOf('=');
@@ -82,6 +84,29 @@ public final class KillWorkload {
         System.out.flush();
       }
     }
+  }
+
+  /**
+   * Stops this child the moment its standard input closes: the parent died (a test run that was
+   * interrupted) and nobody will ever kill it, so it would otherwise commit forever. Halts, like
+   * the kill it stands in for.
+   */
+  private static void haltWhenParentGone(BufferedReader in) {
+    Thread watch =
+        new Thread(
+            () -> {
+              try {
+                while (in.read() != -1) {
+                  // The parent sends nothing after GO; any byte is ignored.
+                }
+              } catch (IOException closed) {
+                // A broken pipe means the same as end of input.
+              }
+              Runtime.getRuntime().halt(3);
+            },
+            "parent-watch");
+    watch.setDaemon(true);
+    watch.start();
   }
 
   /**
