@@ -90,21 +90,13 @@ public abstract class ProcessKillHarness extends EngineHarness {
         long last = checkRecovered(store, durability, maxAcked, i, kill);
         recoveredTotal = Math.max(recoveredTotal, last + 1);
         if ((i + 1) % PROGRESS_EVERY == 0) {
-          System.out.println(
-              "RELIABILITY progress kill engine="
-                  + engine()
-                  + " durability="
-                  + durability
-                  + " kills="
-                  + (i + 1)
-                  + " killsAfterAck="
-                  + killsAfterAck
-                  + " lastAcked="
-                  + maxAcked
-                  + " seconds="
-                  + (System.nanoTime() - started) / 1_000_000_000
-                  + " ackedLost=0 corruptions=0 seed="
-                  + seed);
+          report(
+              "RELIABILITY progress kill",
+              durability,
+              i + 1,
+              "killsAfterAck=" + killsAfterAck + " lastAcked=" + maxAcked,
+              started,
+              seed);
         }
       }
     } finally {
@@ -114,21 +106,35 @@ public abstract class ProcessKillHarness extends EngineHarness {
       e.verifyIntegrity();
       assertEquals(KillWorkload.check(e), KillWorkload.last(e));
     }
-    System.out.println(
-        "RELIABILITY kill engine="
-            + engine()
-            + " durability="
-            + durability
-            + " kills="
-            + iterations
-            + " killsAfterAck="
+    report(
+        "RELIABILITY kill",
+        durability,
+        iterations,
+        "killsAfterAck="
             + killsAfterAck
             + " killsBeforeReady="
             + killsBeforeReady
             + " txnsCommitted="
             + recoveredTotal
             + " lastAcked="
-            + maxAcked
+            + maxAcked,
+        started,
+        seed);
+  }
+
+  /** Prints one progress or summary line in the format the long-run script's summaries collect. */
+  private void report(
+      String label, Durability durability, long kills, String counts, long started, long seed) {
+    System.out.println(
+        label
+            + " engine="
+            + engine()
+            + " durability="
+            + durability
+            + " kills="
+            + kills
+            + " "
+            + counts
             + " seconds="
             + (System.nanoTime() - started) / 1_000_000_000
             + " ackedLost=0 corruptions=0 seed="
