@@ -1,48 +1,44 @@
 package dev.strata.ledger;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * One transaction encoded for the log: its entries (keys in order, the last write of each key)
- * followed by the commit marker, with each entry's Merkle leaf and the chain head after the block.
- * Built before anything is written, so a failure while encoding leaves no trace. The stored records
- * are the compact version-2 encoding; leaves and chain hash the canonical bytes, built on the side.
+ * followed by the commit marker. Built in two steps, before anything is written, so a failure while
+ * encoding leaves no trace: {@link #encode} lays out the stored records and each entry's canonical
+ * bytes, {@link #seal} runs the hash chain over them and closes the block with the commit marker.
+ * Between the two the Merkle leaves can be hashed on another thread ({@link #leaf}). The stored
+ * records are the compact version-2 encoding; leaves and chain hash the canonical bytes.
  */
 final class Block {
-  final ByteBuffer bytes;
-  final int length;
-  final byte[][] leaves;
-  final int[] offsets;
-  final int[] ends;
-  final int markerOffset;
-  final byte[] chainHead;
+  private final ByteBuffer bytes;
+  private final byte[] canonical;
+  private final int[] canonicalEnds;
+  private final int[] offsets;
+  private final int[] ends;
+  private int markerOffset = -1;
+  private byte[] chainHead;
 
   private Block(
-      ByteBuffer bytes,
-      byte[][] leaves,
-      int[] offsets,
-      int[] ends,
-      int markerOffset,
-      byte[] chainHead) {
+      ByteBuffer bytes, byte[] canonical, int[] canonicalEnds, int[] offsets, int[] ends) {
     this.bytes = bytes;
-    this.length = bytes.limit();
-    this.leaves = leaves;
+    this.canonical = canonical;
+    this.canonicalEnds = canonicalEnds;
     this.offsets = offsets;
     this.ends = ends;
-    this.markerOffset = markerOffset;
-    this.chainHead = chainHead;
   }
 
   /**
-   * Encodes a block.
+   * Lays out a block's entries; {@link #seal} completes it.
    *
    * @param values the new values, null for a delete
    * @param previous each key's latest entry before this block, or null
    * @param blockBytes an upper bound of the encoded size ({@link Codec#maxEntryFrame} per entry
    *     plus {@link Codec#COMMIT_FRAME})
    * @param firstSeq the sequence number of the first entry
-   * @param chainHead the chain head before the block
+   * @param scratch the writer's reusable buffers; the block uses them until the next encode
    */
   static Block encode(
       List<byte[]> keys,
@@ -52,11 +48,13 @@ final class Block {
       long firstSeq,
       long timestamp,
       long txnId,
-      byte[] chainHead) {
+      Scratch scratch) {
     int n = keys.size();
-    ByteBuffer block = Codec.allocate(blockBytes);
-    byte[] head = chainHead;
-    byte[][] leaves = new byte[n][];
+    ByteBuffer block = scratch.records(blockBytes);
+    // All canonical bodies in one array (each fits in its stored frame's bound): the chain and the
+    // leaves hash slices of it.
+    ByteBuffer canonical = scratch.canonical(blockBytes);
+    int[] canonicalEnds = new int[n];
     int[] offsets = new int[n];
     int[] ends = new int[n];
     for (int i = 0; i < n; i++) {
@@ -68,13 +66,98 @@ final class Block {
       offsets[i] = block.position();
       Codec.putEntry(block, kind, offsets[i], timestamp, txnId, seq, prevSeq, key, value);
       ends[i] = block.position();
-      byte[] canonical = Codec.canonical(kind, seq, timestamp, txnId, prevSeq, key, value);
-      leaves[i] = Hashes.leaf(canonical);
-      head = Hashes.chain(head, canonical, 0, canonical.length);
+      Codec.putCanonical(canonical, kind, seq, timestamp, txnId, prevSeq, key, value);
+      canonicalEnds[i] = canonical.position();
     }
-    int markerOffset = block.position();
-    Codec.putCommit(block, head);
-    block.flip();
-    return new Block(block, leaves, offsets, ends, markerOffset, head);
+    return new Block(block, canonical.array(), canonicalEnds, offsets, ends);
+  }
+
+  /**
+   * The two buffers a block is encoded into, kept by the writer from one block to the next: a
+   * commit of 100 small entries would otherwise allocate and zero 30 KiB. Buffers above {@link
+   * #KEEP_BYTES} are not kept. One writer at a time.
+   */
+  static final class Scratch {
+    static final int KEEP_BYTES = 1 << 20;
+    private ByteBuffer records = Codec.allocate(0);
+    private ByteBuffer canonical = Codec.allocate(0);
+
+    ByteBuffer records(int bytes) {
+      ByteBuffer b = reuse(records, bytes);
+      if (b.capacity() <= KEEP_BYTES) {
+        records = b;
+      }
+      return b;
+    }
+
+    ByteBuffer canonical(int bytes) {
+      ByteBuffer b = reuse(canonical, bytes);
+      if (b.capacity() <= KEEP_BYTES) {
+        canonical = b;
+      }
+      return b;
+    }
+
+    private static ByteBuffer reuse(ByteBuffer kept, int bytes) {
+      return kept.capacity() >= bytes ? kept.clear() : Codec.allocate(bytes);
+    }
+  }
+
+  /** Number of entries. */
+  int size() {
+    return offsets.length;
+  }
+
+  /** The Merkle leaf hash of entry {@code i}; any thread, while or after the block is sealed. */
+  byte[] leaf(int i) {
+    int from = i == 0 ? 0 : canonicalEnds[i - 1];
+    return Hashes.leaf(canonical, from, canonicalEnds[i] - from);
+  }
+
+  /**
+   * Chains the entries onto {@code previousHead} and appends the commit marker carrying the new
+   * head; the block is then ready to write.
+   */
+  void seal(byte[] previousHead) {
+    byte[] head = previousHead;
+    int from = 0;
+    for (int end : canonicalEnds) {
+      head = Hashes.chain(head, canonical, from, end - from);
+      from = end;
+    }
+    markerOffset = bytes.position();
+    Codec.putCommit(bytes, head);
+    bytes.flip();
+    chainHead = head;
+  }
+
+  /** The sealed block's bytes, positioned to be written. */
+  ByteBuffer bytes() {
+    return bytes;
+  }
+
+  /** Bytes of the sealed block, commit marker included. */
+  int length() {
+    return bytes.limit();
+  }
+
+  /** Offset of entry {@code i}'s record in the block. */
+  int offset(int i) {
+    return offsets[i];
+  }
+
+  /** Offset just past entry {@code i}'s record in the block. */
+  int end(int i) {
+    return ends[i];
+  }
+
+  /** Offset of the commit marker; set by {@link #seal}. */
+  int markerOffset() {
+    return markerOffset;
+  }
+
+  /** The chain head after the block; set by {@link #seal}. */
+  byte[] chainHead() {
+    return Arrays.copyOf(chainHead, chainHead.length);
   }
 }

@@ -59,9 +59,25 @@ final class Codec {
   static byte[] canonical(
       byte kind, long seq, long timestamp, long txnId, long prevSeq, byte[] key, byte[] value) {
     ByteBuffer buf = allocate(entryBodySize(key.length, value.length));
+    putCanonical(buf, kind, seq, timestamp, txnId, prevSeq, key, value);
+    return buf.array();
+  }
+
+  /**
+   * Writes an entry's canonical bytes at a little-endian buffer's position: {@link #entryBodySize}
+   * bytes, never more than {@link #maxEntryFrame}.
+   */
+  static void putCanonical(
+      ByteBuffer buf,
+      byte kind,
+      long seq,
+      long timestamp,
+      long txnId,
+      long prevSeq,
+      byte[] key,
+      byte[] value) {
     buf.put(kind).putLong(seq).putLong(timestamp).putLong(txnId).putLong(prevSeq);
     buf.putInt(key.length).put(key).putInt(value.length).put(value);
-    return buf.array();
   }
 
   /**

@@ -547,6 +547,7 @@ public final class LedgerEngine implements StorageEngine {
       if (!readOnly) {
         writer.checkpointOnClose();
       }
+      writer.close();
       merkle.close();
       log.close();
       lock.close();

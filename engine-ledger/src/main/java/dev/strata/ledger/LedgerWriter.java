@@ -22,6 +22,12 @@ import java.util.Map;
  * counters read by {@code stats()} are volatile.
  */
 final class LedgerWriter {
+  /**
+   * Fewer entries than this are cheaper to hash in line than to hand to the helper thread. Not
+   * final so that {@code LedgerBench append-ab} can compare both ways in one JVM.
+   */
+  static volatile int overlapMinEntries = 8;
+
   private final Path directory;
   private final FileIO fileIO;
   private final SegmentLog log;
@@ -30,6 +36,8 @@ final class LedgerWriter {
   private final CommitPipeline pipeline;
   private final WriteAmplificationMeter meter;
   private final System.Logger logger;
+  private final Overlap merkleHelper;
+  private final Block.Scratch scratch = new Block.Scratch();
 
   private long size;
   private byte[] chainHead;
@@ -61,6 +69,7 @@ final class LedgerWriter {
     this.pipeline = pipeline;
     this.meter = meter;
     this.logger = logger;
+    this.merkleHelper = new Overlap("strata-ledger-merkle " + directory);
     this.size = r.size;
     this.chainHead = r.chainHead;
     this.markerPosition = r.markerPosition;
@@ -159,13 +168,10 @@ final class LedgerWriter {
             size,
             timestamp,
             txnId,
-            chainHead);
-    byte[][] leaves = block.leaves;
-    int[] offsets = block.offsets;
-    int[] ends = block.ends;
-    byte[] head = block.chainHead;
+            scratch);
     long start = -1;
     long undoTo = -1;
+    boolean marked = false;
     try {
       if (log.rotateIfFull()) {
         checkpointAfterRotation();
@@ -173,17 +179,22 @@ final class LedgerWriter {
       // A write that fails half way must not leave half a block for the next append to follow.
       undoTo = log.end();
       merkle.mark();
-      start = log.append(block.bytes);
-      for (int i = 0; i < n; i++) {
-        merkle.append(leaves[i], start + ends[i]);
+      marked = true;
+      addLeaves(block, undoTo);
+      try {
+        block.seal(chainHead);
+        start = log.append(block.bytes());
+      } finally {
+        merkleHelper.join();
       }
       merkle.flush();
     } catch (IOException e) {
-      if (undoTo >= 0) {
+      if (marked) {
         merkle.rollback();
       }
       throw fail("cannot append transaction " + txnId + " to " + log.last().path(), e, undoTo);
     }
+    byte[] head = block.chainHead();
     long live = liveKeys;
     long dead = tombstones;
     long keyTotal = keyBytes;
@@ -191,10 +202,10 @@ final class LedgerWriter {
       boolean delete = values[i] == null;
       IndexEntry before = previous[i];
       if (before == null) {
-        index.add(keys[i], size + i, start + offsets[i], delete);
+        index.add(keys[i], size + i, start + block.offset(i), delete);
         keyTotal += keys[i].length;
       } else {
-        index.update(ids[i], size + i, start + offsets[i], delete);
+        index.update(ids[i], size + i, start + block.offset(i), delete);
         if (before.deleted) {
           dead--;
         } else {
@@ -213,15 +224,39 @@ final class LedgerWriter {
     keyBytes = keyTotal;
     size += n;
     chainHead = head;
-    markerPosition = start + block.markerOffset;
-    endPosition = start + block.length;
-    bytesSinceCheckpoint += block.length;
+    markerPosition = start + block.markerOffset();
+    endPosition = start + block.length();
+    bytesSinceCheckpoint += block.length();
     nextTxnId++;
     lastTimestamp = timestamp;
     meter.addLogical(logicalBytes);
     Visible state = new Visible(size, head, markerPosition, endPosition);
     pipeline.appended(state, CommitPipeline.Sync.of(log.last().file()));
     return state;
+  }
+
+  /**
+   * Adds a block's Merkle leaves, which the block will have at log position {@code start}: on the
+   * helper thread while this one chains and writes the block when the block is large enough to pay
+   * for the hand-over, here otherwise.
+   */
+  private void addLeaves(Block block, long start) {
+    Runnable work =
+        () -> {
+          for (int i = 0; i < block.size(); i++) {
+            merkle.add(block.leaf(i), start + block.end(i));
+          }
+        };
+    if (block.size() >= overlapMinEntries) {
+      merkleHelper.post(work);
+    } else {
+      work.run();
+    }
+  }
+
+  /** Stops the Merkle helper thread; called once, when the engine closes. */
+  void close() {
+    merkleHelper.close();
   }
 
   /** Waits until an appended commit is durable and published. */

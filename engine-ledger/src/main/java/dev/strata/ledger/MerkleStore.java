@@ -326,8 +326,22 @@ final class MerkleStore implements AutoCloseable {
     return chunks;
   }
 
-  /** Appends the next leaf; {@code end} is the log position just past its record. */
+  /**
+   * Appends the next leaf during a replay, flushing when many slots are pending so that a long
+   * replay's heap stays bounded; {@code end} is the log position just past its record.
+   */
   synchronized void append(byte[] leafHash, long end) throws IOException {
+    add(leafHash, end);
+    if (writable && heapChunkSlots.size() >= FLUSH_SLOTS) {
+      flush();
+    }
+  }
+
+  /**
+   * Adds the next leaf on the heap, without I/O: the writer's {@link #flush()} after the block
+   * persists it, so the files are written in the log's order whichever thread added the leaves.
+   */
+  synchronized void add(byte[] leafHash, long end) {
     current[currentCount++] = leafHash;
     if (currentCount < CHUNK) {
       return;
@@ -350,13 +364,10 @@ final class MerkleStore implements AutoCloseable {
     }
   }
 
-  private void writeChunkSlot(long chunk, long end) throws IOException {
+  private void writeChunkSlot(long chunk, long end) {
     ByteBuffer slot = Codec.allocate(CHUNK_SLOT);
     slot.putLong(end).putInt(MerkleSlots.chunkCrc(chunk, end));
     heapChunkSlots.add(slot.array());
-    if (writable && heapChunkSlots.size() >= FLUSH_SLOTS) {
-      flush();
-    }
   }
 
   private void writeNode(byte[] hash) {
