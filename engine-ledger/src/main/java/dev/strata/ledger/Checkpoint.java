@@ -5,23 +5,15 @@ import dev.strata.api.UnsupportedFormatException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.spi.FileIO;
 import dev.strata.api.spi.StorageFile;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
-import java.util.zip.CheckedOutputStream;
 
 /**
  * The persisted index ({@code index.checkpoint}): every key with its latest entry, bound to the
@@ -75,7 +67,6 @@ final class Checkpoint {
    */
   void write(Path directory, FileIO fileIO, WriteAmplificationMeter meter) throws IOException {
     Path tmp = directory.resolve(FILE + ".tmp");
-    CRC32C crc = new CRC32C();
     long bytes;
     try (StorageFile file =
         fileIO.open(
@@ -83,33 +74,32 @@ final class Checkpoint {
             StandardOpenOption.CREATE,
             StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE)) {
-      FileOutput sink = new FileOutput(file);
-      DataOutputStream out =
-          new DataOutputStream(
-              new BufferedOutputStream(new CheckedOutputStream(sink, crc), 1 << 16));
-      out.writeLong(Long.reverseBytes(MAGIC));
-      out.writeInt(Integer.reverseBytes(FORMAT_VERSION));
-      out.writeInt(0);
-      out.writeLong(Long.reverseBytes(size));
-      out.writeLong(Long.reverseBytes(markerPosition));
-      out.writeLong(Long.reverseBytes(endPosition));
-      out.write(chainHead);
-      out.writeLong(Long.reverseBytes(nextTxnId));
-      out.writeLong(Long.reverseBytes(lastTimestamp));
-      out.writeLong(Long.reverseBytes(index.size()));
+      // Filled in place and written a window at a time: a stream stack costs a synchronized call
+      // per field, over a second of CPU for 10^6 keys.
+      Output out = new Output(file);
+      out.room(HEADER_BYTES)
+          .putLong(MAGIC)
+          .putInt(FORMAT_VERSION)
+          .putInt(0)
+          .putLong(size)
+          .putLong(markerPosition)
+          .putLong(endPosition)
+          .put(chainHead)
+          .putLong(nextTxnId)
+          .putLong(lastTimestamp)
+          .putLong(index.size());
       KeyOrder.Scan ids = index.scan(KeyRange.all());
       for (int id = ids.next(); id >= 0; id = ids.next()) {
         byte[] key = index.key(id);
         long word = index.wordOf(id);
-        out.writeInt(Integer.reverseBytes(key.length));
-        out.write(key);
-        out.writeLong(Long.reverseBytes(KeyIndex.seqOf(word)));
-        out.writeLong(Long.reverseBytes(index.positionOf(id)));
-        out.writeByte(KeyIndex.deletedOf(word) ? 1 : 0);
+        out.room(4 + key.length + 8 + 8 + 1)
+            .putInt(key.length)
+            .put(key)
+            .putLong(KeyIndex.seqOf(word))
+            .putLong(index.positionOf(id))
+            .put((byte) (KeyIndex.deletedOf(word) ? 1 : 0));
       }
-      out.flush();
-      new DataOutputStream(sink).writeInt(Integer.reverseBytes((int) crc.getValue()));
-      bytes = sink.position;
+      bytes = out.finish();
       file.force(true);
       meter.addSync();
     }
@@ -126,13 +116,13 @@ final class Checkpoint {
    */
   static Checkpoint read(Path directory, System.Logger logger) throws IOException {
     Path file = directory.resolve(FILE);
-    try (InputStream raw = Files.newInputStream(file);
-        DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16))) {
-      if (Long.reverseBytes(in.readLong()) != MAGIC) {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      Input in = new Input(channel);
+      if (in.need(8 + 4).getLong() != MAGIC) {
         logger.log(System.Logger.Level.WARNING, file + ": bad magic; replaying the log");
         return null;
       }
-      int version = Integer.reverseBytes(in.readInt());
+      int version = in.need(4).getInt();
       if (version > FORMAT_VERSION) {
         throw new UnsupportedFormatException(
             file
@@ -145,15 +135,16 @@ final class Checkpoint {
         logger.log(System.Logger.Level.WARNING, file + ": checksum mismatch; replaying the log");
         return null;
       }
-      in.readInt();
-      long size = Long.reverseBytes(in.readLong());
-      long marker = Long.reverseBytes(in.readLong());
-      long end = Long.reverseBytes(in.readLong());
+      ByteBuffer header = in.need(HEADER_BYTES - 12);
+      header.getInt();
+      long size = header.getLong();
+      long marker = header.getLong();
+      long end = header.getLong();
       byte[] head = new byte[Hashes.SIZE];
-      in.readFully(head);
-      long nextTxn = Long.reverseBytes(in.readLong());
-      long lastTimestamp = Long.reverseBytes(in.readLong());
-      long count = Long.reverseBytes(in.readLong());
+      header.get(head);
+      long nextTxn = header.getLong();
+      long lastTimestamp = header.getLong();
+      long count = header.getLong();
       if (count < 0 || count > size || count > Integer.MAX_VALUE - 8) {
         logger.log(System.Logger.Level.WARNING, file + ": bad key count; replaying the log");
         return null;
@@ -165,21 +156,21 @@ final class Checkpoint {
       long[] positions = new long[capacity];
       byte[] previous = null;
       for (int i = 0; i < count; i++) {
-        int length = Integer.reverseBytes(in.readInt());
+        int length = in.need(4).getInt();
         if (length < 1 || length > dev.strata.api.Limits.MAX_KEY_SIZE) {
           logger.log(System.Logger.Level.WARNING, file + ": bad key length; replaying the log");
           return null;
         }
         byte[] key = new byte[length];
-        in.readFully(key);
+        ByteBuffer record = in.need(length + 8 + 8 + 1).get(key);
         if (previous != null && KeyRange.compare(previous, key) >= 0) {
           logger.log(System.Logger.Level.WARNING, file + ": keys out of order; replaying");
           return null;
         }
         previous = key;
-        long seq = Long.reverseBytes(in.readLong());
-        long position = Long.reverseBytes(in.readLong());
-        boolean deleted = in.readByte() != 0;
+        long seq = record.getLong();
+        long position = record.getLong();
+        boolean deleted = record.get() != 0;
         if (i == keys.length) {
           int grown = (int) Math.min(count, 2L * i);
           keys = Arrays.copyOf(keys, grown);
@@ -190,8 +181,8 @@ final class Checkpoint {
         words[i] = KeyIndex.word(seq, deleted);
         positions[i] = position;
       }
-      in.readInt();
-      if (in.read() != -1) {
+      in.need(4).getInt();
+      if (!in.atEnd()) {
         logger.log(System.Logger.Level.WARNING, file + ": trailing bytes; replaying the log");
         return null;
       }
@@ -237,24 +228,88 @@ final class Checkpoint {
     }
   }
 
-  /** Writes a stream to a {@link StorageFile} from offset 0, one positional write per call. */
-  private static final class FileOutput extends OutputStream {
-    private final StorageFile file;
-    long position;
+  /** Reads a checkpoint through a little-endian window over its channel. */
+  private static final class Input {
+    private static final int WINDOW = 1 << 16;
+    private final FileChannel channel;
+    private final ByteBuffer window = Codec.allocate(WINDOW).flip();
 
-    FileOutput(StorageFile file) {
+    Input(FileChannel channel) {
+      this.channel = channel;
+    }
+
+    /**
+     * The window with at least {@code bytes} unread, at most {@link #WINDOW}.
+     *
+     * @throws EOFException if the file ends first
+     */
+    ByteBuffer need(int bytes) throws IOException {
+      if (window.remaining() < bytes) {
+        window.compact();
+        while (window.position() < bytes) {
+          if (channel.read(window) < 0) {
+            throw new EOFException();
+          }
+        }
+        window.flip();
+      }
+      return window;
+    }
+
+    /** Whether nothing follows what was read. */
+    boolean atEnd() throws IOException {
+      if (window.hasRemaining()) {
+        return false;
+      }
+      window.clear();
+      int read = channel.read(window);
+      window.flip();
+      return read <= 0;
+    }
+  }
+
+  /**
+   * Writes a checkpoint to a {@link StorageFile} from offset 0 through a little-endian window, one
+   * positional write per full window, and appends the CRC32C of everything before it.
+   */
+  private static final class Output {
+    private static final int WINDOW = 1 << 16;
+    private final StorageFile file;
+    private final ByteBuffer window = Codec.allocate(WINDOW);
+    private final CRC32C crc = new CRC32C();
+    private long position;
+
+    Output(StorageFile file) {
       this.file = file;
     }
 
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
+    /** The window with at least {@code bytes} free, writing it out first if needed. */
+    ByteBuffer room(int bytes) throws IOException {
+      if (window.remaining() < bytes) {
+        drain();
+        if (bytes > WINDOW) {
+          throw new IllegalArgumentException("a checkpoint record of " + bytes + " bytes");
+        }
+      }
+      return window;
     }
 
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      file.writeFully(ByteBuffer.wrap(b, off, len), position);
-      position += len;
+    private void drain() throws IOException {
+      window.flip();
+      crc.update(window.array(), 0, window.limit());
+      int length = window.limit();
+      file.writeFully(window, position);
+      position += length;
+      window.clear();
+    }
+
+    /** Writes what is left and the checksum; returns the file's length. */
+    long finish() throws IOException {
+      drain();
+      window.putInt((int) crc.getValue()).flip();
+      file.writeFully(window, position);
+      position += 4;
+      return position;
     }
   }
 }
