@@ -7,6 +7,7 @@ import dev.strata.api.KeyRange;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
@@ -27,7 +28,7 @@ import java.util.SplittableRandom;
  *     dev.strata.ledger.LedgerBench [workDir] [bigEntries] \
  *     [small-only|hot-only|append-verify|verify-only|reads|big-only|open-only|wa-only|verify-sizes
  *     |append-matrix [rounds]|append-one perTxn entries keyspace
- *     |append-ab minEntries,minEntries,... rounds entries keyspace]
+ *     |append-ab minEntries,minEntries,... rounds entries keyspace|open-crash]
  * </pre>
  *
  * {@code append-ab} runs the append workload (100 puts per transaction) {@code rounds} times over
@@ -133,6 +134,10 @@ public final class LedgerBench {
     }
     if (args.length > 2 && args[2].equals("big-only")) {
       bigLedger(work.resolve("big"), big);
+      return;
+    }
+    if (args.length > 2 && args[2].equals("open-crash")) {
+      openAfterCrash(work.resolve("big"), work.resolve("crash-image"), 500_000);
       return;
     }
     if (args.length > 2 && args[2].equals("open-only")) {
@@ -665,6 +670,51 @@ public final class LedgerBench {
    * Opens an existing big ledger from its checkpoint and measures the heap the open engine holds.
    * Runs in its own frame so no earlier engine stays reachable from a stack slot.
    */
+  /**
+   * Open after a crash: appends {@code tail} entries (100 per transaction, over the big ledger's
+   * keys) to the ledger in {@code dir}, copies its files while the engine is still open (so the
+   * copy's checkpoint lags by exactly the tail, as after a {@code kill -9}), then times three opens
+   * of fresh copies of that image: the replay of the tail and the new checkpoint it writes. The
+   * tail stays in {@code dir}.
+   */
+  private static void openAfterCrash(Path dir, Path image, long tail) throws IOException {
+    byte[] value = new byte[VALUE];
+    try (LedgerEngine e = LedgerEngine.open(dir, noSync())) {
+      long keys = e.stats().get("liveKeys").longValue() + e.stats().get("tombstones").longValue();
+      long size = e.digest().size();
+      SplittableRandom random = new SplittableRandom(11);
+      for (long i = 0; i < tail; i += 100) {
+        try (WriteTxn t = e.beginWrite()) {
+          for (int j = 0; j < 100; j++) {
+            t.put(key(random.nextLong(keys)), value);
+          }
+          t.commit();
+        }
+      }
+      LedgerFiles.deleteDir(image);
+      LedgerFiles.copyDir(dir, image);
+      // Two puts of one key in a transaction are one entry, so the tail is a little shorter.
+      long now = e.digest().size();
+      print("crash image: entries after the checkpoint", now - size, "of " + now);
+    }
+    for (int run = 0; run < 3; run++) {
+      Path copy = image.resolveSibling("crash-open-" + run);
+      LedgerFiles.deleteDir(copy);
+      LedgerFiles.copyDir(image, copy);
+      long t0 = System.nanoTime();
+      long c0 = cpu();
+      try (LedgerEngine e = LedgerEngine.open(copy, noSync())) {
+        print(
+            "open after a crash (replay the tail, write a checkpoint)",
+            (cpu() - c0) / 1e9,
+            String.format(
+                "s CPU of the opening thread, %.2f s wall, %d entries",
+                (System.nanoTime() - t0) / 1e9, e.digest().size()));
+      }
+      LedgerFiles.deleteDir(copy);
+    }
+  }
+
   private static void openAndMeasureHeap(Path dir, long entries) {
     long heapBefore = usedHeap();
     long t0 = System.nanoTime();
