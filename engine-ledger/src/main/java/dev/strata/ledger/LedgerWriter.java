@@ -184,8 +184,17 @@ final class LedgerWriter {
       try {
         block.seal(chainHead);
         start = log.append(block.bytes());
-      } finally {
-        merkleHelper.join();
+      } catch (IOException | RuntimeException | Error e) {
+        Throwable hashing = merkleHelper.await();
+        if (hashing != null) {
+          e.addSuppressed(hashing);
+        }
+        throw e;
+      }
+      Throwable hashing = merkleHelper.await();
+      if (hashing != null) {
+        throw new IllegalStateException(
+            "hashing the Merkle leaves of transaction " + txnId + " failed", hashing);
       }
       merkle.flush();
     } catch (IOException e) {
@@ -193,6 +202,14 @@ final class LedgerWriter {
         merkle.rollback();
       }
       throw fail("cannot append transaction " + txnId + " to " + log.last().path(), e, undoTo);
+    } catch (RuntimeException | Error e) {
+      // Not an I/O error, so a bug or the JVM running out of memory: the block may be in the log
+      // and the accumulator may hold its leaves, so both are undone and writing stops.
+      if (marked) {
+        merkle.rollback();
+      }
+      stop("appending transaction " + txnId + " failed", e, undoTo);
+      throw e;
     }
     byte[] head = block.chainHead();
     long live = liveKeys;
@@ -270,6 +287,16 @@ final class LedgerWriter {
 
   /** Puts the engine in its failed state and returns the exception for the caller to throw. */
   private StorageException fail(String message, IOException cause, long undoTo) {
+    stop(message, cause, undoTo);
+    String text = String.valueOf(cause.getMessage());
+    if (text.contains("No space left") || text.contains("Disk quota")) {
+      return new StorageFullException(message, cause);
+    }
+    return new StorageIOException(message, cause);
+  }
+
+  /** Refuses further writes, cutting the log back to {@code undoTo} when it is not -1. */
+  private void stop(String message, Throwable cause, long undoTo) {
     failure = cause;
     if (undoTo >= 0) {
       try {
@@ -279,11 +306,6 @@ final class LedgerWriter {
       }
     }
     logger.log(Level.ERROR, "ledger " + directory + " refuses further writes: " + message, cause);
-    String text = String.valueOf(cause.getMessage());
-    if (text.contains("No space left") || text.contains("Disk quota")) {
-      return new StorageFullException(message, cause);
-    }
-    return new StorageIOException(message, cause);
   }
 
   void checkNotFailed() {

@@ -93,6 +93,13 @@ final class MerkleStore implements AutoCloseable {
 
   private Mark mark;
 
+  /**
+   * The leaves of the chunk that was open at the last {@link #mark()}, once the block being
+   * appended completed it: until that block is in the log, a reader proving a committed size in
+   * that chunk must not re-read the chunk's entries from the log, where the rest are missing.
+   */
+  private byte[][] pinnedLeaves;
+
   private MerkleStore(
       Path directory,
       boolean writable,
@@ -261,6 +268,7 @@ final class MerkleStore implements AutoCloseable {
    * forget them if the block's write or the slot flush fails.
    */
   synchronized void mark() {
+    pinnedLeaves = null;
     mark =
         new Mark(
             chunks,
@@ -297,6 +305,7 @@ final class MerkleStore implements AutoCloseable {
     persistedNodes = forget(heapNodes, persistedNodes, m.persistedNodes(), m.heapNodes());
     cachedChunk = -1;
     cachedLeaves = null;
+    pinnedLeaves = null;
   }
 
   /**
@@ -347,6 +356,9 @@ final class MerkleStore implements AutoCloseable {
       return;
     }
     byte[] chunkHash = MerkleMath.root(current, 0, CHUNK);
+    if (mark != null && chunks == mark.chunks()) {
+      pinnedLeaves = current.clone();
+    }
     growChunks(chunks + 1);
     chunkEnds[(int) chunks] = end;
     writeChunkSlot(chunks, end);
@@ -537,6 +549,9 @@ final class MerkleStore implements AutoCloseable {
   private byte[][] leavesOf(long chunk) {
     if (chunk == chunks) {
       return current;
+    }
+    if (pinnedLeaves != null && chunk == mark.chunks()) {
+      return pinnedLeaves;
     }
     if (chunk != cachedChunk) {
       cachedLeaves = reader.leaves(chunk, chunkStart(chunk), chunkEnds[(int) chunk]);

@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Runs one task at a time on a helper thread while the caller does other work, and {@link #join()}
+ * Runs one task at a time on a helper thread while the caller does other work, and {@link #await()}
  * waits for it. The writer uses it to hash a block's Merkle leaves and nodes while it hashes the
  * chain and writes the block: on two cores that takes the Merkle work (five of the eight SHA-256
  * blocks a 116-byte entry costs) off the commit's path.
@@ -18,7 +18,8 @@ import java.util.concurrent.locks.LockSupport;
  * and an idle engine costs no CPU.
  *
  * <p>One posting thread at a time (the writer, under the engine's writer gate), which also closes
- * it. The helper is a daemon thread; {@link #close()} stops it.
+ * it; the gate and the engine's close lock order every access to the {@code helper} field, which
+ * the posting thread alone writes. The helper is a daemon thread; {@link #close()} stops it.
  */
 final class Overlap implements AutoCloseable {
   private static final int IDLE = 0;
@@ -42,7 +43,7 @@ final class Overlap implements AutoCloseable {
 
   /**
    * An overlap whose helper thread starts with the first task (a read-only engine never posts one)
-   * if the JVM has more than one processor; with one, every task runs in {@link #join()}.
+   * if the JVM has more than one processor; with one, every task runs in {@link #await()}.
    */
   Overlap(String name) {
     this(name, Runtime.getRuntime().availableProcessors() > 1);
@@ -53,7 +54,7 @@ final class Overlap implements AutoCloseable {
     this.useHelper = useHelper;
   }
 
-  /** Hands a task to the helper; the caller must {@link #join()} before posting another. */
+  /** Hands a task to the helper; the caller must {@link #await()} before posting another. */
   void post(Runnable work) {
     if (state.get() != IDLE) {
       throw new IllegalStateException("the previous task was not joined");
@@ -74,38 +75,43 @@ final class Overlap implements AutoCloseable {
    * Returns once the posted task has run, on the helper or, if it had not started yet, here; at
    * once if nothing was posted.
    *
-   * @throws RuntimeException or {@link Error} the task threw
+   * @return what the task threw, or null
    */
-  void join() {
+  Throwable await() {
     if (state.get() == IDLE) {
-      return;
+      return null;
     }
     if (state.compareAndSet(POSTED, RUNNING)) {
       Runnable work = task;
       task = null;
       state.set(IDLE);
-      work.run();
-      return;
+      try {
+        work.run();
+      } catch (RuntimeException | Error e) {
+        return e;
+      }
+      return null;
     }
     joining = Thread.currentThread();
+    boolean interrupted = false;
     long deadline = System.nanoTime() + SPIN_NANOS;
     while (state.get() != DONE) {
       if (System.nanoTime() < deadline) {
         Thread.onSpinWait();
       } else {
         LockSupport.park(this);
+        // An interrupt would make every later park return at once; it is restored below.
+        interrupted |= Thread.interrupted();
       }
     }
     joining = null;
     Throwable thrown = failure;
     failure = null;
     state.set(IDLE);
-    if (thrown instanceof RuntimeException e) {
-      throw e;
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
-    if (thrown instanceof Error e) {
-      throw e;
-    }
+    return thrown;
   }
 
   private void loop() {
@@ -133,6 +139,9 @@ final class Overlap implements AutoCloseable {
         if (state.get() != POSTED && !closed) {
           LockSupport.park(this);
         }
+        // Nothing interrupts the helper on purpose; a stray interrupt must not turn parks into
+        // spins.
+        Thread.interrupted();
         helperParked = false;
         idleSince = System.nanoTime();
       }

@@ -3,6 +3,7 @@ package dev.strata.ledger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,76 +13,110 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
-/** The writer's helper thread: every posted task runs exactly once, before join returns. */
+/** The writer's helper thread: every posted task runs exactly once, before await returns. */
+@Timeout(60)
 class OverlapTest {
+  private static final long SECONDS = 10;
+
   @Test
-  void everyTaskRunsOnceBeforeJoinReturns_whicheverThreadRunsIt() {
+  void everyTaskRunsOnceBeforeAwaitReturns_whicheverThreadRunsIt() {
     try (Overlap overlap = new Overlap("overlap-test", true)) {
       AtomicInteger runs = new AtomicInteger();
       int[] seen = new int[10_000];
       for (int i = 0; i < seen.length; i++) {
         int task = i;
         overlap.post(() -> seen[task] = runs.incrementAndGet());
-        if (i % 3 == 0) {
+        // Vary how long the helper has to claim the task before the caller wants it back.
+        for (int spin = 0; spin < (i % 7) * 200; spin++) {
           Thread.onSpinWait();
         }
-        overlap.join();
-        assertNotEquals(0, seen[task], "task " + task + " had not run when join returned");
+        assertNull(overlap.await());
+        assertNotEquals(0, seen[task], "task " + task + " had not run when await returned");
       }
       assertEquals(seen.length, runs.get());
     }
   }
 
   @Test
-  void theHelperRunsATaskWhileTheCallerWorks() throws Exception {
-    try (Overlap overlap = new Overlap("overlap-test", true)) {
+  void aParkedHelperWakesForTheNextTask() throws Exception {
+    try (Overlap overlap = new Overlap("overlap-test-park", true)) {
+      overlap.post(() -> {});
+      assertNull(overlap.await());
+      Thread helper = thread("overlap-test-park");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
+      while (helper.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+      assertEquals(Thread.State.WAITING, helper.getState(), "the helper never parked");
       AtomicReference<Thread> ranOn = new AtomicReference<>();
-      CountDownLatch started = new CountDownLatch(1);
+      CountDownLatch ran = new CountDownLatch(1);
       overlap.post(
           () -> {
             ranOn.set(Thread.currentThread());
-            started.countDown();
+            ran.countDown();
           });
-      assertTrue(started.await(10, TimeUnit.SECONDS), "the helper never took the task");
-      overlap.join();
-      assertEquals("overlap-test", ranOn.get().getName());
+      assertTrue(ran.await(SECONDS, TimeUnit.SECONDS), "the parked helper was not woken");
+      assertNull(overlap.await());
+      assertSame(helper, ranOn.get());
     }
   }
 
   @Test
-  void withoutAHelper_joinRunsEveryTaskOnTheCallingThread() {
+  void withoutAHelper_awaitRunsEveryTaskOnTheCallingThread() {
     try (Overlap overlap = new Overlap("overlap-test-none", false)) {
       AtomicReference<Thread> ranOn = new AtomicReference<>();
       for (int i = 0; i < 100; i++) {
         ranOn.set(null);
         overlap.post(() -> ranOn.set(Thread.currentThread()));
-        overlap.join();
+        assertNull(overlap.await());
         assertSame(Thread.currentThread(), ranOn.get(), "task " + i);
       }
     }
   }
 
   @Test
-  void aTaskFailureReachesJoin_andTheHelperKeepsWorking() {
-    try (Overlap overlap = new Overlap("overlap-test", true)) {
+  void aFailureOnTheHelperReachesAwait_andTheHelperKeepsWorking() throws Exception {
+    try (Overlap overlap = new Overlap("overlap-test-fail", true)) {
       IllegalStateException boom = new IllegalStateException("boom");
+      CountDownLatch started = new CountDownLatch(1);
       overlap.post(
           () -> {
+            started.countDown();
             throw boom;
           });
-      assertSame(boom, assertThrows(IllegalStateException.class, overlap::join));
-      AtomicInteger runs = new AtomicInteger();
-      overlap.post(runs::incrementAndGet);
-      overlap.join();
-      assertEquals(1, runs.get());
+      assertTrue(started.await(SECONDS, TimeUnit.SECONDS), "the helper never took the task");
+      assertSame(boom, overlap.await());
+      AtomicReference<Thread> ranOn = new AtomicReference<>();
+      CountDownLatch ran = new CountDownLatch(1);
+      overlap.post(
+          () -> {
+            ranOn.set(Thread.currentThread());
+            ran.countDown();
+          });
+      assertTrue(ran.await(SECONDS, TimeUnit.SECONDS));
+      assertNull(overlap.await());
+      assertEquals("overlap-test-fail", ranOn.get().getName());
     }
   }
 
   @Test
-  void postingTwiceWithoutJoin_isRefused_andJoinWithoutPost_returns() {
+  void aFailureOfATaskRunByTheCaller_isReturnedToo() {
+    try (Overlap overlap = new Overlap("overlap-test-none", false)) {
+      OutOfMemoryError oom = new OutOfMemoryError("test");
+      overlap.post(
+          () -> {
+            throw oom;
+          });
+      assertSame(oom, overlap.await());
+    }
+  }
+
+  @Test
+  void postingTwiceWithoutAwait_isRefused_andAwaitWithoutPost_returns() {
     try (Overlap overlap = new Overlap("overlap-test", true)) {
-      overlap.join();
+      assertNull(overlap.await());
       CountDownLatch release = new CountDownLatch(1);
       overlap.post(
           () -> {
@@ -93,25 +128,29 @@ class OverlapTest {
           });
       assertThrows(IllegalStateException.class, () -> overlap.post(() -> {}));
       release.countDown();
-      overlap.join();
+      assertNull(overlap.await());
     }
   }
 
   @Test
-  void closeStopsTheHelper() throws Exception {
+  void closeStopsAParkedHelper() throws Exception {
     Overlap overlap = new Overlap("overlap-test-close", true);
     overlap.post(() -> {});
-    overlap.join();
-    overlap.close();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (helperAlive() && System.nanoTime() < deadline) {
-      Thread.sleep(10);
+    assertNull(overlap.await());
+    Thread helper = thread("overlap-test-close");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
+    while (helper.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+      Thread.sleep(1);
     }
-    assertFalse(helperAlive(), "the helper thread outlived close()");
+    overlap.close();
+    helper.join(TimeUnit.SECONDS.toMillis(SECONDS));
+    assertFalse(helper.isAlive(), "the helper thread outlived close()");
   }
 
-  private static boolean helperAlive() {
+  private static Thread thread(String name) {
     return Thread.getAllStackTraces().keySet().stream()
-        .anyMatch(t -> t.getName().equals("overlap-test-close") && t.isAlive());
+        .filter(t -> t.getName().equals(name))
+        .findFirst()
+        .orElseThrow();
   }
 }

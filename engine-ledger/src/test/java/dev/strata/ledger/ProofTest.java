@@ -149,4 +149,61 @@ class ProofTest {
       assertThrows(IllegalArgumentException.class, () -> e.getAt("a".getBytes(), 5));
     }
   }
+
+  /**
+   * Digests and proofs taken while the writer commits blocks that cross 16-entry chunks (their
+   * Merkle work runs on the helper thread) always describe a committed state: a reader never trips
+   * over the leaves of a block that is not yet in the log.
+   */
+  @Test
+  void proofsWhileTheWriterCommits_alwaysVerify() throws Exception {
+    long seed = Long.getLong("strata.test.seed", System.nanoTime());
+    String why = "seed " + seed + " (rerun with -Dstrata.test.seed=" + seed + ")";
+    EngineOptions options = EngineOptions.builder().durability(Durability.NO_SYNC).build();
+    try (LedgerEngine e = LedgerEngine.open(dir, options)) {
+      e.put("first".getBytes(), new byte[1]);
+      java.util.concurrent.atomic.AtomicReference<Throwable> failed =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      java.util.concurrent.atomic.AtomicBoolean done =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      Thread reader =
+          new Thread(
+              () -> {
+                SplittableRandom random = new SplittableRandom(seed ^ 1);
+                try {
+                  while (!done.get()) {
+                    LedgerDigest d = e.digest();
+                    long seq = random.nextLong(d.size());
+                    InclusionProof proof = e.proveInclusion(seq, d.size());
+                    if (!LedgerProofs.verifyInclusion(e.entry(seq), proof, d)) {
+                      throw new AssertionError("entry " + seq + " of " + d.size());
+                    }
+                  }
+                } catch (Throwable t) {
+                  failed.compareAndSet(null, t);
+                }
+              });
+      reader.start();
+      SplittableRandom random = new SplittableRandom(seed);
+      try {
+        for (int txn = 0; txn < 3000 && failed.get() == null; txn++) {
+          int n = 8 + random.nextInt(25);
+          e.update(
+              w -> {
+                for (int i = 0; i < n; i++) {
+                  w.put(("k" + random.nextInt(100_000)).getBytes(), new byte[20]);
+                }
+                return null;
+              });
+        }
+      } finally {
+        done.set(true);
+        reader.join();
+      }
+      if (failed.get() != null) {
+        throw new AssertionError(why, failed.get());
+      }
+      e.verifyIntegrity();
+    }
+  }
 }

@@ -3,6 +3,7 @@ package dev.strata.ledger;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,6 +77,52 @@ class WriteFailureTest {
   @Test
   void ioError_midAppend_rollsBackAndRefusesWritesUntilReopen() throws Exception {
     failHalfway("Input/output error", StorageIOException.class);
+  }
+
+  /**
+   * A write that fails with an unchecked exception after half the block reached the log (a bug in a
+   * seam, or the JVM out of memory): the commit rethrows it, the log is cut back, the digest is
+   * that of the committed state, and the engine refuses writes until a reopen.
+   */
+  @Test
+  void uncheckedFailure_midAppend_rollsBackAndRefusesWritesUntilReopen() throws Exception {
+    LedgerDigest before;
+    long sizeBefore;
+    try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.defaults())) {
+      e.put(b("kept"), b("1"));
+      before = e.digest();
+      sizeBefore = Files.size(LedgerFiles.segment(dir, 0));
+      IllegalStateException bug = new IllegalStateException("a bug in the write path");
+      e.log.blockWriter =
+          (file, block, offset) -> {
+            block.limit(block.position() + block.remaining() / 2);
+            file.writeFully(block, offset);
+            throw bug;
+          };
+      IllegalStateException thrown =
+          assertThrows(
+              IllegalStateException.class,
+              () ->
+                  e.update(
+                      t -> {
+                        for (int i = 0; i < 40; i++) {
+                          t.put(b("lost" + i), b("2"));
+                        }
+                        return null;
+                      }));
+      assertSame(bug, thrown, "the original exception is rethrown");
+      assertEquals(sizeBefore, Files.size(LedgerFiles.segment(dir, 0)), "half block cut back");
+      assertNull(e.get(b("lost0")));
+      assertEquals(before, e.digest());
+      assertThrows(EngineFailedException.class, () -> e.put(b("again"), b("3")));
+      e.verifyIntegrity();
+    }
+    try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.defaults())) {
+      e.verify(before);
+      assertNull(e.get(b("lost0")));
+      e.put(b("after"), b("4"));
+      e.verifyIntegrity();
+    }
   }
 
   /**
