@@ -42,24 +42,8 @@ class OverlapTest {
   @Test
   void aParkedHelperWakesForTheNextTask() throws Exception {
     try (Overlap overlap = new Overlap("overlap-test-park", true)) {
-      overlap.post(() -> {});
-      assertNull(overlap.await());
-      Thread helper = thread("overlap-test-park");
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
-      while (helper.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
-        Thread.sleep(1);
-      }
-      assertEquals(Thread.State.WAITING, helper.getState(), "the helper never parked");
-      AtomicReference<Thread> ranOn = new AtomicReference<>();
-      CountDownLatch ran = new CountDownLatch(1);
-      overlap.post(
-          () -> {
-            ranOn.set(Thread.currentThread());
-            ran.countDown();
-          });
-      assertTrue(ran.await(SECONDS, TimeUnit.SECONDS), "the parked helper was not woken");
-      assertNull(overlap.await());
-      assertSame(helper, ranOn.get());
+      Thread helper = startAndPark(overlap, "overlap-test-park");
+      assertSame(helper, runOnHelper(overlap), "the parked helper was not woken");
     }
   }
 
@@ -88,16 +72,7 @@ class OverlapTest {
           });
       assertTrue(started.await(SECONDS, TimeUnit.SECONDS), "the helper never took the task");
       assertSame(boom, overlap.await());
-      AtomicReference<Thread> ranOn = new AtomicReference<>();
-      CountDownLatch ran = new CountDownLatch(1);
-      overlap.post(
-          () -> {
-            ranOn.set(Thread.currentThread());
-            ran.countDown();
-          });
-      assertTrue(ran.await(SECONDS, TimeUnit.SECONDS));
-      assertNull(overlap.await());
-      assertEquals("overlap-test-fail", ranOn.get().getName());
+      assertEquals("overlap-test-fail", runOnHelper(overlap).getName());
     }
   }
 
@@ -135,22 +110,43 @@ class OverlapTest {
   @Test
   void closeStopsAParkedHelper() throws Exception {
     Overlap overlap = new Overlap("overlap-test-close", true);
-    overlap.post(() -> {});
-    assertNull(overlap.await());
-    Thread helper = thread("overlap-test-close");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
-    while (helper.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
-      Thread.sleep(1);
-    }
+    Thread helper = startAndPark(overlap, "overlap-test-close");
     overlap.close();
     helper.join(TimeUnit.SECONDS.toMillis(SECONDS));
     assertFalse(helper.isAlive(), "the helper thread outlived close()");
   }
 
-  private static Thread thread(String name) {
-    return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().equals(name))
-        .findFirst()
-        .orElseThrow();
+  /**
+   * Posts a task, waits until the helper (not this thread, which waits on a latch instead of taking
+   * the task back) has run it, and returns the thread that did.
+   */
+  private static Thread runOnHelper(Overlap overlap) throws InterruptedException {
+    AtomicReference<Thread> ranOn = new AtomicReference<>();
+    CountDownLatch ran = new CountDownLatch(1);
+    overlap.post(
+        () -> {
+          ranOn.set(Thread.currentThread());
+          ran.countDown();
+        });
+    assertTrue(ran.await(SECONDS, TimeUnit.SECONDS), "the helper never ran the task");
+    assertNull(overlap.await());
+    return ranOn.get();
+  }
+
+  /** Starts the helper with an empty task and returns it once it has parked, idle. */
+  private static Thread startAndPark(Overlap overlap, String name) throws InterruptedException {
+    overlap.post(() -> {});
+    assertNull(overlap.await());
+    Thread helper =
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.getName().equals(name))
+            .findFirst()
+            .orElseThrow();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
+    while (helper.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+    assertEquals(Thread.State.WAITING, helper.getState(), "the helper never parked");
+    return helper;
   }
 }

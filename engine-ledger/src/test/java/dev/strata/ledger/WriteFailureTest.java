@@ -31,98 +31,76 @@ class WriteFailureTest {
     return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  private void failHalfway(String message, Class<? extends Exception> expected) throws Exception {
-    LedgerDigest before;
-    long sizeBefore;
-    try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.defaults())) {
-      e.put(b("kept"), b("1"));
-      before = e.digest();
-      sizeBefore = Files.size(LedgerFiles.segment(dir, 0));
-      e.log.blockWriter =
-          (file, block, offset) -> {
-            block.limit(block.position() + block.remaining() / 2);
-            file.writeFully(block, offset);
-            throw new IOException(message);
-          };
-      assertThrows(
-          expected,
-          () ->
-              e.update(
-                  t -> {
-                    t.put(b("lost"), b("2"));
-                    t.delete(b("kept"));
-                    return null;
-                  }));
-      assertEquals(sizeBefore, Files.size(LedgerFiles.segment(dir, 0)), "half block cut back");
-      assertNull(e.get(b("lost")));
-      assertArrayEquals(b("1"), e.get(b("kept")));
-      assertEquals(before, e.digest());
-      assertThrows(EngineFailedException.class, () -> e.put(b("again"), b("3")));
-      e.verifyIntegrity();
-    }
-    try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.defaults())) {
-      assertNull(e.get(b("lost")));
-      assertArrayEquals(b("1"), e.get(b("kept")));
-      e.verify(before);
-      e.put(b("after"), b("4"));
-      e.verifyIntegrity();
-    }
-  }
-
-  @Test
-  void diskFull_midAppend_rollsBackAndRefusesWritesUntilReopen() throws Exception {
-    failHalfway("No space left on device", StorageFullException.class);
-  }
-
-  @Test
-  void ioError_midAppend_rollsBackAndRefusesWritesUntilReopen() throws Exception {
-    failHalfway("Input/output error", StorageIOException.class);
-  }
-
   /**
-   * A write that fails with an unchecked exception after half the block reached the log (a bug in a
-   * seam, or the JVM out of memory): the commit rethrows it, the log is cut back, the digest is
-   * that of the committed state, and the engine refuses writes until a reopen.
+   * Appends a transaction of 40 puts and a delete (large enough for the Merkle helper thread) whose
+   * block write stops half way with {@code failure}, checks that it left no trace before and after
+   * a reopen, and returns what the commit threw.
    */
-  @Test
-  void uncheckedFailure_midAppend_rollsBackAndRefusesWritesUntilReopen() throws Exception {
+  private Exception failHalfway(Exception failure, Class<? extends Exception> expected)
+      throws Exception {
     LedgerDigest before;
     long sizeBefore;
+    Exception thrown;
     try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.defaults())) {
       e.put(b("kept"), b("1"));
       before = e.digest();
       sizeBefore = Files.size(LedgerFiles.segment(dir, 0));
-      IllegalStateException bug = new IllegalStateException("a bug in the write path");
       e.log.blockWriter =
           (file, block, offset) -> {
             block.limit(block.position() + block.remaining() / 2);
             file.writeFully(block, offset);
-            throw bug;
+            if (failure instanceof IOException io) {
+              throw io;
+            }
+            throw (RuntimeException) failure;
           };
-      IllegalStateException thrown =
+      thrown =
           assertThrows(
-              IllegalStateException.class,
+              expected,
               () ->
                   e.update(
                       t -> {
                         for (int i = 0; i < 40; i++) {
                           t.put(b("lost" + i), b("2"));
                         }
+                        t.delete(b("kept"));
                         return null;
                       }));
-      assertSame(bug, thrown, "the original exception is rethrown");
       assertEquals(sizeBefore, Files.size(LedgerFiles.segment(dir, 0)), "half block cut back");
       assertNull(e.get(b("lost0")));
+      assertArrayEquals(b("1"), e.get(b("kept")));
       assertEquals(before, e.digest());
       assertThrows(EngineFailedException.class, () -> e.put(b("again"), b("3")));
       e.verifyIntegrity();
     }
     try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.defaults())) {
-      e.verify(before);
       assertNull(e.get(b("lost0")));
+      assertArrayEquals(b("1"), e.get(b("kept")));
+      e.verify(before);
       e.put(b("after"), b("4"));
       e.verifyIntegrity();
     }
+    return thrown;
+  }
+
+  @Test
+  void diskFull_midAppend_rollsBackAndRefusesWritesUntilReopen() throws Exception {
+    failHalfway(new IOException("No space left on device"), StorageFullException.class);
+  }
+
+  @Test
+  void ioError_midAppend_rollsBackAndRefusesWritesUntilReopen() throws Exception {
+    failHalfway(new IOException("Input/output error"), StorageIOException.class);
+  }
+
+  /**
+   * An unchecked exception after half the block reached the log (a bug in a seam, or the JVM out of
+   * memory) is rethrown as it is, and leaves no more trace than an I/O error.
+   */
+  @Test
+  void uncheckedFailure_midAppend_rollsBackAndRefusesWritesUntilReopen() throws Exception {
+    IllegalStateException bug = new IllegalStateException("a bug in the write path");
+    assertSame(bug, failHalfway(bug, IllegalStateException.class));
   }
 
   /**
