@@ -51,6 +51,14 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * Thread-safe, as {@link StorageEngine} specifies. Proof and digest calls briefly serialize with
  * the writer's Merkle update.
  *
+ * <h2>Threads</h2>
+ *
+ * A writable engine starts one daemon thread, {@code strata-ledger-merkle <directory>}, at its
+ * first commit of 8 or more entries (if the JVM has more than one processor): it hashes each such
+ * block's Merkle leaves and nodes while the committing thread runs the hash chain and writes the
+ * block. Between commits it spins for 200 µs waiting for the next block, then parks; while large
+ * commits stream it keeps one core busy. {@link #close()} stops it.
+ *
  * <h2>Stats keys</h2>
  *
  * {@code entries} (ledger size), {@code lastSeq} (-1 when empty), {@code segments}, {@code bytes}
