@@ -45,6 +45,17 @@ final class Codec {
     return ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
   }
 
+  /** Offset of the key in an entry's canonical bytes, after the fixed fields and key length. */
+  static final int CANONICAL_KEY = 1 + 8 + 8 + 8 + 8 + 4;
+
+  /** The key length in the canonical bytes of an entry at {@code at}. */
+  static int canonicalKeyLength(byte[] canonical, int at) {
+    return (canonical[at + CANONICAL_KEY - 4] & 0xFF)
+        | (canonical[at + CANONICAL_KEY - 3] & 0xFF) << 8
+        | (canonical[at + CANONICAL_KEY - 2] & 0xFF) << 16
+        | (canonical[at + CANONICAL_KEY - 1] & 0xFF) << 24;
+  }
+
   /** Size of an entry's canonical bytes. */
   static int entryBodySize(int keyLength, int valueLength) {
     return ENTRY_FIXED + keyLength + valueLength;

@@ -62,18 +62,23 @@ final class IndexBySeq {
    * Checks entry {@code seq} of the log, passed in sequence order, against the index when the index
    * points at it: same position, key and kind.
    *
+   * @param position the entry's position in the log
+   * @param canonical holds the entry's canonical bytes at {@code at}
    * @throws TamperException if they differ
    */
-  void check(LedgerEngine engine, Rec r, long seq) {
+  void check(LedgerEngine engine, long seq, long position, byte[] canonical, int at) {
     if (next >= count || seqs[next] != seq) {
       return;
     }
     int k = next++;
-    if (positions[k] != r.position
-        || !r.keyEquals(keys[k])
-        || deleted.get(k) != (r.kind() == Codec.DELETE)) {
+    int keyLength = Codec.canonicalKeyLength(canonical, at);
+    int keyFrom = at + Codec.CANONICAL_KEY;
+    if (positions[k] != position
+        || keys[k].length != keyLength
+        || !Arrays.equals(canonical, keyFrom, keyFrom + keyLength, keys[k], 0, keyLength)
+        || deleted.get(k) != (canonical[at] == Codec.DELETE)) {
       throw new TamperException(
-          seq, "the index disagrees with entry " + seq + " at " + Verifier.at(engine, r.position));
+          seq, "the index disagrees with entry " + seq + " at " + Verifier.at(engine, position));
     }
   }
 

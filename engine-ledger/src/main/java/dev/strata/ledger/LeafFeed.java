@@ -1,20 +1,28 @@
 package dev.strata.ledger;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Hands the canonical bytes that the chain pass of {@code verifyIntegrity()} rebuilds to the Merkle
- * pass, in a few recycled batches, so the log is read, checksummed and decoded once for both passes
- * while the hashing still runs on two threads. One producer thread, one consumer thread.
+ * Hands the canonical bytes that the chain pass of {@code verifyIntegrity()} rebuilds to the other
+ * passes (the Merkle pass and the index pass), in a few recycled batches, so the log is read,
+ * checksummed and decoded once for all of them while they run on threads of their own. One producer
+ * thread; each consumer thread sees every batch, in order, and a batch is reused once every
+ * consumer has given it back.
  *
- * <p>Once {@link #stop()} is called (a pass failed, or the consumer left) neither side blocks any
- * more: the producer's batches are dropped and the consumer sees the end.
+ * <p>Once {@link #stop()} is called (a pass failed or gave up) no side blocks any more: the
+ * producer's batches are dropped and the consumers see the end. A consumer that read the last batch
+ * just leaves.
  */
 final class LeafFeed {
-  private static final int BATCHES = 4;
+  /** Enough for the index pass to sort the index before it reads its first batch. */
+  private static final int BATCHES = 8;
+
   private static final int BATCH_ENTRIES = 4096;
   private static final int BATCH_BYTES = 1 << 20;
 
@@ -26,6 +34,7 @@ final class LeafFeed {
     final long[] ends = new long[BATCH_ENTRIES];
     int count;
     boolean last;
+    private final AtomicInteger holders = new AtomicInteger();
 
     private void clear() {
       count = 0;
@@ -35,11 +44,15 @@ final class LeafFeed {
   }
 
   private final BlockingQueue<Batch> free = new ArrayBlockingQueue<>(BATCHES);
-  private final BlockingQueue<Batch> full = new ArrayBlockingQueue<>(BATCHES);
+  private final List<BlockingQueue<Batch>> full = new ArrayList<>();
   private volatile boolean stopped;
   private Batch current = new Batch();
 
-  LeafFeed() {
+  /** A feed for {@code consumers} consumers, numbered from 0. */
+  LeafFeed(int consumers) {
+    for (int i = 0; i < consumers; i++) {
+      full.add(new ArrayBlockingQueue<>(BATCHES));
+    }
     for (int i = 1; i < BATCHES; i++) {
       free.add(new Batch());
     }
@@ -83,10 +96,18 @@ final class LeafFeed {
 
   private void ship(boolean last) {
     current.last = last;
-    if (!offer(current)) {
-      // Stopped: nobody consumes any more, so the batch is reused and its entries dropped.
-      current.clear();
-      return;
+    current.holders.set(full.size());
+    for (int k = 0; k < full.size(); k++) {
+      if (!offer(full.get(k), current)) {
+        // Stopped: nobody consumes any more, so the entries are dropped. A batch that no consumer
+        // got is reused; one that some got may still be read, so the producer takes a new one.
+        if (k == 0) {
+          current.clear();
+        } else {
+          current = new Batch();
+        }
+        return;
+      }
     }
     if (last) {
       current = null;
@@ -98,17 +119,20 @@ final class LeafFeed {
   }
 
   /**
-   * Consumer: the next batch, to be given back with {@link #recycle}.
+   * Consumer {@code consumer}: the next batch, to be given back with {@link #recycle}.
    *
    * @return the batch, or null once the feed is stopped
    */
-  Batch next() {
-    return poll(full);
+  Batch next(int consumer) {
+    return poll(full.get(consumer));
   }
 
+  /** Consumer: gives a batch back; the last consumer to do so makes it reusable. */
   void recycle(Batch b) {
-    b.clear();
-    free.offer(b);
+    if (b.holders.decrementAndGet() == 0) {
+      b.clear();
+      free.offer(b);
+    }
   }
 
   /** Either side: nothing more will be produced or consumed. */
@@ -116,10 +140,10 @@ final class LeafFeed {
     stopped = true;
   }
 
-  private boolean offer(Batch b) {
+  private boolean offer(BlockingQueue<Batch> queue, Batch b) {
     try {
       while (!stopped) {
-        if (full.offer(b, 10, TimeUnit.MILLISECONDS)) {
+        if (queue.offer(b, 10, TimeUnit.MILLISECONDS)) {
           return true;
         }
       }

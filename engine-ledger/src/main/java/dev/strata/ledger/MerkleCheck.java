@@ -38,6 +38,9 @@ final class MerkleCheck implements Verifier.SidePass {
   /** The tree head after {@code trustedSize} entries, once the pass got there. */
   byte[] rootAtTrusted;
 
+  /** This pass's consumer number on the feed. */
+  static final int CONSUMER = 0;
+
   MerkleCheck(LedgerEngine engine, LeafFeed feed, long trustedSize) {
     this.engine = engine;
     this.feed = feed;
@@ -61,8 +64,9 @@ final class MerkleCheck implements Verifier.SidePass {
   @Override
   public void run() {
     long seq = 0;
+    boolean finished = false;
     try {
-      for (LeafFeed.Batch b = feed.next(); b != null; b = feed.next()) {
+      for (LeafFeed.Batch b = feed.next(CONSUMER); b != null; b = feed.next(CONSUMER)) {
         for (int i = 0; i < b.count; i++) {
           int from = b.offsets[i];
           appendLeaf(
@@ -75,11 +79,15 @@ final class MerkleCheck implements Verifier.SidePass {
         boolean last = b.last;
         feed.recycle(b);
         if (last) {
+          finished = true;
           break;
         }
       }
     } finally {
-      feed.stop();
+      // A pass that gives up early must not leave the producer waiting for it.
+      if (!finished) {
+        feed.stop();
+      }
     }
   }
 

@@ -32,7 +32,7 @@ final class Verifier {
 
   // State of the chain pass, advanced record by record.
   private final BitSet superseded = new BitSet();
-  private final LeafFeed feed = new LeafFeed();
+  private final LeafFeed feed = new LeafFeed(2);
   private byte[] head = Hashes.ZERO;
   private byte[] headAtTrusted;
   private long expected;
@@ -55,7 +55,7 @@ final class Verifier {
    */
   void run() {
     MerkleCheck merkle = new MerkleCheck(engine, feed, trusted == null ? -1 : trusted.size());
-    IndexCheck index = new IndexCheck(engine, state);
+    IndexCheck index = new IndexCheck(engine, state, feed);
     List<SidePass> passes = List.of(merkle, index);
     RuntimeException[] failures = new RuntimeException[passes.size()];
     List<Thread> threads = new ArrayList<>();
