@@ -37,8 +37,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * LedgerProofs} alone. {@link #history} and {@link #getAt} read past versions.
  *
  * <p>Open it with {@link #open(Path, EngineOptions)} or {@code (LedgerEngine)
- * StorageEngines.open("ledger", dir, options)}. Setting: {@code ledger.segmentBytes} (size at which
- * a new segment starts; default {@code 64MiB}, from {@code 4KiB} to {@code 64GiB}).
+ * StorageEngines.open("ledger", dir, options)}. Settings: {@code ledger.segmentBytes} (size at
+ * which a new segment starts; default {@code 64MiB}, from {@code 4KiB} to {@code 64GiB}) and {@code
+ * ledger.hashThread} ({@code true} by default: large commits hash their Merkle leaves on a helper
+ * thread, see below; {@code false} hashes everything on the committing thread).
  *
  * <h2>Durability and group commit</h2>
  *
@@ -53,11 +55,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <h2>Threads</h2>
  *
- * A writable engine starts one daemon thread, {@code strata-ledger-merkle <directory>}, at its
- * first commit of 8 or more entries (if the JVM has more than one processor): it hashes each such
- * block's Merkle leaves and nodes while the committing thread runs the hash chain and writes the
- * block. Between commits it spins for 200 µs waiting for the next block, then parks; while large
- * commits stream it keeps one core busy. {@link #close()} stops it.
+ * Unless {@code ledger.hashThread} is {@code false} or the JVM has one processor, a writable engine
+ * starts one daemon thread, {@code strata-ledger-merkle <directory>}, at its first commit of 8 or
+ * more entries: it hashes each such block's Merkle leaves and nodes while the committing thread
+ * runs the hash chain and writes the block. Between commits it spins for 200 µs waiting for the
+ * next block, then parks; while large commits stream it keeps one core busy, which is why it can be
+ * turned off. {@link #close()} stops it.
  *
  * <h2>Stats keys</h2>
  *
@@ -71,7 +74,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class LedgerEngine implements StorageEngine {
   static final String NAME = "ledger";
   static final String SEGMENT_BYTES = "ledger.segmentBytes";
-  private static final Set<String> SETTINGS = Set.of(SEGMENT_BYTES);
+  static final String HASH_THREAD = "ledger.hashThread";
+  private static final Set<String> SETTINGS = Set.of(SEGMENT_BYTES, HASH_THREAD);
   private static final long CHECKPOINT_AFTER_REPLAY = 1 << 16;
   private static final System.Logger LOG = System.getLogger(LedgerEngine.class.getName());
 
@@ -118,7 +122,17 @@ public final class LedgerEngine implements StorageEngine {
             new Visible(r.size, r.chainHead, r.markerPosition, r.endPosition),
             options.durability() == dev.strata.api.Durability.SYNC,
             meter);
-    this.writer = new LedgerWriter(directory, log, merkle, index, pipeline, meter, r, LOG);
+    this.writer =
+        new LedgerWriter(
+            directory,
+            log,
+            merkle,
+            index,
+            pipeline,
+            meter,
+            r,
+            options.booleanSetting(HASH_THREAD, true),
+            LOG);
   }
 
   /**

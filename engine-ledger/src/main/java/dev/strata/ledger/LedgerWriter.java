@@ -22,11 +22,8 @@ import java.util.Map;
  * counters read by {@code stats()} are volatile.
  */
 final class LedgerWriter {
-  /**
-   * Fewer entries than this are cheaper to hash in line than to hand to the helper thread. Not
-   * final so that {@code LedgerBench append-ab} can compare both ways in one JVM.
-   */
-  static volatile int overlapMinEntries = 8;
+  /** Fewer entries than this are cheaper to hash in line than to hand to the helper thread. */
+  static final int OVERLAP_MIN_ENTRIES = 8;
 
   private final Path directory;
   private final FileIO fileIO;
@@ -60,6 +57,7 @@ final class LedgerWriter {
       CommitPipeline pipeline,
       WriteAmplificationMeter meter,
       Recovery r,
+      boolean hashThread,
       System.Logger logger) {
     this.directory = directory;
     this.fileIO = r.fileIO;
@@ -69,7 +67,10 @@ final class LedgerWriter {
     this.pipeline = pipeline;
     this.meter = meter;
     this.logger = logger;
-    this.merkleHelper = new Overlap("strata-ledger-merkle " + directory);
+    this.merkleHelper =
+        new Overlap(
+            "strata-ledger-merkle " + directory,
+            hashThread && Runtime.getRuntime().availableProcessors() > 1);
     this.size = r.size;
     this.chainHead = r.chainHead;
     this.markerPosition = r.markerPosition;
@@ -264,7 +265,7 @@ final class LedgerWriter {
             merkle.add(block.leaf(i), start + block.end(i));
           }
         };
-    if (block.size() >= overlapMinEntries) {
+    if (block.size() >= OVERLAP_MIN_ENTRIES) {
       merkleHelper.post(work);
     } else {
       work.run();

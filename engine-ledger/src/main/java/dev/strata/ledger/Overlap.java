@@ -10,12 +10,11 @@ import java.util.concurrent.locks.LockSupport;
  * blocks a 116-byte entry costs) off the commit's path.
  *
  * <p>The caller never waits for a helper that has not started: if the task is still unclaimed when
- * the caller joins (the helper was parked, descheduled, or the JVM has one processor and no
- * helper), the caller takes it back and runs it itself. After a task the helper spins for {@link
- * #SPIN_NANOS} waiting for the next one and then parks. The spin is the price of the overlap: a
- * parked helper wakes too late to help (measured: parking at once made 100-entry commits slower
- * than hashing in line), so while a writer streams large commits the helper keeps one core busy,
- * and an idle engine costs no CPU.
+ * the caller joins (the helper was parked or descheduled, or there is none), the caller takes it
+ * back and runs it itself. After a task the helper spins for {@link #SPIN_NANOS} waiting for the
+ * next one and then parks. The spin is the price of the overlap: a parked helper wakes too late to
+ * help (measured: parking at once made 100-entry commits slower than hashing in line), so while a
+ * writer streams large commits the helper keeps one core busy, and an idle engine costs no CPU.
  *
  * <p>One posting thread at a time (the writer, under the engine's writer gate), which also closes
  * it; the gate and the engine's close lock order every access to the {@code helper} field, which
@@ -42,13 +41,9 @@ final class Overlap implements AutoCloseable {
   private final boolean useHelper;
 
   /**
-   * An overlap whose helper thread starts with the first task (a read-only engine never posts one)
-   * if the JVM has more than one processor; with one, every task runs in {@link #await()}.
+   * An overlap whose helper thread starts with the first task (a read-only engine never posts one);
+   * without a helper every task runs in {@link #await()}.
    */
-  Overlap(String name) {
-    this(name, Runtime.getRuntime().availableProcessors() > 1);
-  }
-
   Overlap(String name, boolean useHelper) {
     this.name = name;
     this.useHelper = useHelper;

@@ -28,13 +28,12 @@ import java.util.SplittableRandom;
  *     dev.strata.ledger.LedgerBench [workDir] [bigEntries] \
  *     [small-only|hot-only|append-verify|verify-only|reads|big-only|open-only|wa-only|verify-sizes
  *     |append-matrix [rounds]|append-one perTxn entries keyspace
- *     |append-ab minEntries,minEntries,... rounds entries keyspace|open-crash]
+ *     |append-ab hashThread,hashThread,... rounds entries keyspace|open-crash]
  * </pre>
  *
  * {@code append-ab} runs the append workload (100 puts per transaction) {@code rounds} times over
  * each configuration in one JVM, so that later rounds compare both ways with a warm JIT: a
- * configuration is the smallest block whose Merkle work goes to the helper thread (1000000: never,
- * all in line).
+ * configuration is the {@code ledger.hashThread} setting ({@code false}: all hashing in line).
  *
  * <p>Prints one line per figure. Not a unit test: no assertions, no JUnit.
  */
@@ -102,11 +101,18 @@ public final class LedgerBench {
       String[] configs = args[3].split(",");
       for (int round = 0; round < Integer.parseInt(args[4]); round++) {
         for (String config : configs) {
-          LedgerWriter.overlapMinEntries = Integer.parseInt(config);
-          System.out.println("blocks of " + config + "+ entries hand their Merkle work over");
+          System.out.println(LedgerEngine.HASH_THREAD + "=" + config);
           shaBound();
           Path dir = work.resolve("ab");
-          appendWorkload(dir, 100, Long.parseLong(args[5]), Long.parseLong(args[6]));
+          appendWorkload(
+              dir,
+              100,
+              Long.parseLong(args[5]),
+              Long.parseLong(args[6]),
+              EngineOptions.builder()
+                  .durability(Durability.NO_SYNC)
+                  .set(LedgerEngine.HASH_THREAD, config)
+                  .build());
           LedgerFiles.deleteDir(dir);
         }
       }
@@ -344,12 +350,17 @@ public final class LedgerBench {
    * heap the stats report per key.
    */
   private static void appendWorkload(Path dir, int perTxn, long entries, long keyspace) {
+    appendWorkload(dir, perTxn, entries, keyspace, noSync());
+  }
+
+  private static void appendWorkload(
+      Path dir, int perTxn, long entries, long keyspace, EngineOptions options) {
     byte[] value = new byte[VALUE];
     new SplittableRandom(1).nextBytes(value);
     String what = keyspace == 0 ? "unique random keys" : "updates over " + keyspace + " keys";
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    try (LedgerEngine e = LedgerEngine.open(dir, noSync())) {
+    try (LedgerEngine e = LedgerEngine.open(dir, options)) {
       long warm = keyspace == 0 ? Math.min(entries / 5, 100_000) : keyspace;
       write(e, 0, warm, Math.max(perTxn, 100), value);
       SplittableRandom random = new SplittableRandom(2);
