@@ -2,7 +2,6 @@ package dev.strata.ledger;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * One transaction encoded for the log: its entries (keys in order, the last write of each key)
@@ -13,6 +12,8 @@ import java.util.List;
  * records are the compact version-2 encoding; leaves and chain hash the canonical bytes.
  */
 final class Block {
+  private static final byte[] EMPTY = new byte[0];
+
   private final ByteBuffer bytes;
   private final byte[] canonical;
   private final int[] canonicalEnds;
@@ -33,23 +34,25 @@ final class Block {
   /**
    * Lays out a block's entries; {@link #seal} completes it.
    *
+   * @param keys the keys, in order, in {@code keys[0, n)}
    * @param values the new values, null for a delete
    * @param previous each key's latest entry before this block, or null
+   * @param n the number of entries
    * @param blockBytes an upper bound of the encoded size ({@link Codec#maxEntryFrame} per entry
    *     plus {@link Codec#COMMIT_FRAME})
    * @param firstSeq the sequence number of the first entry
    * @param scratch the writer's reusable buffers; the block uses them until the next encode
    */
   static Block encode(
-      List<byte[]> keys,
-      List<byte[]> values,
-      List<IndexEntry> previous,
+      byte[][] keys,
+      byte[][] values,
+      IndexEntry[] previous,
+      int n,
       int blockBytes,
       long firstSeq,
       long timestamp,
       long txnId,
       Scratch scratch) {
-    int n = keys.size();
     ByteBuffer block = scratch.records(blockBytes);
     // All canonical bodies in one array (each fits in its stored frame's bound): the chain and the
     // leaves hash slices of it.
@@ -58,11 +61,11 @@ final class Block {
     int[] offsets = new int[n];
     int[] ends = new int[n];
     for (int i = 0; i < n; i++) {
-      byte[] value = values.get(i) == null ? new byte[0] : values.get(i);
-      byte[] key = keys.get(i);
-      byte kind = values.get(i) == null ? Codec.DELETE : Codec.PUT;
+      byte[] value = values[i] == null ? EMPTY : values[i];
+      byte[] key = keys[i];
+      byte kind = values[i] == null ? Codec.DELETE : Codec.PUT;
       long seq = firstSeq + i;
-      long prevSeq = previous.get(i) == null ? -1 : previous.get(i).seq;
+      long prevSeq = previous[i] == null ? -1 : previous[i].seq;
       offsets[i] = block.position();
       Codec.putEntry(block, kind, offsets[i], timestamp, txnId, seq, prevSeq, key, value);
       ends[i] = block.position();

@@ -110,17 +110,23 @@ final class KeyOrder {
    * Publishes the new state before returning: one copy of the write buffer per call, however many
    * keys it adds.
    *
-   * @param ids the new ids, in any order; sorted in place
+   * @param ids the new ids, distinct keys in any order; sorted in place
    */
   void addAll(int[] ids, int n, byte[][] keys) {
     if (n == 0) {
       return;
     }
     long[] prefixes = new long[n];
+    boolean ordered = true;
     for (int i = 0; i < n; i++) {
       prefixes[i] = prefix(keys[ids[i]]);
+      // A commit's new keys arrive in key order (its block is sorted): no sort needed then.
+      ordered &=
+          i == 0 || compare(prefixes[i - 1], keys[ids[i - 1]], prefixes[i], keys[ids[i]]) < 0;
     }
-    sortByKey(ids, prefixes, keys, n);
+    if (!ordered) {
+      sortByKey(ids, prefixes, keys, n);
+    }
     Run added = new Run(Arrays.copyOf(ids, n), prefixes);
     Run[] current = runs;
     int last = current.length - 1;

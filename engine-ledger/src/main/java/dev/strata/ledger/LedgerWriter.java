@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -161,15 +160,7 @@ final class LedgerWriter {
         Math.max(lastTimestamp, now.getEpochSecond() * 1_000_000 + now.getNano() / 1000);
     long txnId = nextTxnId;
     Block block =
-        Block.encode(
-            Arrays.asList(keys).subList(0, n),
-            Arrays.asList(values).subList(0, n),
-            Arrays.asList(previous).subList(0, n),
-            (int) blockBytes,
-            size,
-            timestamp,
-            txnId,
-            scratch);
+        Block.encode(keys, values, previous, n, (int) blockBytes, size, timestamp, txnId, scratch);
     long start = -1;
     long undoTo = -1;
     boolean marked = false;
