@@ -39,27 +39,21 @@ final class IndexCheck implements Verifier.SidePass {
    */
   @Override
   public void run() {
-    boolean finished = false;
     try {
       index = IndexBySeq.of(engine, state.size());
-      long seq = 0;
-      for (LeafFeed.Batch b = feed.next(CONSUMER); b != null; b = feed.next(CONSUMER)) {
-        for (int i = 0; i < b.count; i++) {
-          index.check(engine, seq++, b.positions[i], b.data, b.offsets[i]);
-        }
-        boolean last = b.last;
-        feed.recycle(b);
-        if (last) {
-          finished = true;
-          break;
-        }
-      }
-    } finally {
-      // A pass that gives up early must not leave the producer waiting for it.
-      if (!finished) {
-        feed.stop();
-      }
+    } catch (RuntimeException | Error e) {
+      // The producer must not wait for a pass that will never read.
+      feed.stop();
+      throw e;
     }
+    long[] seq = {0};
+    feed.drain(
+        CONSUMER,
+        b -> {
+          for (int i = 0; i < b.count; i++) {
+            index.check(engine, seq[0]++, b.positions[i], b.data, b.offsets[i]);
+          }
+        });
   }
 
   /** The index as merged by a finished pass. */

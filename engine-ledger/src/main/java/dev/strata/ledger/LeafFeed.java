@@ -7,6 +7,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * Hands the canonical bytes that the chain pass of {@code verifyIntegrity()} rebuilds to the other
@@ -119,16 +120,31 @@ final class LeafFeed {
   }
 
   /**
-   * Consumer {@code consumer}: the next batch, to be given back with {@link #recycle}.
-   *
-   * @return the batch, or null once the feed is stopped
+   * Consumer {@code consumer}: hands every batch, in order, to {@code each}, up to the last one or
+   * until the feed is stopped. A consumer that leaves early (its {@code each} threw) stops the
+   * feed, so the producer never waits for it.
    */
-  Batch next(int consumer) {
-    return poll(full.get(consumer));
+  void drain(int consumer, Consumer<Batch> each) {
+    boolean finished = false;
+    try {
+      for (Batch b = poll(full.get(consumer)); b != null; b = poll(full.get(consumer))) {
+        each.accept(b);
+        boolean last = b.last;
+        recycle(b);
+        if (last) {
+          finished = true;
+          break;
+        }
+      }
+    } finally {
+      if (!finished) {
+        stop();
+      }
+    }
   }
 
-  /** Consumer: gives a batch back; the last consumer to do so makes it reusable. */
-  void recycle(Batch b) {
+  /** Gives a batch back; the last consumer to do so makes it reusable. */
+  private void recycle(Batch b) {
     if (b.holders.decrementAndGet() == 0) {
       b.clear();
       free.offer(b);

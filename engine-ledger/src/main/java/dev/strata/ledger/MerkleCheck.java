@@ -41,6 +41,9 @@ final class MerkleCheck implements Verifier.SidePass {
   /** This pass's consumer number on the feed. */
   static final int CONSUMER = 0;
 
+  /** Entries hashed so far. */
+  private long seq;
+
   MerkleCheck(LedgerEngine engine, LeafFeed feed, long trustedSize) {
     this.engine = engine;
     this.feed = feed;
@@ -63,30 +66,17 @@ final class MerkleCheck implements Verifier.SidePass {
    */
   @Override
   public void run() {
-    long seq = 0;
-    boolean finished = false;
-    try {
-      for (LeafFeed.Batch b = feed.next(CONSUMER); b != null; b = feed.next(CONSUMER)) {
-        for (int i = 0; i < b.count; i++) {
-          int from = b.offsets[i];
-          appendLeaf(
-              Hashes.leaf(b.data, from, b.offsets[i + 1] - from), b.ends[i], seq, b.positions[i]);
-          seq++;
-          if (seq == trustedSize) {
-            rootAtTrusted = root();
-          }
-        }
-        boolean last = b.last;
-        feed.recycle(b);
-        if (last) {
-          finished = true;
-          break;
-        }
-      }
-    } finally {
-      // A pass that gives up early must not leave the producer waiting for it.
-      if (!finished) {
-        feed.stop();
+    feed.drain(CONSUMER, this::hashBatch);
+  }
+
+  private void hashBatch(LeafFeed.Batch b) {
+    for (int i = 0; i < b.count; i++) {
+      int from = b.offsets[i];
+      appendLeaf(
+          Hashes.leaf(b.data, from, b.offsets[i + 1] - from), b.ends[i], seq, b.positions[i]);
+      seq++;
+      if (seq == trustedSize) {
+        rootAtTrusted = root();
       }
     }
   }
