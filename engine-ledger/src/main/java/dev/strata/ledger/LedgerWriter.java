@@ -188,7 +188,7 @@ final class LedgerWriter {
         throw new IllegalStateException(
             "hashing the Merkle leaves of transaction " + txnId + " failed", hashing);
       }
-      merkle.flush();
+      merkle.flushIfDue();
     } catch (IOException e) {
       if (marked) {
         merkle.rollback();

@@ -23,9 +23,10 @@ import java.util.List;
  *
  * <p>Both files are derived from the log: on open they are cut back to what the log and the index
  * checkpoint confirm and rebuilt from there; {@code verifyIntegrity()} recomputes them in full. New
- * slots collect on the heap and {@link #flush()} writes each file's share with one call through the
- * engine's {@link FileIO} (so fault injection and crash replay reach them); a block costs two
- * writes, not one per slot. Read-only stores keep rebuilt slots on the heap.
+ * slots collect on the heap (proofs read them there) and {@link #flush()} writes each file's share
+ * with one call through the engine's {@link FileIO} (so fault injection and crash replay reach
+ * them): the writer flushes every {@link #WRITER_FLUSH_SLOTS} chunks and before a checkpoint, so
+ * two writes serve many commits. Read-only stores keep rebuilt slots on the heap.
  *
  * <p>Thread-safe: every method is synchronized; the writer appends while readers prove.
  */
@@ -40,6 +41,13 @@ final class MerkleStore implements AutoCloseable {
 
   /** Pending chunk slots after which a long replay flushes without waiting for its end. */
   private static final int FLUSH_SLOTS = 4096;
+
+  /**
+   * Pending chunk slots (1,024 entries) after which the writer flushes. The files are derived and
+   * trusted only up to the index checkpoint, which forces them first, so writing them with every
+   * commit would buy nothing but two more system calls per commit.
+   */
+  static final int WRITER_FLUSH_SLOTS = 64;
 
   private static final int RESTORE_WINDOW = 1 << 14;
 
@@ -347,7 +355,7 @@ final class MerkleStore implements AutoCloseable {
   }
 
   /**
-   * Adds the next leaf on the heap, without I/O: the writer's {@link #flush()} after the block
+   * Adds the next leaf on the heap, without I/O: the writer's {@link #flushIfDue()} after the block
    * persists it, so the files are written in the log's order whichever thread added the leaves.
    */
   synchronized void add(byte[] leafHash, long end) {
@@ -384,6 +392,13 @@ final class MerkleStore implements AutoCloseable {
 
   private void writeNode(byte[] hash) {
     heapNodes.add(hash);
+  }
+
+  /** {@link #flush()} once {@link #WRITER_FLUSH_SLOTS} chunk slots are pending. */
+  synchronized void flushIfDue() throws IOException {
+    if (heapChunkSlots.size() >= WRITER_FLUSH_SLOTS) {
+      flush();
+    }
   }
 
   /**

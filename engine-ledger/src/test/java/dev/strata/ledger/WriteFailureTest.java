@@ -118,7 +118,8 @@ class WriteFailureTest {
         e.put(b("k" + i), b("v" + i));
       }
       before = e.digest();
-      // The commit writes its block, then the chunk slot, then the nodes: fail the third write.
+      // A commit that completes enough chunks for the writer to flush writes its block, then the
+      // chunk slots, then the nodes: fail the third write.
       io.record(true);
       io.arm(FaultyFileIO.Fault.FAIL_WRITE, io.callCount() + 2);
       assertThrows(
@@ -126,7 +127,7 @@ class WriteFailureTest {
           () ->
               e.update(
                   t -> {
-                    for (int i = 0; i < 20; i++) {
+                    for (int i = 0; i < MerkleStore.WRITER_FLUSH_SLOTS * MerkleStore.CHUNK; i++) {
                       t.put(b("lost" + i), b("x"));
                     }
                     return null;
