@@ -35,6 +35,37 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class TransactionContract extends DataContract {
 
+  // ---- interrupts ----
+
+  /**
+   * A caller whose interrupt flag is set can read (point gets, scans, commits through a write
+   * transaction begun before the interrupt) and keeps its flag; the store stays usable for every
+   * thread afterwards. (A file channel closes itself when an interrupted thread does I/O on it.)
+   */
+  @Test
+  void calls_fromAnInterruptedThread_work_keepTheFlag_andLeaveTheStoreUsable() {
+    engine.put(b("a"), b("1"));
+    engine.put(b("b"), b("2"));
+    WriteTxn w = engine.beginWrite();
+    w.put(b("c"), b("3"));
+    Thread.currentThread().interrupt();
+    try {
+      assertArrayEquals(b("1"), engine.get(b("a")));
+      try (ReadTxn r = engine.beginRead()) {
+        assertEquals(2, scan(r, KeyRange.all()).size());
+      }
+      w.commit();
+      assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt flag is kept");
+    } finally {
+      Thread.interrupted();
+      w.close();
+    }
+    engine.put(b("d"), b("4"));
+    assertArrayEquals(b("3"), engine.get(b("c")));
+    assertArrayEquals(b("4"), engine.get(b("d")));
+    engine.verifyIntegrity();
+  }
+
   // ---- isolation ----
 
   @Test

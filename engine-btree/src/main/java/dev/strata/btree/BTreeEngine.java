@@ -9,6 +9,7 @@ import dev.strata.api.StorageException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
+import dev.strata.api.spi.InterruptShield;
 import dev.strata.api.spi.StorageFile;
 import dev.strata.api.spi.StoreFiles;
 import dev.strata.api.spi.WriterGate;
@@ -208,10 +209,12 @@ public final class BTreeEngine implements StorageEngine {
     meter.addLogical(logicalBytes);
   }
 
+  /** Starts a call that close() waits for; a pending interrupt must not close the files. */
   void enter() {
+    InterruptShield.enter();
     inFlight.increment();
     if (closed) {
-      inFlight.decrement();
+      exit();
       throw new dev.strata.api.TransactionClosedException(
           "transaction is closed: its engine (" + store.directory + ") was closed");
     }
@@ -219,6 +222,7 @@ public final class BTreeEngine implements StorageEngine {
 
   void exit() {
     inFlight.decrement();
+    InterruptShield.exit();
   }
 
   boolean isClosed() {

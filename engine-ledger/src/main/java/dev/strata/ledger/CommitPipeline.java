@@ -67,9 +67,9 @@ final class CommitPipeline {
     if (!syncOnCommit) {
       return;
     }
-    Pending target = null;
     boolean interrupted = false;
     try {
+      Pending target = null;
       synchronized (this) {
         while (target == null) {
           if (durableEnd >= state.endPosition()) {
@@ -91,11 +91,17 @@ final class CommitPipeline {
           }
         }
       }
+      sync(target);
     } finally {
+      // Restored only now: a sync on a thread whose flag is set would close the file.
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /** The leader's part: forces the log once for every block appended so far and publishes them. */
+  private void sync(Pending target) throws IOException {
     try {
       target.sync().force();
       meter.addSync();

@@ -6,8 +6,7 @@ package dev.strata.ledger;
  * it through the {@link LeafFeed} (so the log is read and decoded once), checking that every
  * indexed entry is in the log at its position with its key and kind. It runs on its own thread next
  * to the chain and Merkle passes; sorting a million keys costs about as much as hashing their
- * entries, and the feed holds enough batches for the sort to finish before the chain pass has to
- * wait for it.
+ * entries, and the chain pass waits for the sort once the feed's few batches are full.
  *
  * <p>Not thread-safe: {@link #run()} runs once, on one thread; {@link #cancel()} may be called from
  * any thread.
@@ -20,6 +19,7 @@ final class IndexCheck implements Verifier.SidePass {
   private final Visible state;
   private final LeafFeed feed;
   private IndexBySeq index;
+  private volatile boolean finished;
 
   IndexCheck(LedgerEngine engine, Visible state, LeafFeed feed) {
     this.engine = engine;
@@ -47,13 +47,19 @@ final class IndexCheck implements Verifier.SidePass {
       throw e;
     }
     long[] seq = {0};
-    feed.drain(
-        CONSUMER,
-        b -> {
-          for (int i = 0; i < b.count; i++) {
-            index.check(engine, seq[0]++, b.positions[i], b.data, b.offsets[i]);
-          }
-        });
+    finished =
+        feed.drain(
+            CONSUMER,
+            b -> {
+              for (int i = 0; i < b.count; i++) {
+                index.check(engine, seq[0]++, b.positions[i], b.data, b.offsets[i]);
+              }
+            });
+  }
+
+  @Override
+  public boolean finished() {
+    return finished;
   }
 
   /** The index as merged by a finished pass. */

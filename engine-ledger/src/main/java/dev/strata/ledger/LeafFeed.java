@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * just leaves.
  */
 final class LeafFeed {
-  /** Enough for the index pass to sort the index before it reads its first batch. */
+  /** Slack for a consumer that starts late: the index pass sorts the index before it reads. */
   private static final int BATCHES = 8;
 
   private static final int BATCH_ENTRIES = 4096;
@@ -123,8 +123,10 @@ final class LeafFeed {
    * Consumer {@code consumer}: hands every batch, in order, to {@code each}, up to the last one or
    * until the feed is stopped. A consumer that leaves early (its {@code each} threw) stops the
    * feed, so the producer never waits for it.
+   *
+   * @return whether the consumer saw the last batch, false when the feed stopped first
    */
-  void drain(int consumer, Consumer<Batch> each) {
+  boolean drain(int consumer, Consumer<Batch> each) {
     boolean finished = false;
     try {
       for (Batch b = poll(full.get(consumer)); b != null; b = poll(full.get(consumer))) {
@@ -141,6 +143,7 @@ final class LeafFeed {
         stop();
       }
     }
+    return finished;
   }
 
   /** Gives a batch back; the last consumer to do so makes it reusable. */

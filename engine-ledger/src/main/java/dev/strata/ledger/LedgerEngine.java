@@ -13,6 +13,7 @@ import dev.strata.api.StoreLockedException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.DirectoryLock;
+import dev.strata.api.spi.InterruptShield;
 import dev.strata.api.spi.WriterGate;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -107,7 +108,8 @@ public final class LedgerEngine implements StorageEngine {
       EngineOptions options,
       WriteAmplificationMeter meter,
       DirectoryLock lock,
-      Recovery r) {
+      Recovery r,
+      boolean hashThread) {
     this.directory = directory;
     this.readOnly = options.readOnly();
     this.meter = meter;
@@ -123,23 +125,15 @@ public final class LedgerEngine implements StorageEngine {
             options.durability() == dev.strata.api.Durability.SYNC,
             meter);
     this.writer =
-        new LedgerWriter(
-            directory,
-            log,
-            merkle,
-            index,
-            pipeline,
-            meter,
-            r,
-            options.booleanSetting(HASH_THREAD, true),
-            LOG);
+        new LedgerWriter(directory, log, merkle, index, pipeline, meter, r, hashThread, LOG);
   }
 
   /**
    * Opens or creates a ledger.
    *
    * @param directory the store's directory
-   * @param options the options; {@code ledger.segmentBytes} is the one ledger setting
+   * @param options the options; the ledger settings are {@code ledger.segmentBytes} and {@code
+   *     ledger.hashThread}
    * @return the open engine; the caller must close it
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if a {@code ledger.} setting is unknown or out of range
@@ -155,6 +149,7 @@ public final class LedgerEngine implements StorageEngine {
     Objects.requireNonNull(options, "options");
     options.requireKnownSettings(NAME + ".", SETTINGS);
     long segmentBytes = options.longSetting(SEGMENT_BYTES, 64L << 20, 4096, 64L << 30);
+    boolean hashThread = options.booleanSetting(HASH_THREAD, true);
     boolean writable = !options.readOnly();
     try {
       boolean exists =
@@ -179,7 +174,7 @@ public final class LedgerEngine implements StorageEngine {
         lock.close();
         throw e;
       }
-      LedgerEngine engine = new LedgerEngine(directory, options, meter, lock, r);
+      LedgerEngine engine = new LedgerEngine(directory, options, meter, lock, r, hashThread);
       if (writable && r.replayed >= CHECKPOINT_AFTER_REPLAY) {
         engine.writer.writeCheckpoint();
       }
@@ -249,12 +244,15 @@ public final class LedgerEngine implements StorageEngine {
   }
 
   /** Enters a call that reads files; {@link #close()} waits for it to leave. */
+  /** Starts a call that close() waits for; a pending interrupt must not close the files. */
   void enter() {
+    InterruptShield.enter();
     closeLock.readLock().lock();
   }
 
   void exit() {
     closeLock.readLock().unlock();
+    InterruptShield.exit();
   }
 
   /** Appends a write transaction's block; runs under the writer gate. */

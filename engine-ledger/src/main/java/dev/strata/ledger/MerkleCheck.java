@@ -44,6 +44,8 @@ final class MerkleCheck implements Verifier.SidePass {
   /** Entries hashed so far. */
   private long seq;
 
+  private volatile boolean finished;
+
   MerkleCheck(LedgerEngine engine, LeafFeed feed, long trustedSize) {
     this.engine = engine;
     this.feed = feed;
@@ -62,11 +64,15 @@ final class MerkleCheck implements Verifier.SidePass {
    * Runs the pass.
    *
    * @throws TamperException if a persisted chunk position or node disagrees with the log
-   * @throws StorageIOException if the log cannot be read
    */
   @Override
   public void run() {
-    feed.drain(CONSUMER, this::hashBatch);
+    finished = feed.drain(CONSUMER, this::hashBatch);
+  }
+
+  @Override
+  public boolean finished() {
+    return finished;
   }
 
   private void hashBatch(LeafFeed.Batch b) {

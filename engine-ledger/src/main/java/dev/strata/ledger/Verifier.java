@@ -1,5 +1,6 @@
 package dev.strata.ledger;
 
+import dev.strata.api.StorageException;
 import dev.strata.api.TamperException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -44,6 +45,9 @@ final class Verifier {
   interface SidePass extends Runnable {
     /** Asks a running pass to stop early: another pass has already found the store damaged. */
     void cancel();
+
+    /** Whether the pass checked everything the chain pass handed it. */
+    boolean finished();
   }
 
   /**
@@ -57,35 +61,53 @@ final class Verifier {
     MerkleCheck merkle = new MerkleCheck(engine, feed, trusted == null ? -1 : trusted.size());
     IndexCheck index = new IndexCheck(engine, state, feed);
     List<SidePass> passes = List.of(merkle, index);
-    RuntimeException[] failures = new RuntimeException[passes.size()];
+    Throwable[] failures = new Throwable[passes.size()];
     List<Thread> threads = new ArrayList<>();
-    for (int i = 0; i < passes.size(); i++) {
-      int slot = i;
-      Thread t =
-          new Thread(
-              () -> {
-                try {
-                  passes.get(slot).run();
-                } catch (RuntimeException e) {
-                  failures[slot] = e;
-                }
-              },
-              "ledger-verify-" + (slot == 0 ? "merkle" : "index"));
-      t.setDaemon(true);
-      t.start();
-      threads.add(t);
-    }
     try {
+      for (int i = 0; i < passes.size(); i++) {
+        int slot = i;
+        Thread t =
+            new Thread(
+                () -> {
+                  try {
+                    passes.get(slot).run();
+                  } catch (Throwable e) {
+                    failures[slot] = e;
+                  }
+                },
+                "ledger-verify-" + (slot == 0 ? "merkle" : "index"));
+        t.setDaemon(true);
+        t.start();
+        threads.add(t);
+      }
       checkChain();
     } catch (RuntimeException | Error e) {
       passes.forEach(SidePass::cancel);
       threads.forEach(Verifier::join);
+      for (Throwable failure : failures) {
+        if (failure != null) {
+          e.addSuppressed(failure);
+        }
+      }
       throw e;
     }
     threads.forEach(Verifier::join);
-    for (RuntimeException failure : failures) {
-      if (failure != null) {
-        throw failure;
+    for (Throwable failure : failures) {
+      if (failure instanceof RuntimeException e) {
+        throw e;
+      }
+      if (failure instanceof Error e) {
+        throw e;
+      }
+    }
+    for (SidePass pass : passes) {
+      if (!pass.finished()) {
+        // The feed stopped with no pass failing: the verifying thread was interrupted.
+        throw new StorageException(
+            "the integrity check of ledger "
+                + engine.directory()
+                + " was interrupted before it read the whole log; it found nothing wrong in what"
+                + " it read");
       }
     }
     checkIndexCoversTheLatestVersions(state.size(), index.index());
