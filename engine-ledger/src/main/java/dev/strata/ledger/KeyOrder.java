@@ -121,8 +121,9 @@ final class KeyOrder {
     for (int i = 0; i < n; i++) {
       prefixes[i] = prefix(keys[ids[i]]);
       // A commit's new keys arrive in key order (its block is sorted): no sort needed then.
-      ordered &=
-          i == 0 || compare(prefixes[i - 1], keys[ids[i - 1]], prefixes[i], keys[ids[i]]) < 0;
+      if (ordered && i > 0) {
+        ordered = compare(prefixes[i - 1], keys[ids[i - 1]], prefixes[i], keys[ids[i]]) < 0;
+      }
     }
     if (!ordered) {
       sortByKey(ids, prefixes, keys, n);

@@ -95,11 +95,18 @@ class HashThreadTest {
   }
 
   @Test
-  void aValueOtherThanTrueOrFalse_isRefused() {
+  void aValueOtherThanTrueOrFalse_isRefused_beforeTheStoreIsTouched() {
+    Path store = dir.resolve("bad");
+    try (LedgerEngine e = LedgerEngine.open(store, options(null))) {
+      e.put("k".getBytes(), "v".getBytes());
+    }
     IllegalArgumentException e =
         assertThrows(
-            IllegalArgumentException.class,
-            () -> LedgerEngine.open(dir.resolve("bad"), options("sometimes")));
+            IllegalArgumentException.class, () -> LedgerEngine.open(store, options("sometimes")));
     assertTrue(e.getMessage().contains(LedgerEngine.HASH_THREAD), e.getMessage());
+    // Not left locked: the refused open never took the store.
+    try (LedgerEngine again = LedgerEngine.open(store, options("false"))) {
+      assertArrayEquals("v".getBytes(), again.get("k".getBytes()));
+    }
   }
 }
