@@ -82,27 +82,32 @@ final class Block {
    */
   static final class Scratch {
     static final int KEEP_BYTES = 1 << 20;
-    private ByteBuffer records = Codec.allocate(0);
-    private ByteBuffer canonical = Codec.allocate(0);
+    private final Kept records = new Kept();
+    private final Kept canonical = new Kept();
 
     ByteBuffer records(int bytes) {
-      ByteBuffer b = reuse(records, bytes);
-      if (b.capacity() <= KEEP_BYTES) {
-        records = b;
-      }
-      return b;
+      return records.take(bytes);
     }
 
     ByteBuffer canonical(int bytes) {
-      ByteBuffer b = reuse(canonical, bytes);
-      if (b.capacity() <= KEEP_BYTES) {
-        canonical = b;
-      }
-      return b;
+      return canonical.take(bytes);
     }
 
-    private static ByteBuffer reuse(ByteBuffer kept, int bytes) {
-      return kept.capacity() >= bytes ? kept.clear() : Codec.allocate(bytes);
+    /** One reusable buffer. */
+    private static final class Kept {
+      private ByteBuffer buffer = Codec.allocate(0);
+
+      /** A cleared buffer of at least {@code bytes}, kept for the next block if not too large. */
+      ByteBuffer take(int bytes) {
+        if (buffer.capacity() >= bytes) {
+          return buffer.clear();
+        }
+        ByteBuffer fresh = Codec.allocate(bytes);
+        if (bytes <= KEEP_BYTES) {
+          buffer = fresh;
+        }
+        return fresh;
+      }
     }
   }
 

@@ -1,6 +1,8 @@
 package dev.strata.ledger;
 
 import dev.strata.api.Limits;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
@@ -39,6 +41,9 @@ final class Codec {
   /** Largest varint a body length can need (bodies are below 2^35). */
   static final int MAX_LENGTH_BYTES = 5;
 
+  private static final VarHandle INTS =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
   private Codec() {}
 
   static ByteBuffer allocate(int bytes) {
@@ -50,10 +55,7 @@ final class Codec {
 
   /** The key length in the canonical bytes of an entry at {@code at}. */
   static int canonicalKeyLength(byte[] canonical, int at) {
-    return (canonical[at + CANONICAL_KEY - 4] & 0xFF)
-        | (canonical[at + CANONICAL_KEY - 3] & 0xFF) << 8
-        | (canonical[at + CANONICAL_KEY - 2] & 0xFF) << 16
-        | (canonical[at + CANONICAL_KEY - 1] & 0xFF) << 24;
+    return (int) INTS.get(canonical, at + CANONICAL_KEY - 4);
   }
 
   /** Size of an entry's canonical bytes. */

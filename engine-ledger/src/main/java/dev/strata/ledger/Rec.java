@@ -261,9 +261,9 @@ final class Rec {
     LONG.set(dst, offset + 17, txnId);
     LONG.set(dst, offset + 25, prevSeq());
     INT.set(dst, offset + 33, keyLen);
-    buf.get(keyOff, dst, offset + 37, keyLen);
-    INT.set(dst, offset + 37 + keyLen, valueLen);
-    buf.get(keyOff + keyLen, dst, offset + 41 + keyLen, valueLen);
+    buf.get(keyOff, dst, offset + Codec.CANONICAL_KEY, keyLen);
+    INT.set(dst, offset + Codec.CANONICAL_KEY + keyLen, valueLen);
+    buf.get(keyOff + keyLen, dst, offset + Codec.CANONICAL_KEY + 4 + keyLen, valueLen);
   }
 
   Operation operation() {
