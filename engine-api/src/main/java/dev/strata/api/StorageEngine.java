@@ -186,6 +186,8 @@ public interface StorageEngine extends AutoCloseable {
    *
    * @throws CorruptionException naming the first damaged file and page, offset or sequence number
    * @throws TamperException for the {@code ledger} engine when history fails verification
+   * @throws EngineFailedException if a failed commit left the engine unsure whether its files or
+   *     its memory hold the truth (it refuses writes too): close, reopen, then check
    * @throws EngineClosedException if the engine is closed
    */
   void verifyIntegrity();

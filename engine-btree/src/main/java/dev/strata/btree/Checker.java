@@ -1,6 +1,8 @@
 package dev.strata.btree;
 
 import dev.strata.api.CorruptionException;
+import dev.strata.api.EngineFailedException;
+import dev.strata.api.StorageException;
 import dev.strata.freelist.Freelist;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -30,6 +32,18 @@ final class Checker {
     engine.withWriterGate(
         () -> {
           Store store = engine.store;
+          StorageException failure = store.failure;
+          if (failure != null) {
+            // The meta on disk may be ahead of the one in memory: the freelist in memory matches
+            // neither for certain, so a check now would report damage that a reopen does not see.
+            throw new EngineFailedException(
+                store.path
+                    + " cannot be checked until it is reopened: a failed commit left its meta page"
+                    + " possibly on disk ("
+                    + failure.getMessage()
+                    + ")",
+                failure);
+          }
           Meta meta = store.meta;
           Checker c = new Checker(store.file, meta);
           c.walk(true);

@@ -455,19 +455,35 @@ final class Store {
       return next;
     } catch (IOException | RuntimeException e) {
       StorageException failed = translate(e, txid);
-      if (metaStarted) {
-        // The meta may be on disk while memory says otherwise; reusing this txid's pages could
-        // then corrupt the store, so writes stop until a reopen reads the truth from disk.
-        failure = failed;
-      } else {
-        try {
-          freelist.rollback(txid);
-        } catch (RuntimeException rollbackFailure) {
-          failed.addSuppressed(rollbackFailure);
-          failure = failed;
-        }
-      }
+      undoFailedCommit(txid, metaStarted, failed);
       throw failed;
+    } catch (Error e) {
+      // An OutOfMemoryError (the copy of a large value, a temporary direct buffer for a write)
+      // must undo this txid's allocations and frees like any other failure: left pending, a later
+      // commit under the same txid would release pages the tree still uses. Rethrown as it is.
+      undoFailedCommit(
+          txid,
+          metaStarted,
+          new StorageException(path + ": commit of txid " + txid + " failed: " + e, e));
+      throw e;
+    }
+  }
+
+  /**
+   * Rolls the freelist back to before the failed commit, or, once the meta write began, stops
+   * writes: the meta may be on disk while memory says otherwise, and reusing this txid's pages
+   * could then corrupt the store, so only a reopen reads the truth from disk.
+   */
+  private void undoFailedCommit(long txid, boolean metaStarted, StorageException failed) {
+    if (metaStarted) {
+      failure = failed;
+      return;
+    }
+    try {
+      freelist.rollback(txid);
+    } catch (RuntimeException rollbackFailure) {
+      failed.addSuppressed(rollbackFailure);
+      failure = failed;
     }
   }
 

@@ -19,7 +19,11 @@ final class FaultyPageIO implements PageIO {
     /** The meta page write writes half its content, then throws. */
     TORN_META,
     /** The sync after the meta write throws. */
-    FAIL_META_SYNC
+    FAIL_META_SYNC,
+    /**
+     * The next data-page write throws an {@link OutOfMemoryError}, as a JDK temporary buffer can.
+     */
+    OUT_OF_MEMORY
   }
 
   private final FileChannel channel;
@@ -53,6 +57,9 @@ final class FaultyPageIO implements PageIO {
     } else if (f == Fault.DISK_FULL) {
       armed = Fault.NONE;
       throw new IOException("No space left on device");
+    } else if (f == Fault.OUT_OF_MEMORY) {
+      armed = Fault.NONE;
+      throw new OutOfMemoryError("injected: Direct buffer memory");
     } else if (f == Fault.TORN_WRITE) {
       armed = Fault.NONE;
       torn(src, position, src.remaining() / 2);

@@ -14,6 +14,7 @@ import dev.strata.api.StorageIOException;
 import dev.strata.api.StoreLockedException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
+import dev.strata.api.spi.DirectoryLock;
 import dev.strata.api.spi.WriterGate;
 import dev.strata.lsm.RocksOptionsFactory.RocksResources;
 import java.nio.file.Path;
@@ -91,8 +92,12 @@ public final class LsmEngine implements StorageEngine {
   static final String NAME = "lsm";
   private static final System.Logger LOG = System.getLogger(LsmEngine.class.getName());
 
-  /** RocksDB locks a directory per process too, but not for read-only opens; this covers both. */
-  private static final Set<Path> OPEN_DIRECTORIES = ConcurrentHashMap.newKeySet();
+  /**
+   * Strata's own lock, held in every mode: RocksDB takes none for a read-only open, and its
+   * in-process check compares path strings, so an alias through a symbolic link opened the same
+   * store twice in one JVM. An OS file lock identifies the file itself.
+   */
+  static final String LOCK_FILE = "STRATA-LSM.lock";
 
   private final Path directory;
   private final String description;
@@ -101,6 +106,7 @@ public final class LsmEngine implements StorageEngine {
   private final WriteAmplificationMeter meter;
   private final RocksResources resources;
   private final RocksDB db;
+  private final DirectoryLock lock;
   private final WriterGate gate;
   private final Set<LsmReadTxn> openTxns = ConcurrentHashMap.newKeySet();
 
@@ -110,7 +116,12 @@ public final class LsmEngine implements StorageEngine {
   private volatile boolean closed;
   private volatile StorageException writeFailure;
 
-  private LsmEngine(Path directory, EngineOptions options, RocksResources resources, RocksDB db) {
+  private LsmEngine(
+      Path directory,
+      EngineOptions options,
+      RocksResources resources,
+      RocksDB db,
+      DirectoryLock lock) {
     this.directory = directory;
     this.description = "lsm engine at " + directory;
     this.readOnly = options.readOnly();
@@ -118,6 +129,7 @@ public final class LsmEngine implements StorageEngine {
     this.meter = resources.meterFeed.meter();
     this.resources = resources;
     this.db = db;
+    this.lock = lock;
     this.gate = new WriterGate(description);
   }
 
@@ -125,10 +137,8 @@ public final class LsmEngine implements StorageEngine {
     LsmSettings settings = LsmSettings.from(options);
     Path directory = requested.toAbsolutePath().normalize();
     StoreDirectory.prepare(directory, options);
-    if (!OPEN_DIRECTORIES.add(directory)) {
-      throw new StoreLockedException(
-          "lsm store at " + directory + " is already open in this process");
-    }
+    DirectoryLock lock =
+        DirectoryLock.acquire(directory.resolve(LOCK_FILE), "lsm store at " + directory);
     RocksResources resources = null;
     RocksDB db = null;
     try {
@@ -146,7 +156,7 @@ public final class LsmEngine implements StorageEngine {
       if (!options.readOnly() && !StoreMarker.exists(directory)) {
         StoreMarker.write(directory);
       }
-      LsmEngine engine = new LsmEngine(directory, options, resources, db);
+      LsmEngine engine = new LsmEngine(directory, options, resources, db, lock);
       LOG.log(System.Logger.Level.DEBUG, "opened {0} with {1}", directory, settings);
       return engine;
     } catch (RuntimeException | Error e) {
@@ -156,7 +166,7 @@ public final class LsmEngine implements StorageEngine {
       if (resources != null) {
         resources.close();
       }
-      OPEN_DIRECTORIES.remove(directory);
+      lock.close();
       throw e;
     }
   }
@@ -535,7 +545,7 @@ public final class LsmEngine implements StorageEngine {
       errors.add(RocksErrors.map("closing " + description, e));
     }
     resources.close();
-    OPEN_DIRECTORIES.remove(directory);
+    lock.close();
     if (earlier != null && !errors.isEmpty()) {
       // RocksDB's WAL writer keeps the error that already failed a write and repeats it on close;
       // the caller was told then, and every acknowledged commit had reached the WAL before it.

@@ -1,5 +1,6 @@
 package dev.strata.lsm;
 
+import dev.strata.api.CorruptionException;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageException;
 import dev.strata.api.StorageIOException;
@@ -23,7 +24,8 @@ final class StoreDirectory {
   /**
    * Checks and, when allowed, creates the store directory.
    *
-   * @throws dev.strata.api.CorruptionException if the marker is damaged
+   * @throws CorruptionException if the marker is damaged, or present while RocksDB's {@code
+   *     CURRENT} file is missing
    * @throws dev.strata.api.UnsupportedFormatException if the marker is from a newer format
    * @throws StorageException if there is no store and none may be created, or the directory holds
    *     something else
@@ -33,6 +35,16 @@ final class StoreDirectory {
     boolean hasStore = Files.exists(directory.resolve(ROCKSDB_CURRENT));
     if (StoreMarker.exists(directory)) {
       StoreMarker.check(directory);
+      if (!hasStore) {
+        // The marker is written after RocksDB created the store, so the store existed: opening
+        // with create_if_missing would start an empty one and delete the old tables as obsolete.
+        throw new CorruptionException(
+            directory.resolve(ROCKSDB_CURRENT)
+                + " is missing, but "
+                + StoreMarker.FILE_NAME
+                + " shows an lsm store was created here; refusing to replace it with an empty"
+                + " store");
+      }
     } else if (!hasStore && !isEmptyOrMissing(directory)) {
       throw new StorageException(
           directory
@@ -84,7 +96,11 @@ final class StoreDirectory {
       throw new IllegalArgumentException(directory + " is not a directory");
     }
     try (Stream<Path> children = Files.list(directory)) {
-      return children.findAny().isEmpty();
+      // A lock file alone is what an open that died before RocksDB wrote anything leaves behind.
+      return children
+          .filter(child -> !child.getFileName().toString().equals(LsmEngine.LOCK_FILE))
+          .findAny()
+          .isEmpty();
     } catch (IOException e) {
       throw new StorageIOException("cannot list " + directory, e);
     }

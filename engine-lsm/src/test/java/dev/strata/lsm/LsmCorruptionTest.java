@@ -128,4 +128,26 @@ class LsmCorruptionTest {
     Files.write(dir.resolve(StoreMarker.FILE_NAME), b.array());
     assertThrows(UnsupportedFormatException.class, () -> StorageEngines.open("lsm", dir, OPTIONS));
   }
+
+  /**
+   * Regression: with the marker present but RocksDB's {@code CURRENT} and WAL files gone, the open
+   * created a new empty store, and RocksDB deleted the old tables as obsolete.
+   */
+  @Test
+  void lostCurrentFile_isCorruption_andTheTablesStay() throws Exception {
+    writeOneSst();
+    List<Path> tables = ssts();
+    Files.delete(dir.resolve(StoreDirectory.ROCKSDB_CURRENT));
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path log : files.filter(p -> p.toString().endsWith(".log")).toList()) {
+        Files.delete(log);
+      }
+    }
+    CorruptionException e =
+        assertThrows(CorruptionException.class, () -> StorageEngines.open("lsm", dir, OPTIONS));
+    assertTrue(e.getMessage().contains(StoreDirectory.ROCKSDB_CURRENT), e.getMessage());
+    for (Path table : tables) {
+      assertTrue(Files.exists(table), table + " was deleted");
+    }
+  }
 }

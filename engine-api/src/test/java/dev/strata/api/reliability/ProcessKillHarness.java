@@ -6,11 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.strata.api.Durability;
+import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,6 +64,51 @@ public abstract class ProcessKillHarness extends EngineHarness {
   @Test
   void noSyncCommits_surviveRepeatedKill9() throws Exception {
     run(Durability.NO_SYNC, Math.max(1, Integer.getInteger("strata.crash.iterations", 20) / 4));
+  }
+
+  /**
+   * A store open in this process is refused to another process in either mode, and a read-only open
+   * here refuses a writer there. Regression: the lsm engine took no lock for a read-only open
+   * (RocksDB takes none), so a reader and a writer in two processes shared a store.
+   */
+  @Test
+  void store_openHere_isRefusedToAnotherProcess_inEveryMode() throws Exception {
+    Path store = dir.resolve("store");
+    try (StorageEngine e = StorageEngines.open(engine(), store, options(Durability.SYNC, null))) {
+      e.put(PROBE, PROBE);
+      assertEquals("StoreLockedException", probeOpen(store, "writable"));
+      assertEquals("StoreLockedException", probeOpen(store, "read-only"));
+    }
+    EngineOptions.Builder readOnly = EngineOptions.builder().readOnly(true);
+    settings().forEach(readOnly::set);
+    try (StorageEngine e = StorageEngines.open(engine(), store, readOnly.build())) {
+      assertEquals("StoreLockedException", probeOpen(store, "writable"));
+      assertArrayEquals(PROBE, e.get(PROBE));
+    }
+    assertEquals("OPENED", probeOpen(store, "writable"));
+  }
+
+  /** Runs {@link LockProbe} in a child JVM and returns what it printed. */
+  private String probeOpen(Path store, String mode) throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx128m",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                LockProbe.class.getName(),
+                engine(),
+                store.toString(),
+                mode));
+    settings().forEach((k, v) -> command.add(k + "=" + v));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "lock probe did not exit");
+    String[] lines = output.strip().split("\\R");
+    return lines[lines.length - 1];
   }
 
   private void run(Durability durability, int iterations) throws Exception {
