@@ -123,6 +123,12 @@ final class Checkpoint {
         return null;
       }
       int version = in.need(4).getInt();
+      // The checksum first: a flipped bit in the version field of this derived file must cost a
+      // replay, not refuse the store as one written by a newer library.
+      if (!checksumMatches(file)) {
+        logger.log(System.Logger.Level.WARNING, file + ": checksum mismatch; replaying the log");
+        return null;
+      }
       if (version > FORMAT_VERSION) {
         throw new UnsupportedFormatException(
             file
@@ -130,10 +136,6 @@ final class Checkpoint {
                 + version
                 + "; this library reads up to "
                 + FORMAT_VERSION);
-      }
-      if (!checksumMatches(file)) {
-        logger.log(System.Logger.Level.WARNING, file + ": checksum mismatch; replaying the log");
-        return null;
       }
       ByteBuffer header = in.need(HEADER_BYTES - 12);
       header.getInt();

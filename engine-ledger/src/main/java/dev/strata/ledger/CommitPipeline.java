@@ -49,6 +49,12 @@ final class CommitPipeline {
     return visible;
   }
 
+  /** The newest appended state, durable or not: what the next write transaction reads. */
+  synchronized Visible lastAppended() {
+    Pending last = pending.peekLast();
+    return last == null ? visible : last.state();
+  }
+
   /** Queues an appended block's state; called by the writer, in append order. */
   synchronized void appended(Visible state, Sync sync) {
     if (!syncOnCommit) {

@@ -69,9 +69,9 @@ final class LedgerWriteTxn extends LedgerReadTxn implements WriteTxn {
       } finally {
         end("committed");
       }
-      if (state != null) {
-        engine.writer.awaitDurable(state);
-      }
+      // Also when nothing changed: what this transaction read may belong to a commit whose sync
+      // is still running, and the caller must not act on it before it is durable.
+      engine.writer.awaitDurable(state);
     } finally {
       engine.exit();
     }

@@ -99,7 +99,8 @@ final class LedgerWriter {
   /**
    * Appends a write transaction's block; runs under the writer gate.
    *
-   * @return the state to wait for, or null when the transaction changed nothing
+   * @return the state to wait for: the new block's, or, when the transaction changed nothing, the
+   *     newest appended one, since the transaction may have read commits whose sync still runs
    */
   Visible append(Overlay overlay, long logicalBytes) {
     checkNotFailed();
@@ -146,7 +147,7 @@ final class LedgerWriter {
     }
     if (n == 0) {
       meter.addLogical(logicalBytes);
-      return null;
+      return pipeline.lastAppended();
     }
     if (blockBytes > Integer.MAX_VALUE - 16) {
       throw new IllegalArgumentException(
@@ -203,6 +204,33 @@ final class LedgerWriter {
       stop("appending transaction " + txnId + " failed", e, undoTo);
       throw e;
     }
+    try {
+      return publish(block, n, keys, values, previous, ids, start, timestamp, logicalBytes);
+    } catch (RuntimeException | Error e) {
+      // The block is whole in the log, so a reopen replays it as committed; what failed is the
+      // index in memory (out of memory while growing it). Appending after it with the old size
+      // and chain head would break the chain, so writing stops and the outcome is the reopen's.
+      stop(
+          "transaction "
+              + txnId
+              + " is in the log, but updating the index failed; a reopen shows it committed",
+          e,
+          -1);
+      throw e;
+    }
+  }
+
+  /** Enters a written block into the index and the writer's state and hands it to the pipeline. */
+  private Visible publish(
+      Block block,
+      int n,
+      byte[][] keys,
+      byte[][] values,
+      IndexEntry[] previous,
+      int[] ids,
+      long start,
+      long timestamp,
+      long logicalBytes) {
     byte[] head = block.chainHead();
     long live = liveKeys;
     long dead = tombstones;

@@ -165,7 +165,9 @@ final class Recovery {
       if (torn.position < replayFrom || SegmentLog.segmentOf(torn.position) != lastSegment) {
         throw new TamperException(expected, torn.getMessage() + " (inside committed history)");
       }
-      long later = commitMarkerAfter(torn.position);
+      // A marker-shaped run of bytes inside the bad record's own frame is its data (a value may
+      // hold anything), not a later commit.
+      long later = commitMarkerAfter(torn.frameEnd >= 0 ? torn.frameEnd : torn.position + 1);
       if (later >= 0) {
         throw new TamperException(
             expected - block.size(),
@@ -200,18 +202,21 @@ final class Recovery {
   }
 
   /**
-   * Searches the rest of the last segment, byte by byte, for an intact commit marker. A crash tears
-   * only the unfinished tail, so a whole marker after a bad record means the bad record is damaged
-   * history, which must be reported rather than cut.
+   * Searches the last segment from {@code from} on, byte by byte, for an intact commit marker. A
+   * crash tears only the unfinished tail, so a whole marker after a bad record means the bad record
+   * is damaged history, which must be reported rather than cut.
    *
    * @return the marker's position, or -1
    */
-  private long commitMarkerAfter(long position) throws IOException {
+  private long commitMarkerAfter(long from) throws IOException {
     SegmentLog.Segment segment = log.last();
     long size = segment.channel().size();
     int frame = Codec.COMMIT_FRAME;
     java.nio.ByteBuffer window = Codec.allocate(1 << 20);
-    for (long start = SegmentLog.offsetOf(position) + 1;
+    if (SegmentLog.segmentOf(from) != segment.index()) {
+      return -1;
+    }
+    for (long start = SegmentLog.offsetOf(from);
         start + frame <= size;
         start += window.capacity() - frame) {
       window.clear();

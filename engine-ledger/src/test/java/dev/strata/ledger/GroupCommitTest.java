@@ -2,15 +2,26 @@ package dev.strata.ledger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.strata.api.EngineOptions;
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.spi.FileIO;
+import dev.strata.api.spi.StorageFile;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,6 +95,114 @@ class GroupCommitTest {
     org.junit.jupiter.api.Assertions.assertThrows(
         java.io.IOException.class, () -> pipeline.awaitDurable(state(2)));
     assertEquals(0, pipeline.visible().size());
+  }
+
+  /**
+   * Regression (review): a write transaction reads the newest appended state, whose sync may still
+   * run; when it changed nothing its commit returned at once, so a caller could act on a value that
+   * a power loss or a failed sync would take back.
+   */
+  @Test
+  void writeTxnThatChangesNothing_returnsOnlyOnceWhatItReadIsDurable() throws Exception {
+    CountDownLatch inSync = new CountDownLatch(1);
+    CountDownLatch releaseSync = new CountDownLatch(1);
+    AtomicBoolean hold = new AtomicBoolean();
+    FileIO standard = FileIO.standard();
+    FileIO held =
+        new FileIO() {
+          @Override
+          public StorageFile open(Path path, OpenOption... options) throws IOException {
+            StorageFile file = standard.open(path, options);
+            if (!path.getFileName().toString().endsWith(".seg")) {
+              return file;
+            }
+            return new StorageFile() {
+              @Override
+              public Path path() {
+                return file.path();
+              }
+
+              @Override
+              public FileChannel channel() {
+                return file.channel();
+              }
+
+              @Override
+              public int write(ByteBuffer src, long position) throws IOException {
+                return file.write(src, position);
+              }
+
+              @Override
+              public int read(ByteBuffer dst, long position) throws IOException {
+                return file.read(dst, position);
+              }
+
+              @Override
+              public void force(boolean metaData) throws IOException {
+                if (hold.get()) {
+                  inSync.countDown();
+                  try {
+                    releaseSync.await();
+                  } catch (InterruptedException e) {
+                    throw new IOException(e);
+                  }
+                }
+                file.force(metaData);
+              }
+
+              @Override
+              public long size() throws IOException {
+                return file.size();
+              }
+
+              @Override
+              public void truncate(long size) throws IOException {
+                file.truncate(size);
+              }
+
+              @Override
+              public void close() throws IOException {
+                file.close();
+              }
+            };
+          }
+
+          @Override
+          public void rename(Path source, Path target) throws IOException {
+            standard.rename(source, target);
+          }
+
+          @Override
+          public void syncDirectory(Path directory) throws IOException {
+            standard.syncDirectory(directory);
+          }
+        };
+    byte[] key = "k".getBytes(StandardCharsets.UTF_8);
+    byte[] value = "v".getBytes(StandardCharsets.UTF_8);
+    try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.builder().fileIO(held).build())) {
+      hold.set(true);
+      Thread writer = start(() -> e.put(key, value));
+      AtomicReference<byte[]> read = new AtomicReference<>();
+      CountDownLatch readerDone = new CountDownLatch(1);
+      try {
+        inSync.await();
+        start(
+            () -> {
+              read.set(e.update(w -> w.get(key)));
+              readerDone.countDown();
+            });
+        assertFalse(
+            readerDone.await(300, TimeUnit.MILLISECONDS),
+            "a write transaction that read a commit returned before that commit's sync ended");
+        assertNull(e.get(key), "readers do not see the commit yet");
+      } finally {
+        hold.set(false);
+        releaseSync.countDown();
+      }
+      writer.join();
+      readerDone.await();
+      assertArrayEquals(value, read.get());
+    }
   }
 
   @Test
