@@ -334,12 +334,15 @@ public final class BTreeEngine implements StorageEngine {
       closed = true;
     }
     gate.close();
-    for (BTreeReadTxn txn : new ArrayList<>(openTxns)) {
-      txn.close();
-    }
+    // Calls in flight finish first, and only then do transactions end and unregister their
+    // snapshots: a commit in flight must still see every reader that may be mid-read, or it could
+    // release (and truncate away) pages that reader's mapping is about to touch.
     while (inFlight.sum() > 0) {
       Thread.onSpinWait();
       Thread.yield();
+    }
+    for (BTreeReadTxn txn : new ArrayList<>(openTxns)) {
+      txn.close();
     }
     store.close();
   }

@@ -383,7 +383,12 @@ final class PageFile {
     meter.addSync();
   }
 
-  void truncate(long size) throws IOException {
+  /**
+   * Shrinks the file. Excludes {@link #remap}: mapping a region past the end of a writable channel
+   * makes the JDK extend the file, so a reader mapping between its size check and this truncation
+   * would grow the file back behind the writer.
+   */
+  synchronized void truncate(long size) throws IOException {
     io.truncate(size);
   }
 

@@ -165,7 +165,7 @@ public final class LedgerEngine implements StorageEngine {
         Files.createDirectories(directory);
       }
       DirectoryLock lock =
-          DirectoryLock.acquire(directory.resolve(LOCK_FILE), "ledger " + directory);
+          DirectoryLock.acquire(directory.resolve(LOCK_FILE), "ledger " + directory, !writable);
       WriteAmplificationMeter meter = new WriteAmplificationMeter();
       Recovery r;
       try {

@@ -138,7 +138,8 @@ public final class LsmEngine implements StorageEngine {
     Path directory = requested.toAbsolutePath().normalize();
     StoreDirectory.prepare(directory, options);
     DirectoryLock lock =
-        DirectoryLock.acquire(directory.resolve(LOCK_FILE), "lsm store at " + directory);
+        DirectoryLock.acquire(
+            directory.resolve(LOCK_FILE), "lsm store at " + directory, options.readOnly());
     RocksResources resources = null;
     RocksDB db = null;
     try {
@@ -200,12 +201,20 @@ public final class LsmEngine implements StorageEngine {
   }
 
   private <T extends LsmReadTxn> T register(T txn) {
-    checkOpen();
+    try {
+      checkOpen();
+    } catch (EngineClosedException e) {
+      // A write transaction holds a native batch from its construction; nothing else frees it.
+      txn.freeResources();
+      throw e;
+    }
     txn.enterSetup();
     try {
       openTxns.add(txn);
       if (closed) {
         openTxns.remove(txn);
+        // Freeing twice is harmless if close() took the transaction before the removal.
+        txn.freeResources();
         throw closedException();
       }
       txn.openSnapshot();

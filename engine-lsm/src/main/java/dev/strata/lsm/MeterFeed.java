@@ -1,13 +1,18 @@
 package dev.strata.lsm;
 
 import dev.strata.api.WriteAmplificationMeter;
+import org.rocksdb.HistogramType;
 import org.rocksdb.Statistics;
 import org.rocksdb.TickerType;
 
 /**
  * Owns one engine's {@link WriteAmplificationMeter} and feeds it from the engine's own RocksDB
  * {@link Statistics}: physical bytes are {@code WAL_FILE_BYTES + FLUSH_WRITE_BYTES +
- * COMPACT_WRITE_BYTES}, syncs are {@code WAL_FILE_SYNCED}.
+ * COMPACT_WRITE_BYTES}; syncs are {@code WAL_FILE_SYNCED} plus the number of timed syncs of table
+ * files written by flushes and compactions and of the MANIFEST ({@code TABLE_SYNC_MICROS}, {@code
+ * COMPACTION_OUTFILE_SYNC_MICROS}, {@code MANIFEST_FILE_SYNC_MICROS}). RocksDB keeps no count of
+ * its directory syncs, so those, like the once-per-store sync of Strata's marker file, are not in
+ * it.
  *
  * <p>The tickers move on RocksDB's threads (WAL writes, background flushes and compactions), so the
  * meter is built with {@link #refresh()} as its refresh hook: every reading first moves what the
@@ -43,7 +48,11 @@ final class MeterFeed {
         statistics.getTickerCount(TickerType.WAL_FILE_BYTES)
             + statistics.getTickerCount(TickerType.FLUSH_WRITE_BYTES)
             + statistics.getTickerCount(TickerType.COMPACT_WRITE_BYTES);
-    long syncs = statistics.getTickerCount(TickerType.WAL_FILE_SYNCED);
+    long syncs =
+        statistics.getTickerCount(TickerType.WAL_FILE_SYNCED)
+            + statistics.getHistogramData(HistogramType.TABLE_SYNC_MICROS).getCount()
+            + statistics.getHistogramData(HistogramType.COMPACTION_OUTFILE_SYNC_MICROS).getCount()
+            + statistics.getHistogramData(HistogramType.MANIFEST_FILE_SYNC_MICROS).getCount();
     if (physical > physicalSeen) {
       meter.addPhysical(physical - physicalSeen);
       physicalSeen = physical;

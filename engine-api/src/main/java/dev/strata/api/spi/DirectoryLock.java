@@ -6,13 +6,16 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
  * An operating-system lock on a store's lock file, held while the engine is open, so that a second
  * open in this or another process fails with {@link StoreLockedException} instead of two writers
- * sharing the files. The lock file itself stays behind after close; it holds no data.
+ * sharing the files, or a reader sharing them with a writer. The lock identifies the file, not its
+ * path, so an alias through a symbolic link is refused too. The lock file itself stays behind after
+ * close; it holds no data.
  *
  * <p>Thread-safe. {@link #close()} is idempotent.
  */
@@ -38,12 +41,41 @@ public final class DirectoryLock implements AutoCloseable {
    * @throws StorageIOException if the lock file cannot be created or locked
    */
   public static DirectoryLock acquire(Path lockFile, String owner) {
+    return acquire(lockFile, owner, false);
+  }
+
+  /**
+   * Takes the lock on {@code lockFile}: exclusive for a writable open, shared for a read-only one,
+   * so read-only opens in several processes may share a store that no process writes. A read-only
+   * open on a file system it cannot create the missing lock file on (mounted read-only) goes
+   * unlocked: nothing can write the store through that mount.
+   *
+   * @param lockFile the lock file, inside the store directory
+   * @param owner names the engine and store in the error message
+   * @param shared true for a read-only open
+   * @return the held lock, or an empty one for the unlocked read-only case; close it when the
+   *     engine closes
+   * @throws StoreLockedException if the store is already open in this process, or open in a mode
+   *     that conflicts in another
+   * @throws StorageIOException if the lock file cannot be created or locked
+   */
+  public static DirectoryLock acquire(Path lockFile, String owner, boolean shared) {
     FileChannel channel = null;
     try {
-      channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      if (shared && !Files.exists(lockFile)) {
+        try {
+          FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE).close();
+        } catch (IOException readOnlyFileSystem) {
+          return new DirectoryLock(lockFile, null, null);
+        }
+      }
+      channel =
+          shared
+              ? FileChannel.open(lockFile, StandardOpenOption.READ)
+              : FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock lock;
       try {
-        lock = channel.tryLock();
+        lock = channel.tryLock(0, Long.MAX_VALUE, shared);
       } catch (OverlappingFileLockException e) {
         // Another engine in this JVM holds it: the JVM reports that instead of refusing the lock.
         lock = null;
@@ -75,6 +107,9 @@ public final class DirectoryLock implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (channel == null) {
+      return;
+    }
     try {
       if (lock.isValid()) {
         lock.release();

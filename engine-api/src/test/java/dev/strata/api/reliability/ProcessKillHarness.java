@@ -83,6 +83,7 @@ public abstract class ProcessKillHarness extends EngineHarness {
     settings().forEach(readOnly::set);
     try (StorageEngine e = StorageEngines.open(engine(), store, readOnly.build())) {
       assertEquals("StoreLockedException", probeOpen(store, "writable"));
+      assertEquals("OPENED", probeOpen(store, "read-only"), "read-only opens share a store");
       assertArrayEquals(PROBE, e.get(PROBE));
     }
     assertEquals("OPENED", probeOpen(store, "writable"));
