@@ -50,11 +50,13 @@ import org.rocksdb.WriteBatchWithIndex;
  * <h2>Meter</h2>
  *
  * Logical bytes are summed in Java per the contract. Physical bytes are this instance's RocksDB
- * tickers {@code WAL_FILE_BYTES + FLUSH_WRITE_BYTES + COMPACT_WRITE_BYTES}; syncs are {@code
- * WAL_FILE_SYNCED}, moved into the meter whenever it is read (its refresh hook), so a reading
- * includes every finished background flush and compaction. The {@code MANIFEST}, {@code OPTIONS}
- * and info {@code LOG} files are not counted (RocksDB has no ticker for them; they are small and do
- * not grow with data).
+ * tickers {@code WAL_FILE_BYTES + FLUSH_WRITE_BYTES + COMPACT_WRITE_BYTES}; syncs are the WAL's
+ * plus those of table files and the {@code MANIFEST} ({@link MeterFeed}), moved into the meter
+ * whenever it is read (its refresh hook), so a reading includes every finished background flush and
+ * compaction. Bytes written to the {@code MANIFEST}, {@code OPTIONS} and info {@code LOG} files are
+ * not counted: RocksDB has no ticker for them. They are tens of kilobytes per open, and the info log
+ * grows by a few lines per flush or compaction and a statistics dump every ten minutes, so they
+ * understate the amplification of very small workloads only.
  *
  * <h2>Stats keys</h2>
  *
