@@ -37,6 +37,17 @@ import java.util.function.Function;
  * committing txid and are reused once no reader can see them. The file layout is in {@code
  * FORMAT.md}.
  *
+ * <h2>Durability</h2>
+ *
+ * Under {@code SYNC} a commit writes its pages, syncs, writes its meta page and syncs again. Under
+ * {@code NO_SYNC} a commit skips both syncs and marks its meta page as unsynced, stamped with the
+ * system's boot id; a later open trusts such a meta only during the same boot, so a process crash
+ * loses nothing, while after a power loss or OS crash the store recovers to the last synced commit
+ * (a meta may have reached the disk before its pages). Pages that synced commit reaches stay
+ * pinned, like a reader's snapshot, until a NO_SYNC commit syncs again: at most a second after the
+ * last sync, or once the pinned pages pass a quarter of the file, and at {@link #close()}. Between
+ * those syncs the file may grow by the pages the commits free.
+ *
  * <h2>Settings</h2>
  *
  * <ul>
@@ -66,10 +77,12 @@ import java.util.function.Function;
  *   <li>{@code pagesInUse}: pages reachable from the last commit (meta pages, tree, overflow runs
  *       and stored freelist); {@code freePages}, {@code freeRuns}: what the allocator may hand out;
  *       {@code pendingPages}: freed pages an open reader may still see. {@code pagesInUse +
- *       freePages + pendingPages == highWaterPages}.
+ *       freePages + pendingPages == highWaterPages}; under {@code NO_SYNC} pending pages include
+ *       those pinned for the last synced commit.
  *   <li>{@code treeDepth} (1 = the root is a leaf), {@code branchPages}, {@code leafPages}, {@code
  *       overflowPages}, {@code keys}.
- *   <li>{@code txid}: the last commit; {@code openReaders}: open transactions; {@code
+ *   <li>{@code txid}: the last commit; {@code syncedTxid}: the last commit a power loss keeps
+ *       (equal to {@code txid} under {@code SYNC}); {@code openReaders}: open transactions; {@code
  *       freelistRebuildMillis}: time the open spent rebuilding the freelist by walking the tree (0
  *       when it was read from the file); {@code freelistDeltas}: deltas stored after the last
  *       freelist snapshot.
@@ -344,6 +357,7 @@ public final class BTreeEngine implements StorageEngine {
     for (BTreeReadTxn txn : new ArrayList<>(openTxns)) {
       txn.close();
     }
+    store.syncOnClose();
     store.close();
   }
 }

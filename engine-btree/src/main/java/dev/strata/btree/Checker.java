@@ -75,6 +75,7 @@ final class Checker {
           s.put("overflowPages", c.overflowPages);
           s.put("keys", c.keys);
           s.put("txid", meta.txid());
+          s.put("syncedTxid", store.syncedTxid());
           s.put("openReaders", engine.openReaders());
           s.put("freelistRebuildMillis", store.freelistRebuildNanos / 1_000_000);
           return Map.copyOf(s);

@@ -4,8 +4,8 @@ import dev.strata.api.UnsupportedFormatException;
 import java.nio.ByteBuffer;
 
 /**
- * One of the two meta pages: the root of a committed state. Commit {@code txid} writes page {@code
- * txid % 2}, so the previous committed meta survives a torn meta write.
+ * One of the two meta pages: the root of a committed state. Commits alternate between the two pages
+ * so the last durable meta survives a torn meta write (see {@link Store}).
  *
  * <pre>
  * 32 u64 magic "STRBTREE"
@@ -14,9 +14,10 @@ import java.nio.ByteBuffer;
  * 48 u64 root page
  * 56 u64 newest freelist run: snapshot or delta (0 = not stored; open walks the tree)
  * 64 u32 that run's length in pages
- * 68 u32 flags (0)
+ * 68 u32 flags: bit 0 = written without a preceding sync (NO_SYNC); version 3
  * 72 u64 high-water mark: pages in use by the file, meta pages included
  * 80 u64 txid of the commit that wrote this meta
+ * 88 u8[16] boot id of the system that wrote an unsynced meta (zero otherwise); version 3
  * </pre>
  *
  * @param pageSize page size in bytes
@@ -31,13 +32,37 @@ record Meta(
     int pageSize, long root, long freelistPage, int freelistPages, long highWater, long txid) {
   static final long MAGIC = 0x4545_5254_4252_5453L; // "STRBTREE" read little-endian
 
-  /** Version 2 added freelist delta runs; version 1 files are refused, not converted. */
-  static final int FORMAT_VERSION = 2;
+  /**
+   * Version 2 added freelist delta runs, version 3 the unsynced flag and boot id; version 2 metas
+   * are read (as synced ones), version 1 files are refused, not converted.
+   */
+  static final int FORMAT_VERSION = 3;
 
-  static final int USED = 88;
+  private static final int OLDEST_READ_VERSION = 2;
+  private static final int USED_V2 = 88;
+  static final int USED = USED_V2 + BootId.SIZE;
+  private static final int FLAG_UNSYNCED = 1;
 
-  /** Encodes this meta as page {@code pgid} (0 or 1). */
+  /**
+   * A decoded meta page and how it was written.
+   *
+   * @param meta the committed state it roots
+   * @param unsyncedBoot for a meta written without a preceding sync, the boot id of the system that
+   *     wrote it; null for a meta whose pages were synced first
+   */
+  record Page(Meta meta, byte[] unsyncedBoot) {}
+
+  /** Encodes this meta as page {@code pgid} (0 or 1), written after its pages were synced. */
   ByteBuffer encode(long pgid) {
+    return encode(pgid, null);
+  }
+
+  /**
+   * Encodes this meta as page {@code pgid} (0 or 1).
+   *
+   * @param unsyncedBoot the current boot id when the commit's pages were not synced first, or null
+   */
+  ByteBuffer encode(long pgid, byte[] unsyncedBoot) {
     ByteBuffer b = PageFormat.allocate(pageSize, 1);
     PageFormat.writeHeader(b, PageFormat.TYPE_META, pgid, 0, 0, USED);
     b.putLong(32, MAGIC);
@@ -46,11 +71,20 @@ record Meta(
     b.putLong(48, root);
     b.putLong(56, freelistPage);
     b.putInt(64, freelistPages);
-    b.putInt(68, 0);
+    b.putInt(68, unsyncedBoot == null ? 0 : FLAG_UNSYNCED);
     b.putLong(72, highWater);
     b.putLong(80, txid);
+    if (unsyncedBoot != null) {
+      b.put(USED_V2, unsyncedBoot);
+    }
     PageFormat.seal(b);
     return b;
+  }
+
+  /** {@link #decodePage} without how the page was written: for tests and tools. */
+  static Meta decode(ByteBuffer b, long pgid, String file) {
+    Page p = decodePage(b, pgid, file);
+    return p == null ? null : p.meta();
   }
 
   /**
@@ -62,7 +96,7 @@ record Meta(
    * @param pgid the page the bytes came from (0 or 1)
    * @throws UnsupportedFormatException if the page is a well-formed meta of another format version
    */
-  static Meta decode(ByteBuffer b, long pgid, String file) {
+  static Page decodePage(ByteBuffer b, long pgid, String file) {
     if (b.limit() < USED || b.getLong(32) != MAGIC) {
       return null;
     }
@@ -74,23 +108,28 @@ record Meta(
     }
     // Checked only once the checksum holds, so a rotted version field reads as damage.
     int version = b.getInt(40);
-    if (version != FORMAT_VERSION) {
+    if (version < OLDEST_READ_VERSION || version > FORMAT_VERSION) {
       throw new UnsupportedFormatException(
           file
               + ": meta page "
               + pgid
               + " has format version "
               + version
-              + "; this engine reads only version "
+              + "; this engine reads versions "
+              + OLDEST_READ_VERSION
+              + " to "
               + FORMAT_VERSION
-              + (version < FORMAT_VERSION
+              + (version < OLDEST_READ_VERSION
                   ? " (older stores are not converted: copy the data into a new store with an"
                       + " engine of their version)"
                   : ""));
     }
+    int flags = b.getInt(68);
     if (b.get(PageFormat.OFF_TYPE) != PageFormat.TYPE_META
         || b.getLong(PageFormat.OFF_PGID) != pgid
-        || used != USED) {
+        || used != (version == OLDEST_READ_VERSION ? USED_V2 : USED)
+        || (flags & ~FLAG_UNSYNCED) != 0
+        || version == OLDEST_READ_VERSION && flags != 0) {
       return null;
     }
     int pageSize = b.getInt(44);
@@ -106,6 +145,11 @@ record Meta(
         || m.txid < 0) {
       return null;
     }
-    return m;
+    byte[] boot = null;
+    if ((flags & FLAG_UNSYNCED) != 0) {
+      boot = new byte[BootId.SIZE];
+      b.get(USED_V2, boot);
+    }
+    return new Page(m, boot);
   }
 }

@@ -28,9 +28,17 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The file and its commit protocol: create, open (pick the newest valid meta, load or rebuild the
- * freelist), and commit a {@link TreeUpdate} (write runs sorted by page and the freelist, force,
- * write the meta page {@code txid % 2}, force). Commit runs under the engine's writer gate.
+ * The file and its commit protocol: create, open (pick the newest trustworthy meta, load or rebuild
+ * the freelist), and commit a {@link TreeUpdate} (write runs sorted by page and the freelist,
+ * force, write the meta page the last synced meta is not on, force). Commit runs under the engine's
+ * writer gate.
+ *
+ * <p>Under {@code NO_SYNC} most commits skip both forces and mark their meta as unsynced, with the
+ * boot id of the system: a later open trusts such a meta only within the same boot (after a process
+ * crash the kernel still holds every page it needs), never after a restart, when it may have
+ * reached the disk ahead of its pages. The last synced meta therefore stays the fallback, and the
+ * pages it reaches are pinned like a reader's snapshot until a commit syncs again: one a second at
+ * the latest, or sooner when the pinned pages pass a quarter of the file.
  */
 final class Store {
   static final String FILE_NAME = "data.btree";
@@ -85,6 +93,27 @@ final class Store {
   /** Set when a failure may have left the meta page on disk ahead of memory. */
   volatile StorageException failure;
 
+  /** The newest meta written after its pages were synced: what a restart recovers; writer-only. */
+  private Meta synced;
+
+  /** The meta page (0 or 1) holding {@link #synced}; commits write the other one. Writer-only. */
+  private int syncedSlot;
+
+  /** When {@link #synced} was written, for the NO_SYNC sync interval; writer-only. */
+  private long syncedNanos = System.nanoTime();
+
+  /** Pages commits freed since {@link #synced}: pinned for it; writer-only. */
+  private long freedSinceSync;
+
+  /** Longest a NO_SYNC store goes without a synced meta while it commits. */
+  static final long NO_SYNC_INTERVAL_NANOS = 1_000_000_000L;
+
+  /** Pages freed since the synced meta that make a NO_SYNC commit sync regardless of the clock. */
+  static final long NO_SYNC_MIN_PINNED_PAGES = 4096;
+
+  /** This boot's id, stamped on unsynced metas. */
+  private final byte[] bootId = BootId.current();
+
   /** Nanoseconds the last open spent rebuilding the freelist by walking the tree (0 if loaded). */
   final long freelistRebuildNanos;
 
@@ -96,6 +125,7 @@ final class Store {
       FileLock lock,
       PageFile file,
       Meta meta,
+      int metaSlot,
       WriteAmplificationMeter meter,
       long rebuildNanos,
       Freelist freelist,
@@ -109,6 +139,8 @@ final class Store {
     this.file = file;
     this.pageSize = meta.pageSize();
     this.meta = meta;
+    this.synced = meta;
+    this.syncedSlot = metaSlot;
     this.meter = meter;
     this.freelistRebuildNanos = rebuildNanos;
     this.freelist = freelist;
@@ -160,7 +192,8 @@ final class Store {
       throw new StoreLockedException(path + " is open in another process");
     }
     try {
-      Meta meta = readMeta(channel, path);
+      Selected selected = selectMeta(channel, path);
+      Meta meta = selected.meta();
       if (meta.pageSize() != settings.pageSize()) {
         LOG.log(
             Level.INFO,
@@ -192,6 +225,13 @@ final class Store {
               meter,
               meta.pageSize(),
               Math.max(settings.mapChunkSize(), meta.pageSize()));
+      if (selected.unsynced() && !settings.readOnly()) {
+        // Same boot, so every page this meta reaches is in the kernel's cache: make them and it
+        // durable before a commit may reuse pages the synced meta on the other page reaches.
+        file.force();
+        file.write(selected.slot(), meta.encode(selected.slot()));
+        file.force();
+      }
       long start = System.nanoTime();
       Freelist freelist;
       long rebuild = 0;
@@ -210,6 +250,7 @@ final class Store {
           lock,
           file,
           meta,
+          selected.slot(),
           meter,
           rebuild,
           freelist,
@@ -266,50 +307,96 @@ final class Store {
     ch.writeFully(src, position);
   }
 
-  /** Picks the valid meta with the highest txid; corruption if neither is valid. */
+  /**
+   * The meta open uses, the page it is on, and whether it was written without a sync.
+   *
+   * @param meta the committed state
+   * @param slot its meta page, 0 or 1
+   * @param unsynced true when its pages were not synced first (trusted within this boot only)
+   */
+  record Selected(Meta meta, int slot, boolean unsynced) {}
+
+  /** The meta open would use (see {@link #selectMeta}). */
   static Meta readMeta(FileChannel channel, Path path) throws IOException {
-    Meta m0 = readMetaAt(channel, path, 0, 0);
-    Meta m1 = null;
-    if (m0 != null) {
-      m1 = readMetaAt(channel, path, 1, m0.pageSize());
-      if (m1 != null && m1.pageSize() != m0.pageSize()) {
-        m1 = null;
+    return selectMeta(channel, path).meta();
+  }
+
+  /**
+   * Picks the trustworthy meta with the highest txid: a valid meta page written after a sync, or
+   * one written without a sync during this boot of the system.
+   *
+   * @throws CorruptionException if neither page holds one
+   */
+  static Selected selectMeta(FileChannel channel, Path path) throws IOException {
+    Meta.Page p0 = readMetaAt(channel, path, 0, 0);
+    Meta.Page p1 = null;
+    if (p0 != null) {
+      p1 = readMetaAt(channel, path, 1, p0.meta().pageSize());
+      if (p1 != null && p1.meta().pageSize() != p0.meta().pageSize()) {
+        p1 = null;
       }
     } else {
-      for (int ps = 1024; ps <= 65536 && m1 == null; ps <<= 1) {
-        Meta candidate = readMetaAt(channel, path, 1, ps);
-        if (candidate != null && candidate.pageSize() == ps) {
-          m1 = candidate;
+      for (int ps = 1024; ps <= 65536 && p1 == null; ps <<= 1) {
+        Meta.Page candidate = readMetaAt(channel, path, 1, ps);
+        if (candidate != null && candidate.meta().pageSize() == ps) {
+          p1 = candidate;
         }
       }
     }
-    if (m0 == null && m1 == null) {
+    if (p0 == null && p1 == null) {
       throw new CorruptionException(
           path
               + ": both meta pages (page 0 at offset 0 and page 1)"
               + " are invalid; this is not a btree store or both were damaged");
     }
-    if (m0 == null || m0 != null && m1 != null && m1.txid() > m0.txid()) {
-      if (m0 == null) {
+    Meta.Page t0 = trusted(p0, 0, path);
+    Meta.Page t1 = trusted(p1, 1, path);
+    if (t0 == null && t1 == null) {
+      throw new CorruptionException(
+          path
+              + ": no meta page was written after a sync, and the one written without a sync"
+              + " predates a restart of the system");
+    }
+    if (t0 == null || t1 != null && t1.meta().txid() > t0.meta().txid()) {
+      if (p0 == null) {
         LOG.log(
             Level.WARNING,
             "{0}: meta page 0 is invalid; using meta page 1 (txid {1})",
             path,
-            String.valueOf(m1.txid()));
+            String.valueOf(t1.meta().txid()));
       }
-      return m1;
+      return new Selected(t1.meta(), 1, t1.unsyncedBoot() != null);
     }
-    if (m1 == null) {
+    if (p1 == null) {
       LOG.log(
           Level.WARNING,
           "{0}: meta page 1 is invalid; using meta page 0 (txid {1})",
           path,
-          String.valueOf(m0.txid()));
+          String.valueOf(t0.meta().txid()));
     }
-    return m0;
+    return new Selected(t0.meta(), 0, t0.unsyncedBoot() != null);
   }
 
-  private static Meta readMetaAt(FileChannel channel, Path path, long pgid, int pageSize)
+  /** The page if open may use it: synced, or unsynced during this boot. */
+  private static Meta.Page trusted(Meta.Page page, int slot, Path path) {
+    if (page == null || page.unsyncedBoot() == null) {
+      return page;
+    }
+    byte[] boot = page.unsyncedBoot();
+    if (BootId.isKnown(boot) && java.util.Arrays.equals(boot, BootId.current())) {
+      return page;
+    }
+    LOG.log(
+        Level.WARNING,
+        "{0}: meta page {1} (txid {2}) was written without a sync before the system restarted;"
+            + " recovering to the last synced meta (the NO_SYNC commits after it are lost)",
+        path,
+        String.valueOf(slot),
+        String.valueOf(page.meta().txid()));
+    return null;
+  }
+
+  private static Meta.Page readMetaAt(FileChannel channel, Path path, long pgid, int pageSize)
       throws IOException {
     ByteBuffer b = ByteBuffer.allocate(1024).order(ByteOrder.LITTLE_ENDIAN);
     long pos = pgid * pageSize;
@@ -320,7 +407,7 @@ final class Store {
       }
     }
     b.flip();
-    return Meta.decode(b, pgid, path.toString());
+    return Meta.decodePage(b, pgid, path.toString());
   }
 
   /** Every page below the high-water mark that the tree does not reach is free. */
@@ -379,8 +466,9 @@ final class Store {
     }
     Meta base = meta;
     long txid = base.txid() + 1;
-    releasePending(base, readerSnapshots);
+    releasePending(base, pinSynced(readerSnapshots, base));
     long[] highWater = {base.highWater()};
+    long[] freed = {0};
     boolean metaStarted = false;
     changes.clear();
     try {
@@ -408,6 +496,7 @@ final class Store {
               }
               freelist.free(txid, pgid, pages);
               changes.added(pgid, pages);
+              freed[0] += pages;
             }
           };
       long root = update.spill(pager, dirty);
@@ -436,21 +525,30 @@ final class Store {
           pageBuffers.give(d.run());
         }
       }
-      boolean sync = settings.durability() == Durability.SYNC;
+      boolean sync =
+          settings.durability() == Durability.SYNC || noSyncPointDue(freed[0], highWater[0]);
       if (sync) {
         file.force();
       }
       Meta next =
           new Meta(pageSize, root, nextChain.headPage(), nextChain.headPages(), highWater[0], txid);
+      int slot = 1 - syncedSlot;
       metaStarted = true;
-      file.write(txid % 2, next.encode(txid % 2));
+      file.write(slot, next.encode(slot, sync ? null : bootId));
       if (sync) {
         file.force();
+        synced = next;
+        syncedSlot = slot;
+        syncedNanos = System.nanoTime();
+        freedSinceSync = 0;
+      } else {
+        freedSinceSync += freed[0];
       }
       meta = next;
       chain = nextChain;
-      if (next.highWater() < base.highWater()) {
-        shrinkFile(next);
+      if (next.highWater() < base.highWater() || sync) {
+        // Never below what the synced meta needs: a restart may recover it.
+        shrinkFile(Math.max(next.highWater(), synced.highWater()));
       }
       return next;
     } catch (IOException | RuntimeException e) {
@@ -578,6 +676,36 @@ final class Store {
    * Frees what no reader can see: pages freed before the oldest reader's snapshot, and (bbolt's
    * refinement) pages born and freed between two readers' snapshots.
    */
+  /**
+   * Whether this NO_SYNC commit syncs: once a second, or when the pages pinned for the last synced
+   * meta pass a quarter of the file (at least {@link #NO_SYNC_MIN_PINNED_PAGES}).
+   */
+  private boolean noSyncPointDue(long freedNow, long highWater) {
+    return System.nanoTime() - syncedNanos >= NO_SYNC_INTERVAL_NANOS
+        || freedSinceSync + freedNow >= Math.max(NO_SYNC_MIN_PINNED_PAGES, highWater / 4);
+  }
+
+  /**
+   * Adds the last synced meta's txid to the reader snapshots when later commits were not synced: a
+   * restart recovers that meta, so the pages it reaches must stay as they are, like a reader's.
+   */
+  private long[] pinSynced(long[] readers, Meta base) {
+    long pin = synced.txid();
+    if (pin >= base.txid()) {
+      return readers;
+    }
+    int at = java.util.Arrays.binarySearch(readers, pin);
+    if (at >= 0) {
+      return readers;
+    }
+    int insert = -at - 1;
+    long[] pinned = new long[readers.length + 1];
+    System.arraycopy(readers, 0, pinned, 0, insert);
+    pinned[insert] = pin;
+    System.arraycopy(readers, insert, pinned, insert + 1, readers.length - insert);
+    return pinned;
+  }
+
   private void releasePending(Meta base, long[] readers) {
     if (readers.length == 0) {
       freelist.release(Long.MAX_VALUE);
@@ -632,8 +760,8 @@ final class Store {
     }
   }
 
-  private void shrinkFile(Meta committed) {
-    long want = committed.highWater() * pageSize;
+  private void shrinkFile(long pages) {
+    long want = pages * pageSize;
     try {
       if (channel.size() > want) {
         file.truncate(want);
@@ -645,6 +773,32 @@ final class Store {
           path,
           String.valueOf(want),
           e);
+    }
+  }
+
+  /** The last commit a power loss keeps; writer-only (stats runs under the writer gate). */
+  long syncedTxid() {
+    return synced.txid();
+  }
+
+  /**
+   * Syncs the last NO_SYNC commit, so a clean close leaves nothing that a restart could lose; a
+   * failure is logged (a later open in this boot still trusts the unsynced meta). Writer-only.
+   */
+  void syncOnClose() {
+    Meta last = meta;
+    if (settings.readOnly() || failure != null || synced.txid() >= last.txid()) {
+      return;
+    }
+    int slot = 1 - syncedSlot;
+    try {
+      file.force();
+      file.write(slot, last.encode(slot));
+      file.force();
+      synced = last;
+      syncedSlot = slot;
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "{0}: cannot sync the last NO_SYNC commits on close: {1}", path, e);
     }
   }
 

@@ -200,6 +200,7 @@ class MaintenanceTest {
               "overflowPages",
               "keys",
               "txid",
+              "syncedTxid",
               "openReaders",
               "freelistRebuildMillis"),
           s.keySet());
