@@ -1,7 +1,6 @@
 package dev.strata.ledger;
 
 import dev.strata.api.WriteAmplificationMeter;
-import dev.strata.api.spi.StorageFile;
 import java.io.IOException;
 import java.util.ArrayDeque;
 
@@ -19,10 +18,6 @@ final class CommitPipeline {
   /** Forces the file a block was appended to; a seam so tests can hold a sync open. */
   interface Sync {
     void force() throws IOException;
-
-    static Sync of(StorageFile file) {
-      return () -> file.force(false);
-    }
   }
 
   private record Pending(Visible state, Sync sync) {}

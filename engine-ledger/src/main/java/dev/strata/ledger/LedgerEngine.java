@@ -109,6 +109,7 @@ public final class LedgerEngine implements StorageEngine {
       WriteAmplificationMeter meter,
       DirectoryLock lock,
       Recovery r,
+      SyncMark mark,
       boolean hashThread) {
     this.directory = directory;
     this.readOnly = options.readOnly();
@@ -125,7 +126,7 @@ public final class LedgerEngine implements StorageEngine {
             options.durability() == dev.strata.api.Durability.SYNC,
             meter);
     this.writer =
-        new LedgerWriter(directory, log, merkle, index, pipeline, meter, r, hashThread, LOG);
+        new LedgerWriter(directory, log, merkle, index, pipeline, meter, r, mark, hashThread, LOG);
   }
 
   /**
@@ -174,7 +175,16 @@ public final class LedgerEngine implements StorageEngine {
         lock.close();
         throw e;
       }
-      LedgerEngine engine = new LedgerEngine(directory, options, meter, lock, r, hashThread);
+      SyncMark mark;
+      try {
+        mark = writable ? SyncMark.open(directory, options.fileIO(), meter, r.syncedMark) : null;
+      } catch (IOException | RuntimeException e) {
+        r.merkle.close();
+        r.log.close();
+        lock.close();
+        throw e;
+      }
+      LedgerEngine engine = new LedgerEngine(directory, options, meter, lock, r, mark, hashThread);
       if (writable && r.replayed >= CHECKPOINT_AFTER_REPLAY) {
         engine.writer.writeCheckpoint();
       }
@@ -566,6 +576,7 @@ public final class LedgerEngine implements StorageEngine {
       // Rewriting the whole index on every close would cost more than replaying a short tail.
       if (!readOnly) {
         writer.checkpointOnClose();
+        writer.syncOnClose();
       }
       writer.close();
       merkle.close();

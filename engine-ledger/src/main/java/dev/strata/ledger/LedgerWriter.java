@@ -6,6 +6,7 @@ import dev.strata.api.StorageFullException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.spi.FileIO;
+import dev.strata.api.spi.StorageFile;
 import dev.strata.api.spi.WriteOverlay;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -33,6 +34,10 @@ final class LedgerWriter {
   private final WriteAmplificationMeter meter;
   private final System.Logger logger;
   private final Overlap merkleHelper;
+
+  /** Where the log is known synced; null for a read-only engine, which never writes. */
+  private final SyncMark syncMark;
+
   private final Block.Scratch scratch = new Block.Scratch();
 
   private long size;
@@ -56,6 +61,7 @@ final class LedgerWriter {
       CommitPipeline pipeline,
       WriteAmplificationMeter meter,
       Recovery r,
+      SyncMark syncMark,
       boolean hashThread,
       System.Logger logger) {
     this.directory = directory;
@@ -66,6 +72,7 @@ final class LedgerWriter {
     this.pipeline = pipeline;
     this.meter = meter;
     this.logger = logger;
+    this.syncMark = syncMark;
     this.merkleHelper =
         new Overlap(
             "strata-ledger-merkle " + directory,
@@ -167,6 +174,7 @@ final class LedgerWriter {
     boolean marked = false;
     try {
       if (log.rotateIfFull()) {
+        syncMark.advance(endPosition);
         checkpointAfterRotation();
       }
       // A write that fails half way must not leave half a block for the next append to follow.
@@ -268,7 +276,14 @@ final class LedgerWriter {
     lastTimestamp = timestamp;
     meter.addLogical(logicalBytes);
     Visible state = new Visible(size, head, markerPosition, endPosition);
-    pipeline.appended(state, CommitPipeline.Sync.of(log.last().file()));
+    StorageFile segment = log.last().file();
+    long synced = endPosition;
+    pipeline.appended(
+        state,
+        () -> {
+          segment.force(false);
+          syncMark.advance(synced);
+        });
     return state;
   }
 
@@ -356,6 +371,7 @@ final class LedgerWriter {
     try {
       log.last().file().force(false);
       meter.addSync();
+      syncMark.advance(endPosition);
       writeCheckpointNow();
     } catch (IOException e) {
       logger.log(
@@ -376,6 +392,23 @@ final class LedgerWriter {
         .write(directory, fileIO, meter);
     checkpointSize = size;
     bytesSinceCheckpoint = 0;
+  }
+
+  /**
+   * Syncs the log on close unless the engine failed, so a clean close loses nothing to a later
+   * power loss under {@code NO_SYNC} either, and records the synced end; then closes the mark.
+   */
+  void syncOnClose() {
+    try {
+      if (failure == null) {
+        log.last().file().force(false);
+        meter.addSync();
+        syncMark.advance(endPosition);
+      }
+      syncMark.close();
+    } catch (IOException e) {
+      logger.log(Level.WARNING, "ledger " + directory + ": cannot sync the log on close", e);
+    }
   }
 
   /** Persists the index on close unless the engine failed or the tail is cheaper to replay. */

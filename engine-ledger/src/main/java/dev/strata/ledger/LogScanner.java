@@ -18,23 +18,11 @@ final class LogScanner {
     final long position;
     final transient Path file;
 
-    /**
-     * Where the bad record's frame ends by its own length prefix (possibly past the end of the
-     * segment), or -1 when the prefix itself is unreadable: bytes inside that frame belong to the
-     * bad record, whatever they look like.
-     */
-    final long frameEnd;
-
     Problem(long position, Path file, String reason) {
-      this(position, file, reason, -1);
-    }
-
-    Problem(long position, Path file, String reason, long frameEnd) {
       super(
           file + ": " + reason + " at offset " + SegmentLog.offsetOf(position), null, false, false);
       this.position = position;
       this.file = file;
-      this.frameEnd = frameEnd;
     }
   }
 
@@ -140,14 +128,14 @@ final class LogScanner {
     }
     int frame = lengthBytes + (int) length + Codec.CRC;
     if (left < frame) {
-      throw new Problem(pos, file(), "truncated record of " + length + " bytes", pos + frame);
+      throw new Problem(pos, file(), "truncated record of " + length + " bytes");
     }
     ensure(frame);
     index = (int) (offset - bufStart);
     crc.reset();
     crc.update(buf.array(), buf.arrayOffset() + index, frame - Codec.CRC);
     if (buf.getInt(index + frame - Codec.CRC) != (int) crc.getValue()) {
-      throw new Problem(pos, file(), "record checksum mismatch", pos + frame);
+      throw new Problem(pos, file(), "record checksum mismatch");
     }
     String bad = rec.parse(buf, index, lengthBytes, (int) length, pos);
     if (bad != null) {

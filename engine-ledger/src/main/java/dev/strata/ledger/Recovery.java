@@ -15,8 +15,9 @@ import java.util.List;
  * marker it is bound to, replays the log after it (checking sequence numbers, the hash chain
  * against every commit marker and each entry's {@code prevSeq} link), re-derives Merkle chunks the
  * derived files lack, and cuts a torn tail: entries after the last commit marker of the last
- * segment, or a record there that is incomplete or fails its checksum. That cut is crash recovery
- * (logged at WARNING); damage anywhere else is reported, never cut.
+ * segment, or a record there that is incomplete or fails its checksum, past the position the log
+ * was last known synced at ({@link SyncMark}). That cut is crash recovery (logged at WARNING);
+ * damage anywhere else is reported, never cut.
  */
 final class Recovery {
   private static final int SCAN_BUFFER = 1 << 20;
@@ -34,6 +35,9 @@ final class Recovery {
   long replayed;
   long replayedBytes;
   long checkpointSize;
+
+  /** The log position known synced before the crash: the mark or the checkpoint's end. */
+  long syncedMark;
 
   private record Pending(
       byte[] key,
@@ -160,24 +164,37 @@ final class Recovery {
               rec.txnId(),
               rec.timestamp()));
     }
+    // Everything before this position was synced before the crash, so a crash cannot have changed
+    // it; what a crash may leave after it is cut below.
+    long synced = Math.max(SyncMark.read(directory, logger), replayFrom);
+    syncedMark = synced;
     if (torn != null) {
       int lastSegment = log.last().index();
       if (torn.position < replayFrom || SegmentLog.segmentOf(torn.position) != lastSegment) {
         throw new TamperException(expected, torn.getMessage() + " (inside committed history)");
       }
-      // A marker-shaped run of bytes inside the bad record's own frame is its data (a value may
-      // hold anything), not a later commit.
-      long later = commitMarkerAfter(torn.frameEnd >= 0 ? torn.frameEnd : torn.position + 1);
-      if (later >= 0) {
+      if (torn.position < synced) {
         throw new TamperException(
             expected - block.size(),
             torn.getMessage()
-                + ", but an intact"
-                + " commit marker follows at offset "
-                + SegmentLog.offsetOf(later)
-                + ": this is"
-                + " damage inside committed history, not a torn tail, so nothing was cut");
+                + ", before offset "
+                + SegmentLog.offsetOf(synced)
+                + " of the segment, which was synced (recorded in "
+                + SyncMark.FILE
+                + "): this is damage inside committed history, not a torn tail, so nothing was"
+                + " cut");
       }
+    } else if (scanner.position() < synced) {
+      throw new TamperException(
+          expected,
+          log.last().path()
+              + ": the log ends at offset "
+              + SegmentLog.offsetOf(scanner.position())
+              + ", before offset "
+              + SegmentLog.offsetOf(synced)
+              + ", which was synced (recorded in "
+              + SyncMark.FILE
+              + "): history was truncated");
     }
     if (torn != null || !block.isEmpty()) {
       logger.log(
@@ -199,38 +216,6 @@ final class Recovery {
     }
     merkle.flush();
     replayed = size - checkpointSize;
-  }
-
-  /**
-   * Searches the last segment from {@code from} on, byte by byte, for an intact commit marker. A
-   * crash tears only the unfinished tail, so a whole marker after a bad record means the bad record
-   * is damaged history, which must be reported rather than cut.
-   *
-   * @return the marker's position, or -1
-   */
-  private long commitMarkerAfter(long from) throws IOException {
-    SegmentLog.Segment segment = log.last();
-    long size = segment.channel().size();
-    int frame = Codec.COMMIT_FRAME;
-    java.nio.ByteBuffer window = Codec.allocate(1 << 20);
-    if (SegmentLog.segmentOf(from) != segment.index()) {
-      return -1;
-    }
-    for (long start = SegmentLog.offsetOf(from);
-        start + frame <= size;
-        start += window.capacity() - frame) {
-      window.clear();
-      window.limit((int) Math.min(window.capacity(), size - start));
-      SegmentLog.readFully(segment.channel(), window, start, segment.path());
-      for (int i = 0; i + frame <= window.limit(); i++) {
-        if (window.get(i) == Codec.COMMIT_BODY
-            && window.get(i + 1) == Codec.COMMIT
-            && window.getInt(i + frame - 4) == Codec.crc(window, i, i + frame - 4)) {
-          return SegmentLog.position(segment.index(), start + i);
-        }
-      }
-    }
-    return -1;
   }
 
   /** Checks that the checkpoint's commit marker is still in the log, unchanged. */

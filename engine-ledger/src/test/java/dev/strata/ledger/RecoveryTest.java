@@ -270,6 +270,62 @@ class RecoveryTest {
     }
   }
 
+  /**
+   * Regression (review): NO_SYNC blocks the kernel wrote back out of order before a power loss (the
+   * first lost, a later one kept) were taken for damage followed by a later commit, and the store
+   * never opened again. Nothing after the last sync is history yet: it is cut.
+   */
+  @Test
+  void unsyncedBlockLostBeforeAKeptOne_isCutAsATornTail() throws Exception {
+    Path base = tmp.resolve("lost-base");
+    try (LedgerEngine e = LedgerEngine.open(base, EngineOptions.defaults())) {
+      e.put(b("a"), b("1"));
+    }
+    long committed = Files.size(LedgerFiles.segment(base, 0));
+    Path longer = tmp.resolve("lost-longer");
+    LedgerFiles.copyDir(base, longer);
+    long afterFirst;
+    EngineOptions noSync =
+        EngineOptions.builder().durability(dev.strata.api.Durability.NO_SYNC).build();
+    try (LedgerEngine e = LedgerEngine.open(longer, noSync)) {
+      e.put(b("b"), new byte[5000]);
+      afterFirst = e.log.end();
+      e.put(b("c"), b("3"));
+    }
+    byte[] whole = Files.readAllBytes(LedgerFiles.segment(longer, 0));
+    Arrays.fill(whole, (int) committed, (int) SegmentLog.offsetOf(afterFirst), (byte) 0);
+    Path dir = tmp.resolve("lost-crash");
+    LedgerFiles.copyDir(base, dir);
+    Files.write(LedgerFiles.segment(dir, 0), whole);
+    try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.defaults())) {
+      assertArrayEquals(b("1"), e.get(b("a")));
+      assertNull(e.get(b("b")));
+      assertNull(e.get(b("c")));
+      e.verifyIntegrity();
+    }
+  }
+
+  /** A log shorter than the position recorded as synced lost synced history: reported, not cut. */
+  @Test
+  void logCutBelowTheSyncedMark_isReportedAsTruncation() throws Exception {
+    Path dir = tmp.resolve("cut");
+    long nine;
+    try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.defaults())) {
+      commitTxns(e, 0, 9);
+      nine = e.log.end();
+      commitTxns(e, 9, 10);
+    }
+    Files.delete(dir.resolve(Checkpoint.FILE));
+    Path segment = LedgerFiles.segment(dir, 0);
+    byte[] bytes = Files.readAllBytes(segment);
+    Files.write(segment, Arrays.copyOf(bytes, (int) SegmentLog.offsetOf(nine)));
+    dev.strata.api.TamperException thrown =
+        assertThrows(
+            dev.strata.api.TamperException.class,
+            () -> LedgerEngine.open(dir, EngineOptions.defaults()).close());
+    assertTrue(thrown.getMessage().contains(SyncMark.FILE), thrown.getMessage());
+  }
+
   @Test
   void missingMiddleSegment_isReportedNotCut() throws Exception {
     Path dir = tmp.resolve("gap");

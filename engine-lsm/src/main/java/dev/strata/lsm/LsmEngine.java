@@ -54,8 +54,8 @@ import org.rocksdb.WriteBatchWithIndex;
  * plus those of table files and the {@code MANIFEST} ({@link MeterFeed}), moved into the meter
  * whenever it is read (its refresh hook), so a reading includes every finished background flush and
  * compaction. Bytes written to the {@code MANIFEST}, {@code OPTIONS} and info {@code LOG} files are
- * not counted: RocksDB has no ticker for them. They are tens of kilobytes per open, and the info log
- * grows by a few lines per flush or compaction and a statistics dump every ten minutes, so they
+ * not counted: RocksDB has no ticker for them. They are tens of kilobytes per open, and the info
+ * log grows by a few lines per flush or compaction and a statistics dump every ten minutes, so they
  * understate the amplification of very small workloads only.
  *
  * <h2>Stats keys</h2>
