@@ -175,10 +175,22 @@ public final class LedgerEngine implements StorageEngine {
         lock.close();
         throw e;
       }
-      SyncMark mark;
+      SyncMark mark = null;
       try {
-        mark = writable ? SyncMark.open(directory, options.fileIO(), meter, r.syncedMark) : null;
+        if (writable) {
+          mark = SyncMark.open(directory, options.fileIO(), meter, r.syncedMark);
+          if (r.endPosition > r.syncedMark) {
+            // A crash left commits the kernel had not synced yet: they become visible, and a
+            // write transaction may read them, so they are made durable first.
+            r.log.last().file().force(false);
+            meter.addSync();
+            mark.advance(r.endPosition);
+          }
+        }
       } catch (IOException | RuntimeException e) {
+        if (mark != null) {
+          mark.close();
+        }
         r.merkle.close();
         r.log.close();
         lock.close();

@@ -399,13 +399,12 @@ final class LedgerWriter {
    * power loss under {@code NO_SYNC} either, and records the synced end; then closes the mark.
    */
   void syncOnClose() {
-    try {
+    try (SyncMark mark = syncMark) {
       if (failure == null) {
         log.last().file().force(false);
         meter.addSync();
-        syncMark.advance(endPosition);
+        mark.advance(endPosition);
       }
-      syncMark.close();
     } catch (IOException e) {
       logger.log(Level.WARNING, "ledger " + directory + ": cannot sync the log on close", e);
     }

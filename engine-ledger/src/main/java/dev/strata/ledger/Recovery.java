@@ -4,9 +4,11 @@ import dev.strata.api.CorruptionException;
 import dev.strata.api.TamperException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.spi.FileIO;
+import dev.strata.api.spi.StorageFile;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -209,6 +211,9 @@ final class Recovery {
               + (size - 1)
               + "; this is crash recovery, not tampering");
       if (writable) {
+        if (torn != null) {
+          keepCutBytesHoldingCommits(directory, torn.position, logger);
+        }
         log.truncate(endPosition);
       } else {
         log.limit(endPosition);
@@ -216,6 +221,77 @@ final class Recovery {
     }
     merkle.flush();
     replayed = size - checkpointSize;
+  }
+
+  /**
+   * Saves the bytes about to be cut to a file beside the segment when intact commit markers follow
+   * the bad record. A crash explains that (a power loss after the kernel wrote a later unsynced
+   * block back but not an earlier one), but so does damage to synced history after the sync mark
+   * was lost; cutting must not destroy the only copy of the second.
+   */
+  private void keepCutBytesHoldingCommits(Path directory, long bad, System.Logger logger)
+      throws IOException {
+    if (commitMarkerAfter(bad + 1) < 0) {
+      return;
+    }
+    SegmentLog.Segment segment = log.last();
+    long from = SegmentLog.offsetOf(endPosition);
+    long to = segment.channel().size();
+    Path saved = segment.path().resolveSibling(segment.path().getFileName() + ".cut-" + from);
+    java.nio.ByteBuffer window = Codec.allocate(1 << 20);
+    try (StorageFile out =
+        fileIO.open(
+            saved,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
+      for (long at = from; at < to; at += window.capacity()) {
+        window.clear().limit((int) Math.min(window.capacity(), to - at));
+        SegmentLog.readFully(segment.channel(), window, at, segment.path());
+        window.flip();
+        out.writeFully(window, at - from);
+      }
+      out.force(false);
+    }
+    fileIO.syncDirectory(directory);
+    logger.log(
+        Level.ERROR,
+        "ledger "
+            + directory
+            + ": intact commit markers follow the bad record at offset "
+            + SegmentLog.offsetOf(bad)
+            + ", past the last synced position; a power loss explains that, and so does damage to"
+            + " synced history after the sync mark was lost. The "
+            + (to - from)
+            + " bytes cut are kept in "
+            + saved);
+  }
+
+  /**
+   * Searches the last segment from {@code from} on, byte by byte, for an intact commit marker.
+   *
+   * @return the marker's position, or -1
+   */
+  private long commitMarkerAfter(long from) throws IOException {
+    SegmentLog.Segment segment = log.last();
+    long size = segment.channel().size();
+    int frame = Codec.COMMIT_FRAME;
+    java.nio.ByteBuffer window = Codec.allocate(1 << 20);
+    for (long start = SegmentLog.offsetOf(from);
+        start + frame <= size;
+        start += window.capacity() - frame) {
+      window.clear();
+      window.limit((int) Math.min(window.capacity(), size - start));
+      SegmentLog.readFully(segment.channel(), window, start, segment.path());
+      for (int i = 0; i + frame <= window.limit(); i++) {
+        if (window.get(i) == Codec.COMMIT_BODY
+            && window.get(i + 1) == Codec.COMMIT
+            && window.getInt(i + frame - 4) == Codec.crc(window, i, i + frame - 4)) {
+          return SegmentLog.position(segment.index(), start + i);
+        }
+      }
+    }
+    return -1;
   }
 
   /** Checks that the checkpoint's commit marker is still in the log, unchanged. */

@@ -65,8 +65,13 @@ public final class DirectoryLock implements AutoCloseable {
       if (shared && !Files.exists(lockFile)) {
         try {
           FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE).close();
-        } catch (IOException readOnlyFileSystem) {
-          return new DirectoryLock(lockFile, null, null);
+        } catch (IOException e) {
+          // Only a read-only mount excuses the lock: nobody writes the store through it. A
+          // permission problem on a writable file system is an error, since its owner may write.
+          if (Files.getFileStore(lockFile.getParent()).isReadOnly()) {
+            return new DirectoryLock(lockFile, null, null);
+          }
+          throw e;
         }
       }
       channel =
