@@ -1,6 +1,7 @@
 package dev.strata.btree;
 
 import dev.strata.api.Capability;
+import dev.strata.api.Durability;
 import dev.strata.api.EngineClosedException;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.ReadTxn;
@@ -21,6 +22,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
 /**
@@ -44,9 +46,15 @@ import java.util.function.Function;
  * system's boot id; a later open trusts such a meta only during the same boot, so a process crash
  * loses nothing, while after a power loss or OS crash the store recovers to the last synced commit
  * (a meta may have reached the disk before its pages). Pages that synced commit reaches stay
- * pinned, like a reader's snapshot, until a NO_SYNC commit syncs again: at most a second after the
- * last sync, or once the pinned pages pass a quarter of the file, and at {@link #close()}. Between
- * those syncs the file may grow by the pages the commits free.
+ * pinned, like a reader's snapshot, until the commits are synced again: by a commit once a second
+ * has passed or the pinned pages pass a quarter of the file, by a background thread when a second
+ * passes with no commit to do it, by {@link #close()}, and by every writable open, which also syncs
+ * whatever a crashed run left in the kernel's cache. Between those syncs the file may grow by the
+ * pages the commits free. A failed sync stops writes until the store is reopened. The boot id comes
+ * from Linux ({@code /proc/sys/kernel/random/boot_id}); where the system has none, unsynced metas
+ * are never trusted, so a process crash too loses the commits since the last sync. Storage that can
+ * lose power while the host stays up (a detachable or network disk) is not covered by the boot id:
+ * use {@code SYNC} there.
  *
  * <h2>Settings</h2>
  *
@@ -129,8 +137,41 @@ public final class BTreeEngine implements StorageEngine {
     Objects.requireNonNull(options, "options");
     Settings settings = Settings.parse(options);
     WriteAmplificationMeter meter = new WriteAmplificationMeter();
-    return new BTreeEngine(
-        Store.open(directory, settings, meter, options.fileIO(), ioFactory), meter);
+    BTreeEngine engine =
+        new BTreeEngine(Store.open(directory, settings, meter, options.fileIO(), ioFactory), meter);
+    if (!settings.readOnly() && settings.durability() == Durability.NO_SYNC) {
+      Thread syncer = new Thread(engine::syncInBackground, "strata-btree-sync " + directory);
+      syncer.setDaemon(true);
+      syncer.start();
+    }
+    return engine;
+  }
+
+  /** How often the NO_SYNC background syncer looks whether a sync is due. */
+  private static final long SYNC_POLL_NANOS = 200_000_000L;
+
+  /**
+   * Under NO_SYNC, syncs commits that stayed unsynced for a second when no commit came to do it, so
+   * a power loss after a burst of commits loses at most about a second of them. Skips a round while
+   * a write transaction holds the gate: its commit will sync.
+   */
+  private void syncInBackground() {
+    while (!closed) {
+      LockSupport.parkNanos(this, SYNC_POLL_NANOS);
+      if (closed || !store.syncDue() || !gate.tryAcquire()) {
+        continue;
+      }
+      inFlight.increment();
+      try {
+        // Checked after counting ourselves in: close() sets the flag before it waits for calls.
+        if (!closed) {
+          store.syncNow();
+        }
+      } finally {
+        inFlight.decrement();
+        gate.release();
+      }
+    }
   }
 
   @Override
@@ -357,7 +398,7 @@ public final class BTreeEngine implements StorageEngine {
     for (BTreeReadTxn txn : new ArrayList<>(openTxns)) {
       txn.close();
     }
-    store.syncOnClose();
+    store.syncNow();
     store.close();
   }
 }

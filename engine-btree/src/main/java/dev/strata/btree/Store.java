@@ -102,11 +102,23 @@ final class Store {
   /** When {@link #synced} was written, for the NO_SYNC sync interval; writer-only. */
   private long syncedNanos = System.nanoTime();
 
+  /** Copies for the background syncer's check, which runs without the writer gate. */
+  private volatile long syncedNanosVolatile = syncedNanos;
+
+  private volatile long syncedTxidVolatile;
+  private volatile long lastUnsyncedTxid;
+
   /** Pages commits freed since {@link #synced}: pinned for it; writer-only. */
   private long freedSinceSync;
 
+  /** A commit lowered the high-water mark below the synced meta's: the file shrinks at the sync. */
+  private boolean shrinkDeferred;
+
   /** Longest a NO_SYNC store goes without a synced meta while it commits. */
   static final long NO_SYNC_INTERVAL_NANOS = 1_000_000_000L;
+
+  /** {@link #NO_SYNC_INTERVAL_NANOS}, shortened by crash tests to put sync points mid-run. */
+  static volatile long noSyncIntervalNanos = NO_SYNC_INTERVAL_NANOS;
 
   /** Pages freed since the synced meta that make a NO_SYNC commit sync regardless of the clock. */
   static final long NO_SYNC_MIN_PINNED_PAGES = 4096;
@@ -126,6 +138,7 @@ final class Store {
       PageFile file,
       Meta meta,
       int metaSlot,
+      Meta synced,
       WriteAmplificationMeter meter,
       long rebuildNanos,
       Freelist freelist,
@@ -139,8 +152,9 @@ final class Store {
     this.file = file;
     this.pageSize = meta.pageSize();
     this.meta = meta;
-    this.synced = meta;
+    this.synced = synced;
     this.syncedSlot = metaSlot;
+    this.syncedTxidVolatile = synced.txid();
     this.meter = meter;
     this.freelistRebuildNanos = rebuildNanos;
     this.freelist = freelist;
@@ -225,9 +239,12 @@ final class Store {
               meter,
               meta.pageSize(),
               Math.max(settings.mapChunkSize(), meta.pageSize()));
-      if (selected.unsynced() && !settings.readOnly()) {
-        // Same boot, so every page this meta reaches is in the kernel's cache: make them and it
-        // durable before a commit may reuse pages the synced meta on the other page reaches.
+      if (!settings.readOnly()) {
+        // Whatever the last run left: an unsynced meta of this boot, or a synced one whose own
+        // sync may have failed or never run (a kill between its write and its sync), is in the
+        // kernel's cache, not necessarily on disk. The meta is rewritten (a write makes the page
+        // dirty again) and synced with every page it reaches before a commit may reuse pages that
+        // the meta on the other page reaches.
         file.force();
         file.write(selected.slot(), meta.encode(selected.slot()));
         file.force();
@@ -251,6 +268,9 @@ final class Store {
           file,
           meta,
           selected.slot(),
+          settings.readOnly() && selected.unsynced() && selected.newestSynced() != null
+              ? selected.newestSynced()
+              : meta,
           meter,
           rebuild,
           freelist,
@@ -313,8 +333,9 @@ final class Store {
    * @param meta the committed state
    * @param slot its meta page, 0 or 1
    * @param unsynced true when its pages were not synced first (trusted within this boot only)
+   * @param newestSynced the valid meta with the higher txid among those written after a sync
    */
-  record Selected(Meta meta, int slot, boolean unsynced) {}
+  record Selected(Meta meta, int slot, boolean unsynced, Meta newestSynced) {}
 
   /** The meta open would use (see {@link #selectMeta}). */
   static Meta readMeta(FileChannel channel, Path path) throws IOException {
@@ -357,6 +378,14 @@ final class Store {
               + ": no meta page was written after a sync, and the one written without a sync"
               + " predates a restart of the system");
     }
+    Meta newestSynced = null;
+    for (Meta.Page p : new Meta.Page[] {p0, p1}) {
+      if (p != null
+          && p.unsyncedBoot() == null
+          && (newestSynced == null || p.meta().txid() > newestSynced.txid())) {
+        newestSynced = p.meta();
+      }
+    }
     if (t0 == null || t1 != null && t1.meta().txid() > t0.meta().txid()) {
       if (p0 == null) {
         LOG.log(
@@ -365,7 +394,7 @@ final class Store {
             path,
             String.valueOf(t1.meta().txid()));
       }
-      return new Selected(t1.meta(), 1, t1.unsyncedBoot() != null);
+      return new Selected(t1.meta(), 1, t1.unsyncedBoot() != null, newestSynced);
     }
     if (p1 == null) {
       LOG.log(
@@ -374,7 +403,7 @@ final class Store {
           path,
           String.valueOf(t0.meta().txid()));
     }
-    return new Selected(t0.meta(), 0, t0.unsyncedBoot() != null);
+    return new Selected(t0.meta(), 0, t0.unsyncedBoot() != null, newestSynced);
   }
 
   /** The page if open may use it: synced, or unsynced during this boot. */
@@ -470,6 +499,7 @@ final class Store {
     long[] highWater = {base.highWater()};
     long[] freed = {0};
     boolean metaStarted = false;
+    boolean coversEarlier = false;
     changes.clear();
     try {
       trimTail(txid, highWater);
@@ -527,6 +557,9 @@ final class Store {
       }
       boolean sync =
           settings.durability() == Durability.SYNC || noSyncPointDue(freed[0], highWater[0]);
+      // A sync under NO_SYNC also covers earlier unsynced commits: if it fails, their pages may
+      // be lost (Linux marks pages clean after a failed write-back), so writes must stop.
+      coversEarlier = sync && synced.txid() < base.txid();
       if (sync) {
         file.force();
       }
@@ -537,23 +570,18 @@ final class Store {
       file.write(slot, next.encode(slot, sync ? null : bootId));
       if (sync) {
         file.force();
-        synced = next;
-        syncedSlot = slot;
-        syncedNanos = System.nanoTime();
-        freedSinceSync = 0;
+        markSynced(next, slot);
       } else {
         freedSinceSync += freed[0];
+        lastUnsyncedTxid = txid;
       }
       meta = next;
       chain = nextChain;
-      if (next.highWater() < base.highWater() || sync) {
-        // Never below what the synced meta needs: a restart may recover it.
-        shrinkFile(Math.max(next.highWater(), synced.highWater()));
-      }
+      shrinkAfterCommit(next, base, sync);
       return next;
     } catch (IOException | RuntimeException e) {
       StorageException failed = translate(e, txid);
-      undoFailedCommit(txid, metaStarted, failed);
+      undoFailedCommit(txid, metaStarted || coversEarlier, failed);
       throw failed;
     } catch (Error e) {
       // An OutOfMemoryError (the copy of a large value, a temporary direct buffer for a write)
@@ -561,7 +589,7 @@ final class Store {
       // commit under the same txid would release pages the tree still uses. Rethrown as it is.
       undoFailedCommit(
           txid,
-          metaStarted,
+          metaStarted || coversEarlier,
           new StorageException(path + ": commit of txid " + txid + " failed: " + e, e));
       throw e;
     }
@@ -681,7 +709,7 @@ final class Store {
    * meta pass a quarter of the file (at least {@link #NO_SYNC_MIN_PINNED_PAGES}).
    */
   private boolean noSyncPointDue(long freedNow, long highWater) {
-    return System.nanoTime() - syncedNanos >= NO_SYNC_INTERVAL_NANOS
+    return System.nanoTime() - syncedNanos >= noSyncIntervalNanos
         || freedSinceSync + freedNow >= Math.max(NO_SYNC_MIN_PINNED_PAGES, highWater / 4);
   }
 
@@ -782,10 +810,28 @@ final class Store {
   }
 
   /**
-   * Syncs the last NO_SYNC commit, so a clean close leaves nothing that a restart could lose; a
-   * failure is logged (a later open in this boot still trusts the unsynced meta). Writer-only.
+   * Cuts the file's free tail after a commit: when the high-water mark fell, down to it, but never
+   * below the synced meta's (a restart may recover that meta); the rest once a commit syncs.
    */
-  void syncOnClose() {
+  private void shrinkAfterCommit(Meta next, Meta base, boolean sync) {
+    if (next.highWater() < base.highWater() || sync && shrinkDeferred) {
+      shrinkDeferred = next.highWater() < synced.highWater();
+      shrinkFile(Math.max(next.highWater(), synced.highWater()));
+    }
+  }
+
+  /** Whether NO_SYNC commits are waiting for a sync that is due by the clock; any thread. */
+  boolean syncDue() {
+    return lastUnsyncedTxid > syncedTxidVolatile
+        && System.nanoTime() - syncedNanosVolatile >= noSyncIntervalNanos;
+  }
+
+  /**
+   * Syncs the NO_SYNC commits since the last synced meta: force, rewrite the newest meta as synced
+   * on its page, force. A failure stops writes (the force covered other commits' pages). Writer
+   * only: the background syncer and close call it holding the writer gate.
+   */
+  void syncNow() {
     Meta last = meta;
     if (settings.readOnly() || failure != null || synced.txid() >= last.txid()) {
       return;
@@ -795,11 +841,22 @@ final class Store {
       file.force();
       file.write(slot, last.encode(slot));
       file.force();
-      synced = last;
-      syncedSlot = slot;
-    } catch (IOException e) {
-      LOG.log(Level.WARNING, "{0}: cannot sync the last NO_SYNC commits on close: {1}", path, e);
+    } catch (IOException | RuntimeException e) {
+      failure = translate(e, last.txid());
+      LOG.log(Level.ERROR, "{0}: cannot sync the NO_SYNC commits; writes stop: {1}", path, e);
+      return;
     }
+    markSynced(last, slot);
+    shrinkAfterCommit(last, last, true);
+  }
+
+  private void markSynced(Meta m, int slot) {
+    synced = m;
+    syncedSlot = slot;
+    syncedNanos = System.nanoTime();
+    syncedNanosVolatile = syncedNanos;
+    syncedTxidVolatile = m.txid();
+    freedSinceSync = 0;
   }
 
   void close() {

@@ -65,6 +65,24 @@ public final class WriterGate {
     }
   }
 
+  /**
+   * Takes the write permit if it is free and the gate open, without waiting: for background work
+   * that must not hold up writers.
+   *
+   * @return whether the permit was taken; release it with {@link #release()}
+   */
+  public boolean tryAcquire() {
+    if (closed || !permit.tryAcquire()) {
+      return false;
+    }
+    if (closed) {
+      permit.release();
+      return false;
+    }
+    holder = Thread.currentThread();
+    return true;
+  }
+
   /** Returns the permit taken by {@link #acquire()}. Call exactly once per successful acquire. */
   public void release() {
     holder = null;
