@@ -284,4 +284,51 @@ class TreeTest {
       assertEquals(false, c.next());
     }
   }
+
+  /**
+   * Regression (review): for a while every SYNC commit cut the file's growth slack and the next
+   * growing commit extended it again. The file is cut only when the high-water mark falls.
+   */
+  @Test
+  void syncCommits_truncateTheFileOnlyWhenTheHighWaterMarkFalls() {
+    int[] truncations = {0};
+    try (BTreeEngine e =
+        BTreeEngine.open(
+            dir,
+            dev.strata.api.EngineOptions.defaults(),
+            f -> {
+              PageIO real = PageIO.of(f);
+              return new PageIO() {
+                @Override
+                public int write(java.nio.ByteBuffer src, long position)
+                    throws java.io.IOException {
+                  return real.write(src, position);
+                }
+
+                @Override
+                public void force() throws java.io.IOException {
+                  real.force();
+                }
+
+                @Override
+                public void truncate(long size) throws java.io.IOException {
+                  truncations[0]++;
+                  real.truncate(size);
+                }
+              };
+            })) {
+      long falls = 0;
+      for (int i = 0; i < 400; i++) {
+        long before = e.store.meta.highWater();
+        e.put(TestSupport.key(i), new byte[100]);
+        falls += e.store.meta.highWater() < before ? 1 : 0;
+      }
+      assertTrue(
+          truncations[0] <= falls,
+          truncations[0]
+              + " truncations for "
+              + falls
+              + " commits that lowered the high-water mark");
+    }
+  }
 }
