@@ -9,8 +9,10 @@ public enum Durability {
   SYNC,
   /**
    * {@code commit()} hands the data to the operating system but does not wait for stable storage. A
-   * process crash loses nothing; a power loss may lose recent commits, but the store is never
-   * corrupted and always recovers to a prefix of the committed history.
+   * process crash loses nothing (the {@code btree} engine needs Linux's boot id for that; elsewhere
+   * it loses its commits since the last background sync, about a second); a power loss may lose
+   * recent commits, but the store is never corrupted and always recovers to a prefix of the
+   * committed history.
    */
   NO_SYNC
 }
