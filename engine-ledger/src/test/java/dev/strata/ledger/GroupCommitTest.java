@@ -7,13 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.strata.api.EngineOptions;
 import dev.strata.api.WriteAmplificationMeter;
-import dev.strata.api.spi.FileIO;
-import dev.strata.api.spi.StorageFile;
+import dev.strata.api.reliability.FaultyFileIO;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,76 +103,18 @@ class GroupCommitTest {
     CountDownLatch inSync = new CountDownLatch(1);
     CountDownLatch releaseSync = new CountDownLatch(1);
     AtomicBoolean hold = new AtomicBoolean();
-    FileIO standard = FileIO.standard();
-    FileIO held =
-        new FileIO() {
-          @Override
-          public StorageFile open(Path path, OpenOption... options) throws IOException {
-            StorageFile file = standard.open(path, options);
-            if (!path.getFileName().toString().endsWith(".seg")) {
-              return file;
+    FaultyFileIO held = new FaultyFileIO();
+    held.onForce(
+        file -> {
+          if (hold.get() && file.getFileName().toString().endsWith(".seg")) {
+            inSync.countDown();
+            try {
+              releaseSync.await();
+            } catch (InterruptedException e) {
+              throw new IOException(e);
             }
-            return new StorageFile() {
-              @Override
-              public Path path() {
-                return file.path();
-              }
-
-              @Override
-              public FileChannel channel() {
-                return file.channel();
-              }
-
-              @Override
-              public int write(ByteBuffer src, long position) throws IOException {
-                return file.write(src, position);
-              }
-
-              @Override
-              public int read(ByteBuffer dst, long position) throws IOException {
-                return file.read(dst, position);
-              }
-
-              @Override
-              public void force(boolean metaData) throws IOException {
-                if (hold.get()) {
-                  inSync.countDown();
-                  try {
-                    releaseSync.await();
-                  } catch (InterruptedException e) {
-                    throw new IOException(e);
-                  }
-                }
-                file.force(metaData);
-              }
-
-              @Override
-              public long size() throws IOException {
-                return file.size();
-              }
-
-              @Override
-              public void truncate(long size) throws IOException {
-                file.truncate(size);
-              }
-
-              @Override
-              public void close() throws IOException {
-                file.close();
-              }
-            };
           }
-
-          @Override
-          public void rename(Path source, Path target) throws IOException {
-            standard.rename(source, target);
-          }
-
-          @Override
-          public void syncDirectory(Path directory) throws IOException {
-            standard.syncDirectory(directory);
-          }
-        };
+        });
     byte[] key = "k".getBytes(StandardCharsets.UTF_8);
     byte[] value = "v".getBytes(StandardCharsets.UTF_8);
     try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.builder().fileIO(held).build())) {

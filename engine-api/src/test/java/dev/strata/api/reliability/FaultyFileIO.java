@@ -84,6 +84,29 @@ public final class FaultyFileIO implements FileIO {
   private Fault fault;
   private Op firedOn;
   private boolean skipDirectorySyncs;
+  private volatile ForceHook forceHook;
+
+  /** Runs before every file sync; it may block to hold the sync open. */
+  @FunctionalInterface
+  public interface ForceHook {
+    /**
+     * Called before a sync of {@code file}, on the syncing thread.
+     *
+     * @param file the file about to be synced
+     * @throws IOException to fail the sync
+     */
+    void beforeForce(Path file) throws IOException;
+  }
+
+  /**
+   * Sets what runs before every file sync, for tests that hold a sync open to see what waits for
+   * it; null for nothing.
+   *
+   * @param hook the hook
+   */
+  public void onForce(ForceHook hook) {
+    forceHook = hook;
+  }
 
   /**
    * Starts or stops recording calls.
@@ -280,6 +303,10 @@ public final class FaultyFileIO implements FileIO {
 
     @Override
     public void force(boolean metaData) throws IOException {
+      ForceHook hook = forceHook;
+      if (hook != null) {
+        hook.beforeForce(file.path());
+      }
       if (enter(Op.FORCE, file.path(), null, id, 0, null) != null) {
         throw new IOException("injected fsync failure on " + file.path());
       }
