@@ -701,10 +701,6 @@ final class Store {
   }
 
   /**
-   * Frees what no reader can see: pages freed before the oldest reader's snapshot, and (bbolt's
-   * refinement) pages born and freed between two readers' snapshots.
-   */
-  /**
    * Whether this NO_SYNC commit syncs: once a second, or when the pages pinned for the last synced
    * meta pass a quarter of the file (at least {@link #NO_SYNC_MIN_PINNED_PAGES}).
    */
@@ -734,6 +730,10 @@ final class Store {
     return pinned;
   }
 
+  /**
+   * Frees what no reader can see: pages freed before the oldest reader's snapshot, and (bbolt's
+   * refinement) pages born and freed between two readers' snapshots.
+   */
   private void releasePending(Meta base, long[] readers) {
     if (readers.length == 0) {
       freelist.release(Long.MAX_VALUE);
