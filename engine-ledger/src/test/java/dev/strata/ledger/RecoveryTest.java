@@ -238,7 +238,7 @@ class RecoveryTest {
   /**
    * Regression (review): a torn block whose value held 38 bytes shaped like an intact commit marker
    * was taken for damaged history followed by a later commit, and the store refused to open with
-   * TamperException. The bytes lie inside the torn record's own frame.
+   * TamperException. The torn block lies past the sync mark, so it is cut whatever it holds.
    */
   @Test
   void tornBlockWhoseValueHoldsMarkerShapedBytes_isCutAsATornTail() throws Exception {
