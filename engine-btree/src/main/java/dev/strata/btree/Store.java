@@ -93,20 +93,17 @@ final class Store {
   /** Set when a failure may have left the meta page on disk ahead of memory. */
   volatile StorageException failure;
 
-  /** The newest meta written after its pages were synced: what a restart recovers; writer-only. */
-  private Meta synced;
+  /**
+   * The newest meta written after its pages were synced: what a restart recovers. Written by the
+   * writer only; volatile for the background syncer's {@link #syncDue()} check.
+   */
+  private volatile Meta synced;
 
   /** The meta page (0 or 1) holding {@link #synced}; commits write the other one. Writer-only. */
   private int syncedSlot;
 
-  /** When {@link #synced} was written, for the NO_SYNC sync interval; writer-only. */
-  private long syncedNanos = System.nanoTime();
-
-  /** Copies for the background syncer's check, which runs without the writer gate. */
-  private volatile long syncedNanosVolatile = syncedNanos;
-
-  private volatile long syncedTxidVolatile;
-  private volatile long lastUnsyncedTxid;
+  /** When {@link #synced} was written, for the NO_SYNC sync interval; written by the writer. */
+  private volatile long syncedNanos = System.nanoTime();
 
   /** Pages commits freed since {@link #synced}: pinned for it; writer-only. */
   private long freedSinceSync;
@@ -154,7 +151,6 @@ final class Store {
     this.meta = meta;
     this.synced = synced;
     this.syncedSlot = metaSlot;
-    this.syncedTxidVolatile = synced.txid();
     this.meter = meter;
     this.freelistRebuildNanos = rebuildNanos;
     this.freelist = freelist;
@@ -245,9 +241,7 @@ final class Store {
         // kernel's cache, not necessarily on disk. The meta is rewritten (a write makes the page
         // dirty again) and synced with every page it reaches before a commit may reuse pages that
         // the meta on the other page reaches.
-        file.force();
-        file.write(selected.slot(), meta.encode(selected.slot()));
-        file.force();
+        writeSyncedMeta(file, meta, selected.slot());
       }
       long start = System.nanoTime();
       Freelist freelist;
@@ -573,7 +567,6 @@ final class Store {
         markSynced(next, slot);
       } else {
         freedSinceSync += freed[0];
-        lastUnsyncedTxid = txid;
       }
       meta = next;
       chain = nextChain;
@@ -822,8 +815,7 @@ final class Store {
 
   /** Whether NO_SYNC commits are waiting for a sync that is due by the clock; any thread. */
   boolean syncDue() {
-    return lastUnsyncedTxid > syncedTxidVolatile
-        && System.nanoTime() - syncedNanosVolatile >= noSyncIntervalNanos;
+    return meta.txid() > synced.txid() && System.nanoTime() - syncedNanos >= noSyncIntervalNanos;
   }
 
   /**
@@ -838,9 +830,7 @@ final class Store {
     }
     int slot = 1 - syncedSlot;
     try {
-      file.force();
-      file.write(slot, last.encode(slot));
-      file.force();
+      writeSyncedMeta(file, last, slot);
     } catch (IOException | RuntimeException e) {
       failure = translate(e, last.txid());
       LOG.log(Level.ERROR, "{0}: cannot sync the NO_SYNC commits; writes stop: {1}", path, e);
@@ -850,12 +840,20 @@ final class Store {
     shrinkAfterCommit(last, last, true);
   }
 
+  /**
+   * Syncs every page written so far, then writes {@code m} as a synced meta on page {@code slot}
+   * and syncs it: how open and the NO_SYNC syncs make the newest commit durable.
+   */
+  private static void writeSyncedMeta(PageFile file, Meta m, int slot) throws IOException {
+    file.force();
+    file.write(slot, m.encode(slot));
+    file.force();
+  }
+
   private void markSynced(Meta m, int slot) {
     synced = m;
     syncedSlot = slot;
     syncedNanos = System.nanoTime();
-    syncedNanosVolatile = syncedNanos;
-    syncedTxidVolatile = m.txid();
     freedSinceSync = 0;
   }
 

@@ -369,9 +369,7 @@ final class LedgerWriter {
 
   void writeCheckpoint() {
     try {
-      log.last().file().force(false);
-      meter.addSync();
-      syncMark.advance(endPosition);
+      syncLog();
       writeCheckpointNow();
     } catch (IOException e) {
       logger.log(
@@ -401,13 +399,18 @@ final class LedgerWriter {
   void syncOnClose() {
     try (SyncMark mark = syncMark) {
       if (failure == null) {
-        log.last().file().force(false);
-        meter.addSync();
-        mark.advance(endPosition);
+        syncLog();
       }
     } catch (IOException e) {
       logger.log(Level.WARNING, "ledger " + directory + ": cannot sync the log on close", e);
     }
+  }
+
+  /** Syncs the last segment (earlier ones were synced at rotation) and records the synced end. */
+  private void syncLog() throws IOException {
+    log.last().file().force(false);
+    meter.addSync();
+    syncMark.advance(endPosition);
   }
 
   /** Persists the index on close unless the engine failed or the tail is cheaper to replay. */
