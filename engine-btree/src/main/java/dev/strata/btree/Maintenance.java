@@ -125,6 +125,9 @@ final class Maintenance {
     private long leafSize = PageFormat.HEADER_SIZE;
     private List<Node.Entry> leaf = new ArrayList<>();
 
+    /** The last key of the leaf written before, for the next leaf's routing key. */
+    private byte[] previousLast;
+
     Builder(StorageFile out, int pageSize, int maxInline) {
       this.out = out;
       this.pageSize = pageSize;
@@ -160,7 +163,9 @@ final class Maintenance {
 
     private void flushLeaf() throws IOException {
       long pgid = writeNode(true, leaf);
-      addToLevel(0, leaf.get(0).key, pgid);
+      byte[] first = leaf.get(0).key;
+      addToLevel(0, previousLast == null ? first : Node.separator(previousLast, first), pgid);
+      previousLast = leaf.get(leaf.size() - 1).key;
       leaf = new ArrayList<>();
       leafSize = PageFormat.HEADER_SIZE;
     }

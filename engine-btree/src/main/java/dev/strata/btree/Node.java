@@ -2,6 +2,7 @@ package dev.strata.btree;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -42,7 +43,10 @@ final class Node implements NodeSource {
   int pages;
   Node parent;
 
-  /** The key the parent uses for this node (its first key when it was read). */
+  /**
+   * The routing key the parent holds for this node: at most its first key and above every key of
+   * the sibling before it, not necessarily a stored key (see {@link #separator}).
+   */
   byte[] keyInParent;
 
   boolean unbalanced;
@@ -97,6 +101,17 @@ final class Node implements NodeSource {
     return node;
   }
 
+  /**
+   * The shortest prefix of {@code right} that sorts above {@code left} ({@code left < right},
+   * unsigned): all a branch needs to route between a node ending with {@code left} and the next one
+   * starting with {@code right}. Branch keys then take a few bytes instead of whole user keys
+   * (suffix truncation), so a branch page holds more children and a commit of scattered puts
+   * rewrites fewer branch pages.
+   */
+  static byte[] separator(byte[] left, byte[] right) {
+    return Arrays.copyOf(right, Arrays.mismatch(left, right) + 1);
+  }
+
   /** The entries in object form, converting a node in page form first (for good). */
   ArrayList<Entry> entries() {
     if (page != null) {
@@ -132,7 +147,7 @@ final class Node implements NodeSource {
     if (page != null) {
       return page.view().compareKeyAt(i, key);
     }
-    return java.util.Arrays.compareUnsigned(entries.get(i).key, key);
+    return Arrays.compareUnsigned(entries.get(i).key, key);
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.strata.btree;
 import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -292,11 +293,13 @@ final class TreeUpdate {
     }
     for (int i = 0; i < partCount; i++) {
       long pgid;
-      byte[] first;
+      byte[] routing = null;
       if (inPlace) {
         pgid = pager.allocate(1);
         dirty.add(new Dirty(pgid, n.sealPage(pgid), true));
-        first = n.count() == 0 ? n.keyInParent : n.keyAt(0);
+        if (parent != null) {
+          routing = n.count() == 0 ? n.keyInParent : keptOrLower(n.keyInParent, n);
+        }
       } else {
         List<Node.Entry> part = parts.get(i);
         long size = PageFormat.HEADER_SIZE;
@@ -305,17 +308,40 @@ final class TreeUpdate {
         }
         pgid = pager.allocate(PageFormat.pagesFor(size, pageSize));
         dirty.add(new Dirty(pgid, Node.encode(n.leaf, part, pgid, pageSize, maxInline)));
-        first = part.isEmpty() ? n.keyInParent : part.get(0).key;
+        if (part.isEmpty()) {
+          routing = n.keyInParent;
+        } else if (i == 0) {
+          byte[] first = part.get(0).key;
+          routing =
+              n.keyInParent != null && Arrays.compareUnsigned(first, n.keyInParent) >= 0
+                  ? n.keyInParent
+                  : first;
+        } else if (n.leaf) {
+          List<Node.Entry> before = parts.get(i - 1);
+          routing = Node.separator(before.get(before.size() - 1).key, part.get(0).key);
+        } else {
+          // A branch's keys are routing keys already: each is a valid bound for its new parent.
+          routing = part.get(0).key;
+        }
       }
       if (parent == null) {
         rootPgid = pgid;
       } else {
-        parent.putChild(i == 0 ? n.keyInParent : null, first, pgid);
+        parent.putChild(i == 0 ? n.keyInParent : null, routing, pgid);
       }
     }
     if (newRoot) {
       spillNode(parent, pager, dirty);
     }
+  }
+
+  /**
+   * The routing key the parent keeps for a node that was not split: the one it had, unless the node
+   * now starts below it (only a branch's first child can: a put routes every key below the branch's
+   * first routing key there).
+   */
+  private static byte[] keptOrLower(byte[] kept, Node n) {
+    return n.compareKeyAt(0, kept) < 0 ? n.keyAt(0) : kept;
   }
 
   private void writeOverflow(Node.Entry e, Pager pager, List<Dirty> dirty) {

@@ -188,6 +188,7 @@ public final class BTreeBench {
     try (BTreeEngine e = (BTreeEngine) StorageEngines.open("btree", dir)) {
       long osBefore = osWriteBytes();
       long cpuBefore = THREAD_CPU.getCurrentThreadCpuTime();
+      long userBefore = THREAD_CPU.getCurrentThreadUserTime();
       long start = System.nanoTime();
       for (int base = 0; base < KEYS; base += 1000) {
         try (WriteTxn t = e.beginWrite()) {
@@ -203,7 +204,9 @@ public final class BTreeBench {
               + secs
               + " s, this thread's CPU "
               + (THREAD_CPU.getCurrentThreadCpuTime() - cpuBefore) / 1e9
-              + " s, meter "
+              + " s (user "
+              + (THREAD_CPU.getCurrentThreadUserTime() - userBefore) / 1e9
+              + " s), meter "
               + e.meter()
               + ", /proc/self/io write_bytes "
               + (osWriteBytes() - osBefore));
@@ -223,6 +226,7 @@ public final class BTreeBench {
       ByteBuffer v = ByteBuffer.allocateDirect(VALUE);
       long osBefore = osWriteBytes();
       long cpuBefore = THREAD_CPU.getCurrentThreadCpuTime();
+      long userBefore = THREAD_CPU.getCurrentThreadUserTime();
       long start = System.nanoTime();
       for (int base = 0; base < KEYS; base += 1000) {
         try (Txn<ByteBuffer> t = env.txnWrite()) {
@@ -242,7 +246,9 @@ public final class BTreeBench {
               + secs
               + " s, this thread's CPU "
               + (THREAD_CPU.getCurrentThreadCpuTime() - cpuBefore) / 1e9
-              + " s, /proc/self/io write_bytes "
+              + " s (user "
+              + (THREAD_CPU.getCurrentThreadUserTime() - userBefore) / 1e9
+              + " s), /proc/self/io write_bytes "
               + (osWriteBytes() - osBefore));
       return KEYS / secs;
     }

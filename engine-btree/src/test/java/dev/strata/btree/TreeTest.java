@@ -11,6 +11,7 @@ import dev.strata.api.Limits;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.WriteTxn;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -242,6 +243,120 @@ class TreeTest {
       e.verifyIntegrity();
       assertTrue((Long) e.stats().get("fileBytes") > 20 * 65536L, "spans many chunks");
       assertModel(e, model);
+    }
+  }
+
+  /**
+   * Branch pages route with the shortest prefix that tells two neighbouring leaves apart, not with
+   * whole keys: with 16-byte keys whose first bytes are random, two or three bytes separate 50,000
+   * keys. Deletes then merge leaves and carry those short keys along; every key must still route.
+   */
+  @Test
+  void branchKeys_areShortSeparators_thatRouteEveryKey() {
+    SplittableRandom r = TestSupport.random("branchKeys");
+    TreeMap<byte[], byte[]> model = new TreeMap<>(KeyRange::compare);
+    try (BTreeEngine e = TestSupport.openNoSync(dir)) {
+      for (int round = 0; round < 50; round++) {
+        try (WriteTxn t = e.beginWrite()) {
+          for (int i = 0; i < 1000; i++) {
+            byte[] k = new byte[16];
+            r.nextBytes(k);
+            byte[] v = TestSupport.value(r.nextLong(), 20);
+            t.put(k, v);
+            model.put(k, v);
+          }
+          t.commit();
+        }
+      }
+      e.verifyIntegrity();
+      assertModel(e, model);
+      long[] full = branchKeyLengths(e);
+      try (WriteTxn t = e.beginWrite()) {
+        for (byte[] k : model.keySet().toArray(new byte[0][])) {
+          if (r.nextInt(3) > 0) {
+            t.delete(k);
+            model.remove(k);
+          }
+        }
+        t.commit();
+      }
+      e.verifyIntegrity();
+      assertModel(e, model);
+      long[] thinned = branchKeyLengths(e);
+      System.out.println(
+          "branch keys: "
+              + full[0]
+              + " of "
+              + full[1]
+              + " bytes in all, "
+              + full[2]
+              + " over 8 bytes"
+              + "; after deleting two thirds "
+              + thinned[0]
+              + " of "
+              + thinned[1]
+              + " bytes");
+      assertTrue(full[0] > 100, "too few branch keys to tell: " + full[0]);
+      assertTrue(full[1] < 4 * full[0], "mean branch key over 4 bytes: " + full[1] + "/" + full[0]);
+      // Only the leftmost path keeps whole keys: its routing keys are the smallest key there was.
+      assertTrue(
+          full[2] <= ((Number) e.stats().get("treeDepth")).longValue(),
+          full[2] + " branch keys over 8 bytes");
+    }
+  }
+
+  @Test
+  void separator_isTheShortestPrefixOfTheRightKeyAboveTheLeftKey() {
+    assertArrayEquals(new byte[] {5}, Node.separator(new byte[] {4, 9, 9}, new byte[] {5, 0}));
+    assertArrayEquals(
+        new byte[] {1, 2, 4}, Node.separator(new byte[] {1, 2, 3, 7}, new byte[] {1, 2, 4, 0, 1}));
+    // A left key that is a prefix of the right one: one byte more than the prefix.
+    assertArrayEquals(
+        new byte[] {1, 2, 0}, Node.separator(new byte[] {1, 2}, new byte[] {1, 2, 0, 0}));
+    // Unsigned order: 0x80 sorts above 0x7F.
+    assertArrayEquals(
+        new byte[] {(byte) 0x80},
+        Node.separator(new byte[] {0x7F, 1}, new byte[] {(byte) 0x80, 1}));
+    SplittableRandom r = TestSupport.random("separator");
+    for (int i = 0; i < 10_000; i++) {
+      byte[] a = new byte[1 + r.nextInt(4)];
+      byte[] b = new byte[1 + r.nextInt(4)];
+      r.nextBytes(a);
+      r.nextBytes(b);
+      a[0] &= 3;
+      b[0] &= 3;
+      int c = Arrays.compareUnsigned(a, b);
+      if (c == 0) {
+        continue;
+      }
+      byte[] left = c < 0 ? a : b;
+      byte[] right = c < 0 ? b : a;
+      byte[] s = Node.separator(left, right);
+      assertTrue(Arrays.compareUnsigned(left, s) < 0 && Arrays.compareUnsigned(s, right) <= 0);
+      byte[] shorter = Arrays.copyOf(s, s.length - 1);
+      assertTrue(s.length == 1 || Arrays.compareUnsigned(shorter, left) <= 0);
+    }
+  }
+
+  /** {count, total bytes, how many over 8 bytes} of the keys in the committed tree's branches. */
+  private static long[] branchKeyLengths(BTreeEngine e) {
+    long[] lengths = new long[3];
+    Meta m = e.store.meta;
+    addBranchKeys(e.store.file, m.root(), m.highWater(), lengths);
+    return lengths;
+  }
+
+  private static void addBranchKeys(PageFile file, long pgid, long highWater, long[] lengths) {
+    NodeView v = file.node(pgid, highWater, false);
+    if (v.isLeaf()) {
+      return;
+    }
+    for (int i = 0; i < v.count(); i++) {
+      int length = v.keyAt(i).length;
+      lengths[0]++;
+      lengths[1] += length;
+      lengths[2] += length > 8 ? 1 : 0;
+      addBranchKeys(file, v.childAt(i), highWater, lengths);
     }
   }
 
