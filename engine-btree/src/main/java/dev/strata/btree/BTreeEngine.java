@@ -74,6 +74,11 @@ import java.util.function.Function;
  *       0 writes the whole freelist every commit. See {@code FORMAT.md}.
  *   <li>{@code btree.mapChunkSize} (default 1GiB, power of two, 64KiB..1GiB): bytes per memory
  *       mapping.
+ *   <li>{@code btree.earlyWriteback} (default true): under {@code SYNC} on a machine with more than
+ *       one core, a commit of more than a few hundred pages has a helper thread call fdatasync
+ *       while it is still writing, so the kernel's write-back of the pages written so far runs on
+ *       another core; the commit's own two syncs still make it durable. The meter counts the
+ *       helper's syncs too. Turn it off where a device cache flush is expensive and cores are not.
  * </ul>
  *
  * <h2>Stats</h2>

@@ -347,18 +347,13 @@ final class PageFile {
   // ---------------------------------------------------------------- writes
 
   /**
-   * Writes sealed runs (one, or several that touch) starting at {@code pgid}; counts every byte
-   * handed to the OS. The runs were checksummed from the writer's own heap buffers, so their first
-   * pages count as verified; every other page of the write loses its bit.
-   *
-   * @param runStarts the first page of each run in the write
+   * Writes a sealed run at {@code pgid}; counts every byte handed to the OS. The run was
+   * checksummed from the writer's own buffer, so its first page counts as verified.
    */
-  void write(long pgid, ByteBuffer runs, long[] runStarts) throws IOException {
-    forget(pgid, runs.limit() >>> pageShift);
-    writeAt(runs, pgid << pageShift);
-    for (long start : runStarts) {
-      markVerified(start);
-    }
+  void writeSealed(long pgid, ByteBuffer run) throws IOException {
+    forget(pgid, run.limit() >>> pageShift);
+    writeAt(run, pgid << pageShift);
+    markVerified(pgid);
   }
 
   /** Writes a run (meta page, test data) without marking anything verified. */

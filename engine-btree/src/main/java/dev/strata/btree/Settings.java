@@ -15,6 +15,8 @@ import java.util.Set;
  * @param freelistLogPercent a commit writes a full freelist snapshot instead of a delta once the
  *     deltas since the last snapshot would pass this percentage of its pages (0: always)
  * @param mapChunkSize bytes per memory-mapped chunk
+ * @param earlyWriteback whether syncing commits start their pages' write-back from a helper thread
+ *     while still writing (used only under SYNC on a machine with more than one core)
  * @param durability whether commits force the file
  * @param readOnly whether writes are refused
  * @param createIfMissing whether a missing store is created
@@ -26,6 +28,7 @@ record Settings(
     boolean freelistSync,
     int freelistLogPercent,
     long mapChunkSize,
+    boolean earlyWriteback,
     Durability durability,
     boolean readOnly,
     boolean createIfMissing) {
@@ -35,9 +38,16 @@ record Settings(
   static final String FREELIST_SYNC = "btree.freelistSync";
   static final String FREELIST_LOG_PERCENT = "btree.freelistLogPercent";
   static final String MAP_CHUNK_SIZE = "btree.mapChunkSize";
+  static final String EARLY_WRITEBACK = "btree.earlyWriteback";
   static final Set<String> KNOWN =
       Set.of(
-          PAGE_SIZE, FILL_PERCENT, FREELIST, FREELIST_SYNC, FREELIST_LOG_PERCENT, MAP_CHUNK_SIZE);
+          PAGE_SIZE,
+          FILL_PERCENT,
+          FREELIST,
+          FREELIST_SYNC,
+          FREELIST_LOG_PERCENT,
+          MAP_CHUNK_SIZE,
+          EARLY_WRITEBACK);
 
   static final int DEFAULT_PAGE_SIZE = 4096;
   static final long DEFAULT_MAP_CHUNK = 1L << 30;
@@ -65,6 +75,7 @@ record Settings(
         sync,
         logPercent,
         chunk,
+        options.booleanSetting(EARLY_WRITEBACK, true),
         options.durability(),
         options.readOnly(),
         options.createIfMissing());

@@ -3,6 +3,9 @@ package dev.strata.btree;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** A {@link PageIO} that injects one armed fault into the real channel's writes and syncs. */
 final class FaultyPageIO implements PageIO {
@@ -23,13 +26,24 @@ final class FaultyPageIO implements PageIO {
     /**
      * The next data-page write throws an {@link OutOfMemoryError}, as a JDK temporary buffer can.
      */
-    OUT_OF_MEMORY
+    OUT_OF_MEMORY,
+    /**
+     * The next sync of the early write-back helper throws, and the commit's own syncs succeed (as
+     * when the helper's fdatasync takes a write-back error, which Linux then reports to no other
+     * call). The commit's own first sync waits until the helper's has failed, so the fault cannot
+     * miss whatever the scheduling.
+     */
+    FAIL_EARLY_SYNC
   }
 
   private final FileChannel channel;
   private final int pageSize;
   private volatile Fault armed = Fault.NONE;
   private boolean metaWritten;
+  private final CountDownLatch earlySyncFailed = new CountDownLatch(1);
+
+  /** Syncs called by the early write-back helper, failed or not. */
+  final AtomicInteger helperSyncs = new AtomicInteger();
 
   FaultyPageIO(FileChannel channel, int pageSize) {
     this.channel = channel;
@@ -78,6 +92,22 @@ final class FaultyPageIO implements PageIO {
   @Override
   public void force() throws IOException {
     Fault f = armed;
+    boolean helper = Thread.currentThread().getName().startsWith(Store.EARLY_WRITEBACK_THREAD);
+    if (helper) {
+      helperSyncs.incrementAndGet();
+    }
+    if (f == Fault.FAIL_EARLY_SYNC) {
+      if (helper) {
+        armed = Fault.NONE;
+        earlySyncFailed.countDown();
+        throw new IOException("injected early write-back sync failure");
+      }
+      try {
+        earlySyncFailed.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (f == Fault.FAIL_FIRST_SYNC && !metaWritten || f == Fault.FAIL_META_SYNC && metaWritten) {
       armed = Fault.NONE;
       throw new IOException("injected fsync failure");
