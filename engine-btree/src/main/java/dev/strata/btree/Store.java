@@ -12,6 +12,7 @@ import dev.strata.api.spi.FileIO;
 import dev.strata.api.spi.StorageFile;
 import dev.strata.freelist.Freelist;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -23,7 +24,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.Function;
 
@@ -42,13 +42,6 @@ import java.util.function.Function;
  */
 final class Store {
   static final String FILE_NAME = "data.btree";
-
-  /**
-   * Pages a syncing commit writes between two requests for {@link EarlyWriteback}: enough that the
-   * helper's sync has a batch worth submitting, few enough that a commit of a thousand pages gets
-   * most of them on their way before its own sync.
-   */
-  static final int EARLY_WRITEBACK_PAGES = 256;
 
   /** The early write-back helper's thread name, followed by the store's file name. */
   static final String EARLY_WRITEBACK_THREAD = "strata-btree-writeback";
@@ -76,15 +69,8 @@ final class Store {
   /** Where the freelist the last meta names is stored; writer-only. */
   FreelistLog.Chain chain;
 
-  /**
-   * Where the commit copies each one-page run before writing it: a heap buffer handed to {@code
-   * FileChannel.write} is copied into a temporary direct buffer on every call anyway, so this costs
-   * no extra copy and no allocation. Writer-only.
-   */
-  private final ByteBuffer gather;
-
-  /** Overlaps a syncing commit's writes with their write-back; null when not worthwhile. */
-  private final EarlyWriteback earlyWriteback;
+  /** Writes each commit's runs; writer-only. */
+  private final CommitWriter writer;
 
   /** Pages of nodes in page form, recycled once a commit has written them; writer-only. */
   final PageBuffers pageBuffers;
@@ -159,14 +145,14 @@ final class Store {
     this.chain = chain;
     this.fileIO = fileIO;
     this.pageBuffers = new PageBuffers(pageSize);
-    this.gather = ByteBuffer.allocateDirect(pageSize);
-    this.earlyWriteback =
+    EarlyWriteback early =
         !settings.readOnly()
                 && settings.durability() == Durability.SYNC
                 && settings.earlyWriteback()
                 && EarlyWriteback.worthwhile()
             ? new EarlyWriteback(file, EARLY_WRITEBACK_THREAD + " " + path)
             : null;
+    this.writer = new CommitWriter(file, channel, pageSize, pageBuffers, early);
   }
 
   static Store open(
@@ -507,7 +493,7 @@ final class Store {
     changes.clear();
     try {
       trimTail(txid, highWater);
-      List<TreeUpdate.Dirty> dirty = new ArrayList<>();
+      writer.begin();
       TreeUpdate.Pager pager =
           new TreeUpdate.Pager() {
             @Override
@@ -532,8 +518,18 @@ final class Store {
               changes.added(pgid, pages);
               freed[0] += pages;
             }
+
+            @Override
+            public void write(TreeUpdate.Dirty run) {
+              try {
+                writer.write(run);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            }
           };
-      long root = update.spill(pager, dirty);
+      long root = update.spill(pager);
+      List<TreeUpdate.Dirty> dirty = new ArrayList<>();
       FreelistLog.Chain nextChain;
       if (settings.freelistSync()) {
         nextChain =
@@ -551,24 +547,19 @@ final class Store {
         FreelistLog.free(chain, pager);
         nextChain = FreelistLog.Chain.NONE;
       }
-      dirty.sort(Comparator.comparingLong(TreeUpdate.Dirty::pgid));
+      for (TreeUpdate.Dirty d : dirty) {
+        writer.write(d);
+      }
+      writer.ensureFileSize(highWater[0]);
+      writer.recycle();
       boolean sync =
           settings.durability() == Durability.SYNC || noSyncPointDue(freed[0], highWater[0]);
-      ensureFileSize(highWater[0]);
-      writeRuns(dirty, sync);
-      for (TreeUpdate.Dirty d : dirty) {
-        if (d.pooled()) {
-          pageBuffers.give(d.run());
-        }
-      }
       // A sync under NO_SYNC also covers earlier unsynced commits: if it fails, their pages may
       // be lost (Linux marks pages clean after a failed write-back), so writes must stop.
       coversEarlier = sync && synced.txid() < base.txid();
       if (sync) {
         file.force();
-        if (earlyWriteback != null) {
-          earlyWriteback.finish();
-        }
+        writer.synced();
       }
       Meta next =
           new Meta(pageSize, root, nextChain.headPage(), nextChain.headPages(), highWater[0], txid);
@@ -607,14 +598,7 @@ final class Store {
    * could then corrupt the store, so only a reopen reads the truth from disk.
    */
   private void undoFailedCommit(long txid, boolean metaStarted, StorageException failed) {
-    if (earlyWriteback != null) {
-      try {
-        // An error the helper's sync took concerns this commit's pages, which are freed now.
-        earlyWriteback.finish();
-      } catch (IOException e) {
-        failed.addSuppressed(e);
-      }
-    }
+    writer.abandon(failed);
     if (metaStarted) {
       failure = failed;
       return;
@@ -627,63 +611,13 @@ final class Store {
     }
   }
 
-  /**
-   * Writes each run with a call of its own, one-page runs from the direct {@link #gather} buffer;
-   * for a syncing commit, asks {@link #earlyWriteback} to start syncing after every {@link
-   * #EARLY_WRITEBACK_PAGES} pages. Runs that touch are not joined into one write: Linux (6.x, ext4
-   * and others with large folios) caches a file in folios as large as the write that created them,
-   * and a later rewrite of one page of such a folio dirties, and writes back, the whole folio. With
-   * writes joined up to 64 KiB, the insert benchmark's commits dirtied 23.4 GB of page cache for
-   * 5.2 GB written; one write per page dirties 5.6 GB (see README).
-   */
-  private void writeRuns(List<TreeUpdate.Dirty> dirty, boolean sync) throws IOException {
-    boolean early = sync && earlyWriteback != null;
-    long written = 0;
-    long total = 0;
-    if (early) {
-      for (TreeUpdate.Dirty d : dirty) {
-        total += d.run().limit() / pageSize;
-      }
-    }
-    long nextRequest = EARLY_WRITEBACK_PAGES;
-    for (TreeUpdate.Dirty d : dirty) {
-      ByteBuffer run = d.run();
-      ByteBuffer out = run;
-      if (run.limit() == pageSize) {
-        out = gather.clear().put(run.duplicate().position(0)).flip();
-      }
-      file.writeSealed(d.pgid(), out);
-      written += run.limit() / pageSize;
-      // No request when the rest is a small batch: the commit's own sync is about to start.
-      if (early && written >= nextRequest && total - written >= EARLY_WRITEBACK_PAGES / 2) {
-        earlyWriteback.request();
-        nextRequest = written + EARLY_WRITEBACK_PAGES;
-      }
-    }
-  }
-
-  /**
-   * Makes the file at least {@code pages} pages long before the commit writes into it, growing it
-   * geometrically (doubling, in steps of 1 MiB to 64 MiB) by writing its last page. Mappings cover
-   * the file's length, so a longer file means fewer remaps and fewer page faults on fresh mappings;
-   * the slack past the high-water mark holds no data and is cut off when the free tail shrinks the
-   * store.
-   */
-  private void ensureFileSize(long pages) throws IOException {
-    long need = pages * pageSize;
-    long size = channel.size();
-    if (size >= need) {
-      return;
-    }
-    long step = Math.min(Math.max(size, 1L << 20), 64L << 20);
-    long target = Math.max(need, size + step);
-    target = (target + pageSize - 1) / pageSize * pageSize;
-    file.writeAt(ByteBuffer.allocate(pageSize), target - pageSize);
-  }
-
   private StorageException translate(Exception e, long txid) {
     if (e instanceof StorageException s) {
       return s;
+    }
+    if (e instanceof UncheckedIOException u) {
+      // A write the spill made through the pager: typed like any other failed write.
+      return translate(u.getCause(), txid);
     }
     String message = String.valueOf(e.getMessage());
     String what = path + ": commit of txid " + txid + " failed";
@@ -875,9 +809,7 @@ final class Store {
   }
 
   void close() {
-    if (earlyWriteback != null) {
-      earlyWriteback.close();
-    }
+    writer.close();
     try {
       if (lock.isValid()) {
         lock.release();

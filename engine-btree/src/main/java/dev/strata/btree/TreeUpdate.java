@@ -12,15 +12,23 @@ import java.util.List;
  * node.spill}). Writer-only.
  */
 final class TreeUpdate {
-  /** Allocates runs for the spill; implemented by the store on top of the freelist. */
+  /**
+   * Allocates runs for the spill and writes the runs it seals; implemented by the store on top of
+   * the freelist and its {@link CommitWriter}.
+   */
   interface Pager {
     long allocate(int pages);
 
     void free(long pgid, int pages);
+
+    /**
+     * Writes a sealed run (before the commit's syncs); a pooled run's buffer is the store's now.
+     */
+    void write(Dirty run);
   }
 
   /**
-   * A run written by this commit, sorted by page before writing.
+   * A run written by this commit.
    *
    * @param pooled whether {@code run} is a page from {@link PageBuffers}, to give back once written
    */
@@ -166,7 +174,7 @@ final class TreeUpdate {
    *
    * @return the new root page
    */
-  long spill(Pager pager, List<Dirty> dirty) {
+  long spill(Pager pager) {
     for (long[] run : freedOverflow) {
       pager.free(run[0], (int) run[1]);
     }
@@ -176,7 +184,7 @@ final class TreeUpdate {
     if (root == null) {
       return rootPgid;
     }
-    spillNode(root, pager, dirty);
+    spillNode(root, pager);
     while (root.parent != null) {
       root = root.parent;
     }
@@ -263,15 +271,15 @@ final class TreeUpdate {
     }
   }
 
-  private void spillNode(Node n, Pager pager, List<Dirty> dirty) {
+  private void spillNode(Node n, Pager pager) {
     for (Node c : new ArrayList<>(n.children)) {
-      spillNode(c, pager, dirty);
+      spillNode(c, pager);
     }
     n.children.clear();
     if (n.leaf && !n.inPageForm()) {
       for (Node.Entry e : n.entries()) {
         if (e.value != null && e.value.length > maxInline) {
-          writeOverflow(e, pager, dirty);
+          writeOverflow(e, pager);
         }
       }
     }
@@ -296,7 +304,7 @@ final class TreeUpdate {
       byte[] routing = null;
       if (inPlace) {
         pgid = pager.allocate(1);
-        dirty.add(new Dirty(pgid, n.sealPage(pgid), true));
+        pager.write(new Dirty(pgid, n.sealPage(pgid), true));
         if (parent != null) {
           routing = n.count() == 0 ? n.keyInParent : keptOrLower(n.keyInParent, n);
         }
@@ -307,7 +315,7 @@ final class TreeUpdate {
           size += Node.entrySize(n.leaf, e, maxInline);
         }
         pgid = pager.allocate(PageFormat.pagesFor(size, pageSize));
-        dirty.add(new Dirty(pgid, Node.encode(n.leaf, part, pgid, pageSize, maxInline)));
+        pager.write(new Dirty(pgid, Node.encode(n.leaf, part, pgid, pageSize, maxInline)));
         if (part.isEmpty()) {
           routing = n.keyInParent;
         } else if (i == 0) {
@@ -331,7 +339,7 @@ final class TreeUpdate {
       }
     }
     if (newRoot) {
-      spillNode(parent, pager, dirty);
+      spillNode(parent, pager);
     }
   }
 
@@ -344,7 +352,7 @@ final class TreeUpdate {
     return n.compareKeyAt(0, kept) < 0 ? n.keyAt(0) : kept;
   }
 
-  private void writeOverflow(Node.Entry e, Pager pager, List<Dirty> dirty) {
+  private void writeOverflow(Node.Entry e, Pager pager) {
     int pages = overflowPages(e.value.length);
     long pgid = pager.allocate(pages);
     ByteBuffer run = PageFormat.allocate(pageSize, pages);
@@ -352,7 +360,7 @@ final class TreeUpdate {
         run, PageFormat.TYPE_OVERFLOW, pgid, 1, pages - 1, PageFormat.HEADER_SIZE + e.value.length);
     run.put(PageFormat.HEADER_SIZE, e.value);
     PageFormat.seal(run);
-    dirty.add(new Dirty(pgid, run));
+    pager.write(new Dirty(pgid, run));
     e.page = pgid;
     e.valueLength = e.value.length;
     e.value = null;
