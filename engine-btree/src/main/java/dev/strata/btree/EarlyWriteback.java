@@ -49,9 +49,10 @@ final class EarlyWriteback implements AutoCloseable {
       return;
     }
     if (helper == null) {
-      helper = new Thread(this::serve, threadName);
-      helper.setDaemon(true);
-      helper.start();
+      Thread t = new Thread(this::serve, threadName);
+      t.setDaemon(true);
+      t.start();
+      helper = t;
     }
     requested = true;
     notifyAll();
@@ -116,7 +117,8 @@ final class EarlyWriteback implements AutoCloseable {
           try {
             wait();
           } catch (InterruptedException e) {
-            // Only close() ends the helper: it owns no resource an interrupt could free.
+            // Only close() ends the helper. Nothing in the engine interrupts it; an interrupt
+            // during FileChannel.force would close the store's channel, so none is passed on.
           }
         }
         if (closed) {
@@ -130,15 +132,18 @@ final class EarlyWriteback implements AutoCloseable {
         file.force();
       } catch (IOException e) {
         failed = e;
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        // Recorded like a failed sync: the helper must never die with running set, or the
+        // commit's finish() would wait for it forever.
         failed = new IOException("early write-back sync failed: " + e, e);
-      }
-      synchronized (this) {
-        running = false;
-        if (failed != null && failure == null) {
-          failure = failed;
+      } finally {
+        synchronized (this) {
+          running = false;
+          if (failed != null && failure == null) {
+            failure = failed;
+          }
+          notifyAll();
         }
-        notifyAll();
       }
     }
   }

@@ -78,7 +78,8 @@ class FaultInjectionTest {
       }
       after = new TreeMap<>(before);
       // The early write-back helper syncs only commits of a few hundred pages or more.
-      int puts = fault == Fault.FAIL_EARLY_SYNC ? 3000 : 500;
+      boolean early = fault == Fault.FAIL_EARLY_SYNC || fault == Fault.FAIL_LATE_WRITE;
+      int puts = early ? 3000 : 500;
       io[0].arm(fault);
       StorageException failure =
           assertThrows(

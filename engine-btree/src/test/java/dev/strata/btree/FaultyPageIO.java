@@ -30,17 +30,26 @@ final class FaultyPageIO implements PageIO {
     /**
      * The next sync of the early write-back helper throws, and the commit's own syncs succeed (as
      * when the helper's fdatasync takes a write-back error, which Linux then reports to no other
-     * call). The commit's own first sync waits until the helper's has failed, so the fault cannot
-     * miss whatever the scheduling.
+     * call). Whatever the scheduling, the helper's sync is still running when the commit's own
+     * first sync returns: the commit's sync starts only once the helper's has begun, and the
+     * helper's fails only after the commit's has returned, so the commit must wait for it.
      */
-    FAIL_EARLY_SYNC
+    FAIL_EARLY_SYNC,
+    /**
+     * The data write that takes the pages written since arming past 300 throws: after the early
+     * write-back helper was asked to sync (every 256 pages), so the failed commit must wait for
+     * that sync before it rolls back.
+     */
+    FAIL_LATE_WRITE
   }
 
   private final FileChannel channel;
   private final int pageSize;
   private volatile Fault armed = Fault.NONE;
-  private boolean metaWritten;
-  private final CountDownLatch earlySyncFailed = new CountDownLatch(1);
+  private volatile boolean metaWritten;
+  private final CountDownLatch helperSyncStarted = new CountDownLatch(1);
+  private final CountDownLatch commitSyncDone = new CountDownLatch(1);
+  private long dataPagesSinceArmed;
 
   /** Syncs called by the early write-back helper, failed or not. */
   final AtomicInteger helperSyncs = new AtomicInteger();
@@ -50,8 +59,9 @@ final class FaultyPageIO implements PageIO {
     this.pageSize = pageSize;
   }
 
-  void arm(Fault fault) {
+  synchronized void arm(Fault fault) {
     metaWritten = false;
+    dataPagesSinceArmed = 0;
     armed = fault;
   }
 
@@ -65,6 +75,9 @@ final class FaultyPageIO implements PageIO {
         armed = Fault.NONE;
         torn(src, position, Meta.USED / 2);
       }
+    } else if (f == Fault.FAIL_LATE_WRITE && lateWriteDue(src.remaining())) {
+      armed = Fault.NONE;
+      throw new IOException("injected write failure at offset " + position);
     } else if (f == Fault.FAIL_WRITE) {
       armed = Fault.NONE;
       throw new IOException("injected write failure at offset " + position);
@@ -97,15 +110,17 @@ final class FaultyPageIO implements PageIO {
       helperSyncs.incrementAndGet();
     }
     if (f == Fault.FAIL_EARLY_SYNC) {
-      if (helper) {
-        armed = Fault.NONE;
-        earlySyncFailed.countDown();
+      if (helper && helperSyncStarted.getCount() > 0) {
+        helperSyncStarted.countDown();
+        await(commitSyncDone);
         throw new IOException("injected early write-back sync failure");
       }
-      try {
-        earlySyncFailed.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      if (!helper) {
+        await(helperSyncStarted);
+        channel.force(false);
+        armed = Fault.NONE;
+        commitSyncDone.countDown();
+        return;
       }
     }
     if (f == Fault.FAIL_FIRST_SYNC && !metaWritten || f == Fault.FAIL_META_SYNC && metaWritten) {
@@ -113,6 +128,19 @@ final class FaultyPageIO implements PageIO {
       throw new IOException("injected fsync failure");
     }
     channel.force(false);
+  }
+
+  private synchronized boolean lateWriteDue(int bytes) {
+    dataPagesSinceArmed += Math.max(1, bytes / pageSize);
+    return dataPagesSinceArmed > 300;
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override

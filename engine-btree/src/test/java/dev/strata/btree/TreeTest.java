@@ -268,8 +268,21 @@ class TreeTest {
           t.commit();
         }
       }
+      // Keys below every key so far: they land in the leftmost leaves, whose routing keys must
+      // then come down with them.
+      try (WriteTxn t = e.beginWrite()) {
+        for (int i = 0; i < 300; i++) {
+          byte[] k = new byte[1 + r.nextInt(16)];
+          r.nextBytes(k);
+          k[0] = 0;
+          t.put(k, new byte[] {1});
+          model.put(k, new byte[] {1});
+        }
+        t.commit();
+      }
       e.verifyIntegrity();
       assertModel(e, model);
+      assertRangesAroundRoutingKeys(e, model, r);
       long[] full = branchKeyLengths(e);
       try (WriteTxn t = e.beginWrite()) {
         for (byte[] k : model.keySet().toArray(new byte[0][])) {
@@ -282,6 +295,7 @@ class TreeTest {
       }
       e.verifyIntegrity();
       assertModel(e, model);
+      assertRangesAroundRoutingKeys(e, model, r);
       long[] thinned = branchKeyLengths(e);
       System.out.println(
           "branch keys: "
@@ -335,6 +349,71 @@ class TreeTest {
       assertTrue(Arrays.compareUnsigned(left, s) < 0 && Arrays.compareUnsigned(s, right) <= 0);
       byte[] shorter = Arrays.copyOf(s, s.length - 1);
       assertTrue(s.length == 1 || Arrays.compareUnsigned(shorter, left) <= 0);
+    }
+  }
+
+  /**
+   * Bounded ranges, both directions, whose bounds are routing keys of the tree's branches (or one
+   * byte longer): where a descent lands on a child that may hold nothing in range, a cursor must
+   * still find the neighbouring keys, and a get of a key that is only a routing key finds nothing.
+   */
+  private static void assertRangesAroundRoutingKeys(
+      BTreeEngine e, TreeMap<byte[], byte[]> model, SplittableRandom r) {
+    java.util.List<byte[]> routing = new java.util.ArrayList<>();
+    Meta m = e.store.meta;
+    collectBranchKeys(e.store.file, m.root(), m.highWater(), routing);
+    try (ReadTxn t = e.beginRead()) {
+      for (int i = 0; i < 300 && !routing.isEmpty(); i++) {
+        byte[] from = routing.get(r.nextInt(routing.size()));
+        if (r.nextBoolean()) {
+          from = Arrays.copyOf(from, from.length + 1);
+        }
+        byte[] to = routing.get(r.nextInt(routing.size()));
+        if (Arrays.compareUnsigned(from, to) > 0) {
+          byte[] swap = from;
+          from = to;
+          to = swap;
+        }
+        assertEquals(model.get(from) == null, t.get(from) == null, "get of a routing key");
+        KeyRange range = KeyRange.between(from, to);
+        java.util.NavigableMap<byte[], byte[]> expected = model.subMap(from, true, to, false);
+        assertSameKeys(t, range, expected.navigableKeySet().iterator(), 5);
+        assertSameKeys(t, range.reversed(), expected.descendingKeySet().iterator(), 5);
+        assertSameKeys(
+            t,
+            KeyRange.below(to).reversed(),
+            model.headMap(to, false).descendingKeySet().iterator(),
+            3);
+        assertSameKeys(
+            t, KeyRange.atLeast(from), model.tailMap(from, true).navigableKeySet().iterator(), 3);
+      }
+    }
+  }
+
+  /** The first {@code n} keys of {@code range} are the first {@code n} of {@code expected}. */
+  private static void assertSameKeys(
+      ReadTxn t, KeyRange range, java.util.Iterator<byte[]> expected, int n) {
+    try (Cursor c = t.cursor(range)) {
+      for (int i = 0; i < n; i++) {
+        boolean more = expected.hasNext();
+        assertEquals(more, c.next(), "range " + range + " ends early or late at entry " + i);
+        if (!more) {
+          return;
+        }
+        assertArrayEquals(expected.next(), c.key(), "range " + range + ", entry " + i);
+      }
+    }
+  }
+
+  private static void collectBranchKeys(
+      PageFile file, long pgid, long highWater, java.util.List<byte[]> keys) {
+    NodeView v = file.node(pgid, highWater, false);
+    if (v.isLeaf()) {
+      return;
+    }
+    for (int i = 0; i < v.count(); i++) {
+      keys.add(v.keyAt(i));
+      collectBranchKeys(file, v.childAt(i), highWater, keys);
     }
   }
 
