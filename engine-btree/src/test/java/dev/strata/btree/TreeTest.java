@@ -11,8 +11,12 @@ import dev.strata.api.Limits;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.WriteTxn;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -359,9 +363,7 @@ class TreeTest {
    */
   private static void assertRangesAroundRoutingKeys(
       BTreeEngine e, TreeMap<byte[], byte[]> model, SplittableRandom r) {
-    java.util.List<byte[]> routing = new java.util.ArrayList<>();
-    Meta m = e.store.meta;
-    collectBranchKeys(e.store.file, m.root(), m.highWater(), routing);
+    List<byte[]> routing = branchKeys(e);
     try (ReadTxn t = e.beginRead()) {
       for (int i = 0; i < 300 && !routing.isEmpty(); i++) {
         byte[] from = routing.get(r.nextInt(routing.size()));
@@ -376,7 +378,7 @@ class TreeTest {
         }
         assertEquals(model.get(from) == null, t.get(from) == null, "get of a routing key");
         KeyRange range = KeyRange.between(from, to);
-        java.util.NavigableMap<byte[], byte[]> expected = model.subMap(from, true, to, false);
+        NavigableMap<byte[], byte[]> expected = model.subMap(from, true, to, false);
         assertSameKeys(t, range, expected.navigableKeySet().iterator(), 5);
         assertSameKeys(t, range.reversed(), expected.descendingKeySet().iterator(), 5);
         assertSameKeys(
@@ -391,8 +393,7 @@ class TreeTest {
   }
 
   /** The first {@code n} keys of {@code range} are the first {@code n} of {@code expected}. */
-  private static void assertSameKeys(
-      ReadTxn t, KeyRange range, java.util.Iterator<byte[]> expected, int n) {
+  private static void assertSameKeys(ReadTxn t, KeyRange range, Iterator<byte[]> expected, int n) {
     try (Cursor c = t.cursor(range)) {
       for (int i = 0; i < n; i++) {
         boolean more = expected.hasNext();
@@ -405,38 +406,34 @@ class TreeTest {
     }
   }
 
-  private static void collectBranchKeys(
-      PageFile file, long pgid, long highWater, java.util.List<byte[]> keys) {
+  /** The keys of the committed tree's branch pages, depth first. */
+  private static List<byte[]> branchKeys(BTreeEngine e) {
+    List<byte[]> keys = new ArrayList<>();
+    Meta m = e.store.meta;
+    addBranchKeys(e.store.file, m.root(), m.highWater(), keys);
+    return keys;
+  }
+
+  private static void addBranchKeys(PageFile file, long pgid, long highWater, List<byte[]> keys) {
     NodeView v = file.node(pgid, highWater, false);
     if (v.isLeaf()) {
       return;
     }
     for (int i = 0; i < v.count(); i++) {
       keys.add(v.keyAt(i));
-      collectBranchKeys(file, v.childAt(i), highWater, keys);
+      addBranchKeys(file, v.childAt(i), highWater, keys);
     }
   }
 
   /** {count, total bytes, how many over 8 bytes} of the keys in the committed tree's branches. */
   private static long[] branchKeyLengths(BTreeEngine e) {
     long[] lengths = new long[3];
-    Meta m = e.store.meta;
-    addBranchKeys(e.store.file, m.root(), m.highWater(), lengths);
-    return lengths;
-  }
-
-  private static void addBranchKeys(PageFile file, long pgid, long highWater, long[] lengths) {
-    NodeView v = file.node(pgid, highWater, false);
-    if (v.isLeaf()) {
-      return;
-    }
-    for (int i = 0; i < v.count(); i++) {
-      int length = v.keyAt(i).length;
+    for (byte[] k : branchKeys(e)) {
       lengths[0]++;
-      lengths[1] += length;
-      lengths[2] += length > 8 ? 1 : 0;
-      addBranchKeys(file, v.childAt(i), highWater, lengths);
+      lengths[1] += k.length;
+      lengths[2] += k.length > 8 ? 1 : 0;
     }
+    return lengths;
   }
 
   @Test
