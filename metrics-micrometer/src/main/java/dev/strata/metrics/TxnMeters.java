@@ -23,6 +23,9 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class TxnMeters {
   private static final Timer[] NONE = {};
+  private static final String BEGUN_DESCRIPTION =
+      "Transactions begun, by kind (read or write); one-shot calls count as the transaction they"
+          + " run";
 
   private final LongAdder readsBegun = new LongAdder();
   private final LongAdder writesBegun = new LongAdder();
@@ -56,12 +59,12 @@ final class TxnMeters {
 
   synchronized void bind(MeterRegistry registry, Tags tags) {
     FunctionCounter.builder(TXN_BEGUN, this, m -> m.readsBegun.sum())
-        .description("Read transactions begun, one-shot get and view included")
+        .description(BEGUN_DESCRIPTION)
         .tags(tags)
         .tag(TAG_TXN, "read")
         .register(registry);
     FunctionCounter.builder(TXN_BEGUN, this, m -> m.writesBegun.sum())
-        .description("Write transactions begun, one-shot put, delete and update included")
+        .description(BEGUN_DESCRIPTION)
         .tags(tags)
         .tag(TAG_TXN, "write")
         .register(registry);
