@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.strata.api.EngineOptions;
 import dev.strata.api.WriteAmplificationMeter;
-import dev.strata.api.reliability.FaultyFileIO;
+import dev.strata.tck.reliability.FaultyFileIO;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

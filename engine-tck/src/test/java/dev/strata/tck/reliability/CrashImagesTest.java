@@ -1,10 +1,10 @@
-package dev.strata.api.reliability;
+package dev.strata.tck.reliability;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.strata.api.reliability.FaultyFileIO.Call;
-import dev.strata.api.reliability.FaultyFileIO.Op;
+import dev.strata.tck.reliability.FaultyFileIO.Call;
+import dev.strata.tck.reliability.FaultyFileIO.Op;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;

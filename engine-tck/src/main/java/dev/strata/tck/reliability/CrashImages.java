@@ -1,7 +1,7 @@
-package dev.strata.api.reliability;
+package dev.strata.tck.reliability;
 
-import dev.strata.api.reliability.FaultyFileIO.Call;
-import dev.strata.api.reliability.FaultyFileIO.Op;
+import dev.strata.tck.reliability.FaultyFileIO.Call;
+import dev.strata.tck.reliability.FaultyFileIO.Op;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

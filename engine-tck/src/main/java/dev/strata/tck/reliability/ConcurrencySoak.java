@@ -1,4 +1,4 @@
-package dev.strata.api.reliability;
+package dev.strata.tck.reliability;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

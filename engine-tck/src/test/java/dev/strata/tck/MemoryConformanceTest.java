@@ -1,5 +1,8 @@
-package dev.strata.api;
+package dev.strata.tck;
 
+import dev.strata.api.EngineOptions;
+import dev.strata.api.StorageEngine;
+import dev.strata.api.StorageEngines;
 import java.nio.file.Path;
 
 /** Runs the conformance suite against the {@code memory} reference engine. */

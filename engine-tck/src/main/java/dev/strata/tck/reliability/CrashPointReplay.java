@@ -1,4 +1,4 @@
-package dev.strata.api.reliability;
+package dev.strata.tck.reliability;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,7 +7,7 @@ import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
-import dev.strata.api.reliability.FaultyFileIO.Call;
+import dev.strata.tck.reliability.FaultyFileIO.Call;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,14 @@
-package dev.strata.api;
+package dev.strata.tck;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.strata.api.Capability;
+import dev.strata.api.Cursor;
+import dev.strata.api.EngineClosedException;
+import dev.strata.api.EngineOptions;
+import dev.strata.api.KeyRange;
+import dev.strata.api.ReadTxn;
+import dev.strata.api.StorageEngine;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;

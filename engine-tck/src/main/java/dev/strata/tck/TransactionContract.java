@@ -1,4 +1,4 @@
-package dev.strata.api;
+package dev.strata.tck;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,6 +10,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertThrowsExactly;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strata.api.Capability;
+import dev.strata.api.Cursor;
+import dev.strata.api.Durability;
+import dev.strata.api.EngineClosedException;
+import dev.strata.api.EngineOptions;
+import dev.strata.api.KeyRange;
+import dev.strata.api.ReadTxn;
+import dev.strata.api.StorageEngine;
+import dev.strata.api.StorageEngines;
+import dev.strata.api.StorageException;
+import dev.strata.api.StoreLockedException;
+import dev.strata.api.TransactionClosedException;
+import dev.strata.api.WriteTxn;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,7 +144,7 @@ public abstract class TransactionContract extends DataContract {
   }
 
   @Test
-  void writeTxn_getSeesOwnPutsAndDeletes() {
+  protected void writeTxn_getSeesOwnPutsAndDeletes() {
     engine.put(b("a"), b("1"));
     engine.put(b("b"), b("2"));
     try (WriteTxn txn = engine.beginWrite()) {
@@ -149,7 +162,7 @@ public abstract class TransactionContract extends DataContract {
   }
 
   @Test
-  void writeTxn_cursorMergesOwnWritesBothDirections() {
+  protected void writeTxn_cursorMergesOwnWritesBothDirections() {
     TreeMap<byte[], byte[]> model = model();
     for (String k : List.of("a", "c", "e", "g")) {
       model.put(b(k), b("base-" + k));
@@ -321,7 +334,7 @@ public abstract class TransactionContract extends DataContract {
   // ---- concurrency ----
 
   @Test
-  void transfers_concurrentReaders_alwaysSeeInvariantTotal() throws Exception {
+  protected void transfers_concurrentReaders_alwaysSeeInvariantTotal() throws Exception {
     int accounts = 100;
     long initial = 1_000;
     engine.update(

@@ -1,4 +1,4 @@
-package dev.strata.api;
+package dev.strata.tck;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,6 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertThrowsExactly;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strata.api.Cursor;
+import dev.strata.api.KeyRange;
+import dev.strata.api.Limits;
+import dev.strata.api.ReadTxn;
+import dev.strata.api.TransactionClosedException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -137,7 +142,7 @@ public abstract class DataContract extends EngineTestSupport {
   }
 
   @Test
-  void key_ofMaxKeySize_isAccepted() {
+  protected void key_ofMaxKeySize_isAccepted() {
     byte[] key = new byte[Limits.MAX_KEY_SIZE];
     Arrays.fill(key, (byte) 0xAB);
     engine.put(key, b("v"));

@@ -1,4 +1,4 @@
-package dev.strata.api.reliability;
+package dev.strata.tck.reliability;
 
 /** The concurrency soak on the reference engine, which also keeps the kit itself honest. */
 class MemorySoakTest extends ConcurrencySoak {

@@ -1,4 +1,4 @@
-package dev.strata.api.reliability;
+package dev.strata.tck.reliability;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -99,7 +99,7 @@ public abstract class ProcessKillHarness extends EngineHarness {
                 "-XX:TieredStopAtLevel=1",
                 "-XX:+UseSerialGC",
                 "-cp",
-                System.getProperty("java.class.path"),
+                ChildClassPath.current(),
                 LockProbe.class.getName(),
                 engine(),
                 store.toString(),

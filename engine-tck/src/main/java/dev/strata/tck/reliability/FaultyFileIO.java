@@ -1,4 +1,4 @@
-package dev.strata.api.reliability;
+package dev.strata.tck.reliability;
 
 import dev.strata.api.spi.FileIO;
 import dev.strata.api.spi.StorageFile;

@@ -1,4 +1,4 @@
-package dev.strata.api.reliability;
+package dev.strata.tck.reliability;
 
 import dev.strata.api.Durability;
 import java.io.BufferedReader;
@@ -59,7 +59,7 @@ final class KillChild {
     command.addAll(
         List.of(
             "-cp",
-            System.getProperty("java.class.path"),
+            ChildClassPath.current(),
             KillWorkload.class.getName(),
             engine,
             store.toString(),

@@ -1,4 +1,4 @@
-package dev.strata.api;
+package dev.strata.tck;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertThrowsExactly;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strata.api.Capability;
+import dev.strata.api.CorruptionException;
+import dev.strata.api.EngineClosedException;
+import dev.strata.api.EngineOptions;
+import dev.strata.api.KeyRange;
+import dev.strata.api.Limits;
+import dev.strata.api.ReadTxn;
+import dev.strata.api.StorageEngine;
+import dev.strata.api.StorageEngines;
+import dev.strata.api.StorageException;
+import dev.strata.api.StoreLockedException;
+import dev.strata.api.TamperException;
+import dev.strata.api.TransactionClosedException;
+import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.WriteTxn;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -295,7 +310,7 @@ public abstract class StorageEngineContract extends TransactionContract {
   }
 
   @Test
-  void meter_physicalAndSyncs_perCapability() {
+  protected void meter_physicalAndSyncs_perCapability() {
     engine.put(b("k"), new byte[4_096]);
     engine.put(b("k2"), new byte[4_096]);
     WriteAmplificationMeter m = engine.meter();
@@ -312,7 +327,7 @@ public abstract class StorageEngineContract extends TransactionContract {
   // ---- model-based randomized test ----
 
   @Test
-  void randomOperations_matchTreeMapModel() {
+  protected void randomOperations_matchTreeMapModel() {
     long seed = seed();
     try {
       runModel(seed, Integer.getInteger("strata.test.modelOps", 4_000));

@@ -1,4 +1,4 @@
-package dev.strata.api.reliability;
+package dev.strata.tck.reliability;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -12,7 +12,7 @@ import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
 import dev.strata.api.StorageException;
 import dev.strata.api.StorageFullException;
-import dev.strata.api.reliability.FaultyFileIO.Fault;
+import dev.strata.tck.reliability.FaultyFileIO.Fault;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.EnumMap;
