@@ -313,9 +313,9 @@ class RecoveryTest {
   }
 
   /**
-   * Regression: commits a crash left in the kernel's cache but never synced must not become
-   * visible on replay before they are synced, or a power loss soon after takes back what readers
-   * have seen. A writable open syncs them first.
+   * Regression: commits a crash left in the kernel's cache but never synced must not become visible
+   * on replay before they are synced, or a power loss soon after takes back what readers have seen.
+   * A writable open syncs them first.
    */
   @Test
   void unsyncedTailReplayedAtOpen_isSyncedBeforeItIsVisible() throws Exception {
