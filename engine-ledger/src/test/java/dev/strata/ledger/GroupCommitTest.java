@@ -94,9 +94,9 @@ class GroupCommitTest {
   }
 
   /**
-   * Regression (review): a write transaction reads the newest appended state, whose sync may still
-   * run; when it changed nothing its commit returned at once, so a caller could act on a value that
-   * a power loss or a failed sync would take back.
+   * Regression: a write transaction reads the newest appended state, whose sync may still run; if
+   * its commit returned at once when it changed nothing, a caller could act on a value that a power
+   * loss or a failed sync would take back.
    */
   @Test
   void writeTxnThatChangesNothing_returnsOnlyOnceWhatItReadIsDurable() throws Exception {
