@@ -179,7 +179,9 @@ final class InstrumentedEngine implements InstrumentedStorageEngine {
       }
       throw e;
     }
-    txns.committed(System.nanoTime() - counted.returnedAt);
+    if (counted.returnedAt != 0) {
+      txns.committed(System.nanoTime() - counted.returnedAt);
+    }
     return result;
   }
 
