@@ -14,6 +14,7 @@ import dev.strata.api.spi.InterruptShield;
 import dev.strata.api.spi.StorageFile;
 import dev.strata.api.spi.StoreFiles;
 import dev.strata.api.spi.WriterGate;
+import dev.strata.btree.format.Meta;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Map;

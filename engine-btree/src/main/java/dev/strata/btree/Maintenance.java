@@ -5,6 +5,8 @@ import dev.strata.api.KeyRange;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.spi.FileIO;
 import dev.strata.api.spi.StorageFile;
+import dev.strata.btree.format.Meta;
+import dev.strata.btree.format.PageFormat;
 import dev.strata.freelist.Freelist;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -3,6 +3,8 @@ package dev.strata.btree;
 import dev.strata.api.CorruptionException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.btree.format.NodeView;
+import dev.strata.btree.format.PageFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

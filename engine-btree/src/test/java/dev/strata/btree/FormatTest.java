@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.api.CorruptionException;
 import dev.strata.api.UnsupportedFormatException;
+import dev.strata.btree.format.Meta;
+import dev.strata.btree.format.NodeView;
+import dev.strata.btree.format.PageFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -4,6 +4,7 @@ import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngines;
 import dev.strata.api.WriteTxn;
+import dev.strata.btree.format.PageFormat;
 import dev.strata.freelist.Span;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.WriteTxn;
+import dev.strata.btree.format.Meta;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
