@@ -15,6 +15,7 @@ import dev.strata.api.spi.StorageFile;
 import dev.strata.api.spi.StoreFiles;
 import dev.strata.api.spi.WriterGate;
 import dev.strata.btree.format.Meta;
+import dev.strata.btree.internal.Diagnostics;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Map;
@@ -119,6 +120,16 @@ import java.util.function.Function;
  */
 public final class BTreeEngine implements StorageEngine {
   static final String NAME = "btree";
+
+  static {
+    Diagnostics.install(
+        engine -> {
+          if (!(engine instanceof BTreeEngine btree)) {
+            throw new IllegalArgumentException("not a btree engine: " + engine.name());
+          }
+          return btree.withWriterGate(() -> btree.store.freelist.spans());
+        });
+  }
 
   final Store store;
   private final WriteAmplificationMeter meter;

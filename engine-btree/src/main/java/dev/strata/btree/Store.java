@@ -44,7 +44,7 @@ import java.util.function.Function;
  * the latest, or sooner when the pinned pages pass a quarter of the file.
  */
 final class Store {
-  static final String FILE_NAME = "data.btree";
+  static final String FILE_NAME = PageFormat.DATA_FILE;
 
   /** The early write-back helper's thread name, followed by the store's file name. */
   static final String EARLY_WRITEBACK_THREAD = "strata-btree-writeback";

@@ -23,6 +23,9 @@ import java.util.zip.CRC32C;
  * than of the whole page; the unused tail is zero-filled on write and carries no meaning.
  */
 public final class PageFormat {
+  /** The store's one file, in its directory. */
+  public static final String DATA_FILE = "data.btree";
+
   public static final int HEADER_SIZE = 32;
 
   public static final byte TYPE_META = 1;
