@@ -155,7 +155,8 @@ public final class BTreeEngine implements StorageEngine {
     Settings settings = Settings.parse(options);
     WriteAmplificationMeter meter = new WriteAmplificationMeter();
     BTreeEngine engine =
-        new BTreeEngine(Store.open(directory, settings, meter, options.fileIO(), ioFactory), meter);
+        new BTreeEngine(
+            StoreOpener.open(directory, settings, meter, options.fileIO(), ioFactory), meter);
     if (!settings.readOnly() && settings.durability() == Durability.NO_SYNC) {
       Thread syncer = new Thread(engine::syncInBackground, "strata-btree-sync " + directory);
       syncer.setDaemon(true);

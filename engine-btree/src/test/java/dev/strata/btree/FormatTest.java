@@ -81,7 +81,7 @@ class FormatTest {
     }
     long txid;
     try (FileChannel ch = FileChannel.open(file(), StandardOpenOption.READ)) {
-      txid = Store.readMeta(ch, file()).txid();
+      txid = MetaSelector.read(ch, file()).txid();
     }
     // The newest meta lives in page txid % 2; tear it mid-content.
     overwrite(file(), (txid % 2) * 4096 + 60, new byte[] {0x5A, 0x5A, 0x5A, 0x5A});
