@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 
 /**
  * One of the two meta pages: the root of a committed state. Commits alternate between the two pages
- * so the last durable meta survives a torn meta write (see {@code Store}).
+ * so the last durable meta survives a torn meta write (see {@code MetaSelector}).
  *
  * <pre>
  * 32 u64 magic "STRBTREE"
