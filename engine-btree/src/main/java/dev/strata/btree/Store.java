@@ -146,7 +146,7 @@ final class Store {
       long root = update.spill(c);
       // 3. Store the freelist as it is after this commit, and write it.
       FreelistLog.Chain nextChain = storeFreelist(c);
-      // 4. Make the file as long as the high-water mark; the pooled pages are written, reuse them.
+      // 4. Make the file as long as the high-water mark; give the written page buffers back.
       writer.ensureFileSize(c.highWater[0]);
       writer.recycle();
       // 5. Sync the pages: every commit under SYNC, a sync point's commit under NO_SYNC.
