@@ -13,6 +13,7 @@ import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.InterruptShield;
 import dev.strata.api.spi.StorageFile;
 import dev.strata.api.spi.StoreFiles;
+import dev.strata.api.spi.StoreMarker;
 import dev.strata.api.spi.WriterGate;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -141,6 +142,7 @@ public final class BTreeEngine implements StorageEngine {
     Objects.requireNonNull(directory, "directory");
     Objects.requireNonNull(options, "options");
     Settings settings = Settings.parse(options);
+    StoreMarker.claim(directory, NAME, Meta.FORMAT_VERSION, options);
     WriteAmplificationMeter meter = new WriteAmplificationMeter();
     BTreeEngine engine =
         new BTreeEngine(Store.open(directory, settings, meter, options.fileIO(), ioFactory), meter);

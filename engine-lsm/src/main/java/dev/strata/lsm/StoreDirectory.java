@@ -24,6 +24,7 @@ final class StoreDirectory {
   /**
    * Checks and, when allowed, creates the store directory.
    *
+   * @throws dev.strata.api.WrongEngineException if another engine's store is there
    * @throws CorruptionException if the marker is damaged, or present while RocksDB's {@code
    *     CURRENT} file is missing
    * @throws dev.strata.api.UnsupportedFormatException if the marker is from a newer format
@@ -33,8 +34,8 @@ final class StoreDirectory {
    */
   static void prepare(Path directory, EngineOptions options) {
     boolean hasStore = Files.exists(directory.resolve(ROCKSDB_CURRENT));
+    StoreMarker.check(directory);
     if (StoreMarker.exists(directory)) {
-      StoreMarker.check(directory);
       if (!hasStore) {
         // The marker is written after RocksDB created the store, so the store existed: opening
         // with create_if_missing would start an empty one and delete the old tables as obsolete.
