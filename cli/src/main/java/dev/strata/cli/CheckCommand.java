@@ -30,7 +30,7 @@ import picocli.CommandLine.ParentCommand;
           + " lsm, and for ledger the live keys, so a bar may end short of or past its total).",
       "Phase 2 (verify) runs the engine's verifyIntegrity(): structure, checksums, freelist,"
           + " hash chains and Merkle tree. The engine reports no progress from inside it, so its"
-          + " bar shows elapsed time only.",
+          + " line shows elapsed time only.",
     })
 final class CheckCommand implements Callable<Integer> {
   /** Stats keys that count entries, most exact first; engines document their own keys. */
@@ -41,7 +41,7 @@ final class CheckCommand implements Callable<Integer> {
   @Mixin ProgressOption progress;
 
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
     String name = store.engine == null ? "" : store.engine + " ";
     try (StorageEngine engine = store.openReadOnly()) {
       name = engine.name() + " ";
@@ -62,7 +62,8 @@ final class CheckCommand implements Callable<Integer> {
         }
         bar.step(pending);
       }
-      try (Progress bar = Progress.start(progress.mode, strata.err, "verify", -1, "")) {
+      try (AutoCloseable ticker =
+          Progress.elapsed(progress.mode, strata.err, "verify", "verifyIntegrity()")) {
         engine.verifyIntegrity();
       }
       strata.out.println(

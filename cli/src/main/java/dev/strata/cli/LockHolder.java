@@ -82,14 +82,21 @@ final class LockHolder {
     return found;
   }
 
+  /** The holder's command line, with a class path shortened so the arguments stay visible. */
   private static String command(long pid) {
     try {
       byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
-      String cmd = new String(raw, StandardCharsets.UTF_8).replace('\0', ' ').trim();
-      if (cmd.isEmpty()) {
+      String[] args = new String(raw, StandardCharsets.UTF_8).split("\0");
+      StringBuilder cmd = new StringBuilder();
+      for (int i = 0; i < args.length; i++) {
+        boolean classPath =
+            i > 0 && List.of("-cp", "-classpath", "--class-path").contains(args[i - 1]);
+        cmd.append(cmd.length() == 0 ? "" : " ").append(classPath ? "..." : args[i]);
+      }
+      if (cmd.length() == 0) {
         return "unknown command";
       }
-      return cmd.length() > MAX_COMMAND ? cmd.substring(0, MAX_COMMAND) + "..." : cmd;
+      return cmd.length() > MAX_COMMAND ? cmd.substring(0, MAX_COMMAND) + "..." : cmd.toString();
     } catch (IOException | RuntimeException e) {
       return "command not readable";
     }

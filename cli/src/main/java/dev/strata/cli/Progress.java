@@ -59,6 +59,55 @@ final class Progress implements AutoCloseable {
     return new Progress(bar);
   }
 
+  /**
+   * Starts a line that shows the elapsed time of work that reports no progress of its own, and ends
+   * with the time it took.
+   *
+   * @param mode when to draw
+   * @param err where to draw
+   * @param task the phase's name
+   * @param what what runs, for example {@code "verifyIntegrity()"}
+   */
+  static AutoCloseable elapsed(Mode mode, PrintStream err, String task, String what) {
+    boolean draw = mode == Mode.ALWAYS || mode == Mode.AUTO && stderrIsTerminal();
+    if (!draw) {
+      return () -> {};
+    }
+    long start = System.nanoTime();
+    java.util.function.LongFunction<String> line =
+        now -> {
+          long seconds = (now - start) / 1_000_000_000L;
+          return String.format(
+              "%s %s: %d:%02d:%02d elapsed",
+              task, what, seconds / 3600, seconds / 60 % 60, seconds % 60);
+        };
+    java.util.concurrent.ScheduledExecutorService timer =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "strata-progress-" + task);
+              t.setDaemon(true);
+              return t;
+            });
+    timer.scheduleAtFixedRate(
+        () -> {
+          err.print("\r" + line.apply(System.nanoTime()));
+          err.flush();
+        },
+        0,
+        250,
+        java.util.concurrent.TimeUnit.MILLISECONDS);
+    return () -> {
+      timer.shutdownNow();
+      try {
+        timer.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      err.println("\r" + line.apply(System.nanoTime()) + ", done");
+      err.flush();
+    };
+  }
+
   /** Records {@code n} more units of work. */
   void step(long n) {
     if (bar != null) {
