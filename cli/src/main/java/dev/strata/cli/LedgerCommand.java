@@ -42,6 +42,9 @@ final class LedgerCommand implements Runnable {
     String name = engine.name();
     engine.close();
     throw new UsageException(
-        store.store + " holds a " + name + " store; ledger commands need a ledger store");
+        store.store
+            + " holds a store of engine '"
+            + name
+            + "'; ledger commands need a ledger store");
   }
 }

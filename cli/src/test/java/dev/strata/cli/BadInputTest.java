@@ -82,7 +82,7 @@ class BadInputTest {
       if (!other.equals(engine)) {
         fails(
             2,
-            "holds a " + engine + " store, not a " + other + " store",
+            "holds a store of engine '" + engine + "'; engine '" + other + "' cannot open it",
             "get",
             "--engine",
             other,
@@ -90,7 +90,7 @@ class BadInputTest {
             "k");
         fails(
             2,
-            "holds a " + engine + " store",
+            "holds a store of engine '" + engine + "'",
             "put",
             "--engine",
             other,

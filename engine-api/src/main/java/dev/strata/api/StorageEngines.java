@@ -121,11 +121,9 @@ public final class StorageEngines {
     if (!Registry.PROVIDERS.containsKey(engine)) {
       throw new StorageException(
           directory
-              + " holds a "
+              + " holds a store of engine '"
               + engine
-              + " store, but engine '"
-              + engine
-              + "' is not on the class path; available engines: "
+              + "', which is not on the class path; available engines: "
               + available());
     }
     return open(engine, directory, options);

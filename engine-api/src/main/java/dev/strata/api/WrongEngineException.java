@@ -26,13 +26,13 @@ public class WrongEngineException extends StorageException {
   public WrongEngineException(Path directory, String foundEngine, String requestedEngine) {
     super(
         Objects.requireNonNull(directory, "directory")
-            + " holds a "
+            + " holds a store of engine '"
             + Objects.requireNonNull(foundEngine, "foundEngine")
-            + " store, not a "
+            + "'; engine '"
             + Objects.requireNonNull(requestedEngine, "requestedEngine")
-            + " store; open it with engine '"
+            + "' cannot open it (open it with engine '"
             + foundEngine
-            + "'");
+            + "')");
     this.directory = directory.toString();
     this.foundEngine = foundEngine;
     this.requestedEngine = requestedEngine;

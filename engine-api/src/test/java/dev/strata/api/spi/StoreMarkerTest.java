@@ -165,7 +165,8 @@ class StoreMarkerTest {
     StorageException e =
         assertThrows(
             StorageException.class, () -> StorageEngines.open(dir, EngineOptions.defaults()));
-    assertTrue(e.getMessage().contains("'btree' is not on the class path"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("engine 'btree', which is not on the class path"), e.getMessage());
   }
 
   private static byte[] lsmMarker(int version) {
