@@ -139,6 +139,17 @@ class TerminalSessionTest {
   }
 
   private void typeLine(String line) throws Exception {
+    // Types only once the shell shows its prompt, as a person waits for it.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline
+        && capture()
+            .lines()
+            .filter(l -> !l.isBlank())
+            .reduce((a, b) -> b)
+            .map(l -> !l.equals("$"))
+            .orElse(true)) {
+      Thread.sleep(50);
+    }
     assertEquals(0, tmux("send-keys", "-t", "strata", "-l", line));
     assertEquals(0, tmux("send-keys", "-t", "strata", "Enter"));
   }
