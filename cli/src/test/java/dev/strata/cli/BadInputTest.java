@@ -178,11 +178,7 @@ class BadInputTest {
   void lockedByAnotherProcess_namesTheHolder(String engine) throws Exception {
     Path store = storeOf(engine);
     // A second process holds the store open for writing: an import waiting for its input.
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(Strata.class.getName());
+    List<String> command = new ArrayList<>(Cli.childJvm());
     command.addAll(List.of("import", "--write", store.toString()));
     Process holder = new ProcessBuilder(command).redirectErrorStream(true).start();
     try (OutputStream stdin = holder.getOutputStream()) {

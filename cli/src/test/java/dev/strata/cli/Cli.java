@@ -24,6 +24,32 @@ final class Cli {
     }
   }
 
+  /**
+   * The command that starts {@link Strata} in a child JVM with this JVM's modules and libraries,
+   * all on the child's class path (engines register on both paths), then {@code jvmOptions}.
+   */
+  static List<String> childJvm(String... jvmOptions) {
+    List<String> command = new java.util.ArrayList<>();
+    command.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of(jvmOptions));
+    command.add("-cp");
+    command.add(childClassPath());
+    command.add(Strata.class.getName());
+    return command;
+  }
+
+  /** This JVM's class path and module path, joined: what a child needs to run {@link Strata}. */
+  static String childClassPath() {
+    List<String> parts = new java.util.ArrayList<>();
+    for (String property : List.of("jdk.module.path", "java.class.path")) {
+      String value = System.getProperty(property, "");
+      if (!value.isBlank()) {
+        parts.add(value);
+      }
+    }
+    return String.join(java.io.File.pathSeparator, parts);
+  }
+
   static Result run(String... args) {
     return runWithInput(new byte[0], args);
   }

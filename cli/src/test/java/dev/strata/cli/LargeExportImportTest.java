@@ -67,12 +67,7 @@ class LargeExportImportTest {
   }
 
   private static void run(String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add(HEAP);
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(Strata.class.getName());
+    List<String> command = new ArrayList<>(Cli.childJvm(HEAP));
     command.addAll(List.of(args));
     command.add("--progress=never");
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -113,7 +113,7 @@ class TerminalSessionTest {
         "#!/bin/sh\nexec '"
             + java
             + "' -cp '"
-            + System.getProperty("java.class.path")
+            + Cli.childClassPath()
             + "' "
             + Strata.class.getName()
             + " \"$@\"\n");
