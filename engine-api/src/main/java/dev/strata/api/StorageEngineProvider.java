@@ -26,6 +26,8 @@ public interface StorageEngineProvider {
    * @param options the options, already non-null
    * @return the open engine; the caller owns it and must close it
    * @throws StoreLockedException if the store is already open
+   * @throws WrongEngineException if the directory holds another engine's store; a persistent engine
+   *     checks this before it writes anything (see {@link dev.strata.api.spi.StoreMarker#claim})
    * @throws CorruptionException if the store fails its checks on open
    * @throws UnsupportedFormatException if the store was written by a newer format version
    * @throws IllegalArgumentException if an option value is invalid

@@ -1,9 +1,12 @@
 package dev.strata.api;
 
+import dev.strata.api.spi.StoreMarker;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
@@ -18,6 +21,11 @@ import java.util.TreeMap;
  *   db.put(key, value);
  * }
  * }</pre>
+ *
+ * <p>Every persistent engine marks the directory of a store it creates with its name and format
+ * version (see {@link dev.strata.api.spi.StoreMarker}) and refuses another engine's store with
+ * {@link WrongEngineException}, leaving it untouched; {@link #detect(Path)} reads that mark, and
+ * {@link #open(Path, EngineOptions)} opens an existing store with whichever engine wrote it.
  *
  * <p>Thread-safe. Providers are discovered once, on first use, with the class loader that loaded
  * this class.
@@ -47,6 +55,7 @@ public final class StorageEngines {
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if no engine has that name; the message lists the available
    *     ones
+   * @throws WrongEngineException if the directory holds another engine's store
    * @throws StorageException if the engine cannot open the store (see {@link
    *     StorageEngineProvider#open})
    */
@@ -64,6 +73,7 @@ public final class StorageEngines {
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if no engine has that name (the message lists the available
    *     ones) or an option is invalid
+   * @throws WrongEngineException if the directory holds another engine's store; it is untouched
    * @throws StorageException if the engine cannot open the store (see {@link
    *     StorageEngineProvider#open})
    */
@@ -77,6 +87,61 @@ public final class StorageEngines {
           "unknown engine '" + engine + "'; available engines: " + available());
     }
     return provider.open(directory, options);
+  }
+
+  /**
+   * Opens an existing store with the engine that wrote it, as {@link #detect(Path)} names it.
+   * Creating a store needs an engine's name: use {@link #open(String, Path, EngineOptions)}.
+   *
+   * @param directory the store's directory
+   * @param options the options; {@link EngineOptions#createIfMissing()} is irrelevant, since a
+   *     store must exist
+   * @return the open engine; the caller must close it
+   * @throws NullPointerException if an argument is null
+   * @throws StorageException if the directory is missing or holds no store of any engine (the
+   *     message says which), or the engine that wrote it is not on the class path (the message
+   *     names it and the available ones), or the engine cannot open the store (see {@link
+   *     StorageEngineProvider#open})
+   * @throws CorruptionException if the directory's marker is damaged
+   */
+  public static StorageEngine open(Path directory, EngineOptions options) {
+    Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(options, "options");
+    String engine =
+        detect(directory)
+            .orElseThrow(
+                () ->
+                    new StorageException(
+                        Files.exists(directory)
+                            ? directory
+                                + " holds no Strata store (no "
+                                + StoreMarker.FILE_NAME
+                                + " marker and no engine's files)"
+                            : "no store at " + directory + ": the directory does not exist"));
+    if (!Registry.PROVIDERS.containsKey(engine)) {
+      throw new StorageException(
+          directory
+              + " holds a store of engine '"
+              + engine
+              + "', which is not on the class path; available engines: "
+              + available());
+    }
+    return open(engine, directory, options);
+  }
+
+  /**
+   * Names the engine whose store a directory holds, reading only: the directory's marker, or for a
+   * store written before markers existed, the engine its files identify.
+   *
+   * @param directory the store's directory
+   * @return the engine's name, or empty when the directory is missing or holds no store
+   * @throws NullPointerException if {@code directory} is null
+   * @throws CorruptionException if the marker is damaged, or an unmarked directory holds the files
+   *     of several engines
+   * @throws StorageIOException if the marker cannot be read
+   */
+  public static Optional<String> detect(Path directory) {
+    return StoreMarker.detect(directory);
   }
 
   /**

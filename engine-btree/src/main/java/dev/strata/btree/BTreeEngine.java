@@ -13,6 +13,7 @@ import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.InterruptShield;
 import dev.strata.api.spi.StorageFile;
 import dev.strata.api.spi.StoreFiles;
+import dev.strata.api.spi.StoreMarker;
 import dev.strata.api.spi.WriterGate;
 import dev.strata.btree.format.Meta;
 import dev.strata.btree.internal.Diagnostics;
@@ -153,6 +154,7 @@ public final class BTreeEngine implements StorageEngine {
     Objects.requireNonNull(directory, "directory");
     Objects.requireNonNull(options, "options");
     Settings settings = Settings.parse(options);
+    StoreMarker.claim(directory, NAME, Meta.FORMAT_VERSION, options);
     WriteAmplificationMeter meter = new WriteAmplificationMeter();
     BTreeEngine engine =
         new BTreeEngine(

@@ -14,6 +14,7 @@ import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.DirectoryLock;
 import dev.strata.api.spi.InterruptShield;
+import dev.strata.api.spi.StoreMarker;
 import dev.strata.api.spi.WriterGate;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -152,6 +153,7 @@ public final class LedgerEngine implements StorageEngine {
     long segmentBytes = options.longSetting(SEGMENT_BYTES, 64L << 20, 4096, 64L << 30);
     boolean hashThread = options.booleanSetting(HASH_THREAD, true);
     boolean writable = !options.readOnly();
+    StoreMarker.claim(directory, NAME, SegmentLog.FORMAT_VERSION, options);
     try {
       boolean exists =
           Files.isDirectory(directory) && Files.exists(SegmentLog.fileName(directory, 0));

@@ -468,6 +468,11 @@ public final class LsmEngine implements StorageEngine {
       try (Checkpoint checkpoint = Checkpoint.create(db)) {
         checkpoint.createCheckpoint(dir.toString());
       }
+      if (readOnly) {
+        // A read-only RocksDB cannot flush, and its checkpoint leaves out the write-ahead log:
+        // commits not yet in a table would be missing from the copy.
+        StoreDirectory.copyWriteAheadLogs(directory, dir);
+      }
       StoreMarker.write(dir);
     } catch (RocksDBException e) {
       StorageException mapped = RocksErrors.map("backup of " + description + " to " + target, e);

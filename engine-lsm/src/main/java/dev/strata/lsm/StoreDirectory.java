@@ -6,8 +6,11 @@ import dev.strata.api.StorageException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.spi.StoreFiles;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.stream.Stream;
 
 /**
@@ -24,6 +27,7 @@ final class StoreDirectory {
   /**
    * Checks and, when allowed, creates the store directory.
    *
+   * @throws dev.strata.api.WrongEngineException if another engine's store is there
    * @throws CorruptionException if the marker is damaged, or present while RocksDB's {@code
    *     CURRENT} file is missing
    * @throws dev.strata.api.UnsupportedFormatException if the marker is from a newer format
@@ -33,8 +37,8 @@ final class StoreDirectory {
    */
   static void prepare(Path directory, EngineOptions options) {
     boolean hasStore = Files.exists(directory.resolve(ROCKSDB_CURRENT));
+    StoreMarker.check(directory);
     if (StoreMarker.exists(directory)) {
-      StoreMarker.check(directory);
       if (!hasStore) {
         // The marker is written after RocksDB created the store, so the store existed: opening
         // with create_if_missing would start an empty one and delete the old tables as obsolete.
@@ -85,6 +89,34 @@ final class StoreDirectory {
       Files.delete(target);
     } catch (IOException e) {
       throw new StorageIOException("cannot prepare backup target " + target, e);
+    }
+  }
+
+  /**
+   * Copies RocksDB's write-ahead logs ({@code *.log}) of a store into a checkpoint of it, so that
+   * the copy replays the commits that are not in a table yet. Only for a store that no process
+   * writes (a read-only open holds the shared lock), so the logs stand still while they are copied;
+   * logs older than the checkpoint's manifest are ignored on open.
+   *
+   * @throws StorageIOException if a log cannot be copied or synced
+   */
+  static void copyWriteAheadLogs(Path store, Path checkpoint) {
+    try (Stream<Path> children = Files.list(store)) {
+      for (Path log : (Iterable<Path>) children::iterator) {
+        String name = log.getFileName().toString();
+        if (name.endsWith(".log") && Files.isRegularFile(log)) {
+          Path copy = checkpoint.resolve(name);
+          Files.copy(log, copy, StandardCopyOption.REPLACE_EXISTING);
+          try (FileChannel ch = FileChannel.open(copy, StandardOpenOption.WRITE)) {
+            ch.force(true);
+          }
+        }
+      }
+      try (FileChannel dir = FileChannel.open(checkpoint, StandardOpenOption.READ)) {
+        dir.force(true);
+      }
+    } catch (IOException e) {
+      throw new StorageIOException("cannot copy the write-ahead log of " + store, e);
     }
   }
 

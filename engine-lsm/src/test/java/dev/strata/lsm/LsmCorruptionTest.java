@@ -120,12 +120,20 @@ class LsmCorruptionTest {
   @Test
   void markerFromNewerFormat_isUnsupportedFormat() throws Exception {
     writeOneSst();
+    dev.strata.api.spi.StoreMarker.write(dir, "lsm", StoreMarker.FORMAT_VERSION + 1);
+    assertThrows(UnsupportedFormatException.class, () -> StorageEngines.open("lsm", dir, OPTIONS));
+  }
+
+  @Test
+  void olderMarkerFileFromNewerFormat_isUnsupportedFormat() throws Exception {
+    writeOneSst();
+    Files.delete(dir.resolve(StoreMarker.FILE_NAME));
     ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
     b.put("STRATLSM".getBytes()).putInt(StoreMarker.FORMAT_VERSION + 1);
     CRC32C crc = new CRC32C();
     crc.update(b.array(), 0, 12);
     b.putInt((int) crc.getValue());
-    Files.write(dir.resolve(StoreMarker.FILE_NAME), b.array());
+    Files.write(dir.resolve(StoreMarker.OLD_FILE_NAME), b.array());
     assertThrows(UnsupportedFormatException.class, () -> StorageEngines.open("lsm", dir, OPTIONS));
   }
 
