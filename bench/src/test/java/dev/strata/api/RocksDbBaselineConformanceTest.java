@@ -38,4 +38,23 @@ class RocksDbBaselineConformanceTest extends StorageEngineContract {
   @Disabled(OWN_WRITES + " (the model test reads inside write transactions)")
   @Override
   void randomOperations_matchTreeMapModel() {}
+  @Test
+  @Disabled(OWN_WRITES + " (the default range deletion walks a cursor that misses pending puts)")
+  @Override
+  void deleteRange_bounded_removesExactlyTheHalfOpenRange() {}
+
+  @Test
+  @Disabled(OWN_WRITES)
+  @Override
+  void deleteRange_randomWorkload_matchesModel() {}
+
+  @Test
+  @Disabled(OWN_WRITES)
+  @Override
+  void deleteRange_ordersWithTheTransactionsOtherWrites(int readsAt) {}
+
+  @Test
+  @Disabled(OWN_WRITES + " (the cursor misses the transaction's pending write)")
+  @Override
+  void writeCursor_deletingEachEntryAsReached_visitsEveryEntryOnce(boolean reversed) {}
 }
