@@ -62,6 +62,10 @@ enum StoreKind {
     return all().filter(k -> k.persistent);
   }
 
+  static Stream<StoreKind> strataPersistent() {
+    return persistentKinds().filter(k -> k.engine != null);
+  }
+
   static List<StoreKind> strata() {
     return List.of(BTREE, LSM, LEDGER, MEMORY);
   }
