@@ -38,6 +38,7 @@ class RocksDbBaselineConformanceTest extends StorageEngineContract {
   @Disabled(OWN_WRITES + " (the model test reads inside write transactions)")
   @Override
   void randomOperations_matchTreeMapModel() {}
+
   @Test
   @Disabled(OWN_WRITES + " (the default range deletion walks a cursor that misses pending puts)")
   @Override

@@ -12,7 +12,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "strata-bench 0.1.0",
     description = "Benchmarks Strata's engines against LMDB and raw RocksDB in one JVM.",
-    subcommands = {CompareCommand.class, ScaleCommand.class, FreelistStallCommand.class})
+    subcommands = {
+      CompareCommand.class,
+      ScaleCommand.class,
+      FreelistStallCommand.class,
+      dev.strata.bench.kafka.KafkaStreamsCommand.class
+    })
 public final class StrataBench implements Runnable {
   /** Creates the command; picocli instantiates it. */
   public StrataBench() {}
