@@ -46,6 +46,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class StrataKeyValueStore implements KeyValueStore<Bytes, byte[]> {
   private static final System.Logger LOG = System.getLogger(StrataKeyValueStore.class.getName());
 
+  /** Restored bytes after which a restore commits on its own (data only). */
+  static final long RESTORE_COMMIT_BYTES = 64L << 20;
+
   private final String name;
   private final String engineName;
   private final EngineOptions options;
@@ -139,19 +142,30 @@ final class StrataKeyValueStore implements KeyValueStore<Bytes, byte[]> {
     metaKeys = meta;
   }
 
+  /**
+   * Applies a batch of changelog records to the open write transaction. Kafka commits the store
+   * (with the restored offsets) periodically while it restores and whenever restoration completes
+   * or the task leaves the restoring thread, so a restore commits like processing does; in between,
+   * a data-only commit every {@link #RESTORE_COMMIT_BYTES} bounds what the transaction holds.
+   */
   private void restoreAll(Collection<KeyValue<byte[], byte[]>> records) {
     checkOpen();
     WriteTxn txn = writeTxn();
+    long bytes = 0;
     for (KeyValue<byte[], byte[]> record : records) {
       byte[] key = StoreKeys.data(record.key);
       if (record.value == null) {
         txn.delete(key);
+        bytes += key.length;
       } else {
         txn.put(key, record.value);
+        bytes += key.length + record.value.length;
       }
     }
-    // Committed per batch, so a restore that moves to another thread leaves nothing pending.
-    commitWriteTxn();
+    uncommittedBytes += bytes;
+    if (uncommittedBytes >= RESTORE_COMMIT_BYTES) {
+      commitWriteTxn();
+    }
   }
 
   /** True once {@link #init} ran on an engine that keeps data across reopen. */
