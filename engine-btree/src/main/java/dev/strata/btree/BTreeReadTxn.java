@@ -35,6 +35,14 @@ class BTreeReadTxn implements ReadTxn {
     return engine.store.file.overflowValue(n.overflowPage(i), n.valueLength(i), meta.highWater());
   }
 
+  /**
+   * Counts the writes of this transaction so far; cursors compare it between steps to notice that
+   * the nodes they stand on may have changed. Always 0 for a read transaction.
+   */
+  long writeCount() {
+    return 0;
+  }
+
   @Override
   public byte[] get(byte[] key) {
     Limits.checkKey(key);
@@ -63,6 +71,36 @@ class BTreeReadTxn implements ReadTxn {
     enter();
     try {
       return new BTreeCursor(this, range);
+    } finally {
+      engine.exit();
+    }
+  }
+
+  /**
+   * Estimates the number of keys in this snapshot without walking it: along three root-to-leaf
+   * paths (first, middle and last child at each level) the product of the node sizes projects the
+   * count as if every node on a level were as full as the one on the path; the mean of the three is
+   * returned. Reads one page per level per path; exact while the root is a leaf.
+   */
+  long estimateKeyCount() {
+    enter();
+    try {
+      double sum = 0;
+      for (int path = 0; path < 3; path++) {
+        double product = 1;
+        NodeSource n = root();
+        while (!n.isLeaf()) {
+          int count = n.count();
+          if (count == 0) {
+            return 0;
+          }
+          product *= count;
+          n = child(n, path == 0 ? 0 : path == 1 ? count / 2 : count - 1);
+        }
+        product *= n.count();
+        sum += product;
+      }
+      return Math.round(sum / 3);
     } finally {
       engine.exit();
     }

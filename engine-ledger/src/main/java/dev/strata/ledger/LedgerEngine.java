@@ -482,6 +482,21 @@ public final class LedgerEngine implements StorageEngine {
 
   // ---- maintenance ----
 
+  /**
+   * Exact for the published state: the writer's live-key counter, which each commit updates as it
+   * indexes its entries. A commit still waiting for its sync may already be counted.
+   */
+  @Override
+  public long approximateKeyCount() {
+    enter();
+    try {
+      checkOpen();
+      return writer.liveKeys();
+    } finally {
+      exit();
+    }
+  }
+
   @Override
   public Map<String, Number> stats() {
     enter();

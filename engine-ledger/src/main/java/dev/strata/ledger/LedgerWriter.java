@@ -423,6 +423,11 @@ final class LedgerWriter {
     }
   }
 
+  /** Keys whose latest entry is not a delete, as of the last indexed commit. */
+  long liveKeys() {
+    return liveKeys;
+  }
+
   void putStats(Map<String, Number> stats) {
     long live = liveKeys;
     long dead = tombstones;

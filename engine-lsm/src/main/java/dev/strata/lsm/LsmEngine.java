@@ -408,6 +408,26 @@ public final class LsmEngine implements StorageEngine {
   }
 
   /**
+   * Returns RocksDB's {@code rocksdb.estimate-num-keys}: memtable and SST entry counts minus
+   * deletions, kept by RocksDB and read without touching data. Overwrites and deletes not yet
+   * compacted away skew it, and a range deletion lowers it only once compaction drops the keys.
+   *
+   * @return the estimate, at least 0
+   * @throws EngineClosedException if the engine is closed
+   */
+  @Override
+  public long approximateKeyCount() {
+    enterEngineCall();
+    try {
+      return Math.max(0, db.getLongProperty("rocksdb.estimate-num-keys"));
+    } catch (RocksDBException e) {
+      throw failure("stats", e);
+    } finally {
+      exitEngineCall();
+    }
+  }
+
+  /**
    * Returns RocksDB figures; the keys are listed in the class documentation.
    *
    * @return an unmodifiable map

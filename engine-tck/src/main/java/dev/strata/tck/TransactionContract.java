@@ -46,7 +46,7 @@ import org.junit.jupiter.api.Test;
  * concurrency, closing, durability across reopen and backup. Part of {@link StorageEngineContract};
  * engines subclass that class, not this one.
  */
-public abstract class TransactionContract extends DataContract {
+public abstract class TransactionContract extends AdapterSupportContract {
 
   // ---- interrupts ----
 

@@ -220,6 +220,12 @@ final class RocksDbEngine extends BaselineEngine {
     foldedSyncs = Math.max(syncs, foldedSyncs);
   }
 
+  /** RocksDB's {@code rocksdb.estimate-num-keys}, as the {@code lsm} engine reports it. */
+  @Override
+  public long approximateKeyCount() {
+    return Math.max(0, stats().get("estimatedKeys").longValue());
+  }
+
   @Override
   public Map<String, Number> stats() {
     checkOpen();

@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
       CompareCommand.class,
       ScaleCommand.class,
       FreelistStallCommand.class,
-      BTreeCommand.class
+      BTreeCommand.class,
+      dev.strata.bench.kafka.KafkaStreamsCommand.class
     })
 public final class StrataBench implements Runnable {
   /** Creates the command; picocli instantiates it. */

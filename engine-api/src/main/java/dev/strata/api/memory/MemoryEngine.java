@@ -220,6 +220,13 @@ final class MemoryEngine implements StorageEngine {
     return new EngineClosedException("memory engine at " + directory + " is closed");
   }
 
+  /** Exact: the live-key count the last commit recorded. */
+  @Override
+  public long approximateKeyCount() {
+    checkOpen();
+    return liveKeys;
+  }
+
   @Override
   public WriteAmplificationMeter meter() {
     return meter;
