@@ -156,6 +156,19 @@ class GoldenVectorTest {
     return lines;
   }
 
+  /** Replaces the lines between FORMAT.md's begin and end markers with a code block of vectors. */
+  private static void writeDocumented(List<String> vectors) throws Exception {
+    List<String> all = Files.readAllLines(Path.of("FORMAT.md"));
+    int begin = all.indexOf("<!-- golden vectors: begin -->");
+    int end = all.indexOf("<!-- golden vectors: end -->");
+    List<String> rewritten = new ArrayList<>(all.subList(0, begin + 1));
+    rewritten.add("```");
+    rewritten.addAll(vectors);
+    rewritten.add("```");
+    rewritten.addAll(all.subList(end, all.size()));
+    Files.write(Path.of("FORMAT.md"), rewritten);
+  }
+
   /** The vectors block of FORMAT.md, between its begin and end markers. */
   private static List<String> documented() throws Exception {
     List<String> all = Files.readAllLines(Path.of("FORMAT.md"));
@@ -170,8 +183,15 @@ class GoldenVectorTest {
     return lines;
   }
 
+  /**
+   * With {@code -Dledger.goldenVectors.write=true} the test first rewrites FORMAT.md's vectors
+   * block from the naive implementation (the way to regenerate it), then checks as always.
+   */
   @Test
   void formatMd_vectors_equalNaiveRecomputation() throws Exception {
+    if (Boolean.getBoolean("ledger.goldenVectors.write")) {
+      writeDocumented(naiveVectors());
+    }
     assertEquals(
         String.join("\n", naiveVectors()),
         String.join("\n", documented()),
@@ -184,10 +204,5 @@ class GoldenVectorTest {
         String.join("\n", documented()),
         String.join("\n", engineVectors()),
         "the engine's encoding or hashing drifted from FORMAT.md");
-  }
-
-  /** Prints the block for FORMAT.md: {@code java ... GoldenVectorTest}. */
-  public static void main(String[] args) {
-    naiveVectors().forEach(System.out::println);
   }
 }
