@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.spi.FileIO;
+import dev.strata.ledger.format.LedgerHashes;
+import dev.strata.ledger.format.RecordFormat;
+import dev.strata.ledger.merkle.MerkleStore;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -104,7 +107,7 @@ class GoldenVectorTest {
   private List<String> engineVectors() throws Exception {
     List<String> lines = new ArrayList<>();
     List<byte[]> leaves = new ArrayList<>();
-    byte[] head = Hashes.ZERO;
+    byte[] head = LedgerHashes.ZERO;
     for (Object[] e : ENTRIES) {
       LedgerEntry entry =
           new LedgerEntry(
@@ -119,7 +122,7 @@ class GoldenVectorTest {
       lines.add("canonical[" + e[1] + "] = " + HEX.formatHex(canonical));
       leaves.add(entry.leafHash());
       lines.add("leaf[" + e[1] + "] = " + HEX.formatHex(LedgerProofs.leafHash(canonical)));
-      head = Hashes.chain(head, canonical, 0, canonical.length);
+      head = LedgerHashes.chain(head, canonical, 0, canonical.length);
       lines.add("chain[" + e[1] + "] = " + HEX.formatHex(head));
     }
     try (MerkleStore store =
@@ -144,14 +147,14 @@ class GoldenVectorTest {
         lines.add("consistency(3,7)[" + i + "] = " + HEX.formatHex(proof.get(i)));
       }
     }
-    ByteBuffer frames = Codec.allocate(256);
-    Codec.putEntry(frames, Codec.PUT, 0, T, 1, 0, -1, b("alpha"), b("1"));
+    ByteBuffer frames = RecordFormat.allocate(256);
+    RecordFormat.putEntry(frames, RecordFormat.PUT, 0, T, 1, 0, -1, b("alpha"), b("1"));
     int entry1 = frames.position();
     lines.add("frame[entry 0] = " + HEX.formatHex(frames.array(), 0, entry1));
-    Codec.putEntry(frames, Codec.PUT, entry1, T, 1, 1, -1, b("beta"), b("2"));
+    RecordFormat.putEntry(frames, RecordFormat.PUT, entry1, T, 1, 1, -1, b("beta"), b("2"));
     int marker = frames.position();
     lines.add("frame[entry 1] = " + HEX.formatHex(frames.array(), entry1, marker));
-    Codec.putCommit(frames, HEX.parseHex(lines.get(5).substring(11)));
+    RecordFormat.putCommit(frames, HEX.parseHex(lines.get(5).substring(11)));
     lines.add("frame[commit txn 1] = " + HEX.formatHex(frames.array(), marker, frames.position()));
     return lines;
   }

@@ -1,15 +1,34 @@
 package dev.strata.api.spi;
 
 import dev.strata.api.KeyRange;
+import dev.strata.api.Limits;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 
 /**
- * For engines whose write transaction keeps its uncommitted writes in an overlay over the state it
- * reads: the marker of a deleted key, and the merge of the overlay with that state that the
- * transaction's cursors iterate.
+ * For engine implementers whose write transaction keeps its uncommitted writes in an overlay over
+ * the state it reads: the validated pending writes themselves (the last value written per key, or
+ * {@link #TOMBSTONE} for a delete), and the merge of the overlay with the base state that the
+ * transaction's cursors iterate ({@link #merge}, with {@link EntryCursor}).
+ *
+ * <p>Writes live in arrays indexed by slot, found through an open-addressing hash table, and are
+ * sorted only when asked ({@link #sortedSlots()}), once per commit, instead of keeping a sorted map
+ * through every put. A cursor iterates a copy of the writes in its range taken when it opens
+ * ({@link #entries}), so it sees the writes made before it was opened and none made while it
+ * iterates.
+ *
+ * <p>Not thread-safe: a transaction belongs to one thread at a time. Arrays: {@link #put} and
+ * {@link #delete} copy the caller's arrays; keys and values handed out are the overlay's own and
+ * must not be modified (return copies to users).
  */
 public final class WriteOverlay {
   /**
@@ -18,7 +37,223 @@ public final class WriteOverlay {
    */
   public static final byte[] TOMBSTONE = new byte[0];
 
-  private WriteOverlay() {}
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private final Runnable checkActive;
+  private byte[][] keys = new byte[8][];
+  private byte[][] values = new byte[8][];
+  private int count;
+  private long logicalBytes;
+
+  /**
+   * Open addressing, linear probing: {@code slot + 1} per entry, 0 for empty; at most half full.
+   */
+  private int[] table = new int[16];
+
+  private int[] hashes = new int[8];
+  private int[] sorted;
+
+  /**
+   * Creates an empty overlay.
+   *
+   * @param checkActive run by {@link #put} and {@link #delete} after their arguments are validated
+   *     and before the write is recorded: it throws (typically {@link
+   *     dev.strata.api.TransactionClosedException}) when the owning transaction has ended
+   */
+  public WriteOverlay(Runnable checkActive) {
+    this.checkActive = checkActive;
+  }
+
+  /**
+   * Records a put after validating it; the last write per key wins.
+   *
+   * @param key the key; copied
+   * @param value the value; copied
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the key or value breaks {@link Limits}
+   */
+  public void put(byte[] key, byte[] value) {
+    Limits.checkKey(key);
+    Limits.checkValue(value);
+    checkActive.run();
+    record(key.clone(), value.clone());
+    logicalBytes += key.length + value.length;
+  }
+
+  /**
+   * Records a delete after validating the key.
+   *
+   * @param key the key; copied
+   * @throws NullPointerException if the key is null
+   * @throws IllegalArgumentException if the key breaks {@link Limits}
+   */
+  public void delete(byte[] key) {
+    Limits.checkKey(key);
+    checkActive.run();
+    record(key.clone(), TOMBSTONE);
+    logicalBytes += key.length;
+  }
+
+  /**
+   * The value last written for a key.
+   *
+   * @param key the key; not modified
+   * @return null if the key was not written, {@link #TOMBSTONE} if it was deleted, else the
+   *     overlay's own value array
+   */
+  public byte[] get(byte[] key) {
+    int slot = find(key, hash(key));
+    return slot < 0 ? null : values[slot];
+  }
+
+  /**
+   * Number of distinct keys written.
+   *
+   * @return the count
+   */
+  public int size() {
+    return count;
+  }
+
+  /**
+   * Bytes of keys and values written, counting every put and delete (a rewrite counts again).
+   *
+   * @return the logical bytes for the write-amplification meter
+   */
+  public long logicalBytes() {
+    return logicalBytes;
+  }
+
+  /**
+   * The key of a slot.
+   *
+   * @param slot {@code 0 <= slot < size()}
+   * @return the overlay's own array
+   */
+  public byte[] key(int slot) {
+    return keys[slot];
+  }
+
+  /**
+   * The value of a slot: {@link #TOMBSTONE} for a delete.
+   *
+   * @param slot {@code 0 <= slot < size()}
+   * @return the overlay's own array
+   */
+  public byte[] value(int slot) {
+    return values[slot];
+  }
+
+  /**
+   * The slots in ascending key order, sorted once and kept until the next new key.
+   *
+   * @return the overlay's own array; the caller must not modify it
+   */
+  public int[] sortedSlots() {
+    if (sorted == null) {
+      int[] slots = new int[count];
+      long[] prefixes = new long[count];
+      for (int i = 0; i < count; i++) {
+        slots[i] = i;
+        prefixes[i] = KeySort.prefix(keys[i]);
+      }
+      KeySort.sortByKey(slots, prefixes, keys, count);
+      sorted = slots;
+    }
+    return sorted;
+  }
+
+  /**
+   * The writes in a range, in its direction, as they are now: a cursor keeps iterating this copy
+   * while the transaction goes on writing. Values include {@link #TOMBSTONE}s, for {@link #merge}.
+   *
+   * @param range the range
+   * @return the entries; keys and values are the overlay's own
+   */
+  public Iterator<Map.Entry<byte[], byte[]>> entries(KeyRange range) {
+    List<Map.Entry<byte[], byte[]>> inRange = new ArrayList<>();
+    for (int slot : sortedSlots()) {
+      if (range.contains(keys[slot])) {
+        inRange.add(Map.entry(keys[slot], values[slot]));
+      }
+    }
+    if (range.isReversed()) {
+      Collections.reverse(inRange);
+    }
+    return inRange.iterator();
+  }
+
+  private void record(byte[] key, byte[] value) {
+    int hash = hash(key);
+    int slot = find(key, hash);
+    if (slot >= 0) {
+      values[slot] = value;
+      return;
+    }
+    if (count == keys.length) {
+      keys = Arrays.copyOf(keys, count * 2);
+      values = Arrays.copyOf(values, count * 2);
+      hashes = Arrays.copyOf(hashes, count * 2);
+    }
+    keys[count] = key;
+    values[count] = value;
+    hashes[count] = hash;
+    if (2 * (count + 1) > table.length) {
+      grow();
+    }
+    place(table, hash, count);
+    count++;
+    sorted = null;
+  }
+
+  private int find(byte[] key, int hash) {
+    int mask = table.length - 1;
+    for (int i = hash & mask; ; i = (i + 1) & mask) {
+      int entry = table[i];
+      if (entry == 0) {
+        return -1;
+      }
+      int slot = entry - 1;
+      if (hashes[slot] == hash && Arrays.equals(keys[slot], key)) {
+        return slot;
+      }
+    }
+  }
+
+  private void grow() {
+    int[] bigger = new int[table.length * 2];
+    for (int slot = 0; slot < count; slot++) {
+      place(bigger, hashes[slot], slot);
+    }
+    table = bigger;
+  }
+
+  private static void place(int[] table, int hash, int slot) {
+    int mask = table.length - 1;
+    int i = hash & mask;
+    while (table[i] != 0) {
+      i = (i + 1) & mask;
+    }
+    table[i] = slot + 1;
+  }
+
+  /** A well-mixed 32-bit hash of a key, 8 bytes at a time. */
+  private static int hash(byte[] key) {
+    long h = key.length * 0x9E3779B97F4A7C15L;
+    int i = 0;
+    for (; i + 8 <= key.length; i += 8) {
+      h = (h ^ (long) LONGS.get(key, i)) * 0xBF58476D1CE4E5B9L;
+      h ^= h >>> 31;
+    }
+    long tail = 0;
+    for (; i < key.length; i++) {
+      tail = tail << 8 | (key[i] & 0xFF);
+    }
+    h = (h ^ tail) * 0x94D049BB133111EBL;
+    h ^= h >>> 29;
+    return (int) (h ^ (h >>> 32));
+  }
 
   /**
    * Merges the overlay's entries with the base state's, both in {@code range}'s order: on equal
