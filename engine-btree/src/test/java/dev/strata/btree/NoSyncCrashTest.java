@@ -29,9 +29,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * restart of the system (another boot id) any subset of what was not synced may be on disk: the
  * store must open, check clean, and hold a committed state no older than the last synced meta.
  * After a process crash (same boot) the kernel kept every write: the store must hold the last
- * commit. Regression (review): NO_SYNC commits wrote their meta with no sync at all, so a power
- * loss could leave a meta on disk ahead of its pages, and pages the on-disk meta reached were
- * reused.
+ * commit. Guards against a NO_SYNC meta that reaches the disk ahead of its pages after a power
+ * loss, and against reusing pages the on-disk meta still reaches.
  */
 class NoSyncCrashTest {
   @org.junit.jupiter.api.io.TempDir Path dir;
@@ -74,11 +73,11 @@ class NoSyncCrashTest {
   }
 
   /**
-   * Regression (review): a sync point whose sync after the meta write failed left that meta,
-   * flagged synced, in the kernel's cache only; a reopen in the same boot took it for durable and
-   * the next NO_SYNC commit overwrote the page with the only durable meta. A power loss then left
-   * no meta a restart trusts. A failed sync now stops writes, and every writable open syncs the
-   * meta it picked.
+   * Regression: a sync point whose sync after the meta write fails leaves that meta, flagged
+   * synced, in the kernel's cache only; if a reopen in the same boot took it for durable, the next
+   * NO_SYNC commit would overwrite the page with the only durable meta and a power loss would leave
+   * no meta a restart trusts. A failed sync stops writes, and every writable open syncs the meta it
+   * picked.
    */
   @ParameterizedTest(name = "freelist={0}")
   @ValueSource(strings = {"hash"})

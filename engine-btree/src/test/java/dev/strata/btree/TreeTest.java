@@ -477,8 +477,8 @@ class TreeTest {
   }
 
   /**
-   * Regression (review): for a while every SYNC commit cut the file's growth slack and the next
-   * growing commit extended it again. The file is cut only when the high-water mark falls.
+   * Regression: a SYNC commit that cuts the file's growth slack makes the next growing commit
+   * extend it again. The file is cut only when the high-water mark falls.
    */
   @Test
   void syncCommits_truncateTheFileOnlyWhenTheHighWaterMarkFalls() {
