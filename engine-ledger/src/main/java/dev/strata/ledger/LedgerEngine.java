@@ -26,6 +26,7 @@ import dev.strata.ledger.merkle.MerkleStore;
 import dev.strata.ledger.read.LedgerReader;
 import dev.strata.ledger.recovery.OpenedLedger;
 import dev.strata.ledger.recovery.Recovery;
+import dev.strata.ledger.verify.CheckedParts;
 import dev.strata.ledger.verify.IntegrityCheck;
 import dev.strata.ledger.write.CommitPipeline;
 import dev.strata.ledger.write.LedgerWriter;
@@ -572,7 +573,8 @@ public final class LedgerEngine implements StorageEngine {
 
   /** The full check of the parts up to the latest committed state; it never takes the engine. */
   private IntegrityCheck integrityCheck(IntegrityCheck.Trusted trusted) {
-    return new IntegrityCheck(directory, log, merkle, index, reader, pipeline.visible(), trusted);
+    return new IntegrityCheck(
+        new CheckedParts(directory, log, merkle, index, reader), pipeline.visible(), trusted);
   }
 
   private static Operation operation(StoredRecord r) {

@@ -27,11 +27,7 @@ final class LedgerWriteTxn extends LedgerReadTxn implements WriteTxn {
     engine.enter();
     try {
       checkActive();
-      byte[] own = overlay.get(key);
-      if (own != null) {
-        return own == WriteOverlay.TOMBSTONE ? null : own.clone();
-      }
-      return engine.reader.read(key, snapshot);
+      return overlay.read(key, k -> engine.reader.read(k, snapshot));
     } finally {
       engine.exit();
     }

@@ -22,11 +22,7 @@ final class MemoryWriteTxn extends MemoryTxn implements WriteTxn {
   public byte[] get(byte[] key) {
     Limits.checkKey(key);
     checkActive();
-    byte[] own = overlay.get(key);
-    if (own != null) {
-      return own == WriteOverlay.TOMBSTONE ? null : own.clone();
-    }
-    return super.get(key);
+    return overlay.read(key, super::get);
   }
 
   @Override

@@ -2,9 +2,6 @@ package dev.strata.api.spi;
 
 import dev.strata.api.KeyRange;
 import dev.strata.api.Limits;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -13,6 +10,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.function.Function;
 
 /**
  * For engine implementers whose write transaction keeps its uncommitted writes in an overlay over
@@ -36,9 +34,6 @@ public final class WriteOverlay {
    * returned to a caller. The array is empty, so no one can change it.
    */
   public static final byte[] TOMBSTONE = new byte[0];
-
-  private static final VarHandle LONGS =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private final Runnable checkActive;
   private byte[][] keys = new byte[8][];
@@ -103,8 +98,24 @@ public final class WriteOverlay {
    *     overlay's own value array
    */
   public byte[] get(byte[] key) {
-    int slot = find(key, hash(key));
+    int slot = find(key, KeyBytes.hash(key));
     return slot < 0 ? null : values[slot];
+  }
+
+  /**
+   * Reads a key as the transaction sees it: a copy of the value it wrote, null if it deleted the
+   * key, else what the committed state holds.
+   *
+   * @param key the key; not modified
+   * @param committed reads the key from the state the transaction began on
+   * @return a new array that belongs to the caller, or null
+   */
+  public byte[] read(byte[] key, Function<byte[], byte[]> committed) {
+    byte[] own = get(key);
+    if (own != null) {
+      return own == TOMBSTONE ? null : own.clone();
+    }
+    return committed.apply(key);
   }
 
   /**
@@ -156,9 +167,9 @@ public final class WriteOverlay {
       long[] prefixes = new long[count];
       for (int i = 0; i < count; i++) {
         slots[i] = i;
-        prefixes[i] = KeySort.prefix(keys[i]);
+        prefixes[i] = KeyBytes.prefix(keys[i]);
       }
-      KeySort.sortByKey(slots, prefixes, keys, count);
+      KeyBytes.sortByKey(slots, prefixes, keys, count);
       sorted = slots;
     }
     return sorted;
@@ -185,7 +196,7 @@ public final class WriteOverlay {
   }
 
   private void record(byte[] key, byte[] value) {
-    int hash = hash(key);
+    int hash = KeyBytes.hash(key);
     int slot = find(key, hash);
     if (slot >= 0) {
       values[slot] = value;
@@ -236,23 +247,6 @@ public final class WriteOverlay {
       i = (i + 1) & mask;
     }
     table[i] = slot + 1;
-  }
-
-  /** A well-mixed 32-bit hash of a key, 8 bytes at a time. */
-  private static int hash(byte[] key) {
-    long h = key.length * 0x9E3779B97F4A7C15L;
-    int i = 0;
-    for (; i + 8 <= key.length; i += 8) {
-      h = (h ^ (long) LONGS.get(key, i)) * 0xBF58476D1CE4E5B9L;
-      h ^= h >>> 31;
-    }
-    long tail = 0;
-    for (; i < key.length; i++) {
-      tail = tail << 8 | (key[i] & 0xFF);
-    }
-    h = (h ^ tail) * 0x94D049BB133111EBL;
-    h ^= h >>> 29;
-    return (int) (h ^ (h >>> 32));
   }
 
   /**

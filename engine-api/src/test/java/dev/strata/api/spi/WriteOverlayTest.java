@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The shared write overlay against a {@link TreeMap} model, its validation order, the snapshot a
- * cursor iterates, and {@link KeySort} against {@link KeyRange#compare}. Seeded; every failure
+ * cursor iterates, and {@link KeyBytes} against {@link KeyRange#compare}. Seeded; every failure
  * message carries the seed ({@code -Dstrata.test.seed=...} replays it).
  */
 class WriteOverlayTest {
@@ -35,12 +35,17 @@ class WriteOverlayTest {
     return new SplittableRandom(seed);
   }
 
-  /** Short keys over a small alphabet: shared prefixes, keys shorter than 8 bytes, many ties. */
+  /**
+   * Keys of 1 to 20 bytes drawn mostly from {0, 1, 2}: many shared prefixes, keys shorter than the
+   * 8-byte sort prefix, and many rewrites of the same key.
+   */
   private static byte[] randomKey(SplittableRandom random) {
-    int length = 1 + random.nextInt(random.nextBoolean() ? 4 : 20);
-    byte[] key = new byte[length];
-    for (int i = 0; i < length; i++) {
-      key[i] = (byte) (random.nextInt(3) == 0 ? random.nextInt(256) : random.nextInt(3));
+    byte[] key = new byte[1 + random.nextInt(random.nextBoolean() ? 4 : 20)];
+    random.nextBytes(key);
+    for (int i = 0; i < key.length; i++) {
+      if (random.nextInt(3) != 0) {
+        key[i] = (byte) Math.floorMod(key[i], 3);
+      }
     }
     return key;
   }
@@ -121,6 +126,27 @@ class WriteOverlayTest {
   }
 
   @Test
+  void read_copiesOwnWrites_hidesOwnDeletes_elseReadsTheCommittedState() {
+    WriteOverlay overlay = new WriteOverlay(ACTIVE);
+    overlay.put(new byte[] {1}, new byte[] {10});
+    overlay.delete(new byte[] {2});
+    List<String> asked = new ArrayList<>();
+    java.util.function.Function<byte[], byte[]> committed =
+        k -> {
+          asked.add(Arrays.toString(k));
+          return new byte[] {(byte) (k[0] * 100)};
+        };
+    byte[] own = overlay.read(new byte[] {1}, committed);
+    assertArrayEquals(new byte[] {10}, own);
+    own[0] = 9;
+    assertArrayEquals(new byte[] {10}, overlay.read(new byte[] {1}, committed), "a copy");
+    assertNull(overlay.read(new byte[] {2}, committed), "deleted in the transaction");
+    assertArrayEquals(new byte[] {(byte) 300}, overlay.read(new byte[] {3}, committed));
+    assertEquals(
+        List.of("[3]"), asked, "only a key the transaction did not write goes to the base");
+  }
+
+  @Test
   void entries_areTheWritesInRangeWhenAsked_inTheRangesDirection() {
     WriteOverlay overlay = new WriteOverlay(ACTIVE);
     for (int k = 0; k < 10; k++) {
@@ -170,14 +196,14 @@ class WriteOverlayTest {
     long[] prefixes = new long[n];
     for (int i = 0; i < n; i++) {
       ids[i] = i;
-      prefixes[i] = KeySort.prefix(keys[i]);
+      prefixes[i] = KeyBytes.prefix(keys[i]);
     }
-    KeySort.sortByKey(ids, prefixes, keys, n);
+    KeyBytes.sortByKey(ids, prefixes, keys, n);
     byte[][] expected = keys.clone();
     Arrays.sort(expected, KeyRange::compare);
     for (int i = 0; i < n; i++) {
       assertArrayEquals(expected[i], keys[ids[i]], why + " at " + i);
-      assertEquals(KeySort.prefix(keys[ids[i]]), prefixes[i], why.toString());
+      assertEquals(KeyBytes.prefix(keys[ids[i]]), prefixes[i], why.toString());
     }
   }
 

@@ -6,13 +6,11 @@ package dev.strata.ledger.index;
  * on reads; older versions are reached through the entries' {@code prevSeq} links. Immutable.
  */
 public final class IndexEntry {
-  /** The entry's sequence number. */
+  /** The entry's sequence number, its log position, and whether it is a tombstone. */
   public final long seq;
 
-  /** The entry's log position. */
   public final long position;
 
-  /** Whether the entry is a tombstone. */
   public final boolean deleted;
 
   /** An entry as the read path handles it. */

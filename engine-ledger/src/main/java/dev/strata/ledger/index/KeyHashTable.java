@@ -1,8 +1,8 @@
 package dev.strata.ledger.index;
 
+import dev.strata.api.spi.KeyBytes;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -23,8 +23,6 @@ public final class KeyHashTable {
   }
 
   private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(long[].class);
-  private static final VarHandle LONGS =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final int MIN_CAPACITY = 16;
 
   private volatile long[] slots;
@@ -41,19 +39,7 @@ public final class KeyHashTable {
 
   /** A well-mixed 32-bit hash of a key, 8 bytes at a time. */
   public static int hash(byte[] key) {
-    long h = key.length * 0x9E3779B97F4A7C15L;
-    int i = 0;
-    for (; i + 8 <= key.length; i += 8) {
-      h = (h ^ (long) LONGS.get(key, i)) * 0xBF58476D1CE4E5B9L;
-      h ^= h >>> 31;
-    }
-    long tail = 0;
-    for (; i < key.length; i++) {
-      tail = tail << 8 | (key[i] & 0xFF);
-    }
-    h = (h ^ tail) * 0x94D049BB133111EBL;
-    h ^= h >>> 29;
-    return (int) (h ^ (h >>> 32));
+    return KeyBytes.hash(key);
   }
 
   /**

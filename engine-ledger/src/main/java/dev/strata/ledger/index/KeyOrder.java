@@ -1,6 +1,6 @@
 package dev.strata.ledger.index;
 
-import dev.strata.api.spi.KeySort;
+import dev.strata.api.spi.KeyBytes;
 import java.util.Arrays;
 
 /**
@@ -82,12 +82,12 @@ public final class KeyOrder {
 
   /** The key's first 8 bytes as an unsigned big-endian number, zero-padded. */
   public static long prefix(byte[] key) {
-    return KeySort.prefix(key);
+    return KeyBytes.prefix(key);
   }
 
   /** Unsigned byte order of two keys, from their prefixes when those differ. */
   static int compare(long prefixA, byte[] a, long prefixB, byte[] b) {
-    return KeySort.compare(prefixA, a, prefixB, b);
+    return KeyBytes.compare(prefixA, a, prefixB, b);
   }
 
   /**
@@ -111,7 +111,7 @@ public final class KeyOrder {
       }
     }
     if (!ordered) {
-      KeySort.sortByKey(ids, prefixes, keys, n);
+      KeyBytes.sortByKey(ids, prefixes, keys, n);
     }
     Run added = new Run(Arrays.copyOf(ids, n), prefixes);
     Run[] current = runs;

@@ -1,9 +1,6 @@
 package dev.strata.ledger.verify;
 
-import dev.strata.ledger.index.KeyIndex;
 import dev.strata.ledger.log.CommittedState;
-import dev.strata.ledger.log.SegmentLog;
-import dev.strata.ledger.read.LedgerReader;
 
 /**
  * The index part of {@code verifyIntegrity()}: sorts the index entries visible at a committed state
@@ -20,23 +17,14 @@ final class IndexPass implements IntegrityCheck.SidePass {
   /** This pass's consumer number on the feed. */
   static final int CONSUMER = 1;
 
-  private final SegmentLog log;
-  private final KeyIndex keyIndex;
-  private final LedgerReader reader;
+  private final CheckedParts parts;
   private final CommittedState state;
   private final CanonicalBytesFeed feed;
   private IndexEntriesBySeq index;
   private volatile boolean finished;
 
-  IndexPass(
-      SegmentLog log,
-      KeyIndex keyIndex,
-      LedgerReader reader,
-      CommittedState state,
-      CanonicalBytesFeed feed) {
-    this.log = log;
-    this.keyIndex = keyIndex;
-    this.reader = reader;
+  IndexPass(CheckedParts parts, CommittedState state, CanonicalBytesFeed feed) {
+    this.parts = parts;
     this.state = state;
     this.feed = feed;
   }
@@ -54,7 +42,7 @@ final class IndexPass implements IntegrityCheck.SidePass {
   @Override
   public void run() {
     try {
-      index = IndexEntriesBySeq.of(keyIndex, reader, state.size());
+      index = IndexEntriesBySeq.of(parts.keyIndex(), parts.reader(), state.size());
     } catch (RuntimeException | Error e) {
       // The producer must not wait for a pass that will never read.
       feed.stop();
@@ -66,7 +54,7 @@ final class IndexPass implements IntegrityCheck.SidePass {
             CONSUMER,
             b -> {
               for (int i = 0; i < b.count; i++) {
-                index.check(log, seq[0]++, b.positions[i], b.data, b.offsets[i]);
+                index.check(parts.log(), seq[0]++, b.positions[i], b.data, b.offsets[i]);
               }
             });
   }

@@ -3,15 +3,11 @@ package dev.strata.ledger.verify;
 import dev.strata.api.StorageException;
 import dev.strata.api.TamperException;
 import dev.strata.ledger.format.LedgerHashes;
-import dev.strata.ledger.index.KeyIndex;
 import dev.strata.ledger.log.CommittedState;
 import dev.strata.ledger.log.LogScanner;
 import dev.strata.ledger.log.SegmentLog;
 import dev.strata.ledger.log.StoredRecord;
-import dev.strata.ledger.merkle.MerkleStore;
-import dev.strata.ledger.read.LedgerReader;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -33,11 +29,7 @@ import java.util.List;
 public final class IntegrityCheck {
   private static final int SCAN_BUFFER = 1 << 20;
 
-  private final Path directory;
-  private final SegmentLog log;
-  private final MerkleStore merkleStore;
-  private final KeyIndex keyIndex;
-  private final LedgerReader reader;
+  private final CheckedParts parts;
   private final CommittedState state;
   private final Trusted trusted;
 
@@ -53,27 +45,12 @@ public final class IntegrityCheck {
   /**
    * Prepares a check of the parts up to a committed state.
    *
-   * @param directory the ledger directory, for messages
-   * @param log the segment files
-   * @param merkleStore the persisted Merkle chunks and nodes
-   * @param keyIndex the key index
-   * @param reader resolves an index entry to the version visible at a size
+   * @param parts the parts to check
    * @param state the committed state to check up to
    * @param trusted a digest the store must still extend, or null
    */
-  public IntegrityCheck(
-      Path directory,
-      SegmentLog log,
-      MerkleStore merkleStore,
-      KeyIndex keyIndex,
-      LedgerReader reader,
-      CommittedState state,
-      Trusted trusted) {
-    this.directory = directory;
-    this.log = log;
-    this.merkleStore = merkleStore;
-    this.keyIndex = keyIndex;
-    this.reader = reader;
+  public IntegrityCheck(CheckedParts parts, CommittedState state, Trusted trusted) {
+    this.parts = parts;
     this.state = state;
     this.trusted = trusted;
   }
@@ -106,8 +83,9 @@ public final class IntegrityCheck {
    */
   public void run() {
     MerklePass merkle =
-        new MerklePass(log, merkleStore, feed, trusted == null ? -1 : trusted.size());
-    IndexPass index = new IndexPass(log, keyIndex, reader, state, feed);
+        new MerklePass(
+            parts.log(), parts.merkleStore(), feed, trusted == null ? -1 : trusted.size());
+    IndexPass index = new IndexPass(parts, state, feed);
     List<SidePass> passes = List.of(merkle, index);
     Throwable[] failures = new Throwable[passes.size()];
     List<Thread> threads = new ArrayList<>();
@@ -153,7 +131,7 @@ public final class IntegrityCheck {
         // The feed stopped with no pass failing: the verifying thread was interrupted.
         throw new StorageException(
             "the integrity check of ledger "
-                + directory
+                + parts.directory()
                 + " was interrupted before it read the whole log; it found nothing wrong in what"
                 + " it read");
       }
@@ -194,7 +172,7 @@ public final class IntegrityCheck {
       throw new TamperException(
           size,
           "ledger "
-              + directory
+              + parts.directory()
               + " holds "
               + size
               + " entries but the trusted digest covers "
@@ -204,7 +182,7 @@ public final class IntegrityCheck {
     headAtTrusted = trusted != null && trusted.size() == 0 ? LedgerHashes.ZERO : null;
     try {
       LogScanner scanner =
-          new LogScanner(log, SegmentLog.start(), state.endPosition(), SCAN_BUFFER);
+          new LogScanner(parts.log(), SegmentLog.start(), state.endPosition(), SCAN_BUFFER);
       for (StoredRecord r = scanner.next(); r != null; r = scanner.next()) {
         if (r.isCommit()) {
           checkMarker(r);
@@ -216,7 +194,7 @@ public final class IntegrityCheck {
     } catch (LogScanner.Problem p) {
       throw new TamperException(expected, "entry " + expected + ": " + p.getMessage());
     } catch (IOException e) {
-      throw new dev.strata.api.StorageIOException("cannot read ledger " + directory, e);
+      throw new dev.strata.api.StorageIOException("cannot read ledger " + parts.directory(), e);
     }
     if (expected != blockStart) {
       throw new TamperException(
@@ -250,7 +228,7 @@ public final class IntegrityCheck {
               + ".."
               + (expected - 1)
               + ": commit marker at "
-              + at(log, r.position)
+              + at(parts.log(), r.position)
               + " carries another chain head");
     }
     blockStart = expected;
@@ -263,7 +241,7 @@ public final class IntegrityCheck {
         throw new TamperException(
             seq,
             "entry at "
-                + at(log, r.position)
+                + at(parts.log(), r.position)
                 + " starts a transaction out of order (txn "
                 + r.txnId()
                 + ")");
@@ -274,7 +252,7 @@ public final class IntegrityCheck {
     long prev = r.prevSeq();
     if (prev >= seq || prev < -1 || (prev >= 0 && superseded.get((int) prev))) {
       throw new TamperException(
-          seq, "entry at " + at(log, r.position) + " links to version " + prev);
+          seq, "entry at " + at(parts.log(), r.position) + " links to version " + prev);
     }
     if (prev >= 0) {
       superseded.set((int) prev);

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.strata.api.EngineOptions;
 import dev.strata.api.WriteAmplificationMeter;
-import dev.strata.tck.reliability.FaultyFileIO;
 import dev.strata.ledger.LedgerEngine;
 import dev.strata.ledger.log.CommittedState;
+import dev.strata.tck.reliability.FaultyFileIO;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -10,11 +10,13 @@ import java.util.Arrays;
  * {@link dev.strata.api.KeyRange#compare}) through their first 8 bytes packed in a {@code long}, so
  * a sort compares primitives and reads key bytes only on a tie. Stateless and thread-safe.
  */
-public final class KeySort {
+public final class KeyBytes {
   private static final VarHandle BIG_ENDIAN_LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+  private static final VarHandle LITTLE_ENDIAN_LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-  private KeySort() {}
+  private KeyBytes() {}
 
   /**
    * The key's first 8 bytes as an unsigned big-endian number, zero-padded.
@@ -134,5 +136,27 @@ public final class KeySort {
       ids[k] = idScratch[taken];
       prefixes[k] = prefixScratch[taken];
     }
+  }
+
+  /**
+   * A well-mixed 32-bit hash of a key, 8 bytes at a time, for open-addressing tables.
+   *
+   * @param key the key; not modified
+   * @return the hash
+   */
+  public static int hash(byte[] key) {
+    long h = key.length * 0x9E3779B97F4A7C15L;
+    int i = 0;
+    for (; i + 8 <= key.length; i += 8) {
+      h = (h ^ (long) LITTLE_ENDIAN_LONGS.get(key, i)) * 0xBF58476D1CE4E5B9L;
+      h ^= h >>> 31;
+    }
+    long tail = 0;
+    for (; i < key.length; i++) {
+      tail = tail << 8 | (key[i] & 0xFF);
+    }
+    h = (h ^ tail) * 0x94D049BB133111EBL;
+    h ^= h >>> 29;
+    return (int) (h ^ (h >>> 32));
   }
 }
