@@ -1,13 +1,14 @@
 package dev.strata.bench.runner;
 
 import dev.strata.bench.btree.BTreeCommand;
+import dev.strata.bench.ledger.LedgerCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code strata-bench} command: {@code compare}, {@code scale}, {@code freelist-stall} and
- * {@code btree}. Exit codes: 0 success, 1 a run failed (an engine threw or lost data), 2 bad
- * command line.
+ * The {@code strata-bench} command: {@code compare}, {@code scale}, {@code freelist-stall}, {@code
+ * btree} and {@code ledger}. Exit codes: 0 success, 1 a run failed (an engine threw or lost data),
+ * 2 bad command line.
  */
 @Command(
     name = "strata-bench",
@@ -19,6 +20,7 @@ import picocli.CommandLine.Command;
       ScaleCommand.class,
       FreelistStallCommand.class,
       BTreeCommand.class,
+      LedgerCommand.class,
       dev.strata.bench.kafka.KafkaStreamsCommand.class
     })
 public final class StrataBench implements Runnable {
@@ -27,7 +29,8 @@ public final class StrataBench implements Runnable {
 
   /** Subcommand names, so the jar's main class can tell them from JMH arguments. */
   public static final java.util.Set<String> COMMANDS =
-      java.util.Set.of("compare", "scale", "freelist-stall", "btree", "strata-bench");
+      java.util.Set.of(
+          "compare", "scale", "freelist-stall", "btree", "ledger", "kafka-streams", "strata-bench");
 
   @Override
   public void run() {
