@@ -44,6 +44,13 @@ class StrataBenchTest {
     assertTrue(Files.size(only(dir.resolve("out"), "-throughput.png")) > 0);
     assertTrue(Files.size(only(dir.resolve("out"), "-p99.png")) > 0);
     assertTrue(Files.notExists(dir.resolve("work").resolve("lmdb")), "stores are deleted");
+    String json = Files.readString(only(dir.resolve("out"), ".json"));
+    assertTrue(
+        json.contains(
+            "compare --engines memory,lmdb,rocksdb --keys 3000 --value-size 100 --durability SYNC"
+                + " --batch 100 --threads 2 --seconds 0.2"),
+        json);
+    assertTrue(json.contains("--seed 1"), json);
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.strata.freelist.bench;
+package dev.strata.bench.freelist;
 
 import dev.strata.freelist.Freelist;
 import java.util.SplittableRandom;
@@ -33,13 +33,16 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(
     value = 1,
     jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
-public class AllocateFreeBenchmark {
+public class FreelistAllocateFree {
+  /** The implementation measured. */
   @Param({"HASH", "ARRAY"})
   public Freelist.Kind kind;
 
+  /** Free pages in the fragmented region. */
   @Param({"1000", "10000", "100000", "1000000", "10000000"})
   public long freePages;
 
+  /** Pages per request: {@code 1}, or seeded random sizes {@code 8-64}. */
   @Param({"1", "8-64"})
   public String request;
 
@@ -48,6 +51,10 @@ public class AllocateFreeBenchmark {
   private int next;
   private long txid = 2;
 
+  /** Creates the benchmark; JMH instantiates it. */
+  public FreelistAllocateFree() {}
+
+  /** Builds the layout and the request sizes. */
   @Setup(Level.Trial)
   public void setUp() {
     freelist = Layouts.fragmented(kind, freePages);
@@ -57,6 +64,11 @@ public class AllocateFreeBenchmark {
     }
   }
 
+  /**
+   * Allocates a run, frees it and releases it, which merges it back.
+   *
+   * @return the run's first page, so the JIT cannot drop the work
+   */
   @Benchmark
   public long allocateFreeRelease() {
     int pageCount = sizes[next++ & (sizes.length - 1)];
