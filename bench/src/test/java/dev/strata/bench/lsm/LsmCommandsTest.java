@@ -7,6 +7,7 @@ import dev.strata.bench.runner.StrataBench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -16,10 +17,23 @@ import org.junit.jupiter.api.io.TempDir;
 class LsmCommandsTest {
   @TempDir Path dir;
 
+  /** Runs the command with its stores and results under the test's directory. */
+  private int execute(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(
+        List.of(
+            "--dir",
+            dir.resolve("work").toString(),
+            "--out",
+            dir.resolve("out").toString(),
+            "--no-progress"));
+    return StrataBench.execute(all.toArray(String[]::new));
+  }
+
   @Test
   void overhead_pairsEveryOperation_andWritesOneRowEach() throws IOException {
     int code =
-        StrataBench.execute(
+        execute(
             "lsm",
             "overhead",
             "--keys",
@@ -28,13 +42,8 @@ class LsmCommandsTest {
             "4",
             "--block-millis",
             "5",
-            "--dir",
-            dir.resolve("work").toString(),
-            "--out",
-            dir.resolve("out").toString(),
             "--seed",
-            "7",
-            "--no-progress");
+            "7");
     assertEquals(0, code);
     List<String> csv = Files.readAllLines(only(dir.resolve("out"), ".csv"));
     assertEquals(1 + 6, csv.size(), String.join("\n", csv));
@@ -55,23 +64,13 @@ class LsmCommandsTest {
 
   @Test
   void overhead_withEngineSettings_isRefused() {
-    assertEquals(
-        1,
-        StrataBench.execute(
-            "lsm",
-            "overhead",
-            "--set",
-            "lsm.compression=none",
-            "--dir",
-            dir.resolve("work").toString(),
-            "--out",
-            dir.resolve("out").toString()));
+    assertEquals(1, execute("lsm", "overhead", "--set", "lsm.compression=none"));
   }
 
   @Test
   void writeAmp_reportsAfterWritesAndAfterCompaction() throws IOException {
     int code =
-        StrataBench.execute(
+        execute(
             "lsm",
             "write-amp",
             "--logical-bytes",
@@ -82,13 +81,8 @@ class LsmCommandsTest {
             "5",
             "--set",
             "lsm.writeBufferBytes=1MiB",
-            "--dir",
-            dir.resolve("work").toString(),
-            "--out",
-            dir.resolve("out").toString(),
             "--seed",
-            "3",
-            "--no-progress");
+            "3");
     assertEquals(0, code);
     List<String> csv = Files.readAllLines(only(dir.resolve("out"), ".csv"));
     assertEquals(3, csv.size(), String.join("\n", csv));

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiFunction;
 
 /**
  * Reads an engine's settings from {@link EngineOptions} with one set of rules and messages for
@@ -123,31 +124,22 @@ public final class SettingsReader {
    *     lies outside {@code [min, max]}
    */
   public long longValue(String name, long defaultValue, long min, long max) {
-    String key = key(name);
-    String raw = settings.get(key);
-    if (raw == null) {
-      return defaultValue;
-    }
-    long value;
-    try {
-      value = parseSize(raw.trim());
-    } catch (NumberFormatException | ArithmeticException e) {
-      throw new IllegalArgumentException(
-          "setting '"
-              + key
-              + "' must be a whole number in ["
-              + min
-              + ", "
-              + max
-              + "], got '"
-              + raw
-              + "'");
-    }
-    if (value < min || value > max) {
-      throw new IllegalArgumentException(
-          "setting '" + key + "' must be in [" + min + ", " + max + "], got " + value);
-    }
-    return value;
+    return read(
+        name,
+        defaultValue,
+        (key, raw) -> {
+          long value;
+          try {
+            value = parseSize(raw.trim());
+          } catch (NumberFormatException | ArithmeticException e) {
+            throw outside(key, "a whole number", min, max, raw);
+          }
+          if (value < min || value > max) {
+            throw new IllegalArgumentException(
+                "setting '" + key + "' must be in [" + min + ", " + max + "], got " + value);
+          }
+          return value;
+        });
   }
 
   /**
@@ -189,30 +181,21 @@ public final class SettingsReader {
    *     max]}
    */
   public double doubleValue(String name, double defaultValue, double min, double max) {
-    String key = key(name);
-    String raw = settings.get(key);
-    if (raw == null) {
-      return defaultValue;
-    }
-    double value;
-    try {
-      value = Double.parseDouble(raw.trim());
-    } catch (NumberFormatException e) {
-      value = Double.NaN;
-    }
-    if (!(value >= min && value <= max)) {
-      throw new IllegalArgumentException(
-          "setting '"
-              + key
-              + "' must be a number in ["
-              + min
-              + ", "
-              + max
-              + "], got '"
-              + raw
-              + "'");
-    }
-    return value;
+    return read(
+        name,
+        defaultValue,
+        (key, raw) -> {
+          double value;
+          try {
+            value = Double.parseDouble(raw.trim());
+          } catch (NumberFormatException e) {
+            value = Double.NaN;
+          }
+          if (!(value >= min && value <= max)) {
+            throw outside(key, "a number", min, max, raw);
+          }
+          return value;
+        });
   }
 
   /**
@@ -224,17 +207,17 @@ public final class SettingsReader {
    * @throws IllegalArgumentException if the value is neither {@code true} nor {@code false}
    */
   public boolean booleanValue(String name, boolean defaultValue) {
-    String key = key(name);
-    String raw = settings.get(key);
-    if (raw == null) {
-      return defaultValue;
-    }
-    String v = raw.trim().toLowerCase(Locale.ROOT);
-    if (v.equals("true") || v.equals("false")) {
-      return v.equals("true");
-    }
-    throw new IllegalArgumentException(
-        "setting '" + key + "' must be true or false, got '" + raw + "'");
+    return read(
+        name,
+        defaultValue,
+        (key, raw) -> {
+          String v = raw.trim().toLowerCase(Locale.ROOT);
+          if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException(
+                "setting '" + key + "' must be true or false, got '" + raw + "'");
+          }
+          return v.equals("true");
+        });
   }
 
   /**
@@ -247,17 +230,23 @@ public final class SettingsReader {
    * @throws IllegalArgumentException naming the accepted values if the value is not one of them
    */
   public String choiceValue(String name, String defaultValue, Set<String> choices) {
-    String key = key(name);
-    String raw = settings.get(key);
-    if (raw == null) {
-      return defaultValue;
-    }
-    String v = raw.trim().toLowerCase(Locale.ROOT);
-    if (!choices.contains(v)) {
-      throw new IllegalArgumentException(
-          "setting '" + key + "' must be one of " + new TreeSet<>(choices) + ", got '" + raw + "'");
-    }
-    return v;
+    return read(
+        name,
+        defaultValue,
+        (key, raw) -> {
+          String v = raw.trim().toLowerCase(Locale.ROOT);
+          if (!choices.contains(v)) {
+            throw new IllegalArgumentException(
+                "setting '"
+                    + key
+                    + "' must be one of "
+                    + new TreeSet<>(choices)
+                    + ", got '"
+                    + raw
+                    + "'");
+          }
+          return v;
+        });
   }
 
   /**
@@ -280,6 +269,29 @@ public final class SettingsReader {
     }
     String chosen = choiceValue(name, defaultValue.name().toLowerCase(Locale.ROOT), choices);
     return Enum.valueOf(type, chosen.toUpperCase(Locale.ROOT));
+  }
+
+  /** Parses the setting's text with {@code parse(key, text)}, or returns the default if absent. */
+  private <T> T read(String name, T defaultValue, BiFunction<String, String, T> parse) {
+    String key = key(name);
+    String raw = settings.get(key);
+    return raw == null ? defaultValue : parse.apply(key, raw);
+  }
+
+  private static IllegalArgumentException outside(
+      String key, String what, Object min, Object max, String raw) {
+    return new IllegalArgumentException(
+        "setting '"
+            + key
+            + "' must be "
+            + what
+            + " in ["
+            + min
+            + ", "
+            + max
+            + "], got '"
+            + raw
+            + "'");
   }
 
   private static long parseSize(String s) {
