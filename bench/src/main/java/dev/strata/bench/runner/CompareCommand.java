@@ -132,32 +132,22 @@ final class CompareCommand implements Callable<Integer> {
     MeasuredEngine m = MeasuredEngine.openFresh(name, run.workDir.resolve(name), options);
     try {
       StorageEngine db = m.engine();
-      long loadCommits = (keys + LOAD_BATCH - 1) / LOAD_BATCH;
       rows.add(
           m.measure(
               "load",
               1,
               LOAD_BATCH,
               () ->
-                  PhaseRunner.run(
+                  PhaseRunner.inBatches(
                       name + " load",
-                      1,
-                      loadCommits,
-                      Double.MAX_VALUE,
+                      db,
                       0,
+                      keys,
+                      LOAD_BATCH,
                       runSeed,
-                      (i, random) -> {
-                        long first = i * LOAD_BATCH;
-                        long last = Math.min(keys, first + LOAD_BATCH);
-                        try (WriteTxn txn = db.beginWrite()) {
-                          for (long k = first; k < last; k++) {
-                            txn.put(
-                                Keys.key(Keys.loadOrder(k, keys)), Keys.value(random, valueSize));
-                          }
-                          txn.commit();
-                        }
-                        return last - first;
-                      })));
+                      (txn, k, random) ->
+                          txn.put(
+                              Keys.key(Keys.loadOrder(k, keys)), Keys.value(random, valueSize)))));
       rows.add(
           m.measure(
               "read",

@@ -3,7 +3,6 @@ package dev.strata.bench.runner;
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngine;
-import dev.strata.api.WriteTxn;
 import dev.strata.bench.Keys;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -164,44 +163,25 @@ final class FreelistStallCommand implements Callable<Integer> {
     MeasuredEngine m = MeasuredEngine.openFresh(engine, dir, options);
     try {
       StorageEngine db = m.engine();
-      long commits = (keys + LOAD_BATCH - 1) / LOAD_BATCH;
-      PhaseRunner.run(
+      PhaseRunner.inBatches(
           "build " + freelist,
-          1,
-          commits,
-          Double.MAX_VALUE,
+          db,
           0,
+          keys,
+          LOAD_BATCH,
           runSeed,
-          (i, random) -> {
-            long first = i * LOAD_BATCH;
-            long last = Math.min(keys, first + LOAD_BATCH);
-            try (WriteTxn txn = db.beginWrite()) {
-              for (long k = first; k < last; k++) {
-                txn.put(Keys.key(k), Keys.value(random, valueSize));
-              }
-              txn.commit();
-            }
-            return last - first;
-          });
-      PhaseRunner.run(
+          (txn, k, random) -> txn.put(Keys.key(k), Keys.value(random, valueSize)));
+      PhaseRunner.inBatches(
           "delete " + freelist,
-          1,
-          commits,
-          Double.MAX_VALUE,
+          db,
           0,
+          keys,
+          LOAD_BATCH,
           runSeed,
-          (i, random) -> {
-            long first = i * LOAD_BATCH;
-            long last = Math.min(keys, first + LOAD_BATCH);
-            try (WriteTxn txn = db.beginWrite()) {
-              for (long k = first; k < last; k++) {
-                if (k % deleteEvery == 0) {
-                  txn.delete(Keys.key(k));
-                }
-              }
-              txn.commit();
+          (txn, k, random) -> {
+            if (k % deleteEvery == 0) {
+              txn.delete(Keys.key(k));
             }
-            return last - first;
           });
       Map<String, Number> before = db.stats();
       System.out.println(

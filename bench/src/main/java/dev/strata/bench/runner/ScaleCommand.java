@@ -4,7 +4,6 @@ import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.WriteAmplificationMeter;
-import dev.strata.api.WriteTxn;
 import dev.strata.bench.Keys;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -226,28 +225,18 @@ final class ScaleCommand implements Callable<Integer> {
           break;
         }
         long from = loaded;
-        long commits = (targetKeys - from + LOAD_BATCH - 1) / LOAD_BATCH;
         PhaseRunner.Stats load =
-            PhaseRunner.run(
+            PhaseRunner.inBatches(
                 name + " load to " + human(target),
-                1,
-                commits,
-                Double.MAX_VALUE,
-                0,
+                db,
+                from,
+                targetKeys,
+                LOAD_BATCH,
                 runSeed,
-                (i, random) -> {
-                  long first = from + i * LOAD_BATCH;
-                  long last = Math.min(targetKeys, first + LOAD_BATCH);
-                  try (WriteTxn txn = db.beginWrite()) {
-                    for (long k = first; k < last; k++) {
-                      // Ids scrambled within a size step, appended across steps, so the store
-                      // grows.
-                      long id = from + Keys.loadOrder(k - from, targetKeys - from);
-                      txn.put(Keys.key(id), Keys.value(random, valueSize));
-                    }
-                    txn.commit();
-                  }
-                  return last - first;
+                (txn, k, random) -> {
+                  // Ids scrambled within a size step, appended across steps, so the store grows.
+                  long id = from + Keys.loadOrder(k - from, targetKeys - from);
+                  txn.put(Keys.key(id), Keys.value(random, valueSize));
                 });
         loaded = targetKeys;
         loadSeconds += load.seconds();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -15,10 +16,23 @@ import org.junit.jupiter.api.io.TempDir;
 class StrataBenchTest {
   @TempDir Path dir;
 
+  /** Runs a command with its stores and results under the test's directory. */
+  private int execute(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(
+        List.of(
+            "--dir",
+            dir.resolve("work").toString(),
+            "--out",
+            dir.resolve("out").toString(),
+            "--no-progress"));
+    return StrataBench.execute(all.toArray(String[]::new));
+  }
+
   @Test
   void compare_writesTableCsvJsonAndCharts_forEveryEngine() throws IOException {
     int code =
-        StrataBench.execute(
+        execute(
             "compare",
             "--engines",
             "memory,lmdb,rocksdb",
@@ -28,13 +42,8 @@ class StrataBenchTest {
             "0.2",
             "--threads",
             "2",
-            "--dir",
-            dir.resolve("work").toString(),
-            "--out",
-            dir.resolve("out").toString(),
             "--seed",
-            "1",
-            "--no-progress");
+            "1");
     assertEquals(0, code);
     List<String> csv = Files.readAllLines(only(dir.resolve("out"), ".csv"));
     // A header, then load/read/write/scan/mix/total for each of three engines.
@@ -56,7 +65,7 @@ class StrataBenchTest {
   @Test
   void compare_withDurabilityNoSync_andBatchOne_runs() {
     int code =
-        StrataBench.execute(
+        execute(
             "compare",
             "--engines",
             "rocksdb",
@@ -67,41 +76,19 @@ class StrataBenchTest {
             "--batch",
             "1",
             "--durability",
-            "no_sync",
-            "--dir",
-            dir.resolve("work").toString(),
-            "--out",
-            dir.resolve("out").toString(),
-            "--no-progress");
+            "no_sync");
     assertEquals(0, code);
   }
 
   @Test
   void compare_unknownEngine_exitsWithOne() {
-    int code =
-        StrataBench.execute(
-            "compare",
-            "--engines",
-            "nosuch",
-            "--dir",
-            dir.resolve("work").toString(),
-            "--out",
-            dir.resolve("out").toString());
+    int code = execute("compare", "--engines", "nosuch");
     assertEquals(1, code);
   }
 
   @Test
   void compare_tooFewKeys_exitsWithOne() {
-    assertEquals(
-        1,
-        StrataBench.execute(
-            "compare",
-            "--engines",
-            "memory",
-            "--keys",
-            "10",
-            "--out",
-            dir.resolve("out").toString()));
+    assertEquals(1, execute("compare", "--engines", "memory", "--keys", "10"));
   }
 
   @Test
@@ -112,7 +99,7 @@ class StrataBenchTest {
   @Test
   void scale_writesOneDualAxisChartPerEngine() throws IOException {
     int code =
-        StrataBench.execute(
+        execute(
             "scale",
             "--engines",
             "memory,rocksdb",
@@ -126,13 +113,8 @@ class StrataBenchTest {
             "20",
             "--durability",
             "NO_SYNC",
-            "--dir",
-            dir.resolve("work").toString(),
-            "--out",
-            dir.resolve("out").toString(),
             "--seed",
-            "3",
-            "--no-progress");
+            "3");
     assertEquals(0, code);
     List<String> csv = Files.readAllLines(only(dir.resolve("out"), ".csv"));
     assertEquals(1 + 2 * 2, csv.size(), String.join("\n", csv));
@@ -144,7 +126,7 @@ class StrataBenchTest {
   void freelistStall_runsEachFreelistSetting_andReportsBoth() throws IOException {
     // The memory engine ignores btree.* settings, which is enough to exercise the harness.
     int code =
-        StrataBench.execute(
+        execute(
             "freelist-stall",
             "--engine",
             "memory",
@@ -157,12 +139,7 @@ class StrataBenchTest {
             "--puts",
             "200",
             "--rate",
-            "5000",
-            "--dir",
-            dir.resolve("work").toString(),
-            "--out",
-            dir.resolve("out").toString(),
-            "--no-progress");
+            "5000");
     assertEquals(0, code);
     List<String> csv = Files.readAllLines(only(dir.resolve("out"), ".csv"));
     assertEquals(3, csv.size(), String.join("\n", csv));
