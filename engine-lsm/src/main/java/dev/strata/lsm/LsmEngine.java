@@ -242,26 +242,21 @@ public final class LsmEngine implements StorageEngine {
 
   /** Writes a write transaction's plain batch atomically; runs inside that transaction's guard. */
   void commit(WriteBatch batch, long logicalBytes) {
-    checkNoWriteFailure();
-    if (batch.count() == 0) {
-      return;
-    }
-    try {
-      db.write(resources.writeOptions, batch);
-    } catch (RocksDBException e) {
-      throw failure("commit", e);
-    }
-    committed(logicalBytes);
+    commit(batch.count(), () -> db.write(resources.writeOptions, batch), logicalBytes);
   }
 
   /** Writes a write transaction's indexed batch atomically; runs inside its guard. */
   void commit(WriteBatchWithIndex batch, long logicalBytes) {
+    commit(batch.count(), () -> db.write(resources.writeOptions, batch), logicalBytes);
+  }
+
+  private void commit(int count, RocksCall write, long logicalBytes) {
     checkNoWriteFailure();
-    if (batch.count() == 0) {
+    if (count == 0) {
       return;
     }
     try {
-      db.write(resources.writeOptions, batch);
+      write.run();
     } catch (RocksDBException e) {
       throw failure("commit", e);
     }

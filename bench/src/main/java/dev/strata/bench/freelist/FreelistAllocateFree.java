@@ -4,16 +4,11 @@ import dev.strata.freelist.Freelist;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -25,19 +20,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>{@code request=1} asks for single pages (an exact-size run always exists); {@code
  * request=8-64} cycles through seeded random sizes 8..64, which only the tail run can satisfy.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
-public class FreelistAllocateFree {
-  /** The implementation measured. */
-  @Param({"HASH", "ARRAY"})
-  public Freelist.Kind kind;
-
+public class FreelistAllocateFree extends FreelistState {
   /** Free pages in the fragmented region. */
   @Param({"1000", "10000", "100000", "1000000", "10000000"})
   public long freePages;

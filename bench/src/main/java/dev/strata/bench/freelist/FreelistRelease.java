@@ -3,16 +3,11 @@ package dev.strata.bench.freelist;
 import dev.strata.freelist.Freelist;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -29,19 +24,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * state without being rebuilt (rebuilding a 10<sup>7</sup>-page freelist per invocation would
  * measure the garbage collector).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
-public class FreelistRelease {
-  /** The implementation measured. */
-  @Param({"HASH", "ARRAY"})
-  public Freelist.Kind kind;
-
+public class FreelistRelease extends FreelistState {
   /** Pending single pages released per invocation. */
   @Param({"100", "100000"})
   public int pendingPages;

@@ -1,5 +1,7 @@
 package dev.strata.bench.lsm;
 
+import static dev.strata.bench.BenchCommands.execute;
+import static dev.strata.bench.BenchCommands.only;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,7 +9,6 @@ import dev.strata.bench.runner.StrataBench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -17,23 +18,11 @@ import org.junit.jupiter.api.io.TempDir;
 class LsmCommandsTest {
   @TempDir Path dir;
 
-  /** Runs the command with its stores and results under the test's directory. */
-  private int execute(String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(
-        List.of(
-            "--dir",
-            dir.resolve("work").toString(),
-            "--out",
-            dir.resolve("out").toString(),
-            "--no-progress"));
-    return StrataBench.execute(all.toArray(String[]::new));
-  }
-
   @Test
   void overhead_pairsEveryOperation_andWritesOneRowEach() throws IOException {
     int code =
         execute(
+            dir,
             "lsm",
             "overhead",
             "--keys",
@@ -64,13 +53,14 @@ class LsmCommandsTest {
 
   @Test
   void overhead_withEngineSettings_isRefused() {
-    assertEquals(1, execute("lsm", "overhead", "--set", "lsm.compression=none"));
+    assertEquals(1, execute(dir, "lsm", "overhead", "--set", "lsm.compression=none"));
   }
 
   @Test
   void writeAmp_reportsAfterWritesAndAfterCompaction() throws IOException {
     int code =
         execute(
+            dir,
             "lsm",
             "write-amp",
             "--logical-bytes",
@@ -106,13 +96,5 @@ class LsmCommandsTest {
   @Test
   void lsmWithoutSubcommand_printsUsage() {
     assertEquals(0, StrataBench.execute("lsm"));
-  }
-
-  private static Path only(Path directory, String suffix) throws IOException {
-    try (Stream<Path> files = Files.list(directory)) {
-      List<Path> matches = files.filter(p -> p.getFileName().toString().endsWith(suffix)).toList();
-      assertEquals(1, matches.size(), "files ending in " + suffix + ": " + matches);
-      return matches.get(0);
-    }
   }
 }

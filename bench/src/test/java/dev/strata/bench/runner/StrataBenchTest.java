@@ -1,14 +1,14 @@
 package dev.strata.bench.runner;
 
+import static dev.strata.bench.BenchCommands.execute;
+import static dev.strata.bench.BenchCommands.only;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,23 +16,11 @@ import org.junit.jupiter.api.io.TempDir;
 class StrataBenchTest {
   @TempDir Path dir;
 
-  /** Runs a command with its stores and results under the test's directory. */
-  private int execute(String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(
-        List.of(
-            "--dir",
-            dir.resolve("work").toString(),
-            "--out",
-            dir.resolve("out").toString(),
-            "--no-progress"));
-    return StrataBench.execute(all.toArray(String[]::new));
-  }
-
   @Test
   void compare_writesTableCsvJsonAndCharts_forEveryEngine() throws IOException {
     int code =
         execute(
+            dir,
             "compare",
             "--engines",
             "memory,lmdb,rocksdb",
@@ -66,6 +54,7 @@ class StrataBenchTest {
   void compare_withDurabilityNoSync_andBatchOne_runs() {
     int code =
         execute(
+            dir,
             "compare",
             "--engines",
             "rocksdb",
@@ -82,13 +71,13 @@ class StrataBenchTest {
 
   @Test
   void compare_unknownEngine_exitsWithOne() {
-    int code = execute("compare", "--engines", "nosuch");
+    int code = execute(dir, "compare", "--engines", "nosuch");
     assertEquals(1, code);
   }
 
   @Test
   void compare_tooFewKeys_exitsWithOne() {
-    assertEquals(1, execute("compare", "--engines", "memory", "--keys", "10"));
+    assertEquals(1, execute(dir, "compare", "--engines", "memory", "--keys", "10"));
   }
 
   @Test
@@ -100,6 +89,7 @@ class StrataBenchTest {
   void scale_writesOneDualAxisChartPerEngine() throws IOException {
     int code =
         execute(
+            dir,
             "scale",
             "--engines",
             "memory,rocksdb",
@@ -127,6 +117,7 @@ class StrataBenchTest {
     // The memory engine ignores btree.* settings, which is enough to exercise the harness.
     int code =
         execute(
+            dir,
             "freelist-stall",
             "--engine",
             "memory",
@@ -144,13 +135,5 @@ class StrataBenchTest {
     List<String> csv = Files.readAllLines(only(dir.resolve("out"), ".csv"));
     assertEquals(3, csv.size(), String.join("\n", csv));
     assertTrue(csv.get(1).contains(",array,") && csv.get(2).contains(",hash,"));
-  }
-
-  private static Path only(Path directory, String suffix) throws IOException {
-    try (Stream<Path> files = Files.list(directory)) {
-      List<Path> matches = files.filter(p -> p.getFileName().toString().endsWith(suffix)).toList();
-      assertEquals(1, matches.size(), "files ending in " + suffix + ": " + matches);
-      return matches.get(0);
-    }
   }
 }
