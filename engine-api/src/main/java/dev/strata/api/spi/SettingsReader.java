@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * Reads an engine's settings from {@link EngineOptions} with one set of rules and messages for
@@ -124,22 +125,7 @@ public final class SettingsReader {
    *     lies outside {@code [min, max]}
    */
   public long longValue(String name, long defaultValue, long min, long max) {
-    return read(
-        name,
-        defaultValue,
-        (key, raw) -> {
-          long value;
-          try {
-            value = parseSize(raw.trim());
-          } catch (NumberFormatException | ArithmeticException e) {
-            throw outside(key, "a whole number", min, max, raw);
-          }
-          if (value < min || value > max) {
-            throw new IllegalArgumentException(
-                "setting '" + key + "' must be in [" + min + ", " + max + "], got " + value);
-          }
-          return value;
-        });
+    return bounded(name, defaultValue, min, max, "a whole number", SettingsReader::parseSize);
   }
 
   /**
@@ -181,21 +167,7 @@ public final class SettingsReader {
    *     max]}
    */
   public double doubleValue(String name, double defaultValue, double min, double max) {
-    return read(
-        name,
-        defaultValue,
-        (key, raw) -> {
-          double value;
-          try {
-            value = Double.parseDouble(raw.trim());
-          } catch (NumberFormatException e) {
-            value = Double.NaN;
-          }
-          if (!(value >= min && value <= max)) {
-            throw outside(key, "a number", min, max, raw);
-          }
-          return value;
-        });
+    return bounded(name, defaultValue, min, max, "a number", Double::parseDouble);
   }
 
   /**
@@ -278,20 +250,39 @@ public final class SettingsReader {
     return raw == null ? defaultValue : parse.apply(key, raw);
   }
 
-  private static IllegalArgumentException outside(
-      String key, String what, Object min, Object max, String raw) {
-    return new IllegalArgumentException(
-        "setting '"
-            + key
-            + "' must be "
-            + what
-            + " in ["
-            + min
-            + ", "
-            + max
-            + "], got '"
-            + raw
-            + "'");
+  /**
+   * Parses a number and checks it lies in {@code [min, max]}; NaN compares above every double, so
+   * it is out of range.
+   */
+  private <T extends Comparable<T>> T bounded(
+      String name, T defaultValue, T min, T max, String what, Function<String, T> parse) {
+    return read(
+        name,
+        defaultValue,
+        (key, raw) -> {
+          T value;
+          try {
+            value = parse.apply(raw.trim());
+          } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException(
+                "setting '"
+                    + key
+                    + "' must be "
+                    + what
+                    + " in ["
+                    + min
+                    + ", "
+                    + max
+                    + "], got '"
+                    + raw
+                    + "'");
+          }
+          if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new IllegalArgumentException(
+                "setting '" + key + "' must be in [" + min + ", " + max + "], got " + value);
+          }
+          return value;
+        });
   }
 
   private static long parseSize(String s) {

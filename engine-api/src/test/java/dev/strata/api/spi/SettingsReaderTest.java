@@ -89,7 +89,10 @@ class SettingsReaderTest {
     assertEquals(0.75, reader("eng.f", "0.75", "f").doubleValue("f", 0.5, 0.1, 1.0));
     IllegalArgumentException nan =
         rejected(() -> reader("eng.f", "NaN", "f").doubleValue("f", 0.5, 0.1, 1.0));
-    assertTrue(nan.getMessage().contains("'eng.f'") && nan.getMessage().contains("'NaN'"));
+    assertEquals("setting 'eng.f' must be in [0.1, 1.0], got NaN", nan.getMessage());
+    IllegalArgumentException word =
+        rejected(() -> reader("eng.f", "half", "f").doubleValue("f", 0.5, 0.1, 1.0));
+    assertEquals("setting 'eng.f' must be a number in [0.1, 1.0], got 'half'", word.getMessage());
     rejected(() -> reader("eng.f", "1.5", "f").doubleValue("f", 0.5, 0.1, 1.0));
   }
 
