@@ -3,6 +3,7 @@ package dev.strata.btree;
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.spi.SettingsReader;
+import dev.strata.btree.format.PageFormat;
 import dev.strata.freelist.Freelist;
 
 /**
@@ -63,8 +64,6 @@ record Settings(
   }
 
   static boolean validPageSize(int pageSize) {
-    return pageSize >= MIN_PAGE_SIZE
-        && pageSize <= MAX_PAGE_SIZE
-        && Integer.bitCount(pageSize) == 1;
+    return PageFormat.validPageSize(pageSize);
   }
 }

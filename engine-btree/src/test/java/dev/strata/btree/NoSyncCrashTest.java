@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.WriteTxn;
+import dev.strata.btree.format.Meta;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -48,7 +49,7 @@ class NoSyncCrashTest {
   @AfterEach
   void sameBootAgain() {
     BootId.override = null;
-    Store.noSyncIntervalNanos = Store.NO_SYNC_INTERVAL_NANOS;
+    SyncPoints.noSyncIntervalNanos = SyncPoints.NO_SYNC_INTERVAL_NANOS;
   }
 
   @ParameterizedTest(name = "freelist={0}")
@@ -59,7 +60,7 @@ class NoSyncCrashTest {
     Path store = dir.resolve("store");
     byte[] initial = create(store, freelist);
     // Sync points every few milliseconds, so a run of 60 commits holds several of them.
-    Store.noSyncIntervalNanos = 3_000_000;
+    SyncPoints.noSyncIntervalNanos = 3_000_000;
     SplittableRandom random = new SplittableRandom(seed);
     TreeMap<byte[], byte[]> model = initialModel();
     try (BTreeEngine e = BTreeEngine.open(store, noSync(freelist), this::recording)) {
@@ -233,7 +234,7 @@ class NoSyncCrashTest {
       long first = ((Number) e.stats().get("syncedTxid")).longValue();
       assertTrue(first < e.store.meta.txid(), "NO_SYNC commits do not sync each time");
       // No commit comes: the background syncer syncs once the second has passed.
-      long deadline = System.nanoTime() + 10 * Store.NO_SYNC_INTERVAL_NANOS;
+      long deadline = System.nanoTime() + 10 * SyncPoints.NO_SYNC_INTERVAL_NANOS;
       while (((Number) e.stats().get("syncedTxid")).longValue() < e.store.meta.txid()
           && System.nanoTime() < deadline) {
         Thread.sleep(50);

@@ -10,6 +10,8 @@ import dev.strata.api.KeyRange;
 import dev.strata.api.Limits;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.WriteTxn;
+import dev.strata.btree.format.Meta;
+import dev.strata.btree.format.NodeView;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

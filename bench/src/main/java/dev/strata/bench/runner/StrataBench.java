@@ -1,13 +1,14 @@
 package dev.strata.bench.runner;
 
+import dev.strata.bench.btree.BTreeCommand;
 import dev.strata.bench.lsm.LsmCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code strata-bench} command: {@code compare}, {@code scale}, {@code freelist-stall} and
- * {@code lsm}. Exit codes: 0 success, 1 a run failed (an engine threw or lost data), 2 bad command
- * line.
+ * The {@code strata-bench} command: {@code compare}, {@code scale}, {@code freelist-stall}, {@code
+ * btree} and {@code lsm}. Exit codes: 0 success, 1 a run failed (an engine threw or lost data), 2
+ * bad command line.
  */
 @Command(
     name = "strata-bench",
@@ -18,6 +19,7 @@ import picocli.CommandLine.Command;
       CompareCommand.class,
       ScaleCommand.class,
       FreelistStallCommand.class,
+      BTreeCommand.class,
       LsmCommand.class
     })
 public final class StrataBench implements Runnable {
@@ -26,7 +28,7 @@ public final class StrataBench implements Runnable {
 
   /** Subcommand names, so the jar's main class can tell them from JMH arguments. */
   public static final java.util.Set<String> COMMANDS =
-      java.util.Set.of("compare", "scale", "freelist-stall", "lsm", "strata-bench");
+      java.util.Set.of("compare", "scale", "freelist-stall", "btree", "lsm", "strata-bench");
 
   @Override
   public void run() {

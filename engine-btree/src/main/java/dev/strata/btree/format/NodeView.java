@@ -1,4 +1,4 @@
-package dev.strata.btree;
+package dev.strata.btree.format;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -17,11 +17,11 @@ import java.nio.ByteOrder;
  *   branch: u16 key length, u64 child page, key
  * </pre>
  */
-final class NodeView implements NodeSource {
-  static final int LEAF_ELEMENT = 7;
-  static final int BRANCH_ELEMENT = 10;
-  static final int SLOT = 4;
-  static final byte FLAG_OVERFLOW = 1;
+public final class NodeView implements NodeSource {
+  public static final int LEAF_ELEMENT = 7;
+  public static final int BRANCH_ELEMENT = 10;
+  public static final int SLOT = 4;
+  public static final byte FLAG_OVERFLOW = 1;
 
   /** Reads eight key bytes as one unsigned-comparable word. */
   private static final VarHandle BIG_ENDIAN_LONG =
@@ -29,12 +29,16 @@ final class NodeView implements NodeSource {
 
   private final ByteBuffer buf;
   private final int base;
-  final long pgid;
-  final int pages;
+  public final long pgid;
+  public final int pages;
   private final boolean leaf;
   private final int count;
 
-  NodeView(ByteBuffer buf, int base, long pgid, int pages) {
+  /**
+   * A view of the run whose header starts at {@code base} in {@code buf}; the caller has checked
+   * its type and checksum. The view reads {@code buf} in place and never moves its position.
+   */
+  public NodeView(ByteBuffer buf, int base, long pgid, int pages) {
     this.buf = buf;
     this.base = base;
     this.pgid = pgid;
@@ -53,7 +57,8 @@ final class NodeView implements NodeSource {
     return count;
   }
 
-  int used() {
+  /** Bytes the run uses, header included. */
+  public int used() {
     return buf.getInt(base + PageFormat.OFF_USED);
   }
 
@@ -140,12 +145,12 @@ final class NodeView implements NodeSource {
   }
 
   /** Raw element bytes for the checker: the slot offset of entry {@code i} from the run start. */
-  int slotOffset(int i) {
+  public int slotOffset(int i) {
     return buf.getInt(base + PageFormat.HEADER_SIZE + i * SLOT);
   }
 
   /** Byte length of element {@code i}, for the checker's bounds test. */
-  int elementLength(int i) {
+  public int elementLength(int i) {
     int e = element(i);
     if (!leaf) {
       return BRANCH_ELEMENT + keyLength(e);

@@ -1,11 +1,11 @@
-package dev.strata.btree;
+package dev.strata.btree.format;
 
 import dev.strata.api.UnsupportedFormatException;
 import java.nio.ByteBuffer;
 
 /**
  * One of the two meta pages: the root of a committed state. Commits alternate between the two pages
- * so the last durable meta survives a torn meta write (see {@link Store}).
+ * so the last durable meta survives a torn meta write (see {@code MetaSelector}).
  *
  * <pre>
  * 32 u64 magic "STRBTREE"
@@ -22,25 +22,29 @@ import java.nio.ByteBuffer;
  *
  * @param pageSize page size in bytes
  * @param root first page of the root node's run
- * @param freelistPage first page of the newest stored freelist run (see {@link FreelistLog}), or 0
+ * @param freelistPage first page of the newest stored freelist run (see {@code FreelistLog}), or 0
  *     when the freelist is not stored
  * @param freelistPages length of that run
  * @param highWater number of pages the committed state may use; every page id is below it
  * @param txid the commit number
  */
-record Meta(
+public record Meta(
     int pageSize, long root, long freelistPage, int freelistPages, long highWater, long txid) {
-  static final long MAGIC = 0x4545_5254_4252_5453L; // "STRBTREE" read little-endian
+  public static final long MAGIC = 0x4545_5254_4252_5453L; // "STRBTREE" read little-endian
 
   /**
    * Version 2 added freelist delta runs, version 3 the unsynced flag and boot id; version 2 metas
    * are read (as synced ones), version 1 files are refused, not converted.
    */
-  static final int FORMAT_VERSION = 3;
+  public static final int FORMAT_VERSION = 3;
 
   private static final int OLDEST_READ_VERSION = 2;
   private static final int USED_V2 = 88;
-  static final int USED = USED_V2 + BootId.SIZE;
+
+  /** Bytes of the boot id an unsynced meta carries. */
+  public static final int BOOT_ID_SIZE = 16;
+
+  public static final int USED = USED_V2 + BOOT_ID_SIZE;
   private static final int FLAG_UNSYNCED = 1;
 
   /**
@@ -50,10 +54,10 @@ record Meta(
    * @param unsyncedBoot for a meta written without a preceding sync, the boot id of the system that
    *     wrote it; null for a meta whose pages were synced first
    */
-  record Page(Meta meta, byte[] unsyncedBoot) {}
+  public record Page(Meta meta, byte[] unsyncedBoot) {}
 
   /** Encodes this meta as page {@code pgid} (0 or 1), written after its pages were synced. */
-  ByteBuffer encode(long pgid) {
+  public ByteBuffer encode(long pgid) {
     return encode(pgid, null);
   }
 
@@ -62,7 +66,7 @@ record Meta(
    *
    * @param unsyncedBoot the current boot id when the commit's pages were not synced first, or null
    */
-  ByteBuffer encode(long pgid, byte[] unsyncedBoot) {
+  public ByteBuffer encode(long pgid, byte[] unsyncedBoot) {
     ByteBuffer b = PageFormat.allocate(pageSize, 1);
     PageFormat.writeHeader(b, PageFormat.TYPE_META, pgid, 0, 0, USED);
     b.putLong(32, MAGIC);
@@ -82,7 +86,7 @@ record Meta(
   }
 
   /** {@link #decodePage} without how the page was written: for tests and tools. */
-  static Meta decode(ByteBuffer b, long pgid, String file) {
+  public static Meta decode(ByteBuffer b, long pgid, String file) {
     Page p = decodePage(b, pgid, file);
     return p == null ? null : p.meta();
   }
@@ -96,7 +100,7 @@ record Meta(
    * @param pgid the page the bytes came from (0 or 1)
    * @throws UnsupportedFormatException if the page is a well-formed meta of another format version
    */
-  static Page decodePage(ByteBuffer b, long pgid, String file) {
+  public static Page decodePage(ByteBuffer b, long pgid, String file) {
     if (b.limit() < USED || b.getLong(32) != MAGIC) {
       return null;
     }
@@ -136,7 +140,7 @@ record Meta(
     Meta m =
         new Meta(
             pageSize, b.getLong(48), b.getLong(56), b.getInt(64), b.getLong(72), b.getLong(80));
-    if (!Settings.validPageSize(pageSize)
+    if (!PageFormat.validPageSize(pageSize)
         || m.highWater < 3
         || m.root < 2
         || m.root >= m.highWater
@@ -147,7 +151,7 @@ record Meta(
     }
     byte[] boot = null;
     if ((flags & FLAG_UNSYNCED) != 0) {
-      boot = new byte[BootId.SIZE];
+      boot = new byte[BOOT_ID_SIZE];
       b.get(USED_V2, boot);
     }
     return new Page(m, boot);

@@ -1,17 +1,17 @@
-package dev.strata.btree;
+package dev.strata.btree.format;
 
 import java.nio.ByteBuffer;
 
 /**
  * A one-page branch or leaf the write transaction edits as its page bytes, LMDB-style, instead of
- * decoding it into {@link Node.Entry} objects and encoding it again at commit. The bytes are always
- * exactly what {@link Node#encode} would write for the same entries (header, slots in key order,
+ * decoding it into {@code Node.Entry} objects and encoding it again at commit. The bytes are always
+ * exactly what {@code Node.encode} would write for the same entries (header, slots in key order,
  * elements packed in key order, zeros after {@code used}), so commit only stamps the page id and
  * the checksum. An edit that would not fit the page returns {@code false} and leaves the bytes
  * unchanged; the caller then falls back to the object form, which can split. Writer-only, not
  * thread-safe.
  */
-final class SlottedPage {
+public final class SlottedPage {
   /** As long as the largest page ({@code Settings}); the source of the zeros after {@code used}. */
   private static final byte[] ZEROS = new byte[65536];
 
@@ -21,11 +21,11 @@ final class SlottedPage {
 
   /**
    * A copy of {@code v}, which must be a single-page run, in {@code page}: a little-endian buffer
-   * of one page from {@link PageBuffers#take}, either all zeros or a page some {@code SlottedPage}
+   * of one page from {@code PageBuffers.take}, either all zeros or a page some {@code SlottedPage}
    * left (zeros after its {@code used}); its old bytes are overwritten. The page belongs to this
    * object until the run {@link #seal} returns has been written.
    */
-  SlottedPage(NodeView v, ByteBuffer page) {
+  public SlottedPage(NodeView v, ByteBuffer page) {
     this.buf = page;
     this.pageSize = page.capacity();
     // A recycled page is zero after its old used length (a fresh one is zero throughout and reads
@@ -38,7 +38,7 @@ final class SlottedPage {
   }
 
   /** A read view of the current bytes; replaced after every edit (a view caches the count). */
-  NodeView view() {
+  public NodeView view() {
     NodeView v = view;
     if (v == null) {
       v = new NodeView(buf, 0, 0, 1);
@@ -47,11 +47,13 @@ final class SlottedPage {
     return v;
   }
 
-  int count() {
+  /** The number of entries. */
+  public int count() {
     return buf.getInt(PageFormat.OFF_COUNT);
   }
 
-  int used() {
+  /** Bytes the page uses, header included. */
+  public int used() {
     return buf.getInt(PageFormat.OFF_USED);
   }
 
@@ -65,7 +67,7 @@ final class SlottedPage {
    * @param i the entry's index, or {@code -(insertion point) - 1} for a new key
    * @return false, with nothing changed, when the result would not fit the page
    */
-  boolean putLeaf(int i, byte[] key, byte[] value) {
+  public boolean putLeaf(int i, byte[] key, byte[] value) {
     int at = splice(i, NodeView.LEAF_ELEMENT + key.length + value.length);
     if (at < 0) {
       return false;
@@ -85,7 +87,7 @@ final class SlottedPage {
    * @param i the entry's index, or {@code -(insertion point) - 1} for a new key
    * @return false, with nothing changed, when the result would not fit the page
    */
-  boolean putBranch(int i, byte[] key, long child) {
+  public boolean putBranch(int i, byte[] key, long child) {
     if (i >= 0 && view().compareKeyAt(i, key) == 0) {
       buf.putLong(slot(i) + 2, child);
       return true;
@@ -101,7 +103,7 @@ final class SlottedPage {
   }
 
   /** Removes entry {@code i}. */
-  void remove(int i) {
+  public void remove(int i) {
     splice(i, -1);
   }
 
@@ -183,7 +185,7 @@ final class SlottedPage {
    * node once, after its last edit, so no copy is needed. Editing the page again is allowed (a
    * later {@code seal} stamps it anew), but changes the returned run as well.
    */
-  ByteBuffer seal(long pgid) {
+  public ByteBuffer seal(long pgid) {
     buf.putLong(PageFormat.OFF_PGID, pgid);
     buf.putInt(PageFormat.OFF_OVERFLOW, 0);
     PageFormat.seal(buf);

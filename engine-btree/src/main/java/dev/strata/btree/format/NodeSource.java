@@ -1,11 +1,11 @@
-package dev.strata.btree;
+package dev.strata.btree.format;
 
 /**
  * Read access to one B+tree node, either a page in the file ({@link NodeView}) or a node the write
- * transaction has materialized on the heap ({@link Node}), so searches and cursors work on both.
+ * transaction has materialized on the heap ({@code Node}), so searches and cursors work on both.
  * Keys compare as unsigned bytes.
  */
-interface NodeSource {
+public interface NodeSource {
   boolean isLeaf();
 
   int count();

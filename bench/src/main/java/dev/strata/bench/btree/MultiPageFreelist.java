@@ -1,9 +1,12 @@
-package dev.strata.btree;
+package dev.strata.bench.btree;
 
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
+import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
 import dev.strata.api.WriteTxn;
+import dev.strata.btree.BTreeEngine;
+import dev.strata.btree.internal.Diagnostics;
 import dev.strata.freelist.Span;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,11 +19,10 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 /**
- * {@code BTreeBench freelist-multi}: the bbolt/etcd freelist stall, end to end. Multi-page
+ * {@code btree freelist-multi-page}: the bbolt/etcd freelist stall, end to end. Multi-page
  * allocations on a store whose free pages are all isolated: {@code btree.freelist=array} then scans
  * every free id per allocation (first fit finds no two consecutive ids), the hash freelist answers
- * from its size-indexed maps. Not a unit test: run it by hand (module README, "Incremental
- * freelist").
+ * from its size-indexed maps.
  *
  * <p>Build (once per directory, kept in {@code DIR/base} and its compacted copy {@code DIR/dense}):
  * {@code pages} keys with values that take exactly one 1 KiB overflow page, every other key
@@ -30,32 +32,30 @@ import java.util.TreeMap;
  * hash freelist, of the dense store (empty freelist), and of the base store with the array
  * freelist, each given the same seeded commits of puts whose values take 2 to 4 overflow pages.
  */
-final class MultiPageFreelistBench {
+final class MultiPageFreelist {
   private static final int PAGE = 1024;
   private static final int ONE_PAGE_VALUE = 600;
   private static final int LOAD_BATCH = 100_000;
   private static final int WARMUP_COMMITS = 5;
 
-  private MultiPageFreelistBench() {}
+  private MultiPageFreelist() {}
 
   /**
-   * {@code DIR [pages] [puts:commits,...] [rounds] [seed] [durabilities]}, as passed to {@code
-   * BTreeBench}: the second argument lists the transaction sizes and how many commits each variant
-   * of that size measures; the last is {@code SYNC}, {@code NO_SYNC} or both, comma-separated (the
-   * default).
+   * Builds the stores if {@code dir} has none yet, then measures.
+   *
+   * @param pages one-page values loaded into the base store (about half end up free)
+   * @param sizes transaction sizes as {@code puts:commits}: how many puts each commit makes and how
+   *     many commits each variant of that size measures
+   * @param rounds times the whole measurement repeats
+   * @param seed seed of the measured commits' keys and value sizes
+   * @param durabilities the durabilities to measure, in order
    */
-  static void run(Path dir, String[] args) throws Exception {
-    int pages = args.length > 2 ? Integer.parseInt(args[2]) : 2_200_000;
-    String[] sizes = (args.length > 3 ? args[3] : "10:300,100:300").split(",");
-    int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 1;
-    long seed = args.length > 5 ? Long.parseLong(args[5]) : 42;
-    List<Durability> durabilities = new ArrayList<>();
-    for (String d : (args.length > 6 ? args[6] : "SYNC,NO_SYNC").split(",")) {
-      durabilities.add(Durability.valueOf(d));
-    }
+  static void run(
+      Path dir, int pages, List<String> sizes, int rounds, long seed, List<Durability> durabilities)
+      throws Exception {
     Path base = dir.resolve("base");
     Path dense = dir.resolve("dense");
-    if (!Files.exists(dense.resolve(Store.FILE_NAME))) {
+    if (!Files.exists(dense.resolve(Diagnostics.DATA_FILE))) {
       build(base, dense, pages);
     }
     System.out.printf(
@@ -142,7 +142,7 @@ final class MultiPageFreelistBench {
    * branches in contiguous blocks that the deletes free whole (about 50 runs of up to thousands of
    * pages at 2M keys), and first fit would carve every multi-page value out of the first of them.
    */
-  private static void fillLongRuns(BTreeEngine e) {
+  private static void fillLongRuns(StorageEngine e) {
     long fillerKey = 0x7F00_0000_0000_0000L;
     for (int pass = 0; pass < 20; pass++) {
       // Pages a commit frees stay pending until a later commit releases them; two small commits
@@ -150,7 +150,7 @@ final class MultiPageFreelistBench {
       e.put(baseKey(fillerKey), new byte[1]);
       e.put(baseKey(fillerKey), new byte[2]);
       List<Span> longRuns = new ArrayList<>();
-      for (Span s : e.store.freelist.spans()) {
+      for (Span s : Diagnostics.freeRuns(e)) {
         if (s.length() > 1) {
           longRuns.add(s);
         }
@@ -162,7 +162,8 @@ final class MultiPageFreelistBench {
       fillerKey++;
       try (WriteTxn t = e.beginWrite()) {
         for (Span s : longRuns) {
-          t.put(baseKey(fillerKey++), new byte[(int) (s.length() * PAGE - PageFormat.HEADER_SIZE)]);
+          t.put(
+              baseKey(fillerKey++), new byte[(int) (s.length() * PAGE - Diagnostics.PAGE_HEADER)]);
         }
         t.commit();
       }
@@ -171,8 +172,8 @@ final class MultiPageFreelistBench {
   }
 
   /** Free pages, free runs and the count of runs per length (the 5 most common lengths). */
-  private static String describe(BTreeEngine e) {
-    List<Span> spans = e.store.freelist.spans();
+  private static String describe(StorageEngine e) {
+    List<Span> spans = Diagnostics.freeRuns(e);
     TreeMap<Long, Integer> byLength = new TreeMap<>();
     long free = 0;
     for (Span s : spans) {
@@ -211,7 +212,7 @@ final class MultiPageFreelistBench {
             .durability(durability)
             .build();
     String load = Files.readString(Path.of("/proc/loadavg")).trim();
-    try (BTreeEngine e = (BTreeEngine) StorageEngines.open("btree", work, o)) {
+    try (StorageEngine e = StorageEngines.open("btree", work, o)) {
       String before = describe(e);
       SplittableRandom r = new SplittableRandom(seed);
       long[] nanos = new long[commits];
@@ -251,7 +252,7 @@ final class MultiPageFreelistBench {
           l.p99,
           l.max,
           describe(e),
-          e.store.file.fileSize() >> 20,
+          e.stats().get("fileBytes").longValue() >> 20,
           load);
       return l;
     } finally {

@@ -1,4 +1,4 @@
-package dev.strata.btree;
+package dev.strata.btree.format;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,27 +22,30 @@ import java.util.zip.CRC32C;
  * <p>The checksum covers the used bytes only, so reading a node costs a CRC of its content rather
  * than of the whole page; the unused tail is zero-filled on write and carries no meaning.
  */
-final class PageFormat {
-  static final int HEADER_SIZE = 32;
+public final class PageFormat {
+  /** The store's one file, in its directory. */
+  public static final String DATA_FILE = "data.btree";
 
-  static final byte TYPE_META = 1;
-  static final byte TYPE_BRANCH = 2;
-  static final byte TYPE_LEAF = 3;
-  static final byte TYPE_OVERFLOW = 4;
-  static final byte TYPE_FREELIST = 5;
-  static final byte TYPE_FREELIST_DELTA = 6;
+  public static final int HEADER_SIZE = 32;
 
-  static final int OFF_CRC = 0;
-  static final int OFF_TYPE = 4;
-  static final int OFF_PGID = 8;
-  static final int OFF_COUNT = 16;
-  static final int OFF_OVERFLOW = 20;
-  static final int OFF_USED = 24;
+  public static final byte TYPE_META = 1;
+  public static final byte TYPE_BRANCH = 2;
+  public static final byte TYPE_LEAF = 3;
+  public static final byte TYPE_OVERFLOW = 4;
+  public static final byte TYPE_FREELIST = 5;
+  public static final byte TYPE_FREELIST_DELTA = 6;
+
+  public static final int OFF_CRC = 0;
+  public static final int OFF_TYPE = 4;
+  public static final int OFF_PGID = 8;
+  public static final int OFF_COUNT = 16;
+  public static final int OFF_OVERFLOW = 20;
+  public static final int OFF_USED = 24;
 
   private PageFormat() {}
 
   /** A new zeroed, little-endian buffer of {@code pages} pages. */
-  static ByteBuffer allocate(int pageSize, int pages) {
+  public static ByteBuffer allocate(int pageSize, int pages) {
     long bytes = (long) pageSize * pages;
     if (bytes > Integer.MAX_VALUE) {
       throw new IllegalStateException("a run of " + pages + " pages exceeds 2 GiB");
@@ -50,7 +53,9 @@ final class PageFormat {
     return ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
   }
 
-  static void writeHeader(ByteBuffer b, byte type, long pgid, int count, int overflow, int used) {
+  /** Writes the header fields of a run at the start of {@code b}, all but the checksum. */
+  public static void writeHeader(
+      ByteBuffer b, byte type, long pgid, int count, int overflow, int used) {
     b.put(OFF_TYPE, type);
     b.put(OFF_TYPE + 1, (byte) 0);
     b.putShort(OFF_TYPE + 2, (short) 0);
@@ -62,13 +67,13 @@ final class PageFormat {
   }
 
   /** Computes and stores the checksum of a run built in {@code b} (position 0 is the header). */
-  static void seal(ByteBuffer b) {
+  public static void seal(ByteBuffer b) {
     int used = b.getInt(OFF_USED);
     b.putInt(OFF_CRC, crc(b, 4, used));
   }
 
   /** CRC32C of {@code b[from, to)}; does not touch {@code b}'s position (safe for shared maps). */
-  static int crc(ByteBuffer b, int from, int to) {
+  public static int crc(ByteBuffer b, int from, int to) {
     CRC32C crc = new CRC32C();
     ByteBuffer d = b.duplicate();
     d.limit(to).position(from);
@@ -77,7 +82,7 @@ final class PageFormat {
   }
 
   /** Pages needed for {@code bytes} bytes. */
-  static int pagesFor(long bytes, int pageSize) {
+  public static int pagesFor(long bytes, int pageSize) {
     long pages = (bytes + pageSize - 1) / pageSize;
     if (pages > Integer.MAX_VALUE) {
       throw new IllegalStateException(bytes + " bytes need more than 2^31 pages");
@@ -85,7 +90,13 @@ final class PageFormat {
     return (int) Math.max(1, pages);
   }
 
-  static String typeName(int type) {
+  /** Whether {@code pageSize} is a page size a store may have: a power of two in 1024..65536. */
+  public static boolean validPageSize(int pageSize) {
+    return pageSize >= 1024 && pageSize <= 65536 && Integer.bitCount(pageSize) == 1;
+  }
+
+  /** A page type's name for error messages. */
+  public static String typeName(int type) {
     switch (type) {
       case TYPE_META:
         return "meta";
