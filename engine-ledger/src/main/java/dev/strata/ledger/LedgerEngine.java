@@ -14,6 +14,7 @@ import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.DirectoryLock;
 import dev.strata.api.spi.InterruptShield;
+import dev.strata.api.spi.SettingsReader;
 import dev.strata.api.spi.StoreMarker;
 import dev.strata.api.spi.WriteOverlay;
 import dev.strata.api.spi.WriterGate;
@@ -89,9 +90,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class LedgerEngine implements StorageEngine {
   static final String NAME = "ledger";
-  static final String SEGMENT_BYTES = "ledger.segmentBytes";
+
+  /** The setting that turns the Merkle hashing thread on or off (tests switch it). */
   static final String HASH_THREAD = "ledger.hashThread";
-  private static final Set<String> SETTINGS = Set.of(SEGMENT_BYTES, HASH_THREAD);
+
   private static final long CHECKPOINT_AFTER_REPLAY = 1 << 16;
   private static final System.Logger LOG = System.getLogger(LedgerEngine.class.getName());
 
@@ -163,9 +165,9 @@ public final class LedgerEngine implements StorageEngine {
   public static LedgerEngine open(Path directory, EngineOptions options) {
     Objects.requireNonNull(directory, "directory");
     Objects.requireNonNull(options, "options");
-    options.requireKnownSettings(NAME + ".", SETTINGS);
-    long segmentBytes = options.longSetting(SEGMENT_BYTES, 64L << 20, 4096, 64L << 30);
-    boolean hashThread = options.booleanSetting(HASH_THREAD, true);
+    SettingsReader settings = SettingsReader.forEngine(options, NAME, "segmentBytes", "hashThread");
+    long segmentBytes = settings.longValue("segmentBytes", 64L << 20, 4096, 64L << 30);
+    boolean hashThread = settings.booleanValue("hashThread", true);
     boolean writable = !options.readOnly();
     StoreMarker.claim(directory, NAME, SegmentLog.FORMAT_VERSION, options);
     try {

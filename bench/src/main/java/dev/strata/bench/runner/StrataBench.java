@@ -1,14 +1,16 @@
 package dev.strata.bench.runner;
 
 import dev.strata.bench.btree.BTreeCommand;
+import dev.strata.bench.kafka.KafkaStreamsCommand;
 import dev.strata.bench.ledger.LedgerCommand;
+import dev.strata.bench.lsm.LsmCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The {@code strata-bench} command: {@code compare}, {@code scale}, {@code freelist-stall}, {@code
- * btree} and {@code ledger}. Exit codes: 0 success, 1 a run failed (an engine threw or lost data),
- * 2 bad command line.
+ * btree}, {@code ledger}, {@code lsm} and {@code kafka-streams}. Exit codes: 0 success, 1 a run
+ * failed (an engine threw or lost data), 2 bad command line.
  */
 @Command(
     name = "strata-bench",
@@ -21,7 +23,8 @@ import picocli.CommandLine.Command;
       FreelistStallCommand.class,
       BTreeCommand.class,
       LedgerCommand.class,
-      dev.strata.bench.kafka.KafkaStreamsCommand.class
+      LsmCommand.class,
+      KafkaStreamsCommand.class
     })
 public final class StrataBench implements Runnable {
   /** Creates the command; picocli instantiates it. */
@@ -30,7 +33,14 @@ public final class StrataBench implements Runnable {
   /** Subcommand names, so the jar's main class can tell them from JMH arguments. */
   public static final java.util.Set<String> COMMANDS =
       java.util.Set.of(
-          "compare", "scale", "freelist-stall", "btree", "ledger", "kafka-streams", "strata-bench");
+          "compare",
+          "scale",
+          "freelist-stall",
+          "btree",
+          "ledger",
+          "lsm",
+          "kafka-streams",
+          "strata-bench");
 
   @Override
   public void run() {

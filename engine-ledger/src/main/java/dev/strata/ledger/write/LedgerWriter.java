@@ -6,6 +6,7 @@ import dev.strata.api.StorageFullException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.spi.FileIO;
+import dev.strata.api.spi.IoErrorKind;
 import dev.strata.api.spi.StorageFile;
 import dev.strata.api.spi.WriteOverlay;
 import dev.strata.ledger.format.RecordFormat;
@@ -335,8 +336,7 @@ public final class LedgerWriter {
   /** Puts the engine in its failed state and returns the exception for the caller to throw. */
   private StorageException fail(String message, IOException cause, long undoTo) {
     stop(message, cause, undoTo);
-    String text = String.valueOf(cause.getMessage());
-    if (text.contains("No space left") || text.contains("Disk quota")) {
+    if (IoErrorKind.of(cause) == IoErrorKind.STORAGE_FULL) {
       return new StorageFullException(message, cause);
     }
     return new StorageIOException(message, cause);

@@ -1,18 +1,13 @@
-package dev.strata.freelist.bench;
+package dev.strata.bench.freelist;
 
 import dev.strata.freelist.Freelist;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -29,21 +24,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * state without being rebuilt (rebuilding a 10<sup>7</sup>-page freelist per invocation would
  * measure the garbage collector).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
-public class ReleaseBenchmark {
-  @Param({"HASH", "ARRAY"})
-  public Freelist.Kind kind;
-
+public class FreelistRelease extends FreelistState {
+  /** Pending single pages released per invocation. */
   @Param({"100", "100000"})
   public int pendingPages;
 
+  /** Free pages in the fragmented region below them. */
   @Param({"0", "1000000", "10000000"})
   public long freePages;
 
@@ -51,6 +40,10 @@ public class ReleaseBenchmark {
   private long regionStart;
   private long txid = 2;
 
+  /** Creates the benchmark; JMH instantiates it. */
+  public FreelistRelease() {}
+
+  /** Builds the fragmented region once per trial. */
   @Setup(Level.Trial)
   public void buildBackground() {
     freelist = Freelist.create(kind);
@@ -58,6 +51,7 @@ public class ReleaseBenchmark {
     freelist.release(2);
   }
 
+  /** Frees the region as alternating free and pending single pages, outside the measurement. */
   @Setup(Level.Invocation)
   public void makePendingPages() {
     long freeing = ++txid;
@@ -71,12 +65,18 @@ public class ReleaseBenchmark {
     }
   }
 
+  /**
+   * Releases the pending pages, which merge with their free neighbours.
+   *
+   * @return the free page count, so the JIT cannot drop the work
+   */
   @Benchmark
   public long releaseAndMerge() {
     freelist.release(txid + 1);
     return freelist.freeCount();
   }
 
+  /** Allocates the merged region back as one run, restoring the state before the invocation. */
   @TearDown(Level.Invocation)
   public void allocateRegionBack() {
     long start = freelist.allocate(++txid, 2 * pendingPages + 1);

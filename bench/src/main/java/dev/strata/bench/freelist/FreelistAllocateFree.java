@@ -1,19 +1,14 @@
-package dev.strata.freelist.bench;
+package dev.strata.bench.freelist;
 
 import dev.strata.freelist.Freelist;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -25,21 +20,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>{@code request=1} asks for single pages (an exact-size run always exists); {@code
  * request=8-64} cycles through seeded random sizes 8..64, which only the tail run can satisfy.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
-public class AllocateFreeBenchmark {
-  @Param({"HASH", "ARRAY"})
-  public Freelist.Kind kind;
-
+public class FreelistAllocateFree extends FreelistState {
+  /** Free pages in the fragmented region. */
   @Param({"1000", "10000", "100000", "1000000", "10000000"})
   public long freePages;
 
+  /** Pages per request: {@code 1}, or seeded random sizes {@code 8-64}. */
   @Param({"1", "8-64"})
   public String request;
 
@@ -48,6 +37,10 @@ public class AllocateFreeBenchmark {
   private int next;
   private long txid = 2;
 
+  /** Creates the benchmark; JMH instantiates it. */
+  public FreelistAllocateFree() {}
+
+  /** Builds the layout and the request sizes. */
   @Setup(Level.Trial)
   public void setUp() {
     freelist = Layouts.fragmented(kind, freePages);
@@ -57,6 +50,11 @@ public class AllocateFreeBenchmark {
     }
   }
 
+  /**
+   * Allocates a run, frees it and releases it, which merges it back.
+   *
+   * @return the run's first page, so the JIT cannot drop the work
+   */
   @Benchmark
   public long allocateFreeRelease() {
     int pageCount = sizes[next++ & (sizes.length - 1)];

@@ -1,4 +1,4 @@
-package dev.strata.freelist.bench;
+package dev.strata.bench.freelist;
 
 import dev.strata.freelist.Freelist;
 import java.util.SplittableRandom;
