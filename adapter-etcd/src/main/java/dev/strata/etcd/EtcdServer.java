@@ -33,11 +33,15 @@ import java.util.stream.Stream;
 public final class EtcdServer implements AutoCloseable {
   private final Server server;
   private final MvccStore store;
+  private final Lessor lessor;
+  private final WatchHub watches;
   private boolean closed;
 
-  private EtcdServer(Server server, MvccStore store) {
+  private EtcdServer(Server server, MvccStore store, Lessor lessor, WatchHub watches) {
     this.server = server;
     this.store = store;
+    this.lessor = lessor;
+    this.watches = watches;
   }
 
   /**
@@ -65,12 +69,24 @@ public final class EtcdServer implements AutoCloseable {
     }
     Headers headers = new Headers(store);
     RequestChecks checks = new RequestChecks(config.maxTxnOps, config.maxRequestBytes);
+    WatchHub watches = new WatchHub(store, headers, config.progressNotifyMillis);
+    store.setListener(watches);
+    Lessor lessor;
+    try {
+      lessor = new Lessor(store);
+    } catch (RuntimeException e) {
+      watches.close();
+      store.close();
+      throw e;
+    }
     try {
       NettyServerBuilder builder =
           NettyServerBuilder.forAddress(new InetSocketAddress(config.host, config.port))
               // etcd accepts requests up to --max-request-bytes plus gRPC's own overhead.
               .maxInboundMessageSize(config.maxRequestBytes + 512 * 1024)
               .addService(new KvService(store, headers, checks))
+              .addService(new WatchService(watches))
+              .addService(new LeaseService(lessor, headers))
               .addService(new MaintenanceService(store, headers, () -> sizeOf(config.dataDir)));
       if (config.certFile != null) {
         SslContextBuilder ssl =
@@ -82,11 +98,16 @@ public final class EtcdServer implements AutoCloseable {
         builder.sslContext(ssl.build());
       }
       Server server = builder.build().start();
-      return new EtcdServer(server, store);
+      lessor.start();
+      return new EtcdServer(server, store, lessor, watches);
     } catch (IOException e) {
+      lessor.close();
+      watches.close();
       store.close();
       throw new UncheckedIOException("cannot serve on " + config.host + ":" + config.port, e);
     } catch (RuntimeException e) {
+      lessor.close();
+      watches.close();
       store.close();
       throw e;
     }
@@ -124,6 +145,8 @@ public final class EtcdServer implements AutoCloseable {
     }
     closed = true;
     server.shutdown();
+    lessor.close();
+    watches.close();
     try {
       if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
         server.shutdownNow();
@@ -175,6 +198,7 @@ public final class EtcdServer implements AutoCloseable {
     private int maxTxnOps = DEFAULT_MAX_TXN_OPS;
     private final Map<String, String> engineSettings = new LinkedHashMap<>();
     private Durability durability = Durability.SYNC;
+    private long progressNotifyMillis = 10 * 60 * 1000;
 
     /**
      * Starts a config for an engine and its directory.
@@ -283,6 +307,20 @@ public final class EtcdServer implements AutoCloseable {
      */
     public Config durability(Durability durability) {
       this.durability = Objects.requireNonNull(durability, "durability");
+      return this;
+    }
+
+    /**
+     * Sets how often watchers that asked for progress notices get one when idle (etcd: 10 minutes).
+     *
+     * @param millis the interval in milliseconds
+     * @return this config
+     */
+    public Config progressNotifyInterval(long millis) {
+      if (millis < 1) {
+        throw new IllegalArgumentException("progress notify interval must be positive: " + millis);
+      }
+      this.progressNotifyMillis = millis;
       return this;
     }
 

@@ -37,7 +37,7 @@ class ErrorsTest {
 
   @BeforeEach
   void start() {
-    etcd = new TestServer("btree", dir.resolve("data"));
+    etcd = TestServer.started("btree", dir.resolve("data"));
     kv = etcd.kv();
     kv.put(put("a", "1")); // revision 2
   }

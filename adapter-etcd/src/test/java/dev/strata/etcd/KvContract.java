@@ -64,7 +64,7 @@ abstract class KvContract {
 
   @BeforeEach
   void startServer() {
-    etcd = new TestServer(engine(), dir.resolve("data"));
+    etcd = TestServer.started(engine(), dir.resolve("data"));
     kv = etcd.kv();
   }
 

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /** A strata-etcd server on a free loopback port with a raw gRPC channel and a jetcd client. */
-final class TestServer implements AutoCloseable {
+class TestServer implements AutoCloseable {
   final String engine;
   final Path dir;
   EtcdServer server;
@@ -21,11 +21,21 @@ final class TestServer implements AutoCloseable {
   TestServer(String engine, Path dir) {
     this.engine = engine;
     this.dir = dir;
-    start();
+  }
+
+  /** Starts a server on a free loopback port. */
+  static TestServer started(String engine, Path dir) {
+    TestServer s = new TestServer(engine, dir);
+    s.start();
+    return s;
+  }
+
+  EtcdServer.Config config() {
+    return new EtcdServer.Config(engine, dir).listen("127.0.0.1", 0);
   }
 
   void start() {
-    server = EtcdServer.start(new EtcdServer.Config(engine, dir).listen("127.0.0.1", 0));
+    server = EtcdServer.start(config());
   }
 
   /** Closes clients and server, then starts a new server on the same directory. */
