@@ -101,14 +101,15 @@ final class KvOps {
     };
   }
 
-  static PutResponse put(MvccWrite write, PutRequest r) {
+  static PutResponse put(MvccWrite write, PutRequest r, boolean alone) {
     KeyValue prev =
         write.put(
             r.getKey().toByteArray(),
             r.getValue(),
             r.getLease(),
             r.getIgnoreValue(),
-            r.getIgnoreLease());
+            r.getIgnoreLease(),
+            alone);
     PutResponse.Builder response =
         PutResponse.newBuilder()
             .setHeader(ResponseHeader.newBuilder().setRevision(write.newRevision()));
@@ -201,7 +202,7 @@ final class KvOps {
       ResponseOp.Builder result = ResponseOp.newBuilder();
       switch (op.getRequestCase()) {
         case REQUEST_RANGE -> result.setResponseRange(range(view, op.getRequestRange()));
-        case REQUEST_PUT -> result.setResponsePut(put((MvccWrite) view, op.getRequestPut()));
+        case REQUEST_PUT -> result.setResponsePut(put((MvccWrite) view, op.getRequestPut(), false));
         case REQUEST_DELETE_RANGE ->
             result.setResponseDeleteRange(delete((MvccWrite) view, op.getRequestDeleteRange()));
         case REQUEST_TXN -> result.setResponseTxn(applyTxn(view, op.getRequestTxn(), path, at));

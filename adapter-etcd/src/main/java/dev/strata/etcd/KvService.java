@@ -44,7 +44,7 @@ final class KvService extends KVGrpc.KVImplBase {
         () -> {
           checks.checkPut(request);
           checks.checkSize(request);
-          PutResponse response = store.write(write -> KvOps.put(write, request));
+          PutResponse response = store.write(write -> KvOps.put(write, request, true));
           return response.toBuilder().setHeader(headers.fill(response.getHeader())).build();
         });
   }

@@ -49,14 +49,16 @@ final class MvccStore implements AutoCloseable {
                 cluster = KeyLayout.longBytes(new SecureRandom().nextLong() & Long.MAX_VALUE);
                 txn.put(KeyLayout.META_CLUSTER_ID, cluster);
                 txn.put(KeyLayout.META_REVISION, KeyLayout.longBytes(1));
-                txn.put(KeyLayout.META_COMPACTED, KeyLayout.longBytes(0));
-                txn.put(KeyLayout.META_COMPACTED_PHYSICALLY, KeyLayout.longBytes(0));
+                // Nothing compacted yet is -1, as in etcd, so that compacting at 0 is accepted
+                // once.
+                txn.put(KeyLayout.META_COMPACTED, KeyLayout.longBytes(-1));
+                txn.put(KeyLayout.META_COMPACTED_PHYSICALLY, KeyLayout.longBytes(-1));
               }
               return new long[] {
                 KeyLayout.longOf(cluster, 0),
                 KeyLayout.longOf(txn.get(KeyLayout.META_REVISION), 1),
-                KeyLayout.longOf(txn.get(KeyLayout.META_COMPACTED), 0),
-                KeyLayout.longOf(txn.get(KeyLayout.META_COMPACTED_PHYSICALLY), 0)
+                KeyLayout.longOf(txn.get(KeyLayout.META_COMPACTED), -1),
+                KeyLayout.longOf(txn.get(KeyLayout.META_COMPACTED_PHYSICALLY), -1)
               };
             });
     this.clusterId = state[0];
@@ -92,7 +94,7 @@ final class MvccStore implements AutoCloseable {
   <R> R read(Function<? super MvccView, R> work) {
     try (ReadTxn txn = engine.beginRead()) {
       long revision = KeyLayout.longOf(txn.get(KeyLayout.META_REVISION), 1);
-      long compacted = KeyLayout.longOf(txn.get(KeyLayout.META_COMPACTED), 0);
+      long compacted = KeyLayout.longOf(txn.get(KeyLayout.META_COMPACTED), -1);
       return work.apply(new MvccView(txn, revision, compacted));
     }
   }

@@ -49,20 +49,32 @@ final class MvccWrite extends MvccView {
   /**
    * Puts a key as etcd's Put does.
    *
+   * @param leaseCheckFirst whether an unknown lease is reported before a missing key
    * @return the previous key-value, or null when the key did not exist
    * @throws io.grpc.StatusRuntimeException etcd's "key not found" (ignore_value/ignore_lease on a
    *     missing key) or "requested lease not found"
    */
-  KeyValue put(byte[] key, ByteString value, long lease, boolean ignoreValue, boolean ignoreLease) {
+  KeyValue put(
+      byte[] key,
+      ByteString value,
+      long lease,
+      boolean ignoreValue,
+      boolean ignoreLease,
+      boolean leaseCheckFirst) {
+    // etcd checks a lone Put's lease before its key, and a txn's puts the other way round.
+    boolean leaseMissing = lease != 0 && !leaseExists(lease);
+    if (leaseCheckFirst && leaseMissing) {
+      throw EtcdErrors.leaseNotFound();
+    }
     KeyValue prev = current(key);
     if ((ignoreValue || ignoreLease) && prev == null) {
       throw EtcdErrors.keyNotFound();
     }
-    ByteString newValue = ignoreValue ? prev.getValue() : value;
-    long newLease = ignoreLease ? prev.getLease() : lease;
-    if (!ignoreLease && lease != 0 && !leaseExists(lease)) {
+    if (leaseMissing) {
       throw EtcdErrors.leaseNotFound();
     }
+    ByteString newValue = ignoreValue ? prev.getValue() : value;
+    long newLease = ignoreLease ? prev.getLease() : lease;
     long sub = events.size();
     KeyValue kv =
         KeyValue.newBuilder()

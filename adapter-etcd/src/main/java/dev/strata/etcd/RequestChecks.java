@@ -128,9 +128,8 @@ final class RequestChecks {
         byte[] end;
         if (d.getRangeEnd().isEmpty()) {
           end = pointEnd(d.getKey().toByteArray());
-        } else if (MvccView.isFromKey(d.getRangeEnd().toByteArray())) {
-          end = null;
         } else {
+          // etcd takes range_end literally here, so a from-key delete ("\0") covers no put.
           end = d.getRangeEnd().toByteArray();
         }
         deletes.add(new Interval(begin, end));

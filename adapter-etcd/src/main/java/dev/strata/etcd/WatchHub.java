@@ -196,7 +196,9 @@ final class WatchHub implements MvccStore.CommitListener, AutoCloseable {
                           ? Event.EventType.DELETE
                           : Event.EventType.PUT)
                   .setKv(kv);
-          if (prevKv) {
+          // etcd gives no previous key-value to a create event (version 1), even after a
+          // delete of the key in the same revision.
+          if (prevKv && !(kv.getVersion() == 1 && !HistoryRecord.isTombstone(record))) {
             KeyValue prev = view.historic(kv.getKey().toByteArray(), main - 1);
             if (prev != null) {
               event.setPrevKv(prev);
