@@ -4,22 +4,28 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code strata-bench} command: {@code compare}, {@code scale} and {@code freelist-stall}. Exit
- * codes: 0 success, 1 a run failed (an engine threw or lost data), 2 bad command line.
+ * The {@code strata-bench} command: {@code compare}, {@code scale}, {@code freelist-stall} and
+ * {@code etcd-stall}. Exit codes: 0 success, 1 a run failed (an engine threw or lost data), 2 bad
+ * command line.
  */
 @Command(
     name = "strata-bench",
     mixinStandardHelpOptions = true,
     version = "strata-bench 0.1.0",
     description = "Benchmarks Strata's engines against LMDB and raw RocksDB in one JVM.",
-    subcommands = {CompareCommand.class, ScaleCommand.class, FreelistStallCommand.class})
+    subcommands = {
+      CompareCommand.class,
+      ScaleCommand.class,
+      FreelistStallCommand.class,
+      dev.strata.bench.etcd.EtcdStallCommand.class
+    })
 public final class StrataBench implements Runnable {
   /** Creates the command; picocli instantiates it. */
   public StrataBench() {}
 
   /** Subcommand names, so the jar's main class can tell them from JMH arguments. */
   public static final java.util.Set<String> COMMANDS =
-      java.util.Set.of("compare", "scale", "freelist-stall", "strata-bench");
+      java.util.Set.of("compare", "scale", "freelist-stall", "etcd-stall", "strata-bench");
 
   @Override
   public void run() {
