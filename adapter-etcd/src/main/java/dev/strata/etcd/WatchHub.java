@@ -72,6 +72,9 @@ final class WatchHub implements MvccStore.CommitListener, AutoCloseable {
     }
   }
 
+  /** The events of one committed revision, held while a watcher catches up. */
+  private record Committed(long revision, List<Event> events) {}
+
   /** A watcher: its range, options and catch-up state. */
   final class Watcher {
     final Stream stream;
@@ -84,7 +87,7 @@ final class WatchHub implements MvccStore.CommitListener, AutoCloseable {
     private final boolean noDelete;
     private final boolean progressNotify;
     private final long startRevision;
-    private List<Object[]> buffer = new ArrayList<>();
+    private List<Committed> buffer = new ArrayList<>();
     private long replayedUpTo;
     private volatile boolean sentSinceProgress;
 
@@ -138,7 +141,7 @@ final class WatchHub implements MvccStore.CommitListener, AutoCloseable {
 
     synchronized void live(long revision, List<Event> events) {
       if (buffer != null) {
-        buffer.add(new Object[] {revision, events});
+        buffer.add(new Committed(revision, events));
         return;
       }
       if (revision > replayedUpTo) {
@@ -147,7 +150,6 @@ final class WatchHub implements MvccStore.CommitListener, AutoCloseable {
     }
 
     /** Replays history from the start revision, then the buffered live events. */
-    @SuppressWarnings("unchecked")
     void catchUp() {
       long upTo =
           store.read(
@@ -157,10 +159,9 @@ final class WatchHub implements MvccStore.CommitListener, AutoCloseable {
               });
       synchronized (this) {
         replayedUpTo = upTo;
-        for (Object[] pending : buffer) {
-          long revision = (Long) pending[0];
-          if (revision > upTo) {
-            deliver(revision, (List<Event>) pending[1]);
+        for (Committed pending : buffer) {
+          if (pending.revision() > upTo) {
+            deliver(pending.revision(), pending.events());
           }
         }
         buffer = null;
