@@ -20,11 +20,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A scripted etcdctl session (put, get, del, txn, watch, lease, compaction, status) against
+ * A scripted etcdctl run (put, get, del, txn, watch, lease, compaction, status) against
  * strata-etcd, expecting etcdctl's own output as it prints it for etcd. Skipped when etcdctl
  * (Debian package etcd-client) is absent.
  */
-class EtcdctlSessionTest {
+class EtcdctlScriptTest {
   @TempDir Path dir;
   Path etcdctl;
   TestServer strata;
