@@ -3,6 +3,7 @@ package dev.strata.btree;
 import dev.strata.api.Cursor;
 import dev.strata.api.KeyRange;
 import dev.strata.api.TransactionClosedException;
+import dev.strata.btree.format.NodeSource;
 
 /**
  * A cursor over one transaction's tree: a stack of nodes from the root to the current leaf, with

@@ -14,6 +14,8 @@ import dev.strata.api.spi.InterruptShield;
 import dev.strata.api.spi.StorageFile;
 import dev.strata.api.spi.StoreFiles;
 import dev.strata.api.spi.WriterGate;
+import dev.strata.btree.format.Meta;
+import dev.strata.btree.internal.Diagnostics;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Map;
@@ -119,6 +121,16 @@ import java.util.function.Function;
 public final class BTreeEngine implements StorageEngine {
   static final String NAME = "btree";
 
+  static {
+    Diagnostics.install(
+        engine -> {
+          if (!(engine instanceof BTreeEngine btree)) {
+            throw new IllegalArgumentException("not a btree engine: " + engine.name());
+          }
+          return btree.withWriterGate(() -> btree.store.freelist.spans());
+        });
+  }
+
   final Store store;
   private final WriteAmplificationMeter meter;
   private final WriterGate gate;
@@ -143,7 +155,8 @@ public final class BTreeEngine implements StorageEngine {
     Settings settings = Settings.parse(options);
     WriteAmplificationMeter meter = new WriteAmplificationMeter();
     BTreeEngine engine =
-        new BTreeEngine(Store.open(directory, settings, meter, options.fileIO(), ioFactory), meter);
+        new BTreeEngine(
+            StoreOpener.open(directory, settings, meter, options.fileIO(), ioFactory), meter);
     if (!settings.readOnly() && settings.durability() == Durability.NO_SYNC) {
       Thread syncer = new Thread(engine::syncInBackground, "strata-btree-sync " + directory);
       syncer.setDaemon(true);

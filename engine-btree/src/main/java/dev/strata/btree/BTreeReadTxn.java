@@ -5,6 +5,8 @@ import dev.strata.api.KeyRange;
 import dev.strata.api.Limits;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.spi.TxnEnd;
+import dev.strata.btree.format.Meta;
+import dev.strata.btree.format.NodeSource;
 import java.util.Objects;
 
 /** A read transaction: a registered meta snapshot whose pages stay valid until it ends. */

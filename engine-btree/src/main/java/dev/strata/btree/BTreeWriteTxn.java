@@ -2,6 +2,8 @@ package dev.strata.btree;
 
 import dev.strata.api.Limits;
 import dev.strata.api.WriteTxn;
+import dev.strata.btree.format.Meta;
+import dev.strata.btree.format.NodeSource;
 
 /**
  * The write transaction: edits go to a {@link TreeUpdate} on the heap; commit hands it to the

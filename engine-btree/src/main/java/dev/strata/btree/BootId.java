@@ -1,5 +1,6 @@
 package dev.strata.btree;
 
+import dev.strata.btree.format.Meta;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -14,7 +15,7 @@ import java.util.UUID;
  * metas are never trusted by a later open.
  */
 final class BootId {
-  static final int SIZE = 16;
+  static final int SIZE = Meta.BOOT_ID_SIZE;
   private static final byte[] UNKNOWN = new byte[SIZE];
   private static final byte[] THIS_BOOT = read();
 

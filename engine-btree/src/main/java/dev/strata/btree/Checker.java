@@ -3,6 +3,9 @@ package dev.strata.btree;
 import dev.strata.api.CorruptionException;
 import dev.strata.api.EngineFailedException;
 import dev.strata.api.StorageException;
+import dev.strata.btree.format.Meta;
+import dev.strata.btree.format.NodeView;
+import dev.strata.btree.format.PageFormat;
 import dev.strata.freelist.Freelist;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -10,8 +13,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The full integrity check (bbolt's {@code tx.check}) and the stats walk. Both hold the writer gate
- * so the freelist and the last meta cannot change underneath them; readers continue.
+ * What a meta reaches, and the check that every page is reached once or free (bbolt's {@code
+ * tx_check.go}): the full integrity check ({@link #verify}), the stats walk ({@link #stats}), and
+ * the reachability walk that rebuilds the freelist when open does not read a stored one ({@link
+ * #rebuildFreelist}). The check and the stats hold the writer gate so the freelist and the last
+ * meta cannot change underneath them; readers continue.
  */
 final class Checker {
   private final PageFile file;
@@ -80,6 +86,47 @@ final class Checker {
           s.put("freelistRebuildMillis", store.freelistRebuildNanos / 1_000_000);
           return Map.copyOf(s);
         });
+  }
+
+  /** Every page below the high-water mark that the tree does not reach is free. */
+  static Freelist rebuildFreelist(
+      PageFile file, Meta meta, FreelistLog.Chain chain, Freelist.Kind kind) {
+    BitSet free = reachable(file, meta, chain);
+    free.flip(0, (int) meta.highWater());
+    return FreelistLog.fromBits(free, meta.highWater(), meta.txid(), kind);
+  }
+
+  /**
+   * Pages the meta reaches: the meta pages, the tree, and the runs of its stored freelist. Those
+   * runs count as in use even when the freelist is rebuilt instead of read: the meta on disk still
+   * names them, so they must not be overwritten before the next commit frees them like any replaced
+   * page. Unlike {@link #verify}, trusts the pages' verified bits and does not check structure.
+   */
+  static BitSet reachable(PageFile file, Meta meta, FreelistLog.Chain chain) {
+    BitSet used = new BitSet();
+    used.set(0, 2);
+    long[] runs = chain.runs();
+    for (int i = 0; i < runs.length; i += 2) {
+      used.set((int) runs[i], (int) (runs[i] + runs[i + 1]));
+    }
+    markReachable(file, meta, meta.root(), used);
+    return used;
+  }
+
+  private static void markReachable(PageFile file, Meta meta, long pgid, BitSet used) {
+    NodeView v = file.node(pgid, meta.highWater(), false);
+    used.set((int) pgid, (int) (pgid + v.pages));
+    int n = v.count();
+    for (int i = 0; i < n; i++) {
+      if (!v.isLeaf()) {
+        markReachable(file, meta, v.childAt(i), used);
+      } else if (v.isOverflow(i)) {
+        long o = v.overflowPage(i);
+        int pages =
+            PageFormat.pagesFor(PageFormat.HEADER_SIZE + (long) v.valueLength(i), file.pageSize);
+        used.set((int) o, (int) (o + pages));
+      }
+    }
   }
 
   private void walk(boolean deep) {

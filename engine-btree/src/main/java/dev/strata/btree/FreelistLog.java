@@ -2,6 +2,8 @@ package dev.strata.btree;
 
 import dev.strata.api.CorruptionException;
 import dev.strata.api.UnsupportedFormatException;
+import dev.strata.btree.format.Meta;
+import dev.strata.btree.format.PageFormat;
 import dev.strata.freelist.Freelist;
 import dev.strata.freelist.FreelistFormatException;
 import dev.strata.freelist.Span;

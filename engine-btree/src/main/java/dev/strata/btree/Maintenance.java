@@ -5,6 +5,8 @@ import dev.strata.api.KeyRange;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.spi.FileIO;
 import dev.strata.api.spi.StorageFile;
+import dev.strata.btree.format.Meta;
+import dev.strata.btree.format.PageFormat;
 import dev.strata.freelist.Freelist;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -35,10 +37,10 @@ final class Maintenance {
         block.clear().limit((int) Math.min(COPY_BLOCK, end - pos));
         store.file.readRaw(block, pos);
         block.flip();
-        Store.writeFully(out, block, pos);
+        PageFile.writeFully(out, block, pos);
       }
-      Store.writeFully(out, meta.encode(0), 0);
-      Store.writeFully(out, meta.encode(1).position(0), ps);
+      PageFile.writeFully(out, meta.encode(0), 0);
+      PageFile.writeFully(out, meta.encode(1).position(0), ps);
       out.force(true);
     } catch (IOException | RuntimeException e) {
       throw failed(store.fileIO, tmp, "cannot write backup " + tmp, e);
@@ -103,10 +105,10 @@ final class Maintenance {
       long freelistPage = b.next;
       int pages = FreelistLog.snapshotPages(empty, ps);
       ByteBuffer run = FreelistLog.encodeSnapshot(empty, freelistPage, pages, ps);
-      Store.writeFully(out, run, freelistPage * ps);
+      PageFile.writeFully(out, run, freelistPage * ps);
       Meta meta = new Meta(ps, root, freelistPage, pages, freelistPage + pages, txn.meta.txid());
-      Store.writeFully(out, meta.encode(0), 0);
-      Store.writeFully(out, meta.encode(1), ps);
+      PageFile.writeFully(out, meta.encode(0), 0);
+      PageFile.writeFully(out, meta.encode(1), ps);
       out.force(true);
     } catch (IOException | RuntimeException e) {
       throw failed(io, tmp, "cannot write compacted store " + tmp, e);
@@ -148,7 +150,7 @@ final class Maintenance {
             PageFormat.HEADER_SIZE + value.length);
         run.put(PageFormat.HEADER_SIZE, value);
         PageFormat.seal(run);
-        Store.writeFully(out, run, next * pageSize);
+        PageFile.writeFully(out, run, next * pageSize);
         e.page = next;
         e.value = null;
         next += pages;
@@ -173,7 +175,7 @@ final class Maintenance {
     private long writeNode(boolean isLeaf, List<Node.Entry> entries) throws IOException {
       long pgid = next;
       ByteBuffer run = Node.encode(isLeaf, entries, pgid, pageSize, maxInline);
-      Store.writeFully(out, run, pgid * pageSize);
+      PageFile.writeFully(out, run, pgid * pageSize);
       next += run.limit() / pageSize;
       return pgid;
     }

@@ -1,5 +1,9 @@
 package dev.strata.btree;
 
+import dev.strata.btree.format.NodeSource;
+import dev.strata.btree.format.NodeView;
+import dev.strata.btree.format.PageFormat;
+import dev.strata.btree.format.SlottedPage;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;

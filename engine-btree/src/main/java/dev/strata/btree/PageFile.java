@@ -3,6 +3,9 @@ package dev.strata.btree;
 import dev.strata.api.CorruptionException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.spi.StorageFile;
+import dev.strata.btree.format.NodeView;
+import dev.strata.btree.format.PageFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -371,6 +374,13 @@ final class PageFile {
       meter.addPhysical(n);
       at += n;
     }
+  }
+
+  /** Writes all of {@code b} (from position 0, whatever its position) at {@code position}. */
+  static void writeFully(StorageFile ch, ByteBuffer b, long position) throws IOException {
+    ByteBuffer src = b.duplicate();
+    src.position(0);
+    ch.writeFully(src, position);
   }
 
   void force() throws IOException {

@@ -2,6 +2,7 @@ package dev.strata.btree;
 
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
+import dev.strata.btree.format.PageFormat;
 import dev.strata.freelist.Freelist;
 import java.util.Set;
 
@@ -82,6 +83,6 @@ record Settings(
   }
 
   static boolean validPageSize(int pageSize) {
-    return pageSize >= 1024 && pageSize <= 65536 && Integer.bitCount(pageSize) == 1;
+    return PageFormat.validPageSize(pageSize);
   }
 }

@@ -1,5 +1,8 @@
 package dev.strata.btree;
 
+import dev.strata.btree.format.Meta;
+import dev.strata.btree.format.NodeSource;
+import dev.strata.btree.format.PageFormat;
 import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

@@ -2,8 +2,8 @@ package dev.strata.btree;
 
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngine;
-import dev.strata.api.StorageEngineContract;
 import dev.strata.api.StorageEngines;
+import dev.strata.tck.StorageEngineContract;
 import java.nio.file.Path;
 import java.util.Map;
 

@@ -1,6 +1,6 @@
 package dev.strata.btree;
 
-import dev.strata.api.reliability.FaultInjectionHarness;
+import dev.strata.tck.reliability.FaultInjectionHarness;
 import java.util.Map;
 
 /**

@@ -1,6 +1,6 @@
 package dev.strata.btree;
 
-import dev.strata.api.reliability.ProcessKillHarness;
+import dev.strata.tck.reliability.ProcessKillHarness;
 import java.util.Map;
 
 /**

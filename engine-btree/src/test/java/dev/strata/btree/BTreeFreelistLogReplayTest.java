@@ -1,6 +1,6 @@
 package dev.strata.btree;
 
-import dev.strata.api.reliability.CrashPointReplay;
+import dev.strata.tck.reliability.CrashPointReplay;
 import java.util.Map;
 
 /**

@@ -1,6 +1,6 @@
 package dev.strata.btree;
 
-import dev.strata.api.reliability.ProcessKillHarness;
+import dev.strata.tck.reliability.ProcessKillHarness;
 
 /** Runs the reliability kit's {@link ProcessKillHarness} on the btree engine. */
 class BTreeKillTest extends ProcessKillHarness {

@@ -1,6 +1,6 @@
 package dev.strata.btree;
 
-import dev.strata.api.reliability.CrashPointReplay;
+import dev.strata.tck.reliability.CrashPointReplay;
 
 /** Runs the reliability kit's {@link CrashPointReplay} on the btree engine. */
 class BTreeReplayTest extends CrashPointReplay {

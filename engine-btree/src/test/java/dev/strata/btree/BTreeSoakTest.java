@@ -1,6 +1,6 @@
 package dev.strata.btree;
 
-import dev.strata.api.reliability.ConcurrencySoak;
+import dev.strata.tck.reliability.ConcurrencySoak;
 
 /** Runs the reliability kit's {@link ConcurrencySoak} on the btree engine. */
 class BTreeSoakTest extends ConcurrencySoak {

@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageException;
-import dev.strata.api.reliability.FaultyFileIO;
-import dev.strata.api.reliability.FaultyFileIO.Fault;
-import dev.strata.api.reliability.FaultyFileIO.Op;
+import dev.strata.tck.reliability.FaultyFileIO;
+import dev.strata.tck.reliability.FaultyFileIO.Fault;
+import dev.strata.tck.reliability.FaultyFileIO.Op;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.strata.btree;
 
+import dev.strata.btree.format.Meta;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

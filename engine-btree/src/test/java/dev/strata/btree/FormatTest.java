@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.api.CorruptionException;
 import dev.strata.api.UnsupportedFormatException;
+import dev.strata.btree.format.Meta;
+import dev.strata.btree.format.NodeView;
+import dev.strata.btree.format.PageFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -78,7 +81,7 @@ class FormatTest {
     }
     long txid;
     try (FileChannel ch = FileChannel.open(file(), StandardOpenOption.READ)) {
-      txid = Store.readMeta(ch, file()).txid();
+      txid = MetaSelector.read(ch, file()).txid();
     }
     // The newest meta lives in page txid % 2; tear it mid-content.
     overwrite(file(), (txid % 2) * 4096 + 60, new byte[] {0x5A, 0x5A, 0x5A, 0x5A});

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strata.api.CorruptionException;
 import dev.strata.api.UnsupportedFormatException;
 import dev.strata.api.WriteTxn;
+import dev.strata.btree.format.PageFormat;
 import dev.strata.freelist.Freelist;
 import java.io.IOException;
 import java.nio.ByteBuffer;

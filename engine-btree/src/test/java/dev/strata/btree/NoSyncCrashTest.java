@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.WriteTxn;
+import dev.strata.btree.format.Meta;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -29,9 +30,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * restart of the system (another boot id) any subset of what was not synced may be on disk: the
  * store must open, check clean, and hold a committed state no older than the last synced meta.
  * After a process crash (same boot) the kernel kept every write: the store must hold the last
- * commit. Regression (review): NO_SYNC commits wrote their meta with no sync at all, so a power
- * loss could leave a meta on disk ahead of its pages, and pages the on-disk meta reached were
- * reused.
+ * commit. Guards against a NO_SYNC meta that reaches the disk ahead of its pages after a power
+ * loss, and against reusing pages the on-disk meta still reaches.
  */
 class NoSyncCrashTest {
   @org.junit.jupiter.api.io.TempDir Path dir;
@@ -49,7 +49,7 @@ class NoSyncCrashTest {
   @AfterEach
   void sameBootAgain() {
     BootId.override = null;
-    Store.noSyncIntervalNanos = Store.NO_SYNC_INTERVAL_NANOS;
+    SyncPoints.noSyncIntervalNanos = SyncPoints.NO_SYNC_INTERVAL_NANOS;
   }
 
   @ParameterizedTest(name = "freelist={0}")
@@ -60,7 +60,7 @@ class NoSyncCrashTest {
     Path store = dir.resolve("store");
     byte[] initial = create(store, freelist);
     // Sync points every few milliseconds, so a run of 60 commits holds several of them.
-    Store.noSyncIntervalNanos = 3_000_000;
+    SyncPoints.noSyncIntervalNanos = 3_000_000;
     SplittableRandom random = new SplittableRandom(seed);
     TreeMap<byte[], byte[]> model = initialModel();
     try (BTreeEngine e = BTreeEngine.open(store, noSync(freelist), this::recording)) {
@@ -74,11 +74,11 @@ class NoSyncCrashTest {
   }
 
   /**
-   * Regression (review): a sync point whose sync after the meta write failed left that meta,
-   * flagged synced, in the kernel's cache only; a reopen in the same boot took it for durable and
-   * the next NO_SYNC commit overwrote the page with the only durable meta. A power loss then left
-   * no meta a restart trusts. A failed sync now stops writes, and every writable open syncs the
-   * meta it picked.
+   * Regression: a sync point whose sync after the meta write fails leaves that meta, flagged
+   * synced, in the kernel's cache only; if a reopen in the same boot took it for durable, the next
+   * NO_SYNC commit would overwrite the page with the only durable meta and a power loss would leave
+   * no meta a restart trusts. A failed sync stops writes, and every writable open syncs the meta it
+   * picked.
    */
   @ParameterizedTest(name = "freelist={0}")
   @ValueSource(strings = {"hash"})
@@ -234,7 +234,7 @@ class NoSyncCrashTest {
       long first = ((Number) e.stats().get("syncedTxid")).longValue();
       assertTrue(first < e.store.meta.txid(), "NO_SYNC commits do not sync each time");
       // No commit comes: the background syncer syncs once the second has passed.
-      long deadline = System.nanoTime() + 10 * Store.NO_SYNC_INTERVAL_NANOS;
+      long deadline = System.nanoTime() + 10 * SyncPoints.NO_SYNC_INTERVAL_NANOS;
       while (((Number) e.stats().get("syncedTxid")).longValue() < e.store.meta.txid()
           && System.nanoTime() < deadline) {
         Thread.sleep(50);

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.api.KeyRange;
+import dev.strata.btree.format.NodeView;
+import dev.strata.btree.format.SlottedPage;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -10,6 +10,8 @@ import dev.strata.api.KeyRange;
 import dev.strata.api.Limits;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.WriteTxn;
+import dev.strata.btree.format.Meta;
+import dev.strata.btree.format.NodeView;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -477,8 +479,8 @@ class TreeTest {
   }
 
   /**
-   * Regression (review): for a while every SYNC commit cut the file's growth slack and the next
-   * growing commit extended it again. The file is cut only when the high-water mark falls.
+   * Regression: a SYNC commit that cuts the file's growth slack makes the next growing commit
+   * extend it again. The file is cut only when the high-water mark falls.
    */
   @Test
   void syncCommits_truncateTheFileOnlyWhenTheHighWaterMarkFalls() {

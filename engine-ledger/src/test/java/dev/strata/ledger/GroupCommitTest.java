@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.strata.api.EngineOptions;
 import dev.strata.api.WriteAmplificationMeter;
-import dev.strata.api.reliability.FaultyFileIO;
+import dev.strata.tck.reliability.FaultyFileIO;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -94,9 +94,9 @@ class GroupCommitTest {
   }
 
   /**
-   * Regression (review): a write transaction reads the newest appended state, whose sync may still
-   * run; when it changed nothing its commit returned at once, so a caller could act on a value that
-   * a power loss or a failed sync would take back.
+   * Regression: a write transaction reads the newest appended state, whose sync may still run; if
+   * its commit returned at once when it changed nothing, a caller could act on a value that a power
+   * loss or a failed sync would take back.
    */
   @Test
   void writeTxnThatChangesNothing_returnsOnlyOnceWhatItReadIsDurable() throws Exception {

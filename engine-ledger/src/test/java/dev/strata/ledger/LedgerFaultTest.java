@@ -1,6 +1,6 @@
 package dev.strata.ledger;
 
-import dev.strata.api.reliability.FaultInjectionHarness;
+import dev.strata.tck.reliability.FaultInjectionHarness;
 import java.util.Map;
 
 /** Runs the reliability kit's {@link FaultInjectionHarness} on the ledger engine. */

@@ -1,6 +1,6 @@
 package dev.strata.ledger;
 
-import dev.strata.api.reliability.CrashPointReplay;
+import dev.strata.tck.reliability.CrashPointReplay;
 import java.util.Map;
 
 /** Runs the reliability kit's {@link CrashPointReplay} on the ledger engine. */

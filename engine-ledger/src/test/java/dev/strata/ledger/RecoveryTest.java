@@ -236,9 +236,9 @@ class RecoveryTest {
   }
 
   /**
-   * Regression (review): a torn block whose value held 38 bytes shaped like an intact commit marker
-   * was taken for damaged history followed by a later commit, and the store refused to open with
-   * TamperException. The torn block lies past the sync mark, so it is cut whatever it holds.
+   * Regression: a torn block whose value holds 38 bytes shaped like an intact commit marker must
+   * not be taken for damaged history followed by a later commit (a store refusing to open with
+   * TamperException). The torn block lies past the sync mark, so it is cut whatever it holds.
    */
   @Test
   void tornBlockWhoseValueHoldsMarkerShapedBytes_isCutAsATornTail() throws Exception {
@@ -271,9 +271,9 @@ class RecoveryTest {
   }
 
   /**
-   * Regression (review): NO_SYNC blocks the kernel wrote back out of order before a power loss (the
-   * first lost, a later one kept) were taken for damage followed by a later commit, and the store
-   * never opened again. Nothing after the last sync is history yet: it is cut.
+   * Regression: NO_SYNC blocks the kernel wrote back out of order before a power loss (the first
+   * lost, a later one kept) must not be taken for damage followed by a later commit, which would
+   * keep the store from opening. Nothing after the last sync is history yet: it is cut.
    */
   @Test
   void unsyncedBlockLostBeforeAKeptOne_isCutAsATornTail() throws Exception {
@@ -313,9 +313,9 @@ class RecoveryTest {
   }
 
   /**
-   * Regression (review): commits a crash left in the kernel's cache but never synced were replayed
-   * and made visible at once; a power loss soon after took back what readers had seen. A writable
-   * open now syncs them first.
+   * Regression: commits a crash left in the kernel's cache but never synced must not become visible
+   * on replay before they are synced, or a power loss soon after takes back what readers have seen.
+   * A writable open syncs them first.
    */
   @Test
   void unsyncedTailReplayedAtOpen_isSyncedBeforeItIsVisible() throws Exception {

@@ -11,7 +11,7 @@ import dev.strata.api.EngineFailedException;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageFullException;
 import dev.strata.api.StorageIOException;
-import dev.strata.api.reliability.FaultyFileIO;
+import dev.strata.tck.reliability.FaultyFileIO;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -14,8 +14,8 @@ import org.rocksdb.Status;
  * free space and retries the flush. While the error is cleared the memtables are still full, so
  * writes are stopped and a writer waits in {@code DBImpl::DelayWrite} for a condition variable;
  * when the retried flush fails again the recovery thread waits for space that never appears, and
- * the writer never wakes. Session 1's full-disk test caught exactly that (a commit hung in {@code
- * RocksDB.write0}, with {@code SstFileManagerImpl::ClearError} polling on another thread). With
+ * the writer never wakes: a commit hangs in {@code RocksDB.write0}, with {@code
+ * SstFileManagerImpl::ClearError} polling on another thread (seen in the full-disk test). With
  * recovery off, the error stays set, stopped writers return it at once, and the engine refuses
  * writes until it is reopened (see {@link LsmEngine}): recovery is a reopen after space is freed,
  * which replays the WAL and checks every file, rather than an in-place resume RocksJava does not

@@ -130,9 +130,9 @@ class LsmFilesystemFaultTest {
   }
 
   /**
-   * Regression test for issue #5: in about one run in three the commit that filled the disk never
-   * returned (a writer stalled in RocksDB's {@code DelayWrite} while RocksDB's automatic no-space
-   * recovery cleared the error and waited for space that never came). With automatic recovery off
+   * Regression test for a commit that fills the disk and never returns (in about one run in three
+   * with RocksDB's automatic no-space recovery on, a writer stalls in {@code DelayWrite} while the
+   * recovery clears the error and waits for space that never comes). With automatic recovery off
    * ({@link NoAutoRecovery}) it fails fast every time; the timeout only keeps a regression from
    * stalling the build.
    */

@@ -1,6 +1,6 @@
 package dev.strata.lsm;
 
-import dev.strata.api.reliability.ProcessKillHarness;
+import dev.strata.tck.reliability.ProcessKillHarness;
 import java.util.Map;
 
 /** Runs the reliability kit's {@link ProcessKillHarness} on the lsm engine. */

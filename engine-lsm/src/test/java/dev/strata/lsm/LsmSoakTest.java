@@ -1,6 +1,6 @@
 package dev.strata.lsm;
 
-import dev.strata.api.reliability.ConcurrencySoak;
+import dev.strata.tck.reliability.ConcurrencySoak;
 import java.util.Map;
 
 /** Runs the reliability kit's {@link ConcurrencySoak} on the lsm engine. */

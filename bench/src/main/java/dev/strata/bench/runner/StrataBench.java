@@ -1,12 +1,13 @@
 package dev.strata.bench.runner;
 
+import dev.strata.bench.btree.BTreeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code strata-bench} command: {@code compare}, {@code scale}, {@code freelist-stall} and
- * {@code etcd-stall}. Exit codes: 0 success, 1 a run failed (an engine threw or lost data), 2 bad
- * command line.
+ * The {@code strata-bench} command: {@code compare}, {@code scale}, {@code freelist-stall}, {@code
+ * btree} and {@code etcd-stall}. Exit codes: 0 success, 1 a run failed (an engine threw or lost
+ * data), 2 bad command line.
  */
 @Command(
     name = "strata-bench",
@@ -17,6 +18,7 @@ import picocli.CommandLine.Command;
       CompareCommand.class,
       ScaleCommand.class,
       FreelistStallCommand.class,
+      BTreeCommand.class,
       dev.strata.bench.etcd.EtcdStallCommand.class
     })
 public final class StrataBench implements Runnable {
@@ -25,7 +27,7 @@ public final class StrataBench implements Runnable {
 
   /** Subcommand names, so the jar's main class can tell them from JMH arguments. */
   public static final java.util.Set<String> COMMANDS =
-      java.util.Set.of("compare", "scale", "freelist-stall", "etcd-stall", "strata-bench");
+      java.util.Set.of("compare", "scale", "freelist-stall", "btree", "etcd-stall", "strata-bench");
 
   @Override
   public void run() {
