@@ -1,6 +1,7 @@
 package dev.strata.bench.runner;
 
 import dev.strata.bench.btree.BTreeCommand;
+import dev.strata.bench.etcd.EtcdStallCommand;
 import dev.strata.bench.kafka.KafkaStreamsCommand;
 import dev.strata.bench.ledger.LedgerCommand;
 import dev.strata.bench.lsm.LsmCommand;
@@ -9,8 +10,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code strata-bench} command: {@code compare}, {@code scale}, {@code freelist-stall}, {@code
- * btree}, {@code ledger}, {@code lsm} and {@code kafka-streams}. Exit codes: 0 success, 1 a run
- * failed (an engine threw or lost data), 2 bad command line.
+ * btree}, {@code ledger}, {@code lsm}, {@code kafka-streams} and {@code etcd-stall}. Exit codes: 0
+ * success, 1 a run failed (an engine threw or lost data), 2 bad command line.
  */
 @Command(
     name = "strata-bench",
@@ -24,7 +25,8 @@ import picocli.CommandLine.Command;
       BTreeCommand.class,
       LedgerCommand.class,
       LsmCommand.class,
-      KafkaStreamsCommand.class
+      KafkaStreamsCommand.class,
+      EtcdStallCommand.class
     })
 public final class StrataBench implements Runnable {
   /** Creates the command; picocli instantiates it. */
@@ -40,6 +42,7 @@ public final class StrataBench implements Runnable {
           "ledger",
           "lsm",
           "kafka-streams",
+          "etcd-stall",
           "strata-bench");
 
   @Override
