@@ -40,21 +40,31 @@ class BTreeReadTxn implements ReadTxn {
     Limits.checkKey(key);
     enter();
     try {
-      NodeSource n = root();
-      while (!n.isLeaf()) {
-        if (n.count() == 0) {
-          return null;
-        }
-        n = child(n, n.childIndex(key));
-      }
-      int i = n.lowerBound(key);
-      if (i < n.count() && n.compareKeyAt(i, key) == 0) {
-        return value(n, i);
-      }
-      return null;
+      return lookup(key);
     } finally {
       engine.exit();
     }
+  }
+
+  /** The value of {@code key} in this transaction's snapshot, or null. */
+  byte[] lookup(byte[] key) {
+    return engine.store.file.get(meta.root(), meta.highWater(), key);
+  }
+
+  /** {@link #lookup} through {@link #root}, {@link #child} and {@link #value}. */
+  final byte[] lookupThroughNodes(byte[] key) {
+    NodeSource n = root();
+    while (!n.isLeaf()) {
+      if (n.count() == 0) {
+        return null;
+      }
+      n = child(n, n.childIndex(key));
+    }
+    int i = n.lowerBound(key);
+    if (i < n.count() && n.compareKeyAt(i, key) == 0) {
+      return value(n, i);
+    }
+    return null;
   }
 
   @Override
@@ -80,7 +90,10 @@ class BTreeReadTxn implements ReadTxn {
   }
 
   void checkActive() {
-    end.check(describe(), engine.isClosed());
+    // The description is built only for the exception: this runs on every call.
+    if (end.isEnded() || engine.isClosed()) {
+      end.check(describe(), engine.isClosed());
+    }
   }
 
   String describe() {

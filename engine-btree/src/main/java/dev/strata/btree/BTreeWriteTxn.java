@@ -35,6 +35,12 @@ final class BTreeWriteTxn extends BTreeReadTxn implements WriteTxn {
     return update.value(n, i);
   }
 
+  /** Reads see this transaction's own edits, which live in heap nodes. */
+  @Override
+  byte[] lookup(byte[] key) {
+    return lookupThroughNodes(key);
+  }
+
   @Override
   public void put(byte[] key, byte[] value) {
     Limits.checkKey(key);
