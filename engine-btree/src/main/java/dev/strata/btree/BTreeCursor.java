@@ -63,7 +63,7 @@ final class BTreeCursor implements Cursor {
       positioned = true;
       return true;
     } finally {
-      txn.engine.exit();
+      txn.engine.exitRead();
     }
   }
 
@@ -141,7 +141,7 @@ final class BTreeCursor implements Cursor {
       current();
       return nodes[depth - 1].keyAt(indexes[depth - 1]);
     } finally {
-      txn.engine.exit();
+      txn.engine.exitRead();
     }
   }
 
@@ -152,7 +152,7 @@ final class BTreeCursor implements Cursor {
       current();
       return txn.value(nodes[depth - 1], indexes[depth - 1]);
     } finally {
-      txn.engine.exit();
+      txn.engine.exitRead();
     }
   }
 
@@ -171,7 +171,7 @@ final class BTreeCursor implements Cursor {
     if (closed) {
       throw new TransactionClosedException("cursor is closed");
     }
-    txn.enter();
+    txn.enterRead();
   }
 
   @Override

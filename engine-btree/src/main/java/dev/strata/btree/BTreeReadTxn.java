@@ -38,11 +38,11 @@ class BTreeReadTxn implements ReadTxn {
   @Override
   public byte[] get(byte[] key) {
     Limits.checkKey(key);
-    enter();
+    enterRead();
     try {
       return lookup(key);
     } finally {
-      engine.exit();
+      engine.exitRead();
     }
   }
 
@@ -85,6 +85,17 @@ class BTreeReadTxn implements ReadTxn {
       checkActive();
     } catch (RuntimeException e) {
       engine.exit();
+      throw e;
+    }
+  }
+
+  /** {@link #enter} for a call that only reads pages; see {@link BTreeEngine#enterRead}. */
+  void enterRead() {
+    engine.enterRead();
+    try {
+      checkActive();
+    } catch (RuntimeException e) {
+      engine.exitRead();
       throw e;
     }
   }

@@ -3,6 +3,7 @@ package dev.strata.btree;
 import dev.strata.api.CorruptionException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.spi.InterruptShield;
 import dev.strata.api.spi.StorageFile;
 import dev.strata.btree.format.NodeView;
 import dev.strata.btree.format.PageFormat;
@@ -325,7 +326,20 @@ final class PageFile {
     return remap(index, need);
   }
 
-  private synchronized ByteBuffer remap(int index, long need) {
+  /**
+   * Maps chunk {@code index} anew. Shields the caller's interrupt itself: reads reach here without
+   * the engine's per-call shield, and an interrupted thread's channel call would close the channel.
+   */
+  private ByteBuffer remap(int index, long need) {
+    InterruptShield.enter();
+    try {
+      return remapShielded(index, need);
+    } finally {
+      InterruptShield.exit();
+    }
+  }
+
+  private synchronized ByteBuffer remapShielded(int index, long need) {
     MappedByteBuffer[] table = chunks;
     if (index < table.length && table[index] != null && table[index].capacity() >= need) {
       return table[index];
@@ -458,9 +472,9 @@ final class PageFile {
   }
 
   /**
-   * Shrinks the file. Excludes {@link #remap}: mapping a region past the end of a writable channel
-   * makes the JDK extend the file, so a reader mapping between its size check and this truncation
-   * would grow the file back behind the writer.
+   * Shrinks the file. Excludes {@link #remapShielded}: mapping a region past the end of a writable
+   * channel makes the JDK extend the file, so a reader mapping between its size check and this
+   * truncation would grow the file back behind the writer.
    */
   synchronized void truncate(long size) throws IOException {
     io.truncate(size);
