@@ -85,7 +85,7 @@ final class BTreeCursor implements Cursor {
       }
       return true;
     } finally {
-      txn.engine.exit();
+      txn.engine.exitRead();
     }
   }
 
@@ -189,7 +189,7 @@ final class BTreeCursor implements Cursor {
       }
       return nodes[depth - 1].keyAt(indexes[depth - 1]);
     } finally {
-      txn.engine.exit();
+      txn.engine.exitRead();
     }
   }
 
@@ -203,7 +203,7 @@ final class BTreeCursor implements Cursor {
       }
       return txn.value(nodes[depth - 1], indexes[depth - 1]);
     } finally {
-      txn.engine.exit();
+      txn.engine.exitRead();
     }
   }
 
@@ -229,7 +229,7 @@ final class BTreeCursor implements Cursor {
     if (closed) {
       throw new TransactionClosedException("cursor is closed");
     }
-    txn.enter();
+    txn.enterRead();
   }
 
   @Override

@@ -299,6 +299,26 @@ public final class BTreeEngine implements StorageEngine {
     InterruptShield.exit();
   }
 
+  /**
+   * Starts a call that only reads pages (a get, a cursor step) and that close() waits for. Unlike
+   * {@link #enter} it leaves the interrupt flag alone: such a call touches the file channel only
+   * when it maps a chunk, and {@code PageFile} shields that itself, so a read on an interrupted
+   * thread costs no thread-local lookup and still cannot close the channel.
+   */
+  void enterRead() {
+    inFlight.increment();
+    if (closed) {
+      inFlight.decrement();
+      throw new dev.strata.api.TransactionClosedException(
+          "transaction is closed: its engine (" + store.directory + ") was closed");
+    }
+  }
+
+  /** Ends a call begun with {@link #enterRead}. */
+  void exitRead() {
+    inFlight.decrement();
+  }
+
   boolean isClosed() {
     return closed;
   }

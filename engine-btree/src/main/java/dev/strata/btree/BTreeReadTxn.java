@@ -46,23 +46,33 @@ class BTreeReadTxn implements ReadTxn {
   @Override
   public byte[] get(byte[] key) {
     Limits.checkKey(key);
-    enter();
+    enterRead();
     try {
-      NodeSource n = root();
-      while (!n.isLeaf()) {
-        if (n.count() == 0) {
-          return null;
-        }
-        n = child(n, n.childIndex(key));
-      }
-      int i = n.lowerBound(key);
-      if (i < n.count() && n.compareKeyAt(i, key) == 0) {
-        return value(n, i);
-      }
-      return null;
+      return lookup(key);
     } finally {
-      engine.exit();
+      engine.exitRead();
     }
+  }
+
+  /** The value of {@code key} in this transaction's snapshot, or null. */
+  byte[] lookup(byte[] key) {
+    return engine.store.file.get(meta.root(), meta.highWater(), key);
+  }
+
+  /** {@link #lookup} through {@link #root}, {@link #child} and {@link #value}. */
+  final byte[] lookupThroughNodes(byte[] key) {
+    NodeSource n = root();
+    while (!n.isLeaf()) {
+      if (n.count() == 0) {
+        return null;
+      }
+      n = child(n, n.childIndex(key));
+    }
+    int i = n.lowerBound(key);
+    if (i < n.count() && n.compareKeyAt(i, key) == 0) {
+      return value(n, i);
+    }
+    return null;
   }
 
   @Override
@@ -117,8 +127,22 @@ class BTreeReadTxn implements ReadTxn {
     }
   }
 
+  /** {@link #enter} for a call that only reads pages; see {@link BTreeEngine#enterRead}. */
+  void enterRead() {
+    engine.enterRead();
+    try {
+      checkActive();
+    } catch (RuntimeException e) {
+      engine.exitRead();
+      throw e;
+    }
+  }
+
   void checkActive() {
-    end.check(describe(), engine.isClosed());
+    // The description is built only for the exception: this runs on every call.
+    if (end.isEnded() || engine.isClosed()) {
+      end.check(describe(), engine.isClosed());
+    }
   }
 
   String describe() {

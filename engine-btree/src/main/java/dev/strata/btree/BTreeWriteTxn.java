@@ -36,6 +36,12 @@ final class BTreeWriteTxn extends BTreeReadTxn implements WriteTxn {
     return update.value(n, i);
   }
 
+  /** Reads see this transaction's own edits, which live in heap nodes. */
+  @Override
+  byte[] lookup(byte[] key) {
+    return lookupThroughNodes(key);
+  }
+
   @Override
   long writeCount() {
     return writeCount;
