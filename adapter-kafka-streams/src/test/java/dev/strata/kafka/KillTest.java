@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strata.tck.reliability.ChildProcess;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -50,14 +51,9 @@ class KillTest {
   private long killOnce(String kind, int delayMillis) throws IOException, InterruptedException {
     Process child =
         new ProcessBuilder(
-                List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m",
-                    "-XX:TieredStopAtLevel=1",
-                    "-XX:+UseSerialGC",
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    KillWorkload.class.getName(),
+                ChildProcess.command(
+                    KillWorkload.class,
+                    List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"),
                     kind,
                     stateDir.toString()))
             .redirectError(ProcessBuilder.Redirect.DISCARD)

@@ -2,6 +2,7 @@ package dev.strata.kafka;
 
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
+import dev.strata.tck.reliability.ChildWorkload;
 import java.io.File;
 import java.util.Map;
 import java.util.Properties;
@@ -20,13 +21,14 @@ import org.apache.kafka.streams.state.Stores;
  * {@code ACK i} once the commit returned. It starts after the offset the store committed last, so
  * kills stack up on one store.
  */
-final class KillWorkload {
+public final class KillWorkload implements ChildWorkload {
   static final int KEYS = 50;
   static final int COMMIT_EVERY = 7;
   static final String STORE = "kill";
   static final TopicPartition CHANGELOG = new TopicPartition("kill-app-kill-changelog", 0);
 
-  private KillWorkload() {}
+  /** Creates the workload; the child JVM calls it. */
+  public KillWorkload() {}
 
   static String key(long record) {
     return "k" + (record % KEYS);
@@ -57,7 +59,8 @@ final class KillWorkload {
    *
    * @param args the store kind and the state directory
    */
-  public static void main(String[] args) {
+  @Override
+  public void run(String[] args) {
     KeyValueStore<String, Long> store = open(args[0], new File(args[1]));
     Long committed = store.committedOffset(CHANGELOG);
     long next = committed == null ? 0 : committed + 1;

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * store is {@code strata.cli.bigStoreBytes} of btree data (64 MiB by default, 1 GiB under {@code
  * -Preliability}). Skipped, saying why, when tmux is not installed.
  */
-class TerminalSessionTest {
+class TmuxTerminalTest {
   private static final long DEFAULT_STORE_BYTES = 64L << 20;
   private static final int VALUE_BYTES = 1000;
 
