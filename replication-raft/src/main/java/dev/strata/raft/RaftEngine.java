@@ -127,7 +127,7 @@ public final class RaftEngine implements StorageEngine {
   private final Path directory;
   private final RaftSettings settings;
   private final DirectoryLock lock;
-  private final StorageEngine local;
+  private final LocalStore local;
   private final StoreStateMachine stateMachine;
   private final Replica replica;
   private final WriterGate gate;
@@ -153,12 +153,12 @@ public final class RaftEngine implements StorageEngine {
       }
     }
     this.lock = DirectoryLock.acquire(directory.resolve("raft.lock"), "raft store " + directory);
-    StorageEngine openedLocal = null;
+    LocalStore openedLocal = null;
     Replica openedReplica = null;
     try {
       StoreDescriptor.checkOrCreate(storeFile, settings.localEngine);
       openedLocal =
-          StorageEngines.open(
+          new LocalStore(
               settings.localEngine,
               directory.resolve("data"),
               RaftSettings.localOptions(options, settings.localDurability));
@@ -283,6 +283,82 @@ public final class RaftEngine implements StorageEngine {
       return replica.transferLeadership(targetId, timeoutMillis);
     } catch (IOException e) {
       throw new ReplicationException("leadership transfer to " + targetId + " failed", e);
+    }
+  }
+
+  // ---- membership ----
+
+  /**
+   * Returns the group's current members as this replica knows them.
+   *
+   * @return replica id to {@code host:port}, sorted by id; a new map
+   * @throws EngineClosedException if the engine is closed
+   */
+  public Map<String, String> members() {
+    checkOpen();
+    if (replica == null) {
+      return new TreeMap<>(settings.peers);
+    }
+    return replica.members();
+  }
+
+  /**
+   * Adds a replica to the group. Start the newcomer first, with {@code raft.peers} listing the new
+   * membership (the current members and itself) and an empty directory; this call, on the leader,
+   * then returns once the newcomer has caught up with the log and the new membership is committed.
+   *
+   * @param id the newcomer's {@code raft.id}
+   * @param address its {@code host:port}
+   * @throws NotLeaderException if this replica is not the leader
+   * @throws IllegalArgumentException if {@code id} is a member already
+   * @throws ReplicationException if the group did not commit the change
+   */
+  public void addReplica(String id, String address) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(address, "address");
+    Map<String, String> next = members();
+    if (next.containsKey(id)) {
+      throw new IllegalArgumentException("replica " + id + " is a member already");
+    }
+    RaftSettings.parsePeers(id + "=" + address);
+    next.put(id, address);
+    changeMembers(next);
+  }
+
+  /**
+   * Removes a replica from the group; on the leader. The removed replica stops receiving the log
+   * and should then be closed; its directory is no longer part of the group.
+   *
+   * @param id the member to remove
+   * @throws NotLeaderException if this replica is not the leader
+   * @throws IllegalArgumentException if {@code id} is not a member, or is the last one
+   * @throws ReplicationException if the group did not commit the change
+   */
+  public void removeReplica(String id) {
+    Objects.requireNonNull(id, "id");
+    Map<String, String> next = members();
+    if (next.remove(id) == null || next.isEmpty()) {
+      throw new IllegalArgumentException(
+          "replica " + id + " is not a removable member of " + next.keySet());
+    }
+    changeMembers(next);
+  }
+
+  private void changeMembers(Map<String, String> next) {
+    InterruptShield.enter();
+    try {
+      checkOpen();
+      if (replica == null) {
+        throw new UnsupportedOperationException("a read-only raft replica is not in the group");
+      }
+      if (!replica.info().isLeader()) {
+        throw replica.notLeader();
+      }
+      replica.setMembers(next);
+    } catch (IOException e) {
+      throw new ReplicationException("membership change to " + next.keySet() + " failed", e);
+    } finally {
+      InterruptShield.exit();
     }
   }
 
@@ -501,9 +577,12 @@ public final class RaftEngine implements StorageEngine {
       out.put("raft.term", info.getCurrentTerm());
       out.put("raft.leader", info.isLeader() ? 1 : 0);
       out.put("raft.commitIndex", replica.commitIndex());
+      out.put("raft.logStartIndex", replica.logStartIndex());
+      out.put("raft.snapshotIndex", stateMachine.snapshotIndex());
+      out.put("raft.snapshotsInstalled", stateMachine.snapshotsInstalled());
     }
     out.put("raft.peers", settings.peers.size());
-    for (Map.Entry<String, Number> e : local.stats().entrySet()) {
+    for (Map.Entry<String, Number> e : local.engine().stats().entrySet()) {
       out.put("local." + e.getKey(), e.getValue());
     }
     return Collections.unmodifiableMap(out);
@@ -515,8 +594,9 @@ public final class RaftEngine implements StorageEngine {
     try {
       checkOpen();
       checkHealthy();
-      local.verifyIntegrity();
-      byte[] raw = local.get(AppliedMark.KEY);
+      StorageEngine engine = local.engine();
+      engine.verifyIntegrity();
+      byte[] raw = engine.get(AppliedMark.KEY);
       if (raw != null) {
         AppliedMark.decode(raw);
       }
@@ -534,7 +614,7 @@ public final class RaftEngine implements StorageEngine {
       StoreFiles.prepareEmptyDirectory(target);
       // The local backup is a consistent committed state, and each apply writes its data and the
       // applied mark in one transaction: the copy carries exactly the mark of its own state.
-      local.backup(target.resolve("data"));
+      local.engine().backup(target.resolve("data"));
       StoreDescriptor.checkOrCreate(target.resolve(STORE_FILE), settings.localEngine);
     } finally {
       InterruptShield.exit();

@@ -26,6 +26,8 @@ final class RaftSettings {
   static final String FIRST_ELECTION_MAX = "raft.firstElectionTimeoutMaxMs";
   static final String REQUEST_TIMEOUT = "raft.requestTimeoutMs";
   static final String MAX_ENTRY_BYTES = "raft.maxEntryBytes";
+  static final String SNAPSHOT_EVERY = "raft.snapshotEveryEntries";
+  static final String SEGMENT_BYTES = "raft.logSegmentBytes";
 
   static final Set<String> KNOWN =
       Set.of(
@@ -40,7 +42,9 @@ final class RaftSettings {
           FIRST_ELECTION_MIN,
           FIRST_ELECTION_MAX,
           REQUEST_TIMEOUT,
-          MAX_ENTRY_BYTES);
+          MAX_ENTRY_BYTES,
+          SNAPSHOT_EVERY,
+          SEGMENT_BYTES);
 
   /** How {@link RaftEngine#beginRead()} reaches a state. */
   enum Reads {
@@ -63,6 +67,8 @@ final class RaftSettings {
   final int requestTimeoutMs;
   final Durability logDurability;
   final int maxEntryBytes;
+  final long snapshotEveryEntries;
+  final long logSegmentBytes;
 
   private RaftSettings(EngineOptions options) {
     options.requireKnownSettings("raft.", KNOWN);
@@ -116,6 +122,23 @@ final class RaftSettings {
     this.requestTimeoutMs = options.intSetting(REQUEST_TIMEOUT, 30_000, 100, 3_600_000);
     this.logDurability = options.durability();
     this.maxEntryBytes = options.intSetting(MAX_ENTRY_BYTES, 64 << 20, 1 << 20, 1 << 30);
+    this.logSegmentBytes =
+        options.longSetting(
+            SEGMENT_BYTES,
+            Math.max(32L << 20, 2L * (maxEntryBytes + (64 << 10))),
+            1 << 20,
+            1L << 40);
+    if (logSegmentBytes < maxEntryBytes + (64L << 10)) {
+      throw new IllegalArgumentException(
+          "setting '"
+              + SEGMENT_BYTES
+              + "' ("
+              + logSegmentBytes
+              + ") must hold one entry of raft.maxEntryBytes ("
+              + maxEntryBytes
+              + ") plus 64 KiB");
+    }
+    this.snapshotEveryEntries = options.longSetting(SNAPSHOT_EVERY, 100_000, 0, Long.MAX_VALUE);
   }
 
   /**

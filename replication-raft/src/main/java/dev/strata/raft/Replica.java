@@ -93,14 +93,25 @@ final class Replica implements AutoCloseable {
     long framed = entry + 64 * 1024;
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(framed + 8));
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(framed));
-    RaftServerConfigKeys.Log.setSegmentSizeMax(
-        p, SizeInBytes.valueOf(Math.max(32L << 20, 2 * framed)));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(settings.logSegmentBytes));
     RaftServerConfigKeys.Log.setQueueByteLimit(
         p, SizeInBytes.valueOf(Math.max(64L << 20, 2 * framed)));
     RaftServerConfigKeys.Write.setByteLimit(
         p, SizeInBytes.valueOf(Math.max(64L << 20, 2 * framed)));
-    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(framed + (1 << 20)));
-    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);
+    // Snapshots travel as 1 MiB file chunks, one chunk per message, so an install request always
+    // fits the message limit.
+    RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf(1 << 20));
+    GrpcConfigKeys.Server.setInstallSnapshotRequestElementLimit(p, 1);
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(Math.max(framed, 1 << 20) + (1 << 20)));
+    // A snapshot every raft.snapshotEveryEntries applied entries, and the log purged up to it: a
+    // replica behind the purged part catches up by installing the snapshot.
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, settings.snapshotEveryEntries > 0);
+    if (settings.snapshotEveryEntries > 0) {
+      RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, settings.snapshotEveryEntries);
+      RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+      RaftServerConfigKeys.Log.setPurgeGap(
+          p, (int) Math.min(Integer.MAX_VALUE, settings.snapshotEveryEntries));
+    }
     return p;
   }
 
@@ -129,12 +140,46 @@ final class Replica implements AutoCloseable {
     return division().getRaftLog().getLastCommittedIndex();
   }
 
+  /** The first index still in this replica's log (entries before it were purged). */
+  long logStartIndex() {
+    return division().getRaftLog().getStartIndex();
+  }
+
   /** The exception for a write attempted here while another replica leads. */
   NotLeaderException notLeader() {
     RaftPeerId leader = info().getLeaderId();
     String leaderId = leader == null ? null : leader.toString();
     return new NotLeaderException(
-        settings.id, leaderId, leaderId == null ? null : settings.peers.get(leaderId));
+        settings.id, leaderId, leaderId == null ? null : members().get(leaderId));
+  }
+
+  /** The group's current members, id to address, as this replica knows them. */
+  Map<String, String> members() {
+    Map<String, String> out = new java.util.TreeMap<>();
+    for (RaftPeer p : division().getRaftConf().getAllPeers()) {
+      out.put(p.getId().toString(), p.getAddress());
+    }
+    return out;
+  }
+
+  /**
+   * Replaces the group's members (Ratis {@code setConfiguration}); returns once the new
+   * configuration is committed, which includes new members catching up with the log.
+   */
+  void setMembers(Map<String, String> members) throws IOException {
+    List<RaftPeer> peers = new ArrayList<>();
+    for (Map.Entry<String, String> p : members.entrySet()) {
+      peers.add(RaftPeer.newBuilder().setId(p.getKey()).setAddress(p.getValue()).build());
+    }
+    RaftClientReply reply =
+        server.setConfiguration(
+            new org.apache.ratis.protocol.SetConfigurationRequest(
+                clientId, selfId, groupId, callIds.incrementAndGet(), peers));
+    if (!reply.isSuccess()) {
+      throw new ReplicationException(
+          "replica " + settings.id + " could not change the members to " + members,
+          reply.getException());
+    }
   }
 
   /** Submits one write entry to this replica's server; the reply comes after the leader applied. */

@@ -5,6 +5,9 @@ import dev.strata.api.StorageEngine;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -18,7 +21,6 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.SnapshotInfo;
-import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
 import org.apache.ratis.statemachine.StateMachine;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
@@ -50,7 +52,8 @@ import org.apache.ratis.util.LifeCycle;
 final class StoreStateMachine implements StateMachine, StateMachine.DataApi, StateMachine.EventApi {
   private static final System.Logger LOG = System.getLogger(StoreStateMachine.class.getName());
 
-  private final StorageEngine local;
+  private final LocalStore store;
+  private final SnapshotDirectory snapshots = new SnapshotDirectory();
   private final UUID logId;
   private final WriteAmplificationMeter meter;
   private final Durability logDurability;
@@ -61,16 +64,23 @@ final class StoreStateMachine implements StateMachine, StateMachine.DataApi, Sta
   private volatile long appliedIndex;
   private volatile long appliedTerm;
   private volatile long storedIndex;
+  private volatile long storedTerm;
   private volatile long lastDataIndex;
   private volatile Throwable failure;
+  private final java.util.concurrent.atomic.AtomicLong installs =
+      new java.util.concurrent.atomic.AtomicLong();
 
   StoreStateMachine(
-      StorageEngine local, UUID logId, WriteAmplificationMeter meter, Durability logDurability) {
-    this.local = local;
+      LocalStore store, UUID logId, WriteAmplificationMeter meter, Durability logDurability) {
+    this.store = store;
     this.logId = logId;
     this.meter = meter;
     this.logDurability = logDurability;
-    byte[] raw = local.get(AppliedMark.KEY);
+    loadMark();
+  }
+
+  private void loadMark() {
+    byte[] raw = store.engine().get(AppliedMark.KEY);
     AppliedMark mark = raw == null ? null : AppliedMark.decode(raw);
     if (mark == null) {
       storedIndex = -1;
@@ -82,10 +92,11 @@ final class StoreStateMachine implements StateMachine, StateMachine.DataApi, Sta
       lastDataIndex = -1;
     } else {
       storedIndex = mark.appliedIndex();
-      appliedTerm = mark.appliedTerm();
+      storedTerm = mark.appliedTerm();
       lastDataIndex = mark.lastDataIndex();
     }
     appliedIndex = storedIndex;
+    appliedTerm = storedTerm;
   }
 
   // ---- what the engine asks ----
@@ -115,6 +126,17 @@ final class StoreStateMachine implements StateMachine, StateMachine.DataApi, Sta
     return lastDataIndex;
   }
 
+  /** How many snapshots this replica installed into its local store since it opened. */
+  long snapshotsInstalled() {
+    return installs.get();
+  }
+
+  /** The index of the newest complete snapshot, or -1. */
+  long snapshotIndex() {
+    SnapshotDirectory.Snapshot latest = snapshots.getLatestSnapshot();
+    return latest == null ? -1 : latest.getIndex();
+  }
+
   /** The failure that stopped applies, or null. */
   Throwable failure() {
     return failure;
@@ -138,6 +160,7 @@ final class StoreStateMachine implements StateMachine, StateMachine.DataApi, Sta
       }
       var data = entry.getStateMachineLogEntry().getLogData();
       WriteBatch batch = WriteBatch.decode(data.asReadOnlyByteBuffer(), term + ":" + index);
+      StorageEngine local = store.engine();
       boolean effective = batch.proposerTerm == term && batch.baseDataIndex == lastDataIndex;
       long newDataIndex = effective ? index : lastDataIndex;
       long physicalBefore = local.meter().physicalBytes();
@@ -156,6 +179,7 @@ final class StoreStateMachine implements StateMachine, StateMachine.DataApi, Sta
         txn.commit();
       }
       storedIndex = index;
+      storedTerm = term;
       lastDataIndex = newDataIndex;
       if (effective) {
         meter.addLogical(batch.logicalBytes);
@@ -231,6 +255,10 @@ final class StoreStateMachine implements StateMachine, StateMachine.DataApi, Sta
   @Override
   public void initialize(RaftServer raftServer, RaftGroupId raftGroupId, RaftStorage storage)
       throws IOException {
+    snapshots.init(storage);
+    // The local store may be behind the newest snapshot (NO_SYNC lost its latest applies, or an
+    // install stopped before it reached the store) while the log before it is purged.
+    installNewerSnapshot();
     lifeCycle.startAndTransition(() -> {});
   }
 
@@ -245,25 +273,87 @@ final class StoreStateMachine implements StateMachine, StateMachine.DataApi, Sta
     lifeCycle.transitionIfValid(LifeCycle.State.PAUSED);
   }
 
+  /** Called by Ratis after it received a snapshot from the leader (the state machine paused). */
   @Override
   public void reinitialize() throws IOException {
+    installNewerSnapshot();
     lifeCycle.transitionIfValid(LifeCycle.State.STARTING);
     lifeCycle.transitionIfValid(LifeCycle.State.RUNNING);
   }
 
+  /**
+   * Replaces the local store with the newest snapshot if that is ahead of it, and writes this
+   * replica's mark at the snapshot's index (the copy carries the mark of the replica it came from).
+   */
+  private void installNewerSnapshot() throws IOException {
+    applyLock.lock();
+    try {
+      SnapshotDirectory.Snapshot latest = snapshots.getLatestSnapshot();
+      if (latest == null || latest.getIndex() <= storedIndex) {
+        return;
+      }
+      store.replaceWith(latest.data());
+      StorageEngine local = store.engine();
+      byte[] raw = local.get(AppliedMark.KEY);
+      if (raw == null) {
+        throw new IOException("snapshot " + latest + " holds no applied mark");
+      }
+      AppliedMark copied = AppliedMark.decode(raw);
+      AppliedMark mine =
+          new AppliedMark(logId, latest.getIndex(), latest.getTerm(), copied.lastDataIndex());
+      try (WriteTxn txn = local.beginWrite()) {
+        txn.put(AppliedMark.KEY, mine.encode());
+        txn.commit();
+      }
+      loadMark();
+      installs.incrementAndGet();
+      LOG.log(System.Logger.Level.INFO, "raft replica installed " + latest);
+    } finally {
+      applyLock.unlock();
+    }
+  }
+
+  /**
+   * Called by Ratis on its apply thread (no entry is applied meanwhile) when enough entries were
+   * applied since the last snapshot: backs up the local store, whose mark is exactly the state's
+   * index, into a new snapshot directory, then deletes the older ones. Ratis may then purge the log
+   * up to the returned index.
+   */
   @Override
-  public long takeSnapshot() {
-    return -1;
+  public long takeSnapshot() throws IOException {
+    applyLock.lock();
+    try {
+      long index = storedIndex;
+      if (index < 0) {
+        return -1;
+      }
+      SnapshotDirectory.Snapshot latest = snapshots.getLatestSnapshot();
+      if (latest != null && latest.getIndex() >= index) {
+        return latest.getIndex();
+      }
+      TermIndex ti = TermIndex.valueOf(storedTerm, index);
+      Path target = snapshots.pathFor(ti);
+      Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+      LocalStore.deleteTree(tmp);
+      Files.createDirectories(tmp);
+      store.engine().backup(tmp.resolve("data"));
+      Files.createFile(tmp.resolve(SnapshotDirectory.COMPLETE));
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      snapshots.deleteAllBut(target);
+      return index;
+    } finally {
+      applyLock.unlock();
+    }
   }
 
   @Override
   public StateMachineStorage getStateMachineStorage() {
-    return NO_SNAPSHOTS;
+    return snapshots;
   }
 
   @Override
   public SnapshotInfo getLatestSnapshot() {
-    return null;
+    return snapshots.getLatestSnapshot();
   }
 
   @Override
@@ -298,21 +388,4 @@ final class StoreStateMachine implements StateMachine, StateMachine.DataApi, Sta
       w.completeExceptionally(new IllegalStateException("replica closed"));
     }
   }
-
-  private static final StateMachineStorage NO_SNAPSHOTS =
-      new StateMachineStorage() {
-        @Override
-        public void init(RaftStorage raftStorage) {}
-
-        @Override
-        public SnapshotInfo getLatestSnapshot() {
-          return null;
-        }
-
-        @Override
-        public void format() {}
-
-        @Override
-        public void cleanupOldSnapshots(SnapshotRetentionPolicy policy) {}
-      };
 }

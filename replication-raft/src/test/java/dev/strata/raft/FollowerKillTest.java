@@ -31,11 +31,13 @@ class FollowerKillTest {
   @Test
   void follower_killedWithSigkill_andRestarted_catchesUpToIdenticalContent() throws Exception {
     TestCluster c = TestCluster.create(dir.resolve("g"), 3, EngineOptions.defaults());
-    Child child = Child.start(c, 2, dir);
+    Child child = null;
     try {
+      // r1 and r2, a majority, elect r1 before the child starts, so the child never leads.
       c.start(0);
       c.start(1);
       c.awaitLeader(0);
+      child = Child.start(c, 2, dir);
       RaftEngine leader = c.replicas[0];
       int txn = 0;
       for (; txn < 100; txn++) {
@@ -56,7 +58,9 @@ class FollowerKillTest {
       leader.verifyIntegrity();
       c.replicas[1].verifyIntegrity();
     } finally {
-      child.kill();
+      if (child != null) {
+        child.kill();
+      }
       c.close();
     }
   }

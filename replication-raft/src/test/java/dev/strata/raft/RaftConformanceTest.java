@@ -1,6 +1,7 @@
 package dev.strata.raft;
 
 import dev.strata.api.EngineOptions;
+import dev.strata.api.Limits;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngineContract;
 import java.nio.file.Path;
@@ -24,6 +25,13 @@ class RaftConformanceTest extends StorageEngineContract {
     if (options.readOnly()) {
       // A read-only replica does not join the group: it is opened alone.
       return TestCluster.openReadOnly(directory, options);
+    }
+    if (!options.settings().containsKey(RaftSettings.MAX_ENTRY_BYTES)) {
+      // The suite stores a value of Limits.MAX_VALUE_SIZE: one entry must hold it.
+      options =
+          options.toBuilder()
+              .set(RaftSettings.MAX_ENTRY_BYTES, String.valueOf(Limits.MAX_VALUE_SIZE + (1 << 20)))
+              .build();
     }
     return TestCluster.open(directory, 3, options).asEngine();
   }

@@ -3,7 +3,6 @@ package dev.strata.raft;
 import dev.strata.api.Capability;
 import dev.strata.api.EngineClosedException;
 import dev.strata.api.EngineOptions;
-import dev.strata.api.Limits;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
@@ -103,12 +102,8 @@ final class TestCluster implements AutoCloseable {
         b.set(RaftSettings.FIRST_ELECTION_MAX, "200");
       }
     }
-    if (!s.containsKey(RaftSettings.MAX_ENTRY_BYTES)) {
-      // The conformance suite stores a value of Limits.MAX_VALUE_SIZE.
-      b.set(RaftSettings.MAX_ENTRY_BYTES, String.valueOf(Limits.MAX_VALUE_SIZE + (1 << 20)));
-    }
     if (!s.containsKey(RaftSettings.REQUEST_TIMEOUT)) {
-      b.set(RaftSettings.REQUEST_TIMEOUT, "15000");
+      b.set(RaftSettings.REQUEST_TIMEOUT, "60000");
     }
     return b.build();
   }
