@@ -53,8 +53,9 @@ class FollowerKillTest {
       }
       String expected = LeaderFailoverTest.contentHash(leader);
       assertEquals(expected, LeaderFailoverTest.contentHash(c.replicas[1]));
-      assertEquals("HASH " + expected, child.ask("HASH"));
-      assertEquals("VERIFIED", child.ask("VERIFY"));
+      assertEquals("HASH " + expected, child.ask("hash"));
+      assertEquals("VERIFIED", child.ask("verify"));
+      assertTrue(child.ask("status").startsWith("STATUS replica=r3 leader=r1 "));
       leader.verifyIntegrity();
       c.replicas[1].verifyIntegrity();
     } finally {
@@ -77,7 +78,7 @@ class FollowerKillTest {
         });
   }
 
-  /** A replica in a child JVM ({@link ReplicaProcess}). */
+  /** A replica in a child JVM, run by {@link ReplicaCommand}. */
   private static final class Child {
     private final Process process;
     private final BufferedReader out;
@@ -99,7 +100,7 @@ class FollowerKillTest {
           List.of(
               "-cp",
               System.getProperty("java.class.path"),
-              ReplicaProcess.class.getName(),
+              ReplicaCommand.class.getName(),
               c.dirs.get(replica).toString()));
       for (Map.Entry<String, String> e : c.options(replica).settings().entrySet()) {
         command.add(e.getKey() + "=" + e.getValue());

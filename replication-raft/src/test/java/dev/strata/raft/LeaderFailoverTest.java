@@ -4,18 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.strata.api.Cursor;
 import dev.strata.api.EngineClosedException;
 import dev.strata.api.EngineOptions;
-import dev.strata.api.KeyRange;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.TransactionClosedException;
 import dev.strata.api.WriteTxn;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -116,24 +111,6 @@ class LeaderFailoverTest {
 
   /** SHA-256 of a full linearizable scan. */
   static String contentHash(StorageEngine e) {
-    return e.view(
-        txn -> {
-          try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            try (Cursor cur = txn.cursor(KeyRange.all())) {
-              while (cur.next()) {
-                byte[] k = cur.key();
-                byte[] v = cur.value();
-                md.update(
-                    java.nio.ByteBuffer.allocate(8).putInt(k.length).putInt(v.length).array());
-                md.update(k);
-                md.update(v);
-              }
-            }
-            return HexFormat.of().formatHex(md.digest());
-          } catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException(ex);
-          }
-        });
+    return ReplicaCommand.contentHash(e);
   }
 }
