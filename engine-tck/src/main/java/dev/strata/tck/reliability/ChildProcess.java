@@ -33,6 +33,16 @@ public final class ChildProcess {
   }
 
   /**
+   * Returns the class path a child JVM needs to load what this JVM loaded: this JVM's class path
+   * followed by its module path (tests run on the module path).
+   *
+   * @return the joined path, for {@code java -cp}
+   */
+  public static String classPath() {
+    return ChildClassPath.current();
+  }
+
+  /**
    * The child JVM's entry point: creates the workload named by {@code args[0]} and runs it with the
    * remaining arguments.
    *

@@ -1,0 +1,64 @@
+package dev.strata.raft;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrowsExactly;
+
+import dev.strata.api.EngineOptions;
+import dev.strata.api.StorageEngines;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Members are added and removed at run time: a newcomer started on an empty directory catches up
+ * with the whole log and holds the same content; a removed member no longer counts.
+ */
+class MembershipTest {
+  @TempDir Path dir;
+
+  @Test
+  void addReplica_newcomerCatchesUp_thenRemoveReplica_shrinksTheGroup() throws Exception {
+    try (TestCluster c = TestCluster.open(dir.resolve("g"), 3, EngineOptions.defaults())) {
+      RaftEngine leader = c.replicas[0];
+      for (int i = 0; i < 100; i++) {
+        leader.put(("k" + i).getBytes(StandardCharsets.UTF_8), new byte[200]);
+      }
+      int port;
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        port = s.getLocalPort();
+      }
+      String address = "127.0.0.1:" + port;
+      Map<String, String> grown = new TreeMap<>(leader.members());
+      grown.put("r4", address);
+      StringBuilder peers = new StringBuilder();
+      grown.forEach(
+          (id, a) -> peers.append(peers.length() == 0 ? "" : ",").append(id).append('=').append(a));
+      EngineOptions newcomerOptions =
+          c.options(1).toBuilder()
+              .set(RaftSettings.ID, "r4")
+              .set(RaftSettings.PEERS, peers.toString())
+              .build();
+      try (RaftEngine r4 =
+          (RaftEngine) StorageEngines.open("raft", dir.resolve("r4"), newcomerOptions)) {
+        leader.addReplica("r4", address);
+        assertEquals(grown, leader.members());
+        leader.put("after-add".getBytes(StandardCharsets.UTF_8), new byte[] {1});
+        assertEquals(LeaderFailoverTest.contentHash(leader), LeaderFailoverTest.contentHash(r4));
+        r4.verifyIntegrity();
+        assertThrowsExactly(NotLeaderException.class, () -> r4.removeReplica("r2"));
+
+        leader.removeReplica("r4");
+        assertEquals(3, leader.members().size());
+      }
+      // With r4 gone the three original members still commit.
+      leader.put("after-remove".getBytes(StandardCharsets.UTF_8), new byte[] {2});
+      assertEquals(
+          LeaderFailoverTest.contentHash(leader), LeaderFailoverTest.contentHash(c.replicas[2]));
+    }
+  }
+}

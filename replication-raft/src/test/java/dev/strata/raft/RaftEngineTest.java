@@ -1,0 +1,95 @@
+package dev.strata.raft;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrowsExactly;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.api.EngineOptions;
+import dev.strata.api.Limits;
+import dev.strata.api.WriteTxn;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The replicated engine's own semantics: where writes run, what followers see, the reserved key.
+ */
+class RaftEngineTest {
+  @TempDir Path dir;
+
+  private static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void commit_onLeader_isAppliedOnEveryReplica() {
+    try (TestCluster c = TestCluster.open(dir.resolve("g"), 3, EngineOptions.defaults())) {
+      c.replicas[0].put(b("k"), b("v"));
+      for (RaftEngine r : c.replicas) {
+        assertArrayEquals(b("v"), r.get(b("k")), "linearizable read on " + r.replicaId());
+      }
+    }
+  }
+
+  @Test
+  void beginWrite_onFollower_throwsNotLeaderNamingTheLeader() {
+    try (TestCluster c = TestCluster.open(dir.resolve("g"), 3, EngineOptions.defaults())) {
+      NotLeaderException e =
+          assertThrowsExactly(NotLeaderException.class, c.replicas[1]::beginWrite);
+      assertEquals("r1", e.leaderId());
+      assertTrue(c.peers.contains("r1=" + e.leaderAddress()), e.getMessage());
+      assertNull(c.replicas[0].get(b("k")));
+    }
+  }
+
+  @Test
+  void reservedKey_isRefusedAndNeverShown() {
+    try (TestCluster c = TestCluster.open(dir.resolve("g"), 3, EngineOptions.defaults())) {
+      byte[] reserved = new byte[Limits.MAX_KEY_SIZE];
+      Arrays.fill(reserved, (byte) 0xFF);
+      RaftEngine leader = c.replicas[0];
+      leader.put(b("a"), b("1"));
+      assertThrowsExactly(IllegalArgumentException.class, () -> leader.put(reserved, b("x")));
+      assertThrowsExactly(IllegalArgumentException.class, () -> leader.get(reserved));
+      try (WriteTxn txn = leader.beginWrite()) {
+        assertThrowsExactly(IllegalArgumentException.class, () -> txn.delete(reserved));
+      }
+      assertEquals(
+          Integer.valueOf(1),
+          leader.<Integer>view(
+              t -> {
+                int n = 0;
+                try (var cur = t.cursor(dev.strata.api.KeyRange.all().reversed())) {
+                  while (cur.next()) {
+                    n++;
+                  }
+                }
+                return n;
+              }));
+    }
+  }
+
+  @Test
+  void transaction_whoseLeaderChanged_failsAndLeavesNothing() {
+    try (TestCluster c = TestCluster.open(dir.resolve("g"), 3, EngineOptions.defaults())) {
+      RaftEngine r1 = c.replicas[0];
+      r1.put(b("before"), b("1"));
+      WriteTxn txn = r1.beginWrite();
+      txn.put(b("lost"), b("2"));
+      assertTrue(r1.transferLeadership("r2", 10_000));
+      assertThrowsExactly(LeadershipLostException.class, txn::commit);
+      txn.close();
+      c.awaitLeader(1);
+      for (RaftEngine r : c.replicas) {
+        assertNull(r.get(b("lost")), r.replicaId());
+        assertArrayEquals(b("1"), r.get(b("before")), r.replicaId());
+      }
+      c.replicas[1].put(b("after"), b("3"));
+      assertArrayEquals(b("3"), r1.get(b("after")));
+    }
+  }
+}

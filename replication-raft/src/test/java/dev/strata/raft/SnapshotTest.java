@@ -1,0 +1,101 @@
+package dev.strata.raft;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.api.EngineOptions;
+import dev.strata.api.StorageEngines;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Snapshots: the leader snapshots its local store every few entries and purges its log; a replica
+ * that was down past the purged part, and a newcomer, catch up by installing the snapshot
+ * (replacing their local store) and end with identical content.
+ */
+class SnapshotTest {
+  @TempDir Path dir;
+
+  private static final EngineOptions SMALL_LOG =
+      EngineOptions.builder()
+          .set(RaftSettings.SNAPSHOT_EVERY, "40")
+          .set(RaftSettings.MAX_ENTRY_BYTES, "1MiB")
+          .set(RaftSettings.SEGMENT_BYTES, "2MiB")
+          .build();
+
+  private static void write(RaftEngine leader, int from, int to) {
+    for (int i = from; i < to; i++) {
+      leader.put(String.format("k%05d", i).getBytes(StandardCharsets.UTF_8), new byte[20_000 + i]);
+    }
+  }
+
+  private static long stat(RaftEngine r, String key) {
+    return r.stats().get(key).longValue();
+  }
+
+  @Test
+  void replicaBehindThePurgedLog_installsTheSnapshot_andCatchesUp() {
+    try (TestCluster c = TestCluster.open(dir.resolve("g"), 3, SMALL_LOG)) {
+      RaftEngine leader = c.replicas[0];
+      write(leader, 0, 20);
+      c.stop(2);
+      write(leader, 20, 320);
+      assertTrue(stat(leader, "raft.snapshotIndex") > 0, "the leader took no snapshot");
+      assertTrue(
+          stat(leader, "raft.logStartIndex") > 25,
+          "the leader purged no log: start " + stat(leader, "raft.logStartIndex"));
+      RaftEngine back = c.start(2);
+      write(leader, 320, 330);
+      assertEquals(LeaderFailoverTest.contentHash(leader), LeaderFailoverTest.contentHash(back));
+      assertTrue(stat(back, "raft.snapshotsInstalled") >= 1, "r3 caught up without a snapshot");
+      back.verifyIntegrity();
+      leader.verifyIntegrity();
+    }
+    // Reopened, every replica recovers from its snapshot and log.
+    try (TestCluster c = TestCluster.open(dir.resolve("g"), 3, SMALL_LOG)) {
+      write(c.replicas[0], 330, 335);
+      String h = LeaderFailoverTest.contentHash(c.replicas[0]);
+      for (RaftEngine r : c.replicas) {
+        assertEquals(h, LeaderFailoverTest.contentHash(r), r.replicaId());
+        r.verifyIntegrity();
+      }
+    }
+  }
+
+  @Test
+  void newcomer_afterThePurge_joinsBySnapshot() throws Exception {
+    try (TestCluster c = TestCluster.open(dir.resolve("g"), 3, SMALL_LOG)) {
+      RaftEngine leader = c.replicas[0];
+      write(leader, 0, 200);
+      assertTrue(stat(leader, "raft.logStartIndex") > 0, "the leader purged no log");
+      int port;
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        port = s.getLocalPort();
+      }
+      String address = "127.0.0.1:" + port;
+      Map<String, String> grown = new TreeMap<>(leader.members());
+      grown.put("r4", address);
+      StringBuilder peers = new StringBuilder();
+      grown.forEach(
+          (id, a) -> peers.append(peers.length() == 0 ? "" : ",").append(id).append('=').append(a));
+      EngineOptions options =
+          c.options(1).toBuilder()
+              .set(RaftSettings.ID, "r4")
+              .set(RaftSettings.PEERS, peers.toString())
+              .build();
+      try (RaftEngine r4 = (RaftEngine) StorageEngines.open("raft", dir.resolve("r4"), options)) {
+        leader.addReplica("r4", address);
+        write(leader, 200, 205);
+        assertEquals(LeaderFailoverTest.contentHash(leader), LeaderFailoverTest.contentHash(r4));
+        assertTrue(stat(r4, "raft.snapshotsInstalled") >= 1, "r4 joined without a snapshot");
+        r4.verifyIntegrity();
+      }
+    }
+  }
+}
