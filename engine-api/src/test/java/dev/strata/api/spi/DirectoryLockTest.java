@@ -12,7 +12,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +52,49 @@ class DirectoryLockTest {
       }
       assertEquals(0, locksOf(file), "lock released on close");
       assertFalse(LockRegistry.isClaimed(file));
+    }
+  }
+
+  /**
+   * Threads racing to lock a missing file: one wins, and its lock survives the others' refusals.
+   */
+  @Test
+  void racingAcquires_oneWins_andKeepsItsLock() throws Exception {
+    assumeTrue(Files.isReadable(PROC_LOCKS), "needs Linux /proc/locks");
+    int threads = 8;
+    for (int round = 0; round < 20; round++) {
+      Path file = dir.resolve("LOCK-" + round);
+      List<DirectoryLock> won = Collections.synchronizedList(new ArrayList<>());
+      AtomicInteger refused = new AtomicInteger();
+      CyclicBarrier start = new CyclicBarrier(threads);
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      try {
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          boolean shared = t % 2 == 1;
+          done.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    try {
+                      won.add(DirectoryLock.acquire(file, "store", shared));
+                    } catch (StoreLockedException e) {
+                      refused.incrementAndGet();
+                    }
+                    return null;
+                  }));
+        }
+        for (Future<?> f : done) {
+          f.get(30, TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertEquals(1, won.size(), "round " + round);
+      assertEquals(threads - 1, refused.get(), "round " + round);
+      assertEquals(1, locksOf(file), "round " + round + ": the winner still holds its lock");
+      won.get(0).close();
+      assertEquals(0, locksOf(file));
     }
   }
 
