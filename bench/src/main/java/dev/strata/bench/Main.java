@@ -5,9 +5,9 @@ import java.util.Arrays;
 
 /**
  * The benchmark jar's entry point. {@code java -jar benchmarks.jar
- * compare|scale|freelist-stall|btree ...} runs the {@code strata-bench} runner; anything else goes
- * to JMH ({@code java -jar benchmarks.jar -l}, {@code java -jar benchmarks.jar PointGet -p
- * engine=lmdb}).
+ * compare|scale|freelist-stall|btree|ledger ...} runs the {@code strata-bench} runner; anything
+ * else goes to JMH ({@code java -jar benchmarks.jar -l}, {@code java -jar benchmarks.jar PointGet
+ * -p engine=lmdb}).
  */
 public final class Main {
   private Main() {}

@@ -1,8 +1,8 @@
 package dev.strata.api;
 
 import dev.strata.api.spi.FileIO;
+import dev.strata.api.spi.SettingsReader;
 import java.util.Collections;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -18,9 +18,9 @@ import java.util.regex.Pattern;
  * can carry settings for several engines, so switching engines is a one-word change: an engine
  * ignores settings of other engines, and rejects with {@link IllegalArgumentException} any setting
  * under its own prefix that it does not know (a typo is an error, not a silent default) or whose
- * value is malformed or out of range. Use {@link #intSetting}, {@link #longSetting}, {@link
- * #doubleSetting}, {@link #booleanSetting} and {@link #choiceSetting} to read them with those
- * checks.
+ * value is malformed or out of range. Engines read their settings with {@link SettingsReader};
+ * {@link #intSetting}, {@link #longSetting}, {@link #doubleSetting}, {@link #booleanSetting} and
+ * {@link #choiceSetting} read a single key with the same checks and messages.
  *
  * <p>Instances are thread-safe.
  */
@@ -150,7 +150,7 @@ public final class EngineOptions {
    * @throws IllegalArgumentException if the value is not an integer or outside {@code [min, max]}
    */
   public int intSetting(String key, int defaultValue, int min, int max) {
-    return (int) longSetting(key, defaultValue, min, max);
+    return reader().intValue(key, defaultValue, min, max);
   }
 
   /**
@@ -165,46 +165,12 @@ public final class EngineOptions {
    * @throws IllegalArgumentException if the value is not a number or outside {@code [min, max]}
    */
   public long longSetting(String key, long defaultValue, long min, long max) {
-    String raw = settings.get(key);
-    if (raw == null) {
-      return defaultValue;
-    }
-    long value;
-    try {
-      value = parseSize(raw.trim());
-    } catch (NumberFormatException | ArithmeticException e) {
-      throw new IllegalArgumentException(
-          "setting '"
-              + key
-              + "' must be a whole number in ["
-              + min
-              + ", "
-              + max
-              + "], got '"
-              + raw
-              + "'");
-    }
-    if (value < min || value > max) {
-      throw new IllegalArgumentException(
-          "setting '" + key + "' must be in [" + min + ", " + max + "], got " + value);
-    }
-    return value;
+    return reader().longValue(key, defaultValue, min, max);
   }
 
-  private static long parseSize(String s) {
-    String lower = s.toLowerCase(Locale.ROOT);
-    long multiplier = 1;
-    String[][] suffixes = {{"kib", "k"}, {"mib", "m"}, {"gib", "g"}, {"tib", "t"}};
-    for (int i = 0; i < suffixes.length; i++) {
-      for (String suffix : suffixes[i]) {
-        if (lower.endsWith(suffix) && lower.length() > suffix.length()) {
-          multiplier = 1L << (10 * (i + 1));
-          lower = lower.substring(0, lower.length() - suffix.length()).trim();
-          return Math.multiplyExact(Long.parseLong(lower), multiplier);
-        }
-      }
-    }
-    return Long.parseLong(lower);
+  /** The one parser of setting values, shared with engines through {@link SettingsReader}. */
+  private SettingsReader reader() {
+    return SettingsReader.ofFullKeys(settings);
   }
 
   /**
@@ -219,29 +185,7 @@ public final class EngineOptions {
    *     max]}
    */
   public double doubleSetting(String key, double defaultValue, double min, double max) {
-    String raw = settings.get(key);
-    if (raw == null) {
-      return defaultValue;
-    }
-    double value;
-    try {
-      value = Double.parseDouble(raw.trim());
-    } catch (NumberFormatException e) {
-      value = Double.NaN;
-    }
-    if (!(value >= min && value <= max)) {
-      throw new IllegalArgumentException(
-          "setting '"
-              + key
-              + "' must be a number in ["
-              + min
-              + ", "
-              + max
-              + "], got '"
-              + raw
-              + "'");
-    }
-    return value;
+    return reader().doubleValue(key, defaultValue, min, max);
   }
 
   /**
@@ -253,16 +197,7 @@ public final class EngineOptions {
    * @throws IllegalArgumentException if the value is neither {@code true} nor {@code false}
    */
   public boolean booleanSetting(String key, boolean defaultValue) {
-    String raw = settings.get(key);
-    if (raw == null) {
-      return defaultValue;
-    }
-    String v = raw.trim().toLowerCase(Locale.ROOT);
-    if (v.equals("true") || v.equals("false")) {
-      return v.equals("true");
-    }
-    throw new IllegalArgumentException(
-        "setting '" + key + "' must be true or false, got '" + raw + "'");
+    return reader().booleanValue(key, defaultValue);
   }
 
   /**
@@ -275,16 +210,7 @@ public final class EngineOptions {
    * @throws IllegalArgumentException naming the accepted values if the value is not one of them
    */
   public String choiceSetting(String key, String defaultValue, Set<String> choices) {
-    String raw = settings.get(key);
-    if (raw == null) {
-      return defaultValue;
-    }
-    String v = raw.trim().toLowerCase(Locale.ROOT);
-    if (!choices.contains(v)) {
-      throw new IllegalArgumentException(
-          "setting '" + key + "' must be one of " + new TreeSet<>(choices) + ", got '" + raw + "'");
-    }
-    return v;
+    return reader().choiceValue(key, defaultValue, choices);
   }
 
   @Override

@@ -166,6 +166,22 @@ public interface StorageEngine extends AutoCloseable {
   }
 
   /**
+   * Returns an estimate of the number of live keys in the last committed state, in constant time:
+   * it never walks the store, never waits for the write transaction and never blocks readers. The
+   * estimate ignores the uncommitted writes of an open write transaction.
+   *
+   * <p>How close it is depends on the engine, which documents it: exact for {@code memory} and
+   * {@code ledger} (counters kept by each commit); RocksDB's {@code rocksdb.estimate-num-keys} for
+   * {@code lsm} (overwrites and deletes not yet compacted skew it); for {@code btree} a projection
+   * from the fan-out along a few root-to-leaf paths (a handful of page reads, exact while the tree
+   * is a single leaf).
+   *
+   * @return a non-negative estimate
+   * @throws EngineClosedException if the engine is closed
+   */
+  long approximateKeyCount();
+
+  /**
    * Returns this engine's write-amplification meter. Works after {@link #close()}, which freezes
    * it.
    *

@@ -1,5 +1,7 @@
 package dev.strata.api;
 
+import java.util.Objects;
+
 /**
  * The store's single write transaction. Reads through it see its own uncommitted writes on top of
  * the state committed when it began. Write transactions are serial: {@link
@@ -35,6 +37,34 @@ public interface WriteTxn extends ReadTxn {
    * @throws TransactionClosedException if the transaction is closed
    */
   void delete(byte[] key);
+
+  /**
+   * Deletes every key inside {@code range} (its direction does not matter); keys outside it are
+   * untouched. Reads of this transaction see the deletion at once; other transactions see it when
+   * the transaction commits, all at once with its other writes. An empty range deletes nothing.
+   *
+   * <p>The default walks the range with a cursor of this transaction and deletes each key it meets
+   * (legal by {@link Cursor}'s rule for cursors of a writing transaction), so it costs one delete
+   * per live key. Engines with a native range deletion override it: {@code lsm} writes one RocksDB
+   * range tombstone ({@code DeleteRange}) while the transaction has not read its own writes.
+   *
+   * <p>The {@linkplain WriteAmplificationMeter meter}'s logical bytes grow by the length of each
+   * key deleted through the default, and by the length of the range's bounds for a native range
+   * deletion.
+   *
+   * @param range the keys to delete
+   * @throws NullPointerException if {@code range} is null
+   * @throws TransactionClosedException if the transaction is closed
+   */
+  default void deleteRange(KeyRange range) {
+    Objects.requireNonNull(range, "range");
+    KeyRange ascending = range.isReversed() ? range.reversed() : range;
+    try (Cursor cursor = cursor(ascending)) {
+      while (cursor.next()) {
+        delete(cursor.key());
+      }
+    }
+  }
 
   /**
    * Makes the transaction's writes visible to transactions that begin afterwards and, under {@link

@@ -14,6 +14,32 @@ class MemoryEngineTest {
   @TempDir Path dir;
 
   @Test
+  void approximateKeyCount_isExactAfterEveryCommit() {
+    try (StorageEngine e = StorageEngines.open("memory", dir)) {
+      java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+      java.util.Set<Integer> live = new java.util.HashSet<>();
+      for (int i = 0; i < 2_000; i++) {
+        int k = random.nextInt(500);
+        if (random.nextInt(3) == 0) {
+          e.delete(("k" + k).getBytes());
+          live.remove(k);
+        } else {
+          e.put(("k" + k).getBytes(), new byte[1]);
+          live.add(k);
+        }
+        assertEquals(live.size(), e.approximateKeyCount());
+      }
+      e.update(
+          txn -> {
+            txn.deleteRange(KeyRange.prefix("k1".getBytes()));
+            return null;
+          });
+      live.removeIf(k -> Integer.toString(k).startsWith("1"));
+      assertEquals(live.size(), e.approximateKeyCount());
+    }
+  }
+
+  @Test
   void overwrites_withoutReaders_keepOneVersionPerKey() {
     try (StorageEngine e = StorageEngines.open("memory", dir)) {
       for (int i = 0; i < 100; i++) {

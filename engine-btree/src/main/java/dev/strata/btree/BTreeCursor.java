@@ -7,9 +7,14 @@ import dev.strata.btree.format.NodeSource;
 
 /**
  * A cursor over one transaction's tree: a stack of nodes from the root to the current leaf, with
- * the entry index at each level. Ascending, or descending for a reversed range. In a write
- * transaction the stack may hold heap nodes the transaction keeps editing; indexes are re-checked
- * on every step, so such edits can make the cursor skip or repeat entries but never fail.
+ * the entry index at each level. Ascending, or descending for a reversed range.
+ *
+ * <p>In a write transaction the stack may hold heap nodes the transaction keeps editing, so an
+ * index on the stack can shift under a put or delete (a delete of the current entry would move the
+ * next one onto its index, and a plain step would skip it). Such cursors therefore copy each entry
+ * they stop on, and when the transaction wrote since the last step they seek again from the last
+ * key returned instead of stepping: the order and no-skip rule of {@link dev.strata.api.Cursor}
+ * hold, and steps without intervening writes cost nothing extra.
  */
 final class BTreeCursor implements Cursor {
   private final BTreeReadTxn txn;
@@ -25,12 +30,20 @@ final class BTreeCursor implements Cursor {
   private boolean positioned;
   private boolean closed;
 
+  /** Write transactions only: the entry last stopped on, and the write count at that time. */
+  private final boolean copyEntries;
+
+  private byte[] currentKey;
+  private byte[] currentValue;
+  private long seenWrites;
+
   BTreeCursor(BTreeReadTxn txn, KeyRange range) {
     this.txn = txn;
     this.range = range;
     this.lower = range.lowerBound();
     this.upper = range.upperBound();
     this.descending = range.isReversed();
+    this.copyEntries = txn instanceof BTreeWriteTxn;
   }
 
   @Override
@@ -46,7 +59,11 @@ final class BTreeCursor implements Cursor {
         if (range.isEmpty()) {
           return finish();
         }
-        seek();
+        seek(descending ? upper : lower);
+      } else if (copyEntries && txn.writeCount() != seenWrites) {
+        if (!seekPast(currentKey)) {
+          return finish();
+        }
       } else {
         indexes[depth - 1] += descending ? -1 : 1;
       }
@@ -61,9 +78,14 @@ final class BTreeCursor implements Cursor {
         return finish();
       }
       positioned = true;
+      if (copyEntries) {
+        currentKey = leaf.keyAt(i);
+        currentValue = txn.value(leaf, i);
+        seenWrites = txn.writeCount();
+      }
       return true;
     } finally {
-      txn.engine.exit();
+      txn.engine.exitRead();
     }
   }
 
@@ -84,9 +106,32 @@ final class BTreeCursor implements Cursor {
     depth++;
   }
 
-  private void seek() {
+  /**
+   * Positions the stack on the first entry strictly past {@code key} in the cursor's direction (not
+   * yet settled); false when the tree has no such entry.
+   */
+  private boolean seekPast(byte[] key) {
+    depth = 0;
+    seek(key);
+    if (descending) {
+      // seek(bound) stops on the last entry below the bound: already strictly past it.
+      return true;
+    }
+    if (!settle()) {
+      return false;
+    }
+    if (nodes[depth - 1].compareKeyAt(indexes[depth - 1], key) == 0) {
+      indexes[depth - 1]++;
+    }
+    return true;
+  }
+
+  /**
+   * Pushes the path to {@code bound}: ascending, to the first entry at or above it; descending, to
+   * the last entry below it (an exclusive upper bound); null means the first or last entry.
+   */
+  private void seek(byte[] bound) {
     NodeSource n = txn.root();
-    byte[] bound = descending ? upper : lower;
     while (!n.isLeaf()) {
       int i;
       if (n.count() == 0) {
@@ -139,9 +184,12 @@ final class BTreeCursor implements Cursor {
     enter();
     try {
       current();
+      if (copyEntries) {
+        return currentKey.clone();
+      }
       return nodes[depth - 1].keyAt(indexes[depth - 1]);
     } finally {
-      txn.engine.exit();
+      txn.engine.exitRead();
     }
   }
 
@@ -150,13 +198,23 @@ final class BTreeCursor implements Cursor {
     enter();
     try {
       current();
+      if (copyEntries) {
+        return currentValue.clone();
+      }
       return txn.value(nodes[depth - 1], indexes[depth - 1]);
     } finally {
-      txn.engine.exit();
+      txn.engine.exitRead();
     }
   }
 
   private void current() {
+    if (copyEntries) {
+      if (!positioned) {
+        throw new IllegalStateException(
+            "cursor has no current entry: call next() first and check that it returned true");
+      }
+      return;
+    }
     NodeSource leaf = depth == 0 ? null : nodes[depth - 1];
     if (!positioned
         || leaf == null
@@ -171,7 +229,7 @@ final class BTreeCursor implements Cursor {
     if (closed) {
       throw new TransactionClosedException("cursor is closed");
     }
-    txn.enter();
+    txn.enterRead();
   }
 
   @Override

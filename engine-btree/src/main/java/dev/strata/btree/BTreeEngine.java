@@ -299,6 +299,26 @@ public final class BTreeEngine implements StorageEngine {
     InterruptShield.exit();
   }
 
+  /**
+   * Starts a call that only reads pages (a get, a cursor step) and that close() waits for. Unlike
+   * {@link #enter} it leaves the interrupt flag alone: such a call touches the file channel only
+   * when it maps a chunk, and {@code PageFile} shields that itself, so a read on an interrupted
+   * thread costs no thread-local lookup and still cannot close the channel.
+   */
+  void enterRead() {
+    inFlight.increment();
+    if (closed) {
+      inFlight.decrement();
+      throw new dev.strata.api.TransactionClosedException(
+          "transaction is closed: its engine (" + store.directory + ") was closed");
+    }
+  }
+
+  /** Ends a call begun with {@link #enterRead}. */
+  void exitRead() {
+    inFlight.decrement();
+  }
+
   boolean isClosed() {
     return closed;
   }
@@ -311,6 +331,19 @@ public final class BTreeEngine implements StorageEngine {
 
   private EngineClosedException closedException() {
     return new EngineClosedException("btree engine at " + store.directory + " is closed");
+  }
+
+  /**
+   * An estimate from the tree's shape ({@link BTreeReadTxn#estimateKeyCount()}): a few page reads
+   * in a read transaction, so it never waits for the writer. The page format stores no key count,
+   * so exactness would need a walk; skewed fill between nodes makes the estimate off by up to the
+   * fill-factor spread (about 2x in the worst case, typically within 20 %).
+   */
+  @Override
+  public long approximateKeyCount() {
+    try (BTreeReadTxn txn = (BTreeReadTxn) beginRead()) {
+      return txn.estimateKeyCount();
+    }
   }
 
   @Override

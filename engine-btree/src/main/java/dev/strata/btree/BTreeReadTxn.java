@@ -35,26 +35,44 @@ class BTreeReadTxn implements ReadTxn {
     return engine.store.file.overflowValue(n.overflowPage(i), n.valueLength(i), meta.highWater());
   }
 
+  /**
+   * Counts the writes of this transaction so far; cursors compare it between steps to notice that
+   * the nodes they stand on may have changed. Always 0 for a read transaction.
+   */
+  long writeCount() {
+    return 0;
+  }
+
   @Override
   public byte[] get(byte[] key) {
     Limits.checkKey(key);
-    enter();
+    enterRead();
     try {
-      NodeSource n = root();
-      while (!n.isLeaf()) {
-        if (n.count() == 0) {
-          return null;
-        }
-        n = child(n, n.childIndex(key));
-      }
-      int i = n.lowerBound(key);
-      if (i < n.count() && n.compareKeyAt(i, key) == 0) {
-        return value(n, i);
-      }
-      return null;
+      return lookup(key);
     } finally {
-      engine.exit();
+      engine.exitRead();
     }
+  }
+
+  /** The value of {@code key} in this transaction's snapshot, or null. */
+  byte[] lookup(byte[] key) {
+    return engine.store.file.get(meta.root(), meta.highWater(), key);
+  }
+
+  /** {@link #lookup} through {@link #root}, {@link #child} and {@link #value}. */
+  final byte[] lookupThroughNodes(byte[] key) {
+    NodeSource n = root();
+    while (!n.isLeaf()) {
+      if (n.count() == 0) {
+        return null;
+      }
+      n = child(n, n.childIndex(key));
+    }
+    int i = n.lowerBound(key);
+    if (i < n.count() && n.compareKeyAt(i, key) == 0) {
+      return value(n, i);
+    }
+    return null;
   }
 
   @Override
@@ -63,6 +81,36 @@ class BTreeReadTxn implements ReadTxn {
     enter();
     try {
       return new BTreeCursor(this, range);
+    } finally {
+      engine.exit();
+    }
+  }
+
+  /**
+   * Estimates the number of keys in this snapshot without walking it: along three root-to-leaf
+   * paths (first, middle and last child at each level) the product of the node sizes projects the
+   * count as if every node on a level were as full as the one on the path; the mean of the three is
+   * returned. Reads one page per level per path; exact while the root is a leaf.
+   */
+  long estimateKeyCount() {
+    enter();
+    try {
+      double sum = 0;
+      for (int path = 0; path < 3; path++) {
+        double product = 1;
+        NodeSource n = root();
+        while (!n.isLeaf()) {
+          int count = n.count();
+          if (count == 0) {
+            return 0;
+          }
+          product *= count;
+          n = child(n, path == 0 ? 0 : path == 1 ? count / 2 : count - 1);
+        }
+        product *= n.count();
+        sum += product;
+      }
+      return Math.round(sum / 3);
     } finally {
       engine.exit();
     }
@@ -79,8 +127,22 @@ class BTreeReadTxn implements ReadTxn {
     }
   }
 
+  /** {@link #enter} for a call that only reads pages; see {@link BTreeEngine#enterRead}. */
+  void enterRead() {
+    engine.enterRead();
+    try {
+      checkActive();
+    } catch (RuntimeException e) {
+      engine.exitRead();
+      throw e;
+    }
+  }
+
   void checkActive() {
-    end.check(describe(), engine.isClosed());
+    // The description is built only for the exception: this runs on every call.
+    if (end.isEnded() || engine.isClosed()) {
+      end.check(describe(), engine.isClosed());
+    }
   }
 
   String describe() {

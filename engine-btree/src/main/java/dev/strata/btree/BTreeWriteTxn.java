@@ -12,6 +12,7 @@ import dev.strata.btree.format.NodeSource;
 final class BTreeWriteTxn extends BTreeReadTxn implements WriteTxn {
   private final TreeUpdate update;
   private long logicalBytes;
+  private long writeCount;
 
   BTreeWriteTxn(BTreeEngine engine, Meta meta) {
     super(engine, meta);
@@ -35,6 +36,17 @@ final class BTreeWriteTxn extends BTreeReadTxn implements WriteTxn {
     return update.value(n, i);
   }
 
+  /** Reads see this transaction's own edits, which live in heap nodes. */
+  @Override
+  byte[] lookup(byte[] key) {
+    return lookupThroughNodes(key);
+  }
+
+  @Override
+  long writeCount() {
+    return writeCount;
+  }
+
   @Override
   public void put(byte[] key, byte[] value) {
     Limits.checkKey(key);
@@ -43,6 +55,7 @@ final class BTreeWriteTxn extends BTreeReadTxn implements WriteTxn {
     try {
       // Not copied here: a put into a page copies the bytes at once, and Node copies what it keeps.
       update.put(key, value);
+      writeCount++;
       logicalBytes += key.length + value.length;
     } finally {
       engine.exit();
@@ -55,6 +68,7 @@ final class BTreeWriteTxn extends BTreeReadTxn implements WriteTxn {
     enter();
     try {
       update.delete(key);
+      writeCount++;
       logicalBytes += key.length;
     } finally {
       engine.exit();

@@ -3,6 +3,7 @@ package dev.strata.btree;
 import dev.strata.api.StorageException;
 import dev.strata.api.StorageFullException;
 import dev.strata.api.StorageIOException;
+import dev.strata.api.spi.IoErrorKind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -26,10 +27,7 @@ final class CommitFailures {
     }
     String message = String.valueOf(e.getMessage());
     String what = path + ": commit of txid " + txid + " failed";
-    if (e instanceof IOException
-        && (message.contains("No space left")
-            || message.contains("Disk quota exceeded")
-            || message.contains("File too large"))) {
+    if (e instanceof IOException && IoErrorKind.of(e) == IoErrorKind.STORAGE_FULL) {
       return new StorageFullException(what + ": disk full (" + message + ")", e);
     }
     if (e instanceof IOException) {

@@ -3,6 +3,7 @@ package dev.strata.btree;
 import dev.strata.api.CorruptionException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.WriteAmplificationMeter;
+import dev.strata.api.spi.InterruptShield;
 import dev.strata.api.spi.StorageFile;
 import dev.strata.btree.format.NodeView;
 import dev.strata.btree.format.PageFormat;
@@ -110,21 +111,90 @@ final class PageFile {
       }
     }
     if (verifyAlways || !isVerified(pgid)) {
-      int used = buf.getInt(base + PageFormat.OFF_USED);
-      if (used < PageFormat.HEADER_SIZE
-          || used > pages * pageSize
-          || base + (long) used > buf.limit()) {
-        throw corrupt(pgid, "used length " + used + " does not fit a run of " + pages + " pages");
-      }
-      if (buf.getLong(base + PageFormat.OFF_PGID) != pgid) {
-        throw corrupt(pgid, "header names page " + buf.getLong(base + PageFormat.OFF_PGID));
-      }
-      if (PageFormat.crc(buf, base + 4, base + used) != buf.getInt(base + PageFormat.OFF_CRC)) {
-        throw corrupt(pgid, "checksum mismatch in " + PageFormat.typeName(type) + " page");
-      }
-      markVerified(pgid);
+      verify(buf, base, pgid, type, pages);
     }
     return new NodeView(buf, base, pgid, (int) pages);
+  }
+
+  /** Checks a node run's used length, page id and checksum, then marks it verified. */
+  private void verify(ByteBuffer buf, int base, long pgid, int type, long pages) {
+    int used = buf.getInt(base + PageFormat.OFF_USED);
+    if (used < PageFormat.HEADER_SIZE
+        || used > pages * pageSize
+        || base + (long) used > buf.limit()) {
+      throw corrupt(pgid, "used length " + used + " does not fit a run of " + pages + " pages");
+    }
+    if (buf.getLong(base + PageFormat.OFF_PGID) != pgid) {
+      throw corrupt(pgid, "header names page " + buf.getLong(base + PageFormat.OFF_PGID));
+    }
+    if (PageFormat.crc(buf, base + 4, base + used) != buf.getInt(base + PageFormat.OFF_CRC)) {
+      throw corrupt(pgid, "checksum mismatch in " + PageFormat.typeName(type) + " page");
+    }
+    markVerified(pgid);
+  }
+
+  /**
+   * Looks {@code key} up in the tree whose root run starts at {@code root}: the value (a new
+   * array), or null when the key is absent. Visits the same nodes with the same checks as walking
+   * {@link #node} views down the tree, but reads single-page nodes in place without a view object
+   * per level; a multi-page node falls back to {@link #node}.
+   *
+   * @throws CorruptionException naming the page if a node on the path is beyond {@code highWater},
+   *     not a node, or fails its checksum
+   */
+  byte[] get(long root, long highWater, byte[] key) {
+    long pgid = root;
+    while (true) {
+      if (pgid < 2 || pgid >= highWater) {
+        throw corrupt(pgid, "page id outside the committed file (high-water " + highWater + ")");
+      }
+      ByteBuffer buf = chunkCovering(pgid, 1);
+      int base = offsetInChunk(pgid);
+      int type = buf.get(base + PageFormat.OFF_TYPE);
+      boolean leaf = type == PageFormat.TYPE_LEAF;
+      if ((!leaf && type != PageFormat.TYPE_BRANCH)
+          || buf.getInt(base + PageFormat.OFF_OVERFLOW) != 0) {
+        return getFrom(node(pgid, highWater, false), highWater, key);
+      }
+      if (!isVerified(pgid)) {
+        verify(buf, base, pgid, type, 1);
+      }
+      int count = buf.getInt(base + PageFormat.OFF_COUNT);
+      if (!leaf) {
+        if (count == 0) {
+          return null;
+        }
+        pgid = NodeView.childAt(buf, base, NodeView.childIndex(buf, base, false, count, key));
+        continue;
+      }
+      int i = NodeView.lowerBound(buf, base, true, count, key);
+      if (i >= count || NodeView.compareKey(buf, base, true, i, key) != 0) {
+        return null;
+      }
+      if (NodeView.isOverflow(buf, base, i)) {
+        return overflowValue(
+            NodeView.overflowPage(buf, base, i), NodeView.valueLength(buf, base, i), highWater);
+      }
+      return NodeView.inlineValue(buf, base, i);
+    }
+  }
+
+  /** {@link #get} from a node already read as a view, level by level through views. */
+  private byte[] getFrom(NodeView n, long highWater, byte[] key) {
+    while (!n.isLeaf()) {
+      if (n.count() == 0) {
+        return null;
+      }
+      n = node(n.childAt(n.childIndex(key)), highWater, false);
+    }
+    int i = n.lowerBound(key);
+    if (i >= n.count() || n.compareKeyAt(i, key) != 0) {
+      return null;
+    }
+    if (n.isOverflow(i)) {
+      return overflowValue(n.overflowPage(i), n.valueLength(i), highWater);
+    }
+    return n.inlineValue(i);
   }
 
   /**
@@ -256,7 +326,20 @@ final class PageFile {
     return remap(index, need);
   }
 
-  private synchronized ByteBuffer remap(int index, long need) {
+  /**
+   * Maps chunk {@code index} anew. Shields the caller's interrupt itself: reads reach here without
+   * the engine's per-call shield, and an interrupted thread's channel call would close the channel.
+   */
+  private ByteBuffer remap(int index, long need) {
+    InterruptShield.enter();
+    try {
+      return remapShielded(index, need);
+    } finally {
+      InterruptShield.exit();
+    }
+  }
+
+  private synchronized ByteBuffer remapShielded(int index, long need) {
     MappedByteBuffer[] table = chunks;
     if (index < table.length && table[index] != null && table[index].capacity() >= need) {
       return table[index];
@@ -389,9 +472,9 @@ final class PageFile {
   }
 
   /**
-   * Shrinks the file. Excludes {@link #remap}: mapping a region past the end of a writable channel
-   * makes the JDK extend the file, so a reader mapping between its size check and this truncation
-   * would grow the file back behind the writer.
+   * Shrinks the file. Excludes {@link #remapShielded}: mapping a region past the end of a writable
+   * channel makes the JDK extend the file, so a reader mapping between its size check and this
+   * truncation would grow the file back behind the writer.
    */
   synchronized void truncate(long size) throws IOException {
     io.truncate(size);

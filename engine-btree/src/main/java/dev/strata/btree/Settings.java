@@ -2,9 +2,9 @@ package dev.strata.btree;
 
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
+import dev.strata.api.spi.SettingsReader;
 import dev.strata.btree.format.PageFormat;
 import dev.strata.freelist.Freelist;
-import java.util.Set;
 
 /**
  * The {@code btree.*} settings, parsed and validated once on open.
@@ -33,50 +33,31 @@ record Settings(
     Durability durability,
     boolean readOnly,
     boolean createIfMissing) {
-  static final String PAGE_SIZE = "btree.pageSize";
-  static final String FILL_PERCENT = "btree.fillPercent";
-  static final String FREELIST = "btree.freelist";
-  static final String FREELIST_SYNC = "btree.freelistSync";
-  static final String FREELIST_LOG_PERCENT = "btree.freelistLogPercent";
-  static final String MAP_CHUNK_SIZE = "btree.mapChunkSize";
-  static final String EARLY_WRITEBACK = "btree.earlyWriteback";
-  static final Set<String> KNOWN =
-      Set.of(
-          PAGE_SIZE,
-          FILL_PERCENT,
-          FREELIST,
-          FREELIST_SYNC,
-          FREELIST_LOG_PERCENT,
-          MAP_CHUNK_SIZE,
-          EARLY_WRITEBACK);
-
   static final int DEFAULT_PAGE_SIZE = 4096;
+  static final int MIN_PAGE_SIZE = 1024;
+  static final int MAX_PAGE_SIZE = 65536;
   static final long DEFAULT_MAP_CHUNK = 1L << 30;
 
   static Settings parse(EngineOptions options) {
-    options.requireKnownSettings("btree.", KNOWN);
-    int pageSize = options.intSetting(PAGE_SIZE, DEFAULT_PAGE_SIZE, 1024, 65536);
-    if (!validPageSize(pageSize)) {
-      throw new IllegalArgumentException(
-          "setting '" + PAGE_SIZE + "' must be a power of two in [1024, 65536], got " + pageSize);
-    }
-    double fill = options.doubleSetting(FILL_PERCENT, 0.5, 0.1, 1.0);
-    String kind = options.choiceSetting(FREELIST, "hash", Set.of("hash", "array"));
-    boolean sync = options.booleanSetting(FREELIST_SYNC, true);
-    int logPercent = options.intSetting(FREELIST_LOG_PERCENT, 100, 0, 1_000_000);
-    long chunk = options.longSetting(MAP_CHUNK_SIZE, DEFAULT_MAP_CHUNK, 65536, 1L << 30);
-    if (Long.bitCount(chunk) != 1) {
-      throw new IllegalArgumentException(
-          "setting '" + MAP_CHUNK_SIZE + "' must be a power of two in [64KiB, 1GiB], got " + chunk);
-    }
+    SettingsReader r =
+        SettingsReader.forEngine(
+            options,
+            "btree",
+            "pageSize",
+            "fillPercent",
+            "freelist",
+            "freelistSync",
+            "freelistLogPercent",
+            "mapChunkSize",
+            "earlyWriteback");
     return new Settings(
-        pageSize,
-        fill,
-        kind.equals("hash") ? Freelist.Kind.HASH : Freelist.Kind.ARRAY,
-        sync,
-        logPercent,
-        chunk,
-        options.booleanSetting(EARLY_WRITEBACK, true),
+        (int) r.powerOfTwoValue("pageSize", DEFAULT_PAGE_SIZE, MIN_PAGE_SIZE, MAX_PAGE_SIZE),
+        r.doubleValue("fillPercent", 0.5, 0.1, 1.0),
+        r.enumValue("freelist", Freelist.Kind.HASH),
+        r.booleanValue("freelistSync", true),
+        r.intValue("freelistLogPercent", 100, 0, 1_000_000),
+        r.powerOfTwoValue("mapChunkSize", DEFAULT_MAP_CHUNK, 65536, 1L << 30),
+        r.booleanValue("earlyWriteback", true),
         options.durability(),
         options.readOnly(),
         options.createIfMissing());

@@ -147,6 +147,66 @@ class FormatTest {
   }
 
   @Test
+  void flippedByteInLeafUnderBranches_getThrowsCorruptionNamingTheLeaf() throws IOException {
+    long leaf;
+    byte[] inLeaf;
+    byte[] elsewhere;
+    try (BTreeEngine e = TestSupport.open(dir)) {
+      e.update(
+          t -> {
+            for (int i = 0; i < 5000; i++) {
+              t.put(TestSupport.key(i), TestSupport.value(i, 50));
+            }
+            return null;
+          });
+      long high = e.store.meta.highWater();
+      NodeView n = e.store.file.node(e.store.meta.root(), high, true);
+      assertFalse(n.isLeaf(), "5000 entries of 50 B need branches");
+      NodeView other = e.store.file.node(n.childAt(n.count() - 1), high, true);
+      while (!n.isLeaf()) {
+        n = e.store.file.node(n.childAt(0), high, true);
+        other = other.isLeaf() ? other : e.store.file.node(other.childAt(0), high, true);
+      }
+      leaf = n.pgid;
+      inLeaf = n.keyAt(n.count() - 1);
+      elsewhere = other.keyAt(0);
+    }
+    overwrite(file(), leaf * 4096 + PageFormat.HEADER_SIZE + 2, new byte[] {(byte) 0x5A});
+    try (BTreeEngine e = TestSupport.open(dir)) {
+      CorruptionException ex = assertThrows(CorruptionException.class, () -> e.get(inLeaf));
+      assertTrue(ex.getMessage().contains("page " + leaf), ex.getMessage());
+      assertTrue(ex.getMessage().contains("checksum"), ex.getMessage());
+      assertEquals(50, e.get(elsewhere).length, "pages off the damaged path still read");
+      assertThrows(CorruptionException.class, () -> e.get(inLeaf), "the damage is not forgotten");
+    }
+  }
+
+  @Test
+  void keysLongerThanAPage_getReadsMultiPageNodes() {
+    try (BTreeEngine e = TestSupport.open(dir)) {
+      e.update(
+          t -> {
+            for (int i = 0; i < 40; i++) {
+              t.put(bigKey(i), TestSupport.value(i, 30));
+            }
+            return null;
+          });
+      for (int i = 0; i < 40; i++) {
+        assertArrayEquals(TestSupport.value(i, 30), e.get(bigKey(i)), "key " + i);
+      }
+      assertNull(e.get(bigKey(40)));
+      assertNull(e.get(new byte[] {0}));
+      e.verifyIntegrity();
+    }
+  }
+
+  private static byte[] bigKey(int i) {
+    byte[] k = new byte[6000];
+    java.util.Arrays.fill(k, (byte) (i * 3 + 1));
+    return k;
+  }
+
+  @Test
   void flippedByteInOverflowRun_readThrowsCorruptionNamingThePage() throws IOException {
     try (BTreeEngine e = TestSupport.open(dir)) {
       e.put(new byte[] {1}, TestSupport.value(1, 20_000));

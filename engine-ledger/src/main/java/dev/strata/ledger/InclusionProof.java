@@ -1,5 +1,6 @@
 package dev.strata.ledger;
 
+import dev.strata.ledger.format.LedgerHashes;
 import java.util.List;
 import java.util.Objects;
 
@@ -21,7 +22,7 @@ public record InclusionProof(long seq, long treeSize, List<byte[]> path) {
    * @throws NullPointerException if {@code path} or one of its hashes is null
    */
   public InclusionProof {
-    path = Hashes.copyPath(Objects.requireNonNull(path, "path"));
+    path = LedgerHashes.copyPath(Objects.requireNonNull(path, "path"));
   }
 
   /**
@@ -31,7 +32,7 @@ public record InclusionProof(long seq, long treeSize, List<byte[]> path) {
    */
   @Override
   public List<byte[]> path() {
-    return Hashes.copyPath(path);
+    return LedgerHashes.copyPath(path);
   }
 
   @Override
@@ -39,7 +40,7 @@ public record InclusionProof(long seq, long treeSize, List<byte[]> path) {
     return o instanceof InclusionProof p
         && seq == p.seq
         && treeSize == p.treeSize
-        && Hashes.samePath(path, p.path);
+        && LedgerHashes.samePath(path, p.path);
   }
 
   @Override

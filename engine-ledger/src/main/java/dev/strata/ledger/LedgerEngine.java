@@ -14,11 +14,26 @@ import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.DirectoryLock;
 import dev.strata.api.spi.InterruptShield;
+import dev.strata.api.spi.SettingsReader;
 import dev.strata.api.spi.StoreMarker;
+import dev.strata.api.spi.WriteOverlay;
 import dev.strata.api.spi.WriterGate;
+import dev.strata.ledger.index.KeyIndex;
+import dev.strata.ledger.log.CommittedState;
+import dev.strata.ledger.log.LogBackup;
+import dev.strata.ledger.log.SegmentLog;
+import dev.strata.ledger.log.StoredRecord;
+import dev.strata.ledger.log.SyncMark;
+import dev.strata.ledger.merkle.MerkleStore;
+import dev.strata.ledger.read.LedgerReader;
+import dev.strata.ledger.recovery.OpenedLedger;
+import dev.strata.ledger.recovery.Recovery;
+import dev.strata.ledger.verify.CheckedParts;
+import dev.strata.ledger.verify.IntegrityCheck;
+import dev.strata.ledger.write.CommitPipeline;
+import dev.strata.ledger.write.LedgerWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -75,9 +90,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class LedgerEngine implements StorageEngine {
   static final String NAME = "ledger";
-  static final String SEGMENT_BYTES = "ledger.segmentBytes";
+
+  /** The setting that turns the Merkle hashing thread on or off (tests switch it). */
   static final String HASH_THREAD = "ledger.hashThread";
-  private static final Set<String> SETTINGS = Set.of(SEGMENT_BYTES, HASH_THREAD);
+
   private static final long CHECKPOINT_AFTER_REPLAY = 1 << 16;
   private static final System.Logger LOG = System.getLogger(LedgerEngine.class.getName());
 
@@ -123,7 +139,7 @@ public final class LedgerEngine implements StorageEngine {
     this.reader = new LedgerReader(directory, log, merkle, index);
     this.pipeline =
         new CommitPipeline(
-            new Visible(r.size, r.chainHead, r.markerPosition, r.endPosition),
+            new CommittedState(r.size, r.chainHead, r.markerPosition, r.endPosition),
             options.durability() == dev.strata.api.Durability.SYNC,
             meter);
     this.writer =
@@ -149,56 +165,25 @@ public final class LedgerEngine implements StorageEngine {
   public static LedgerEngine open(Path directory, EngineOptions options) {
     Objects.requireNonNull(directory, "directory");
     Objects.requireNonNull(options, "options");
-    options.requireKnownSettings(NAME + ".", SETTINGS);
-    long segmentBytes = options.longSetting(SEGMENT_BYTES, 64L << 20, 4096, 64L << 30);
-    boolean hashThread = options.booleanSetting(HASH_THREAD, true);
+    SettingsReader settings = SettingsReader.forEngine(options, NAME, "segmentBytes", "hashThread");
+    long segmentBytes = settings.longValue("segmentBytes", 64L << 20, 4096, 64L << 30);
+    boolean hashThread = settings.booleanValue("hashThread", true);
     boolean writable = !options.readOnly();
     StoreMarker.claim(directory, NAME, SegmentLog.FORMAT_VERSION, options);
     try {
-      boolean exists =
-          Files.isDirectory(directory) && Files.exists(SegmentLog.fileName(directory, 0));
-      if (!exists) {
-        if (!options.createIfMissing() || !writable) {
-          throw new StorageException(
-              "no ledger in "
-                  + directory
-                  + " and "
-                  + (writable ? "createIfMissing is false" : "it was opened read-only"));
-        }
-        Files.createDirectories(directory);
-      }
-      DirectoryLock lock =
-          DirectoryLock.acquire(directory.resolve(LOCK_FILE), "ledger " + directory, !writable);
-      WriteAmplificationMeter meter = new WriteAmplificationMeter();
-      Recovery r;
-      try {
-        r = Recovery.run(directory, segmentBytes, meter, writable, options.fileIO(), LOG);
-      } catch (IOException | RuntimeException e) {
-        lock.close();
-        throw e;
-      }
-      SyncMark mark = null;
-      try {
-        if (writable) {
-          mark = SyncMark.open(directory, options.fileIO(), meter, r.syncedMark);
-          if (r.endPosition > r.syncedMark) {
-            // A crash left commits the kernel had not synced yet: they become visible, and a
-            // write transaction may read them, so they are made durable first.
-            r.log.last().file().force(false);
-            meter.addSync();
-            mark.advance(r.endPosition);
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        if (mark != null) {
-          mark.close();
-        }
-        r.merkle.close();
-        r.log.close();
-        lock.close();
-        throw e;
-      }
-      LedgerEngine engine = new LedgerEngine(directory, options, meter, lock, r, mark, hashThread);
+      OpenedLedger files =
+          OpenedLedger.open(
+              directory,
+              segmentBytes,
+              writable,
+              options.createIfMissing(),
+              options.fileIO(),
+              LOCK_FILE,
+              LOG);
+      Recovery r = files.recovery();
+      LedgerEngine engine =
+          new LedgerEngine(
+              directory, options, files.meter(), files.lock(), r, files.syncMark(), hashThread);
       if (writable && r.replayed >= CHECKPOINT_AFTER_REPLAY) {
         engine.writer.writeCheckpoint();
       }
@@ -280,9 +265,9 @@ public final class LedgerEngine implements StorageEngine {
   }
 
   /** Appends a write transaction's block; runs under the writer gate. */
-  Visible append(Overlay overlay, long logicalBytes) {
+  CommittedState append(WriteOverlay overlay) {
     checkOpen();
-    return writer.append(overlay, logicalBytes);
+    return writer.append(overlay);
   }
 
   // ---- the verifiable API ----
@@ -299,7 +284,7 @@ public final class LedgerEngine implements StorageEngine {
     enter();
     try {
       checkOpen();
-      Visible v = pipeline.visible();
+      CommittedState v = pipeline.visible();
       return new LedgerDigest(v.size(), merkle.root(v.size()), v.chainHead());
     } finally {
       exit();
@@ -382,7 +367,9 @@ public final class LedgerEngine implements StorageEngine {
     enter();
     try {
       checkOpen();
-      new Verifier(this, pipeline.visible(), trusted).run();
+      integrityCheck(
+              new IntegrityCheck.Trusted(trusted.size(), trusted.merkleRoot(), trusted.chainHead()))
+          .run();
     } finally {
       exit();
     }
@@ -403,21 +390,8 @@ public final class LedgerEngine implements StorageEngine {
     try {
       checkOpen();
       List<KeyVersion> versions = new ArrayList<>();
-      IndexEntry e = reader.resolve(index.get(key), pipeline.visible().size());
-      while (e != null) {
-        Rec r = log.read(e.position, e.seq);
-        if (!r.keyEquals(key) || r.seq() != e.seq) {
-          throw new CorruptionException(
-              "ledger "
-                  + directory
-                  + ": version chain of a key"
-                  + " leads to entry "
-                  + r.seq()
-                  + " of another key");
-        }
-        versions.add(new KeyVersion(r.seq(), r.timestamp(), r.txnId(), r.operation()));
-        long prev = r.prevSeq();
-        e = prev < 0 ? null : reader.locate(prev);
+      for (StoredRecord r : reader.versions(key, pipeline.visible().size())) {
+        versions.add(new KeyVersion(r.seq(), r.timestamp(), r.txnId(), operation(r)));
       }
       Collections.reverse(versions);
       return Collections.unmodifiableList(versions);
@@ -462,7 +436,7 @@ public final class LedgerEngine implements StorageEngine {
     try {
       checkOpen();
       checkSeq(seq);
-      return reader.find(seq).toEntry();
+      return toEntry(reader.find(seq));
     } finally {
       exit();
     }
@@ -482,12 +456,27 @@ public final class LedgerEngine implements StorageEngine {
 
   // ---- maintenance ----
 
+  /**
+   * Exact for the published state: the writer's live-key counter, which each commit updates as it
+   * indexes its entries. A commit still waiting for its sync may already be counted.
+   */
+  @Override
+  public long approximateKeyCount() {
+    enter();
+    try {
+      checkOpen();
+      return writer.liveKeys();
+    } finally {
+      exit();
+    }
+  }
+
   @Override
   public Map<String, Number> stats() {
     enter();
     try {
       checkOpen();
-      Visible v = pipeline.visible();
+      CommittedState v = pipeline.visible();
       long[] group = pipeline.groupCommitCounts();
       Map<String, Number> stats = new LinkedHashMap<>();
       stats.put("entries", v.size());
@@ -519,7 +508,7 @@ public final class LedgerEngine implements StorageEngine {
     enter();
     try {
       checkOpen();
-      new Verifier(this, pipeline.visible(), null).run();
+      integrityCheck(null).run();
     } finally {
       exit();
     }
@@ -536,7 +525,7 @@ public final class LedgerEngine implements StorageEngine {
     enter();
     try {
       checkOpen();
-      Backup.copy(log, pipeline.visible().endPosition(), target);
+      LogBackup.copy(log, pipeline.visible().endPosition(), target);
     } catch (IOException e) {
       throw new StorageIOException("cannot back up ledger " + directory + " to " + target, e);
     } finally {
@@ -599,5 +588,20 @@ public final class LedgerEngine implements StorageEngine {
     } finally {
       closeLock.writeLock().unlock();
     }
+  }
+
+  /** The full check of the parts up to the latest committed state; it never takes the engine. */
+  private IntegrityCheck integrityCheck(IntegrityCheck.Trusted trusted) {
+    return new IntegrityCheck(
+        new CheckedParts(directory, log, merkle, index, reader), pipeline.visible(), trusted);
+  }
+
+  private static Operation operation(StoredRecord r) {
+    return r.isDelete() ? Operation.DELETE : Operation.PUT;
+  }
+
+  private static LedgerEntry toEntry(StoredRecord r) {
+    return new LedgerEntry(
+        r.seq(), r.timestamp(), r.txnId(), r.prevSeq(), operation(r), r.key(), r.value());
   }
 }

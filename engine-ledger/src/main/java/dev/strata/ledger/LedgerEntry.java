@@ -1,5 +1,7 @@
 package dev.strata.ledger;
 
+import dev.strata.ledger.format.LedgerHashes;
+import dev.strata.ledger.format.RecordFormat;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
@@ -64,8 +66,8 @@ public record LedgerEntry(
    * @return a new array that belongs to the caller
    */
   public byte[] canonicalBytes() {
-    return Codec.canonical(
-        operation == Operation.PUT ? Codec.PUT : Codec.DELETE,
+    return RecordFormat.canonical(
+        operation == Operation.PUT ? RecordFormat.PUT : RecordFormat.DELETE,
         seq,
         timestamp,
         txnId,
@@ -80,7 +82,7 @@ public record LedgerEntry(
    * @return 32 new bytes that belong to the caller
    */
   public byte[] leafHash() {
-    return Hashes.leaf(canonicalBytes());
+    return LedgerHashes.leaf(canonicalBytes());
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.strata.ledger;
 
+import dev.strata.ledger.format.LedgerHashes;
+import dev.strata.ledger.merkle.MerkleMath;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,7 +23,7 @@ public final class LedgerProofs {
    * @throws NullPointerException if {@code canonicalBytes} is null
    */
   public static byte[] leafHash(byte[] canonicalBytes) {
-    return Hashes.leaf(Objects.requireNonNull(canonicalBytes, "canonicalBytes"));
+    return LedgerHashes.leaf(Objects.requireNonNull(canonicalBytes, "canonicalBytes"));
   }
 
   /**
@@ -69,7 +71,7 @@ public final class LedgerProofs {
         return false;
       }
       if ((fn & 1) == 1 || fn == sn) {
-        r = Hashes.node(p, r);
+        r = LedgerHashes.node(p, r);
         if ((fn & 1) == 0) {
           while ((fn & 1) == 0 && fn != 0) {
             fn >>= 1;
@@ -77,7 +79,7 @@ public final class LedgerProofs {
           }
         }
       } else {
-        r = Hashes.node(r, p);
+        r = LedgerHashes.node(r, p);
       }
       fn >>= 1;
       sn >>= 1;
@@ -151,14 +153,14 @@ public final class LedgerProofs {
         return false;
       }
       if ((fn & 1) == 1 || fn == sn) {
-        fr = Hashes.node(c, fr);
-        sr = Hashes.node(c, sr);
+        fr = LedgerHashes.node(c, fr);
+        sr = LedgerHashes.node(c, sr);
         while ((fn & 1) == 0 && fn != 0) {
           fn >>= 1;
           sn >>= 1;
         }
       } else {
-        sr = Hashes.node(sr, c);
+        sr = LedgerHashes.node(sr, c);
       }
       fn >>= 1;
       sn >>= 1;

@@ -50,7 +50,10 @@ class LedgerReadTxn implements ReadTxn {
     }
   }
 
-  /** Visible entries in the range, in its direction; values are {@code byte[]} or index entries. */
+  /**
+   * CommittedState entries in the range, in its direction; values are {@code byte[]} or index
+   * entries.
+   */
   Iterator<Map.Entry<byte[], Object>> entries(KeyRange range) {
     return engine.reader.committed(range, snapshot);
   }

@@ -4,17 +4,18 @@ import dev.strata.api.KeyRange;
 import dev.strata.api.Limits;
 import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.WriteOverlay;
+import dev.strata.ledger.log.CommittedState;
 import java.util.Iterator;
 import java.util.Map;
 
 /**
- * The ledger's write transaction: writes collect in an {@link Overlay} (last write per key wins),
- * sorted once at commit into one block of entries plus a commit marker. Reads see the overlay over
- * the latest appended state; a cursor sees the overlay as it was when the cursor opened.
+ * The ledger's write transaction: writes collect in an {@link WriteOverlay} (last write per key
+ * wins), sorted once at commit into one block of entries plus a commit marker. Reads see the
+ * overlay over the latest appended state; a cursor sees the overlay as it was when the cursor
+ * opened.
  */
 final class LedgerWriteTxn extends LedgerReadTxn implements WriteTxn {
-  private final Overlay overlay = new Overlay();
-  private long logicalBytes;
+  private final WriteOverlay overlay = new WriteOverlay(this::checkActive);
 
   LedgerWriteTxn(LedgerEngine engine) {
     super(engine, Long.MAX_VALUE);
@@ -26,11 +27,7 @@ final class LedgerWriteTxn extends LedgerReadTxn implements WriteTxn {
     engine.enter();
     try {
       checkActive();
-      byte[] own = overlay.get(key);
-      if (own != null) {
-        return own == WriteOverlay.TOMBSTONE ? null : own.clone();
-      }
-      return engine.reader.read(key, snapshot);
+      return overlay.read(key, k -> engine.reader.read(k, snapshot));
     } finally {
       engine.exit();
     }
@@ -43,19 +40,12 @@ final class LedgerWriteTxn extends LedgerReadTxn implements WriteTxn {
 
   @Override
   public void put(byte[] key, byte[] value) {
-    Limits.checkKey(key);
-    Limits.checkValue(value);
-    checkActive();
-    overlay.put(key.clone(), value.clone());
-    logicalBytes += key.length + value.length;
+    overlay.put(key, value);
   }
 
   @Override
   public void delete(byte[] key) {
-    Limits.checkKey(key);
-    checkActive();
-    overlay.put(key.clone(), WriteOverlay.TOMBSTONE);
-    logicalBytes += key.length;
+    overlay.delete(key);
   }
 
   @Override
@@ -63,9 +53,9 @@ final class LedgerWriteTxn extends LedgerReadTxn implements WriteTxn {
     engine.enter();
     try {
       checkActive();
-      Visible state;
+      CommittedState state;
       try {
-        state = engine.append(overlay, logicalBytes);
+        state = engine.append(overlay);
       } finally {
         end("committed");
       }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strata.api.CorruptionException;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.UnsupportedFormatException;
+import dev.strata.ledger.format.RecordFormat;
+import dev.strata.ledger.index.IndexCheckpoint;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -38,7 +40,7 @@ class FormatTest {
     assertEquals(2, records.size());
     // Txn id 1 takes one varint byte; FORMAT.md's 174 assumes the 3 bytes of ids up to 2^21.
     assertEquals(134, records.get(0).length(), "first entry: 2 + 128 + 4");
-    assertEquals(Codec.COMMIT_FRAME, records.get(1).length());
+    assertEquals(RecordFormat.COMMIT_FRAME, records.get(1).length());
     assertEquals(172, records.get(0).length() + records.get(1).length());
   }
 
@@ -88,7 +90,7 @@ class FormatTest {
     List<LedgerFiles.Span> records = LedgerFiles.records(segment);
     // Records: entry 0, marker, first entry of txn 2, then its third entry (body byte 1 = back).
     LedgerFiles.Span third = records.get(4);
-    assertEquals(Codec.PUT, third.kind());
+    assertEquals(RecordFormat.PUT, third.kind());
     int back = third.offset() + 2;
     bytes[back] = (byte) (bytes[back] - records.get(3).length());
     CRC32C crc = new CRC32C();
@@ -97,7 +99,7 @@ class FormatTest {
         .order(ByteOrder.LITTLE_ENDIAN)
         .putInt(third.end() - 4, (int) crc.getValue());
     Files.write(segment, bytes);
-    Files.delete(dir.resolve(Checkpoint.FILE));
+    Files.delete(dir.resolve(IndexCheckpoint.FILE));
     assertThrows(
         CorruptionException.class,
         () -> {

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.spi.FileIO;
+import dev.strata.ledger.format.LedgerHashes;
+import dev.strata.ledger.format.RecordFormat;
+import dev.strata.ledger.merkle.MerkleStore;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -104,7 +107,7 @@ class GoldenVectorTest {
   private List<String> engineVectors() throws Exception {
     List<String> lines = new ArrayList<>();
     List<byte[]> leaves = new ArrayList<>();
-    byte[] head = Hashes.ZERO;
+    byte[] head = LedgerHashes.ZERO;
     for (Object[] e : ENTRIES) {
       LedgerEntry entry =
           new LedgerEntry(
@@ -119,7 +122,7 @@ class GoldenVectorTest {
       lines.add("canonical[" + e[1] + "] = " + HEX.formatHex(canonical));
       leaves.add(entry.leafHash());
       lines.add("leaf[" + e[1] + "] = " + HEX.formatHex(LedgerProofs.leafHash(canonical)));
-      head = Hashes.chain(head, canonical, 0, canonical.length);
+      head = LedgerHashes.chain(head, canonical, 0, canonical.length);
       lines.add("chain[" + e[1] + "] = " + HEX.formatHex(head));
     }
     try (MerkleStore store =
@@ -144,16 +147,29 @@ class GoldenVectorTest {
         lines.add("consistency(3,7)[" + i + "] = " + HEX.formatHex(proof.get(i)));
       }
     }
-    ByteBuffer frames = Codec.allocate(256);
-    Codec.putEntry(frames, Codec.PUT, 0, T, 1, 0, -1, b("alpha"), b("1"));
+    ByteBuffer frames = RecordFormat.allocate(256);
+    RecordFormat.putEntry(frames, RecordFormat.PUT, 0, T, 1, 0, -1, b("alpha"), b("1"));
     int entry1 = frames.position();
     lines.add("frame[entry 0] = " + HEX.formatHex(frames.array(), 0, entry1));
-    Codec.putEntry(frames, Codec.PUT, entry1, T, 1, 1, -1, b("beta"), b("2"));
+    RecordFormat.putEntry(frames, RecordFormat.PUT, entry1, T, 1, 1, -1, b("beta"), b("2"));
     int marker = frames.position();
     lines.add("frame[entry 1] = " + HEX.formatHex(frames.array(), entry1, marker));
-    Codec.putCommit(frames, HEX.parseHex(lines.get(5).substring(11)));
+    RecordFormat.putCommit(frames, HEX.parseHex(lines.get(5).substring(11)));
     lines.add("frame[commit txn 1] = " + HEX.formatHex(frames.array(), marker, frames.position()));
     return lines;
+  }
+
+  /** Replaces the lines between FORMAT.md's begin and end markers with a code block of vectors. */
+  private static void writeDocumented(List<String> vectors) throws Exception {
+    List<String> all = Files.readAllLines(Path.of("FORMAT.md"));
+    int begin = all.indexOf("<!-- golden vectors: begin -->");
+    int end = all.indexOf("<!-- golden vectors: end -->");
+    List<String> rewritten = new ArrayList<>(all.subList(0, begin + 1));
+    rewritten.add("```");
+    rewritten.addAll(vectors);
+    rewritten.add("```");
+    rewritten.addAll(all.subList(end, all.size()));
+    Files.write(Path.of("FORMAT.md"), rewritten);
   }
 
   /** The vectors block of FORMAT.md, between its begin and end markers. */
@@ -170,8 +186,15 @@ class GoldenVectorTest {
     return lines;
   }
 
+  /**
+   * With {@code -Dledger.goldenVectors.write=true} the test first rewrites FORMAT.md's vectors
+   * block from the naive implementation (the way to regenerate it), then checks as always.
+   */
   @Test
   void formatMd_vectors_equalNaiveRecomputation() throws Exception {
+    if (Boolean.getBoolean("ledger.goldenVectors.write")) {
+      writeDocumented(naiveVectors());
+    }
     assertEquals(
         String.join("\n", naiveVectors()),
         String.join("\n", documented()),
@@ -184,10 +207,5 @@ class GoldenVectorTest {
         String.join("\n", documented()),
         String.join("\n", engineVectors()),
         "the engine's encoding or hashing drifted from FORMAT.md");
-  }
-
-  /** Prints the block for FORMAT.md: {@code java ... GoldenVectorTest}. */
-  public static void main(String[] args) {
-    naiveVectors().forEach(System.out::println);
   }
 }

@@ -1,5 +1,6 @@
 package dev.strata.ledger;
 
+import dev.strata.ledger.log.SegmentLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

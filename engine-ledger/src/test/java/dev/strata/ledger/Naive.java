@@ -12,10 +12,10 @@ import java.util.List;
  * recursive definitions. Shares no code with the engine, so the tests compare two readings of the
  * spec.
  */
-final class Naive {
+public final class Naive {
   private Naive() {}
 
-  static byte[] sha256(byte[]... parts) {
+  public static byte[] sha256(byte[]... parts) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       for (byte[] p : parts) {
@@ -34,7 +34,7 @@ final class Naive {
   }
 
   /** kind: 1 put, 2 delete. */
-  static byte[] canonical(
+  public static byte[] canonical(
       int kind, long seq, long timestamp, long txnId, long prevSeq, byte[] key, byte[] value) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(kind);
@@ -49,15 +49,15 @@ final class Naive {
     return out.toByteArray();
   }
 
-  static byte[] leaf(byte[] canonical) {
+  public static byte[] leaf(byte[] canonical) {
     return sha256(new byte[] {0}, canonical);
   }
 
-  static byte[] node(byte[] left, byte[] right) {
+  public static byte[] node(byte[] left, byte[] right) {
     return sha256(new byte[] {1}, left, right);
   }
 
-  static byte[] chain(byte[] previous, byte[] canonical) {
+  public static byte[] chain(byte[] previous, byte[] canonical) {
     return sha256(new byte[] {0}, previous, canonical);
   }
 
@@ -70,7 +70,7 @@ final class Naive {
   }
 
   /** MTH(D[n]) of leaf hashes. */
-  static byte[] mth(List<byte[]> d) {
+  public static byte[] mth(List<byte[]> d) {
     int n = d.size();
     if (n == 0) {
       return sha256();
@@ -83,7 +83,7 @@ final class Naive {
   }
 
   /** PATH(m, D[n]). */
-  static List<byte[]> path(int m, List<byte[]> d) {
+  public static List<byte[]> path(int m, List<byte[]> d) {
     int n = d.size();
     List<byte[]> out = new ArrayList<>();
     if (n <= 1) {
@@ -101,7 +101,7 @@ final class Naive {
   }
 
   /** PROOF(m, D[n]). */
-  static List<byte[]> proof(int m, List<byte[]> d) {
+  public static List<byte[]> proof(int m, List<byte[]> d) {
     return subproof(m, d, true);
   }
 

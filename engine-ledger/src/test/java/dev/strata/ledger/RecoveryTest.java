@@ -8,6 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.api.CorruptionException;
 import dev.strata.api.EngineOptions;
+import dev.strata.ledger.format.LedgerHashes;
+import dev.strata.ledger.format.RecordFormat;
+import dev.strata.ledger.index.IndexCheckpoint;
+import dev.strata.ledger.log.SegmentLog;
+import dev.strata.ledger.log.SyncMark;
+import dev.strata.ledger.merkle.MerkleStore;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -76,7 +82,7 @@ class RecoveryTest {
         LedgerFiles.deleteDir(dir);
         LedgerFiles.copyDir(base, dir);
         if (!keepCheckpoint) {
-          Files.delete(dir.resolve(Checkpoint.FILE));
+          Files.delete(dir.resolve(IndexCheckpoint.FILE));
         }
         Files.write(LedgerFiles.segment(dir, 0), Arrays.copyOf(full, cut));
         try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.defaults())) {
@@ -117,7 +123,7 @@ class RecoveryTest {
     try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.defaults())) {
       commitTxns(e, 0, 40);
     }
-    Files.delete(dir.resolve(Checkpoint.FILE));
+    Files.delete(dir.resolve(IndexCheckpoint.FILE));
     Files.delete(dir.resolve(MerkleStore.NODES_FILE));
     Path segment = LedgerFiles.segment(dir, 0);
     Files.write(segment, new byte[] {9, 0, 0, 0, 1, 2}, java.nio.file.StandardOpenOption.APPEND);
@@ -132,7 +138,7 @@ class RecoveryTest {
       assertTrue(LedgerProofs.verifyInclusion(e.entry(17), p, d));
     }
     assertArrayEquals(onDisk, Files.readAllBytes(segment));
-    assertTrue(Files.notExists(dir.resolve(Checkpoint.FILE)));
+    assertTrue(Files.notExists(dir.resolve(IndexCheckpoint.FILE)));
   }
 
   /** Commits 300 transactions over several 4 KiB segments, closes, and returns the digest. */
@@ -151,7 +157,7 @@ class RecoveryTest {
     LedgerDigest digest = storeOf300Txns(dir);
     for (String lose :
         new String[] {
-          "nothing", Checkpoint.FILE, MerkleStore.NODES_FILE, MerkleStore.CHUNKS_FILE
+          "nothing", IndexCheckpoint.FILE, MerkleStore.NODES_FILE, MerkleStore.CHUNKS_FILE
         }) {
       if (!lose.equals("nothing")) {
         Files.delete(dir.resolve(lose));
@@ -172,7 +178,7 @@ class RecoveryTest {
     Path dir = tmp.resolve("derived");
     LedgerDigest digest = storeOf300Txns(dir);
     for (String file :
-        new String[] {Checkpoint.FILE, MerkleStore.CHUNKS_FILE, MerkleStore.NODES_FILE}) {
+        new String[] {IndexCheckpoint.FILE, MerkleStore.CHUNKS_FILE, MerkleStore.NODES_FILE}) {
       Path path = dir.resolve(file);
       if (!Files.exists(path)) {
         continue;
@@ -201,7 +207,7 @@ class RecoveryTest {
     try (LedgerEngine e = LedgerEngine.open(dir, EngineOptions.defaults())) {
       commitTxns(e, 0, 10);
     }
-    Files.delete(dir.resolve(Checkpoint.FILE));
+    Files.delete(dir.resolve(IndexCheckpoint.FILE));
     Path segment = LedgerFiles.segment(dir, 0);
     byte[] bytes = Files.readAllBytes(segment);
     bytes[SegmentLog.HEADER + 20] ^= 1;
@@ -225,7 +231,7 @@ class RecoveryTest {
       commitTxns(e, 0, 10);
       e.writer.writeCheckpoint();
     }
-    Path checkpoint = dir.resolve(Checkpoint.FILE);
+    Path checkpoint = dir.resolve(IndexCheckpoint.FILE);
     byte[] bytes = Files.readAllBytes(checkpoint);
     bytes[8] ^= 2;
     Files.write(checkpoint, bytes);
@@ -250,7 +256,7 @@ class RecoveryTest {
     byte[] value = new byte[4096];
     Arrays.fill(value, (byte) 'x');
     ByteBuffer fake = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN).position(64);
-    Codec.putCommit(fake, new byte[Hashes.SIZE]);
+    RecordFormat.putCommit(fake, new byte[LedgerHashes.SIZE]);
     Path longer = tmp.resolve("marker-longer");
     LedgerFiles.copyDir(base, longer);
     try (LedgerEngine e = LedgerEngine.open(longer, EngineOptions.defaults())) {
@@ -352,7 +358,7 @@ class RecoveryTest {
       nine = e.log.end();
       commitTxns(e, 9, 10);
     }
-    Files.delete(dir.resolve(Checkpoint.FILE));
+    Files.delete(dir.resolve(IndexCheckpoint.FILE));
     Path segment = LedgerFiles.segment(dir, 0);
     byte[] bytes = Files.readAllBytes(segment);
     Files.write(segment, Arrays.copyOf(bytes, (int) SegmentLog.offsetOf(nine)));

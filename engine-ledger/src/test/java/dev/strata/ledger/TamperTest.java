@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strata.api.CorruptionException;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.TamperException;
+import dev.strata.ledger.index.IndexCheckpoint;
+import dev.strata.ledger.index.IndexEntry;
+import dev.strata.ledger.index.KeyIndex;
+import dev.strata.ledger.index.KeyOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,7 +86,7 @@ class TamperTest {
     LedgerFiles.deleteDir(dir);
     LedgerFiles.copyDir(pristine, dir);
     if (!keepCheckpoint) {
-      Files.delete(dir.resolve(Checkpoint.FILE));
+      Files.delete(dir.resolve(IndexCheckpoint.FILE));
     }
     return dir;
   }
@@ -250,7 +254,7 @@ class TamperTest {
   void checkpointMissingAKey_failsVerifyIntegrity() throws Exception {
     Path forged = tmp.resolve("missing-key");
     LedgerFiles.copyDir(pristine, forged);
-    Checkpoint cp = Checkpoint.read(forged, System.getLogger("test"));
+    IndexCheckpoint cp = IndexCheckpoint.read(forged, System.getLogger("test"));
     assertTrue(cp != null, "the pristine store was closed with a checkpoint");
     int n = cp.index.size();
     byte[][] keys = new byte[n][];
@@ -266,7 +270,7 @@ class TamperTest {
       }
     }
     assertEquals(n - 1, kept);
-    new Checkpoint(
+    new IndexCheckpoint(
             cp.size,
             cp.markerPosition,
             cp.endPosition,

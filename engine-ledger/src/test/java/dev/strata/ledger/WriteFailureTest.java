@@ -11,6 +11,7 @@ import dev.strata.api.EngineFailedException;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageFullException;
 import dev.strata.api.StorageIOException;
+import dev.strata.ledger.merkle.MerkleStore;
 import dev.strata.tck.reliability.FaultyFileIO;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -14,6 +14,7 @@ import dev.strata.api.StorageIOException;
 import dev.strata.api.StoreLockedException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
+import dev.strata.api.spi.CallGuard;
 import dev.strata.api.spi.DirectoryLock;
 import dev.strata.api.spi.WriterGate;
 import dev.strata.lsm.RocksOptionsFactory.RocksResources;
@@ -24,7 +25,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.rocksdb.Checkpoint;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.ReadOptions;
@@ -113,9 +113,8 @@ public final class LsmEngine implements StorageEngine {
   private final Set<LsmReadTxn> openTxns = ConcurrentHashMap.newKeySet();
 
   /** Calls made directly on the engine (one-shot reads, maintenance) that close() must await. */
-  private final AtomicInteger engineCalls = new AtomicInteger();
+  private final CallGuard calls = new CallGuard();
 
-  private volatile boolean closed;
   private volatile StorageException writeFailure;
 
   private LsmEngine(
@@ -213,7 +212,7 @@ public final class LsmEngine implements StorageEngine {
     txn.enterSetup();
     try {
       openTxns.add(txn);
-      if (closed) {
+      if (calls.isClosed()) {
         openTxns.remove(txn);
         // Freeing twice is harmless if close() took the transaction before the removal.
         txn.freeResources();
@@ -243,26 +242,21 @@ public final class LsmEngine implements StorageEngine {
 
   /** Writes a write transaction's plain batch atomically; runs inside that transaction's guard. */
   void commit(WriteBatch batch, long logicalBytes) {
-    checkNoWriteFailure();
-    if (batch.count() == 0) {
-      return;
-    }
-    try {
-      db.write(resources.writeOptions, batch);
-    } catch (RocksDBException e) {
-      throw failure("commit", e);
-    }
-    committed(logicalBytes);
+    commit(batch.count(), () -> db.write(resources.writeOptions, batch), logicalBytes);
   }
 
   /** Writes a write transaction's indexed batch atomically; runs inside its guard. */
   void commit(WriteBatchWithIndex batch, long logicalBytes) {
+    commit(batch.count(), () -> db.write(resources.writeOptions, batch), logicalBytes);
+  }
+
+  private void commit(int count, RocksCall write, long logicalBytes) {
     checkNoWriteFailure();
-    if (batch.count() == 0) {
+    if (count == 0) {
       return;
     }
     try {
-      db.write(resources.writeOptions, batch);
+      write.run();
     } catch (RocksDBException e) {
       throw failure("commit", e);
     }
@@ -384,15 +378,13 @@ public final class LsmEngine implements StorageEngine {
   }
 
   private void enterEngineCall() {
-    engineCalls.incrementAndGet();
-    if (closed) {
-      engineCalls.decrementAndGet();
+    if (!calls.tryEnter()) {
       throw closedException();
     }
   }
 
   private void exitEngineCall() {
-    engineCalls.decrementAndGet();
+    calls.exit();
   }
 
   /**
@@ -405,6 +397,26 @@ public final class LsmEngine implements StorageEngine {
   @Override
   public WriteAmplificationMeter meter() {
     return meter;
+  }
+
+  /**
+   * Returns RocksDB's {@code rocksdb.estimate-num-keys}: memtable and SST entry counts minus
+   * deletions, kept by RocksDB and read without touching data. Overwrites and deletes not yet
+   * compacted away skew it, and a range deletion lowers it only once compaction drops the keys.
+   *
+   * @return the estimate, at least 0
+   * @throws EngineClosedException if the engine is closed
+   */
+  @Override
+  public long approximateKeyCount() {
+    enterEngineCall();
+    try {
+      return Math.max(0, db.getLongProperty("rocksdb.estimate-num-keys"));
+    } catch (RocksDBException e) {
+      throw failure("stats", e);
+    } finally {
+      exitEngineCall();
+    }
   }
 
   /**
@@ -434,17 +446,14 @@ public final class LsmEngine implements StorageEngine {
    */
   @Override
   public void verifyIntegrity() {
-    enterEngineCall();
-    try {
-      if (StoreMarker.exists(directory)) {
-        StoreMarker.check(directory);
-      }
-      db.verifyChecksum();
-    } catch (RocksDBException e) {
-      throw failure("verifyIntegrity", e);
-    } finally {
-      exitEngineCall();
-    }
+    guarded(
+        "verifyIntegrity",
+        () -> {
+          if (StoreMarker.exists(directory)) {
+            StoreMarker.check(directory);
+          }
+          db.verifyChecksum();
+        });
   }
 
   /**
@@ -494,17 +503,7 @@ public final class LsmEngine implements StorageEngine {
    * @throws StorageException if RocksDB reports an error
    */
   public void compactRange() {
-    if (readOnly) {
-      throw new UnsupportedOperationException(description + " was opened read-only");
-    }
-    enterEngineCall();
-    try {
-      db.compactRange();
-    } catch (RocksDBException e) {
-      throw failure("compactRange", e);
-    } finally {
-      exitEngineCall();
-    }
+    maintain("compactRange", db::compactRange);
   }
 
   /**
@@ -517,14 +516,35 @@ public final class LsmEngine implements StorageEngine {
    * @throws StorageException if RocksDB reports an error
    */
   public void flush() {
+    maintain(
+        "flush",
+        () -> {
+          try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
+            db.flush(options);
+          }
+        });
+  }
+
+  /** A RocksDB call of a maintenance method. */
+  private interface RocksCall {
+    void run() throws RocksDBException;
+  }
+
+  /** Runs a maintenance call of a writable engine inside the engine-call guard. */
+  private void maintain(String what, RocksCall call) {
     if (readOnly) {
       throw new UnsupportedOperationException(description + " was opened read-only");
     }
+    guarded(what, call);
+  }
+
+  /** Runs a call inside the engine-call guard, so close() waits for it; maps RocksDB's errors. */
+  private void guarded(String what, RocksCall call) {
     enterEngineCall();
-    try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
-      db.flush(options);
+    try {
+      call.run();
     } catch (RocksDBException e) {
-      throw failure("flush", e);
+      throw failure(what, e);
     } finally {
       exitEngineCall();
     }
@@ -532,16 +552,11 @@ public final class LsmEngine implements StorageEngine {
 
   @Override
   public void close() {
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
+    if (!calls.close()) {
+      return;
     }
     gate.close();
-    for (int round = 0; engineCalls.get() != 0; round++) {
-      LsmReadTxn.backOff(round);
-    }
+    calls.awaitIdle();
     for (LsmReadTxn txn : new ArrayList<>(openTxns)) {
       txn.awaitIdle();
       txn.endByEngine();
@@ -578,11 +593,11 @@ public final class LsmEngine implements StorageEngine {
   }
 
   boolean isClosed() {
-    return closed;
+    return calls.isClosed();
   }
 
   void checkOpen() {
-    if (closed) {
+    if (calls.isClosed()) {
       throw closedException();
     }
   }

@@ -5,13 +5,13 @@ import dev.strata.api.KeyRange;
 import dev.strata.api.Limits;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.TransactionClosedException;
+import dev.strata.api.spi.CallGuard;
 import dev.strata.api.spi.TxnEnd;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.locks.LockSupport;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.Snapshot;
@@ -21,11 +21,12 @@ import org.rocksdb.Snapshot;
  * base of {@link LsmWriteTxn}, which shares the guard that keeps {@link LsmEngine#close()} from
  * freeing native memory under a running call.
  *
- * <p>The guard is one volatile flag per transaction rather than a lock shared by all: a transaction
- * belongs to one thread at a time, so the flag is never contended, and {@code close()} (which sets
- * the engine's closed flag first, then waits for each transaction's flag to drop) and a call (which
- * raises its flag first, then reads the engine's closed flag) cannot both miss each other —
- * volatile accesses are sequentially consistent.
+ * <p>The guard is one volatile flag per transaction rather than the engine's {@link CallGuard},
+ * which every transaction would contend on (that guard serves the engine's own calls and holds its
+ * closed flag): a transaction belongs to one thread at a time, so the flag is never contended, and
+ * {@code close()} (which sets the engine's closed flag first, then waits for each transaction's
+ * flag to drop) and a call (which raises its flag first, then reads the engine's closed flag)
+ * cannot both miss each other — volatile accesses are sequentially consistent.
  */
 class LsmReadTxn implements ReadTxn {
   final LsmEngine engine;
@@ -124,16 +125,7 @@ class LsmReadTxn implements ReadTxn {
   /** Waits until no call of this transaction is running; {@code close()} has already started. */
   final void awaitIdle() {
     for (int round = 0; inCall; round++) {
-      backOff(round);
-    }
-  }
-
-  /** Spins briefly (calls are microseconds), then parks so a long call does not burn a core. */
-  static void backOff(int round) {
-    if (round < 1_000) {
-      Thread.onSpinWait();
-    } else {
-      LockSupport.parkNanos(100_000);
+      CallGuard.backOff(round);
     }
   }
 

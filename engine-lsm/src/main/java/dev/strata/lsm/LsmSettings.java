@@ -1,6 +1,7 @@
 package dev.strata.lsm;
 
 import dev.strata.api.EngineOptions;
+import dev.strata.api.spi.SettingsReader;
 import java.util.Set;
 
 /**
@@ -21,23 +22,6 @@ record LsmSettings(
     String compactionStyle,
     int bloomBitsPerKey,
     int backgroundJobs) {
-
-  static final String PREFIX = "lsm.";
-  static final String BLOCK_CACHE_BYTES = "lsm.blockCacheBytes";
-  static final String WRITE_BUFFER_BYTES = "lsm.writeBufferBytes";
-  static final String COMPRESSION = "lsm.compression";
-  static final String COMPACTION_STYLE = "lsm.compactionStyle";
-  static final String BLOOM_BITS_PER_KEY = "lsm.bloomBitsPerKey";
-  static final String BACKGROUND_JOBS = "lsm.backgroundJobs";
-
-  static final Set<String> KNOWN =
-      Set.of(
-          BLOCK_CACHE_BYTES,
-          WRITE_BUFFER_BYTES,
-          COMPRESSION,
-          COMPACTION_STYLE,
-          BLOOM_BITS_PER_KEY,
-          BACKGROUND_JOBS);
 
   static final long MIB = 1L << 20;
   static final long DEFAULT_BLOCK_CACHE_BYTES = 64 * MIB;
@@ -72,16 +56,24 @@ record LsmSettings(
    *     under {@code lsm.} or a malformed or out-of-range value
    */
   static LsmSettings from(EngineOptions options) {
-    options.requireKnownSettings(PREFIX, KNOWN);
+    SettingsReader r =
+        SettingsReader.forEngine(
+            options,
+            "lsm",
+            "blockCacheBytes",
+            "writeBufferBytes",
+            "compression",
+            "compactionStyle",
+            "bloomBitsPerKey",
+            "backgroundJobs");
     return new LsmSettings(
-        options.longSetting(
-            BLOCK_CACHE_BYTES, DEFAULT_BLOCK_CACHE_BYTES, MIN_MEMORY_BYTES, MAX_MEMORY_BYTES),
-        options.longSetting(
-            WRITE_BUFFER_BYTES, DEFAULT_WRITE_BUFFER_BYTES, MIN_MEMORY_BYTES, MAX_MEMORY_BYTES),
-        options.choiceSetting(COMPRESSION, DEFAULT_COMPRESSION, COMPRESSIONS),
-        options.choiceSetting(COMPACTION_STYLE, DEFAULT_COMPACTION_STYLE, COMPACTION_STYLES),
-        options.intSetting(
-            BLOOM_BITS_PER_KEY, DEFAULT_BLOOM_BITS_PER_KEY, 0, MAX_BLOOM_BITS_PER_KEY),
-        options.intSetting(BACKGROUND_JOBS, DEFAULT_BACKGROUND_JOBS, 1, MAX_BACKGROUND_JOBS));
+        r.longValue(
+            "blockCacheBytes", DEFAULT_BLOCK_CACHE_BYTES, MIN_MEMORY_BYTES, MAX_MEMORY_BYTES),
+        r.longValue(
+            "writeBufferBytes", DEFAULT_WRITE_BUFFER_BYTES, MIN_MEMORY_BYTES, MAX_MEMORY_BYTES),
+        r.choiceValue("compression", DEFAULT_COMPRESSION, COMPRESSIONS),
+        r.choiceValue("compactionStyle", DEFAULT_COMPACTION_STYLE, COMPACTION_STYLES),
+        r.intValue("bloomBitsPerKey", DEFAULT_BLOOM_BITS_PER_KEY, 0, MAX_BLOOM_BITS_PER_KEY),
+        r.intValue("backgroundJobs", DEFAULT_BACKGROUND_JOBS, 1, MAX_BACKGROUND_JOBS));
   }
 }

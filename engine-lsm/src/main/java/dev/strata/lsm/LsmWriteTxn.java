@@ -3,6 +3,8 @@ package dev.strata.lsm;
 import dev.strata.api.KeyRange;
 import dev.strata.api.Limits;
 import dev.strata.api.WriteTxn;
+import java.util.Arrays;
+import java.util.Objects;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteBatchWithIndex;
@@ -24,8 +26,23 @@ import org.rocksdb.WriteBatchWithIndex;
  * what a read sees). Batches rather than RocksDB {@code Transaction} objects: the single-writer
  * permit already gives serializability, and RocksDB transactions add lock tracking this engine does
  * not need.
+ *
+ * <p>{@link #deleteRange} is RocksDB's native range tombstone while the transaction writes to the
+ * plain batch: one record, whatever the number of keys. An indexed batch cannot answer reads
+ * through a range tombstone, so once the transaction reads its own writes, a range deletion becomes
+ * one delete per live key, and a range tombstone already in the plain batch is expanded the same
+ * way when the writes move to the indexed batch (see {@link BatchReplay}).
  */
 final class LsmWriteTxn extends LsmReadTxn implements WriteTxn {
+  /**
+   * The exclusive end of a range tombstone with no upper bound: one byte longer than the longest
+   * key and all {@code 0xFF}, so every legal key sorts below it.
+   */
+  private static final byte[] ABOVE_EVERY_KEY = filled(Limits.MAX_KEY_SIZE + 1);
+
+  /** The inclusive start of a range tombstone with no lower bound: every legal key is longer. */
+  private static final byte[] BELOW_EVERY_KEY = new byte[0];
+
   private WriteBatch plain = new WriteBatch();
   private WriteBatchWithIndex indexed;
   private long logicalBytes;
@@ -72,7 +89,7 @@ final class LsmWriteTxn extends LsmReadTxn implements WriteTxn {
     if (indexed == null) {
       WriteBatchWithIndex index = new WriteBatchWithIndex(true);
       try {
-        BatchReplay.copy(plain, index);
+        BatchReplay.copy(plain, index, engine.db(), engine.latestReadOptions());
       } catch (RocksDBException | RuntimeException e) {
         index.close();
         throw e;
@@ -119,6 +136,41 @@ final class LsmWriteTxn extends LsmReadTxn implements WriteTxn {
     } finally {
       exit();
     }
+  }
+
+  @Override
+  public void deleteRange(KeyRange range) {
+    Objects.requireNonNull(range, "range");
+    if (!deleteRangeNatively(range)) {
+      WriteTxn.super.deleteRange(range);
+    }
+  }
+
+  /** Writes a range tombstone to the plain batch; false when the writes are indexed already. */
+  private boolean deleteRangeNatively(KeyRange range) {
+    enter();
+    try {
+      if (indexed != null) {
+        return false;
+      }
+      if (!range.isEmpty()) {
+        byte[] from = range.lowerBound();
+        byte[] to = range.upperBound();
+        plain.deleteRange(from == null ? BELOW_EVERY_KEY : from, to == null ? ABOVE_EVERY_KEY : to);
+        logicalBytes += (from == null ? 0 : from.length) + (to == null ? 0 : to.length);
+      }
+      return true;
+    } catch (RocksDBException e) {
+      throw engine.failure("write", e);
+    } finally {
+      exit();
+    }
+  }
+
+  private static byte[] filled(int length) {
+    byte[] key = new byte[length];
+    Arrays.fill(key, (byte) 0xFF);
+    return key;
   }
 
   @Override

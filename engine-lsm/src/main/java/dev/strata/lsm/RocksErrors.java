@@ -6,6 +6,7 @@ import dev.strata.api.StorageFullException;
 import dev.strata.api.StorageIOException;
 import dev.strata.api.StoreLockedException;
 import dev.strata.api.UnsupportedFormatException;
+import dev.strata.api.spi.IoErrorKind;
 import java.util.Locale;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.Status;
@@ -13,7 +14,9 @@ import org.rocksdb.Status;
 /**
  * Maps RocksDB status codes to the contract's exceptions, so callers never see {@link
  * RocksDBException}. RocksDB's status text already names the file (and, for corruption, the block
- * offset), so it is kept verbatim in the message.
+ * offset), so it is kept verbatim in the message. A full disk is recognised by RocksDB's {@code
+ * NoSpace} sub-code or, where RocksDB reports it as a plain I/O error, by the operating system's
+ * text ({@link IoErrorKind}); a read-only file system stays a {@link StorageIOException}.
  */
 final class RocksErrors {
   private RocksErrors() {}
@@ -32,7 +35,8 @@ final class RocksErrors {
     if (status == null) {
       return new StorageIOException(message, e);
     }
-    if (status.getSubCode() == Status.SubCode.NoSpace || isNoSpaceText(text)) {
+    if (status.getSubCode() == Status.SubCode.NoSpace
+        || IoErrorKind.ofMessage(text) == IoErrorKind.STORAGE_FULL) {
       return new StorageFullException(message, e);
     }
     switch (status.getCode()) {
@@ -80,10 +84,6 @@ final class RocksErrors {
       return e.getMessage() == null ? code : e.getMessage();
     }
     return code + ": " + state;
-  }
-
-  private static boolean isNoSpaceText(String text) {
-    return text.contains("No space left on device") || text.contains("Disk quota exceeded");
   }
 
   private static boolean isLockText(String text) {

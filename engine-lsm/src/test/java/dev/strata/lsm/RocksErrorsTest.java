@@ -34,6 +34,32 @@ class RocksErrorsTest {
   }
 
   @Test
+  void quotaOrFileSizeLimit_reportedAsPlainIoError_isStorageFull() {
+    assertEquals(
+        StorageFullException.class,
+        map(
+                Status.Code.IOError,
+                Status.SubCode.None,
+                "While appending: /d/1.log: Disk quota exceeded")
+            .getClass());
+    assertEquals(
+        StorageFullException.class,
+        map(Status.Code.IOError, Status.SubCode.None, "While appending: /d/2.sst: File too large")
+            .getClass());
+  }
+
+  @Test
+  void readOnlyFileSystem_isStorageIo_andFatalForWrites() {
+    StorageException e =
+        map(
+            Status.Code.IOError,
+            Status.SubCode.None,
+            "While open a file for appending: /d/000013.log: Read-only file system");
+    assertEquals(StorageIOException.class, e.getClass());
+    assertTrue(RocksErrors.isFatalForWrites(e));
+  }
+
+  @Test
   void lockHeld_inThisOrAnotherProcess_isStoreLocked() {
     assertEquals(
         StoreLockedException.class,

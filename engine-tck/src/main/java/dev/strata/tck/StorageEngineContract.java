@@ -46,16 +46,18 @@ import org.junit.jupiter.api.function.Executable;
  * }</pre>
  *
  * <p>The suite is split by topic over a small class chain ({@link DataContract}: operations,
- * limits, ranges, cursors; {@link TransactionContract}: isolation, life cycle, concurrency,
- * durability, backup; this class: the bad-input table, the meter and the model-based randomized
- * test). Optional behaviour follows the engine's {@link Capability capabilities}: for each one the
- * suite tests the capability when declared and the documented fallback when not, so nothing is
- * skipped silently. After every test that wrote, {@link StorageEngine#verifyIntegrity()} runs, and
+ * limits, ranges, cursors; {@link AdapterSupportContract}: range deletion, the key-count estimate,
+ * cursors of a writing transaction; {@link TransactionContract}: interrupts, isolation, own writes,
+ * concurrency; {@link LifecycleContract}: close, durability across reopen, locking, backup,
+ * introspection; this class: the bad-input table, the meter and the model-based randomized test).
+ * Optional behaviour follows the engine's {@link Capability capabilities}: for each one the suite
+ * tests the capability when declared and the documented fallback when not, so nothing is skipped
+ * silently. After every test that wrote, {@link StorageEngine#verifyIntegrity()} runs, and
  * persistent stores are reopened and verified again.
  *
  * <p>Randomized tests print their seed on failure; rerun one with {@code -Dstrata.test.seed=N}.
  */
-public abstract class StorageEngineContract extends TransactionContract {
+public abstract class StorageEngineContract extends LifecycleContract {
 
   // ---- bad input: each case asserts the exact exception and that the content is unchanged ----
 

@@ -5,8 +5,10 @@
  * dev.strata.tck.StorageEngineContract} in its own tests, overriding {@code open(Path,
  * EngineOptions)} to open the engine by name. The suite is split by concern: {@link
  * dev.strata.tck.DataContract} (keys, values, ranges, limits), {@link
- * dev.strata.tck.TransactionContract} (isolation, own writes, concurrency) and {@link
- * dev.strata.tck.StorageEngineContract} (life cycle, durability, backup, meter, integrity), all on
+ * dev.strata.tck.AdapterSupportContract} (range deletion, the key-count estimate, cursors of a
+ * writing transaction), {@link dev.strata.tck.TransactionContract} (isolation, own writes,
+ * concurrency), {@link dev.strata.tck.LifecycleContract} (close, durability, locking, backup) and
+ * {@link dev.strata.tck.StorageEngineContract} (bad inputs, the meter, the model test), all on
  * {@link dev.strata.tck.EngineTestSupport}, which verifies the integrity of every store a test
  * wrote after the test. Randomized cases print their seed; {@code -Dstrata.test.seed=N} replays
  * one.

@@ -232,6 +232,11 @@ final class InstrumentedEngine implements InstrumentedStorageEngine {
   }
 
   @Override
+  public long approximateKeyCount() {
+    return delegate.approximateKeyCount();
+  }
+
+  @Override
   public WriteAmplificationMeter meter() {
     return delegate.meter();
   }

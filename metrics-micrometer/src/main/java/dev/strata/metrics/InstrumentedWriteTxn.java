@@ -40,6 +40,12 @@ final class InstrumentedWriteTxn implements WriteTxn {
     delegate.delete(key);
   }
 
+  /** The engine's own range deletion (native in {@code lsm}), not the cursor walk. */
+  @Override
+  public void deleteRange(dev.strata.api.KeyRange range) {
+    delegate.deleteRange(range);
+  }
+
   @Override
   public void commit() {
     if (ended) {

@@ -122,6 +122,11 @@ class SelfImplementedOneShotsTest {
     }
 
     @Override
+    public long approximateKeyCount() {
+      return memory.approximateKeyCount();
+    }
+
+    @Override
     public WriteAmplificationMeter meter() {
       return memory.meter();
     }

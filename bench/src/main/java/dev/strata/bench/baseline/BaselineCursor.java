@@ -3,6 +3,7 @@ package dev.strata.bench.baseline;
 import dev.strata.api.Cursor;
 import dev.strata.api.KeyRange;
 import dev.strata.api.TransactionClosedException;
+import dev.strata.api.spi.CallGuard;
 
 /**
  * The part of a baseline cursor that does not depend on the native store: the range check (done

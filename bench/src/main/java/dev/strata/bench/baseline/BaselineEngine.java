@@ -6,6 +6,7 @@ import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
+import dev.strata.api.spi.CallGuard;
 import dev.strata.api.spi.DirectoryLock;
 import dev.strata.api.spi.WriterGate;
 import java.nio.file.Path;
@@ -174,7 +175,8 @@ abstract class BaselineEngine implements StorageEngine {
       closed = true;
     }
     gate.close();
-    guard.closeAndWait();
+    guard.close();
+    guard.awaitIdle();
     for (BaselineTxn txn : new ArrayList<>(openTxns)) {
       txn.endNow();
     }

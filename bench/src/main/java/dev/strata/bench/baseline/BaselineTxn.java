@@ -5,6 +5,7 @@ import dev.strata.api.KeyRange;
 import dev.strata.api.Limits;
 import dev.strata.api.TransactionClosedException;
 import dev.strata.api.WriteTxn;
+import dev.strata.api.spi.CallGuard;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -194,7 +195,9 @@ abstract class BaselineTxn implements WriteTxn {
 
   /** Enters the guard and checks the transaction is live; the caller must exit the guard. */
   final void enterActive() {
-    guard.enter();
+    if (!guard.tryEnter()) {
+      throw new TransactionClosedException("transaction is closed: its engine was closed");
+    }
     if (ended.get()) {
       guard.exit();
       String how = endedHow;

@@ -135,6 +135,12 @@ final class LmdbEngine extends BaselineEngine {
     return env.getMaxKeySize();
   }
 
+  /** LMDB's own entry count ({@code mdb_env_stat}), exact and constant-time. */
+  @Override
+  public long approximateKeyCount() {
+    return stats().get("entries").longValue();
+  }
+
   @Override
   public Map<String, Number> stats() {
     checkOpen();

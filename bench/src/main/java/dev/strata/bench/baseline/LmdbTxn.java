@@ -3,6 +3,7 @@ package dev.strata.bench.baseline;
 import dev.strata.api.KeyRange;
 import dev.strata.api.StorageFullException;
 import dev.strata.api.StorageIOException;
+import dev.strata.api.spi.CallGuard;
 import org.lmdbjava.Env;
 import org.lmdbjava.LmdbException;
 import org.lmdbjava.Txn;

@@ -1,6 +1,7 @@
 package dev.strata.bench.baseline;
 
 import dev.strata.api.KeyRange;
+import dev.strata.api.spi.CallGuard;
 import org.rocksdb.RocksIterator;
 
 /** A Strata cursor over a RocksDB iterator; {@link BaselineCursor} checks the bounds. */

@@ -1,7 +1,6 @@
 package dev.strata.bench.baseline;
 
 import dev.strata.api.CorruptionException;
-import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.Limits;
 import dev.strata.api.StorageException;
@@ -15,12 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import org.rocksdb.BlockBasedTableConfig;
-import org.rocksdb.BloomFilter;
 import org.rocksdb.Checkpoint;
-import org.rocksdb.CompactionStyle;
-import org.rocksdb.CompressionType;
-import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -30,10 +24,9 @@ import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
 /**
- * The {@code rocksdb} baseline: raw rocksdbjni calls with the {@code lsm} engine's options (LRU
- * block cache 64 MiB, write buffer 64 MiB, LZ4, level compaction with dynamic level bytes, bloom
- * filter 10 bits per key, 2 background jobs, {@code max_open_files = -1}) and RocksDB's default
- * bytewise comparator, which is Strata's unsigned order.
+ * The {@code rocksdb} baseline: raw rocksdbjni calls with the {@code lsm} engine's default options
+ * ({@link LsmDefaultRocksOptions}) and RocksDB's default bytewise comparator, which is Strata's
+ * unsigned order.
  *
  * <p>Shortcuts against the Strata contract, acceptable for a benchmark baseline:
  *
@@ -56,15 +49,13 @@ import org.rocksdb.WriteOptions;
  */
 final class RocksDbEngine extends BaselineEngine {
   static final String NAME = "rocksdb";
-  private static final long MIB = 1L << 20;
 
   static {
     RocksDB.loadLibrary();
   }
 
+  private final LsmDefaultRocksOptions rocksOptions;
   private final Options options;
-  private final LRUCache cache;
-  private final BloomFilter bloom;
   private final Statistics statistics;
   private final RocksDB db;
   private final WriteOptions writeOptions;
@@ -74,26 +65,10 @@ final class RocksDbEngine extends BaselineEngine {
 
   private RocksDbEngine(Path directory, EngineOptions engineOptions, DirectoryLock lock) {
     super(NAME, directory, engineOptions.readOnly(), lock);
-    this.cache = new LRUCache(64 * MIB);
-    this.bloom = new BloomFilter(10, false);
-    this.statistics = new Statistics();
-    this.options =
-        new Options()
-            .setCreateIfMissing(true)
-            .setWriteBufferSize(64 * MIB)
-            .setCompressionType(CompressionType.LZ4_COMPRESSION)
-            .setCompactionStyle(CompactionStyle.LEVEL)
-            .setLevelCompactionDynamicLevelBytes(true)
-            .setMaxBackgroundJobs(2)
-            .setMaxOpenFiles(-1)
-            .setStatistics(statistics)
-            .setTableFormatConfig(
-                new BlockBasedTableConfig()
-                    .setBlockCache(cache)
-                    .setFilterPolicy(bloom)
-                    // The lsm engine pins format 7 (RocksDB 11's default); so does the baseline.
-                    .setFormatVersion(7));
-    this.writeOptions = new WriteOptions().setSync(engineOptions.durability() == Durability.SYNC);
+    this.rocksOptions = new LsmDefaultRocksOptions(engineOptions.durability());
+    this.options = rocksOptions.options();
+    this.statistics = rocksOptions.statistics();
+    this.writeOptions = rocksOptions.writeOptions();
     try {
       this.db =
           engineOptions.readOnly()
@@ -128,11 +103,7 @@ final class RocksDbEngine extends BaselineEngine {
   }
 
   private void releaseNative() {
-    writeOptions.close();
-    options.close();
-    statistics.close();
-    bloom.close();
-    cache.close();
+    rocksOptions.close();
   }
 
   @Override
@@ -218,6 +189,12 @@ final class RocksDbEngine extends BaselineEngine {
     meter.addSyncs(Math.max(0, syncs - foldedSyncs));
     foldedPhysical = Math.max(physical, foldedPhysical);
     foldedSyncs = Math.max(syncs, foldedSyncs);
+  }
+
+  /** RocksDB's {@code rocksdb.estimate-num-keys}, as the {@code lsm} engine reports it. */
+  @Override
+  public long approximateKeyCount() {
+    return Math.max(0, stats().get("estimatedKeys").longValue());
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.strata.bench.baseline;
 
 import dev.strata.api.KeyRange;
 import dev.strata.api.StorageIOException;
+import dev.strata.api.spi.CallGuard;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "The btree engine's own measurements: against LMDB (core, insert, insert-lmdb,"
-          + " insert-pairs, reads, compare-reads), commit latency on fragmented freelists"
+          + " insert-pairs, reads, compare-reads, compare-gets), commit latency on fragmented freelists"
           + " (freelist, freelist-multi-page) and a store past 4 GiB (large)."
     })
 public final class BTreeCommand implements Runnable {
@@ -104,7 +104,7 @@ public final class BTreeCommand implements Runnable {
               defaultValue = "1000000",
               description = "Keys core loaded (default: 1000000).")
           int keys)
-      throws IOException {
+      throws IOException, InterruptedException {
     LmdbComparison comparison = new LmdbComparison(keys);
     comparison.reads(start("reads", dir));
   }
@@ -123,6 +123,41 @@ public final class BTreeCommand implements Runnable {
     LmdbComparison comparison = new LmdbComparison(keys);
     Path d = start("compare-reads", dir);
     comparison.compareReads(d.resolve("btree"), d.resolve("lmdb"), 10);
+  }
+
+  @Command(
+      name = "compare-gets",
+      description =
+          "The point-read workload of the btree-vs-LMDB comparison on both stores core left in DIR:"
+              + " THREADS threads each read every key once in random order in one read txn;"
+              + " ROUNDS interleaved rounds, medians and per-round ratios.")
+  void compareGets(
+      @Parameters(index = "0", paramLabel = "DIR") Path dir,
+      @Option(
+              names = "--keys",
+              defaultValue = "1000000",
+              description = "Keys core loaded (default: 1000000).")
+          int keys,
+      @Option(names = "--rounds", defaultValue = "7", description = "Rounds (default: 7).")
+          int rounds,
+      @Option(
+              names = "--threads",
+              defaultValue = "1,4",
+              split = ",",
+              description = "Reader thread counts, each measured in turn (default: 1,4).")
+          int[] threads)
+      throws Exception {
+    if (rounds < 1) {
+      throw new ParameterException(spec.commandLine(), "--rounds must be positive, got " + rounds);
+    }
+    LmdbComparison comparison = new LmdbComparison(keys);
+    Path d = start("compare-gets", dir);
+    for (int t : threads) {
+      if (t < 1) {
+        throw new ParameterException(spec.commandLine(), "--threads must be positive, got " + t);
+      }
+      comparison.compareGets(d.resolve("btree"), d.resolve("lmdb"), rounds, t);
+    }
   }
 
   @Command(

@@ -125,11 +125,207 @@ final class LmdbComparison {
     }
   }
 
+  /** Gets per thread between two switches of engine in {@link #compareGets}. */
+  private static final int SLICE = 20_000;
+
+  /**
+   * Point reads on the stores {@link #core} loaded: each of {@code threads} threads reads every one
+   * of {@code keys} keys once, in its own random order, inside one read transaction per engine. The
+   * threads switch engine together every {@value #SLICE} gets (a barrier between slices, the engine
+   * going first alternating), so both engines see the same load from the rest of the machine; each
+   * engine's time is the sum of its slices' wall times. An untimed warm-up round comes first.
+   * Prints each round's ratio, then the medians.
+   */
+  void compareGets(Path b, Path l, int rounds, int threads) throws Exception {
+    byte[][][] orders = new byte[threads][][];
+    for (int t = 0; t < threads; t++) {
+      SplittableRandom r = new SplittableRandom(42 + t);
+      orders[t] = new byte[keys][];
+      for (int i = 0; i < keys; i++) {
+        orders[t][i] = key(r.nextInt(keys));
+      }
+    }
+    try (StorageEngine e = StorageEngines.open("btree", b);
+        Env<ByteBuffer> env = lmdb(l)) {
+      Dbi<ByteBuffer> db = env.openDbi("bench");
+      sliced(e, env, db, orders);
+      double[] bt = new double[rounds];
+      double[] lm = new double[rounds];
+      double[] ratio = new double[rounds];
+      for (int round = 0; round < rounds; round++) {
+        double[] rates = sliced(e, env, db, orders);
+        bt[round] = rates[0];
+        lm[round] = rates[1];
+        ratio[round] = bt[round] / lm[round];
+        report(
+            "round " + round + ", " + threads + " thread(s), one read txn each (gets/s)",
+            bt[round],
+            lm[round]);
+      }
+      System.out.printf(
+          "median of %d rounds, %d thread(s) (gets/s)         btree %,12.0f   lmdb %,12.0f"
+              + "   median ratio %.2f (min %.2f, max %.2f)%n",
+          rounds,
+          threads,
+          median(bt),
+          median(lm),
+          median(ratio),
+          Arrays.stream(ratio).min().orElseThrow(),
+          Arrays.stream(ratio).max().orElseThrow());
+    }
+  }
+
+  /** One round of {@link #compareGets}; returns btree's and LMDB's gets per second. */
+  private double[] sliced(
+      StorageEngine e, Env<ByteBuffer> env, Dbi<ByteBuffer> db, byte[][][] orders)
+      throws InterruptedException {
+    int threads = orders.length;
+    int slices = (keys + SLICE - 1) / SLICE;
+    long[] nanos = new long[2];
+    long[] last = {0};
+    int[] phase = {0};
+    // Phase p runs slice p / 2 on engine phaseEngine(p); the barrier action charges its wall time.
+    java.util.concurrent.CyclicBarrier barrier =
+        new java.util.concurrent.CyclicBarrier(
+            threads,
+            () -> {
+              long now = System.nanoTime();
+              if (phase[0] > 0) {
+                nanos[phaseEngine(phase[0] - 1)] += now - last[0];
+              }
+              phase[0]++;
+              last[0] = System.nanoTime();
+            });
+    long[] sums = new long[threads];
+    Throwable[] failures = new Throwable[threads];
+    Thread[] workers = new Thread[threads];
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      workers[t] =
+          new Thread(
+              () -> {
+                byte[][] order = orders[id];
+                ByteBuffer k = ByteBuffer.allocateDirect(16);
+                long sum = 0;
+                try (ReadTxn bt = e.beginRead();
+                    Txn<ByteBuffer> lt = env.txnRead()) {
+                  barrier.await();
+                  for (int p = 0; p < 2 * slices; p++) {
+                    int from = p / 2 * SLICE;
+                    int to = Math.min(keys, from + SLICE);
+                    if (phaseEngine(p) == 0) {
+                      for (int i = from; i < to; i++) {
+                        sum += found(bt.get(order[i])).length;
+                      }
+                    } else {
+                      for (int i = from; i < to; i++) {
+                        k.clear();
+                        k.put(order[i]).flip();
+                        ByteBuffer v = db.get(lt, k);
+                        if (v == null) {
+                          throw new IllegalStateException(
+                              "a key the insert wrote is missing from LMDB");
+                        }
+                        byte[] copy = new byte[v.remaining()];
+                        v.get(copy);
+                        sum += copy.length;
+                      }
+                    }
+                    barrier.await();
+                  }
+                } catch (Throwable ex) {
+                  failures[id] = ex;
+                  barrier.reset();
+                }
+                sums[id] = sum;
+              });
+      workers[t].start();
+    }
+    for (Thread w : workers) {
+      w.join();
+    }
+    for (int t = 0; t < threads; t++) {
+      if (failures[t] != null) {
+        throw new IllegalStateException("reader thread " + t + " failed", failures[t]);
+      }
+      check(sums[t]);
+    }
+    double gets = (double) threads * keys;
+    return new double[] {gets / (nanos[0] / 1e9), gets / (nanos[1] / 1e9)};
+  }
+
+  /** The engine of phase {@code p}: 0 btree, 1 LMDB, the first of each slice alternating. */
+  private static int phaseEngine(int p) {
+    return (p & 1) ^ ((p >>> 1) & 1);
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+
+  /** Runs {@code work(t)} on {@code threads} threads at once; returns total gets per second. */
+  private double parallel(int threads, java.util.function.IntToLongFunction work)
+      throws InterruptedException {
+    long[] sums = new long[threads];
+    RuntimeException[] failures = new RuntimeException[threads];
+    Thread[] workers = new Thread[threads];
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      workers[t] =
+          new Thread(
+              () -> {
+                try {
+                  go.await();
+                  sums[id] = work.applyAsLong(id);
+                } catch (InterruptedException ex) {
+                  Thread.currentThread().interrupt();
+                } catch (RuntimeException ex) {
+                  failures[id] = ex;
+                }
+              });
+      workers[t].start();
+    }
+    long start = System.nanoTime();
+    go.countDown();
+    for (Thread w : workers) {
+      w.join();
+    }
+    double secs = (System.nanoTime() - start) / 1e9;
+    for (int t = 0; t < threads; t++) {
+      if (failures[t] != null) {
+        throw failures[t];
+      }
+      check(sums[t]);
+    }
+    return (double) threads * keys / secs;
+  }
+
+  private static long getsBtreeOneTxn(StorageEngine e, byte[][] order) {
+    long sum = 0;
+    try (ReadTxn t = e.beginRead()) {
+      for (byte[] k : order) {
+        sum += found(t.get(k)).length;
+      }
+    }
+    return sum;
+  }
+
   /** Reads only, on the btree store {@link #core} left behind (for profiling). */
-  void reads(Path dir) {
+  void reads(Path dir) throws InterruptedException {
+    byte[][] order = new byte[keys][];
+    SplittableRandom r = new SplittableRandom(42);
+    for (int i = 0; i < keys; i++) {
+      order[i] = key(r.nextInt(keys));
+    }
     try (StorageEngine e = StorageEngines.open("btree", dir.resolve("btree"))) {
       for (int round = 0; round < 5; round++) {
-        System.out.printf("gets/s %,.0f  scan entries/s %,.0f%n", getsBtree(e), scanBtree(e));
+        System.out.printf(
+            "gets/s %,.0f  gets/s in one txn %,.0f  scan entries/s %,.0f%n",
+            getsBtree(e), parallel(1, t -> getsBtreeOneTxn(e, order)), scanBtree(e));
       }
     }
   }

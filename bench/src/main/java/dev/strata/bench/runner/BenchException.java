@@ -1,14 +1,25 @@
 package dev.strata.bench.runner;
 
 /** A bench run failed: an engine threw, or the machine cannot run the requested experiment. */
-final class BenchException extends RuntimeException {
+public final class BenchException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  BenchException(String message) {
+  /**
+   * Creates the exception.
+   *
+   * @param message what failed, printed without a stack trace
+   */
+  public BenchException(String message) {
     super(message);
   }
 
-  BenchException(String message, Throwable cause) {
+  /**
+   * Creates the exception with its cause.
+   *
+   * @param message what failed
+   * @param cause the underlying failure, printed with its stack trace
+   */
+  public BenchException(String message, Throwable cause) {
     super(message, cause);
   }
 }

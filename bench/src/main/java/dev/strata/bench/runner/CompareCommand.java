@@ -8,10 +8,9 @@ import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.WriteTxn;
 import dev.strata.bench.Keys;
-import java.time.Instant;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,7 +27,10 @@ import picocli.CommandLine.Option;
       "Loads N keys into every engine, then measures random reads, batched writes, 1,000-entry"
           + " scans and a 90/10 read/write mix. Prints a table per engine and writes"
           + " results/compare-<time>.{csv,json} and -throughput.png / -p99.png.",
-      "Phases are capped by --seconds each: about 1.5 minutes for six engines by default."
+      "Phases are capped by --seconds each: about 1.5 minutes for six engines by default. The load"
+          + " always commits "
+          + CompareCommand.LOAD_BATCH
+          + " keys at a time; --quick caps --keys at 10000."
     })
 final class CompareCommand implements Callable<Integer> {
   static final int SCAN_LENGTH = 1000;
@@ -38,27 +40,14 @@ final class CompareCommand implements Callable<Integer> {
 
   @Mixin RunOptions run = new RunOptions();
 
-  @Option(
-      names = "--keys",
-      description =
-          "Keys loaded before the measured phases (default: ${DEFAULT-VALUE}; --quick: 10000).")
-  long keys = 200_000;
+  @Mixin KeysOption keyCount = new KeysOption(200_000);
 
-  @Option(names = "--value-size", description = "Value size in bytes (default: ${DEFAULT-VALUE}).")
-  int valueSize = 100;
+  @Mixin WorkloadOptions workload = new WorkloadOptions(100, Durability.SYNC);
 
   @Option(
       names = "--batch",
-      description =
-          "Puts per commit in the write phase (default: ${DEFAULT-VALUE}). The load always commits "
-              + LOAD_BATCH
-              + " keys at a time.")
+      description = "Puts per commit in the write phase (default: ${DEFAULT-VALUE}).")
   int batch = 100;
-
-  @Option(
-      names = "--durability",
-      description = "SYNC or NO_SYNC, the same for every engine (default: ${DEFAULT-VALUE}).")
-  Durability durability = Durability.SYNC;
 
   @Option(
       names = "--threads",
@@ -78,27 +67,31 @@ final class CompareCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (quick) {
-      keys = Math.min(keys, 10_000);
+      keyCount.keys = Math.min(keyCount.keys, 10_000);
       seconds = Math.min(seconds, 0.5);
     }
-    if (keys < SCAN_LENGTH + 1 || valueSize < 0 || batch < 1 || threads < 1 || seconds <= 0) {
+    long keys = keyCount.keys();
+    if (keys < SCAN_LENGTH + 1
+        || workload.valueSize() < 0
+        || batch < 1
+        || threads < 1
+        || seconds <= 0) {
       throw new BenchException(
           "need --keys > "
               + SCAN_LENGTH
               + ", --value-size >= 0, --batch >= 1, --threads >= 1 and --seconds > 0");
     }
-    long runSeed = run.begin();
-    Instant started = Instant.now();
     List<String> names = engines.resolve();
+    long runSeed = run.start();
+    Durability durability = workload.durability();
     EngineOptions options = run.options(durability);
-    Map<String, Object> meta = RunInfo.describe(started, commandLine(names), runSeed);
     System.out.println(
         "strata-bench compare: "
             + names
             + ", "
             + keys
             + " keys x "
-            + valueSize
+            + workload.valueSize()
             + " B values, "
             + durability
             + ", write batch "
@@ -108,83 +101,53 @@ final class CompareCommand implements Callable<Integer> {
             + " threads, "
             + seconds
             + " s per phase");
-    System.out.println(RunInfo.headline(meta));
 
     List<PhaseResult> rows = new ArrayList<>();
     for (String name : names) {
       rows.addAll(runEngine(name, options, runSeed));
     }
     ResultFiles.printTables(System.out, rows);
-    String base = "compare-" + RunInfo.stamp(started);
-    List<Map<String, Object>> table = rows.stream().map(PhaseResult::columns).toList();
-    ResultFiles.writeCsv(run.out.resolve(base + ".csv"), table);
-    ResultFiles.writeJson(run.out.resolve(base + ".json"), meta, table);
+    Path base = run.writeResults("compare", rows.stream().map(PhaseResult::columns).toList());
     Charts.phaseBars(
-        run.out.resolve(base + "-throughput.png"),
+        Path.of(base + "-throughput.png"),
         "Throughput per phase (" + keys + " keys, " + durability + ")",
         "operations/s (load: keys/s)",
         rows,
         r -> r.phase().equals("load") ? r.entriesPerSecond() : r.opsPerSecond());
     Charts.phaseBars(
-        run.out.resolve(base + "-p99.png"),
+        Path.of(base + "-p99.png"),
         "p99 latency per phase (" + keys + " keys, " + durability + ")",
         "p99 latency (us)",
         rows,
         PhaseResult::p99Micros);
-    System.out.println("wrote " + run.out.resolve(base) + ".{csv,json}, -throughput.png, -p99.png");
+    System.out.println("wrote " + base + "-throughput.png, -p99.png");
     printAgreement(rows);
     return 0;
   }
 
-  private String commandLine(List<String> names) {
-    return "compare --engines "
-        + String.join(",", names)
-        + " --keys "
-        + keys
-        + " --value-size "
-        + valueSize
-        + " --batch "
-        + batch
-        + " --durability "
-        + durability
-        + " --threads "
-        + threads
-        + " --seconds "
-        + seconds
-        + run.settingsArgument();
-  }
-
   private List<PhaseResult> runEngine(String name, EngineOptions options, long runSeed) {
+    long keys = keyCount.keys();
+    int valueSize = workload.valueSize();
     List<PhaseResult> rows = new ArrayList<>();
     MeasuredEngine m = MeasuredEngine.openFresh(name, run.workDir.resolve(name), options);
     try {
       StorageEngine db = m.engine();
-      long loadCommits = (keys + LOAD_BATCH - 1) / LOAD_BATCH;
       rows.add(
           m.measure(
               "load",
               1,
               LOAD_BATCH,
               () ->
-                  PhaseRunner.run(
+                  PhaseRunner.inBatches(
                       name + " load",
-                      1,
-                      loadCommits,
-                      Double.MAX_VALUE,
+                      db,
                       0,
+                      keys,
+                      LOAD_BATCH,
                       runSeed,
-                      (i, random) -> {
-                        long first = i * LOAD_BATCH;
-                        long last = Math.min(keys, first + LOAD_BATCH);
-                        try (WriteTxn txn = db.beginWrite()) {
-                          for (long k = first; k < last; k++) {
-                            txn.put(
-                                Keys.key(Keys.loadOrder(k, keys)), Keys.value(random, valueSize));
-                          }
-                          txn.commit();
-                        }
-                        return last - first;
-                      })));
+                      (txn, k, random) ->
+                          txn.put(
+                              Keys.key(Keys.loadOrder(k, keys)), Keys.value(random, valueSize)))));
       rows.add(
           m.measure(
               "read",

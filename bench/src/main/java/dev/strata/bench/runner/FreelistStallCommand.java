@@ -3,10 +3,8 @@ package dev.strata.bench.runner;
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngine;
-import dev.strata.api.WriteTxn;
 import dev.strata.bench.Keys;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +29,10 @@ import picocli.CommandLine.Option;
       "Builds a store of --keys entries, deletes every --delete-every-th key so the"
           + " freelist fragments, then runs --clients threads doing --puts single-put commits at"
           + " --rate op/s in total, once per --freelists value. Prints completion time, latency"
-          + " percentiles (measured from each put's scheduled start) and the time ratio."
+          + " percentiles (measured from each put's scheduled start) and the time ratio.",
+      "--value-size is the built store's: large values give one freed page per deleted key."
+          + " --durability defaults to NO_SYNC: etcd batches thousands of puts per fsync, so a"
+          + " sync per put would hide the freelist."
     })
 final class FreelistStallCommand implements Callable<Integer> {
   private static final int LOAD_BATCH = 1000;
@@ -45,14 +46,9 @@ final class FreelistStallCommand implements Callable<Integer> {
       description = "Values of btree.freelist to compare (default: ${DEFAULT-VALUE}).")
   List<String> freelists = new ArrayList<>(List.of("array", "hash"));
 
-  @Option(names = "--keys", description = "Keys in the built store (default: ${DEFAULT-VALUE}).")
-  long keys = 1_000_000;
+  @Mixin KeysOption keyCount = new KeysOption(1_000_000);
 
-  @Option(
-      names = "--value-size",
-      description =
-          "Value size of the built store; large values give one freed page per deleted key (default: ${DEFAULT-VALUE}).")
-  int valueSize = 4096;
+  @Mixin WorkloadOptions workload = new WorkloadOptions(4096, Durability.NO_SYNC);
 
   @Option(
       names = "--delete-every",
@@ -80,44 +76,17 @@ final class FreelistStallCommand implements Callable<Integer> {
       description = "Value size of the stall phase's puts (default: ${DEFAULT-VALUE}).")
   int putValueSize = 256;
 
-  @Option(
-      names = "--durability",
-      description =
-          "SYNC or NO_SYNC (default: ${DEFAULT-VALUE}: etcd batches thousands of puts per fsync, so a sync per put would hide the freelist).")
-  Durability durability = Durability.NO_SYNC;
-
   @Mixin RunOptions run = new RunOptions();
 
   @Override
   public Integer call() throws Exception {
+    long keys = keyCount.keys();
     if (keys < deleteEvery || deleteEvery < 2 || clients < 1 || puts < 1 || rate <= 0) {
       throw new BenchException(
           "need --keys >= --delete-every >= 2, --clients >= 1, --puts >= 1" + " and --rate > 0");
     }
     EngineSettings.resolve(List.of(engine));
-    long runSeed = run.begin();
-    Instant started = Instant.now();
-    Map<String, Object> meta =
-        RunInfo.describe(
-            started,
-            "freelist-stall --engine "
-                + engine
-                + " --keys "
-                + keys
-                + " --value-size "
-                + valueSize
-                + " --delete-every "
-                + deleteEvery
-                + " --clients "
-                + clients
-                + " --puts "
-                + puts
-                + " --rate "
-                + rate
-                + " --durability "
-                + durability,
-            runSeed);
-    System.out.println(RunInfo.headline(meta));
+    long runSeed = run.start();
     List<Map<String, Object>> rows = new ArrayList<>();
     for (String freelist : freelists) {
       rows.add(runOne(freelist, runSeed));
@@ -164,10 +133,7 @@ final class FreelistStallCommand implements Callable<Integer> {
                 + " its put rate, puts / (op/s))");
       }
     }
-    String base = "freelist-stall-" + RunInfo.stamp(started);
-    ResultFiles.writeCsv(run.out.resolve(base + ".csv"), rows);
-    ResultFiles.writeJson(run.out.resolve(base + ".json"), meta, rows);
-    System.out.println("wrote " + run.out.resolve(base) + ".{csv,json}");
+    run.writeResults("freelist-stall", rows);
     return 0;
   }
 
@@ -190,49 +156,32 @@ final class FreelistStallCommand implements Callable<Integer> {
       all.putAll(run.settings);
     }
     all.put("btree.freelist", freelist);
-    EngineOptions options = EngineSettings.options(durability, all);
+    EngineOptions options = EngineSettings.options(workload.durability(), all);
+    long keys = keyCount.keys();
+    int valueSize = workload.valueSize();
     Path dir = run.workDir.resolve(engine + "-freelist-" + freelist);
     MeasuredEngine m = MeasuredEngine.openFresh(engine, dir, options);
     try {
       StorageEngine db = m.engine();
-      long commits = (keys + LOAD_BATCH - 1) / LOAD_BATCH;
-      PhaseRunner.run(
+      PhaseRunner.inBatches(
           "build " + freelist,
-          1,
-          commits,
-          Double.MAX_VALUE,
+          db,
           0,
+          keys,
+          LOAD_BATCH,
           runSeed,
-          (i, random) -> {
-            long first = i * LOAD_BATCH;
-            long last = Math.min(keys, first + LOAD_BATCH);
-            try (WriteTxn txn = db.beginWrite()) {
-              for (long k = first; k < last; k++) {
-                txn.put(Keys.key(k), Keys.value(random, valueSize));
-              }
-              txn.commit();
-            }
-            return last - first;
-          });
-      PhaseRunner.run(
+          (txn, k, random) -> txn.put(Keys.key(k), Keys.value(random, valueSize)));
+      PhaseRunner.inBatches(
           "delete " + freelist,
-          1,
-          commits,
-          Double.MAX_VALUE,
+          db,
           0,
+          keys,
+          LOAD_BATCH,
           runSeed,
-          (i, random) -> {
-            long first = i * LOAD_BATCH;
-            long last = Math.min(keys, first + LOAD_BATCH);
-            try (WriteTxn txn = db.beginWrite()) {
-              for (long k = first; k < last; k++) {
-                if (k % deleteEvery == 0) {
-                  txn.delete(Keys.key(k));
-                }
-              }
-              txn.commit();
+          (txn, k, random) -> {
+            if (k % deleteEvery == 0) {
+              txn.delete(Keys.key(k));
             }
-            return last - first;
           });
       Map<String, Number> before = db.stats();
       System.out.println(

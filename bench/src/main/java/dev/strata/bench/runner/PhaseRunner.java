@@ -1,5 +1,7 @@
 package dev.strata.bench.runner;
 
+import dev.strata.api.StorageEngine;
+import dev.strata.api.WriteTxn;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -44,6 +46,57 @@ final class PhaseRunner {
           ? 0
           : latencyNanos.getValueAtPercentile(percentile) / 1000.0;
     }
+  }
+
+  /** What a batched load does with one id inside its commit. */
+  @FunctionalInterface
+  interface IdWriter {
+    /**
+     * Writes (or deletes) the entry of one id.
+     *
+     * @param txn the commit in progress
+     * @param id the id, {@code from <= id < to}
+     * @param random the phase's random source
+     */
+    void write(WriteTxn txn, long id, SplittableRandom random);
+  }
+
+  /**
+   * Runs a single-threaded phase that goes through ids {@code [from, to)} in order, {@code batch}
+   * ids per commit, calling {@code writer} for each: the loads and bulk deletes of the commands.
+   * One operation per commit; entries are ids.
+   *
+   * @param name names the phase in the progress bar and in errors
+   * @param db the engine written to
+   * @param from the first id
+   * @param to the id after the last
+   * @param batch ids per commit
+   * @param seed seeds the random source
+   * @param writer what to do with each id
+   * @return the phase's measurements
+   * @throws BenchException if a commit threw
+   */
+  static Stats inBatches(
+      String name, StorageEngine db, long from, long to, int batch, long seed, IdWriter writer) {
+    long commits = (to - from + batch - 1) / batch;
+    return run(
+        name,
+        1,
+        commits,
+        Double.MAX_VALUE,
+        0,
+        seed,
+        (i, random) -> {
+          long first = from + i * batch;
+          long last = Math.min(to, first + batch);
+          try (WriteTxn txn = db.beginWrite()) {
+            for (long id = first; id < last; id++) {
+              writer.write(txn, id, random);
+            }
+            txn.commit();
+          }
+          return last - first;
+        });
   }
 
   /**

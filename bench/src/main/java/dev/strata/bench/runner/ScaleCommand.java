@@ -4,12 +4,10 @@ import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.WriteAmplificationMeter;
-import dev.strata.api.WriteTxn;
 import dev.strata.bench.Keys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,10 +30,13 @@ import picocli.CommandLine.Option;
       "Grows a store per engine through --sizes (logical bytes of keys + values) and measures, at"
           + " each size: random-read latency, single-put commit latency, write amplification"
           + " (meter and OS) of the load and of the updates, disk, heap and RSS.",
-      "Stops early, with a note, when the disk cannot hold the next size."
+      "Loads commit "
+          + ScaleCommand.LOAD_BATCH
+          + " keys at a time; the write-latency sample commits one put at a time. Stops early,"
+          + " with a note, when the disk cannot hold the next size."
     })
 final class ScaleCommand implements Callable<Integer> {
-  private static final int LOAD_BATCH = 1000;
+  static final int LOAD_BATCH = 1000;
 
   /** One engine at one size. */
   record Point(
@@ -93,16 +94,7 @@ final class ScaleCommand implements Callable<Integer> {
       description = "Store sizes to reach, with binary suffixes (default: ${DEFAULT-VALUE}).")
   List<String> sizes = new ArrayList<>(List.of("256MiB", "1GiB", "2GiB", "4GiB", "8GiB"));
 
-  @Option(names = "--value-size", description = "Value size in bytes (default: ${DEFAULT-VALUE}).")
-  int valueSize = 1000;
-
-  @Option(
-      names = "--durability",
-      description =
-          "SYNC or NO_SYNC (default: ${DEFAULT-VALUE}). Loads commit "
-              + LOAD_BATCH
-              + " keys at a time; the write-latency sample commits one put at a time.")
-  Durability durability = Durability.SYNC;
+  @Mixin WorkloadOptions workload = new WorkloadOptions(1000, Durability.SYNC);
 
   @Option(
       names = "--read-samples",
@@ -125,50 +117,34 @@ final class ScaleCommand implements Callable<Integer> {
     if (replot != null) {
       return replot(replot);
     }
-    long runSeed = run.begin();
-    Instant started = Instant.now();
     List<String> names = engines.resolve();
-    EngineOptions options = run.options(durability);
     List<Long> targets = new ArrayList<>();
     for (String s : sizes) {
       targets.add(parseSize(s));
     }
-    Map<String, Object> meta =
-        RunInfo.describe(
-            started,
-            "scale --engines "
-                + String.join(",", names)
-                + " --sizes "
-                + String.join(",", sizes)
-                + " --value-size "
-                + valueSize
-                + " --durability "
-                + durability,
-            runSeed);
+    long runSeed = run.start();
+    EngineOptions options = run.options(workload.durability());
     System.out.println(
         "strata-bench scale: "
             + names
             + ", sizes "
             + sizes
             + ", values "
-            + valueSize
+            + workload.valueSize()
             + " B, "
-            + durability);
-    System.out.println(RunInfo.headline(meta));
+            + workload.durability());
     List<Point> points = new ArrayList<>();
-    String base = "scale-" + RunInfo.stamp(started);
+    Path base = run.resultBase("scale");
     for (String name : names) {
       List<Point> enginePoints = runEngine(name, options, targets, runSeed);
       points.addAll(enginePoints);
       if (!enginePoints.isEmpty()) {
-        Charts.scaleChart(run.out.resolve(base + "-" + name + ".png"), name, enginePoints);
+        Charts.scaleChart(Path.of(base + "-" + name + ".png"), name, enginePoints);
       }
     }
     print(points);
-    List<Map<String, Object>> table = points.stream().map(Point::columns).toList();
-    ResultFiles.writeCsv(run.out.resolve(base + ".csv"), table);
-    ResultFiles.writeJson(run.out.resolve(base + ".json"), meta, table);
-    System.out.println("wrote " + run.out.resolve(base) + ".{csv,json} and one PNG per engine");
+    run.writeResults("scale", points.stream().map(Point::columns).toList());
+    System.out.println("and one PNG per engine beside them");
     return 0;
   }
 
@@ -226,6 +202,7 @@ final class ScaleCommand implements Callable<Integer> {
       String name, EngineOptions options, List<Long> targets, long runSeed) throws IOException {
     List<Point> points = new ArrayList<>();
     Path dir = run.workDir.resolve(name);
+    int valueSize = workload.valueSize();
     int entryBytes = Keys.KEY_SIZE + valueSize;
     MeasuredEngine m = MeasuredEngine.openFresh(name, dir, options);
     try {
@@ -248,28 +225,18 @@ final class ScaleCommand implements Callable<Integer> {
           break;
         }
         long from = loaded;
-        long commits = (targetKeys - from + LOAD_BATCH - 1) / LOAD_BATCH;
         PhaseRunner.Stats load =
-            PhaseRunner.run(
+            PhaseRunner.inBatches(
                 name + " load to " + human(target),
-                1,
-                commits,
-                Double.MAX_VALUE,
-                0,
+                db,
+                from,
+                targetKeys,
+                LOAD_BATCH,
                 runSeed,
-                (i, random) -> {
-                  long first = from + i * LOAD_BATCH;
-                  long last = Math.min(targetKeys, first + LOAD_BATCH);
-                  try (WriteTxn txn = db.beginWrite()) {
-                    for (long k = first; k < last; k++) {
-                      // Ids scrambled within a size step, appended across steps, so the store
-                      // grows.
-                      long id = from + Keys.loadOrder(k - from, targetKeys - from);
-                      txn.put(Keys.key(id), Keys.value(random, valueSize));
-                    }
-                    txn.commit();
-                  }
-                  return last - first;
+                (txn, k, random) -> {
+                  // Ids scrambled within a size step, appended across steps, so the store grows.
+                  long id = from + Keys.loadOrder(k - from, targetKeys - from);
+                  txn.put(Keys.key(id), Keys.value(random, valueSize));
                 });
         loaded = targetKeys;
         loadSeconds += load.seconds();

@@ -1,13 +1,17 @@
 package dev.strata.bench.runner;
 
 import dev.strata.bench.btree.BTreeCommand;
+import dev.strata.bench.etcd.EtcdStallCommand;
+import dev.strata.bench.kafka.KafkaStreamsCommand;
+import dev.strata.bench.ledger.LedgerCommand;
+import dev.strata.bench.lsm.LsmCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code strata-bench} command: {@code compare}, {@code scale}, {@code freelist-stall} and
- * {@code btree}. Exit codes: 0 success, 1 a run failed (an engine threw or lost data), 2 bad
- * command line.
+ * The {@code strata-bench} command: {@code compare}, {@code scale}, {@code freelist-stall}, {@code
+ * btree}, {@code ledger}, {@code lsm}, {@code kafka-streams} and {@code etcd-stall}. Exit codes: 0
+ * success, 1 a run failed (an engine threw or lost data), 2 bad command line.
  */
 @Command(
     name = "strata-bench",
@@ -18,7 +22,11 @@ import picocli.CommandLine.Command;
       CompareCommand.class,
       ScaleCommand.class,
       FreelistStallCommand.class,
-      BTreeCommand.class
+      BTreeCommand.class,
+      LedgerCommand.class,
+      LsmCommand.class,
+      KafkaStreamsCommand.class,
+      EtcdStallCommand.class
     })
 public final class StrataBench implements Runnable {
   /** Creates the command; picocli instantiates it. */
@@ -26,7 +34,16 @@ public final class StrataBench implements Runnable {
 
   /** Subcommand names, so the jar's main class can tell them from JMH arguments. */
   public static final java.util.Set<String> COMMANDS =
-      java.util.Set.of("compare", "scale", "freelist-stall", "btree", "strata-bench");
+      java.util.Set.of(
+          "compare",
+          "scale",
+          "freelist-stall",
+          "btree",
+          "ledger",
+          "lsm",
+          "kafka-streams",
+          "etcd-stall",
+          "strata-bench");
 
   @Override
   public void run() {

@@ -28,23 +28,38 @@ import java.util.stream.Stream;
  *       overstates random in-place page writes by up to 512x.
  * </ul>
  */
-final class SystemProbe {
+public final class SystemProbe {
   private static final Path PROC_IO = Path.of("/proc/self/io");
   private static final Path PROC_STATUS = Path.of("/proc/self/status");
 
   private SystemProbe() {}
 
-  /** The process's write counters at one moment; -1 where unknown. */
-  record Io(long syscallBytes, long storageBytes) {
-    Io minus(Io earlier) {
+  /**
+   * The process's write counters at one moment; -1 where unknown.
+   *
+   * @param syscallBytes {@code wchar}: bytes handed to write system calls
+   * @param storageBytes {@code write_bytes}: bytes charged as dirtied page cache
+   */
+  public record Io(long syscallBytes, long storageBytes) {
+    /**
+     * Returns the growth since an earlier reading.
+     *
+     * @param earlier the earlier reading
+     * @return this minus {@code earlier}, field by field; -1 where either is unknown
+     */
+    public Io minus(Io earlier) {
       return new Io(
           syscallBytes < 0 || earlier.syscallBytes < 0 ? -1 : syscallBytes - earlier.syscallBytes,
           storageBytes < 0 || earlier.storageBytes < 0 ? -1 : storageBytes - earlier.storageBytes);
     }
   }
 
-  /** Reads {@code wchar} and {@code write_bytes} of this process. */
-  static Io io() {
+  /**
+   * Reads {@code wchar} and {@code write_bytes} of this process.
+   *
+   * @return the counters now
+   */
+  public static Io io() {
     return new Io(procField(PROC_IO, "wchar:", 1), procField(PROC_IO, "write_bytes:", 1));
   }
 
@@ -121,8 +136,13 @@ final class SystemProbe {
     }
   }
 
-  /** Deletes {@code directory} and everything in it, if present. */
-  static void deleteTree(Path directory) throws IOException {
+  /**
+   * Deletes {@code directory} and everything in it, if present.
+   *
+   * @param directory the directory
+   * @throws IOException if something cannot be deleted
+   */
+  public static void deleteTree(Path directory) throws IOException {
     if (!Files.exists(directory)) {
       return;
     }

@@ -41,4 +41,24 @@ class RocksDbBaselineConformanceTest extends StorageEngineContract {
   @Disabled(OWN_WRITES + " (the model test reads inside write transactions)")
   @Override
   protected void randomOperations_matchTreeMapModel() {}
+
+  @Test
+  @Disabled(OWN_WRITES + " (the default range deletion walks a cursor that misses pending puts)")
+  @Override
+  protected void deleteRange_bounded_removesExactlyTheHalfOpenRange() {}
+
+  @Test
+  @Disabled(OWN_WRITES)
+  @Override
+  protected void deleteRange_randomWorkload_matchesModel() {}
+
+  @Test
+  @Disabled(OWN_WRITES)
+  @Override
+  protected void deleteRange_ordersWithTheTransactionsOtherWrites(int readsAt) {}
+
+  @Test
+  @Disabled(OWN_WRITES + " (the cursor misses the transaction's pending write)")
+  @Override
+  protected void writeCursor_deletingEachEntryAsReached_visitsEveryEntryOnce(boolean reversed) {}
 }

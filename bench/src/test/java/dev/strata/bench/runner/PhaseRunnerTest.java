@@ -1,9 +1,15 @@
 package dev.strata.bench.runner;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strata.api.EngineOptions;
+import dev.strata.api.StorageEngine;
+import dev.strata.api.StorageEngines;
+import dev.strata.bench.Keys;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -17,6 +23,28 @@ class PhaseRunnerTest {
     assertEquals(1000, stats.ops());
     assertEquals(2000, stats.entries());
     assertEquals(1000, stats.latencyNanos().getTotalCount());
+  }
+
+  @Test
+  void inBatches_commitsEveryIdOnce_inBatchSizedCommits(@TempDir Path dir) {
+    try (StorageEngine db = StorageEngines.open("memory", dir, EngineOptions.defaults())) {
+      PhaseRunner.Stats stats =
+          PhaseRunner.inBatches(
+              "load",
+              db,
+              10,
+              2_510,
+              1000,
+              1,
+              (txn, id, random) -> txn.put(Keys.key(id), Keys.value(random, 8)));
+      assertEquals(3, stats.ops(), "commits");
+      assertEquals(2_500, stats.entries());
+      assertEquals(2_500, db.stats().get("keys").longValue());
+      assertNotNull(db.get(Keys.key(10)));
+      assertNotNull(db.get(Keys.key(2_509)));
+      assertNull(db.get(Keys.key(9)));
+      assertNull(db.get(Keys.key(2_510)));
+    }
   }
 
   @Test

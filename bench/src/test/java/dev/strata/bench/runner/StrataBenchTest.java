@@ -1,5 +1,7 @@
 package dev.strata.bench.runner;
 
+import static dev.strata.bench.BenchCommands.execute;
+import static dev.strata.bench.BenchCommands.only;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,7 +19,8 @@ class StrataBenchTest {
   @Test
   void compare_writesTableCsvJsonAndCharts_forEveryEngine() throws IOException {
     int code =
-        StrataBench.execute(
+        execute(
+            dir,
             "compare",
             "--engines",
             "memory,lmdb,rocksdb",
@@ -28,13 +30,8 @@ class StrataBenchTest {
             "0.2",
             "--threads",
             "2",
-            "--dir",
-            dir.resolve("work").toString(),
-            "--out",
-            dir.resolve("out").toString(),
             "--seed",
-            "1",
-            "--no-progress");
+            "1");
     assertEquals(0, code);
     List<String> csv = Files.readAllLines(only(dir.resolve("out"), ".csv"));
     // A header, then load/read/write/scan/mix/total for each of three engines.
@@ -44,12 +41,20 @@ class StrataBenchTest {
     assertTrue(Files.size(only(dir.resolve("out"), "-throughput.png")) > 0);
     assertTrue(Files.size(only(dir.resolve("out"), "-p99.png")) > 0);
     assertTrue(Files.notExists(dir.resolve("work").resolve("lmdb")), "stores are deleted");
+    String json = Files.readString(only(dir.resolve("out"), ".json"));
+    assertTrue(
+        json.contains(
+            "compare --engines memory,lmdb,rocksdb --keys 3000 --value-size 100 --durability SYNC"
+                + " --batch 100 --threads 2 --seconds 0.2"),
+        json);
+    assertTrue(json.contains("--seed 1"), json);
   }
 
   @Test
   void compare_withDurabilityNoSync_andBatchOne_runs() {
     int code =
-        StrataBench.execute(
+        execute(
+            dir,
             "compare",
             "--engines",
             "rocksdb",
@@ -60,41 +65,19 @@ class StrataBenchTest {
             "--batch",
             "1",
             "--durability",
-            "no_sync",
-            "--dir",
-            dir.resolve("work").toString(),
-            "--out",
-            dir.resolve("out").toString(),
-            "--no-progress");
+            "no_sync");
     assertEquals(0, code);
   }
 
   @Test
   void compare_unknownEngine_exitsWithOne() {
-    int code =
-        StrataBench.execute(
-            "compare",
-            "--engines",
-            "nosuch",
-            "--dir",
-            dir.resolve("work").toString(),
-            "--out",
-            dir.resolve("out").toString());
+    int code = execute(dir, "compare", "--engines", "nosuch");
     assertEquals(1, code);
   }
 
   @Test
   void compare_tooFewKeys_exitsWithOne() {
-    assertEquals(
-        1,
-        StrataBench.execute(
-            "compare",
-            "--engines",
-            "memory",
-            "--keys",
-            "10",
-            "--out",
-            dir.resolve("out").toString()));
+    assertEquals(1, execute(dir, "compare", "--engines", "memory", "--keys", "10"));
   }
 
   @Test
@@ -105,7 +88,8 @@ class StrataBenchTest {
   @Test
   void scale_writesOneDualAxisChartPerEngine() throws IOException {
     int code =
-        StrataBench.execute(
+        execute(
+            dir,
             "scale",
             "--engines",
             "memory,rocksdb",
@@ -119,13 +103,8 @@ class StrataBenchTest {
             "20",
             "--durability",
             "NO_SYNC",
-            "--dir",
-            dir.resolve("work").toString(),
-            "--out",
-            dir.resolve("out").toString(),
             "--seed",
-            "3",
-            "--no-progress");
+            "3");
     assertEquals(0, code);
     List<String> csv = Files.readAllLines(only(dir.resolve("out"), ".csv"));
     assertEquals(1 + 2 * 2, csv.size(), String.join("\n", csv));
@@ -137,7 +116,8 @@ class StrataBenchTest {
   void freelistStall_runsEachFreelistSetting_andReportsBoth() throws IOException {
     // The memory engine ignores btree.* settings, which is enough to exercise the harness.
     int code =
-        StrataBench.execute(
+        execute(
+            dir,
             "freelist-stall",
             "--engine",
             "memory",
@@ -150,23 +130,10 @@ class StrataBenchTest {
             "--puts",
             "200",
             "--rate",
-            "5000",
-            "--dir",
-            dir.resolve("work").toString(),
-            "--out",
-            dir.resolve("out").toString(),
-            "--no-progress");
+            "5000");
     assertEquals(0, code);
     List<String> csv = Files.readAllLines(only(dir.resolve("out"), ".csv"));
     assertEquals(3, csv.size(), String.join("\n", csv));
     assertTrue(csv.get(1).contains(",array,") && csv.get(2).contains(",hash,"));
-  }
-
-  private static Path only(Path directory, String suffix) throws IOException {
-    try (Stream<Path> files = Files.list(directory)) {
-      List<Path> matches = files.filter(p -> p.getFileName().toString().endsWith(suffix)).toList();
-      assertEquals(1, matches.size(), "files ending in " + suffix + ": " + matches);
-      return matches.get(0);
-    }
   }
 }

@@ -1,23 +1,22 @@
 package dev.strata.api.memory;
 
-import dev.strata.api.Cursor;
 import dev.strata.api.KeyRange;
-import dev.strata.api.TransactionClosedException;
+import dev.strata.api.spi.EntryCursor;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NavigableMap;
 
-/** A cursor over entries a memory transaction sees; checks its transaction on every call. */
-final class MemoryCursor implements Cursor {
+/**
+ * A cursor over entries a memory transaction sees ({@link EntryCursor}); checks its transaction on
+ * every call.
+ */
+final class MemoryCursor extends EntryCursor<byte[]> {
   private final MemoryTxn txn;
-  private final Iterator<Map.Entry<byte[], byte[]>> entries;
-  private Map.Entry<byte[], byte[]> current;
-  private boolean closed;
 
   MemoryCursor(MemoryTxn txn, Iterator<Map.Entry<byte[], byte[]>> entries) {
+    super(entries);
     this.txn = txn;
-    this.entries = entries;
   }
 
   /** The part of a sorted map inside {@code range}, in the range's direction. */
@@ -39,40 +38,12 @@ final class MemoryCursor implements Cursor {
   }
 
   @Override
-  public boolean next() {
-    checkOpen();
-    current = entries.hasNext() ? entries.next() : null;
-    return current != null;
-  }
-
-  @Override
-  public byte[] key() {
-    return currentEntry().getKey().clone();
-  }
-
-  @Override
-  public byte[] value() {
-    return currentEntry().getValue().clone();
-  }
-
-  private Map.Entry<byte[], byte[]> currentEntry() {
-    checkOpen();
-    if (current == null) {
-      throw new IllegalStateException(
-          "cursor has no current entry: call next() first and check" + " that it returned true");
-    }
-    return current;
-  }
-
-  private void checkOpen() {
-    if (closed) {
-      throw new TransactionClosedException("cursor is closed");
-    }
+  protected void checkTransaction() {
     txn.checkActive();
   }
 
   @Override
-  public void close() {
-    closed = true;
+  protected byte[] valueOf(byte[] value) {
+    return value.clone();
   }
 }

@@ -163,7 +163,8 @@ final class MemoryEngine implements StorageEngine {
   }
 
   /** Applies a write transaction's overlay as the next commit. Runs under the writer gate. */
-  void commit(Map<byte[], byte[]> overlay, long logicalBytes) {
+  void commit(WriteOverlay overlay) {
+    long logicalBytes = overlay.logicalBytes();
     synchronized (this) {
       if (closed) {
         throw closedException();
@@ -174,18 +175,19 @@ final class MemoryEngine implements StorageEngine {
       }
       long next = lastCommit + 1;
       long live = liveKeys;
-      for (Map.Entry<byte[], byte[]> e : overlay.entrySet()) {
-        byte[] value = e.getValue() == WriteOverlay.TOMBSTONE ? null : e.getValue();
-        Version current = data.get(e.getKey());
+      for (int slot : overlay.sortedSlots()) {
+        byte[] key = overlay.key(slot);
+        byte[] value = overlay.value(slot) == WriteOverlay.TOMBSTONE ? null : overlay.value(slot);
+        Version current = data.get(key);
         boolean wasLive = current != null && current.value() != null;
         if (value == null && !wasLive) {
           continue;
         }
         Version older = current == null ? null : current.pruned(oldest);
-        data.put(e.getKey(), new Version(next, value, older));
+        data.put(key, new Version(next, value, older));
         live += (value != null ? 1 : 0) - (wasLive ? 1 : 0);
         if (value == null) {
-          tombstones.add(new AbstractMap.SimpleImmutableEntry<>(e.getKey(), next));
+          tombstones.add(new AbstractMap.SimpleImmutableEntry<>(key, next));
         }
       }
       purgeTombstones(oldest);
@@ -218,6 +220,13 @@ final class MemoryEngine implements StorageEngine {
 
   EngineClosedException closedException() {
     return new EngineClosedException("memory engine at " + directory + " is closed");
+  }
+
+  /** Exact: the live-key count the last commit recorded. */
+  @Override
+  public long approximateKeyCount() {
+    checkOpen();
+    return liveKeys;
   }
 
   @Override

@@ -6,17 +6,13 @@ import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.WriteOverlay;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * The memory engine's write transaction: uncommitted writes live in an overlay over the snapshot
- * the transaction began on. The overlay is a concurrent map so that a cursor opened earlier keeps
- * iterating (weakly consistent) while the transaction writes.
+ * The memory engine's write transaction: uncommitted writes live in a {@link WriteOverlay} over the
+ * snapshot the transaction began on; a cursor sees the overlay as it was when the cursor opened.
  */
 final class MemoryWriteTxn extends MemoryTxn implements WriteTxn {
-  private final ConcurrentSkipListMap<byte[], byte[]> overlay =
-      new ConcurrentSkipListMap<>(KeyRange::compare);
-  private long logicalBytes;
+  private final WriteOverlay overlay = new WriteOverlay(this::checkActive);
 
   MemoryWriteTxn(MemoryEngine engine, long snapshot) {
     super(engine, snapshot);
@@ -26,41 +22,29 @@ final class MemoryWriteTxn extends MemoryTxn implements WriteTxn {
   public byte[] get(byte[] key) {
     Limits.checkKey(key);
     checkActive();
-    byte[] own = overlay.get(key);
-    if (own != null) {
-      return own == WriteOverlay.TOMBSTONE ? null : own.clone();
-    }
-    return super.get(key);
+    return overlay.read(key, super::get);
   }
 
   @Override
   Iterator<Map.Entry<byte[], byte[]>> entries(KeyRange range) {
-    return WriteOverlay.merge(
-        MemoryCursor.view(overlay, range).entrySet().iterator(), super.entries(range), range);
+    return WriteOverlay.merge(overlay.entries(range), super.entries(range), range);
   }
 
   @Override
   public void put(byte[] key, byte[] value) {
-    Limits.checkKey(key);
-    Limits.checkValue(value);
-    checkActive();
-    overlay.put(key.clone(), value.clone());
-    logicalBytes += key.length + value.length;
+    overlay.put(key, value);
   }
 
   @Override
   public void delete(byte[] key) {
-    Limits.checkKey(key);
-    checkActive();
-    overlay.put(key.clone(), WriteOverlay.TOMBSTONE);
-    logicalBytes += key.length;
+    overlay.delete(key);
   }
 
   @Override
   public void commit() {
     checkActive();
     try {
-      engine.commit(overlay, logicalBytes);
+      engine.commit(overlay);
     } finally {
       end("committed");
     }

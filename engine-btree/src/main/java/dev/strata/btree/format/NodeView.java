@@ -63,22 +63,56 @@ public final class NodeView implements NodeSource {
   }
 
   private int element(int i) {
-    return base + buf.getInt(base + PageFormat.HEADER_SIZE + i * SLOT);
+    return element(buf, base, i);
   }
 
   private int keyLength(int e) {
-    return buf.getShort(e + (leaf ? 1 : 0)) & 0xFFFF;
+    return keyLength(buf, leaf, e);
   }
 
   private int keyOffset(int e) {
-    return e + (leaf ? LEAF_ELEMENT : BRANCH_ELEMENT);
+    return keyOffset(leaf, e);
   }
 
   @Override
   public int compareKeyAt(int i, byte[] key) {
-    int e = element(i);
-    int len = keyLength(e);
-    int off = keyOffset(e);
+    return compareKey(buf, base, leaf, i, key);
+  }
+
+  @Override
+  public int lowerBound(byte[] key) {
+    return lowerBound(buf, base, leaf, count, key);
+  }
+
+  @Override
+  public int childIndex(byte[] key) {
+    return childIndex(buf, base, leaf, count, key);
+  }
+
+  // The static forms below read a node at {@code base} in {@code buf} without a view object, for
+  // the point-read path, which visits one node per level and keeps none of them.
+
+  /** Where element {@code i} of the node at {@code base} starts in {@code buf}. */
+  public static int element(ByteBuffer buf, int base, int i) {
+    return base + buf.getInt(base + PageFormat.HEADER_SIZE + i * SLOT);
+  }
+
+  private static int keyLength(ByteBuffer buf, boolean leaf, int e) {
+    return buf.getShort(e + (leaf ? 1 : 0)) & 0xFFFF;
+  }
+
+  private static int keyOffset(boolean leaf, int e) {
+    return e + (leaf ? LEAF_ELEMENT : BRANCH_ELEMENT);
+  }
+
+  /**
+   * Compares the key of entry {@code i} of the node at {@code base} with {@code key} as unsigned
+   * bytes, eight at a time: negative, zero or positive.
+   */
+  public static int compareKey(ByteBuffer buf, int base, boolean leaf, int i, byte[] key) {
+    int e = element(buf, base, i);
+    int len = keyLength(buf, leaf, e);
+    int off = keyOffset(leaf, e);
     int n = Math.min(len, key.length);
     int j = 0;
     for (; j + 8 <= n; j += 8) {
@@ -95,6 +129,67 @@ public final class NodeView implements NodeSource {
       }
     }
     return len - key.length;
+  }
+
+  /** {@link NodeSource#lowerBound} of the node of {@code count} entries at {@code base}. */
+  public static int lowerBound(ByteBuffer buf, int base, boolean leaf, int count, byte[] key) {
+    int lo = 0;
+    int hi = count;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (compareKey(buf, base, leaf, mid, key) < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  /** {@link NodeSource#childIndex} of the node of {@code count} entries at {@code base}. */
+  public static int childIndex(ByteBuffer buf, int base, boolean leaf, int count, byte[] key) {
+    int lo = 0;
+    int hi = count;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (compareKey(buf, base, leaf, mid, key) <= 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return Math.max(0, lo - 1);
+  }
+
+  /** Branch entry {@code i}'s child page, of the branch at {@code base}. */
+  public static long childAt(ByteBuffer buf, int base, int i) {
+    return buf.getLong(element(buf, base, i) + 2);
+  }
+
+  /**
+   * Whether leaf entry {@code i} of the leaf at {@code base} keeps its value in an overflow run.
+   */
+  public static boolean isOverflow(ByteBuffer buf, int base, int i) {
+    return (buf.get(element(buf, base, i)) & FLAG_OVERFLOW) != 0;
+  }
+
+  /** Leaf entry {@code i}'s value length, of the leaf at {@code base}. */
+  public static int valueLength(ByteBuffer buf, int base, int i) {
+    return buf.getInt(element(buf, base, i) + 3);
+  }
+
+  /** A copy of inline leaf entry {@code i}'s value, of the leaf at {@code base}. */
+  public static byte[] inlineValue(ByteBuffer buf, int base, int i) {
+    int e = element(buf, base, i);
+    byte[] v = new byte[buf.getInt(e + 3)];
+    buf.get(keyOffset(true, e) + keyLength(buf, true, e), v);
+    return v;
+  }
+
+  /** Leaf entry {@code i}'s overflow run's first page, of the leaf at {@code base}. */
+  public static long overflowPage(ByteBuffer buf, int base, int i) {
+    int e = element(buf, base, i);
+    return buf.getLong(keyOffset(true, e) + keyLength(buf, true, e));
   }
 
   @Override

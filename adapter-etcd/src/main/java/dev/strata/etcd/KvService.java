@@ -1,0 +1,101 @@
+package dev.strata.etcd;
+
+import io.etcd.jetcd.api.CompactionRequest;
+import io.etcd.jetcd.api.CompactionResponse;
+import io.etcd.jetcd.api.DeleteRangeRequest;
+import io.etcd.jetcd.api.DeleteRangeResponse;
+import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.PutRequest;
+import io.etcd.jetcd.api.PutResponse;
+import io.etcd.jetcd.api.RangeRequest;
+import io.etcd.jetcd.api.RangeResponse;
+import io.etcd.jetcd.api.ResponseHeader;
+import io.etcd.jetcd.api.TxnRequest;
+import io.etcd.jetcd.api.TxnResponse;
+import io.grpc.stub.StreamObserver;
+
+/** etcd's KV service: every write request is one engine write transaction. */
+final class KvService extends KVGrpc.KVImplBase {
+  private final MvccStore store;
+  private final Headers headers;
+  private final RequestChecks checks;
+
+  KvService(MvccStore store, Headers headers, RequestChecks checks) {
+    this.store = store;
+    this.headers = headers;
+    this.checks = checks;
+  }
+
+  @Override
+  public void range(RangeRequest request, StreamObserver<RangeResponse> observer) {
+    Calls.unary(
+        observer,
+        () -> {
+          checks.checkRange(request);
+          RangeResponse response = store.read(view -> KvOps.range(view, request));
+          return response.toBuilder().setHeader(headers.fill(response.getHeader())).build();
+        });
+  }
+
+  @Override
+  public void put(PutRequest request, StreamObserver<PutResponse> observer) {
+    Calls.unary(
+        observer,
+        () -> {
+          checks.checkPut(request);
+          checks.checkSize(request);
+          PutResponse response = store.write(write -> KvOps.put(write, request, true));
+          return response.toBuilder().setHeader(headers.fill(response.getHeader())).build();
+        });
+  }
+
+  @Override
+  public void deleteRange(
+      DeleteRangeRequest request, StreamObserver<DeleteRangeResponse> observer) {
+    Calls.unary(
+        observer,
+        () -> {
+          checks.checkDelete(request);
+          checks.checkSize(request);
+          DeleteRangeResponse response = store.write(write -> KvOps.delete(write, request));
+          return response.toBuilder().setHeader(headers.fill(response.getHeader())).build();
+        });
+  }
+
+  @Override
+  public void txn(TxnRequest request, StreamObserver<TxnResponse> observer) {
+    Calls.unary(
+        observer,
+        () -> {
+          checks.checkTxn(request);
+          TxnResponse response;
+          if (KvOps.isReadOnly(request)) {
+            response =
+                store.read(
+                    view ->
+                        KvOps.txn(view, request).toBuilder()
+                            .setHeader(ResponseHeader.newBuilder().setRevision(view.revision()))
+                            .build());
+          } else {
+            checks.checkSize(request);
+            response =
+                store.write(
+                    write ->
+                        KvOps.txn(write, request).toBuilder()
+                            .setHeader(ResponseHeader.newBuilder().setRevision(write.revision()))
+                            .build());
+          }
+          return response.toBuilder().setHeader(headers.fill(response.getHeader())).build();
+        });
+  }
+
+  @Override
+  public void compact(CompactionRequest request, StreamObserver<CompactionResponse> observer) {
+    Calls.unary(
+        observer,
+        () -> {
+          store.compact(request.getRevision());
+          return CompactionResponse.newBuilder().setHeader(headers.current()).build();
+        });
+  }
+}

@@ -1,0 +1,170 @@
+package dev.strata.etcd;
+
+import com.google.protobuf.ByteString;
+import dev.strata.api.Cursor;
+import dev.strata.api.WriteTxn;
+import io.etcd.jetcd.api.Event;
+import io.etcd.jetcd.api.KeyValue;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The changes of one etcd write request inside one engine write transaction. Every change gets the
+ * same main revision (the store's revision plus one) and its own sub revision, as in etcd.
+ */
+final class MvccWrite extends MvccView {
+  private final WriteTxn write;
+  private final long newRevision;
+  private final List<Event> events = new ArrayList<>();
+  private boolean dirty;
+
+  MvccWrite(WriteTxn txn, long baseRevision, long compactedRevision) {
+    super(txn, baseRevision, compactedRevision);
+    this.write = txn;
+    this.newRevision = baseRevision + 1;
+  }
+
+  /** Reads inside a transaction that changed keys see the revision those changes become. */
+  @Override
+  long revision() {
+    return changed() ? newRevision : newRevision - 1;
+  }
+
+  boolean changed() {
+    return !events.isEmpty();
+  }
+
+  boolean dirty() {
+    return dirty || changed();
+  }
+
+  long newRevision() {
+    return newRevision;
+  }
+
+  List<Event> events() {
+    return events;
+  }
+
+  /**
+   * Puts a key as etcd's Put does.
+   *
+   * @param leaseCheckFirst whether an unknown lease is reported before a missing key
+   * @return the previous key-value, or null when the key did not exist
+   * @throws io.grpc.StatusRuntimeException etcd's "key not found" (ignore_value/ignore_lease on a
+   *     missing key) or "requested lease not found"
+   */
+  KeyValue put(
+      byte[] key,
+      ByteString value,
+      long lease,
+      boolean ignoreValue,
+      boolean ignoreLease,
+      boolean leaseCheckFirst) {
+    // etcd checks a lone Put's lease before its key, and a txn's puts the other way round.
+    boolean leaseMissing = lease != 0 && !leaseExists(lease);
+    if (leaseCheckFirst && leaseMissing) {
+      throw EtcdErrors.leaseNotFound();
+    }
+    KeyValue prev = current(key);
+    if ((ignoreValue || ignoreLease) && prev == null) {
+      throw EtcdErrors.keyNotFound();
+    }
+    if (leaseMissing) {
+      throw EtcdErrors.leaseNotFound();
+    }
+    ByteString newValue = ignoreValue ? prev.getValue() : value;
+    long newLease = ignoreLease ? prev.getLease() : lease;
+    long sub = events.size();
+    KeyValue kv =
+        KeyValue.newBuilder()
+            .setKey(ByteString.copyFrom(key))
+            .setValue(newValue)
+            .setCreateRevision(prev == null ? newRevision : prev.getCreateRevision())
+            .setModRevision(newRevision)
+            .setVersion(prev == null ? 1 : prev.getVersion() + 1)
+            .setLease(newLease)
+            .build();
+    if (prev != null && prev.getLease() != 0 && prev.getLease() != newLease) {
+      write.delete(KeyLayout.attached(prev.getLease(), key));
+    }
+    if (newLease != 0) {
+      write.put(KeyLayout.attached(newLease, key), new byte[0]);
+    }
+    write.put(KeyLayout.current(key), kv.toByteArray());
+    byte[] historyKey = KeyLayout.history(key, newRevision, sub);
+    write.put(historyKey, HistoryRecord.encode(false, kv));
+    write.put(KeyLayout.revision(newRevision, sub), historyKey);
+    Event.Builder event = Event.newBuilder().setType(Event.EventType.PUT).setKv(kv);
+    if (prev != null) {
+      event.setPrevKv(prev);
+    }
+    events.add(event.build());
+    return prev;
+  }
+
+  /**
+   * Deletes the keys of an etcd range ({@code rangeEnd} as in {@link #range}).
+   *
+   * @return the deleted key-values, in key order
+   */
+  List<KeyValue> deleteRange(byte[] key, byte[] rangeEnd) {
+    List<KeyValue> doomed = new ArrayList<>();
+    if (rangeEnd.length == 0) {
+      KeyValue kv = current(key);
+      if (kv != null) {
+        doomed.add(kv);
+      }
+    } else {
+      byte[] end = isFromKey(rangeEnd) ? null : rangeEnd;
+      if (end == null || dev.strata.api.KeyRange.compare(key, end) < 0) {
+        try (Cursor cursor = txn.cursor(KeyLayout.currentRange(key, end))) {
+          while (cursor.next()) {
+            doomed.add(HistoryRecord.current(cursor.value()));
+          }
+        }
+      }
+    }
+    for (KeyValue prev : doomed) {
+      byte[] k = prev.getKey().toByteArray();
+      long sub = events.size();
+      KeyValue tombstone =
+          KeyValue.newBuilder().setKey(prev.getKey()).setModRevision(newRevision).build();
+      write.delete(KeyLayout.current(k));
+      if (prev.getLease() != 0) {
+        write.delete(KeyLayout.attached(prev.getLease(), k));
+      }
+      byte[] historyKey = KeyLayout.history(k, newRevision, sub);
+      write.put(historyKey, HistoryRecord.encode(true, tombstone));
+      write.put(KeyLayout.revision(newRevision, sub), historyKey);
+      events.add(
+          Event.newBuilder()
+              .setType(Event.EventType.DELETE)
+              .setKv(tombstone)
+              .setPrevKv(prev)
+              .build());
+    }
+    return doomed;
+  }
+
+  /** Records a lease (no revision: leases are not keys). */
+  void putLease(long id, long ttl) {
+    write.put(KeyLayout.lease(id), KeyLayout.longBytes(ttl));
+    dirty = true;
+  }
+
+  /**
+   * Removes a lease and deletes its keys in this transaction's revision.
+   *
+   * @return the number of keys deleted
+   */
+  int revokeLease(long id) {
+    List<byte[]> keys = leaseKeys(id);
+    for (byte[] k : keys) {
+      deleteRange(k, new byte[0]);
+    }
+    write.delete(KeyLayout.lease(id));
+    dirty = true;
+    return keys.size();
+  }
+}

@@ -1,0 +1,147 @@
+package dev.strata.etcd;
+
+import dev.strata.api.Durability;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code strata-etcd} executable: {@code java -jar strata-etcd.jar --engine btree --data-dir
+ * DIR --listen 127.0.0.1:2379}. TLS flags carry etcd's names.
+ */
+@Command(
+    name = "strata-etcd",
+    mixinStandardHelpOptions = true,
+    description = "An etcd v3 API server over a Strata storage engine.")
+public final class StrataEtcd implements Callable<Integer> {
+  @Option(
+      names = "--engine",
+      defaultValue = "btree",
+      description =
+          "Storage engine by name (btree, lsm, ledger, memory). Default: ${DEFAULT-VALUE}")
+  String engine;
+
+  @Option(names = "--data-dir", required = true, description = "The engine's directory.")
+  Path dataDir;
+
+  @Option(
+      names = "--listen",
+      defaultValue = "127.0.0.1:2379",
+      description = "host:port to serve clients on. Default: ${DEFAULT-VALUE}")
+  String listen;
+
+  @Option(names = "--cert-file", description = "Server TLS certificate chain (PEM).")
+  Path certFile;
+
+  @Option(names = "--key-file", description = "Server TLS private key (PEM, PKCS#8).")
+  Path keyFile;
+
+  @Option(
+      names = "--client-cert-auth",
+      description = "Require client certificates signed by --trusted-ca-file.")
+  boolean clientCertAuth;
+
+  @Option(names = "--trusted-ca-file", description = "CA certificates for client certificates.")
+  Path trustedCaFile;
+
+  @Option(names = "--insecure", description = "Allow a non-loopback address without TLS.")
+  boolean insecure;
+
+  @Option(
+      names = "--max-request-bytes",
+      defaultValue = "" + EtcdServer.Config.DEFAULT_MAX_REQUEST_BYTES,
+      description = "Largest write request in bytes. Default: ${DEFAULT-VALUE}")
+  int maxRequestBytes;
+
+  @Option(
+      names = "--max-txn-ops",
+      defaultValue = "" + EtcdServer.Config.DEFAULT_MAX_TXN_OPS,
+      description = "Most operations per txn branch. Default: ${DEFAULT-VALUE}")
+  int maxTxnOps;
+
+  @Option(
+      names = "--durability",
+      defaultValue = "SYNC",
+      description =
+          "SYNC (every acknowledged write is on disk) or NO_SYNC. Default: ${DEFAULT-VALUE}")
+  Durability durability;
+
+  @Option(
+      names = "--engine-setting",
+      description = "Engine option key=value, e.g. btree.freelist=array (repeatable).")
+  Map<String, String> engineSettings = Map.of();
+
+  /** Runs the command line. */
+  StrataEtcd() {}
+
+  /**
+   * Starts the server and serves until the process is stopped.
+   *
+   * @param args the command line
+   */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new StrataEtcd()).execute(args));
+  }
+
+  /** Starts serving and blocks; returns an exit code. */
+  @Override
+  public Integer call() throws InterruptedException {
+    int colon = listen.lastIndexOf(':');
+    if (colon < 1) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--listen must be host:port: " + listen);
+    }
+    String host = listen.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    int port = Integer.parseInt(listen.substring(colon + 1));
+    EtcdServer.Config config =
+        new EtcdServer.Config(engine, dataDir)
+            .listen(host, port)
+            .insecure(insecure)
+            .limits(maxRequestBytes, maxTxnOps)
+            .durability(durability);
+    if (certFile != null || keyFile != null) {
+      if (certFile == null || keyFile == null) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "TLS needs both --cert-file and --key-file");
+      }
+      config.tls(certFile, keyFile);
+    }
+    if (clientCertAuth) {
+      if (trustedCaFile == null) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "--client-cert-auth needs --trusted-ca-file");
+      }
+      config.clientCertAuth(trustedCaFile);
+    }
+    engineSettings.forEach(config::engineSetting);
+    EtcdServer server;
+    try {
+      server = EtcdServer.start(config);
+    } catch (IllegalArgumentException e) {
+      System.err.println("strata-etcd: " + e.getMessage());
+      return 2;
+    }
+    EtcdServer running = server;
+    Runtime.getRuntime().addShutdownHook(new Thread(running::close, "strata-etcd-shutdown"));
+    System.out.println(
+        "strata-etcd serving "
+            + engine
+            + " from "
+            + dataDir
+            + " on "
+            + host
+            + ":"
+            + server.port()
+            + (certFile != null ? " (TLS)" : "")
+            + " at revision "
+            + server.revision());
+    server.awaitTermination();
+    return 0;
+  }
+}

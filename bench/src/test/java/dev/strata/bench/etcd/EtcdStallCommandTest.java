@@ -1,0 +1,51 @@
+package dev.strata.bench.etcd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.bench.runner.StrataBench;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code etcd-stall} at a tiny size on strata-etcd targets: every phase runs and is reported. */
+class EtcdStallCommandTest {
+  @TempDir Path dir;
+
+  @Test
+  void tinyRun_reportsEveryPhase_forEachStrataTarget() throws Exception {
+    Path out = dir.resolve("out");
+    int exit =
+        StrataBench.execute(
+            "etcd-stall",
+            "--targets=btree,memory",
+            "--keys=600",
+            "--clients=4",
+            "--rate=100",
+            "--duration=1",
+            "--throughput-seconds=1",
+            "--seed=7",
+            "--dir=" + dir.resolve("work"),
+            "--out=" + out);
+    assertEquals(0, exit);
+    List<String> lines = Files.readAllLines(out.resolve("etcd-stall.csv"));
+    assertEquals(3, lines.size(), lines.toString());
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split(",");
+      assertTrue(Long.parseLong(f[2]) > 0, "deleted keys: " + line);
+      assertTrue(Double.parseDouble(f[3]) > 0, "achieved rate: " + line);
+      assertTrue(Double.parseDouble(f[9]) > 0 && Double.parseDouble(f[10]) > 0, line);
+    }
+    assertTrue(Files.notExists(dir.resolve("work").resolve("btree")), "stores are removed");
+  }
+
+  @Test
+  void unknownTarget_exitsWithOne() {
+    assertEquals(
+        1,
+        StrataBench.execute(
+            "etcd-stall", "--targets=nope", "--keys=10", "--dir=" + dir, "--out=" + dir));
+  }
+}

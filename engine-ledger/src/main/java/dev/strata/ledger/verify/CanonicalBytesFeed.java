@@ -1,0 +1,190 @@
+package dev.strata.ledger.verify;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * Hands the canonical bytes that the chain pass of {@code verifyIntegrity()} rebuilds to the other
+ * passes (the Merkle pass and the index pass), in a few recycled batches, so the log is read,
+ * checksummed and decoded once for all of them while they run on threads of their own. One producer
+ * thread; each consumer thread sees every batch, in order, and a batch is reused once every
+ * consumer has given it back.
+ *
+ * <p>Once {@link #stop()} is called (a pass failed or gave up) no side blocks any more: the
+ * producer's batches are dropped and the consumers see the end. A consumer that read the last batch
+ * just leaves.
+ */
+final class CanonicalBytesFeed {
+  /** Slack for a consumer that starts late: the index pass sorts the index before it reads. */
+  private static final int BATCHES = 8;
+
+  private static final int BATCH_ENTRIES = 4096;
+  private static final int BATCH_BYTES = 1 << 20;
+
+  /** Entries of one batch: entry {@code i} is {@code data[offsets[i], offsets[i + 1])}. */
+  static final class Batch {
+    byte[] data = new byte[BATCH_BYTES];
+    final int[] offsets = new int[BATCH_ENTRIES + 1];
+    final long[] positions = new long[BATCH_ENTRIES];
+    final long[] ends = new long[BATCH_ENTRIES];
+    int count;
+    boolean last;
+    private final AtomicInteger holders = new AtomicInteger();
+
+    private void clear() {
+      count = 0;
+      offsets[0] = 0;
+      last = false;
+    }
+  }
+
+  private final BlockingQueue<Batch> free = new ArrayBlockingQueue<>(BATCHES);
+  private final List<BlockingQueue<Batch>> full = new ArrayList<>();
+  private volatile boolean stopped;
+  private Batch current = new Batch();
+
+  /** A feed for {@code consumers} consumers, numbered from 0. */
+  CanonicalBytesFeed(int consumers) {
+    for (int i = 0; i < consumers; i++) {
+      full.add(new ArrayBlockingQueue<>(BATCHES));
+    }
+    for (int i = 1; i < BATCHES; i++) {
+      free.add(new Batch());
+    }
+  }
+
+  /**
+   * Producer: makes room for {@code length} bytes in the current batch.
+   *
+   * @return the offset in {@link #data()} where the entry's canonical bytes go
+   */
+  int reserve(int length) {
+    int fill = current.offsets[current.count];
+    if (current.count == BATCH_ENTRIES || (current.count > 0 && fill + length > BATCH_BYTES)) {
+      ship(false);
+      fill = 0;
+    }
+    if (current.data.length < fill + length) {
+      current.data = Arrays.copyOf(current.data, fill + length);
+    }
+    return fill;
+  }
+
+  /** Producer: the current batch's array, valid until the next {@link #reserve}. */
+  byte[] data() {
+    return current.data;
+  }
+
+  /** Producer: adds the entry just written at the reserved offset. */
+  void add(int length, long position, long end) {
+    Batch b = current;
+    int i = b.count++;
+    b.positions[i] = position;
+    b.ends[i] = end;
+    b.offsets[i + 1] = b.offsets[i] + length;
+  }
+
+  /** Producer: hands over the last batch. */
+  void finish() {
+    ship(true);
+  }
+
+  private void ship(boolean last) {
+    current.last = last;
+    current.holders.set(full.size());
+    for (int k = 0; k < full.size(); k++) {
+      if (!offer(full.get(k), current)) {
+        // Stopped: nobody consumes any more, so the entries are dropped. A batch that no consumer
+        // got is reused; one that some got may still be read, so the producer takes a new one.
+        if (k == 0) {
+          current.clear();
+        } else {
+          current = new Batch();
+        }
+        return;
+      }
+    }
+    if (last) {
+      current = null;
+      return;
+    }
+    Batch next = poll(free);
+    // Stopped while waiting: a batch of its own lets the producer finish without blocking.
+    current = next != null ? next : new Batch();
+  }
+
+  /**
+   * Consumer {@code consumer}: hands every batch, in order, to {@code each}, up to the last one or
+   * until the feed is stopped. A consumer that leaves early (its {@code each} threw) stops the
+   * feed, so the producer never waits for it.
+   *
+   * @return whether the consumer saw the last batch, false when the feed stopped first
+   */
+  boolean drain(int consumer, Consumer<Batch> each) {
+    boolean finished = false;
+    try {
+      for (Batch b = poll(full.get(consumer)); b != null; b = poll(full.get(consumer))) {
+        each.accept(b);
+        boolean last = b.last;
+        recycle(b);
+        if (last) {
+          finished = true;
+          break;
+        }
+      }
+    } finally {
+      if (!finished) {
+        stop();
+      }
+    }
+    return finished;
+  }
+
+  /** Gives a batch back; the last consumer to do so makes it reusable. */
+  private void recycle(Batch b) {
+    if (b.holders.decrementAndGet() == 0) {
+      b.clear();
+      free.offer(b);
+    }
+  }
+
+  /** Either side: nothing more will be produced or consumed. */
+  void stop() {
+    stopped = true;
+  }
+
+  private boolean offer(BlockingQueue<Batch> queue, Batch b) {
+    try {
+      while (!stopped) {
+        if (queue.offer(b, 10, TimeUnit.MILLISECONDS)) {
+          return true;
+        }
+      }
+    } catch (InterruptedException e) {
+      stopped = true;
+      Thread.currentThread().interrupt();
+    }
+    return false;
+  }
+
+  private Batch poll(BlockingQueue<Batch> queue) {
+    try {
+      while (!stopped) {
+        Batch b = queue.poll(10, TimeUnit.MILLISECONDS);
+        if (b != null) {
+          return b;
+        }
+      }
+    } catch (InterruptedException e) {
+      stopped = true;
+      Thread.currentThread().interrupt();
+    }
+    return null;
+  }
+}

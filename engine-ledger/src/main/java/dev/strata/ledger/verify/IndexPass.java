@@ -1,0 +1,71 @@
+package dev.strata.ledger.verify;
+
+import dev.strata.ledger.log.CommittedState;
+
+/**
+ * The index part of {@code verifyIntegrity()}: sorts the index entries visible at a committed state
+ * by sequence number ({@link IndexEntriesBySeq}) and merges them against the entries the chain pass
+ * hands it through the {@link CanonicalBytesFeed} (so the log is read and decoded once), checking
+ * that every indexed entry is in the log at its position with its key and kind. It runs on its own
+ * thread next to the chain and Merkle passes; sorting a million keys costs about as much as hashing
+ * their entries, and the chain pass waits for the sort once the feed's few batches are full.
+ *
+ * <p>Not thread-safe: {@link #run()} runs once, on one thread; {@link #cancel()} may be called from
+ * any thread.
+ */
+final class IndexPass implements IntegrityCheck.SidePass {
+  /** This pass's consumer number on the feed. */
+  static final int CONSUMER = 1;
+
+  private final CheckedParts parts;
+  private final CommittedState state;
+  private final CanonicalBytesFeed feed;
+  private IndexEntriesBySeq index;
+  private volatile boolean finished;
+
+  IndexPass(CheckedParts parts, CommittedState state, CanonicalBytesFeed feed) {
+    this.parts = parts;
+    this.state = state;
+    this.feed = feed;
+  }
+
+  @Override
+  public void cancel() {
+    feed.stop();
+  }
+
+  /**
+   * Runs the pass.
+   *
+   * @throws dev.strata.api.TamperException if an indexed entry disagrees with the log
+   */
+  @Override
+  public void run() {
+    try {
+      index = IndexEntriesBySeq.of(parts.keyIndex(), parts.reader(), state.size());
+    } catch (RuntimeException | Error e) {
+      // The producer must not wait for a pass that will never read.
+      feed.stop();
+      throw e;
+    }
+    long[] seq = {0};
+    finished =
+        feed.drain(
+            CONSUMER,
+            b -> {
+              for (int i = 0; i < b.count; i++) {
+                index.check(parts.log(), seq[0]++, b.positions[i], b.data, b.offsets[i]);
+              }
+            });
+  }
+
+  @Override
+  public boolean finished() {
+    return finished;
+  }
+
+  /** The index as merged by a finished pass. */
+  IndexEntriesBySeq index() {
+    return index;
+  }
+}
