@@ -6,6 +6,7 @@ import dev.strata.api.StorageIOException;
 import dev.strata.api.StoreLockedException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.spi.FileIO;
+import dev.strata.api.spi.LockRegistry;
 import dev.strata.api.spi.StorageFile;
 import dev.strata.btree.format.Meta;
 import dev.strata.freelist.Freelist;
@@ -18,7 +19,11 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -29,6 +34,12 @@ import java.util.function.Function;
  */
 final class StoreOpener {
   private static final System.Logger LOG = System.getLogger(StoreOpener.class.getName());
+
+  /** The claim on the data file of each open store, by the store's channel. */
+  private static final Map<FileChannel, LockRegistry.Claim> CLAIMS =
+      Collections.synchronizedMap(new IdentityHashMap<>());
+
+  private static final Object CREATE_GUARD = new Object();
 
   private StoreOpener() {}
 
@@ -57,8 +68,9 @@ final class StoreOpener {
         throw new StorageException(
             "no btree store in " + directory + " and a read-only open cannot create one");
       }
-      create(directory, path, settings.pageSize(), meter, fileIO);
+      createOnce(directory, path, settings.pageSize(), meter, fileIO);
     }
+    LockRegistry.Claim claim = claim(path);
     StorageFile storageFile;
     try {
       storageFile =
@@ -66,9 +78,14 @@ final class StoreOpener {
               ? fileIO.open(path, StandardOpenOption.READ)
               : fileIO.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
     } catch (IOException e) {
+      claim.release();
       throw new StorageIOException("cannot open " + path, e);
+    } catch (RuntimeException | Error e) {
+      claim.release();
+      throw e;
     }
     FileChannel channel = storageFile.channel();
+    CLAIMS.put(channel, claim);
     FileLock lock = lock(channel, path, settings.readOnly());
     try {
       MetaSelector.Selected selected = MetaSelector.select(channel, path);
@@ -132,10 +149,31 @@ final class StoreOpener {
     } catch (IOException e) {
       closeQuietly(channel);
       throw new StorageIOException("cannot open " + path, e);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       closeQuietly(channel);
       throw e;
     }
+  }
+
+  /**
+   * Claims the data file for this JVM before any channel to it is opened: the file is the lock
+   * file, and a channel of this JVM closed after a refused lock would drop the lock another store
+   * of this JVM holds on it (see {@link LockRegistry}).
+   *
+   * @throws StoreLockedException if a store of this JVM has the file open
+   * @throws StorageIOException if the file's identity cannot be read
+   */
+  private static LockRegistry.Claim claim(Path path) {
+    Optional<LockRegistry.Claim> claim;
+    try {
+      claim = LockRegistry.claim(path, false);
+    } catch (IOException e) {
+      throw new StorageIOException("cannot lock " + path, e);
+    }
+    if (claim.isEmpty()) {
+      throw new StoreLockedException(path + " is already open in this process");
+    }
+    return claim.get();
   }
 
   /** Locks the whole file, shared for a read-only open; closes the channel when it cannot. */
@@ -175,11 +213,35 @@ final class StoreOpener {
     }
   }
 
+  /**
+   * Closes {@code channel}, ignoring a failure; for the channel of an open store, then gives up its
+   * claim on the data file, since only now does this JVM hold no channel to it. Every path that
+   * ends a store's channel (a failed open, {@link Store#close}) comes through here.
+   */
   static void closeQuietly(FileChannel channel) {
     try {
       channel.close();
     } catch (IOException ignored) {
       // Already failing; the first error is the one to report.
+    } finally {
+      LockRegistry.Claim claim = CLAIMS.remove(channel);
+      if (claim != null) {
+        claim.release();
+      }
+    }
+  }
+
+  /**
+   * Creates the store unless another open of this JVM created it meanwhile. Serialized in the JVM:
+   * a second creation's temporary file, renamed over the first one's after that one opened and
+   * locked it, would replace the store, and closing its descriptor would drop that lock.
+   */
+  private static void createOnce(
+      Path directory, Path path, int pageSize, WriteAmplificationMeter meter, FileIO fileIO) {
+    synchronized (CREATE_GUARD) {
+      if (!Files.exists(path)) {
+        create(directory, path, pageSize, meter, fileIO);
+      }
     }
   }
 

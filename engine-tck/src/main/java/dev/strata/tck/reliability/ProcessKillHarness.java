@@ -2,6 +2,7 @@ package dev.strata.tck.reliability;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrowsExactly;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -9,6 +10,7 @@ import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
+import dev.strata.api.StoreLockedException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,25 +70,42 @@ public abstract class ProcessKillHarness extends EngineHarness {
 
   /**
    * A store open in this process is refused to another process in either mode, and a read-only open
-   * here refuses a writer there. Regression: the lsm engine took no lock for a read-only open
-   * (RocksDB takes none), so a reader and a writer in two processes shared a store.
+   * here refuses a writer there, also after opens of the same store in this process were refused.
+   * Regressions: the lsm engine took no lock for a read-only open (RocksDB takes none), so a reader
+   * and a writer in two processes shared a store; and a refused second open in this process opened
+   * and closed a channel to the lock file, which on Linux drops the process's lock ({@code fcntl}
+   * locks belong to the process), so another process could then open the store for writing.
    */
   @Test
   void store_openHere_isRefusedToAnotherProcess_inEveryMode() throws Exception {
     Path store = dir.resolve("store");
-    try (StorageEngine e = StorageEngines.open(engine(), store, options(Durability.SYNC, null))) {
-      e.put(PROBE, PROBE);
-      assertEquals("StoreLockedException", probeOpen(store, "writable"));
-      assertEquals("StoreLockedException", probeOpen(store, "read-only"));
-    }
     EngineOptions.Builder readOnly = EngineOptions.builder().readOnly(true);
     settings().forEach(readOnly::set);
+    try (StorageEngine e = StorageEngines.open(engine(), store, options(Durability.SYNC, null))) {
+      e.put(PROBE, PROBE);
+      refusedHere(store, options(Durability.SYNC, null));
+      refusedHere(store, readOnly.build());
+      assertEquals("StoreLockedException", probeOpen(store, "writable"));
+      assertEquals("StoreLockedException", probeOpen(store, "read-only"));
+      e.put(PROBE, PROBE);
+      e.verifyIntegrity();
+    }
     try (StorageEngine e = StorageEngines.open(engine(), store, readOnly.build())) {
+      refusedHere(store, options(Durability.SYNC, null));
+      refusedHere(store, readOnly.build());
       assertEquals("StoreLockedException", probeOpen(store, "writable"));
       assertEquals("OPENED", probeOpen(store, "read-only"), "read-only opens share a store");
       assertArrayEquals(PROBE, e.get(PROBE));
     }
     assertEquals("OPENED", probeOpen(store, "writable"));
+  }
+
+  /** A second open of {@code store} in this JVM is refused while the first one is open. */
+  private void refusedHere(Path store, EngineOptions options) {
+    assertThrowsExactly(
+        StoreLockedException.class,
+        () -> StorageEngines.open(engine(), store, options).close(),
+        "a second open in this process");
   }
 
   /** Runs {@link LockProbe} in a child JVM and returns what it printed. */
