@@ -182,15 +182,10 @@ class BadInputTest {
     command.addAll(List.of("import", "--write", store.toString()));
     Process holder = new ProcessBuilder(command).redirectErrorStream(true).start();
     try (OutputStream stdin = holder.getOutputStream()) {
-      Cli.Result r = null;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (System.nanoTime() < deadline) {
-        r = Cli.run("get", store.toString(), "k");
-        if (r.code() != 0) {
-          break;
-        }
-        Thread.sleep(100);
-      }
+      // Probing with opens of our own could take the shared lock just as the holder asks for its
+      // exclusive one and make the holder give up: wait until the kernel lists its lock instead.
+      awaitLockHeldBy(holder, store);
+      Cli.Result r = Cli.run("get", store.toString(), "k");
       assertOneLine(r, "is locked");
       assertEquals(2, r.code(), r::toString);
       assertTrue(r.err().contains("held by pid " + holder.pid()), r::toString);
@@ -200,6 +195,42 @@ class BadInputTest {
     assertTrue(holder.waitFor(60, TimeUnit.SECONDS));
     assertEquals(0, holder.exitValue(), new String(holder.getInputStream().readAllBytes()));
     assertEquals("w2\n", Cli.run("get", store.toString(), "k").out());
+  }
+
+  /**
+   * Waits until {@code /proc/locks} lists a lock {@code process} holds on a file of {@code store}.
+   */
+  private static void awaitLockHeldBy(Process process, Path store) throws Exception {
+    String pid = Long.toString(process.pid());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      assertTrue(process.isAlive(), () -> "the holder exited: " + output(process));
+      List<String> inodes = new ArrayList<>();
+      try (var files = Files.list(store)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          inodes.add(":" + Files.getAttribute(f, "unix:ino"));
+        }
+      }
+      for (String line : Files.readAllLines(Path.of("/proc/locks"))) {
+        // "1: POSIX  ADVISORY  WRITE 4242 08:01:131077 0 EOF": pid, then device:inode.
+        String[] fields = line.trim().split("\\s+");
+        if (fields.length > 5
+            && fields[4].equals(pid)
+            && inodes.stream().anyMatch(fields[5]::endsWith)) {
+          return;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("process " + pid + " took no lock within 60 s");
+  }
+
+  private static String output(Process process) {
+    try {
+      return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "(unreadable: " + e + ")";
+    }
   }
 
   @Test
