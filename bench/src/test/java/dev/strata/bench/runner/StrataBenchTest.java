@@ -156,6 +156,8 @@ class StrataBenchTest {
             "0.1",
             "--batch",
             "1",
+            "--warmup-seconds",
+            "0.1",
             "--durability",
             "no_sync");
     assertEquals(0, code);
