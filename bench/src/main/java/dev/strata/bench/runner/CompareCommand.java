@@ -1,13 +1,7 @@
 package dev.strata.bench.runner;
 
-import dev.strata.api.Cursor;
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
-import dev.strata.api.KeyRange;
-import dev.strata.api.ReadTxn;
-import dev.strata.api.StorageEngine;
-import dev.strata.api.WriteTxn;
-import dev.strata.bench.Keys;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +13,15 @@ import picocli.CommandLine.Option;
 /**
  * {@code strata-bench compare}: loads the same keys into every engine, then runs reads, writes,
  * scans and a read/write mix, and reports one table per engine plus CSV, JSON and PNG files.
+ *
+ * <p>By default each engine runs in its own child JVM, as JMH forks do: the same JVM flags for
+ * every engine ({@code --jvm-args}), an untimed warm-up of the same phases on a separate store
+ * before the measured run, and heap and peak RSS that belong to that engine alone. The child is
+ * this command with {@code --engines <one> --child-result <file>}; it hands its rows back in that
+ * file ({@link ChildRows}), and the parent assembles the tables, CSV, JSON and charts. A child that
+ * crashes, loses a key or fails otherwise is reported and makes the run exit with 1 after the other
+ * engines ran. {@code --in-process} runs every engine in this JVM without warm-up. Not thread-safe;
+ * picocli runs it once.
  */
 @Command(
     name = "compare",
@@ -27,10 +30,11 @@ import picocli.CommandLine.Option;
       "Loads N keys into every engine, then measures random reads, batched writes, 1,000-entry"
           + " scans and a 90/10 read/write mix. Prints a table per engine and writes"
           + " results/compare-<time>.{csv,json} and -throughput.png / -p99.png.",
-      "Phases are capped by --seconds each: about 1.5 minutes for six engines by default. The load"
-          + " always commits "
+      "Each engine runs in its own JVM after an untimed warm-up (--in-process: all in this JVM,"
+          + " no warm-up). Phases are capped by --seconds each: about 2 minutes for six engines by"
+          + " default. The load always commits "
           + CompareCommand.LOAD_BATCH
-          + " keys at a time; --quick caps --keys at 10000."
+          + " keys at a time; --quick caps --keys at 10000 and runs in-process."
     })
 final class CompareCommand implements Callable<Integer> {
   static final int SCAN_LENGTH = 1000;
@@ -61,30 +65,70 @@ final class CompareCommand implements Callable<Integer> {
 
   @Option(
       names = "--quick",
-      description = "CI smoke run: 10,000 keys, 0.5 s phases; well under a minute for six engines.")
+      description =
+          "CI smoke run: 10,000 keys, 0.5 s phases, --in-process; well under a minute for six"
+              + " engines.")
   boolean quick;
+
+  @Option(
+      names = "--in-process",
+      description =
+          "Run every engine in this JVM, one after another, without warm-up: quick, but the first"
+              + " engine pays the JIT's warm-up and all share one heap (implied by --quick).")
+  boolean inProcess;
+
+  @Option(
+      names = "--jvm-args",
+      paramLabel = "FLAGS",
+      description =
+          "JVM flags of each engine's child JVM, space-separated (default: this JVM's -X/-XX flags"
+              + " and its maximum heap as -Xmx).")
+  String jvmArgs;
+
+  @Option(
+      names = "--warmup-seconds",
+      description =
+          "Untimed warm-up in each child JVM before the measured run: the same phases on a separate"
+              + " store of min(--keys, "
+              + EnginePhases.WARMUP_KEYS
+              + ") keys, each capped at this many seconds (default: ${DEFAULT-VALUE}; 0: none).")
+  double warmupSeconds = 1;
+
+  /** Set by the parent in a child's command line: run one engine and write its rows here. */
+  @Option(names = "--child-result", hidden = true)
+  Path childResult;
 
   @Override
   public Integer call() {
     if (quick) {
       keyCount.keys = Math.min(keyCount.keys, 10_000);
       seconds = Math.min(seconds, 0.5);
+      inProcess = true;
     }
     long keys = keyCount.keys();
     if (keys < SCAN_LENGTH + 1
         || workload.valueSize() < 0
         || batch < 1
         || threads < 1
-        || seconds <= 0) {
+        || seconds <= 0
+        || warmupSeconds < 0) {
       throw new BenchException(
           "need --keys > "
               + SCAN_LENGTH
-              + ", --value-size >= 0, --batch >= 1, --threads >= 1 and --seconds > 0");
+              + ", --value-size >= 0, --batch >= 1, --threads >= 1, --seconds > 0 and"
+              + " --warmup-seconds >= 0");
     }
-    List<String> names = engines.resolve();
-    long runSeed = run.start();
+    EnginePhases phases = new EnginePhases(keys, workload.valueSize(), batch, threads, seconds);
     Durability durability = workload.durability();
     EngineOptions options = run.options(durability);
+    if (childResult != null) {
+      return runChild(phases, options);
+    }
+    List<String> names = engines.resolve();
+    if (!inProcess && jvmArgs == null) {
+      jvmArgs = EngineFork.defaultJvmArgs();
+    }
+    long runSeed = run.start();
     System.out.println(
         "strata-bench compare: "
             + names
@@ -100,12 +144,45 @@ final class CompareCommand implements Callable<Integer> {
             + threads
             + " threads, "
             + seconds
-            + " s per phase");
+            + " s per phase, "
+            + (inProcess
+                ? "all engines in this JVM"
+                : "each engine in its own JVM ("
+                    + jvmArgs
+                    + ") after "
+                    + warmupSeconds
+                    + " s warm-up phases"));
 
     List<PhaseResult> rows = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
     for (String name : names) {
-      rows.addAll(runEngine(name, options, runSeed));
+      if (inProcess) {
+        rows.addAll(phases.run(name, run.workDir.resolve(name), options, runSeed));
+        continue;
+      }
+      try {
+        rows.addAll(
+            EngineFork.run(
+                name,
+                jvmArgs,
+                childArguments(name, runSeed),
+                run.workDir.toAbsolutePath().resolve(name + "-rows.tsv")));
+      } catch (BenchException e) {
+        System.err.println("strata-bench compare: " + e.getMessage());
+        failures.add(name);
+      }
     }
+    if (!rows.isEmpty()) {
+      writeResults(rows, keys, durability);
+    }
+    if (!failures.isEmpty()) {
+      System.err.println("strata-bench compare: failed engines: " + String.join(", ", failures));
+      return 1;
+    }
+    return 0;
+  }
+
+  private void writeResults(List<PhaseResult> rows, long keys, Durability durability) {
     ResultFiles.printTables(System.out, rows);
     Path base = run.writeResults("compare", rows.stream().map(PhaseResult::columns).toList());
     Charts.phaseBars(
@@ -122,146 +199,53 @@ final class CompareCommand implements Callable<Integer> {
         PhaseResult::p99Micros);
     System.out.println("wrote " + base + "-throughput.png, -p99.png");
     printAgreement(rows);
-    return 0;
   }
 
-  private List<PhaseResult> runEngine(String name, EngineOptions options, long runSeed) {
-    long keys = keyCount.keys();
-    int valueSize = workload.valueSize();
-    List<PhaseResult> rows = new ArrayList<>();
-    MeasuredEngine m = MeasuredEngine.openFresh(name, run.workDir.resolve(name), options);
+  /** The command line of {@code name}'s child: this run's workload, restricted to that engine. */
+  private List<String> childArguments(String name, long runSeed) {
+    List<String> args = new ArrayList<>();
+    args.addAll(List.of("compare", "--engines", name, "--keys", Long.toString(keyCount.keys())));
+    args.addAll(List.of("--value-size", Integer.toString(workload.valueSize())));
+    args.addAll(List.of("--durability", workload.durability().name()));
+    args.addAll(
+        List.of("--batch", Integer.toString(batch), "--threads", Integer.toString(threads)));
+    args.addAll(List.of("--seconds", Double.toString(seconds)));
+    args.addAll(List.of("--warmup-seconds", Double.toString(warmupSeconds)));
+    args.addAll(List.of("--dir", run.workDir.toAbsolutePath().toString()));
+    args.addAll(List.of("--seed", Long.toString(runSeed), "--no-progress"));
+    run.settings().forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
+    return args;
+  }
+
+  /**
+   * The child's side of a forked run: the untimed warm-up on its own store, a full collection, then
+   * the measured phases, whose rows go to {@link #childResult}.
+   */
+  private int runChild(EnginePhases phases, EngineOptions options) {
+    List<String> names = engines.resolve();
+    if (names.size() != 1 || run.seed == null) {
+      throw new BenchException("a child run takes exactly one engine and a seed");
+    }
+    String name = names.get(0);
+    long runSeed = run.begin();
+    if (warmupSeconds > 0) {
+      long start = System.nanoTime();
+      phases
+          .warmUp(warmupSeconds)
+          .run(name, run.workDir.resolve(name + "-jit-warmup"), options, runSeed);
+      System.out.printf(
+          java.util.Locale.ROOT,
+          "warm-up done in %.1f s (results discarded)%n",
+          (System.nanoTime() - start) / 1e9);
+      System.gc();
+    }
+    List<PhaseResult> rows = phases.run(name, run.workDir.resolve(name), options, runSeed);
     try {
-      StorageEngine db = m.engine();
-      rows.add(
-          m.measure(
-              "load",
-              1,
-              LOAD_BATCH,
-              () ->
-                  PhaseRunner.inBatches(
-                      name + " load",
-                      db,
-                      0,
-                      keys,
-                      LOAD_BATCH,
-                      runSeed,
-                      (txn, k, random) ->
-                          txn.put(
-                              Keys.key(Keys.loadOrder(k, keys)), Keys.value(random, valueSize)))));
-      rows.add(
-          m.measure(
-              "read",
-              threads,
-              1,
-              () ->
-                  PhaseRunner.run(
-                      name + " read",
-                      threads,
-                      Long.MAX_VALUE,
-                      seconds,
-                      0,
-                      runSeed + 100,
-                      (i, random) -> {
-                        long id = random.nextLong(keys);
-                        if (db.get(Keys.key(id)) == null) {
-                          throw new BenchException(
-                              name + " lost key " + id + " (seed " + runSeed + ")");
-                        }
-                        return 1;
-                      })));
-      rows.add(
-          m.measure(
-              "write",
-              1,
-              batch,
-              () ->
-                  PhaseRunner.run(
-                      name + " write",
-                      1,
-                      Long.MAX_VALUE,
-                      seconds,
-                      0,
-                      runSeed + 200,
-                      (i, random) -> {
-                        try (WriteTxn txn = db.beginWrite()) {
-                          for (int b = 0; b < batch; b++) {
-                            txn.put(Keys.key(random.nextLong(keys)), Keys.value(random, valueSize));
-                          }
-                          txn.commit();
-                        }
-                        return batch;
-                      })));
-      rows.add(
-          m.measure(
-              "scan",
-              threads,
-              1,
-              () ->
-                  PhaseRunner.run(
-                      name + " scan",
-                      threads,
-                      Long.MAX_VALUE,
-                      seconds,
-                      0,
-                      runSeed + 300,
-                      (i, random) -> scan(db, random.nextLong(keys - SCAN_LENGTH)))));
-      rows.add(
-          m.measure(
-              "mix90/10",
-              threads,
-              1,
-              () ->
-                  PhaseRunner.run(
-                      name + " mix",
-                      threads,
-                      Long.MAX_VALUE,
-                      seconds,
-                      0,
-                      runSeed + 400,
-                      (i, random) -> {
-                        long id = random.nextLong(keys);
-                        if (random.nextInt(10) == 0) {
-                          db.put(Keys.key(id), Keys.value(random, valueSize));
-                        } else if (db.get(Keys.key(id)) == null) {
-                          throw new BenchException(
-                              name + " lost key " + id + " (seed " + runSeed + ")");
-                        }
-                        return 1;
-                      })));
-      rows.add(m.closeWithTotals());
-    } finally {
-      m.close();
-      try {
-        SystemProbe.deleteTree(m.directory());
-      } catch (java.io.IOException e) {
-        System.err.println("warning: cannot delete " + m.directory() + ": " + e.getMessage());
-      }
+      ChildRows.write(childResult, rows);
+    } catch (java.io.IOException e) {
+      throw new BenchException("cannot write " + childResult + ": " + e.getMessage(), e);
     }
-    return rows;
-  }
-
-  /** Reads {@link #SCAN_LENGTH} entries from {@code startId} on; returns how many it read. */
-  static long scan(StorageEngine db, long startId) {
-    long n = 0;
-    try (ReadTxn txn = db.beginRead();
-        Cursor cursor = txn.cursor(KeyRange.atLeast(Keys.key(startId)))) {
-      while (n < SCAN_LENGTH && cursor.next()) {
-        cursor.key();
-        cursor.value();
-        n++;
-      }
-    }
-    if (n != SCAN_LENGTH) {
-      throw new BenchException(
-          db.name()
-              + " scan from id "
-              + startId
-              + " returned "
-              + n
-              + " entries, expected "
-              + SCAN_LENGTH);
-    }
-    return n;
+    return 0;
   }
 
   /** Prints, per engine, how the meter's physical bytes compare with the OS count. */

@@ -152,6 +152,7 @@ final class MeasuredEngine implements AutoCloseable {
         SystemProbe.directoryBytes(directory),
         SystemProbe.heapUsedAfterGc(),
         SystemProbe.rssBytes(),
+        SystemProbe.peakRssBytes(),
         settleSeconds);
   }
 

@@ -11,6 +11,10 @@ import java.util.Map;
  * write_bytes}; {@link SystemProbe} explains how they differ. {@code settleSeconds} is how long the
  * phase's background flushes and compactions ran on after its timed work ended; the phase's byte
  * counts include that work, its throughput and latencies do not (see {@link MeasuredEngine}).
+ * {@code heapBytes} is the heap in use after a full collection at the phase's end ({@code
+ * MemoryMXBean}), {@code rssBytes} the resident set then ({@code VmRSS}) and {@code peakRssBytes}
+ * the process's peak resident set so far ({@code VmHWM}): per engine when each engine runs in its
+ * own JVM, cumulative over the engines before it with {@code compare --in-process}.
  */
 record PhaseResult(
     String engine,
@@ -35,6 +39,7 @@ record PhaseResult(
     long diskBytes,
     long heapBytes,
     long rssBytes,
+    long peakRssBytes,
     double settleSeconds) {
 
   /** Physical over logical bytes from the engine's meter, NaN when either is unknown or zero. */
@@ -98,6 +103,7 @@ record PhaseResult(
     c.put("diskBytes", diskBytes);
     c.put("heapBytes", heapBytes);
     c.put("rssBytes", rssBytes);
+    c.put("peakRssBytes", peakRssBytes);
     c.put("settleSeconds", settleSeconds);
     return c;
   }

@@ -27,7 +27,7 @@ final class ResultFiles {
         out.printf(Locale.ROOT, "== %s (%s) ==%n", engine, r.durability());
         out.printf(
             Locale.ROOT,
-            "%-9s %10s %10s %8s %8s %9s %8s %8s %8s %8s %7s %9s %8s %8s %8s%n",
+            "%-9s %10s %10s %8s %8s %9s %8s %8s %8s %8s %7s %9s %8s %8s %8s %8s%n",
             "phase",
             "ops/s",
             "entries/s",
@@ -42,11 +42,12 @@ final class ResultFiles {
             "sysc MiB",
             "disk MiB",
             "heap MiB",
-            "RSS MiB");
+            "RSS MiB",
+            "peak MiB");
       }
       out.printf(
           Locale.ROOT,
-          "%-9s %10.0f %10.0f %8.1f %8.1f %9.1f %8s %8s %8s %8s %7d %9.1f %8.1f %8.1f %8.1f%n",
+          "%-9s %10.0f %10.0f %8.1f %8.1f %9.1f %8s %8s %8s %8s %7d %9.1f %8.1f %8.1f %8.1f %8.1f%n",
           r.phase(),
           r.opsPerSecond(),
           r.entriesPerSecond(),
@@ -61,12 +62,14 @@ final class ResultFiles {
           r.osSyscallBytes() / MIB,
           r.diskBytes() / MIB,
           r.heapBytes() / MIB,
-          r.rssBytes() / MIB);
+          r.rssBytes() / MIB,
+          r.peakRssBytes() / MIB);
     }
     out.println(
         "WA meter = engine meter physical / logical; WA sysc = /proc/self/io wchar (bytes"
             + " given to write calls) / logical; WA dirty = write_bytes (page-cache bytes the kernel"
-            + " charged, whole folios) / logical; mtr/sysc = meter physical / wchar.");
+            + " charged, whole folios) / logical; mtr/sysc = meter physical / wchar; heap = used after a"
+            + " full GC, RSS = VmRSS, peak = VmHWM of the engine's process.");
     out.println();
   }
 

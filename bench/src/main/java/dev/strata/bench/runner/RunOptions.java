@@ -118,7 +118,9 @@ public final class RunOptions {
       } else if (Boolean.TRUE.equals(value) && option.arity().max() == 0) {
         words.add(name);
       } else {
-        words.add(name + " " + value);
+        String text = String.valueOf(value);
+        // A value with spaces (--jvm-args) stays one word when the line is pasted into a shell.
+        words.add(name + " " + (text.matches(".*\\s.*") ? "'" + text + "'" : text));
       }
     }
     words.add("--seed " + (started != null ? runSeed : seed != null ? seed : "<time-based>"));

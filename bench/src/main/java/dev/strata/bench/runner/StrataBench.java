@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
     name = "strata-bench",
     mixinStandardHelpOptions = true,
     version = "strata-bench 0.1.0",
-    description = "Benchmarks Strata's engines against LMDB and raw RocksDB in one JVM.",
+    description = "Benchmarks Strata's engines against LMDB and raw RocksDB.",
     subcommands = {
       CompareCommand.class,
       ScaleCommand.class,

@@ -69,6 +69,11 @@ public final class SystemProbe {
     return kib;
   }
 
+  /** Peak resident set size of this process so far ({@code VmHWM}) in bytes, or -1 when unknown. */
+  static long peakRssBytes() {
+    return procField(PROC_STATUS, "VmHWM:", 1024);
+  }
+
   /** Heap in use after a full collection, in bytes. */
   static long heapUsedAfterGc() {
     System.gc();

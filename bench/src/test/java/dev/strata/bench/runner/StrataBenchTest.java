@@ -17,11 +17,12 @@ class StrataBenchTest {
   @TempDir Path dir;
 
   @Test
-  void compare_writesTableCsvJsonAndCharts_forEveryEngine() throws IOException {
+  void compareInProcess_writesTableCsvJsonAndCharts_forEveryEngine() throws IOException {
     int code =
         execute(
             dir,
             "compare",
+            "--in-process",
             "--engines",
             "memory,lmdb,rocksdb",
             "--keys",
@@ -47,7 +48,98 @@ class StrataBenchTest {
             "compare --engines memory,lmdb,rocksdb --keys 3000 --value-size 100 --durability SYNC"
                 + " --batch 100 --threads 2 --seconds 0.2"),
         json);
+    assertTrue(json.contains("--in-process"), json);
     assertTrue(json.contains("--seed 1"), json);
+  }
+
+  @Test
+  void compareForked_runsEachEngineInAChildJvm_andAssemblesItsRows() throws IOException {
+    int code =
+        execute(
+            dir,
+            "compare",
+            "--engines",
+            "memory,btree",
+            "--keys",
+            "2000",
+            "--seconds",
+            "0.1",
+            "--warmup-seconds",
+            "0.05",
+            "--threads",
+            "2",
+            "--jvm-args",
+            "-Xmx256m -XX:+UseSerialGC",
+            "--seed",
+            "5");
+    assertEquals(0, code);
+    List<String> csv = Files.readAllLines(only(dir.resolve("out"), ".csv"));
+    assertEquals(1 + 2 * 6, csv.size(), String.join("\n", csv));
+    List<String> header = List.of(csv.get(0).split(","));
+    int engine = header.indexOf("engine");
+    int phase = header.indexOf("phase");
+    int entries = header.indexOf("entries");
+    int heap = header.indexOf("heapBytes");
+    int peak = header.indexOf("peakRssBytes");
+    for (String line : csv.subList(1, csv.size())) {
+      String[] cells = line.split(",");
+      assertTrue(Long.parseLong(cells[heap]) > 0, line);
+      assertTrue(Long.parseLong(cells[peak]) > 0, line);
+      if (cells[phase].equals("load")) {
+        assertEquals("2000", cells[entries], line);
+      }
+    }
+    assertEquals("memory", csv.get(1).split(",")[engine]);
+    assertEquals("btree", csv.get(7).split(",")[engine]);
+    String json = Files.readString(only(dir.resolve("out"), ".json"));
+    assertTrue(json.contains("--jvm-args '-Xmx256m -XX:+UseSerialGC'"), json);
+    assertTrue(json.contains("--warmup-seconds 0.05"), json);
+    assertTrue(Files.size(only(dir.resolve("out"), "-throughput.png")) > 0);
+    try (var left = Files.list(dir.resolve("work"))) {
+      assertEquals(List.of(), left.toList(), "stores, warm-up stores and row files are deleted");
+    }
+  }
+
+  @Test
+  void compareForked_childJvmThatCannotStart_isReported_andExitsWithOne() {
+    int code =
+        execute(
+            dir,
+            "compare",
+            "--engines",
+            "memory",
+            "--keys",
+            "2000",
+            "--seconds",
+            "0.1",
+            "--jvm-args",
+            "-Xmx1m");
+    assertEquals(1, code);
+    assertTrue(Files.notExists(dir.resolve("out")), "no rows, no result files");
+  }
+
+  @Test
+  void compareForked_failingEngine_isReported_whileTheOthersAreMeasured() throws IOException {
+    int code =
+        execute(
+            dir,
+            "compare",
+            "--engines",
+            "btree,memory",
+            "--keys",
+            "2000",
+            "--seconds",
+            "0.1",
+            "--warmup-seconds",
+            "0",
+            "--set",
+            "btree.freelist=nosuch",
+            "--jvm-args",
+            "-Xmx128m");
+    assertEquals(1, code);
+    List<String> csv = Files.readAllLines(only(dir.resolve("out"), ".csv"));
+    assertEquals(1 + 6, csv.size(), String.join("\n", csv));
+    assertTrue(csv.subList(1, csv.size()).stream().allMatch(l -> l.startsWith("memory,")));
   }
 
   @Test
@@ -64,6 +156,8 @@ class StrataBenchTest {
             "0.1",
             "--batch",
             "1",
+            "--warmup-seconds",
+            "0.1",
             "--durability",
             "no_sync");
     assertEquals(0, code);
