@@ -14,7 +14,10 @@ import io.etcd.jetcd.api.TxnRequest;
 import io.etcd.jetcd.api.TxnResponse;
 import io.grpc.stub.StreamObserver;
 
-/** etcd's KV service: every write request is one engine write transaction. */
+/**
+ * etcd's KV service: every write request is one revision of a group-committed batch ({@link
+ * MvccStore#write}); reads run on committed snapshots.
+ */
 final class KvService extends KVGrpc.KVImplBase {
   private final MvccStore store;
   private final Headers headers;
@@ -44,7 +47,8 @@ final class KvService extends KVGrpc.KVImplBase {
         () -> {
           checks.checkPut(request);
           checks.checkSize(request);
-          PutResponse response = store.write(write -> KvOps.put(write, request, true));
+          PutResponse response =
+              store.write(write -> KvOps.put(write, request, true), request.getSerializedSize());
           return response.toBuilder().setHeader(headers.fill(response.getHeader())).build();
         });
   }
@@ -57,7 +61,8 @@ final class KvService extends KVGrpc.KVImplBase {
         () -> {
           checks.checkDelete(request);
           checks.checkSize(request);
-          DeleteRangeResponse response = store.write(write -> KvOps.delete(write, request));
+          DeleteRangeResponse response =
+              store.write(write -> KvOps.delete(write, request), request.getSerializedSize());
           return response.toBuilder().setHeader(headers.fill(response.getHeader())).build();
         });
   }
@@ -83,7 +88,8 @@ final class KvService extends KVGrpc.KVImplBase {
                     write ->
                         KvOps.txn(write, request).toBuilder()
                             .setHeader(ResponseHeader.newBuilder().setRevision(write.revision()))
-                            .build());
+                            .build(),
+                    request.getSerializedSize());
           }
           return response.toBuilder().setHeader(headers.fill(response.getHeader())).build();
         });

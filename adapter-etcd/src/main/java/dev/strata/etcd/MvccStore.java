@@ -7,6 +7,7 @@ import dev.strata.api.StorageEngine;
 import dev.strata.api.WriteTxn;
 import io.etcd.jetcd.api.Event;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -16,11 +17,21 @@ import java.util.function.Function;
  * etcd's multi-version store (revisions, create/mod revision, version, tombstones, compaction) kept
  * in one Strata engine with the layout of {@link KeyLayout}.
  *
- * <p>Writes are serial: each call of {@link #write} is one engine write transaction that either
- * commits whole (one etcd revision when it changed keys) or rolls back whole when the work throws,
- * so a failed etcd request never leaves a partial write. Reads run on engine snapshots and never
- * wait for the writer. Committed events go to the {@link CommitListener} in revision order, from
- * the writing thread, before the next write starts.
+ * <p>Writes are group-committed: concurrent calls of {@link #write} queue in arrival order, and
+ * whichever caller holds the write lock applies the queued requests as one batch in ONE engine
+ * write transaction and commits it once (one fsync on a durable engine). Each request of the batch
+ * still gets its own etcd revision (when it changed keys), in queue order, and sees the writes of
+ * the requests before it. A request whose work throws has its own writes undone ({@link
+ * MvccWrite#undo}) and fails alone; the others go on. When the commit itself fails, every request
+ * of the batch fails with that error and nothing of the batch is visible. A batch holds at most
+ * {@link #MAX_BATCH_REQUESTS} requests and, after its first request, at most {@link
+ * #MAX_BATCH_BYTES} of request bytes; the rest waits for the next batch.
+ *
+ * <p>Callers return only after the commit, and {@link #currentRevision} moves only after it, so a
+ * read after a write's answer sees it and no header reports an uncommitted revision. Reads run on
+ * engine snapshots and never wait for the writer. Committed events go to the {@link CommitListener}
+ * in revision order, from the committing thread, before any request of the batch returns and before
+ * the next batch starts.
  */
 final class MvccStore implements AutoCloseable {
   /** Receives the events of each committed revision, in order; must not block. */
@@ -30,6 +41,29 @@ final class MvccStore implements AutoCloseable {
 
   /** History entries removed per engine transaction by physical compaction. */
   private static final int COMPACTION_BATCH = 10_000;
+
+  /** Most requests applied in one engine write transaction. */
+  static final int MAX_BATCH_REQUESTS = 512;
+
+  /** Most request bytes (serialized sizes) in one batch beyond its first request. */
+  static final long MAX_BATCH_BYTES = 4L << 20;
+
+  /** One queued write request and, once its batch is done, its outcome. */
+  private static final class Pending<R> {
+    final Function<? super MvccWrite, R> work;
+    final long bytes;
+    boolean done;
+    R result;
+    RuntimeException failure;
+    MvccWrite write;
+
+    Pending(Function<? super MvccWrite, R> work, long bytes) {
+      this.work = work;
+      this.bytes = bytes;
+    }
+  }
+
+  private final ArrayDeque<Pending<?>> queue = new ArrayDeque<>();
 
   private final StorageEngine engine;
   private final ReentrantLock writeLock = new ReentrantLock();
@@ -99,28 +133,129 @@ final class MvccStore implements AutoCloseable {
     }
   }
 
-  /**
-   * Runs {@code work} in one engine write transaction and commits it; a throw rolls everything
-   * back. A transaction that changed keys becomes one new revision.
-   */
+  /** As {@link #write(Function, long)} for a request of unknown (counted as zero) size. */
   <R> R write(Function<? super MvccWrite, R> work) {
+    return write(work, 0);
+  }
+
+  /**
+   * Runs {@code work} as one etcd write request of a group-committed batch and returns after the
+   * batch committed. A request that changed keys becomes one new revision. When {@code work}
+   * throws, its writes are undone and the exception is rethrown here; when the batch's commit
+   * fails, the commit's exception is rethrown to every request of the batch.
+   *
+   * @param bytes the request's serialized size, counted against {@link #MAX_BATCH_BYTES}
+   */
+  <R> R write(Function<? super MvccWrite, R> work, long bytes) {
+    Pending<R> pending = new Pending<>(work, bytes);
+    synchronized (queue) {
+      queue.addLast(pending);
+    }
     writeLock.lock();
-    try (WriteTxn txn = engine.beginWrite()) {
-      MvccWrite view = new MvccWrite(txn, currentRevision, compactedRevision);
-      R result = work.apply(view);
-      if (view.changed()) {
-        txn.put(KeyLayout.META_REVISION, KeyLayout.longBytes(view.newRevision()));
+    try {
+      // Whoever holds the lock commits for everyone queued; the queue is FIFO, so this request is
+      // in one of the batches run here unless an earlier holder already ran it.
+      while (!isDone(pending)) {
+        runBatch(takeBatch());
       }
-      if (view.dirty()) {
-        txn.commit();
-      }
-      if (view.changed()) {
-        currentRevision = view.newRevision();
-        listener.committed(view.newRevision(), view.events());
-      }
-      return result;
     } finally {
       writeLock.unlock();
+    }
+    if (pending.failure != null) {
+      throw pending.failure;
+    }
+    return pending.result;
+  }
+
+  /** The number of write requests waiting for a batch. */
+  int queuedRequests() {
+    synchronized (queue) {
+      return queue.size();
+    }
+  }
+
+  private boolean isDone(Pending<?> pending) {
+    synchronized (queue) {
+      return pending.done;
+    }
+  }
+
+  private List<Pending<?>> takeBatch() {
+    List<Pending<?>> batch = new ArrayList<>();
+    long bytes = 0;
+    synchronized (queue) {
+      while (!queue.isEmpty() && batch.size() < MAX_BATCH_REQUESTS) {
+        Pending<?> next = queue.peekFirst();
+        if (!batch.isEmpty() && bytes + next.bytes > MAX_BATCH_BYTES) {
+          break;
+        }
+        bytes += next.bytes;
+        batch.add(queue.pollFirst());
+      }
+    }
+    return batch;
+  }
+
+  /** Applies, commits and answers one batch; runs under the write lock. */
+  private void runBatch(List<Pending<?>> batch) {
+    List<Pending<?>> changed = new ArrayList<>();
+    try (WriteTxn txn = engine.beginWrite()) {
+      long revision = currentRevision;
+      boolean dirty = false;
+      for (Pending<?> pending : batch) {
+        MvccWrite view = new MvccWrite(txn, revision, compactedRevision);
+        if (apply(pending, view)) {
+          dirty |= view.dirty();
+          if (view.changed()) {
+            revision = view.newRevision();
+            pending.write = view;
+            changed.add(pending);
+          }
+        }
+      }
+      if (revision != currentRevision) {
+        txn.put(KeyLayout.META_REVISION, KeyLayout.longBytes(revision));
+      }
+      if (dirty) {
+        txn.commit();
+      }
+      currentRevision = revision;
+    } catch (RuntimeException e) {
+      // Nothing of the batch committed: every request of it fails with the same error.
+      finish(batch, e);
+      return;
+    }
+    for (Pending<?> pending : changed) {
+      listener.committed(pending.write.newRevision(), pending.write.events());
+    }
+    finish(batch, null);
+  }
+
+  /**
+   * Runs one request on the batch's transaction; on a throw undoes its writes and records its
+   * failure. An undo that fails leaves the transaction in an unknown state, so it fails the batch.
+   */
+  private static <R> boolean apply(Pending<R> pending, MvccWrite view) {
+    try {
+      pending.result = pending.work.apply(view);
+      return true;
+    } catch (RuntimeException e) {
+      view.undo();
+      pending.failure = e;
+      return false;
+    }
+  }
+
+  private void finish(List<Pending<?>> batch, RuntimeException batchFailure) {
+    synchronized (queue) {
+      for (Pending<?> pending : batch) {
+        if (batchFailure != null) {
+          pending.failure = batchFailure;
+          pending.result = null;
+        }
+        pending.write = null;
+        pending.done = true;
+      }
     }
   }
 

@@ -9,19 +9,53 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The changes of one etcd write request inside one engine write transaction. Every change gets the
- * same main revision (the store's revision plus one) and its own sub revision, as in etcd.
+ * The changes of one etcd write request inside an engine write transaction that a batch of requests
+ * shares. Every change gets the same main revision (the revision before this request plus one) and
+ * its own sub revision, as in etcd. Each engine write first records the key's previous value, so
+ * {@link #undo} can take back exactly this request's writes when it fails midway while the batch's
+ * other requests stay.
  */
 final class MvccWrite extends MvccView {
   private final WriteTxn write;
   private final long newRevision;
   private final List<Event> events = new ArrayList<>();
+  private final List<byte[][]> undoLog = new ArrayList<>();
   private boolean dirty;
 
   MvccWrite(WriteTxn txn, long baseRevision, long compactedRevision) {
     super(txn, baseRevision, compactedRevision);
     this.write = txn;
     this.newRevision = baseRevision + 1;
+  }
+
+  /** Puts through the undo log. */
+  private void set(byte[] key, byte[] value) {
+    undoLog.add(new byte[][] {key, txn.get(key)});
+    write.put(key, value);
+  }
+
+  /** Deletes through the undo log. */
+  private void remove(byte[] key) {
+    undoLog.add(new byte[][] {key, txn.get(key)});
+    write.delete(key);
+  }
+
+  /**
+   * Restores every key this request wrote to its value before the request, newest write first, and
+   * forgets the request's events.
+   */
+  void undo() {
+    for (int i = undoLog.size() - 1; i >= 0; i--) {
+      byte[][] entry = undoLog.get(i);
+      if (entry[1] == null) {
+        write.delete(entry[0]);
+      } else {
+        write.put(entry[0], entry[1]);
+      }
+    }
+    undoLog.clear();
+    events.clear();
+    dirty = false;
   }
 
   /** Reads inside a transaction that changed keys see the revision those changes become. */
@@ -86,15 +120,15 @@ final class MvccWrite extends MvccView {
             .setLease(newLease)
             .build();
     if (prev != null && prev.getLease() != 0 && prev.getLease() != newLease) {
-      write.delete(KeyLayout.attached(prev.getLease(), key));
+      remove(KeyLayout.attached(prev.getLease(), key));
     }
     if (newLease != 0) {
-      write.put(KeyLayout.attached(newLease, key), new byte[0]);
+      set(KeyLayout.attached(newLease, key), new byte[0]);
     }
-    write.put(KeyLayout.current(key), kv.toByteArray());
+    set(KeyLayout.current(key), kv.toByteArray());
     byte[] historyKey = KeyLayout.history(key, newRevision, sub);
-    write.put(historyKey, HistoryRecord.encode(false, kv));
-    write.put(KeyLayout.revision(newRevision, sub), historyKey);
+    set(historyKey, HistoryRecord.encode(false, kv));
+    set(KeyLayout.revision(newRevision, sub), historyKey);
     Event.Builder event = Event.newBuilder().setType(Event.EventType.PUT).setKv(kv);
     if (prev != null) {
       event.setPrevKv(prev);
@@ -130,13 +164,13 @@ final class MvccWrite extends MvccView {
       long sub = events.size();
       KeyValue tombstone =
           KeyValue.newBuilder().setKey(prev.getKey()).setModRevision(newRevision).build();
-      write.delete(KeyLayout.current(k));
+      remove(KeyLayout.current(k));
       if (prev.getLease() != 0) {
-        write.delete(KeyLayout.attached(prev.getLease(), k));
+        remove(KeyLayout.attached(prev.getLease(), k));
       }
       byte[] historyKey = KeyLayout.history(k, newRevision, sub);
-      write.put(historyKey, HistoryRecord.encode(true, tombstone));
-      write.put(KeyLayout.revision(newRevision, sub), historyKey);
+      set(historyKey, HistoryRecord.encode(true, tombstone));
+      set(KeyLayout.revision(newRevision, sub), historyKey);
       events.add(
           Event.newBuilder()
               .setType(Event.EventType.DELETE)
@@ -149,7 +183,7 @@ final class MvccWrite extends MvccView {
 
   /** Records a lease (no revision: leases are not keys). */
   void putLease(long id, long ttl) {
-    write.put(KeyLayout.lease(id), KeyLayout.longBytes(ttl));
+    set(KeyLayout.lease(id), KeyLayout.longBytes(ttl));
     dirty = true;
   }
 
@@ -163,7 +197,7 @@ final class MvccWrite extends MvccView {
     for (byte[] k : keys) {
       deleteRange(k, new byte[0]);
     }
-    write.delete(KeyLayout.lease(id));
+    remove(KeyLayout.lease(id));
     dirty = true;
     return keys.size();
   }
