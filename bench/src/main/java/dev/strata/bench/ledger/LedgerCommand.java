@@ -4,6 +4,7 @@ import static dev.strata.bench.ledger.AppendWorkloads.*;
 import static dev.strata.bench.ledger.BigLedgerWorkloads.*;
 import static dev.strata.bench.ledger.HashBound.*;
 import static dev.strata.bench.ledger.LedgerMeasure.*;
+import static dev.strata.bench.ledger.ScanVerifyWorkloads.*;
 import static dev.strata.bench.ledger.VerifyWorkloads.*;
 
 import dev.strata.api.Durability;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Parameters;
  * ledger [workDir] [bigEntries]
  *     [small-only|hot-only|append-verify|verify-only|reads|big-only|open-only|wa-only|verify-sizes
  *     |append-matrix [rounds]|append-one perTxn entries keyspace
- *     |append-ab hashThread,hashThread,... rounds entries keyspace|open-crash]
+ *     |append-ab hashThread,hashThread,... rounds entries keyspace|open-crash
+ *     |scan-verify [rounds] [keys] [scans]]
  * </pre>
  *
  * The work directory defaults to a new temporary directory and the big ledger to 10^7 entries;
@@ -32,7 +34,9 @@ import picocli.CommandLine.Parameters;
  * group-commit rows and (unless {@code small-only}) the big ledger. {@code append-ab} runs the
  * append workload (100 puts per transaction) {@code rounds} times over each configuration in one
  * JVM, so that later rounds compare both ways with a warm JIT: a configuration is the {@code
- * ledger.hashThread} setting ({@code false}: all hashing in line).
+ * ledger.hashThread} setting ({@code false}: all hashing in line). {@code scan-verify} measures, in
+ * interleaved rounds, 1,000-entry scans against the lsm engine's and {@code verifyIntegrity()}
+ * against the two-core SHA-256 bound ({@link ScanVerifyWorkloads}).
  *
  * <p>Prints one line per figure. Everything goes through the ledger's public API.
  */
@@ -108,6 +112,14 @@ public final class LedgerCommand implements Callable<Integer> {
           deleteDir(dir);
         }
       }
+      return;
+    }
+    if (args.length > 2 && args[2].equals("scan-verify")) {
+      scanVerify(
+          work,
+          args.length > 3 ? Integer.parseInt(args[3]) : 3,
+          args.length > 4 ? Integer.parseInt(args[4]) : 1_000_000,
+          args.length > 5 ? Integer.parseInt(args[5]) : 2000);
       return;
     }
     if (args.length > 2 && args[2].equals("reads")) {

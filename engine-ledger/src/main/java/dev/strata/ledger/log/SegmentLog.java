@@ -319,18 +319,18 @@ public final class SegmentLog implements AutoCloseable {
     Segment s = segment(segmentOf(position));
     long offset = offsetOf(position);
     try {
-      long left = s.channel().size() - offset;
-      // One read serves a small record whole; a larger one needs a second for the rest.
-      ByteBuffer frame = RecordFormat.allocate((int) Math.max(0, Math.min(SMALL_READ, left)));
-      FileReads.readFully(s.channel(), frame, offset, s.path());
-      long header = RecordFormat.frameLength(frame, 0, frame.capacity());
+      // One read serves a small record whole; a larger one needs a second for the rest. The file's
+      // end is learnt from the read itself: asking the channel for its size is a system call too.
+      ByteBuffer frame = RecordFormat.allocate(SMALL_READ);
+      long got = readUpTo(s.channel(), frame, offset);
+      long header = RecordFormat.frameLength(frame, 0, (int) got);
       long length = header >> 8;
       int lengthBytes = (int) (header & 0xFF);
       if (header < 0 || length < 1 || length > RecordFormat.MAX_BODY) {
         throw new CorruptionException(s.path() + ": bad record length at offset " + offset);
       }
       int bytes = lengthBytes + (int) length + RecordFormat.CRC;
-      if (bytes > left) {
+      if (bytes > got && (got < SMALL_READ || bytes > s.channel().size() - offset)) {
         throw new CorruptionException(
             s.path() + ": truncated record of " + length + " bytes at offset " + offset);
       }
@@ -354,6 +354,19 @@ public final class SegmentLog implements AutoCloseable {
       throw new dev.strata.api.StorageIOException(
           "cannot read " + s.path() + " at offset " + offset, e);
     }
+  }
+
+  /** Reads until {@code dst} is full or the file ends; returns the bytes read. */
+  private static long readUpTo(FileChannel ch, ByteBuffer dst, long offset) throws IOException {
+    long at = offset;
+    while (dst.hasRemaining()) {
+      int n = ch.read(dst, at);
+      if (n < 0) {
+        break;
+      }
+      at += n;
+    }
+    return at - offset;
   }
 
   /**

@@ -167,27 +167,67 @@ public final class LedgerReader {
   /**
    * The keys in a range visible at {@code snapshot}, in the range's direction, each with its
    * visible entry. Keys added after the snapshot may be scanned but resolve to nothing.
+   *
+   * <p>Ids come from the index in batches (8, doubling up to 64), and each batch's index entries,
+   * then key references, then key headers are loaded stage by stage: in a large index all three are
+   * cache misses at random addresses, and issued together they overlap instead of queuing one
+   * behind another.
    */
   public Iterator<Map.Entry<byte[], Object>> committed(KeyRange range, long snapshot) {
     KeyOrder.Scan ids = range.isEmpty() ? null : index.scan(range);
     return new Iterator<>() {
       private Map.Entry<byte[], Object> next;
       private boolean exhausted = ids == null;
+      private int[] batchIds = new int[8];
+      private IndexEntry[] latest = new IndexEntry[8];
+      private byte[][] keys = new byte[8][];
+      private int filled;
+      private int taken;
+      // Keeps the key-header loads of a batch from being optimized away.
+      private int touched;
 
       @Override
       public boolean hasNext() {
         while (next == null && !exhausted) {
-          int id = ids.next();
-          if (id < 0) {
+          if (taken == filled && !fill()) {
             exhausted = true;
             break;
           }
-          IndexEntry v = resolve(index.entry(id), snapshot);
+          int i = taken++;
+          IndexEntry v = resolve(latest[i], snapshot);
           if (v != null && !v.deleted) {
-            next = new AbstractMap.SimpleImmutableEntry<>(index.key(id), v);
+            next = new AbstractMap.SimpleImmutableEntry<>(keys[i], v);
           }
+          latest[i] = null;
+          keys[i] = null;
         }
         return next != null;
+      }
+
+      private boolean fill() {
+        if (filled == batchIds.length && batchIds.length < 64) {
+          batchIds = new int[batchIds.length * 2];
+          latest = new IndexEntry[batchIds.length];
+          keys = new byte[batchIds.length][];
+        }
+        int n = 0;
+        for (int id; n < batchIds.length && (id = ids.next()) >= 0; ) {
+          batchIds[n++] = id;
+        }
+        for (int i = 0; i < n; i++) {
+          latest[i] = index.entry(batchIds[i]);
+        }
+        for (int i = 0; i < n; i++) {
+          keys[i] = index.key(batchIds[i]);
+        }
+        int lengths = 0;
+        for (int i = 0; i < n; i++) {
+          lengths += keys[i].length;
+        }
+        touched += lengths;
+        filled = n;
+        taken = 0;
+        return n > 0;
       }
 
       @Override
