@@ -17,12 +17,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code kill -9} of a child JVM ({@link KillWorkload}) in the middle of processing, repeated on
  * one store: after each kill the reopened store's committed offset is never ahead of its data
  * (every record up to the offset is in the store), and no acknowledged commit is lost. Engines run
- * under the adapter's default {@code NO_SYNC} and under {@code SYNC} : a killed process loses no
+ * under the adapter's default {@code NO_SYNC} and under {@code SYNC}: a killed process loses no
  * acknowledged commit under either, because {@code NO_SYNC} commits reached the operating system
  * before the commit returned (a power loss, which this test does not simulate, may lose recent
  * commits under {@code NO_SYNC}: data and offsets together). The same test runs against Kafka's
