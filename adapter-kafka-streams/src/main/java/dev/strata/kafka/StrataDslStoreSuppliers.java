@@ -24,9 +24,10 @@ import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
  *
  * <p>Settings, read from the Streams configuration: {@value #ENGINE_CONFIG} (the engine name;
  * default {@code btree}), {@value #DURABILITY_CONFIG} ({@code SYNC} or {@code NO_SYNC}; default
- * {@code SYNC}), and {@value #SETTINGS_PREFIX}{@code <key>} for each engine setting (for example
- * {@code strata.settings.btree.pageSize}). Timestamped DSL stores get a plain store, which Kafka
- * wraps in its timestamp adapter, as it does for any custom supplier.
+ * {@code NO_SYNC}, see {@link StrataStores#defaultOptions()}), and {@value #SETTINGS_PREFIX}{@code
+ * <key>} for each engine setting (for example {@code strata.settings.btree.pageSize}). Timestamped
+ * DSL stores get a plain store, which Kafka wraps in its timestamp adapter, as it does for any
+ * custom supplier.
  *
  * <p>Window and session stores stay on Kafka's built-in RocksDB stores ({@link
  * BuiltInDslStoreSuppliers.RocksDBDslStoreSuppliers}): Strata supplies key-value stores only.
@@ -44,7 +45,7 @@ public class StrataDslStoreSuppliers implements DslStoreSuppliers {
   private final DslStoreSuppliers windowsAndSessions =
       new BuiltInDslStoreSuppliers.RocksDBDslStoreSuppliers();
   private String engine = "btree";
-  private EngineOptions options = EngineOptions.defaults();
+  private EngineOptions options = StrataStores.defaultOptions();
 
   /** Creates a supplier on {@code btree}; Kafka then calls {@link #configure}. */
   public StrataDslStoreSuppliers() {}
@@ -58,7 +59,7 @@ public class StrataDslStoreSuppliers implements DslStoreSuppliers {
   public void configure(Map<String, ?> configs) {
     Object name = configs.get(ENGINE_CONFIG);
     String chosen = name == null ? "btree" : name.toString().trim();
-    EngineOptions.Builder builder = EngineOptions.builder();
+    EngineOptions.Builder builder = EngineOptions.builder().durability(Durability.NO_SYNC);
     Object durability = configs.get(DURABILITY_CONFIG);
     if (durability != null) {
       try {

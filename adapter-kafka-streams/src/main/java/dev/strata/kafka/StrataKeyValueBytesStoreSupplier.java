@@ -22,6 +22,11 @@ final class StrataKeyValueBytesStoreSupplier implements KeyValueBytesStoreSuppli
     return name;
   }
 
+  /** The options every store of this supplier opens its engine with. */
+  EngineOptions options() {
+    return options;
+  }
+
   /** A new, unopened store; Kafka calls it once per task. */
   @Override
   public KeyValueStore<Bytes, byte[]> get() {

@@ -1,5 +1,6 @@
 package dev.strata.kafka;
 
+import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngines;
 import java.util.Objects;
@@ -22,8 +23,27 @@ public final class StrataStores {
   private StrataStores() {}
 
   /**
-   * Returns a supplier of stores on {@code engine} with {@link EngineOptions#defaults()} ({@code
-   * SYNC} durability: each Kafka commit is on stable storage when it returns).
+   * The options of {@link #keyValueStore(String, String)}: the engine defaults with {@link
+   * Durability#NO_SYNC}. Kafka's own RocksDB store never syncs (its write-ahead log is off; the
+   * changelog topic is its durability); a Strata store writes data and changelog offsets in one
+   * atomic commit, so a power loss under {@code NO_SYNC} takes both back to an earlier commit
+   * together and Kafka restores from that older offset. A killed process loses nothing: the commit
+   * reached the operating system before it returned.
+   *
+   * @return the options; immutable
+   */
+  public static EngineOptions defaultOptions() {
+    return DEFAULT_OPTIONS;
+  }
+
+  private static final EngineOptions DEFAULT_OPTIONS =
+      EngineOptions.builder().durability(Durability.NO_SYNC).build();
+
+  /**
+   * Returns a supplier of stores on {@code engine} with {@link #defaultOptions()} ({@code NO_SYNC}:
+   * a Kafka commit is on stable storage only once the operating system writes it back; use {@link
+   * #keyValueStore(String, String, EngineOptions)} with {@code SYNC} to have it there when the
+   * commit returns).
    *
    * @param name the store name
    * @param engine an engine name, e.g. {@code "btree"}, {@code "lsm"}, {@code "ledger"}, {@code
@@ -34,7 +54,7 @@ public final class StrataStores {
    *     class path (the message lists the available ones)
    */
   public static KeyValueBytesStoreSupplier keyValueStore(String name, String engine) {
-    return keyValueStore(name, engine, EngineOptions.defaults());
+    return keyValueStore(name, engine, DEFAULT_OPTIONS);
   }
 
   /**
@@ -42,8 +62,9 @@ public final class StrataStores {
    *
    * @param name the store name
    * @param engine an engine name
-   * @param options the engine options, e.g. {@code NO_SYNC} durability when the changelog alone is
-   *     trusted to repair a store after a power loss
+   * @param options the engine options, taken as they are (note that {@link
+   *     EngineOptions#defaults()} means {@code SYNC}; start from {@link #defaultOptions()} for the
+   *     adapter's {@code NO_SYNC})
    * @return the supplier
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code name} is empty or the engine is unknown

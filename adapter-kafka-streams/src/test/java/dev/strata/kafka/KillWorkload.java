@@ -38,8 +38,15 @@ public final class KillWorkload implements ChildWorkload {
     if (kind.equals("kafka-rocksdb")) {
       return Stores.persistentKeyValueStore(STORE);
     }
+    // "engine" runs the adapter's default durability (NO_SYNC), "engine:SYNC" fsyncs every commit.
+    int colon = kind.indexOf(':');
+    if (colon < 0) {
+      return StrataStores.keyValueStore(STORE, kind);
+    }
     return StrataStores.keyValueStore(
-        STORE, kind, EngineOptions.builder().durability(Durability.SYNC).build());
+        STORE,
+        kind.substring(0, colon),
+        EngineOptions.builder().durability(Durability.valueOf(kind.substring(colon + 1))).build());
   }
 
   /** Opens the store as a task would, on {@code stateDir}. */

@@ -8,7 +8,6 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Slice;
 import org.rocksdb.Snapshot;
-import org.rocksdb.WriteBatchWithIndex;
 
 /**
  * A cursor over a {@link KeyRange}: a RocksDB iterator bounded natively by {@code
@@ -27,19 +26,11 @@ import org.rocksdb.WriteBatchWithIndex;
  * copy; a repeated call returns a fresh one, because the caller owns — and may have changed — the
  * first.
  *
- * <p>Cursors of a write transaction iterate the batch merged over the database ({@code
- * newIteratorWithBase}). RocksDB documents that a write to the batch invalidates the iterator's
- * current key and value, so these cursors never ask the iterator again for the current entry: they
- * keep the copy taken in {@code next()} private and hand out clones of it. They also check the
- * bounds in Java, because the batch side of that merged iterator is not bounded by the read options
- * in every RocksDB version.
- *
  * <p>Not thread-safe; every call runs inside its transaction's guard.
  */
 final class LsmCursor implements Cursor {
   private final LsmReadTxn txn;
   private final boolean reversed;
-  private final boolean overBatch;
   private final byte[] lower;
   private final byte[] upper;
   private final Slice lowerSlice;
@@ -56,15 +47,9 @@ final class LsmCursor implements Cursor {
   private boolean keyHandedOut;
   private boolean valueHandedOut;
 
-  private LsmCursor(
-      LsmReadTxn txn,
-      KeyRange range,
-      boolean overBatch,
-      Snapshot snapshot,
-      WriteBatchWithIndex batch) {
+  private LsmCursor(LsmReadTxn txn, KeyRange range, Snapshot snapshot) {
     this.txn = txn;
     this.reversed = range.isReversed();
-    this.overBatch = overBatch;
     this.lower = range.lowerBound();
     this.upper = range.upperBound();
     if (range.isEmpty()) {
@@ -93,11 +78,7 @@ final class LsmCursor implements Cursor {
         upperS = new Slice(upper);
         options.setIterateUpperBound(upperS);
       }
-      if (batch == null) {
-        it = txn.engine.db().newIterator(options);
-      } else {
-        it = batch.newIteratorWithBase(txn.engine.db().newIterator(options), options);
-      }
+      it = txn.engine.db().newIterator(options);
     } catch (RuntimeException | Error e) {
       closeAll(it, options, upperS, lowerS);
       throw e;
@@ -109,11 +90,7 @@ final class LsmCursor implements Cursor {
   }
 
   static LsmCursor overSnapshot(LsmReadTxn txn, KeyRange range, Snapshot snapshot) {
-    return new LsmCursor(txn, range, false, snapshot, null);
-  }
-
-  static LsmCursor overBatch(LsmReadTxn txn, KeyRange range, WriteBatchWithIndex batch) {
-    return new LsmCursor(txn, range, true, null, batch);
+    return new LsmCursor(txn, range, snapshot);
   }
 
   @Override
@@ -137,14 +114,7 @@ final class LsmCursor implements Cursor {
         finish();
         return false;
       }
-      byte[] key = iterator.key();
-      if (overBatch
-          && ((lower != null && KeyRange.compare(key, lower) < 0)
-              || (upper != null && KeyRange.compare(key, upper) >= 0))) {
-        exhausted = true;
-        return false;
-      }
-      copiedKey = key;
+      copiedKey = iterator.key();
       copiedValue = iterator.value();
       keyHandedOut = false;
       valueHandedOut = false;
@@ -187,9 +157,6 @@ final class LsmCursor implements Cursor {
   @Override
   public byte[] key() {
     checkPositioned();
-    if (overBatch) {
-      return copiedKey.clone();
-    }
     if (!keyHandedOut) {
       keyHandedOut = true;
       return copiedKey;
@@ -200,9 +167,6 @@ final class LsmCursor implements Cursor {
   @Override
   public byte[] value() {
     checkPositioned();
-    if (overBatch) {
-      return copiedValue.clone();
-    }
     if (!valueHandedOut) {
       valueHandedOut = true;
       return copiedValue;

@@ -31,7 +31,6 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
-import org.rocksdb.WriteBatchWithIndex;
 
 /**
  * The {@code lsm} engine: the Strata contract over RocksDB. Open it with {@code
@@ -240,23 +239,14 @@ public final class LsmEngine implements StorageEngine {
     }
   }
 
-  /** Writes a write transaction's plain batch atomically; runs inside that transaction's guard. */
+  /** Writes a write transaction's batch atomically; runs inside that transaction's guard. */
   void commit(WriteBatch batch, long logicalBytes) {
-    commit(batch.count(), () -> db.write(resources.writeOptions, batch), logicalBytes);
-  }
-
-  /** Writes a write transaction's indexed batch atomically; runs inside its guard. */
-  void commit(WriteBatchWithIndex batch, long logicalBytes) {
-    commit(batch.count(), () -> db.write(resources.writeOptions, batch), logicalBytes);
-  }
-
-  private void commit(int count, RocksCall write, long logicalBytes) {
     checkNoWriteFailure();
-    if (count == 0) {
+    if (batch.count() == 0) {
       return;
     }
     try {
-      write.run();
+      db.write(resources.writeOptions, batch);
     } catch (RocksDBException e) {
       throw failure("commit", e);
     }

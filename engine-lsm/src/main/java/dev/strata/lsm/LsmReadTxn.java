@@ -76,7 +76,7 @@ class LsmReadTxn implements ReadTxn {
     try {
       LsmCursor cursor = openCursor(range);
       cursors.add(cursor);
-      return cursor;
+      return present(cursor, range);
     } finally {
       exit();
     }
@@ -84,6 +84,11 @@ class LsmReadTxn implements ReadTxn {
 
   LsmCursor openCursor(KeyRange range) {
     return LsmCursor.overSnapshot(this, range, snapshot);
+  }
+
+  /** The cursor the caller gets for a registered database cursor; a write transaction merges. */
+  Cursor present(LsmCursor cursor, KeyRange range) {
+    return cursor;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.strata.lsm;
 
+import dev.strata.api.Cursor;
 import dev.strata.api.KeyRange;
 import dev.strata.api.Limits;
 import dev.strata.api.WriteTxn;
@@ -7,19 +8,19 @@ import java.util.Arrays;
 import java.util.Objects;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
-import org.rocksdb.WriteBatchWithIndex;
 
 /**
- * The write transaction: the single-writer permit plus a write batch committed with one atomic
- * {@code db.write}. Rollback frees the batch; nothing reached RocksDB.
+ * The write transaction: the single-writer permit plus a plain {@link WriteBatch} committed with
+ * one atomic {@code db.write}. Rollback frees the batch; nothing reached RocksDB.
  *
- * <p>Two batch kinds, chosen lazily. Writes go to a plain {@link WriteBatch} — what a raw RocksDB
- * user writes, and measurably cheaper per put than an indexed batch (see {@code
- * engine-lsm/README.md}) — until the transaction reads while it holds unread writes. Then the
- * writes are copied once into a {@link WriteBatchWithIndex} (overwrite_key=true, as iterating with
- * a base needs), whose {@code getFromBatchAndDB} and {@code newIteratorWithBase} give reads their
- * own writes; later writes go there. Write-only transactions (bulk loads) and transactions that
- * read before they write never pay for the index.
+ * <p>The batch is never indexed. Reads see the transaction's own writes through a {@link
+ * WriteOverlay} kept beside it in Java, built on the first read by replaying the batch ({@link
+ * OverlayReplay}; a transaction that only writes never builds it): a point read looks there first
+ * and goes to the database only for keys the transaction did not write, and a cursor merges the
+ * database cursor with the overlay ({@link OverlayCursor}). A RocksDB {@code WriteBatchWithIndex}
+ * would cost a native skip-list insert per write and a native batch lookup per read, on top of the
+ * same database read — the cost a read-modify-write workload (a Kafka Streams count) pays on every
+ * record.
  *
  * <p>Reads need no snapshot: write transactions are serial and this one holds the permit, so the
  * database's committed state cannot change while it is open (flushes and compactions do not change
@@ -27,11 +28,8 @@ import org.rocksdb.WriteBatchWithIndex;
  * permit already gives serializability, and RocksDB transactions add lock tracking this engine does
  * not need.
  *
- * <p>{@link #deleteRange} is RocksDB's native range tombstone while the transaction writes to the
- * plain batch: one record, whatever the number of keys. An indexed batch cannot answer reads
- * through a range tombstone, so once the transaction reads its own writes, a range deletion becomes
- * one delete per live key, and a range tombstone already in the plain batch is expanded the same
- * way when the writes move to the indexed batch (see {@link BatchReplay}).
+ * <p>{@link #deleteRange} is always RocksDB's native range tombstone: one batch record, whatever
+ * the number of keys; the overlay records the range so reads skip what it covers.
  */
 final class LsmWriteTxn extends LsmReadTxn implements WriteTxn {
   /**
@@ -43,8 +41,11 @@ final class LsmWriteTxn extends LsmReadTxn implements WriteTxn {
   /** The inclusive start of a range tombstone with no lower bound: every legal key is longer. */
   private static final byte[] BELOW_EVERY_KEY = new byte[0];
 
-  private WriteBatch plain = new WriteBatch();
-  private WriteBatchWithIndex indexed;
+  private final WriteBatch batch = new WriteBatch();
+
+  /** Built on the first read (replaying the batch), then kept up to date; null until then. */
+  private WriteOverlay overlay;
+
   private long logicalBytes;
 
   LsmWriteTxn(LsmEngine engine) {
@@ -61,10 +62,11 @@ final class LsmWriteTxn extends LsmReadTxn implements WriteTxn {
     Limits.checkKey(key);
     enter();
     try {
-      if (indexed == null && plain.count() == 0) {
-        return engine.db().get(engine.latestReadOptions(), key);
+      byte[] own = overlay().lookup(key);
+      if (own != null) {
+        return own == WriteOverlay.TOMBSTONE ? null : own.clone();
       }
-      return indexed().getFromBatchAndDB(engine.db(), engine.latestReadOptions(), key);
+      return engine.db().get(engine.latestReadOptions(), key);
     } catch (RocksDBException e) {
       throw engine.failure("read", e);
     } finally {
@@ -74,31 +76,27 @@ final class LsmWriteTxn extends LsmReadTxn implements WriteTxn {
 
   @Override
   LsmCursor openCursor(KeyRange range) {
-    if (indexed == null && plain.count() == 0) {
-      return LsmCursor.overSnapshot(this, range, null);
-    }
-    try {
-      return LsmCursor.overBatch(this, range, indexed());
-    } catch (RocksDBException e) {
-      throw engine.failure("read", e);
-    }
+    return LsmCursor.overSnapshot(this, range, null);
   }
 
-  /** Switches to the indexed batch, copying the writes made so far. */
-  private WriteBatchWithIndex indexed() throws RocksDBException {
-    if (indexed == null) {
-      WriteBatchWithIndex index = new WriteBatchWithIndex(true);
+  @Override
+  Cursor present(LsmCursor cursor, KeyRange range) {
+    WriteOverlay own = overlay();
+    return own.isEmpty() ? cursor : new OverlayCursor(this, cursor, own, range);
+  }
+
+  /** The overlay, built from the batch when the transaction reads for the first time. */
+  private WriteOverlay overlay() {
+    if (overlay == null) {
+      WriteOverlay built = new WriteOverlay();
       try {
-        BatchReplay.copy(plain, index, engine.db(), engine.latestReadOptions());
-      } catch (RocksDBException | RuntimeException e) {
-        index.close();
-        throw e;
+        OverlayReplay.replay(batch, built);
+      } catch (RocksDBException e) {
+        throw engine.failure("read", e);
       }
-      indexed = index;
-      plain.close();
-      plain = null;
+      overlay = built;
     }
-    return indexed;
+    return overlay;
   }
 
   @Override
@@ -107,10 +105,9 @@ final class LsmWriteTxn extends LsmReadTxn implements WriteTxn {
     Limits.checkValue(value);
     enter();
     try {
-      if (indexed == null) {
-        plain.put(key, value);
-      } else {
-        indexed.put(key, value);
+      batch.put(key, value);
+      if (overlay != null) {
+        overlay.put(key, value);
       }
       logicalBytes += key.length + value.length;
     } catch (RocksDBException e) {
@@ -125,10 +122,9 @@ final class LsmWriteTxn extends LsmReadTxn implements WriteTxn {
     Limits.checkKey(key);
     enter();
     try {
-      if (indexed == null) {
-        plain.delete(key);
-      } else {
-        indexed.delete(key);
+      batch.delete(key);
+      if (overlay != null) {
+        overlay.delete(key);
       }
       logicalBytes += key.length;
     } catch (RocksDBException e) {
@@ -141,25 +137,17 @@ final class LsmWriteTxn extends LsmReadTxn implements WriteTxn {
   @Override
   public void deleteRange(KeyRange range) {
     Objects.requireNonNull(range, "range");
-    if (!deleteRangeNatively(range)) {
-      WriteTxn.super.deleteRange(range);
-    }
-  }
-
-  /** Writes a range tombstone to the plain batch; false when the writes are indexed already. */
-  private boolean deleteRangeNatively(KeyRange range) {
     enter();
     try {
-      if (indexed != null) {
-        return false;
-      }
       if (!range.isEmpty()) {
         byte[] from = range.lowerBound();
         byte[] to = range.upperBound();
-        plain.deleteRange(from == null ? BELOW_EVERY_KEY : from, to == null ? ABOVE_EVERY_KEY : to);
+        batch.deleteRange(from == null ? BELOW_EVERY_KEY : from, to == null ? ABOVE_EVERY_KEY : to);
+        if (overlay != null) {
+          overlay.deleteRange(range);
+        }
         logicalBytes += (from == null ? 0 : from.length) + (to == null ? 0 : to.length);
       }
-      return true;
     } catch (RocksDBException e) {
       throw engine.failure("write", e);
     } finally {
@@ -178,11 +166,7 @@ final class LsmWriteTxn extends LsmReadTxn implements WriteTxn {
     enter();
     String how = "rolled back: its commit failed";
     try {
-      if (indexed == null) {
-        engine.commit(plain, logicalBytes);
-      } else {
-        engine.commit(indexed, logicalBytes);
-      }
+      engine.commit(batch, logicalBytes);
       how = "committed";
     } finally {
       end(how);
@@ -197,12 +181,7 @@ final class LsmWriteTxn extends LsmReadTxn implements WriteTxn {
 
   @Override
   void freeResources() {
-    if (plain != null) {
-      plain.close();
-    }
-    if (indexed != null) {
-      indexed.close();
-    }
+    batch.close();
   }
 
   @Override

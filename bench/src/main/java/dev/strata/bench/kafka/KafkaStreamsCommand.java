@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -57,8 +58,17 @@ public final class KafkaStreamsCommand implements Callable<Integer> {
 
   @Option(
       names = "--durability",
-      description = "Strata durability, SYNC or NO_SYNC (default: ${DEFAULT-VALUE}).")
-  String durability = "SYNC";
+      split = ",",
+      description =
+          "Strata durabilities, each run for every Strata store (default: ${DEFAULT-VALUE}).")
+  List<String> durabilities = new ArrayList<>(List.of("NO_SYNC", "SYNC"));
+
+  @Option(
+      names = "--rounds",
+      description =
+          "Rounds; each runs every store once, in order, so load drifts hit all stores alike."
+              + " The table shows medians over rounds (default: ${DEFAULT-VALUE}).")
+  int rounds = 3;
 
   @Option(names = "--dir", description = "Work directory (default: ${DEFAULT-VALUE}).")
   Path dir = Path.of("results", "work", "kafka-streams");
@@ -75,27 +85,54 @@ public final class KafkaStreamsCommand implements Callable<Integer> {
     System.out.printf(
         Locale.ROOT,
         "kafka-streams: %,d records, %,d keys, commit every %,d, range query every %,d, Strata"
-            + " %s; JDK %s, %d cores%n",
+            + " %s, %d rounds; JDK %s, %d cores, load average %s%n",
         records,
         keys,
         commitEvery,
         rangeEvery,
-        durability,
+        durabilities,
+        rounds,
         System.getProperty("java.version"),
-        Runtime.getRuntime().availableProcessors());
-    List<Map<String, String>> rows = new ArrayList<>();
+        Runtime.getRuntime().availableProcessors(),
+        ProcFigures.loadAverage());
+    List<String> variants = new ArrayList<>();
     for (String store : stores) {
-      Map<String, String> row = runChild(store);
-      if (row == null) {
-        return 1;
+      // Durability means nothing to Kafka's stores and to Strata's heap engine: run them once.
+      if (store.startsWith("kafka-") || store.equals("memory")) {
+        variants.add(store);
+      } else {
+        for (String d : durabilities) {
+          variants.add(store + " " + d);
+        }
       }
-      rows.add(row);
     }
-    printTable(rows);
+    Map<String, List<Map<String, String>>> runs = new LinkedHashMap<>();
+    for (int round = 1; round <= rounds; round++) {
+      System.out.printf(
+          Locale.ROOT, "round %d, load average %s%n", round, ProcFigures.loadAverage());
+      for (String variant : variants) {
+        Map<String, String> row = runChild(variant);
+        if (row == null) {
+          return 1;
+        }
+        System.out.printf(
+            Locale.ROOT,
+            "  %s: count %s/s, range %s/s, restore %s ms%n",
+            variant,
+            row.get("countPerSec"),
+            row.get("rangePerSec"),
+            row.get("restoreMillis"));
+        runs.computeIfAbsent(variant, v -> new ArrayList<>()).add(row);
+      }
+    }
+    System.out.printf(Locale.ROOT, "load average at the end %s%n", ProcFigures.loadAverage());
+    printTable(runs);
     return 0;
   }
 
-  private Map<String, String> runChild(String store) throws IOException, InterruptedException {
+  private Map<String, String> runChild(String variant) throws IOException, InterruptedException {
+    String store = variant.split(" ")[0];
+    String durability = variant.contains(" ") ? variant.split(" ")[1] : "NO_SYNC";
     List<String> command =
         List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -109,7 +146,7 @@ public final class KafkaStreamsCommand implements Callable<Integer> {
             Integer.toString(commitEvery),
             Integer.toString(rangeEvery),
             durability,
-            dir.resolve(store).toString());
+            dir.resolve(store + "-" + durability).toString());
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     Map<String, String> row = null;
     try (BufferedReader in =
@@ -119,13 +156,13 @@ public final class KafkaStreamsCommand implements Callable<Integer> {
         if (line.startsWith(StoreRun.RESULT)) {
           row = parse(line.substring(StoreRun.RESULT.length()));
         } else if (!line.startsWith("SLF4J")) {
-          System.out.println("  [" + store + "] " + line);
+          System.out.println("  [" + variant + "] " + line);
         }
       }
     }
     int exit = p.waitFor();
     if (exit != 0 || row == null) {
-      System.err.println("kafka-streams: the run of " + store + " failed (exit " + exit + ")");
+      System.err.println("kafka-streams: the run of " + variant + " failed (exit " + exit + ")");
       return null;
     }
     return row;
@@ -140,43 +177,74 @@ public final class KafkaStreamsCommand implements Callable<Integer> {
     return row;
   }
 
-  private static void printTable(List<Map<String, String>> rows) {
-    double rocksCount = Double.NaN;
-    double rocksRange = Double.NaN;
-    double rocksRestore = Double.NaN;
-    for (Map<String, String> r : rows) {
-      if (r.get("store").equals("kafka-rocksdb")) {
-        rocksCount = Double.parseDouble(r.get("countPerSec"));
-        rocksRange = Double.parseDouble(r.get("rangePerSec"));
-        rocksRestore = Double.parseDouble(r.get("restoreMillis"));
-      }
-    }
+  /**
+   * Prints medians over rounds. Ratios are taken inside each round against that round's Kafka
+   * RocksDB run, then the median of those ratios is shown, so a load swing between rounds does not
+   * enter a ratio.
+   */
+  private static void printTable(Map<String, List<Map<String, String>>> runs) {
+    List<Map<String, String>> rocks = runs.get("kafka-rocksdb");
     System.out.println();
     System.out.println(
-        "| store | count records/s | vs RocksDB | range queries/s | vs RocksDB | restore s |"
-            + " vs RocksDB | wchar count MB | wchar restore MB | heap MB | peak RSS MB |");
-    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for (Map<String, String> r : rows) {
-      double count = Double.parseDouble(r.get("countPerSec"));
-      double range = Double.parseDouble(r.get("rangePerSec"));
-      double restore = Double.parseDouble(r.get("restoreMillis"));
+        "| store | durability | count records/s | vs RocksDB | range queries/s | vs RocksDB |"
+            + " restore s | vs RocksDB | wchar count MB | wchar restore MB | heap MB |"
+            + " peak RSS MB |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (Map.Entry<String, List<Map<String, String>>> e : runs.entrySet()) {
+      List<Map<String, String>> rows = e.getValue();
+      String[] name = e.getKey().split(" ");
+      String durability = name.length > 1 ? name[1] : "(none)";
       System.out.printf(
           Locale.ROOT,
-          "| %s | %,.0f | %.2fx | %,.0f | %.2fx | %.2f | %.2fx | %,.1f | %,.1f | %,.0f | %,.0f |%n",
-          r.get("store"),
-          count,
-          count / rocksCount,
-          range,
-          range / rocksRange,
-          restore / 1000,
-          rocksRestore / restore,
-          mb(r.get("wcharCount")),
-          mb(r.get("wcharRestore")),
-          mb(r.get("heapBytes")),
-          mb(r.get("peakRssBytes")));
+          "| %s | %s | %,.0f | %s | %,.0f | %s | %.2f | %s | %,.1f | %,.1f | %,.0f | %,.0f |%n",
+          name[0],
+          durability,
+          median(rows, "countPerSec"),
+          ratio(rows, rocks, "countPerSec", false),
+          median(rows, "rangePerSec"),
+          ratio(rows, rocks, "rangePerSec", false),
+          median(rows, "restoreMillis") / 1000,
+          ratio(rows, rocks, "restoreMillis", true),
+          median(rows, "wcharCount") / 1e6,
+          median(rows, "wcharRestore") / 1e6,
+          median(rows, "heapBytes") / 1e6,
+          median(rows, "peakRssBytes") / 1e6);
     }
     System.out.println(
-        "(vs RocksDB: ratio to Kafka's RocksDB store in this run; restore ratio > 1 means faster.)");
+        "(medians over rounds; vs RocksDB: median of the per-round ratios to Kafka's RocksDB store;"
+            + " restore ratio > 1 means faster.)");
+  }
+
+  private static double median(List<Map<String, String>> rows, String field) {
+    double[] values = new double[rows.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = Double.parseDouble(rows.get(i).get(field));
+    }
+    return median(values);
+  }
+
+  private static String ratio(
+      List<Map<String, String>> rows,
+      List<Map<String, String>> rocks,
+      String field,
+      boolean lowerIsBetter) {
+    if (rocks == null) {
+      return "n/a";
+    }
+    double[] ratios = new double[rows.size()];
+    for (int i = 0; i < ratios.length; i++) {
+      double mine = Double.parseDouble(rows.get(i).get(field));
+      double theirs = Double.parseDouble(rocks.get(i).get(field));
+      ratios[i] = lowerIsBetter ? theirs / mine : mine / theirs;
+    }
+    return String.format(Locale.ROOT, "%.2fx", median(ratios));
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
   private static double mb(String bytes) {

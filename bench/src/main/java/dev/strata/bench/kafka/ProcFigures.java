@@ -18,6 +18,16 @@ final class ProcFigures {
     return field(Path.of("/proc/self/status"), "VmHWM:", 1024);
   }
 
+  /** The 1, 5 and 15 minute load averages ({@code /proc/loadavg}), or "n/a". */
+  static String loadAverage() {
+    try {
+      String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return parts[0] + " " + parts[1] + " " + parts[2];
+    } catch (IOException | RuntimeException e) {
+      return "n/a";
+    }
+  }
+
   private static long field(Path file, String name, long unit) {
     try {
       for (String line : Files.readAllLines(file)) {

@@ -160,7 +160,10 @@ final class AdapterOverheadFixture implements AutoCloseable {
     }
   }
 
-  /** The same through a {@link WriteBatchWithIndex}, the batch the engine's transactions use. */
+  /**
+   * The same through a {@link WriteBatchWithIndex}, RocksDB's own way for a batch to read its own
+   * writes; the engine instead keeps a Java overlay beside a plain batch.
+   */
   void putBatchRawIndexedBatch() throws RocksDBException {
     try (WriteBatchWithIndex batch = new WriteBatchWithIndex(true)) {
       for (int i = 0; i < BATCH; i++) {
