@@ -9,6 +9,7 @@ import dev.strata.api.KeyRange;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
+import dev.strata.bench.runner.SystemProbe;
 import dev.strata.ledger.LedgerEngine;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ final class AppendWorkloads {
           shaBound();
           Path dir = work.resolve("matrix-" + round + "-" + perTxn + "-" + keyspace);
           appendWorkload(dir, perTxn, entries, keyspace);
-          deleteDir(dir);
+          SystemProbe.deleteTree(dir);
         }
       }
     }

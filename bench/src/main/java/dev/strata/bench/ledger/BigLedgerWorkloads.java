@@ -3,6 +3,7 @@ package dev.strata.bench.ledger;
 import static dev.strata.bench.ledger.LedgerMeasure.*;
 
 import dev.strata.api.WriteTxn;
+import dev.strata.bench.runner.SystemProbe;
 import dev.strata.ledger.LedgerDigest;
 import dev.strata.ledger.LedgerEngine;
 import java.io.IOException;
@@ -86,7 +87,7 @@ final class BigLedgerWorkloads {
           t.commit();
         }
       }
-      deleteDir(image);
+      SystemProbe.deleteTree(image);
       copyDir(dir, image);
       // Two puts of one key in a transaction are one entry, so the tail is a little shorter.
       long now = e.digest().size();
@@ -94,7 +95,7 @@ final class BigLedgerWorkloads {
     }
     for (int run = 0; run < 3; run++) {
       Path copy = image.resolveSibling("crash-open-" + run);
-      deleteDir(copy);
+      SystemProbe.deleteTree(copy);
       copyDir(image, copy);
       long t0 = System.nanoTime();
       long c0 = cpu();
@@ -106,7 +107,7 @@ final class BigLedgerWorkloads {
                 "s CPU of the opening thread, %.2f s wall, %d entries",
                 (System.nanoTime() - t0) / 1e9, e.digest().size()));
       }
-      deleteDir(copy);
+      SystemProbe.deleteTree(copy);
     }
   }
 

@@ -9,6 +9,7 @@ import static dev.strata.bench.ledger.VerifyWorkloads.*;
 
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
+import dev.strata.bench.runner.SystemProbe;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -109,7 +110,7 @@ public final class LedgerCommand implements Callable<Integer> {
                   .durability(Durability.NO_SYNC)
                   .set(HASH_THREAD, config)
                   .build());
-          deleteDir(dir);
+          SystemProbe.deleteTree(dir);
         }
       }
       return;
@@ -124,7 +125,7 @@ public final class LedgerCommand implements Callable<Integer> {
     }
     if (args.length > 2 && args[2].equals("reads")) {
       reads(work.resolve("reads"), 200_000);
-      deleteDir(work.resolve("reads"));
+      SystemProbe.deleteTree(work.resolve("reads"));
       return;
     }
     if (args.length > 2 && args[2].equals("verify-only")) {

@@ -78,16 +78,4 @@ final class LedgerMeasure {
       }
     }
   }
-
-  /** Deletes a directory tree; does nothing if it does not exist. */
-  static void deleteDir(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path f : (Iterable<Path>) files.sorted((a, b) -> b.compareTo(a))::iterator) {
-        Files.delete(f);
-      }
-    }
-  }
 }

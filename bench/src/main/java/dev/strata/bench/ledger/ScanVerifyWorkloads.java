@@ -11,6 +11,7 @@ import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
 import dev.strata.api.WriteTxn;
+import dev.strata.bench.runner.SystemProbe;
 import dev.strata.ledger.LedgerEngine;
 import dev.strata.ledger.LedgerEntry;
 import dev.strata.ledger.Operation;
@@ -45,8 +46,8 @@ final class ScanVerifyWorkloads {
     EngineOptions options = EngineOptions.builder().durability(Durability.NO_SYNC).build();
     Path ledgerDir = work.resolve("sv-ledger");
     Path lsmDir = work.resolve("sv-lsm");
-    deleteDir(ledgerDir);
-    deleteDir(lsmDir);
+    SystemProbe.deleteTree(ledgerDir);
+    SystemProbe.deleteTree(lsmDir);
     byte[] value = new byte[VALUE];
     new SplittableRandom(7).nextBytes(value);
     System.out.println("scan-verify: " + keys + " keys, load average " + loadAverage());
@@ -102,8 +103,8 @@ final class ScanVerifyWorkloads {
           bytes / entries,
           median(loads));
     }
-    deleteDir(ledgerDir);
-    deleteDir(lsmDir);
+    SystemProbe.deleteTree(ledgerDir);
+    SystemProbe.deleteTree(lsmDir);
   }
 
   private static void load(StorageEngine e, long[] order, byte[] value) {
