@@ -19,6 +19,7 @@ import dev.strata.api.StorageEngines;
 import dev.strata.api.StorageException;
 import dev.strata.api.TransactionClosedException;
 import dev.strata.api.WriteTxn;
+import dev.strata.tck.reliability.FaultyFileIO;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,7 +38,7 @@ class FailedCommitTest {
   @ParameterizedTest(name = "{0} registry")
   @EnumSource(Readout.Kind.class)
   void btreeCommit_whoseSyncFails_isCountedAsFailure(Readout.Kind kind) {
-    FailingFileIO io = new FailingFileIO();
+    FaultyFileIO io = new FaultyFileIO();
     EngineOptions options = EngineOptions.builder().fileIO(io).build();
     Path store = dir.resolve("btree");
     Readout readout = kind.create();
@@ -48,12 +49,12 @@ class FailedCommitTest {
       db.put(bytes("kept"), bytes("1"));
       double logical = readout.counter(LOGICAL_BYTES, tags);
 
-      io.failSyncs = true;
+      io.arm(FaultyFileIO.Fault.FAIL_SYNC, io.callCount());
       WriteTxn w = db.beginWrite();
       w.put(bytes("lost"), bytes("2"));
       assertThrows(StorageException.class, w::commit);
       w.close();
-      io.failSyncs = false;
+      assertEquals(FaultyFileIO.Op.FORCE, io.firedOn());
 
       assertEquals(1, readout.timerCount(TXN_COMMIT, with(tags, TAG_OUTCOME, "failure")), 0.0);
       assertEquals(1, readout.timerCount(TXN_COMMIT, with(tags, TAG_OUTCOME, "success")), 0.0);
