@@ -27,9 +27,13 @@ import java.util.Arrays;
  * (after a failed append) removes the failed block, which lies past every published entry, while
  * readers only read published entries; {@link #forgetFrom} drops the mappings of the cut segments
  * anyway, so nothing maps past the new end. Open-time recovery cuts before anything is mapped. Only
- * another program truncating a segment under an open engine can make a page vanish; the JVM turns
+ * another program truncating a segment under an open engine can make a page vanish; HotSpot turns
  * that fault into an {@link InternalError} ({@code "a fault occurred in a recent unsafe memory
- * access operation"}), which {@link SegmentLog} reports as a {@code CorruptionException}.
+ * access operation"}) instead of crashing, and {@link SegmentLog} reports it as a {@code
+ * CorruptionException}. The error may surface a little after the faulting load, at the thread's
+ * next transition into the VM; a faulted copy leaves its frame partly unfilled, so the frame fails
+ * its length or checksum check, and building that exception is such a transition, inside the same
+ * guarded section.
  *
  * <p>Thread-safe: lookups read a volatile copy-on-write table; mapping is synchronized.
  */
