@@ -3,6 +3,7 @@ package dev.strata.ledger;
 import dev.strata.api.Cursor;
 import dev.strata.api.TransactionClosedException;
 import dev.strata.ledger.index.IndexEntry;
+import dev.strata.ledger.read.LedgerReader;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
@@ -10,12 +11,12 @@ import java.util.Map;
 /**
  * A cursor over what a ledger transaction sees. It takes entries from the iterator in batches (16
  * at first, doubling up to 256) and reads values only when one is asked for: then it reads the
- * values of the rest of the batch too, in log order, under one entry into the engine. A scan's
- * values lie scattered across the log, and per value a read costs a system call plus the engine's
- * close lock and interrupt shield; a batch pays the latter once. Scanning keys alone costs no value
- * I/O. A failure reading a value other than the one asked for is not reported until that value is
- * asked for; a failure of the iterator past the current entry waits for {@link #next()} to reach
- * it.
+ * values of the rest of the batch too (in log order when they are read with {@code pread}), under
+ * one entry into the engine. A scan's values lie scattered across the log, and per value a read
+ * costs a memory copy from a mapped segment (or a system call) plus the engine's close lock and
+ * interrupt shield; a batch pays the latter once. Scanning keys alone costs no value I/O. A failure
+ * reading a value other than the one asked for is not reported until that value is asked for; a
+ * failure of the iterator past the current entry waits for {@link #next()} to reach it.
  *
  * <p>Not thread-safe, as {@link Cursor} specifies. Checks its transaction on every call; every call
  * that reads files holds off the engine's close.
@@ -140,15 +141,17 @@ final class LedgerCursor implements Cursor {
   }
 
   /**
-   * Reads the current value, then the values of the rest of the batch not read yet, in log order.
+   * Reads the current value, then the values of the rest of the batch not read yet: in log order
+   * when reads are {@code pread}s, in cursor order when they are copies from mapped segments.
    */
   private byte[] readAhead() {
-    byte[] v = txn.engine.reader.value((IndexEntry) values[current]);
+    LedgerReader reader = txn.engine.reader;
+    byte[] v = reader.value((IndexEntry) values[current]);
     // Log order: position (segment << 40 | offset, far below 2^55 in any real store) above the
     // slot in the batch, so one primitive sort orders them; larger positions keep cursor order.
     long[] order = new long[count - current - 1];
     int n = 0;
-    boolean sortable = true;
+    boolean sortable = !reader.readsMapped();
     for (int i = current + 1; i < count; i++) {
       if (loaded[i] == null && values[i] instanceof IndexEntry e) {
         sortable &= e.position < 1L << 55;
@@ -161,7 +164,7 @@ final class LedgerCursor implements Cursor {
     for (int k = 0; k < n; k++) {
       int i = (int) (order[k] & 0xFF);
       try {
-        loaded[i] = txn.engine.reader.value((IndexEntry) values[i]);
+        loaded[i] = reader.value((IndexEntry) values[i]);
       } catch (RuntimeException e) {
         // Reported when that value is asked for, by a read of its own.
         loaded[i] = null;

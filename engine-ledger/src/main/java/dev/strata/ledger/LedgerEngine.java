@@ -82,11 +82,13 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <h2>Stats keys</h2>
  *
  * {@code entries} (ledger size), {@code lastSeq} (-1 when empty), {@code segments}, {@code bytes}
- * (segment bytes), {@code merkleBytes} (derived Merkle files), {@code liveKeys}, {@code tombstones}
- * (keys whose latest entry is a delete), {@code indexMemoryBytes} (heap estimate of the key index),
- * {@code transactions} (last txn id), {@code groupCommits} and {@code groupSyncs} (commits
- * published by, and number of, group syncs), {@code chainHead64} (the first 8 bytes of the chain
- * head as a big-endian long: {@code HexFormat.of().toHexDigits(value)} prints them).
+ * (segment bytes), {@code mappedBytes} (segment bytes that reads reach through read-only memory
+ * mappings instead of {@code pread}; they count towards the process's RSS as page cache, not heap),
+ * {@code merkleBytes} (derived Merkle files), {@code liveKeys}, {@code tombstones} (keys whose
+ * latest entry is a delete), {@code indexMemoryBytes} (heap estimate of the key index), {@code
+ * transactions} (last txn id), {@code groupCommits} and {@code groupSyncs} (commits published by,
+ * and number of, group syncs), {@code chainHead64} (the first 8 bytes of the chain head as a
+ * big-endian long: {@code HexFormat.of().toHexDigits(value)} prints them).
  */
 public final class LedgerEngine implements StorageEngine {
   static final String NAME = "ledger";
@@ -483,6 +485,7 @@ public final class LedgerEngine implements StorageEngine {
       stats.put("lastSeq", v.size() - 1);
       stats.put("segments", log.segments().size());
       stats.put("bytes", log.bytes());
+      stats.put("mappedBytes", log.mappedBytes());
       stats.put("merkleBytes", merkle.bytes());
       writer.putStats(stats);
       stats.put("groupCommits", group[0]);

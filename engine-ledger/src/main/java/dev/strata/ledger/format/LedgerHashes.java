@@ -71,6 +71,51 @@ public final class LedgerHashes {
     return md.digest();
   }
 
+  /** A new SHA-256 digest, for a pass that hashes on one thread and keeps its own. */
+  public static MessageDigest newSha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK must provide SHA-256", e);
+    }
+  }
+
+  /**
+   * Advances a chain link in place, without allocating: {@code link} holds {@code 0x00 || h(n-1)}
+   * in its first 33 bytes and afterwards {@code 0x00 || h(n)}, the {@link #chain} of the {@code
+   * length} canonical bytes at {@code offset} of {@code bytes}.
+   *
+   * @param md a digest with no pending input, owned by the calling thread
+   */
+  public static void chainInPlace(
+      MessageDigest md, byte[] link, byte[] bytes, int offset, int length) {
+    link[0] = CHAIN_PREFIX;
+    md.update(link, 0, 1 + SIZE);
+    md.update(bytes, offset, length);
+    digestInto(md, link, 1);
+  }
+
+  /**
+   * Writes the {@link #leaf} hash of {@code length} canonical bytes at {@code offset} of {@code
+   * bytes} to {@code out} at {@code outOffset}.
+   *
+   * @param md a digest with no pending input, owned by the calling thread
+   */
+  public static void leafInto(
+      MessageDigest md, byte[] bytes, int offset, int length, byte[] out, int outOffset) {
+    md.update(LEAF_PREFIX);
+    md.update(bytes, offset, length);
+    digestInto(md, out, outOffset);
+  }
+
+  private static void digestInto(MessageDigest md, byte[] out, int offset) {
+    try {
+      md.digest(out, offset, SIZE);
+    } catch (java.security.DigestException e) {
+      throw new IllegalStateException("a SHA-256 digest fits 32 bytes", e);
+    }
+  }
+
   /** The Merkle interior node hash {@code SHA-256(0x01 || left || right)}; a new array. */
   public static byte[] node(byte[] left, byte[] right) {
     MessageDigest md = sha256();

@@ -10,6 +10,7 @@ import dev.strata.ledger.format.FileReads;
 import dev.strata.ledger.format.RecordFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,6 +59,8 @@ public final class SegmentLog implements AutoCloseable {
   private final boolean writable;
   private final FileIO fileIO;
   private final List<Segment> segments = new CopyOnWriteArrayList<>();
+  // Mapped reads only over the real file system: another FileIO sees every read through pread.
+  private final SegmentMaps maps;
 
   /**
    * Writes an appended block. Faults are injected through {@link EngineOptions#fileIO()}; this
@@ -84,6 +87,7 @@ public final class SegmentLog implements AutoCloseable {
     this.segmentBytes = segmentBytes;
     this.meter = meter;
     this.writable = writable;
+    this.maps = fileIO == FileIO.standard() ? new SegmentMaps() : null;
   }
 
   /** The global position of an offset in a segment. */
@@ -283,6 +287,9 @@ public final class SegmentLog implements AutoCloseable {
   /** Cuts the log back to {@code position} after a failed append or a torn tail. */
   public void truncate(long position) throws IOException {
     int segment = segmentOf(position);
+    if (maps != null) {
+      maps.forgetFrom(segment);
+    }
     while (segments.size() - 1 > segment) {
       Segment s = segments.remove(segments.size() - 1);
       s.file().close();
@@ -318,21 +325,21 @@ public final class SegmentLog implements AutoCloseable {
   private StoredRecord readRecord(long position) {
     Segment s = segment(segmentOf(position));
     long offset = offsetOf(position);
+    if (maps != null) {
+      StoredRecord rec = readMapped(s, offset, position);
+      if (rec != null) {
+        return rec;
+      }
+    }
     try {
       // One read serves a small record whole; a larger one needs a second for the rest. The file's
       // end is learnt from the read itself: asking the channel for its size is a system call too.
       ByteBuffer frame = RecordFormat.allocate(SMALL_READ);
       long got = readUpTo(s.channel(), frame, offset);
       long header = RecordFormat.frameLength(frame, 0, (int) got);
-      long length = header >> 8;
-      int lengthBytes = (int) (header & 0xFF);
-      if (header < 0 || length < 1 || length > RecordFormat.MAX_BODY) {
-        throw new CorruptionException(s.path() + ": bad record length at offset " + offset);
-      }
-      int bytes = lengthBytes + (int) length + RecordFormat.CRC;
+      int bytes = frameBytes(s, offset, header);
       if (bytes > got && (got < SMALL_READ || bytes > s.channel().size() - offset)) {
-        throw new CorruptionException(
-            s.path() + ": truncated record of " + length + " bytes at offset " + offset);
+        throw truncated(s, offset, header);
       }
       if (bytes > frame.capacity()) {
         ByteBuffer whole = RecordFormat.allocate(bytes);
@@ -340,20 +347,84 @@ public final class SegmentLog implements AutoCloseable {
         FileReads.readFully(s.channel(), whole, offset + frame.limit(), s.path());
         frame = whole;
       }
-      if (frame.getInt(bytes - RecordFormat.CRC)
-          != RecordFormat.crc(frame, 0, bytes - RecordFormat.CRC)) {
-        throw new CorruptionException(s.path() + ": record checksum mismatch at offset " + offset);
-      }
-      StoredRecord rec = new StoredRecord();
-      String bad = rec.parse(frame, 0, lengthBytes, (int) length, position);
-      if (bad != null) {
-        throw new CorruptionException(s.path() + ": " + bad + " at offset " + offset);
-      }
-      return rec;
+      return decode(s, offset, position, frame, header);
     } catch (IOException e) {
       throw new dev.strata.api.StorageIOException(
           "cannot read " + s.path() + " at offset " + offset, e);
     }
+  }
+
+  /**
+   * Reads a record from the segment's mapping: one copy of exactly its frame, no system call.
+   *
+   * @return the record, or null when its bytes are not mapped (read them with pread)
+   * @throws CorruptionException if the record is bad, or the file shrank under the mapping
+   */
+  private StoredRecord readMapped(Segment s, long offset, long position) {
+    boolean sealed = s.index() < last().index();
+    long logEnd = offsetOf(end);
+    ByteBuffer m = maps.covering(s, offset + 1, sealed, logEnd);
+    if (m == null) {
+      return null;
+    }
+    try {
+      int at = (int) offset;
+      long header =
+          RecordFormat.frameLength(
+              m, at, (int) Math.min(RecordFormat.MAX_LENGTH_BYTES, m.capacity() - offset));
+      if (header == -1) {
+        // The length runs past the mapping: the segment being written may hold more.
+        return null;
+      }
+      int bytes = frameBytes(s, offset, header);
+      if (offset + bytes > m.capacity()) {
+        m = maps.covering(s, offset + bytes, sealed, logEnd);
+        if (m == null) {
+          return null;
+        }
+      }
+      byte[] frame = new byte[bytes];
+      m.get(at, frame);
+      return decode(
+          s, offset, position, ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN), header);
+    } catch (InternalError e) {
+      // How the JVM reports a page that vanished under a mapping (SIGBUS): see SegmentMaps.
+      throw new CorruptionException(
+          s.path()
+              + ": the file shrank under its read-only mapping; cannot read the record at offset "
+              + offset,
+          e);
+    }
+  }
+
+  /** The bytes of a frame whose length field decoded to {@code header}, checked against limits. */
+  private static int frameBytes(Segment s, long offset, long header) {
+    long length = header >> 8;
+    if (header < 0 || length < 1 || length > RecordFormat.MAX_BODY) {
+      throw new CorruptionException(s.path() + ": bad record length at offset " + offset);
+    }
+    return (int) (header & 0xFF) + (int) length + RecordFormat.CRC;
+  }
+
+  private static CorruptionException truncated(Segment s, long offset, long header) {
+    return new CorruptionException(
+        s.path() + ": truncated record of " + (header >> 8) + " bytes at offset " + offset);
+  }
+
+  /** Checks a whole frame at index 0 of {@code frame} and decodes it. */
+  private static StoredRecord decode(
+      Segment s, long offset, long position, ByteBuffer frame, long header) {
+    int bytes = frameBytes(s, offset, header);
+    if (frame.getInt(bytes - RecordFormat.CRC)
+        != RecordFormat.crc(frame, 0, bytes - RecordFormat.CRC)) {
+      throw new CorruptionException(s.path() + ": record checksum mismatch at offset " + offset);
+    }
+    StoredRecord rec = new StoredRecord();
+    String bad = rec.parse(frame, 0, (int) (header & 0xFF), (int) (header >> 8), position);
+    if (bad != null) {
+      throw new CorruptionException(s.path() + ": " + bad + " at offset " + offset);
+    }
+    return rec;
   }
 
   /** Reads until {@code dst} is full or the file ends; returns the bytes read. */
@@ -396,6 +467,22 @@ public final class SegmentLog implements AutoCloseable {
     }
     rec.timestamp = first.timestamp;
     rec.txnId = first.txnId;
+  }
+
+  /**
+   * Whether reads go through memory mappings where they can (the store's {@link FileIO} is the real
+   * file system): then a read costs a memory copy, whatever order values are read in.
+   */
+  public boolean mapsReads() {
+    return maps != null;
+  }
+
+  /**
+   * Bytes of segment files that reads reach through memory mappings: 0 when the store's {@link
+   * FileIO} is not the real file system, whose reads all go through {@code pread}.
+   */
+  public long mappedBytes() {
+    return maps == null ? 0 : maps.mappedBytes();
   }
 
   /** Total bytes of all segment files. */

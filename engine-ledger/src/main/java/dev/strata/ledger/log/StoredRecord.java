@@ -27,6 +27,10 @@ public final class StoredRecord {
       MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
   ByteBuffer buf;
+  // The buffer's array and the array index of its byte 0: every record is decoded from a heap
+  // buffer, and plain array reads cost less than the buffer's checked gets on the verify path.
+  private byte[] bytes;
+  private int base;
 
   /** Log position of the record. */
   public long position;
@@ -64,12 +68,14 @@ public final class StoredRecord {
    */
   String parse(ByteBuffer buf, int frame, int lengthBytes, int bodyLength, long position) {
     this.buf = buf;
+    this.bytes = buf.array();
+    this.base = buf.arrayOffset();
     this.position = position;
     this.frameLength = lengthBytes + bodyLength + RecordFormat.CRC;
     this.source = null;
     int p = frame + lengthBytes;
     int end = p + bodyLength;
-    byte stored = buf.get(p);
+    byte stored = bytes[base + p];
     first = (stored & RecordFormat.FIRST) != 0;
     kind = (byte) (stored & ~RecordFormat.FIRST);
     back = 0;
@@ -87,7 +93,7 @@ public final class StoredRecord {
       if (end - cursor < 8) {
         return "first entry of a block of " + bodyLength + " bytes";
       }
-      timestamp = buf.getLong(cursor);
+      timestamp = (long) LONG.get(bytes, base + cursor);
       cursor += 8;
       txnId = varint(end);
     } else {
@@ -124,7 +130,7 @@ public final class StoredRecord {
   /** Reads an unsigned LEB128 varint at the cursor; sets the cursor to -1 when it is malformed. */
   private long varint(int end) {
     if (cursor >= 0 && cursor < end) {
-      byte b = buf.get(cursor);
+      byte b = bytes[base + cursor];
       if (b >= 0) {
         cursor++;
         return b;
@@ -132,7 +138,7 @@ public final class StoredRecord {
     }
     long value = 0;
     for (int shift = 0; cursor >= 0 && cursor < end && shift < 64; shift += 7) {
-      byte b = buf.get(cursor++);
+      byte b = bytes[base + cursor++];
       value |= (long) (b & 0x7F) << shift;
       if (b >= 0) {
         // An overlong encoding (a zero last byte after others) would give one value two forms.
@@ -150,6 +156,8 @@ public final class StoredRecord {
   public StoredRecord copy() {
     StoredRecord c = new StoredRecord();
     c.buf = buf;
+    c.bytes = bytes;
+    c.base = base;
     c.position = position;
     c.seq = seq;
     c.back = back;
@@ -249,8 +257,14 @@ public final class StoredRecord {
 
   /** Whether this commit marker carries the chain head {@code head}. */
   public boolean commitHeadEquals(byte[] head) {
+    return commitHeadEquals(head, 0);
+  }
+
+  /** Whether this commit marker carries the chain head held in {@code head} at {@code offset}. */
+  public boolean commitHeadEquals(byte[] head, int offset) {
     int from = buf.arrayOffset() + headOff;
-    return Arrays.equals(buf.array(), from, from + LedgerHashes.SIZE, head, 0, LedgerHashes.SIZE);
+    return Arrays.equals(
+        buf.array(), from, from + LedgerHashes.SIZE, head, offset, offset + LedgerHashes.SIZE);
   }
 
   /** Length of the canonical bytes. */
@@ -279,9 +293,14 @@ public final class StoredRecord {
     LONG.set(dst, offset + 17, txnId);
     LONG.set(dst, offset + 25, prevSeq());
     INT.set(dst, offset + 33, keyLen);
-    buf.get(keyOff, dst, offset + RecordFormat.CANONICAL_KEY, keyLen);
+    System.arraycopy(bytes, base + keyOff, dst, offset + RecordFormat.CANONICAL_KEY, keyLen);
     INT.set(dst, offset + RecordFormat.CANONICAL_KEY + keyLen, valueLen);
-    buf.get(keyOff + keyLen, dst, offset + RecordFormat.CANONICAL_KEY + 4 + keyLen, valueLen);
+    System.arraycopy(
+        bytes,
+        base + keyOff + keyLen,
+        dst,
+        offset + RecordFormat.CANONICAL_KEY + 4 + keyLen,
+        valueLen);
   }
 
   /** Whether this entry is a delete (a tombstone). */

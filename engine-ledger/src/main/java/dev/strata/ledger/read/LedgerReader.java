@@ -62,6 +62,14 @@ public final class LedgerReader {
     return log.read(e.position, e.seq).value();
   }
 
+  /**
+   * Whether values are read through memory mappings, where the order of reads matters little; with
+   * {@code pread} reading a batch in log order saves seeks.
+   */
+  public boolean readsMapped() {
+    return log.mapsReads();
+  }
+
   /** Finds entry {@code seq} from its chunk's start: at most 15 entries are skipped. */
   public IndexEntry locate(long seq) {
     StoredRecord r = find(seq);

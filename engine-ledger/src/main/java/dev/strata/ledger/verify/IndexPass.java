@@ -48,14 +48,13 @@ final class IndexPass implements IntegrityCheck.SidePass {
       feed.stop();
       throw e;
     }
-    long[] seq = {0};
+    long[] firstSeq = {0};
     finished =
         feed.drain(
             CONSUMER,
             b -> {
-              for (int i = 0; i < b.count; i++) {
-                index.check(parts.log(), seq[0]++, b.positions[i], b.data, b.offsets[i]);
-              }
+              index.check(parts.log(), firstSeq[0], b);
+              firstSeq[0] += b.count;
             });
   }
 

@@ -8,6 +8,7 @@ import dev.strata.ledger.log.LogScanner;
 import dev.strata.ledger.log.SegmentLog;
 import dev.strata.ledger.log.StoredRecord;
 import java.io.IOException;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -58,7 +59,9 @@ public final class IntegrityCheck {
   // State of the chain pass, advanced record by record.
   private final BitSet superseded = new BitSet();
   private final CanonicalBytesFeed feed = new CanonicalBytesFeed(2);
-  private byte[] head = LedgerHashes.ZERO;
+  private final MessageDigest md = LedgerHashes.newSha256();
+  // 0x00 || the chain head: the start of the next link's input, advanced in place.
+  private final byte[] link = new byte[1 + LedgerHashes.SIZE];
   private byte[] headAtTrusted;
   private long expected;
   private long blockStart;
@@ -200,7 +203,7 @@ public final class IntegrityCheck {
       throw new TamperException(
           blockStart, "entries " + blockStart + ".." + (expected - 1) + " have no commit marker");
     }
-    if (expected != size || !Arrays.equals(head, state.chainHead())) {
+    if (expected != size || !Arrays.equals(head(), state.chainHead())) {
       throw new TamperException(
           Math.min(expected, size),
           "the log holds "
@@ -220,7 +223,7 @@ public final class IntegrityCheck {
 
   private void checkMarker(StoredRecord r) {
     // The scanner has checked that a marker closes a non-empty block; size and count are implied.
-    if (!r.commitHeadEquals(head)) {
+    if (!r.commitHeadEquals(link, 1)) {
       throw new TamperException(
           blockStart,
           "hash chain broken in entries "
@@ -261,12 +264,17 @@ public final class IntegrityCheck {
     int at = feed.reserve(length);
     byte[] canonical = feed.data();
     r.canonicalInto(canonical, at);
-    head = LedgerHashes.chain(head, canonical, at, length);
+    LedgerHashes.chainInPlace(md, link, canonical, at, length);
     feed.add(length, r.position, end);
     expected++;
     if (trusted != null && expected == trusted.size()) {
-      headAtTrusted = head;
+      headAtTrusted = head();
     }
+  }
+
+  /** The chain head after the entries checked so far; a new array. */
+  private byte[] head() {
+    return Arrays.copyOfRange(link, 1, 1 + LedgerHashes.SIZE);
   }
 
   /**

@@ -5,6 +5,7 @@ import dev.strata.ledger.format.LedgerHashes;
 import dev.strata.ledger.log.SegmentLog;
 import dev.strata.ledger.merkle.MerkleMath;
 import dev.strata.ledger.merkle.MerkleStore;
+import java.security.MessageDigest;
 import java.util.Arrays;
 
 /**
@@ -27,6 +28,7 @@ final class MerklePass implements IntegrityCheck.SidePass {
   private final long trustedSize;
   private final long storedChunks;
   private final CanonicalBytesFeed feed;
+  private final MessageDigest md = LedgerHashes.newSha256();
 
   private final byte[][] peaks = new byte[64][];
   private final int[] peakLevels = new int[64];
@@ -83,9 +85,10 @@ final class MerklePass implements IntegrityCheck.SidePass {
 
   private void hashBatch(CanonicalBytesFeed.Batch b) {
     for (int i = 0; i < b.count; i++) {
+      byte[] leaf = new byte[LedgerHashes.SIZE];
       int from = b.offsets[i];
-      appendLeaf(
-          LedgerHashes.leaf(b.data, from, b.offsets[i + 1] - from), b.ends[i], seq, b.positions[i]);
+      LedgerHashes.leafInto(md, b.data, from, b.offsets[i + 1] - from, leaf, 0);
+      appendLeaf(leaf, b.ends[i], seq, b.positions[i]);
       seq++;
       if (seq == trustedSize) {
         rootAtTrusted = root();
