@@ -25,8 +25,8 @@ import org.rocksdb.WriteBatch;
  * written on every call would cost a native call per write and a second copy of every value.
  *
  * <p>The price is heap: until commit, a transaction holds each distinct key and its latest value on
- * the Java heap, plus about {@value WriteOverlay#ENTRY_OVERHEAD_BYTES} bytes per key ({@link
- * #heapBytes()}). Bulk loads commit in slices.
+ * the Java heap, plus about {@value WriteOverlay#ENTRY_OVERHEAD_BYTES} bytes per key. Bulk loads
+ * commit in slices.
  *
  * <p>Reads need no snapshot: write transactions are serial and this one holds the permit, so the
  * database's committed state cannot change while it is open (flushes and compactions do not change
@@ -50,7 +50,6 @@ final class LsmWriteTxn extends LsmReadTxn implements WriteTxn {
   private final WriteOverlay overlay = new WriteOverlay();
 
   private long logicalBytes;
-  private long heapBytes;
 
   LsmWriteTxn(LsmEngine engine) {
     super(engine);
@@ -88,15 +87,6 @@ final class LsmWriteTxn extends LsmReadTxn implements WriteTxn {
     return overlay.isEmpty() ? cursor : new OverlayCursor(this, cursor, overlay, range);
   }
 
-  /**
-   * Heap bytes the transaction's writes hold until commit: every write's key and value plus {@link
-   * WriteOverlay#ENTRY_OVERHEAD_BYTES} per write (an overwrite of a key is counted again, so this
-   * is an upper bound).
-   */
-  long heapBytes() {
-    return heapBytes;
-  }
-
   @Override
   public void put(byte[] key, byte[] value) {
     Limits.checkKey(key);
@@ -104,7 +94,6 @@ final class LsmWriteTxn extends LsmReadTxn implements WriteTxn {
     checkActive();
     overlay.put(key, value);
     logicalBytes += key.length + value.length;
-    heapBytes += key.length + value.length + WriteOverlay.ENTRY_OVERHEAD_BYTES;
   }
 
   @Override
@@ -113,7 +102,6 @@ final class LsmWriteTxn extends LsmReadTxn implements WriteTxn {
     checkActive();
     overlay.delete(key);
     logicalBytes += key.length;
-    heapBytes += key.length + WriteOverlay.ENTRY_OVERHEAD_BYTES;
   }
 
   @Override

@@ -3,8 +3,6 @@ package dev.strata.lsm;
 import dev.strata.api.KeyRange;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -37,23 +35,28 @@ final class WriteOverlay {
   static final byte[] TOMBSTONE = new byte[0];
 
   /**
-   * Heap bytes one entry costs beyond its key and value: the entry, its hash-map node and key
-   * wrapper, a tree node once sorted, and the array headers (64-bit JVM, compressed references).
+   * Heap bytes one entry costs beyond its key and value: the entry, two to four hash-table slots, a
+   * tree node once sorted, and the array headers (64-bit JVM, compressed references), rounded up.
    */
-  static final long ENTRY_OVERHEAD_BYTES = 160;
+  static final long ENTRY_OVERHEAD_BYTES = 128;
 
   /** One key the transaction wrote and its latest value; shared by the hash and the tree map. */
   static final class Entry {
     final byte[] key;
+    final int hash;
     byte[] value;
 
-    Entry(byte[] key, byte[] value) {
+    Entry(byte[] key, int hash, byte[] value) {
       this.key = key;
+      this.hash = hash;
       this.value = value;
     }
   }
 
-  private final HashMap<HashedKey, Entry> byKey = new HashMap<>();
+  /** Open addressing, linear probing; the length is a power of two, at most half full. */
+  private Entry[] table = new Entry[64];
+
+  private int size;
 
   /** The entries in key order; null until first needed. */
   private TreeMap<byte[], Entry> sorted;
@@ -65,7 +68,7 @@ final class WriteOverlay {
 
   /** Whether the transaction wrote nothing reads must see and nothing a commit must write. */
   boolean isEmpty() {
-    return byKey.isEmpty() && deletedRanges.isEmpty();
+    return size == 0 && deletedRanges.isEmpty();
   }
 
   void put(byte[] key, byte[] value) {
@@ -77,15 +80,57 @@ final class WriteOverlay {
   }
 
   private void write(byte[] key, byte[] ownValue) {
-    HashedKey probe = new HashedKey(key);
-    Entry existing = byKey.get(probe);
-    if (existing != null) {
-      existing.value = ownValue;
-      return;
+    int hash = hash(key);
+    int mask = table.length - 1;
+    int slot = hash & mask;
+    for (Entry e = table[slot]; e != null; e = table[slot = (slot + 1) & mask]) {
+      if (e.hash == hash && Arrays.equals(e.key, key)) {
+        e.value = ownValue;
+        return;
+      }
     }
-    Entry added = new Entry(key.clone(), ownValue);
-    byKey.put(new HashedKey(added.key, probe.hash), added);
-    unsorted.add(added);
+    Entry added = new Entry(key.clone(), hash, ownValue);
+    table[slot] = added;
+    if (++size * 2 > table.length) {
+      rehash(table.length * 2);
+    }
+    if (sorted != null) {
+      unsorted.add(added);
+    }
+  }
+
+  private Entry find(byte[] key) {
+    int hash = hash(key);
+    int mask = table.length - 1;
+    int slot = hash & mask;
+    for (Entry e = table[slot]; e != null; e = table[slot = (slot + 1) & mask]) {
+      if (e.hash == hash && Arrays.equals(e.key, key)) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  /** Rebuilds the table at {@code capacity} slots from its live entries. */
+  private void rehash(int capacity) {
+    Entry[] old = table;
+    table = new Entry[capacity];
+    int mask = capacity - 1;
+    for (Entry e : old) {
+      if (e != null) {
+        int slot = e.hash & mask;
+        while (table[slot] != null) {
+          slot = (slot + 1) & mask;
+        }
+        table[slot] = e;
+      }
+    }
+  }
+
+  private static int hash(byte[] key) {
+    int h = Arrays.hashCode(key);
+    // Spread the high bits: the table index uses the low ones.
+    return h ^ (h >>> 16);
   }
 
   /** Records a non-empty range as deleted and drops the entries inside it. */
@@ -97,9 +142,20 @@ final class WriteOverlay {
         from == null
             ? (to == null ? all : all.headMap(to, false))
             : (to == null ? all.tailMap(from, true) : all.subMap(from, true, to, false));
-    for (Iterator<Entry> it = inside.values().iterator(); it.hasNext(); ) {
-      byKey.remove(new HashedKey(it.next().key));
-      it.remove();
+    if (!inside.isEmpty()) {
+      inside.clear();
+      // Linear probing cannot drop entries in place; rebuild from what the sorted view kept.
+      table = new Entry[table.length];
+      size = 0;
+      int mask = table.length - 1;
+      for (Entry e : all.values()) {
+        int slot = e.hash & mask;
+        while (table[slot] != null) {
+          slot = (slot + 1) & mask;
+        }
+        table[slot] = e;
+        size++;
+      }
     }
     deletedRanges.add(range.isReversed() ? range.reversed() : range);
   }
@@ -110,7 +166,7 @@ final class WriteOverlay {
    * the overlay's: callers copy it before handing it out.
    */
   byte[] lookup(byte[] key) {
-    Entry e = byKey.get(new HashedKey(key));
+    Entry e = find(key);
     if (e != null) {
       return e.value;
     }
@@ -159,7 +215,13 @@ final class WriteOverlay {
       sortedView().values().forEach(sink);
       return;
     }
-    Entry[] entries = unsorted.toArray(new Entry[0]);
+    Entry[] entries = new Entry[size];
+    int n = 0;
+    for (Entry e : table) {
+      if (e != null) {
+        entries[n++] = e;
+      }
+    }
     Arrays.sort(entries, (a, b) -> KeyRange.compare(a.key, b.key));
     for (Entry e : entries) {
       sink.accept(e);
@@ -169,6 +231,12 @@ final class WriteOverlay {
   private TreeMap<byte[], Entry> sortedView() {
     if (sorted == null) {
       sorted = new TreeMap<>(KeyRange::compare);
+      for (Entry e : table) {
+        if (e != null) {
+          sorted.put(e.key, e);
+        }
+      }
+      return sorted;
     }
     if (!unsorted.isEmpty()) {
       for (Entry e : unsorted) {
@@ -177,32 +245,5 @@ final class WriteOverlay {
       unsorted.clear();
     }
     return sorted;
-  }
-
-  /** A key as a hash-map key: content equality, hash computed once. */
-  private static final class HashedKey {
-    final byte[] bytes;
-    final int hash;
-
-    HashedKey(byte[] bytes) {
-      this(bytes, Arrays.hashCode(bytes));
-    }
-
-    HashedKey(byte[] bytes, int hash) {
-      this.bytes = bytes;
-      this.hash = hash;
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof HashedKey other
-          && hash == other.hash
-          && Arrays.equals(bytes, other.bytes);
-    }
   }
 }

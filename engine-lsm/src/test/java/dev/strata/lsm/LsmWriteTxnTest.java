@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.KeyRange;
+import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngines;
 import dev.strata.api.WriteTxn;
 import java.nio.file.Path;
@@ -79,6 +80,38 @@ class LsmWriteTxnTest {
       e.flush();
       assertNull(e.get(b("c")));
       assertArrayEquals(b("new-b"), e.get(b("b")));
+      e.verifyIntegrity();
+    }
+  }
+
+  @Test
+  void manyKeys_rangeDeletedInTheMiddle_readsCursorAndCommitAgree() {
+    try (LsmEngine e = open()) {
+      try (WriteTxn txn = e.beginWrite()) {
+        for (int i = 0; i < 10_000; i++) {
+          txn.put(b(String.format("k%05d", i)), b("v" + i));
+        }
+        txn.deleteRange(KeyRange.between(b("k02000"), b("k08000")));
+        txn.put(b("k05000"), b("back"));
+        assertNull(txn.get(b("k02000")));
+        assertArrayEquals(b("v1999"), txn.get(b("k01999")));
+        assertArrayEquals(b("back"), txn.get(b("k05000")));
+        assertArrayEquals(b("v8000"), txn.get(b("k08000")));
+        int seen = 0;
+        try (var c = txn.cursor(KeyRange.all())) {
+          while (c.next()) {
+            seen++;
+          }
+        }
+        assertEquals(4_001, seen);
+        txn.commit();
+      }
+      assertNull(e.get(b("k07999")));
+      assertArrayEquals(b("back"), e.get(b("k05000")));
+      assertArrayEquals(b("v9999"), e.get(b("k09999")));
+      try (ReadTxn read = e.beginRead()) {
+        assertEquals(4_001, LsmEngineTest.keys(read, KeyRange.all()).size());
+      }
       e.verifyIntegrity();
     }
   }
