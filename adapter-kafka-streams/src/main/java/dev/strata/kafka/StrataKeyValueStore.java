@@ -46,8 +46,19 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class StrataKeyValueStore implements KeyValueStore<Bytes, byte[]> {
   private static final System.Logger LOG = System.getLogger(StrataKeyValueStore.class.getName());
 
-  /** Restored bytes after which a restore commits on its own (data only). */
+  /**
+   * Uncommitted bytes ({@link #approximateNumUncommittedBytes()}) after which a restore commits on
+   * its own (data only).
+   */
   static final long RESTORE_COMMIT_BYTES = 64L << 20;
+
+  /**
+   * Bytes counted per written record on top of its key and value: what an engine's open write
+   * transaction may hold on the heap for one entry ({@code lsm} keeps its writes in a hash map
+   * until commit). It makes the uncommitted-bytes figure track memory, not just payload, for small
+   * records.
+   */
+  static final long RECORD_OVERHEAD_BYTES = 160;
 
   private final String name;
   private final String engineName;
@@ -146,7 +157,11 @@ final class StrataKeyValueStore implements KeyValueStore<Bytes, byte[]> {
    * Applies a batch of changelog records to the open write transaction. Kafka commits the store
    * (with the restored offsets) periodically while it restores and whenever restoration completes
    * or the task leaves the restoring thread, so a restore commits like processing does; in between,
-   * a data-only commit every {@link #RESTORE_COMMIT_BYTES} bounds what the transaction holds.
+   * a data-only commit once {@link #approximateNumUncommittedBytes()} reaches {@link
+   * #RESTORE_COMMIT_BYTES} bounds what the transaction holds. A restore thus reaches the engine as
+   * a few large transactions: an engine that collapses repeated writes of a key within a
+   * transaction ({@code lsm} does) writes each key once per commit however often the changelog
+   * repeats it.
    */
   private void restoreAll(Collection<KeyValue<byte[], byte[]>> records) {
     checkOpen();
@@ -156,10 +171,10 @@ final class StrataKeyValueStore implements KeyValueStore<Bytes, byte[]> {
       byte[] key = StoreKeys.data(record.key);
       if (record.value == null) {
         txn.delete(key);
-        bytes += key.length;
+        bytes += key.length + RECORD_OVERHEAD_BYTES;
       } else {
         txn.put(key, record.value);
-        bytes += key.length + record.value.length;
+        bytes += key.length + record.value.length + RECORD_OVERHEAD_BYTES;
       }
     }
     uncommittedBytes += bytes;
@@ -279,7 +294,10 @@ final class StrataKeyValueStore implements KeyValueStore<Bytes, byte[]> {
     return committedOffsets.get(partition);
   }
 
-  /** Bytes written since the last commit; Kafka commits early when it grows too large. */
+  /**
+   * Bytes written since the last commit, keys and values plus {@value #RECORD_OVERHEAD_BYTES} per
+   * record for the engine's bookkeeping; Kafka commits early when it grows too large.
+   */
   @Override
   public long approximateNumUncommittedBytes() {
     return uncommittedBytes;
@@ -304,10 +322,10 @@ final class StrataKeyValueStore implements KeyValueStore<Bytes, byte[]> {
     WriteTxn txn = writeTxn();
     if (value == null) {
       txn.delete(engineKey);
-      uncommittedBytes += engineKey.length;
+      uncommittedBytes += engineKey.length + RECORD_OVERHEAD_BYTES;
     } else {
       txn.put(engineKey, value);
-      uncommittedBytes += engineKey.length + value.length;
+      uncommittedBytes += engineKey.length + value.length + RECORD_OVERHEAD_BYTES;
     }
     trackPosition();
   }

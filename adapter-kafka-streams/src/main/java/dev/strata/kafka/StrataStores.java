@@ -62,9 +62,12 @@ public final class StrataStores {
    *
    * @param name the store name
    * @param engine an engine name
-   * @param options the engine options, taken as they are (note that {@link
-   *     EngineOptions#defaults()} means {@code SYNC}; start from {@link #defaultOptions()} for the
-   *     adapter's {@code NO_SYNC})
+   * @param options the engine options (note that {@link EngineOptions#defaults()} means {@code
+   *     SYNC}; start from {@link #defaultOptions()} for the adapter's {@code NO_SYNC}); for {@code
+   *     lsm}, every RocksDB setting they leave out gets the value Kafka's own RocksDB store uses:
+   *     {@code lsm.writeBufferBytes=16MiB}, {@code lsm.maxWriteBuffers=3}, {@code
+   *     lsm.blockCacheBytes=50MiB}, {@code lsm.compression=none}, {@code
+   *     lsm.compactionStyle=universal}; settings they give are kept
    * @return the supplier
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code name} is empty or the engine is unknown
@@ -82,6 +85,7 @@ public final class StrataStores {
       throw new IllegalArgumentException(
           "unknown Strata engine '" + engine + "'; available: " + available);
     }
-    return new StrataKeyValueBytesStoreSupplier(name, engine, options);
+    return new StrataKeyValueBytesStoreSupplier(
+        name, engine, KafkaEngineDefaults.apply(engine, options));
   }
 }

@@ -98,11 +98,9 @@ class LsmReadTxn implements ReadTxn {
    */
   final void enter() {
     inCall = true;
-    try {
-      end.check(describe(), engine.isClosed());
-    } catch (TransactionClosedException e) {
+    if (end.isEnded() || engine.isClosed()) {
       inCall = false;
-      throw e;
+      end.check(describe(), engine.isClosed());
     }
   }
 
@@ -118,7 +116,10 @@ class LsmReadTxn implements ReadTxn {
    * @throws TransactionClosedException if this transaction or its engine is closed
    */
   final void checkActive() {
-    end.check(describe(), engine.isClosed());
+    // The description is built only for the exception: this runs on every read and write.
+    if (end.isEnded() || engine.isClosed()) {
+      end.check(describe(), engine.isClosed());
+    }
   }
 
   final void exit() {

@@ -10,6 +10,8 @@ import java.util.Set;
  *
  * @param blockCacheBytes capacity of the block cache (uncompressed data, index and filter blocks)
  * @param writeBufferBytes size of one memtable before it is sealed and flushed
+ * @param maxWriteBuffers memtables (the active one plus sealed ones waiting for their flush) before
+ *     writes stall
  * @param compression {@code none}, {@code snappy}, {@code lz4} or {@code zstd}
  * @param compactionStyle {@code level}, {@code universal} or {@code fifo}
  * @param bloomBitsPerKey bloom filter bits per key; 0 writes no filter
@@ -18,6 +20,7 @@ import java.util.Set;
 record LsmSettings(
     long blockCacheBytes,
     long writeBufferBytes,
+    int maxWriteBuffers,
     String compression,
     String compactionStyle,
     int bloomBitsPerKey,
@@ -26,6 +29,7 @@ record LsmSettings(
   static final long MIB = 1L << 20;
   static final long DEFAULT_BLOCK_CACHE_BYTES = 64 * MIB;
   static final long DEFAULT_WRITE_BUFFER_BYTES = 64 * MIB;
+  static final int DEFAULT_MAX_WRITE_BUFFERS = 2;
   static final String DEFAULT_COMPRESSION = "lz4";
   static final String DEFAULT_COMPACTION_STYLE = "level";
   static final int DEFAULT_BLOOM_BITS_PER_KEY = 10;
@@ -39,6 +43,9 @@ record LsmSettings(
 
   /** The largest: RocksDB takes size_t, but 1 TiB already exceeds any machine this runs on. */
   static final long MAX_MEMORY_BYTES = 1L << 40;
+
+  /** RocksDB's own ceiling is far higher; past a few dozen memtables only memory grows. */
+  static final int MAX_WRITE_BUFFERS = 64;
 
   /** Past ~24 bits per key a bloom filter's false-positive rate stops improving measurably. */
   static final int MAX_BLOOM_BITS_PER_KEY = 64;
@@ -62,6 +69,7 @@ record LsmSettings(
             "lsm",
             "blockCacheBytes",
             "writeBufferBytes",
+            "maxWriteBuffers",
             "compression",
             "compactionStyle",
             "bloomBitsPerKey",
@@ -71,6 +79,7 @@ record LsmSettings(
             "blockCacheBytes", DEFAULT_BLOCK_CACHE_BYTES, MIN_MEMORY_BYTES, MAX_MEMORY_BYTES),
         r.longValue(
             "writeBufferBytes", DEFAULT_WRITE_BUFFER_BYTES, MIN_MEMORY_BYTES, MAX_MEMORY_BYTES),
+        r.intValue("maxWriteBuffers", DEFAULT_MAX_WRITE_BUFFERS, 2, MAX_WRITE_BUFFERS),
         r.choiceValue("compression", DEFAULT_COMPRESSION, COMPRESSIONS),
         r.choiceValue("compactionStyle", DEFAULT_COMPACTION_STYLE, COMPACTION_STYLES),
         r.intValue("bloomBitsPerKey", DEFAULT_BLOOM_BITS_PER_KEY, 0, MAX_BLOOM_BITS_PER_KEY),

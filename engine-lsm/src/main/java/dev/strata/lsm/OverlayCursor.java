@@ -3,7 +3,6 @@ package dev.strata.lsm;
 import dev.strata.api.Cursor;
 import dev.strata.api.KeyRange;
 import dev.strata.api.TransactionClosedException;
-import java.util.Map;
 
 /**
  * A cursor of a write transaction that has written: the database cursor merged, in Java, with the
@@ -61,8 +60,8 @@ final class OverlayCursor implements Cursor {
           baseDone = true;
         }
       }
-      Map.Entry<byte[], byte[]> own = overlay.following(lastKey, start, reversed);
-      if (own != null && !inRange(own.getKey())) {
+      WriteOverlay.Entry own = overlay.following(lastKey, start, reversed);
+      if (own != null && !inRange(own.key)) {
         own = null;
       }
       if (own == null && baseKey == null) {
@@ -70,19 +69,17 @@ final class OverlayCursor implements Cursor {
         return false;
       }
       int order =
-          own == null
-              ? 1
-              : baseKey == null ? -1 : direction(KeyRange.compare(own.getKey(), baseKey));
+          own == null ? 1 : baseKey == null ? -1 : direction(KeyRange.compare(own.key, baseKey));
       if (order <= 0) {
-        byte[] ownKey = own.getKey();
+        byte[] ownKey = own.key;
         lastKey = ownKey;
         if (order == 0) {
           baseKey = null;
           baseValue = null;
         }
-        if (own.getValue() != WriteOverlay.TOMBSTONE) {
+        if (own.value != WriteOverlay.TOMBSTONE) {
           key = ownKey.clone();
-          value = own.getValue().clone();
+          value = own.value.clone();
           return true;
         }
       } else {

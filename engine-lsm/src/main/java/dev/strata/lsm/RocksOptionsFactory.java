@@ -71,6 +71,7 @@ final class RocksOptionsFactory {
               // prevents. 0 also stops the retry loop for errors RocksDB deems retryable.
               .setMaxBgErrorResumeCount(0)
               .setWriteBufferSize(settings.writeBufferBytes())
+              .setMaxWriteBufferNumber(settings.maxWriteBuffers())
               .setCompressionType(compression(settings.compression()))
               .setCompactionStyle(compactionStyle(settings.compactionStyle()))
               .setLevelCompactionDynamicLevelBytes(true)

@@ -12,6 +12,8 @@
  *   <tr><td>{@code lsm.blockCacheBytes}</td><td>64 MiB</td><td>1 MiB .. 1 TiB (LRU cache)</td></tr>
  *   <tr><td>{@code lsm.writeBufferBytes}</td><td>64 MiB</td>
  *       <td>1 MiB .. 1 TiB (one memtable)</td></tr>
+ *   <tr><td>{@code lsm.maxWriteBuffers}</td><td>2</td>
+ *       <td>2 .. 64 (memtables before writes stall)</td></tr>
  *   <tr><td>{@code lsm.compression}</td><td>lz4</td><td>none, snappy, lz4, zstd</td></tr>
  *   <tr><td>{@code lsm.compactionStyle}</td><td>level</td><td>level, universal, fifo</td></tr>
  *   <tr><td>{@code lsm.bloomBitsPerKey}</td><td>10</td><td>0 (no filter) .. 64</td></tr>

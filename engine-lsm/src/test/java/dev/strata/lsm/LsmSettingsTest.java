@@ -23,6 +23,7 @@ class LsmSettingsTest {
     LsmSettings s = LsmSettings.from(EngineOptions.defaults());
     assertEquals(64L << 20, s.blockCacheBytes());
     assertEquals(64L << 20, s.writeBufferBytes());
+    assertEquals(2, s.maxWriteBuffers());
     assertEquals("lz4", s.compression());
     assertEquals("level", s.compactionStyle());
     assertEquals(10, s.bloomBitsPerKey());
@@ -36,6 +37,7 @@ class LsmSettingsTest {
             EngineOptions.builder()
                 .set("lsm.blockCacheBytes", "8MiB")
                 .set("lsm.writeBufferBytes", "4m")
+                .set("lsm.maxWriteBuffers", "3")
                 .set("lsm.compression", "ZSTD")
                 .set("lsm.compactionStyle", "universal")
                 .set("lsm.bloomBitsPerKey", "0")
@@ -44,6 +46,7 @@ class LsmSettingsTest {
                 .build());
     assertEquals(8L << 20, s.blockCacheBytes());
     assertEquals(4L << 20, s.writeBufferBytes());
+    assertEquals(3, s.maxWriteBuffers());
     assertEquals("zstd", s.compression());
     assertEquals("universal", s.compactionStyle());
     assertEquals(0, s.bloomBitsPerKey());
@@ -56,6 +59,8 @@ class LsmSettingsTest {
     "lsm.blockCacheBytes, lots",
     "lsm.writeBufferBytes, -1",
     "lsm.writeBufferBytes, 2TiB",
+    "lsm.maxWriteBuffers, 1",
+    "lsm.maxWriteBuffers, 65",
     "lsm.compression, gzip",
     "lsm.compactionStyle, tiered",
     "lsm.bloomBitsPerKey, -1",
@@ -83,6 +88,7 @@ class LsmSettingsTest {
             .set("lsm.compression", compression)
             .set("lsm.compactionStyle", style)
             .set("lsm.writeBufferBytes", "1MiB")
+            .set("lsm.maxWriteBuffers", "3")
             .set("lsm.blockCacheBytes", "1MiB")
             .build();
     try (LsmEngine e = (LsmEngine) StorageEngines.open("lsm", dir, options)) {
