@@ -1,6 +1,7 @@
 package dev.strata.bench.etcd;
 
 import com.google.protobuf.ByteString;
+import dev.strata.bench.runner.EngineFork;
 import io.etcd.jetcd.api.CompactionRequest;
 import io.etcd.jetcd.api.DeleteRangeRequest;
 import io.etcd.jetcd.api.KVGrpc;
@@ -102,6 +103,14 @@ public final class EtcdStallCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed of the random choices (default: time-based).")
   Long seed;
 
+  @Option(
+      names = "--server-jvm-args",
+      description =
+          "JVM flags of the strata-etcd server process, e.g. a flight recording; %%n becomes the"
+              + " number of the start, 1 for the measured run and 2 for the restart (default: this"
+              + " JVM's -X/-XX flags).")
+  String serverJvmArgs;
+
   /** Creates the command; picocli instantiates it. */
   public EtcdStallCommand() {}
 
@@ -116,6 +125,7 @@ public final class EtcdStallCommand implements Callable<Integer> {
       double p999Millis,
       double maxMillis,
       double spillMillisPerCommit,
+      double putsPerCommit,
       double putsPerSecond,
       double rangesPerSecond,
       double restartMillis) {}
@@ -137,7 +147,12 @@ public final class EtcdStallCommand implements Callable<Integer> {
       Path dir = workDir.resolve(name);
       deleteTree(dir);
       Files.createDirectories(dir);
-      try (Target target = Target.of(name, dir, etcd)) {
+      try (Target target =
+          Target.of(
+              name,
+              dir,
+              etcd,
+              serverJvmArgs != null ? serverJvmArgs : EngineFork.defaultJvmArgs())) {
         rows.add(measure(target, new SplittableRandom(runSeed)));
       } finally {
         deleteTree(dir);
@@ -225,8 +240,10 @@ public final class EtcdStallCommand implements Callable<Integer> {
     double achieved = total / seconds(System.nanoTime() - start);
     double[] spillAfter = target.spillSecondsAndCommits();
     double spillPerCommit = Double.NaN;
+    double putsPerCommit = Double.NaN;
     if (spillBefore != null && spillAfter != null && spillAfter[1] > spillBefore[1]) {
       spillPerCommit = 1000 * (spillAfter[0] - spillBefore[0]) / (spillAfter[1] - spillBefore[1]);
+      putsPerCommit = total / (spillAfter[1] - spillBefore[1]);
     }
 
     double puts =
@@ -262,6 +279,7 @@ public final class EtcdStallCommand implements Callable<Integer> {
         latency.getValueAtPercentile(99.9) / 1e6,
         latency.getMaxValue() / 1e6,
         spillPerCommit,
+        putsPerCommit,
         puts,
         ranges,
         restartMillis);
@@ -363,12 +381,13 @@ public final class EtcdStallCommand implements Callable<Integer> {
 
   private static final String HEADER =
       "target,load_keys_per_s,deleted_keys,achieved_put_rate,put_p50_ms,put_p99_ms,put_p999_ms,"
-          + "put_max_ms,spill_ms_per_commit,unthrottled_puts_per_s,unthrottled_ranges_per_s,restart_ms";
+          + "put_max_ms,spill_ms_per_commit,puts_per_commit,unthrottled_puts_per_s,"
+          + "unthrottled_ranges_per_s,restart_ms";
 
   private static String csv(Row r) {
     return String.format(
         Locale.ROOT,
-        "%s,%.0f,%d,%.1f,%.2f,%.2f,%.2f,%.2f,%.2f,%.0f,%.0f,%.0f",
+        "%s,%.0f,%d,%.1f,%.2f,%.2f,%.2f,%.2f,%.3f,%.1f,%.0f,%.0f,%.0f",
         r.target(),
         r.loadKeysPerSecond(),
         r.deletedKeys(),
@@ -378,6 +397,7 @@ public final class EtcdStallCommand implements Callable<Integer> {
         r.p999Millis(),
         r.maxMillis(),
         r.spillMillisPerCommit(),
+        r.putsPerCommit(),
         r.putsPerSecond(),
         r.rangesPerSecond(),
         r.restartMillis());
@@ -396,6 +416,20 @@ public final class EtcdStallCommand implements Callable<Integer> {
     Path file = out.resolve("etcd-stall.csv");
     Files.write(file, lines, StandardCharsets.UTF_8);
     System.out.println("wrote " + file);
+    if (!rows.isEmpty()) {
+      Path chart = out.resolve("etcd-stall-put-latency.png");
+      LatencyChart.write(
+          chart,
+          String.format(
+              Locale.ROOT,
+              "etcd-stall: %,d keys, %,d-byte puts at %,.0f/s from %d clients",
+              keys,
+              putValueBytes,
+              rate,
+              clients),
+          rows);
+      System.out.println("wrote " + chart);
+    }
   }
 
   private static void deleteTree(Path dir) throws java.io.IOException {
