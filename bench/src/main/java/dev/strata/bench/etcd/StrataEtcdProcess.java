@@ -3,6 +3,7 @@ package dev.strata.bench.etcd;
 import dev.strata.etcd.EtcdServer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
@@ -13,10 +14,12 @@ import java.util.TreeMap;
  * The strata-etcd server of {@code etcd-stall}, run in a JVM of its own as real etcd runs in a
  * process of its own: {@code StrataEtcdProcess ENGINE DATA_DIR [KEY=VALUE ...]} starts {@link
  * EtcdServer} with its defaults (durable writes, etcd's limits) on a free loopback port and the
- * engine settings given, prints {@code listening PORT}, then answers commands read from standard
- * input, one per line: {@code stats} prints {@code stats KEY=VALUE;...} (the engine's {@code
- * stats()}), {@code stop} (or the end of input) closes the server and exits with code 0.
- * Single-threaded apart from the server's own threads.
+ * engine settings given, prints {@code listening PORT JVM_MILLIS START_MILLIS} (the JVM's uptime
+ * when the server answers, and how much of it {@link EtcdServer#start} took: opening the engine and
+ * the store, binding the port), then answers commands read from standard input, one per line:
+ * {@code stats} prints {@code stats KEY=VALUE;...} (the engine's {@code stats()}), {@code stop} (or
+ * the end of input) closes the server and exits with code 0. Single-threaded apart from the
+ * server's own threads.
  */
 public final class StrataEtcdProcess {
   /** The first line printed once the server answers, followed by its port. */
@@ -48,8 +51,16 @@ public final class StrataEtcdProcess {
       }
       config.engineSetting(args[i].substring(0, eq), args[i].substring(eq + 1));
     }
+    long startNanos = System.nanoTime();
     try (EtcdServer server = EtcdServer.start(config)) {
-      System.out.println(LISTENING + server.port());
+      long startMillis = (System.nanoTime() - startNanos) / 1_000_000;
+      System.out.println(
+          LISTENING
+              + server.port()
+              + " "
+              + ManagementFactory.getRuntimeMXBean().getUptime()
+              + " "
+              + startMillis);
       System.out.flush();
       BufferedReader in =
           new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -241,7 +241,17 @@ abstract class Target implements AutoCloseable {
         throw new IllegalStateException(
             name + ": strata-etcd did not start (" + line + "); see " + dir.resolve("strata.log"));
       }
-      port = Integer.parseInt(line.substring(StrataEtcdProcess.LISTENING.length()).trim());
+      String[] fields = line.substring(StrataEtcdProcess.LISTENING.length()).trim().split(" ");
+      port = Integer.parseInt(fields[0]);
+      if (fields.length == 3) {
+        System.out.println(
+            name
+                + ": strata-etcd answers "
+                + fields[1]
+                + " ms after its JVM started, "
+                + fields[2]
+                + " ms of them in EtcdServer.start (engine and store open, port bound)");
+      }
       connect();
     }
 
