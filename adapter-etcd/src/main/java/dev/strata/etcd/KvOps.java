@@ -109,7 +109,8 @@ final class KvOps {
             r.getLease(),
             r.getIgnoreValue(),
             r.getIgnoreLease(),
-            alone);
+            alone,
+            r.getPrevKv());
     PutResponse.Builder response =
         PutResponse.newBuilder()
             .setHeader(ResponseHeader.newBuilder().setRevision(write.newRevision()));

@@ -10,6 +10,7 @@ import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
@@ -17,15 +18,19 @@ import java.util.function.Function;
  * etcd's multi-version store (revisions, create/mod revision, version, tombstones, compaction) kept
  * in one Strata engine with the layout of {@link KeyLayout}.
  *
- * <p>Writes are group-committed: concurrent calls of {@link #write} queue in arrival order, and
- * whichever caller holds the write lock applies the queued requests as one batch in ONE engine
- * write transaction and commits it once (one fsync on a durable engine). Each request of the batch
- * still gets its own etcd revision (when it changed keys), in queue order, and sees the writes of
- * the requests before it. A request whose work throws has its own writes undone ({@link
- * MvccWrite#undo}) and fails alone; the others go on. When the commit itself fails, every request
- * of the batch fails with that error and nothing of the batch is visible. A batch holds at most
- * {@link #MAX_BATCH_REQUESTS} requests and, after its first request, at most {@link
- * #MAX_BATCH_BYTES} of request bytes; the rest waits for the next batch.
+ * <p>Writes are group-committed: concurrent calls of {@link #write} queue in arrival order, and one
+ * caller at a time, the leader, applies the queued requests as one batch in ONE engine write
+ * transaction and commits it once (one engine commit on a durable engine). The other callers sleep;
+ * when a batch is done its callers wake and return, and the leader hands the lead to the oldest
+ * request still queued, which starts the next batch with everything that arrived meanwhile. So
+ * under load each batch holds the requests that came during the previous commit, and an answered
+ * request never waits for a later batch. Each request of the batch still gets its own etcd revision
+ * (when it changed keys), in queue order, and sees the writes of the requests before it. A request
+ * whose work throws has its own writes undone ({@link MvccWrite#undo}) and fails alone; the others
+ * go on. When the commit itself fails, every request of the batch fails with that error and nothing
+ * of the batch is visible. A batch holds at most {@link #MAX_BATCH_REQUESTS} requests and, after
+ * its first request, at most {@link #MAX_BATCH_BYTES} of request bytes; the rest waits for the next
+ * batch.
  *
  * <p>Callers return only after the commit, and {@link #currentRevision} moves only after it, so a
  * read after a write's answer sees it and no header reports an uncommitted revision. Reads run on
@@ -52,7 +57,14 @@ final class MvccStore implements AutoCloseable {
   private static final class Pending<R> {
     final Function<? super MvccWrite, R> work;
     final long bytes;
+    final Thread caller;
+
+    /** Guarded by the queue's monitor, like {@link #leads}. */
     boolean done;
+
+    /** Whether the caller is to run the next batches (handed over by the previous leader). */
+    boolean leads;
+
     R result;
     RuntimeException failure;
     MvccWrite write;
@@ -60,10 +72,14 @@ final class MvccStore implements AutoCloseable {
     Pending(Function<? super MvccWrite, R> work, long bytes) {
       this.work = work;
       this.bytes = bytes;
+      this.caller = Thread.currentThread();
     }
   }
 
   private final ArrayDeque<Pending<?>> queue = new ArrayDeque<>();
+
+  /** Whether a caller is leading (running batches); guarded by the queue's monitor. */
+  private boolean leading;
 
   private final StorageEngine engine;
   private final ReentrantLock writeLock = new ReentrantLock();
@@ -148,23 +164,69 @@ final class MvccStore implements AutoCloseable {
    */
   <R> R write(Function<? super MvccWrite, R> work, long bytes) {
     Pending<R> pending = new Pending<>(work, bytes);
+    boolean lead;
     synchronized (queue) {
       queue.addLast(pending);
+      lead = !leading;
+      leading = true;
     }
-    writeLock.lock();
-    try {
-      // Whoever holds the lock commits for everyone queued; the queue is FIFO, so this request is
-      // in one of the batches run here unless an earlier holder already ran it.
-      while (!isDone(pending)) {
-        runBatch(takeBatch());
+    // Followers sleep until their batch is done or the leader hands them the lead. A done request
+    // returns at once, without waiting for any lock, while the next leader already applies the
+    // next batch.
+    boolean interrupted = false;
+    while (!lead) {
+      LockSupport.park(this);
+      // The request is queued and will run: an interrupt cannot take it back, so it is kept for
+      // the caller instead of spinning on it.
+      interrupted |= Thread.interrupted();
+      synchronized (queue) {
+        if (pending.done) {
+          break;
+        }
+        lead = pending.leads;
       }
-    } finally {
-      writeLock.unlock();
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (lead) {
+      lead(pending);
     }
     if (pending.failure != null) {
       throw pending.failure;
     }
     return pending.result;
+  }
+
+  /**
+   * Runs batches until {@code own} is done (the queue is FIFO, so it is in the first batch unless
+   * the batch limits cut it off), then hands the lead to the oldest waiting request, if any.
+   */
+  private void lead(Pending<?> own) {
+    try {
+      writeLock.lock();
+      try {
+        while (!isDone(own)) {
+          runBatch(takeBatch());
+        }
+      } finally {
+        writeLock.unlock();
+      }
+    } finally {
+      Thread next = null;
+      synchronized (queue) {
+        Pending<?> head = queue.peekFirst();
+        if (head == null) {
+          leading = false;
+        } else {
+          head.leads = true;
+          next = head.caller;
+        }
+      }
+      if (next != null) {
+        LockSupport.unpark(next);
+      }
+    }
   }
 
   /** The number of write requests waiting for a batch. */
@@ -225,10 +287,13 @@ final class MvccStore implements AutoCloseable {
       finish(batch, e);
       return;
     }
-    for (Pending<?> pending : changed) {
-      listener.committed(pending.write.newRevision(), pending.write.events());
+    try {
+      for (Pending<?> pending : changed) {
+        listener.committed(pending.write.newRevision(), pending.write.events());
+      }
+    } finally {
+      finish(batch, null);
     }
-    finish(batch, null);
   }
 
   /**
@@ -256,6 +321,9 @@ final class MvccStore implements AutoCloseable {
         pending.write = null;
         pending.done = true;
       }
+    }
+    for (Pending<?> pending : batch) {
+      LockSupport.unpark(pending.caller);
     }
   }
 

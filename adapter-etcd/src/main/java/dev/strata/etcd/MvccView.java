@@ -1,5 +1,6 @@
 package dev.strata.etcd;
 
+import dev.strata.api.CorruptionException;
 import dev.strata.api.Cursor;
 import dev.strata.api.KeyRange;
 import dev.strata.api.ReadTxn;
@@ -74,7 +75,7 @@ class MvccView {
         while (cursor.next()) {
           count++;
           if (kvs.size() < max) {
-            kvs.add(HistoryRecord.current(cursor.value()));
+            kvs.add(live(cursor.value()));
           }
         }
       }
@@ -111,8 +112,32 @@ class MvccView {
 
   /** The live key-value of {@code key}, or null. */
   KeyValue current(byte[] key) {
-    byte[] value = txn.get(KeyLayout.current(key));
-    return value == null ? null : HistoryRecord.current(value);
+    byte[] record = txn.get(KeyLayout.current(key));
+    return record == null ? null : live(record);
+  }
+
+  /**
+   * The key-value of a live record, its value read from the history entry a reference record names.
+   *
+   * @throws CorruptionException if that entry is missing
+   */
+  KeyValue live(byte[] record) {
+    KeyValue kv = HistoryRecord.current(record);
+    if (!HistoryRecord.isReference(record)) {
+      return kv;
+    }
+    byte[] key = kv.getKey().toByteArray();
+    byte[] historyKey =
+        KeyLayout.history(key, kv.getModRevision(), HistoryRecord.referenceSub(record));
+    byte[] entry = txn.get(historyKey);
+    if (entry == null || HistoryRecord.isTombstone(entry)) {
+      throw new CorruptionException(
+          "etcd live key refers to a missing history entry at revision "
+              + kv.getModRevision()
+              + ": "
+              + kv.getKey().toStringUtf8());
+    }
+    return HistoryRecord.keyValue(entry);
   }
 
   /** The key-value of {@code key} as of revision {@code at}, or null when absent then. */

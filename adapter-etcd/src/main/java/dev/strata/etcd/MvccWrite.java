@@ -34,6 +34,15 @@ final class MvccWrite extends MvccView {
     write.put(key, value);
   }
 
+  /**
+   * Puts a key no earlier request can have written (a history or revision key of this request's own
+   * revision): its undo is a delete, with no lookup of an old value.
+   */
+  private void setNew(byte[] key, byte[] value) {
+    undoLog.add(new byte[][] {key, null});
+    write.put(key, value);
+  }
+
   /** Deletes through the undo log. */
   private void remove(byte[] key) {
     undoLog.add(new byte[][] {key, txn.get(key)});
@@ -84,7 +93,11 @@ final class MvccWrite extends MvccView {
    * Puts a key as etcd's Put does.
    *
    * @param leaseCheckFirst whether an unknown lease is reported before a missing key
-   * @return the previous key-value, or null when the key did not exist
+   * @param prevValue whether the caller needs the previous value (prev_kv); without it, a previous
+   *     value stored only in history is not read, and the event carries no previous key-value (a
+   *     watcher that asks for one reads it from history, as etcd's watchers do)
+   * @return the previous key-value (with its value when asked for or inline), or null when the key
+   *     did not exist
    * @throws io.grpc.StatusRuntimeException etcd's "key not found" (ignore_value/ignore_lease on a
    *     missing key) or "requested lease not found"
    */
@@ -94,13 +107,25 @@ final class MvccWrite extends MvccView {
       long lease,
       boolean ignoreValue,
       boolean ignoreLease,
-      boolean leaseCheckFirst) {
+      boolean leaseCheckFirst,
+      boolean prevValue) {
     // etcd checks a lone Put's lease before its key, and a txn's puts the other way round.
     boolean leaseMissing = lease != 0 && !leaseExists(lease);
     if (leaseCheckFirst && leaseMissing) {
       throw EtcdErrors.leaseNotFound();
     }
-    KeyValue prev = current(key);
+    byte[] liveKey = KeyLayout.current(key);
+    byte[] prevRecord = txn.get(liveKey);
+    boolean prevComplete = prevRecord == null || !HistoryRecord.isReference(prevRecord);
+    KeyValue prev;
+    if (prevRecord == null) {
+      prev = null;
+    } else if (prevValue || ignoreValue) {
+      prev = live(prevRecord);
+      prevComplete = true;
+    } else {
+      prev = HistoryRecord.current(prevRecord);
+    }
     if ((ignoreValue || ignoreLease) && prev == null) {
       throw EtcdErrors.keyNotFound();
     }
@@ -125,12 +150,13 @@ final class MvccWrite extends MvccView {
     if (newLease != 0) {
       set(KeyLayout.attached(newLease, key), new byte[0]);
     }
-    set(KeyLayout.current(key), kv.toByteArray());
     byte[] historyKey = KeyLayout.history(key, newRevision, sub);
-    set(historyKey, HistoryRecord.encode(false, kv));
-    set(KeyLayout.revision(newRevision, sub), historyKey);
+    setNew(historyKey, HistoryRecord.encode(false, kv));
+    undoLog.add(new byte[][] {liveKey, prevRecord});
+    write.put(liveKey, HistoryRecord.encodeLive(kv, sub));
+    setNew(KeyLayout.revision(newRevision, sub), historyKey);
     Event.Builder event = Event.newBuilder().setType(Event.EventType.PUT).setKv(kv);
-    if (prev != null) {
+    if (prev != null && prevComplete) {
       event.setPrevKv(prev);
     }
     events.add(event.build());
@@ -154,7 +180,7 @@ final class MvccWrite extends MvccView {
       if (end == null || dev.strata.api.KeyRange.compare(key, end) < 0) {
         try (Cursor cursor = txn.cursor(KeyLayout.currentRange(key, end))) {
           while (cursor.next()) {
-            doomed.add(HistoryRecord.current(cursor.value()));
+            doomed.add(live(cursor.value()));
           }
         }
       }
@@ -169,8 +195,8 @@ final class MvccWrite extends MvccView {
         remove(KeyLayout.attached(prev.getLease(), k));
       }
       byte[] historyKey = KeyLayout.history(k, newRevision, sub);
-      set(historyKey, HistoryRecord.encode(true, tombstone));
-      set(KeyLayout.revision(newRevision, sub), historyKey);
+      setNew(historyKey, HistoryRecord.encode(true, tombstone));
+      setNew(KeyLayout.revision(newRevision, sub), historyKey);
       events.add(
           Event.newBuilder()
               .setType(Event.EventType.DELETE)

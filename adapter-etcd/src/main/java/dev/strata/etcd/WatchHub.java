@@ -130,7 +130,10 @@ final class WatchHub implements MvccStore.CommitListener, AutoCloseable {
                     .setHeader(headers.fill(headerAt(revision)))
                     .setWatchId(id);
           }
-          response.addEvents(prevKv ? e : e.toBuilder().clearPrevKv().build());
+          response.addEvents(
+              prevKv
+                  ? withPrevious(e, revision)
+                  : (e.hasPrevKv() ? e.toBuilder().clearPrevKv().build() : e));
         }
       }
       if (response != null) {
@@ -212,6 +215,24 @@ final class WatchHub implements MvccStore.CommitListener, AutoCloseable {
         deliver(revision, events);
       }
     }
+  }
+
+  /**
+   * The event with its previous key-value. A put over a key whose value is stored only in history
+   * commits its event without one (reading it would slow every put down for the few watchers that
+   * want it), so such a watcher reads it at the revision before, as etcd's watchers do; below the
+   * compaction point it is gone and the event goes without, as in etcd.
+   */
+  private Event withPrevious(Event e, long revision) {
+    if (e.hasPrevKv() || e.getType() != Event.EventType.PUT || e.getKv().getVersion() == 1) {
+      return e;
+    }
+    byte[] key = e.getKv().getKey().toByteArray();
+    KeyValue prev =
+        store.read(
+            view ->
+                revision - 1 < view.compactedRevision() ? null : view.historic(key, revision - 1));
+    return prev == null ? e : e.toBuilder().setPrevKv(prev).build();
   }
 
   private static io.etcd.jetcd.api.ResponseHeader headerAt(long revision) {

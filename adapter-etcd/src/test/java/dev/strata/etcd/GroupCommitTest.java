@@ -202,6 +202,42 @@ class GroupCommitTest {
   }
 
   @Test
+  void answeredRequestsReturnWhileTheNextBatchIsHeld() throws Exception {
+    CountDownLatch releaseFirst = new CountDownLatch(1);
+    Future<Long> blocker = holdNextCommit(releaseFirst);
+    long base = store.currentRevision() + 1;
+    List<Future<Long>> second = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      PutRequest request = put("s" + i, "v");
+      second.add(queued(w -> KvOps.put(w, request, true).getHeader().getRevision(), i + 1));
+    }
+    CountDownLatch releaseSecond = new CountDownLatch(1);
+    gate.set(releaseSecond);
+    releaseFirst.countDown();
+    assertEquals(base, blocker.get(60, TimeUnit.SECONDS));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (gate.get() != null) {
+      assertTrue(System.nanoTime() < deadline, "second batch's commit not reached");
+      Thread.sleep(1);
+    }
+    // The three queued requests form the second batch, now held in its commit; a request that
+    // arrives meanwhile waits for a third batch.
+    Future<Long> third =
+        queued(w -> KvOps.put(w, put("t", "v"), true).getHeader().getRevision(), 1);
+    CountDownLatch releaseThird = new CountDownLatch(1);
+    gate.set(releaseThird);
+    releaseSecond.countDown();
+    for (int i = 0; i < 3; i++) {
+      assertEquals(base + 1 + i, second.get(i).get(60, TimeUnit.SECONDS));
+    }
+    assertFalse(third.isDone(), "the third batch is held in its commit");
+    assertEquals("v", value("s2"));
+    releaseThird.countDown();
+    assertEquals(base + 4, third.get(60, TimeUnit.SECONDS));
+    assertEquals(base + 4, store.currentRevision());
+  }
+
+  @Test
   void aFailingRequestLeavesNothingAndTheOthersOfItsBatchCommit() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     Future<Long> blocker = holdNextCommit(release);

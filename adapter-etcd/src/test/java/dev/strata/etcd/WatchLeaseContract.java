@@ -107,6 +107,31 @@ abstract class WatchLeaseContract {
   }
 
   @Test
+  void watch_liveEvents_largeValues_carryPrevKvReadFromHistory() throws Exception {
+    String first = "a".repeat(HistoryRecord.INLINE_VALUE_BYTES + 1);
+    String second = "b".repeat(9000);
+    try (WatchStream w = new WatchStream(etcd.watch());
+        WatchStream plain = new WatchStream(etcd.watch())) {
+      w.create(watchPrefix("p/").toBuilder().setPrevKv(true).build());
+      assertTrue(w.next().getCreated());
+      plain.create(watchPrefix("p/"));
+      assertTrue(plain.next().getCreated());
+      kv.put(put("p/big", first)); // 2
+      kv.put(put("p/big", second)); // 3: the put itself does not ask for the previous value
+      kv.put(put("p/big", "small")); // 4
+      assertFalse(w.next().getEvents(0).hasPrevKv());
+      Event overwrite = w.next().getEvents(0);
+      assertEquals(second, str(overwrite.getKv().getValue()));
+      assertEquals(first, str(overwrite.getPrevKv().getValue()));
+      assertEquals(2, overwrite.getPrevKv().getModRevision());
+      assertEquals(second, str(w.next().getEvents(0).getPrevKv().getValue()));
+      for (int i = 0; i < 3; i++) {
+        assertFalse(plain.next().getEvents(0).hasPrevKv());
+      }
+    }
+  }
+
+  @Test
   void watch_startRevision_replaysHistoryThenLive() throws Exception {
     kv.put(put("k", "1")); // 2
     kv.put(put("k", "2")); // 3

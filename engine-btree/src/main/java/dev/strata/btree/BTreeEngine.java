@@ -102,6 +102,10 @@ import java.util.function.Function;
  *       freelistRebuildMillis}: time the open spent rebuilding the freelist by walking the tree (0
  *       when it was read from the file); {@code freelistDeltas}: deltas stored after the last
  *       freelist snapshot.
+ *   <li>{@code commits}: commits since the engine was opened; {@code pageAllocationNanos}: the
+ *       nanoseconds those commits spent in the freelist finding and freeing pages (allocate, free,
+ *       and the release of pages no reader sees any more), the figure bbolt reports as its commit
+ *       spill time. Their ratio is the page-allocation time per commit.
  * </ul>
  *
  * Computing them walks the whole tree under the writer gate: O(pages).

@@ -84,6 +84,8 @@ final class Checker {
           s.put("syncedTxid", store.syncedTxid());
           s.put("openReaders", engine.openReaders());
           s.put("freelistRebuildMillis", store.freelistRebuildNanos / 1_000_000);
+          s.put("commits", store.commits);
+          s.put("pageAllocationNanos", store.pageAllocationNanos);
           return Map.copyOf(s);
         });
   }

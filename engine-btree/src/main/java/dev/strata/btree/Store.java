@@ -77,6 +77,15 @@ final class Store {
   /** Nanoseconds the last open spent rebuilding the freelist by walking the tree (0 if loaded). */
   final long freelistRebuildNanos;
 
+  /** Commits since open; writer-only (stats runs under the writer gate). */
+  long commits;
+
+  /**
+   * Nanoseconds the commits since open spent in the freelist (allocate, free, release of pending
+   * pages): bbolt's spill-time figure for page allocation. Writer-only, like {@link #commits}.
+   */
+  long pageAllocationNanos;
+
   Store(
       Path directory,
       Path path,
@@ -136,7 +145,9 @@ final class Store {
     Commit c = new Commit(meta);
     // Pages freed before every open snapshot are reusable now; under NO_SYNC the last synced meta
     // counts as a snapshot, since a restart returns to it.
+    long releaseStart = System.nanoTime();
     releasePending(c.base, syncPoints.pin(readerSnapshots, c.base));
+    pageAllocationNanos += System.nanoTime() - releaseStart;
     changes.clear();
     try {
       // 1. Take the free run at the end of the file back, so this commit may shrink the file.
@@ -157,6 +168,7 @@ final class Store {
       meta = next;
       chain = nextChain;
       tail.shrinkAfterCommit(next, c.base, sync, syncPoints.synced());
+      commits++;
       return next;
     } catch (IOException | RuntimeException e) {
       StorageException failed = CommitFailures.translate(path, e, c.txid);
@@ -202,7 +214,9 @@ final class Store {
 
     @Override
     public long allocate(int pages) {
+      long start = System.nanoTime();
       long p = freelist.allocate(txid, pages);
+      pageAllocationNanos += System.nanoTime() - start;
       if (p == Freelist.NONE) {
         p = highWater[0];
         highWater[0] += pages;
@@ -225,7 +239,9 @@ final class Store {
                 + highWater[0]
                 + ")");
       }
+      long start = System.nanoTime();
       freelist.free(txid, pgid, pages);
+      pageAllocationNanos += System.nanoTime() - start;
       changes.added(pgid, pages);
       freed += pages;
     }

@@ -202,7 +202,9 @@ class MaintenanceTest {
               "txid",
               "syncedTxid",
               "openReaders",
-              "freelistRebuildMillis"),
+              "freelistRebuildMillis",
+              "commits",
+              "pageAllocationNanos"),
           s.keySet());
       assertEquals(5000L, s.get("keys"));
       assertEquals(4096, s.get("pageSize"));
@@ -211,6 +213,26 @@ class MaintenanceTest {
       assertEquals(
           (long) (Long) s.get("highWaterPages"),
           (Long) s.get("pagesInUse") + (Long) s.get("freePages") + (Long) s.get("pendingPages"));
+    }
+  }
+
+  @Test
+  void stats_countCommitsAndTheirFreelistTime_sinceOpen() {
+    try (BTreeEngine e = TestSupport.open(dir)) {
+      Map<String, Number> before = e.stats();
+      for (int i = 0; i < 20; i++) {
+        // Replacing a 3-page overflow value frees and allocates pages in every commit.
+        e.put(new byte[] {1}, new byte[10_000 + i]);
+      }
+      Map<String, Number> after = e.stats();
+      assertEquals(20L, after.get("commits").longValue() - before.get("commits").longValue());
+      assertTrue(
+          after.get("pageAllocationNanos").longValue()
+              > before.get("pageAllocationNanos").longValue(),
+          after.toString());
+    }
+    try (BTreeEngine e = TestSupport.open(dir)) {
+      assertEquals(0L, e.stats().get("commits").longValue(), "counted since open");
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.strata.bench.etcd;
 
 import com.google.protobuf.ByteString;
+import dev.strata.bench.runner.EngineFork;
 import io.etcd.jetcd.api.CompactionRequest;
 import io.etcd.jetcd.api.DeleteRangeRequest;
 import io.etcd.jetcd.api.KVGrpc;
@@ -51,6 +52,13 @@ public final class EtcdStallCommand implements Callable<Integer> {
   private static final int DELETE_BLOCK = 6;
   private static final int LOADERS = 4;
 
+  /**
+   * Keys of {@code --large}: etcd 3.4 leaves 386,000 free pages after deleting a scattered half of
+   * 3,000,000 such keys, so 32,000,000 leave about 4.1 million (16.9 GB), where bbolt's array
+   * freelist stalls commits for seconds.
+   */
+  static final long LARGE_KEYS = 32_000_000;
+
   @Option(
       names = "--targets",
       split = ",",
@@ -63,7 +71,9 @@ public final class EtcdStallCommand implements Callable<Integer> {
 
   @Option(
       names = "--large",
-      description = "24,000,000 keys: the deleted half frees more than 16 GB on etcd.")
+      description =
+          "32,000,000 keys: the deleted half frees about 4.1 million pages (16.9 GB) on etcd, at the"
+              + " 386,000 free pages per 3 million keys etcd 3.4 leaves here.")
   boolean large;
 
   @Option(names = "--value-bytes", description = "Loaded value size (default: ${DEFAULT-VALUE}).")
@@ -102,6 +112,14 @@ public final class EtcdStallCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed of the random choices (default: time-based).")
   Long seed;
 
+  @Option(
+      names = "--server-jvm-args",
+      description =
+          "JVM flags of the strata-etcd server process, e.g. a flight recording; %%n becomes the"
+              + " number of the start, 1 for the measured run and 2 for the restart (default: this"
+              + " JVM's -X/-XX flags).")
+  String serverJvmArgs;
+
   /** Creates the command; picocli instantiates it. */
   public EtcdStallCommand() {}
 
@@ -116,6 +134,7 @@ public final class EtcdStallCommand implements Callable<Integer> {
       double p999Millis,
       double maxMillis,
       double spillMillisPerCommit,
+      double putsPerCommit,
       double putsPerSecond,
       double rangesPerSecond,
       double restartMillis) {}
@@ -123,7 +142,7 @@ public final class EtcdStallCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (large) {
-      keys = 24_000_000;
+      keys = LARGE_KEYS;
     }
     long runSeed = seed != null ? seed : System.nanoTime();
     System.out.println("etcd-stall seed=" + runSeed + " keys=" + keys + " targets=" + targets);
@@ -137,7 +156,12 @@ public final class EtcdStallCommand implements Callable<Integer> {
       Path dir = workDir.resolve(name);
       deleteTree(dir);
       Files.createDirectories(dir);
-      try (Target target = Target.of(name, dir, etcd)) {
+      try (Target target =
+          Target.of(
+              name,
+              dir,
+              etcd,
+              serverJvmArgs != null ? serverJvmArgs : EngineFork.defaultJvmArgs())) {
         rows.add(measure(target, new SplittableRandom(runSeed)));
       } finally {
         deleteTree(dir);
@@ -225,8 +249,10 @@ public final class EtcdStallCommand implements Callable<Integer> {
     double achieved = total / seconds(System.nanoTime() - start);
     double[] spillAfter = target.spillSecondsAndCommits();
     double spillPerCommit = Double.NaN;
+    double putsPerCommit = Double.NaN;
     if (spillBefore != null && spillAfter != null && spillAfter[1] > spillBefore[1]) {
       spillPerCommit = 1000 * (spillAfter[0] - spillBefore[0]) / (spillAfter[1] - spillBefore[1]);
+      putsPerCommit = total / (spillAfter[1] - spillBefore[1]);
     }
 
     double puts =
@@ -262,6 +288,7 @@ public final class EtcdStallCommand implements Callable<Integer> {
         latency.getValueAtPercentile(99.9) / 1e6,
         latency.getMaxValue() / 1e6,
         spillPerCommit,
+        putsPerCommit,
         puts,
         ranges,
         restartMillis);
@@ -363,12 +390,13 @@ public final class EtcdStallCommand implements Callable<Integer> {
 
   private static final String HEADER =
       "target,load_keys_per_s,deleted_keys,achieved_put_rate,put_p50_ms,put_p99_ms,put_p999_ms,"
-          + "put_max_ms,spill_ms_per_commit,unthrottled_puts_per_s,unthrottled_ranges_per_s,restart_ms";
+          + "put_max_ms,spill_ms_per_commit,puts_per_commit,unthrottled_puts_per_s,"
+          + "unthrottled_ranges_per_s,restart_ms";
 
   private static String csv(Row r) {
     return String.format(
         Locale.ROOT,
-        "%s,%.0f,%d,%.1f,%.2f,%.2f,%.2f,%.2f,%.2f,%.0f,%.0f,%.0f",
+        "%s,%.0f,%d,%.1f,%.2f,%.2f,%.2f,%.2f,%.3f,%.1f,%.0f,%.0f,%.0f",
         r.target(),
         r.loadKeysPerSecond(),
         r.deletedKeys(),
@@ -378,6 +406,7 @@ public final class EtcdStallCommand implements Callable<Integer> {
         r.p999Millis(),
         r.maxMillis(),
         r.spillMillisPerCommit(),
+        r.putsPerCommit(),
         r.putsPerSecond(),
         r.rangesPerSecond(),
         r.restartMillis());
@@ -396,6 +425,20 @@ public final class EtcdStallCommand implements Callable<Integer> {
     Path file = out.resolve("etcd-stall.csv");
     Files.write(file, lines, StandardCharsets.UTF_8);
     System.out.println("wrote " + file);
+    if (!rows.isEmpty()) {
+      Path chart = out.resolve("etcd-stall-put-latency.png");
+      LatencyChart.write(
+          chart,
+          String.format(
+              Locale.ROOT,
+              "etcd-stall: %,d keys, %,d-byte puts at %,.0f/s from %d clients",
+              keys,
+              putValueBytes,
+              rate,
+              clients),
+          rows);
+      System.out.println("wrote " + chart);
+    }
   }
 
   private static void deleteTree(Path dir) throws java.io.IOException {

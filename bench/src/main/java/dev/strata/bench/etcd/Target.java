@@ -1,21 +1,29 @@
 package dev.strata.bench.etcd;
 
-import dev.strata.etcd.EtcdServer;
+import dev.strata.bench.runner.EngineFork;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One server under test, started and stopped by the bench: a real etcd process with a bbolt
- * freelist type, or strata-etcd in this JVM on a named engine. Not thread-safe.
+ * freelist type, or a strata-etcd process on a named engine. Not thread-safe.
  */
 abstract class Target implements AutoCloseable {
   final String name;
@@ -60,13 +68,18 @@ abstract class Target implements AutoCloseable {
     }
   }
 
-  static Target of(String name, Path dir, String etcdBinary) {
+  /**
+   * The target called {@code name}.
+   *
+   * @param serverJvmArgs JVM flags of strata-etcd's process, whitespace-separated
+   */
+  static Target of(String name, Path dir, String etcdBinary, String serverJvmArgs) {
     return switch (name) {
       case "etcd-array" -> new RealEtcd(name, dir, etcdBinary, "array");
       case "etcd-map" -> new RealEtcd(name, dir, etcdBinary, "map");
-      case "btree" -> new Strata(name, dir, "btree", null);
-      case "btree-array" -> new Strata(name, dir, "btree", "array");
-      case "lsm", "ledger", "memory" -> new Strata(name, dir, name, null);
+      case "btree" -> new Strata(name, dir, "btree", null, serverJvmArgs);
+      case "btree-array" -> new Strata(name, dir, "btree", "array", serverJvmArgs);
+      case "lsm", "ledger", "memory" -> new Strata(name, dir, name, null, serverJvmArgs);
       default ->
           throw new IllegalArgumentException(
               "unknown target "
@@ -157,43 +170,146 @@ abstract class Target implements AutoCloseable {
     }
   }
 
-  /** strata-etcd in this JVM. */
+  /**
+   * strata-etcd in a JVM of its own ({@link StrataEtcdProcess}), as real etcd is a process of its
+   * own: the two share the machine's cores with the bench's clients alike.
+   */
   static final class Strata extends Target {
     private final String engine;
     private final String freelist;
-    private EtcdServer server;
+    private final String jvmArgs;
+    private Process process;
+    private int starts;
+    private BufferedWriter commands;
+    private final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
 
-    Strata(String name, Path dir, String engine, String freelist) {
+    Strata(String name, Path dir, String engine, String freelist, String jvmArgs) {
       super(name, dir);
       this.engine = engine;
       this.freelist = freelist;
+      this.jvmArgs = jvmArgs;
     }
 
     @Override
-    void start() {
-      EtcdServer.Config config =
-          new EtcdServer.Config(engine, dir.resolve("strata")).listen("127.0.0.1", 0);
-      if (freelist != null) {
-        config.engineSetting("btree.freelist", freelist);
+    void start() throws Exception {
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      starts++;
+      for (String flag : jvmArgs.trim().split("\\s+")) {
+        if (!flag.isEmpty()) {
+          // One recording file per start: the restart must not overwrite the measured run's.
+          command.add(flag.replace("%n", String.valueOf(starts)));
+        }
       }
-      server = EtcdServer.start(config);
-      port = server.port();
+      command.addAll(EngineFork.REQUIRED_JVM_ARGS);
+      command.add("-cp");
+      command.add(EngineFork.childClassPath());
+      command.add(StrataEtcdProcess.class.getName());
+      command.add(engine);
+      command.add(dir.resolve("strata").toString());
+      if (freelist != null) {
+        command.add("btree.freelist=" + freelist);
+      }
+      answers.clear();
+      process =
+          new ProcessBuilder(command)
+              .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("strata.log").toFile()))
+              .start();
+      commands =
+          new BufferedWriter(
+              new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
+      Process started = process;
+      Thread reader =
+          new Thread(
+              () -> {
+                try (BufferedReader out =
+                    new BufferedReader(
+                        new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8))) {
+                  for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    answers.add(line);
+                  }
+                } catch (IOException e) {
+                  answers.add("error " + e.getMessage());
+                }
+                answers.add("exit");
+              },
+              "etcd-stall-" + name + "-output");
+      reader.setDaemon(true);
+      reader.start();
+      String line = awaitLine(StrataEtcdProcess.LISTENING);
+      if (line == null) {
+        throw new IllegalStateException(
+            name + ": strata-etcd did not start (" + line + "); see " + dir.resolve("strata.log"));
+      }
+      String[] fields = line.substring(StrataEtcdProcess.LISTENING.length()).trim().split(" ");
+      port = Integer.parseInt(fields[0]);
+      if (fields.length == 3) {
+        System.out.println(
+            name
+                + ": strata-etcd answers "
+                + fields[1]
+                + " ms after its JVM started, "
+                + fields[2]
+                + " ms of them in EtcdServer.start (engine and store open, port bound)");
+      }
       connect();
+    }
+
+    /**
+     * The next line of the server's output that starts with {@code prefix}, skipping others (the
+     * JVM's own, such as a flight recording's notice); null if the server exits or stays silent.
+     */
+    private String awaitLine(String prefix) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+      while (true) {
+        String line = answers.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+        if (line == null || line.equals("exit")) {
+          return null;
+        }
+        if (line.startsWith(prefix)) {
+          return line;
+        }
+      }
     }
 
     @Override
     void stop() throws Exception {
       disconnect();
-      if (server != null) {
-        server.close();
-        server = null;
+      if (process != null) {
+        try {
+          commands.write("stop\n");
+          commands.flush();
+        } catch (IOException e) {
+          // Already gone: waitFor below returns at once.
+        }
+        if (!process.waitFor(120, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+          process.waitFor(60, TimeUnit.SECONDS);
+        }
+        process = null;
       }
     }
 
     @Override
-    double[] spillSecondsAndCommits() {
-      // The btree engine does not publish a per-commit page-allocation time.
-      return null;
+    double[] spillSecondsAndCommits() throws IOException {
+      commands.write("stats\n");
+      commands.flush();
+      String line;
+      try {
+        line = awaitLine(StrataEtcdProcess.STATS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for stats", e);
+      }
+      if (line == null) {
+        throw new IOException(
+            name + ": no stats from strata-etcd; see " + dir.resolve("strata.log"));
+      }
+      Map<String, Double> stats = StrataEtcdProcess.parseStats(line);
+      Double nanos = stats.get("pageAllocationNanos");
+      Double commits = stats.get("commits");
+      // Only the btree engine allocates pages from a freelist and reports the time it takes.
+      return nanos == null || commits == null ? null : new double[] {nanos / 1e9, commits};
     }
   }
 }

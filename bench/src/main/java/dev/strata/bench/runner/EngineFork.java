@@ -20,13 +20,13 @@ import java.util.List;
  * prefixed with the engine's name. Thread-safe (stateless); each call starts and waits for its own
  * child.
  */
-final class EngineFork {
+public final class EngineFork {
   /**
    * Options every child gets besides {@code --jvm-args}: lmdbjava's buffer proxy and the btree
    * engine's mapping reach into {@code java.nio}, which the jar's manifest opens only for {@code
    * java -jar}.
    */
-  static final List<String> REQUIRED_JVM_ARGS =
+  public static final List<String> REQUIRED_JVM_ARGS =
       List.of(
           "--add-opens=java.base/java.nio=ALL-UNNAMED",
           "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
@@ -43,7 +43,7 @@ final class EngineFork {
    *
    * @return the flags, space-separated
    */
-  static String defaultJvmArgs() {
+  public static String defaultJvmArgs() {
     List<String> flags = new ArrayList<>();
     boolean maxHeap = false;
     for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -64,7 +64,7 @@ final class EngineFork {
    * path; the child loads everything from the class path, where {@code META-INF/services} finds the
    * same engines.
    */
-  static String childClassPath() {
+  public static String childClassPath() {
     List<String> entries = new ArrayList<>();
     for (String property : List.of("java.class.path", "jdk.module.path")) {
       String value = System.getProperty(property);

@@ -36,9 +36,16 @@ class EtcdStallCommandTest {
       String[] f = line.split(",");
       assertTrue(Long.parseLong(f[2]) > 0, "deleted keys: " + line);
       assertTrue(Double.parseDouble(f[3]) > 0, "achieved rate: " + line);
-      assertTrue(Double.parseDouble(f[9]) > 0 && Double.parseDouble(f[10]) > 0, line);
+      assertTrue(Double.parseDouble(f[10]) > 0 && Double.parseDouble(f[11]) > 0, line);
+      if (f[0].equals("btree")) {
+        assertTrue(Double.parseDouble(f[8]) >= 0, "btree page allocation per commit: " + line);
+        assertTrue(Double.parseDouble(f[9]) > 0, "btree puts per commit: " + line);
+      } else {
+        assertEquals("NaN", f[8], "no freelist figure: " + line);
+      }
     }
     assertTrue(Files.notExists(dir.resolve("work").resolve("btree")), "stores are removed");
+    assertTrue(Files.size(out.resolve("etcd-stall-put-latency.png")) > 0, "the latency chart");
   }
 
   @Test
