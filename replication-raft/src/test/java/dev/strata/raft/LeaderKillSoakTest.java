@@ -95,7 +95,9 @@ class LeaderKillSoakTest {
             .set(RaftSettings.REQUEST_TIMEOUT, "10000")
             .set(RaftSettings.MAX_ENTRY_BYTES, "1MiB")
             .set(RaftSettings.SEGMENT_BYTES, "2MiB")
-            .set(RaftSettings.SNAPSHOT_EVERY, "200")
+            .set(
+                RaftSettings.SNAPSHOT_EVERY,
+                String.valueOf(Long.getLong("strata.raft.soakSnapshotEvery", 0)))
             .build();
     SplittableRandom schedule = new SplittableRandom(seed);
     Map<Long, Outcome> outcomes = new ConcurrentHashMap<>();
@@ -217,10 +219,42 @@ class LeaderKillSoakTest {
         return leader;
       }
       if (System.nanoTime() > deadline) {
-        fail("no leader within 120 s " + when);
+        fail("no leader within 120 s " + when + "; " + describe(c));
       }
       Waits.pause(5);
     }
+  }
+
+  /** Each replica's Raft state and the threads of the group, for a failure message. */
+  private static String describe(TestCluster c) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < c.size; i++) {
+      RaftEngine r = c.replicas[i];
+      out.append(c.ids.get(i)).append(": ");
+      try {
+        out.append(
+            r == null
+                ? "stopped"
+                : r.stats().entrySet().stream()
+                    .filter(e -> e.getKey().startsWith("raft."))
+                    .toList());
+      } catch (RuntimeException e) {
+        out.append(e);
+      }
+      out.append('\n');
+    }
+    Thread.getAllStackTraces()
+        .forEach(
+            (t, stack) -> {
+              if (stack.length > 0 && !t.getName().startsWith("soak-client")) {
+                out.append("thread ").append(t.getName()).append(' ').append(t.getState());
+                for (int f = 0; f < Math.min(stack.length, 12); f++) {
+                  out.append("\n    at ").append(stack[f]);
+                }
+                out.append('\n');
+              }
+            });
+    return out.toString();
   }
 
   private static void check(
