@@ -171,13 +171,6 @@ final class StoreStateMachine implements StateMachine, StateMachine.DataApi, Sta
     return lastSnapshotNanos;
   }
 
-  /** Tells whether a background snapshot copy is running. */
-  boolean snapshotInProgress() {
-    synchronized (snapshotJobLock) {
-      return snapshotJob != null && snapshotJob.isAlive();
-    }
-  }
-
   /** The failure that stopped applies, or null. */
   Throwable failure() {
     return failure;

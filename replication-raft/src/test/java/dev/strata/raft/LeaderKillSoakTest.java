@@ -98,6 +98,9 @@ class LeaderKillSoakTest {
             .set(
                 RaftSettings.SNAPSHOT_EVERY,
                 String.valueOf(Long.getLong("strata.raft.soakSnapshotEvery", 0)))
+            .set(
+                RaftSettings.SNAPSHOT_MODE,
+                System.getProperty("strata.raft.soakSnapshotMode", "online"))
             .build();
     SplittableRandom schedule = new SplittableRandom(seed);
     Map<Long, Outcome> outcomes = new ConcurrentHashMap<>();
