@@ -1,6 +1,8 @@
 package dev.strata.raft;
 
+import dev.strata.api.Cursor;
 import dev.strata.api.EngineOptions;
+import dev.strata.api.KeyRange;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
@@ -29,6 +31,9 @@ import java.util.stream.Stream;
  * <p>Thread-safe: transactions begin under a read lock, the replacement holds the write lock.
  */
 final class LocalStore implements AutoCloseable {
+  /** Local estimates below this are replaced by an exact count (see approximateUserKeyCount). */
+  static final int EXACT_COUNT_BELOW = 64;
+
   private final String engineName;
   private final Path dataDir;
   private final Path installing;
@@ -64,6 +69,60 @@ final class LocalStore implements AutoCloseable {
   /** The current engine; may be replaced at any time by {@link #replaceWith}. */
   StorageEngine engine() {
     return engine;
+  }
+
+  /**
+   * Estimates the user keys, the applied mark excluded, at a bounded cost that never waits for the
+   * writer. While the local engine's own estimate is below {@link #EXACT_COUNT_BELOW} the keys are
+   * counted in a read transaction (at most {@code 4 * EXACT_COUNT_BELOW} of them): shape-based
+   * estimates such as a B+tree's are coarse on a handful of keys, the more so as the mark, a key of
+   * {@code MAX_KEY_SIZE} bytes, takes a page to itself. Above it, the local estimate less the mark.
+   */
+  long approximateUserKeyCount() {
+    swap.readLock().lock();
+    try {
+      StorageEngine e = engine;
+      long estimate = e.approximateKeyCount();
+      if (estimate < EXACT_COUNT_BELOW) {
+        long counted = 0;
+        try (ReadTxn txn = e.beginRead();
+            Cursor c = txn.cursor(KeyRange.all())) {
+          while (counted <= 4L * EXACT_COUNT_BELOW && c.next()) {
+            if (!AppliedMark.isReserved(c.key())) {
+              counted++;
+            }
+          }
+          if (counted <= 4L * EXACT_COUNT_BELOW) {
+            return counted;
+          }
+        }
+      }
+      return Math.max(0, estimate - (e.get(AppliedMark.KEY) == null ? 0 : 1));
+    } finally {
+      swap.readLock().unlock();
+    }
+  }
+
+  /**
+   * Copies the current engine's committed state with its {@code backup()} (an online copy: writers
+   * go on), holding off a store replacement until the copy is done.
+   */
+  void backup(Path target) {
+    swap.readLock().lock();
+    try {
+      engine.backup(target);
+    } finally {
+      swap.readLock().unlock();
+    }
+  }
+
+  /** Reads the applied mark of a backup of this store's engine at {@code copy}, or null. */
+  AppliedMark readMark(Path copy) {
+    EngineOptions readOnly = options.toBuilder().readOnly(true).createIfMissing(false).build();
+    try (StorageEngine e = StorageEngines.open(engineName, copy, readOnly)) {
+      byte[] raw = e.get(AppliedMark.KEY);
+      return raw == null ? null : AppliedMark.decode(raw);
+    }
   }
 
   /** Begins a read transaction on the current engine. */
@@ -120,7 +179,7 @@ final class LocalStore implements AutoCloseable {
     syncDirectory(to);
   }
 
-  private static void syncDirectory(Path dir) throws IOException {
+  static void syncDirectory(Path dir) throws IOException {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     } catch (IOException e) {

@@ -165,7 +165,9 @@ public final class RaftEngine implements StorageEngine {
       this.local = openedLocal;
       this.meter = new WriteAmplificationMeter();
       UUID logId = readOnly ? new UUID(0, 0) : logId(directory.resolve("raft"));
-      this.stateMachine = new StoreStateMachine(local, logId, meter, settings.logDurability);
+      this.stateMachine =
+          new StoreStateMachine(
+              local, logId, meter, settings.logDurability, settings.onlineSnapshots);
       if (!readOnly) {
         openedReplica = new Replica(settings, directory.resolve("raft"), stateMachine);
         openedReplica.start();
@@ -580,6 +582,7 @@ public final class RaftEngine implements StorageEngine {
       out.put("raft.logStartIndex", replica.logStartIndex());
       out.put("raft.snapshotIndex", stateMachine.snapshotIndex());
       out.put("raft.snapshotsInstalled", stateMachine.snapshotsInstalled());
+      out.put("raft.snapshotCopyNanos", stateMachine.lastSnapshotNanos());
     }
     out.put("raft.peers", settings.peers.size());
     for (Map.Entry<String, Number> e : local.engine().stats().entrySet()) {
@@ -589,17 +592,17 @@ public final class RaftEngine implements StorageEngine {
   }
 
   /**
-   * Returns the local replica's estimate of its user keys: the local engine's estimate less the
-   * reserved applied-index key. On a follower it may trail the leader by the entries not yet
-   * applied here. O(1) as the local engine's estimate is; never waits for the group.
+   * Returns the local replica's estimate of its user keys (see {@code
+   * LocalStore.approximateUserKeyCount}: exact on a small store, else the local engine's estimate
+   * less the reserved applied-index key). On a follower it may trail the leader by the entries not
+   * yet applied here. Bounded cost; never waits for the writer or the group.
    *
    * @throws EngineClosedException if the engine is closed
    */
   @Override
   public long approximateKeyCount() {
     checkOpen();
-    long local = this.local.engine().approximateKeyCount();
-    return Math.max(0, local - (stateMachine.appliedIndex() > 0 ? 1 : 0));
+    return local.approximateUserKeyCount();
   }
 
   @Override

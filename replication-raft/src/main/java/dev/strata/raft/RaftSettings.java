@@ -28,6 +28,7 @@ final class RaftSettings {
   static final String MAX_ENTRY_BYTES = "raft.maxEntryBytes";
   static final String SNAPSHOT_EVERY = "raft.snapshotEveryEntries";
   static final String SEGMENT_BYTES = "raft.logSegmentBytes";
+  static final String SNAPSHOT_MODE = "raft.snapshotMode";
 
   static final Set<String> KNOWN =
       Set.of(
@@ -44,7 +45,8 @@ final class RaftSettings {
           REQUEST_TIMEOUT,
           MAX_ENTRY_BYTES,
           SNAPSHOT_EVERY,
-          SEGMENT_BYTES);
+          SEGMENT_BYTES,
+          SNAPSHOT_MODE);
 
   /** How {@link RaftEngine#beginRead()} reaches a state. */
   enum Reads {
@@ -69,6 +71,7 @@ final class RaftSettings {
   final int maxEntryBytes;
   final long snapshotEveryEntries;
   final long logSegmentBytes;
+  final boolean onlineSnapshots;
 
   private RaftSettings(EngineOptions options) {
     options.requireKnownSettings("raft.", KNOWN);
@@ -139,6 +142,10 @@ final class RaftSettings {
               + ") plus 64 KiB");
     }
     this.snapshotEveryEntries = options.longSetting(SNAPSHOT_EVERY, 100_000, 0, Long.MAX_VALUE);
+    this.onlineSnapshots =
+        options
+            .choiceSetting(SNAPSHOT_MODE, "online", Set.of("online", "blocking"))
+            .equals("online");
   }
 
   /**

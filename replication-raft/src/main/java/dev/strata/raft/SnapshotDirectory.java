@@ -19,13 +19,17 @@ import org.apache.ratis.statemachine.StateMachineStorage;
 /**
  * The replica's snapshots, in Ratis' state machine directory: each is {@code
  * snapshot.<term>_<index>} holding the local engine's backup in {@code data/} and an empty {@code
- * complete} file written last (a directory without it is an unfinished snapshot and is ignored).
- * Only the newest is kept. Ratis sends these files to a lagging replica and, there, replaces the
- * whole directory with them before {@link StoreStateMachine#reinitialize()} installs the newest.
+ * complete} file written last (a directory without it is an unfinished snapshot and is ignored). A
+ * snapshot is copied into {@code snapshot.tmp} and renamed when complete. Only the newest is kept.
+ * Ratis sends these files to a lagging replica and, there, replaces the whole directory with them
+ * before {@link StoreStateMachine#reinitialize()} installs the newest.
  */
 final class SnapshotDirectory implements StateMachineStorage {
   private static final Pattern NAME = Pattern.compile("snapshot\\.(\\d+)_(\\d+)");
   static final String COMPLETE = "complete";
+
+  /** Where a snapshot is copied before it is complete and renamed to its final name. */
+  static final String TMP = "snapshot.tmp";
 
   private volatile File dir;
 
@@ -70,14 +74,15 @@ final class SnapshotDirectory implements StateMachineStorage {
   @Override
   public void format() {}
 
-  /** Deletes every snapshot directory but {@code keep}. */
-  void deleteAllBut(Path keep) throws IOException {
+  /** Deletes every snapshot directory named for an index below {@code index}. */
+  void deleteOlderThan(long index) throws IOException {
     File[] children = dir.listFiles();
     if (children == null) {
       return;
     }
     for (File child : children) {
-      if (child.getName().startsWith("snapshot.") && !child.toPath().equals(keep)) {
+      Matcher m = NAME.matcher(child.getName());
+      if (m.matches() && Long.parseLong(m.group(2)) < index) {
         LocalStore.deleteTree(child.toPath());
       }
     }

@@ -48,6 +48,22 @@ import org.apache.ratis.util.LifeCycle;
  * <p>Ratis calls apply methods from one thread in log order. {@link #applyLock} is held during each
  * apply so the engine can read the last data index and open its base read transaction at one
  * consistent point.
+ *
+ * <h2>Snapshots</h2>
+ *
+ * A snapshot is the local engine's {@code backup()}, which carries the applied mark written in the
+ * same transactions as the data, so the copy names its own index. Two ways to take it:
+ *
+ * <ul>
+ *   <li><b>online</b> (default): {@link #takeSnapshot()} starts the backup on a background thread
+ *       and returns the newest finished snapshot's index at once; applies go on while the engine
+ *       copies a consistent state (its contract: an online copy; btree copies from a pinned read
+ *       transaction, lsm makes a RocksDB checkpoint). When the copy is done, its index is read from
+ *       the mark inside it and it becomes the newest snapshot; Ratis, which asks again after every
+ *       batch of applies while a snapshot is due, then purges the log up to it.
+ *   <li><b>blocking</b>: the backup runs on Ratis' apply thread under {@link #applyLock}, so no
+ *       entry is applied until the copy is done.
+ * </ul>
  */
 final class StoreStateMachine implements StateMachine, StateMachine.DataApi, StateMachine.EventApi {
   private static final System.Logger LOG = System.getLogger(StoreStateMachine.class.getName());
@@ -69,13 +85,23 @@ final class StoreStateMachine implements StateMachine, StateMachine.DataApi, Sta
   private volatile Throwable failure;
   private final java.util.concurrent.atomic.AtomicLong installs =
       new java.util.concurrent.atomic.AtomicLong();
+  private final boolean onlineSnapshots;
+  private final Object snapshotJobLock = new Object();
+  private Thread snapshotJob; // guarded by snapshotJobLock
+  private boolean closing; // guarded by snapshotJobLock
+  private volatile long lastSnapshotNanos = -1;
 
   StoreStateMachine(
-      LocalStore store, UUID logId, WriteAmplificationMeter meter, Durability logDurability) {
+      LocalStore store,
+      UUID logId,
+      WriteAmplificationMeter meter,
+      Durability logDurability,
+      boolean onlineSnapshots) {
     this.store = store;
     this.logId = logId;
     this.meter = meter;
     this.logDurability = logDurability;
+    this.onlineSnapshots = onlineSnapshots;
     loadMark();
   }
 
@@ -135,6 +161,14 @@ final class StoreStateMachine implements StateMachine, StateMachine.DataApi, Sta
   long snapshotIndex() {
     SnapshotDirectory.Snapshot latest = snapshots.getLatestSnapshot();
     return latest == null ? -1 : latest.getIndex();
+  }
+
+  /**
+   * How long the last snapshot took to copy, in nanoseconds, or -1 before the first. In blocking
+   * mode applies waited that long.
+   */
+  long lastSnapshotNanos() {
+    return lastSnapshotNanos;
   }
 
   /** The failure that stopped applies, or null. */
@@ -314,13 +348,17 @@ final class StoreStateMachine implements StateMachine, StateMachine.DataApi, Sta
   }
 
   /**
-   * Called by Ratis on its apply thread (no entry is applied meanwhile) when enough entries were
-   * applied since the last snapshot: backs up the local store, whose mark is exactly the state's
-   * index, into a new snapshot directory, then deletes the older ones. Ratis may then purge the log
-   * up to the returned index.
+   * Called by Ratis on its apply thread when enough entries were applied since the last snapshot,
+   * and again after each batch of applies until a newer snapshot is returned. Online, starts a
+   * background copy (if none runs) and returns the newest finished snapshot's index; blocking,
+   * copies before returning (no entry is applied meanwhile). Ratis may purge the log up to the
+   * returned index.
    */
   @Override
   public long takeSnapshot() throws IOException {
+    if (onlineSnapshots) {
+      return takeSnapshotOnline();
+    }
     applyLock.lock();
     try {
       long index = storedIndex;
@@ -331,19 +369,83 @@ final class StoreStateMachine implements StateMachine, StateMachine.DataApi, Sta
       if (latest != null && latest.getIndex() >= index) {
         return latest.getIndex();
       }
-      TermIndex ti = TermIndex.valueOf(storedTerm, index);
-      Path target = snapshots.pathFor(ti);
-      Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+      long start = System.nanoTime();
+      Path tmp = snapshots.root().resolve(SnapshotDirectory.TMP);
       LocalStore.deleteTree(tmp);
       Files.createDirectories(tmp);
-      store.engine().backup(tmp.resolve("data"));
-      Files.createFile(tmp.resolve(SnapshotDirectory.COMPLETE));
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-      snapshots.deleteAllBut(target);
+      store.backup(tmp.resolve("data"));
+      completeSnapshot(tmp, TermIndex.valueOf(storedTerm, index));
+      lastSnapshotNanos = System.nanoTime() - start;
       return index;
     } finally {
       applyLock.unlock();
     }
+  }
+
+  private long takeSnapshotOnline() {
+    SnapshotDirectory.Snapshot latest = snapshots.getLatestSnapshot();
+    long latestIndex = latest == null ? -1 : latest.getIndex();
+    synchronized (snapshotJobLock) {
+      if (snapshotJob != null) {
+        if (snapshotJob.isAlive()) {
+          return latestIndex;
+        }
+        // Finished: Ratis learns its index now, and asks again only once another is due.
+        snapshotJob = null;
+        return latestIndex;
+      }
+      if (closing || storedIndex < 0 || latestIndex >= storedIndex) {
+        return latestIndex;
+      }
+      snapshotJob = new Thread(this::copyOnline, "raft-snapshot");
+      snapshotJob.setDaemon(true);
+      snapshotJob.start();
+      return latestIndex;
+    }
+  }
+
+  /** The background copy of an online snapshot; failures are logged and the next one retries. */
+  private void copyOnline() {
+    Path tmp = snapshots.root().resolve(SnapshotDirectory.TMP);
+    try {
+      long start = System.nanoTime();
+      LocalStore.deleteTree(tmp);
+      Files.createDirectories(tmp);
+      store.backup(tmp.resolve("data"));
+      AppliedMark mark = store.readMark(tmp.resolve("data"));
+      if (mark == null || !mark.logId().equals(logId)) {
+        // Nothing of this log applied yet: nothing to snapshot.
+        LocalStore.deleteTree(tmp);
+        return;
+      }
+      completeSnapshot(tmp, TermIndex.valueOf(mark.appliedTerm(), mark.appliedIndex()));
+      lastSnapshotNanos = System.nanoTime() - start;
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "raft replica could not take a snapshot", e);
+      try {
+        LocalStore.deleteTree(tmp);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+    }
+  }
+
+  /**
+   * Marks the copy in {@code tmp} complete and renames it to its final name, then deletes older
+   * snapshots. A newer complete snapshot (installed from the leader meanwhile) wins over it.
+   */
+  private void completeSnapshot(Path tmp, TermIndex ti) throws IOException {
+    SnapshotDirectory.Snapshot latest = snapshots.getLatestSnapshot();
+    if (latest != null && latest.getIndex() >= ti.getIndex()) {
+      LocalStore.deleteTree(tmp);
+      return;
+    }
+    Files.createFile(tmp.resolve(SnapshotDirectory.COMPLETE));
+    Path target = snapshots.pathFor(ti);
+    LocalStore.deleteTree(target);
+    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    LocalStore.syncDirectory(target.getParent());
+    snapshots.deleteOlderThan(ti.getIndex());
   }
 
   @Override
@@ -383,6 +485,25 @@ final class StoreStateMachine implements StateMachine, StateMachine.DataApi, Sta
 
   @Override
   public void close() {
+    Thread job;
+    synchronized (snapshotJobLock) {
+      closing = true;
+      job = snapshotJob;
+    }
+    if (job != null) {
+      // The local store closes after this: the copy reading it must be done first.
+      boolean interrupted = false;
+      while (job.isAlive()) {
+        try {
+          job.join();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
     lifeCycle.checkStateAndClose();
     for (CompletableFuture<Boolean> w : waiters.values()) {
       w.completeExceptionally(new IllegalStateException("replica closed"));

@@ -63,9 +63,11 @@ final class TestCluster implements AutoCloseable {
     TestCluster c = new TestCluster(dir, size, options);
     c.seedFromBackup();
     try {
-      // r1 first, alone: a store that is already open fails here before any peer starts.
-      c.start(0);
+      // The others first, so r1's quick first election finds them listening (an election they
+      // cannot answer fails and waits a whole timeout). A group that is already open fails here,
+      // on the others' directory locks, before anything starts.
       c.inParallel(1, c::start);
+      c.start(0);
       c.awaitLeader(0);
     } catch (RuntimeException | Error e) {
       c.close();
@@ -93,8 +95,9 @@ final class TestCluster implements AutoCloseable {
       b.set(RaftSettings.ENGINE, LOCAL_ENGINE);
     }
     if (!s.containsKey(RaftSettings.ELECTION_MIN) && !s.containsKey(RaftSettings.ELECTION_MAX)) {
-      // Timeouts long enough for a 256 MiB entry on a loaded machine; r1 alone starts its first
-      // election quickly, so it leads.
+      // Timeouts long enough for a 256 MiB entry and for the stalls of a loaded machine (a leader
+      // that hears from no majority within its timeout steps down). r1 starts last, once the
+      // others listen, and its first election comes at once, so it leads from the first round.
       b.set(RaftSettings.ELECTION_MIN, i == 0 ? "3000" : "5000");
       b.set(RaftSettings.ELECTION_MAX, i == 0 ? "6000" : "10000");
       if (i == 0) {

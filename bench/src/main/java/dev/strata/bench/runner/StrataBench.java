@@ -10,8 +10,9 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code strata-bench} command: {@code compare}, {@code scale}, {@code freelist-stall}, {@code
- * btree}, {@code ledger}, {@code lsm}, {@code kafka-streams} and {@code etcd-stall}. Exit codes: 0
- * success, 1 a run failed (an engine threw or lost data), 2 bad command line.
+ * btree}, {@code ledger}, {@code lsm}, {@code kafka-streams}, {@code etcd-stall} and {@code
+ * snapshot-stall}. Exit codes: 0 success, 1 a run failed (an engine threw or lost data), 2 bad
+ * command line.
  */
 @Command(
     name = "strata-bench",
@@ -26,7 +27,8 @@ import picocli.CommandLine.Command;
       LedgerCommand.class,
       LsmCommand.class,
       KafkaStreamsCommand.class,
-      EtcdStallCommand.class
+      EtcdStallCommand.class,
+      SnapshotStallCommand.class
     })
 public final class StrataBench implements Runnable {
   /** Creates the command; picocli instantiates it. */
@@ -43,6 +45,7 @@ public final class StrataBench implements Runnable {
           "lsm",
           "kafka-streams",
           "etcd-stall",
+          "snapshot-stall",
           "strata-bench");
 
   @Override
