@@ -283,22 +283,54 @@ final class Node implements NodeSource {
    * most {@code maxInline} bytes) or overflow references.
    */
   static ByteBuffer encode(boolean leaf, List<Entry> part, long pgid, int pageSize, int maxInline) {
+    long size = encodedSize(leaf, part, maxInline);
+    int pages = PageFormat.pagesFor(size, pageSize);
+    ByteBuffer b = PageFormat.allocate(pageSize, pages);
+    encodeInto(b, leaf, part, pgid, pages, (int) size);
+    return b;
+  }
+
+  /**
+   * Encodes {@code part}, which must fit one page ({@link #encodedSize} at most the page size),
+   * into a page from {@code buffers}: a split's parts then reuse the pages earlier commits wrote
+   * instead of allocating and zeroing new ones. The page keeps zeros after the used length, as a
+   * recycled page must.
+   */
+  static ByteBuffer encodePage(
+      boolean leaf, List<Entry> part, long pgid, int maxInline, PageBuffers buffers) {
+    int size = (int) encodedSize(leaf, part, maxInline);
+    ByteBuffer b = buffers.take();
+    int staleUsed = b.getInt(PageFormat.OFF_USED);
+    encodeInto(b, leaf, part, pgid, 1, size);
+    if (staleUsed > size) {
+      Arrays.fill(b.array(), b.arrayOffset() + size, b.arrayOffset() + staleUsed, (byte) 0);
+    }
+    return b;
+  }
+
+  /** Bytes of {@code part} encoded, header included. */
+  static long encodedSize(boolean leaf, List<Entry> part, int maxInline) {
     long size = PageFormat.HEADER_SIZE;
     for (Entry e : part) {
       size += entrySize(leaf, e, maxInline);
     }
-    int pages = PageFormat.pagesFor(size, pageSize);
-    ByteBuffer b = PageFormat.allocate(pageSize, pages);
+    return size;
+  }
+
+  /** Writes {@code part} from the start of the heap buffer {@code b} and seals it. */
+  private static void encodeInto(
+      ByteBuffer b, boolean leaf, List<Entry> part, long pgid, int pages, int size) {
     PageFormat.writeHeader(
         b,
         leaf ? PageFormat.TYPE_LEAF : PageFormat.TYPE_BRANCH,
         pgid,
         part.size(),
         pages - 1,
-        (int) size);
+        size);
     // Keys and values are copied into the backing array directly: ByteBuffer's absolute bulk put
     // showed up as the largest cost of a commit in profiles.
     byte[] out = b.array();
+    int base = b.arrayOffset();
     int slot = PageFormat.HEADER_SIZE;
     int at = PageFormat.HEADER_SIZE + part.size() * NodeView.SLOT;
     for (Entry e : part) {
@@ -309,10 +341,10 @@ final class Node implements NodeSource {
         b.put(at, inline ? 0 : NodeView.FLAG_OVERFLOW);
         b.putShort(at + 1, (short) e.key.length);
         b.putInt(at + 3, e.valueLength);
-        System.arraycopy(e.key, 0, out, at + NodeView.LEAF_ELEMENT, e.key.length);
+        System.arraycopy(e.key, 0, out, base + at + NodeView.LEAF_ELEMENT, e.key.length);
         at += NodeView.LEAF_ELEMENT + e.key.length;
         if (inline) {
-          System.arraycopy(e.value, 0, out, at, e.value.length);
+          System.arraycopy(e.value, 0, out, base + at, e.value.length);
           at += e.value.length;
         } else {
           b.putLong(at, e.page);
@@ -321,12 +353,11 @@ final class Node implements NodeSource {
       } else {
         b.putShort(at, (short) e.key.length);
         b.putLong(at + 2, e.page);
-        System.arraycopy(e.key, 0, out, at + NodeView.BRANCH_ELEMENT, e.key.length);
+        System.arraycopy(e.key, 0, out, base + at + NodeView.BRANCH_ELEMENT, e.key.length);
         at += NodeView.BRANCH_ELEMENT + e.key.length;
       }
     }
     PageFormat.seal(b);
-    return b;
   }
 
   /**

@@ -5,12 +5,13 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * The page buffers of nodes in page form ({@link SlottedPage}), recycled from one commit to the
- * next, so the thousand or more pages a commit of random puts dirties are neither allocated nor
- * zeroed anew (about 5 GB per million puts before). New buffers are cut from heap slabs of {@link
- * #SLAB_PAGES} pages. Direct buffers, written without the copy into the commit's gather buffer,
- * were tried and measured no better: the kernel then copied each page from memory the commit had
- * not touched for a while, instead of from the small, cache-warm gather buffer (see README).
+ * The page buffers of nodes in page form ({@link SlottedPage}) and of the one-page parts a split
+ * encodes ({@link Node#encodePage}), recycled from one commit to the next, so the thousand or more
+ * pages a commit of random puts dirties are neither allocated nor zeroed anew (about 5 GB per
+ * million puts before). New buffers are cut from heap slabs of {@link #SLAB_PAGES} pages. Direct
+ * buffers, written without the copy into the commit's gather buffer, were tried and measured no
+ * better: the kernel then copied each page from memory the commit had not touched for a while,
+ * instead of from the small, cache-warm gather buffer (see README).
  *
  * <p>A buffer may be given back only once nothing reads it any more: commit gives back the pages it
  * has written, after the write returned (the kernel has copied them). Buffers of a transaction that

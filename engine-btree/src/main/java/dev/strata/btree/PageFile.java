@@ -442,6 +442,19 @@ final class PageFile {
     markVerified(pgid);
   }
 
+  /**
+   * Writes sealed runs that lie back to back from {@code pgid} with one write call; {@code
+   * runStarts[0..count)} are their first pages, each counted as verified like {@link
+   * #writeSealed}'s.
+   */
+  void writeSealedRuns(long pgid, ByteBuffer runs, long[] runStarts, int count) throws IOException {
+    forget(pgid, runs.limit() >>> pageShift);
+    writeAt(runs, pgid << pageShift);
+    for (int i = 0; i < count; i++) {
+      markVerified(runStarts[i]);
+    }
+  }
+
   /** Writes a run (meta page, test data) without marking anything verified. */
   void write(long pgid, ByteBuffer run) throws IOException {
     forget(pgid, run.limit() >>> pageShift);

@@ -153,11 +153,13 @@ final class Store {
       // 1. Take the free run at the end of the file back, so this commit may shrink the file.
       FileTail.trim(freelist, changes, c.txid, c.highWater);
       // 2. Rebalance and spill the tree: every changed node to new pages, written once sealed.
-      writer.begin();
+      writer.begin(c.base.highWater());
       long root = update.spill(c);
       // 3. Store the freelist as it is after this commit, and write it.
       FreelistLog.Chain nextChain = storeFreelist(c);
-      // 4. Make the file as long as the high-water mark; give the written page buffers back.
+      // 4. Write what is held for joining, make the file as long as the high-water mark, give
+      // the written page buffers back.
+      writer.flush();
       writer.ensureFileSize(c.highWater[0]);
       writer.recycle();
       // 5. Sync the pages: every commit under SYNC, a sync point's commit under NO_SYNC.

@@ -313,12 +313,13 @@ final class TreeUpdate {
         }
       } else {
         List<Node.Entry> part = parts.get(i);
-        long size = PageFormat.HEADER_SIZE;
-        for (Node.Entry e : part) {
-          size += Node.entrySize(n.leaf, e, maxInline);
-        }
-        pgid = pager.allocate(PageFormat.pagesFor(size, pageSize));
-        pager.write(new Dirty(pgid, Node.encode(n.leaf, part, pgid, pageSize, maxInline)));
+        long size = Node.encodedSize(n.leaf, part, maxInline);
+        int pages = PageFormat.pagesFor(size, pageSize);
+        pgid = pager.allocate(pages);
+        pager.write(
+            pages == 1
+                ? new Dirty(pgid, Node.encodePage(n.leaf, part, pgid, maxInline, buffers), true)
+                : new Dirty(pgid, Node.encode(n.leaf, part, pgid, pageSize, maxInline)));
         if (part.isEmpty()) {
           routing = n.keyInParent;
         } else if (i == 0) {

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "The btree engine's own measurements: against LMDB (core, insert, insert-lmdb,"
-          + " insert-pairs, reads, compare-reads, compare-gets), commit latency on fragmented freelists"
+          + " insert-pairs, load-pairs, reads, compare-reads, compare-gets), commit latency on fragmented freelists"
           + " (freelist, freelist-multi-page) and a store past 4 GiB (large)."
     })
 public final class BTreeCommand implements Runnable {
@@ -92,6 +92,33 @@ public final class BTreeCommand implements Runnable {
       throws Exception {
     LmdbComparison comparison = new LmdbComparison(keys);
     comparison.insertPairs(start("insert-pairs", dir), rounds);
+  }
+
+  @Command(
+      name = "load-pairs",
+      description =
+          "compare's load phase (KEYS keys, 1000 puts per SYNC commit, scrambled order) on btree"
+              + " and LMDB in ROUNDS interleaved pairs after an untimed load of each: commits/s,"
+              + " CPU, syncs and bytes written per commit, median ratio.")
+  void loadPairs(
+      @Parameters(index = "0", paramLabel = "DIR") Path dir,
+      @Parameters(index = "1", arity = "0..1", defaultValue = "7", paramLabel = "ROUNDS")
+          int rounds,
+      @Option(names = "--keys", defaultValue = "200000", description = "Keys (default: 200000).")
+          long keys,
+      @Option(names = "--seed", defaultValue = "42", description = "Seed of the values.") long seed,
+      @Option(
+              names = "--set",
+              paramLabel = "KEY=VALUE",
+              description = "A btree setting, e.g. --set btree.earlyWriteback=false.")
+          java.util.Map<String, String> settings)
+      throws IOException {
+    if (rounds < 1 || keys < 1) {
+      throw new ParameterException(
+          spec.commandLine(), "ROUNDS and --keys must be positive, got " + rounds + ", " + keys);
+    }
+    new LoadPairs(keys, seed, settings == null ? java.util.Map.of() : settings)
+        .run(start("load-pairs", dir), rounds);
   }
 
   @Command(

@@ -24,8 +24,13 @@ import java.util.List;
  * @param seconds time cap of each measured phase after the load
  */
 record EnginePhases(long keys, int valueSize, int batch, int threads, double seconds) {
-  /** Keys of the warm-up store at most: enough for every phase to run its code paths hot. */
-  static final long WARMUP_KEYS = 50_000;
+  /**
+   * Keys of the warm-up store at most. Up to this count the warm-up loads as many keys as the
+   * measured run, so the load's commit path has already run on a tree of the measured size: with
+   * 50,000 warm-up keys, the JIT was still recompiling btree's spill (and dropping code compiled
+   * for the smaller tree's branches) during the measured load of 200,000 keys.
+   */
+  static final long WARMUP_KEYS = 1_000_000;
 
   /**
    * Returns the untimed warm-up's workload: the same phases on at most {@link #WARMUP_KEYS} keys,
