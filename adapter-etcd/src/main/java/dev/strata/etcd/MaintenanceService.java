@@ -43,10 +43,17 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   private final Headers headers;
   private final LongSupplier databaseBytes;
 
-  MaintenanceService(MvccStore store, Headers headers, LongSupplier databaseBytes) {
+  private final ClusterMembers members;
+
+  /**
+   * @param members the cluster this member belongs to, or null for a one-member server
+   */
+  MaintenanceService(
+      MvccStore store, Headers headers, LongSupplier databaseBytes, ClusterMembers members) {
     this.store = store;
     this.headers = headers;
     this.databaseBytes = databaseBytes;
+    this.members = members;
   }
 
   @Override
@@ -56,15 +63,28 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
         () -> {
           long size = databaseBytes.getAsLong();
           long revision = store.currentRevision();
-          return StatusResponse.newBuilder()
-              .setHeader(headers.current())
-              .setVersion(VERSION)
-              .setDbSize(size)
-              .setDbSizeInUse(size)
-              .setLeader(headers.memberId())
-              .setRaftIndex(revision)
-              .setRaftAppliedIndex(revision)
-              .setRaftTerm(Headers.RAFT_TERM)
+          StatusResponse.Builder status =
+              StatusResponse.newBuilder()
+                  .setHeader(headers.current())
+                  .setVersion(VERSION)
+                  .setDbSize(size)
+                  .setDbSizeInUse(size);
+          if (members == null) {
+            return status
+                .setLeader(headers.memberId())
+                .setRaftIndex(revision)
+                .setRaftAppliedIndex(revision)
+                .setRaftTerm(Headers.RAFT_TERM)
+                .build();
+          }
+          // A member asked by another answers from what it knows, so queries never go round.
+          ClusterMembers.Member leader =
+              Forwarder.isForwarded() ? members.knownLeader() : members.leader();
+          return status
+              .setLeader(leader == null ? 0 : leader.id())
+              .setRaftIndex(members.raftStat("commitIndex"))
+              .setRaftAppliedIndex(members.raftStat("appliedIndex"))
+              .setRaftTerm(members.term())
               .build();
         });
   }

@@ -1,9 +1,7 @@
 package dev.strata.etcd;
 
-import dev.strata.api.Cursor;
 import dev.strata.api.KeyRange;
 import io.etcd.jetcd.api.Event;
-import io.etcd.jetcd.api.KeyValue;
 import io.etcd.jetcd.api.WatchCreateRequest;
 import io.etcd.jetcd.api.WatchResponse;
 import io.grpc.stub.StreamObserver;
@@ -169,48 +167,7 @@ final class WatchHub implements MvccStore.CommitListener, AutoCloseable {
     }
 
     private void replay(MvccView view) {
-      if (startRevision > view.revision()) {
-        return;
-      }
-      byte[] from = KeyLayout.revision(startRevision, 0);
-      byte[] to = KeyLayout.revision(view.revision() + 1, 0);
-      long revision = -1;
-      List<Event> events = new ArrayList<>();
-      try (Cursor cursor = view.txn.cursor(KeyRange.between(from, to))) {
-        while (cursor.next()) {
-          long main = KeyLayout.revisionMain(cursor.key());
-          if (main != revision && !events.isEmpty()) {
-            deliver(revision, events);
-            events = new ArrayList<>();
-          }
-          revision = main;
-          byte[] historyKey = cursor.value();
-          byte[] record = view.txn.get(historyKey);
-          if (record == null) {
-            continue;
-          }
-          KeyValue kv = HistoryRecord.keyValue(record);
-          Event.Builder event =
-              Event.newBuilder()
-                  .setType(
-                      HistoryRecord.isTombstone(record)
-                          ? Event.EventType.DELETE
-                          : Event.EventType.PUT)
-                  .setKv(kv);
-          // etcd gives no previous key-value to a create event (version 1), even after a
-          // delete of the key in the same revision.
-          if (prevKv && !(kv.getVersion() == 1 && !HistoryRecord.isTombstone(record))) {
-            KeyValue prev = view.historic(kv.getKey().toByteArray(), main - 1);
-            if (prev != null) {
-              event.setPrevKv(prev);
-            }
-          }
-          events.add(event.build());
-        }
-      }
-      if (!events.isEmpty()) {
-        deliver(revision, events);
-      }
+      RevisionLog.read(view, startRevision, view.revision(), prevKv, this::deliver);
     }
   }
 
