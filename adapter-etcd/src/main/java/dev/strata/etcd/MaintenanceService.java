@@ -2,8 +2,11 @@ package dev.strata.etcd;
 
 import com.google.protobuf.ByteString;
 import dev.strata.api.Capability;
+import dev.strata.api.InPlaceCompaction;
 import io.etcd.jetcd.api.AlarmRequest;
 import io.etcd.jetcd.api.AlarmResponse;
+import io.etcd.jetcd.api.DefragmentRequest;
+import io.etcd.jetcd.api.DefragmentResponse;
 import io.etcd.jetcd.api.MaintenanceGrpc;
 import io.etcd.jetcd.api.SnapshotRequest;
 import io.etcd.jetcd.api.SnapshotResponse;
@@ -26,7 +29,10 @@ import java.util.function.LongSupplier;
  * etcd's Maintenance service where it maps onto a Strata engine: {@code Status}, the alarm list
  * (always empty: the engines raise typed errors instead of alarms) and {@code Snapshot}, which
  * streams a {@link SnapshotArchive} as etcd streams its bbolt file: 32 KiB chunks with the bytes
- * remaining, then one last message whose blob is the SHA-256 of everything before it. Hash, HashKV
+ * remaining, then one last message whose blob is the SHA-256 of everything before it. {@code
+ * Defragment} runs the engine's {@link InPlaceCompaction} when it has one (lsm) and otherwise
+ * answers as etcd does, with nothing to do: btree reuses freed pages through its freelist and
+ * shrinks only by an offline copy ({@code strata compact}), ledger keeps its history. Hash, HashKV
  * and MoveLeader answer UNIMPLEMENTED.
  */
 final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
@@ -86,6 +92,18 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
               .setRaftAppliedIndex(members.raftStat("appliedIndex"))
               .setRaftTerm(members.term())
               .build();
+        });
+  }
+
+  @Override
+  public void defragment(DefragmentRequest request, StreamObserver<DefragmentResponse> observer) {
+    Calls.unary(
+        observer,
+        () -> {
+          if (store.engine() instanceof InPlaceCompaction compaction) {
+            compaction.compactInPlace();
+          }
+          return DefragmentResponse.newBuilder().setHeader(headers.current()).build();
         });
   }
 

@@ -205,4 +205,12 @@ class EtcdctlScriptTest {
               .toStringUtf8());
     }
   }
+
+  @Test
+  void defrag_finishes() throws Exception {
+    ok("put", "d", "1");
+    String out = ok("defrag");
+    assertEquals("Finished defragmenting etcd member[127.0.0.1:" + strata.server.port() + "]", out);
+    assertEquals("d\n1", ok("get", "d"));
+  }
 }

@@ -1,9 +1,11 @@
 package dev.strata.etcd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;
+import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -56,5 +58,43 @@ class MaintenanceTest {
       assertEquals(0, kv.get(bytes("after")).get(30, TimeUnit.SECONDS).getCount());
       assertEquals(0, kv.get(bytes("k/7")).get(30, TimeUnit.SECONDS).getCount());
     }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"btree", "lsm", "ledger", "memory"})
+  void defragment_keepsTheContent(String engine) throws Exception {
+    try (TestServer server = TestServer.started(engine, dir.resolve("data"))) {
+      KV kv = server.client().getKVClient();
+      for (int i = 0; i < 200; i++) {
+        kv.put(bytes("d/" + i), bytes("x".repeat(2000))).get(30, TimeUnit.SECONDS);
+      }
+      kv.delete(bytes("d/"), DeleteOption.builder().isPrefix(true).build())
+          .get(30, TimeUnit.SECONDS);
+      kv.put(bytes("d/kept"), bytes("v")).get(30, TimeUnit.SECONDS);
+      long revision = server.server.revision();
+      server.client().getKVClient().compact(revision).get(30, TimeUnit.SECONDS);
+      long memtableBefore = memtableBytes(server);
+      server
+          .client()
+          .getMaintenanceClient()
+          .defragmentMember("http://127.0.0.1:" + server.server.port())
+          .get(60, TimeUnit.SECONDS);
+      if (engine.equals("lsm")) {
+        // The in-place compaction flushed the memtable into tables.
+        assertTrue(
+            memtableBytes(server) < memtableBefore,
+            memtableBytes(server) + " >= " + memtableBefore);
+      }
+      assertEquals(revision, server.server.revision());
+      var all =
+          kv.get(bytes("d/"), GetOption.builder().isPrefix(true).build()).get(30, TimeUnit.SECONDS);
+      assertEquals(1, all.getCount());
+      assertEquals("v", all.getKvs().get(0).getValue().toString());
+    }
+  }
+
+  private static long memtableBytes(TestServer server) {
+    Number n = server.server.engine().stats().get("memtableBytes");
+    return n == null ? 0 : n.longValue();
   }
 }
