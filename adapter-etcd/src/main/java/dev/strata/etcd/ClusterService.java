@@ -5,17 +5,21 @@ import io.etcd.jetcd.api.Member;
 import io.etcd.jetcd.api.MemberListRequest;
 import io.etcd.jetcd.api.MemberListResponse;
 import io.grpc.stub.StreamObserver;
+import java.util.Collection;
+import java.util.function.Supplier;
 
 /**
  * etcd's Cluster service, {@code MemberList} only: the members given at start, with their etcd
- * member ids, client URLs and raft peer URLs. Adding and removing members answers UNIMPLEMENTED.
+ * member ids, client URLs and raft peer URLs, or this server alone (named {@code default}, as an
+ * etcd started without {@code --name}). Adding and removing members answers UNIMPLEMENTED.
  */
 final class ClusterService extends ClusterGrpc.ClusterImplBase {
-  private final ClusterMembers members;
+  private final Supplier<Collection<ClusterMembers.Member>> members;
   private final Headers headers;
   private final String scheme;
 
-  ClusterService(ClusterMembers members, Headers headers, boolean tls) {
+  ClusterService(
+      Supplier<Collection<ClusterMembers.Member>> members, Headers headers, boolean tls) {
     this.members = members;
     this.headers = headers;
     this.scheme = tls ? "https://" : "http://";
@@ -28,7 +32,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
         () -> {
           MemberListResponse.Builder response =
               MemberListResponse.newBuilder().setHeader(headers.current());
-          for (ClusterMembers.Member m : members.all()) {
+          for (ClusterMembers.Member m : members.get()) {
             Member.Builder member =
                 Member.newBuilder()
                     .setID(m.id())

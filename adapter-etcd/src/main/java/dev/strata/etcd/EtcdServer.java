@@ -18,9 +18,11 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
@@ -29,7 +31,7 @@ import java.util.stream.Stream;
  * optionally over TLS with client certificates. With {@link Config#cluster} over the {@code raft}
  * engine it is one member of a cluster: every member serves the whole API, reads run on the member
  * itself, writes and lease calls on the leader (forwarded there), and watches on every member see
- * every revision; Cluster {@code MemberList} lists the members.
+ * every revision. Cluster {@code MemberList} lists the members (or this server alone).
  *
  * <p>Thread-safe. {@link #start(Config)} opens the engine (which locks its directory) and binds the
  * port; {@link #close()} stops accepting calls, ends open streams and closes the engine. The store
@@ -106,15 +108,30 @@ public final class EtcdServer implements AutoCloseable {
             .addService(
                 new RoutedLeaseService(
                     new LeaseService(parts.lessor, parts.headers), forwarder, members))
-            .addService(new ClusterService(members, parts.headers, config.certFile != null));
+            .addService(new ClusterService(members::all, parts.headers, config.certFile != null));
       } else {
         parts.headers = new Headers(store);
         parts.watches = new WatchHub(store, parts.headers, config.progressNotifyMillis);
         store.setListener(parts.watches);
         parts.lessor = new Lessor(store);
+        Headers headers = parts.headers;
+        // The bound port is known once the server started; the list is built per call.
+        AtomicReference<Server> bound = new AtomicReference<>();
+        parts.bound = bound;
         builder
             .addService(new KvService(store, parts.headers, checks))
-            .addService(new LeaseService(parts.lessor, parts.headers));
+            .addService(new LeaseService(parts.lessor, parts.headers))
+            .addService(
+                new ClusterService(
+                    () ->
+                        List.of(
+                            new ClusterMembers.Member(
+                                "default",
+                                headers.memberId(),
+                                config.host + ":" + bound.get().getPort(),
+                                null)),
+                    parts.headers,
+                    config.certFile != null));
       }
       builder
           .addService(new WatchService(parts.watches))
@@ -131,6 +148,9 @@ public final class EtcdServer implements AutoCloseable {
         builder.sslContext(ssl.build());
       }
       Server server = builder.build().start();
+      if (parts.bound != null) {
+        parts.bound.set(server);
+      }
       parts.lessor.start();
       if (cluster) {
         Lessor lessor = parts.lessor;
@@ -199,6 +219,7 @@ public final class EtcdServer implements AutoCloseable {
     Lessor lessor;
     ClusterMembers members;
     ReplicaFollower follower;
+    AtomicReference<Server> bound;
 
     Parts(MvccStore store) {
       this.store = store;

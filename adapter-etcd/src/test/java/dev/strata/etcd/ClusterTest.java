@@ -2,6 +2,7 @@ package dev.strata.etcd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -10,6 +11,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.api.ClusterGrpc;
+import io.etcd.jetcd.api.CompactionRequest;
 import io.etcd.jetcd.api.Compare;
 import io.etcd.jetcd.api.Event;
 import io.etcd.jetcd.api.KVGrpc;
@@ -32,6 +34,8 @@ import io.etcd.jetcd.api.WatchGrpc;
 import io.etcd.jetcd.api.WatchResponse;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -52,9 +56,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three strata-etcd members over the {@code raft} engine on loopback: writes through any member
- * (followers forward them), transactions, leases and watches on followers, one jetcd client over
- * all endpoints, the leader stopped and writes going on, the stopped member restarted and every
- * member converging to the same revision and content.
+ * (followers forward them), transactions, leases, compaction and watches on followers, one jetcd
+ * client over all endpoints, the leader stopped and writes going on, the stopped member restarted
+ * and every member converging to the same revision and content.
  */
 class ClusterTest {
   private static final int MEMBERS = 3;
@@ -265,6 +269,29 @@ class ClusterTest {
     assertEquals(List.of(bs("k/leased")), ttl.getKeysList());
 
     assertEquals(written, watchedKeys(watch, written.size()));
+
+    // Compaction through a follower; etcd's errors come back through forwarding unchanged.
+    long compactAt = reference.getHeader().getRevision();
+    kv(follower).compact(CompactionRequest.newBuilder().setRevision(compactAt).build());
+    StatusRuntimeException compactedTwice =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> kv(other).compact(CompactionRequest.newBuilder().setRevision(compactAt).build()));
+    assertEquals(Status.Code.OUT_OF_RANGE, compactedTwice.getStatus().getCode());
+    assertEquals(
+        "etcdserver: mvcc: required revision has been compacted",
+        compactedTwice.getStatus().getDescription());
+    StatusRuntimeException old =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                kv(other)
+                    .range(
+                        RangeRequest.newBuilder()
+                            .setKey(bs("k/0"))
+                            .setRevision(compactAt - 1)
+                            .build()));
+    assertEquals(Status.Code.OUT_OF_RANGE, old.getStatus().getCode());
 
     // One jetcd client over all endpoints; its watch and puts go wherever it balances them.
     String[] endpoints = new String[MEMBERS];

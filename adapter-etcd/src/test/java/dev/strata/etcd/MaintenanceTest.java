@@ -97,4 +97,18 @@ class MaintenanceTest {
     Number n = server.server.engine().stats().get("memtableBytes");
     return n == null ? 0 : n.longValue();
   }
+
+  @org.junit.jupiter.api.Test
+  void memberList_oneServer_listsItself() throws Exception {
+    try (TestServer server = TestServer.started("btree", dir.resolve("one"))) {
+      var members = server.client().getClusterClient().listMember().get(30, TimeUnit.SECONDS);
+      assertEquals(1, members.getMembers().size());
+      var member = members.getMembers().get(0);
+      assertEquals("default", member.getName());
+      assertEquals(server.server.memberId(), member.getId());
+      assertEquals(
+          java.util.List.of(java.net.URI.create("http://127.0.0.1:" + server.server.port())),
+          member.getClientURIs());
+    }
+  }
 }
