@@ -188,7 +188,7 @@ final class ClusterMembers implements AutoCloseable {
       return self;
     }
     Member known = knownLeader;
-    if (known != null) {
+    if (known != null && known != self) {
       return known;
     }
     for (Member m : members.values()) {

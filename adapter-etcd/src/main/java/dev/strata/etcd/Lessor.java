@@ -64,7 +64,7 @@ final class Lessor implements AutoCloseable {
   Lessor(MvccStore store, BooleanSupplier primary) {
     this.store = store;
     this.primary = primary;
-    load();
+    load(leases);
     this.expiry =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -79,17 +79,20 @@ final class Lessor implements AutoCloseable {
    * takes over the leases granted through the previous one, as etcd's new leader does.
    */
   synchronized void reload() {
-    leases.clear();
-    load();
+    Map<Long, Lease> stored = new java.util.HashMap<>();
+    load(stored);
+    // Replaced entry by entry, so that a keep-alive meanwhile never finds its lease missing.
+    leases.keySet().retainAll(stored.keySet());
+    leases.putAll(stored);
   }
 
-  private void load() {
+  private void load(Map<Long, Lease> into) {
     store.read(
         view -> {
           try (Cursor cursor = view.txn.cursor(KeyRange.prefix(new byte[] {KeyLayout.LEASE}))) {
             while (cursor.next()) {
               long id = KeyLayout.leaseId(cursor.key());
-              leases.put(id, new Lease(id, KeyLayout.longOf(cursor.value(), MIN_TTL_SECONDS)));
+              into.put(id, new Lease(id, KeyLayout.longOf(cursor.value(), MIN_TTL_SECONDS)));
             }
           }
           return null;

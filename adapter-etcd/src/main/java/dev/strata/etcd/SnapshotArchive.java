@@ -11,7 +11,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -110,8 +109,7 @@ final class SnapshotArchive {
 
   private static List<Path> filesOf(Path dir) throws IOException {
     try (Stream<Path> files = Files.walk(dir)) {
-      List<Path> out = new ArrayList<>(files.filter(Files::isRegularFile).sorted().toList());
-      return out;
+      return files.filter(Files::isRegularFile).sorted().toList();
     }
   }
 

@@ -4,10 +4,14 @@ import dev.strata.api.KeyRange;
 import io.etcd.jetcd.api.Event;
 import io.etcd.jetcd.api.WatchCreateRequest;
 import io.etcd.jetcd.api.WatchResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -67,6 +71,18 @@ final class WatchHub implements MvccStore.CommitListener, AutoCloseable {
 
     synchronized void end() {
       ended = true;
+    }
+
+    /** Ends the stream with an error, unless it ended already. */
+    synchronized void fail(StatusRuntimeException error) {
+      if (!ended) {
+        ended = true;
+        try {
+          observer.onError(error);
+        } catch (RuntimeException e) {
+          // The client went away meanwhile.
+        }
+      }
     }
   }
 
@@ -239,9 +255,24 @@ final class WatchHub implements MvccStore.CommitListener, AutoCloseable {
     stream.send(WatchResponse.newBuilder().setHeader(headers.current()).setWatchId(-1).build());
   }
 
+  /**
+   * Stops delivering and ends every stream that has watchers with etcd's {@code UNAVAILABLE
+   * "etcdserver: server stopped"}, which clients take as a reason to resume their watches on
+   * another member (from the revision after the last one they received), as when an etcd member
+   * stops.
+   */
   @Override
   public void close() {
     progress.shutdownNow();
+    Set<Stream> streams = new HashSet<>();
+    for (Watcher w : watchers.keySet()) {
+      streams.add(w.stream);
+    }
     watchers.clear();
+    StatusRuntimeException stopped =
+        Status.UNAVAILABLE.withDescription("etcdserver: server stopped").asRuntimeException();
+    for (Stream stream : streams) {
+      stream.fail(stopped);
+    }
   }
 }

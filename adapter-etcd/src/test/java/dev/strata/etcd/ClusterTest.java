@@ -316,8 +316,15 @@ class ClusterTest {
         jkv.put(seq("j/" + n), seq("before")).get(20, TimeUnit.SECONDS);
       }
 
-      // The leader stops; writes go on once the survivors elect a new one.
+      // The leader stops; writes go on once the survivors elect a new one. Its watch streams end
+      // with etcd's "server stopped", on which clients resume their watches elsewhere.
+      WatchStream onLeader = new WatchStream(WatchGrpc.newStub(channel(leader)));
+      onLeader.create(WatchCreateRequest.newBuilder().setKey(bs("j/")).build());
+      assertTrue(onLeader.next().getCreated());
       servers[leader].close();
+      Status stopped = Status.fromThrowable(onLeader.error.get(10, TimeUnit.SECONDS));
+      assertEquals(Status.Code.UNAVAILABLE, stopped.getCode());
+      assertEquals("etcdserver: server stopped", stopped.getDescription());
       channels[leader].shutdownNow();
       channels[leader] = null;
       running.remove(leader);
