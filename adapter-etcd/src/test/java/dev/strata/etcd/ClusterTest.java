@@ -18,6 +18,8 @@ import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.KeyValue;
 import io.etcd.jetcd.api.LeaseGrantRequest;
 import io.etcd.jetcd.api.LeaseGrpc;
+import io.etcd.jetcd.api.LeaseKeepAliveRequest;
+import io.etcd.jetcd.api.LeaseKeepAliveResponse;
 import io.etcd.jetcd.api.LeaseTimeToLiveRequest;
 import io.etcd.jetcd.api.MaintenanceGrpc;
 import io.etcd.jetcd.api.MemberListRequest;
@@ -267,6 +269,29 @@ class ClusterTest {
     assertEquals(60, ttl.getGrantedTTL());
     assertTrue(ttl.getTTL() > 0 && ttl.getTTL() <= 60, "" + ttl);
     assertEquals(List.of(bs("k/leased")), ttl.getKeysList());
+    // A keep-alive stream on a follower is proxied to the leader.
+    java.util.concurrent.BlockingQueue<LeaseKeepAliveResponse> kept =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    var keepAlive =
+        LeaseGrpc.newStub(channel(follower))
+            .leaseKeepAlive(
+                new io.grpc.stub.StreamObserver<>() {
+                  @Override
+                  public void onNext(LeaseKeepAliveResponse r) {
+                    kept.add(r);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {}
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    keepAlive.onNext(LeaseKeepAliveRequest.newBuilder().setID(lease).build());
+    LeaseKeepAliveResponse renewed = kept.poll(10, TimeUnit.SECONDS);
+    assertEquals(lease, renewed.getID());
+    assertEquals(60, renewed.getTTL());
+    keepAlive.onCompleted();
 
     assertEquals(written, watchedKeys(watch, written.size()));
 
@@ -336,6 +361,15 @@ class ClusterTest {
       }
       int newLeader = awaitLeader(running);
       assertNotEquals(leader, newLeader);
+      // The new leader took the lease over from the store.
+      var takenOver =
+          LeaseGrpc.newBlockingStub(channel(other))
+              .withDeadlineAfter(20, TimeUnit.SECONDS)
+              .leaseTimeToLive(
+                  LeaseTimeToLiveRequest.newBuilder().setID(lease).setKeys(true).build());
+      assertEquals(60, takenOver.getGrantedTTL());
+      assertTrue(takenOver.getTTL() > 0, "" + takenOver);
+      assertEquals(List.of(bs("k/leased")), takenOver.getKeysList());
 
       // The follower's raw watcher saw the writes through the failover too.
       kv(other).put(PutRequest.newBuilder().setKey(bs("k/end")).setValue(bs("e")).build());
