@@ -4,6 +4,7 @@ import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
+import dev.strata.api.StorageException;
 import io.grpc.Server;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
@@ -17,31 +18,36 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
  * An etcd v3 API server over one Strata engine opened by name. Serves KV, Watch, Lease and
- * Maintenance {@code Status} on one gRPC port, optionally over TLS with client certificates.
+ * Maintenance ({@code Status}, {@code Snapshot}, {@code Defragment}, alarms) on one gRPC port,
+ * optionally over TLS with client certificates. With {@link Config#cluster} over the {@code raft}
+ * engine it is one member of a cluster: every member serves the whole API, reads run on the member
+ * itself, writes and lease calls on the leader (forwarded there), and watches on every member see
+ * every revision. Cluster {@code MemberList} lists the members (or this server alone).
  *
  * <p>Thread-safe. {@link #start(Config)} opens the engine (which locks its directory) and binds the
  * port; {@link #close()} stops accepting calls, ends open streams and closes the engine. The store
  * resumes at the revision it had, with its leases, when started again on the same directory.
  */
 public final class EtcdServer implements AutoCloseable {
+  private static final String RAFT_ID = "raft.id";
+  private static final String RAFT_PEERS = "raft.peers";
+
   private final Server server;
-  private final MvccStore store;
-  private final Lessor lessor;
-  private final WatchHub watches;
+  private final Parts parts;
   private boolean closed;
 
-  private EtcdServer(Server server, MvccStore store, Lessor lessor, WatchHub watches) {
+  private EtcdServer(Server server, Parts parts) {
     this.server = server;
-    this.store = store;
-    this.lessor = lessor;
-    this.watches = watches;
+    this.parts = parts;
   }
 
   /**
@@ -60,34 +66,78 @@ public final class EtcdServer implements AutoCloseable {
     EngineOptions.Builder options = EngineOptions.builder().durability(config.durability);
     config.engineSettings.forEach(options::set);
     StorageEngine engine = StorageEngines.open(config.engine, config.dataDir, options.build());
+    boolean cluster = config.memberClientAddresses != null;
     MvccStore store;
     try {
-      store = new MvccStore(engine);
+      store = cluster ? openReplicated(engine, config.joinTimeoutMillis) : new MvccStore(engine);
     } catch (RuntimeException e) {
       engine.close();
       throw e;
     }
-    Headers headers = new Headers(store);
-    RequestChecks checks = new RequestChecks(config.maxTxnOps, config.maxRequestBytes);
-    WatchHub watches = new WatchHub(store, headers, config.progressNotifyMillis);
-    store.setListener(watches);
-    Lessor lessor;
-    try {
-      lessor = new Lessor(store);
-    } catch (RuntimeException e) {
-      watches.close();
-      store.close();
-      throw e;
-    }
+    Parts parts = new Parts(store);
     try {
       NettyServerBuilder builder =
           NettyServerBuilder.forAddress(new InetSocketAddress(config.host, config.port))
               // etcd accepts requests up to --max-request-bytes plus gRPC's own overhead.
-              .maxInboundMessageSize(config.maxRequestBytes + 512 * 1024)
-              .addService(new KvService(store, headers, checks))
-              .addService(new WatchService(watches))
-              .addService(new LeaseService(lessor, headers))
-              .addService(new MaintenanceService(store, headers, () -> sizeOf(config.dataDir)));
+              .maxInboundMessageSize(config.maxRequestBytes + 512 * 1024);
+      RequestChecks checks = new RequestChecks(config.maxTxnOps, config.maxRequestBytes);
+      if (cluster) {
+        parts.members =
+            new ClusterMembers(
+                config.engineSettings.get(RAFT_ID),
+                config.memberClientAddresses,
+                parsePeers(config.engineSettings.get(RAFT_PEERS)),
+                store.clusterId(),
+                engine,
+                config.certFile == null
+                    ? null
+                    : ClusterMembers.clientTls(
+                        config.certFile, config.keyFile, config.trustedCaFile));
+        ClusterMembers members = parts.members;
+        parts.headers = new Headers(store, members.self().id(), members::term);
+        parts.watches = new WatchHub(store, parts.headers, config.progressNotifyMillis);
+        parts.follower =
+            new ReplicaFollower(store, parts.watches, config.engineSettings.get(RAFT_ID));
+        ReplicaFollower follower = parts.follower;
+        store.setListener((revision, events) -> follower.signal());
+        parts.lessor = new Lessor(store, members::isLeader);
+        Forwarder forwarder = new Forwarder(members);
+        builder
+            .intercept(Forwarder.interceptor())
+            .addService(new RoutedKvService(new KvService(store, parts.headers, checks), forwarder))
+            .addService(
+                new RoutedLeaseService(
+                    new LeaseService(parts.lessor, parts.headers), forwarder, members))
+            .addService(new ClusterService(members::all, parts.headers, config.certFile != null));
+      } else {
+        parts.headers = new Headers(store);
+        parts.watches = new WatchHub(store, parts.headers, config.progressNotifyMillis);
+        store.setListener(parts.watches);
+        parts.lessor = new Lessor(store);
+        Headers headers = parts.headers;
+        // The bound port is known once the server started; the list is built per call.
+        AtomicReference<Server> bound = new AtomicReference<>();
+        parts.bound = bound;
+        builder
+            .addService(new KvService(store, parts.headers, checks))
+            .addService(new LeaseService(parts.lessor, parts.headers))
+            .addService(
+                new ClusterService(
+                    () ->
+                        List.of(
+                            new ClusterMembers.Member(
+                                "default",
+                                headers.memberId(),
+                                config.host + ":" + bound.get().getPort(),
+                                null)),
+                    parts.headers,
+                    config.certFile != null));
+      }
+      builder
+          .addService(new WatchService(parts.watches))
+          .addService(
+              new MaintenanceService(
+                  store, parts.headers, () -> sizeOf(config.dataDir), parts.members));
       if (config.certFile != null) {
         SslContextBuilder ssl =
             GrpcSslContexts.forServer(config.certFile.toFile(), config.keyFile.toFile());
@@ -98,18 +148,102 @@ public final class EtcdServer implements AutoCloseable {
         builder.sslContext(ssl.build());
       }
       Server server = builder.build().start();
-      lessor.start();
-      return new EtcdServer(server, store, lessor, watches);
+      if (parts.bound != null) {
+        parts.bound.set(server);
+      }
+      parts.lessor.start();
+      if (cluster) {
+        Lessor lessor = parts.lessor;
+        parts.follower.start();
+        parts.members.start(
+            () -> {
+              // The new leader takes over the leases and any compaction left unfinished.
+              lessor.reload();
+              store.finishCompaction();
+            });
+      }
+      return new EtcdServer(server, parts);
     } catch (IOException e) {
-      lessor.close();
-      watches.close();
-      store.close();
+      parts.close();
       throw new UncheckedIOException("cannot serve on " + config.host + ":" + config.port, e);
     } catch (RuntimeException e) {
-      lessor.close();
-      watches.close();
-      store.close();
+      parts.close();
       throw e;
+    }
+  }
+
+  /**
+   * Opens the store on a replicated engine. A fresh cluster is initialized by its leader, so a
+   * member that cannot write yet (no leader, or a follower before the leader initialized the store)
+   * retries until {@code timeoutMillis}.
+   */
+  private static MvccStore openReplicated(StorageEngine engine, long timeoutMillis) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    while (true) {
+      try {
+        return new MvccStore(engine, true);
+      } catch (StorageException e) {
+        if (System.nanoTime() - deadline > 0) {
+          throw e;
+        }
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while joining the cluster", e);
+      }
+    }
+  }
+
+  /** Parses {@code raft.peers}: {@code id=host:port,...}. */
+  static Map<String, String> parsePeers(String peers) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (peers == null) {
+      return out;
+    }
+    for (String part : peers.split(",")) {
+      int eq = part.indexOf('=');
+      if (eq > 0) {
+        out.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+      }
+    }
+    return out;
+  }
+
+  /** What a server is made of, closed in reverse order when it stops (or fails to start). */
+  private static final class Parts {
+    final MvccStore store;
+    Headers headers;
+    WatchHub watches;
+    Lessor lessor;
+    ClusterMembers members;
+    ReplicaFollower follower;
+    AtomicReference<Server> bound;
+
+    Parts(MvccStore store) {
+      this.store = store;
+    }
+
+    /** Stops the background work that uses the store; the store stays open. */
+    void stopWork() {
+      if (members != null) {
+        members.close();
+      }
+      if (lessor != null) {
+        lessor.close();
+      }
+      if (follower != null) {
+        follower.close();
+      }
+      if (watches != null) {
+        watches.close();
+      }
+    }
+
+    void close() {
+      stopWork();
+      store.close();
     }
   }
 
@@ -120,12 +254,20 @@ public final class EtcdServer implements AutoCloseable {
 
   /** The store's current revision. */
   public long revision() {
-    return store.currentRevision();
+    return parts.store.currentRevision();
   }
 
   /** The engine under the server, for its statistics and meter; owned by the server. */
   public StorageEngine engine() {
-    return store.engine();
+    return parts.store.engine();
+  }
+
+  /**
+   * This member's etcd member id (in a cluster, derived from the cluster id and its {@code
+   * raft.id}).
+   */
+  public long memberId() {
+    return parts.headers.memberId();
   }
 
   /**
@@ -145,8 +287,7 @@ public final class EtcdServer implements AutoCloseable {
     }
     closed = true;
     server.shutdown();
-    lessor.close();
-    watches.close();
+    parts.stopWork();
     try {
       if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
         server.shutdownNow();
@@ -156,7 +297,7 @@ public final class EtcdServer implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    store.close();
+    parts.store.close();
   }
 
   private static long sizeOf(Path dir) {
@@ -199,6 +340,8 @@ public final class EtcdServer implements AutoCloseable {
     private final Map<String, String> engineSettings = new LinkedHashMap<>();
     private Durability durability = Durability.SYNC;
     private long progressNotifyMillis = 10 * 60 * 1000;
+    private Map<String, String> memberClientAddresses;
+    private long joinTimeoutMillis = 120_000;
 
     /**
      * Starts a config for an engine and its directory.
@@ -324,7 +467,39 @@ public final class EtcdServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Makes this server one member of a cluster over the {@code raft} engine: {@code
+     * clientAddresses} names every member's client {@code host:port} by its {@code raft.id} (the
+     * keys of {@code raft.peers}). Followers forward writes to the leader's client address.
+     * Requires the engine {@code raft} with the settings {@code raft.id} and {@code raft.peers}.
+     *
+     * @param clientAddresses every member's client address, this one's included
+     * @return this config
+     */
+    public Config cluster(Map<String, String> clientAddresses) {
+      this.memberClientAddresses = new LinkedHashMap<>(clientAddresses);
+      return this;
+    }
+
+    /**
+     * Sets how long a cluster member waits at start for the cluster to have a leader and an
+     * initialized store (default two minutes).
+     *
+     * @param millis the time in milliseconds
+     * @return this config
+     */
+    public Config joinTimeout(long millis) {
+      if (millis < 1) {
+        throw new IllegalArgumentException("join timeout must be positive: " + millis);
+      }
+      this.joinTimeoutMillis = millis;
+      return this;
+    }
+
     void validate() {
+      if (memberClientAddresses != null) {
+        validateCluster();
+      }
       if ((certFile == null) != (keyFile == null)) {
         throw new IllegalArgumentException("TLS needs both --cert-file and --key-file");
       }
@@ -336,6 +511,32 @@ public final class EtcdServer implements AutoCloseable {
       }
       if (clientCertAuth && certFile == null) {
         throw new IllegalArgumentException("--client-cert-auth needs --cert-file and --key-file");
+      }
+    }
+
+    private void validateCluster() {
+      if (!engine.equals("raft")) {
+        throw new IllegalArgumentException(
+            "a cluster needs the raft engine (--engine raft), not " + engine);
+      }
+      String id = engineSettings.get(RAFT_ID);
+      Map<String, String> peers = parsePeers(engineSettings.get(RAFT_PEERS));
+      if (id == null || peers.isEmpty()) {
+        throw new IllegalArgumentException("a cluster needs the settings raft.id and raft.peers");
+      }
+      if (!memberClientAddresses.keySet().equals(peers.keySet())) {
+        throw new IllegalArgumentException(
+            "the members' client addresses "
+                + memberClientAddresses.keySet()
+                + " must name exactly the raft peers "
+                + peers.keySet());
+      }
+      for (String address : memberClientAddresses.values()) {
+        int colon = address.lastIndexOf(':');
+        if (colon < 1) {
+          throw new IllegalArgumentException("a client address must be host:port: " + address);
+        }
+        Integer.parseInt(address.substring(colon + 1));
       }
     }
 

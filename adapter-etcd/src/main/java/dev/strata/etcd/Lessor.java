@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Leases: granted TTLs live in the store (table {@code l}), deadlines in memory. A lease that
@@ -29,6 +30,7 @@ final class Lessor implements AutoCloseable {
   private final Map<Long, Lease> leases = new ConcurrentHashMap<>();
   private final SecureRandom random = new SecureRandom();
   private final ScheduledExecutorService expiry;
+  private final BooleanSupplier primary;
 
   /** A lease's granted TTL and deadline. */
   static final class Lease {
@@ -52,17 +54,17 @@ final class Lessor implements AutoCloseable {
   }
 
   Lessor(MvccStore store) {
+    this(store, () -> true);
+  }
+
+  /**
+   * Opens the lessor; {@code primary} says whether this member expires leases (in a cluster only
+   * the leader does, as in etcd).
+   */
+  Lessor(MvccStore store, BooleanSupplier primary) {
     this.store = store;
-    store.read(
-        view -> {
-          try (Cursor cursor = view.txn.cursor(KeyRange.prefix(new byte[] {KeyLayout.LEASE}))) {
-            while (cursor.next()) {
-              long id = KeyLayout.leaseId(cursor.key());
-              leases.put(id, new Lease(id, KeyLayout.longOf(cursor.value(), MIN_TTL_SECONDS)));
-            }
-          }
-          return null;
-        });
+    this.primary = primary;
+    load(leases);
     this.expiry =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -70,6 +72,31 @@ final class Lessor implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+  }
+
+  /**
+   * Reloads the leases from the store, each with its full TTL again: a member that becomes leader
+   * takes over the leases granted through the previous one, as etcd's new leader does.
+   */
+  synchronized void reload() {
+    Map<Long, Lease> stored = new java.util.HashMap<>();
+    load(stored);
+    // Replaced entry by entry, so that a keep-alive meanwhile never finds its lease missing.
+    leases.keySet().retainAll(stored.keySet());
+    leases.putAll(stored);
+  }
+
+  private void load(Map<Long, Lease> into) {
+    store.read(
+        view -> {
+          try (Cursor cursor = view.txn.cursor(KeyRange.prefix(new byte[] {KeyLayout.LEASE}))) {
+            while (cursor.next()) {
+              long id = KeyLayout.leaseId(cursor.key());
+              into.put(id, new Lease(id, KeyLayout.longOf(cursor.value(), MIN_TTL_SECONDS)));
+            }
+          }
+          return null;
+        });
   }
 
   void start() {
@@ -142,6 +169,9 @@ final class Lessor implements AutoCloseable {
   }
 
   private void expire() {
+    if (!primary.getAsBoolean()) {
+      return;
+    }
     long now = System.nanoTime();
     for (Lease lease : leases.values()) {
       if (now - lease.deadlineNanos >= 0) {

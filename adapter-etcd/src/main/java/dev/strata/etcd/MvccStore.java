@@ -84,38 +84,85 @@ final class MvccStore implements AutoCloseable {
   private final StorageEngine engine;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final long clusterId;
+  private final boolean replicated;
   private volatile long currentRevision;
   private volatile long compactedRevision;
   private volatile CommitListener listener = (revision, events) -> {};
 
   MvccStore(StorageEngine engine) {
+    this(engine, false);
+  }
+
+  /**
+   * Opens the store on {@code engine}. A {@code replicated} store shares its engine with other
+   * members that may write too: each batch and compaction rereads the revision from the engine
+   * instead of trusting the one it last committed, and an unfinished compaction is left to {@link
+   * #finishCompaction} (on the member that can write). A store that exists is opened with reads
+   * only, so a member that cannot write opens it as well.
+   */
+  MvccStore(StorageEngine engine, boolean replicated) {
     this.engine = engine;
-    long[] state =
-        engine.update(
-            txn -> {
-              byte[] cluster = txn.get(KeyLayout.META_CLUSTER_ID);
-              if (cluster == null) {
-                // A fresh etcd starts at revision 1; the first change is revision 2.
-                cluster = KeyLayout.longBytes(new SecureRandom().nextLong() & Long.MAX_VALUE);
-                txn.put(KeyLayout.META_CLUSTER_ID, cluster);
-                txn.put(KeyLayout.META_REVISION, KeyLayout.longBytes(1));
-                // Nothing compacted yet is -1, as in etcd, so that compacting at 0 is accepted
-                // once.
-                txn.put(KeyLayout.META_COMPACTED, KeyLayout.longBytes(-1));
-                txn.put(KeyLayout.META_COMPACTED_PHYSICALLY, KeyLayout.longBytes(-1));
-              }
-              return new long[] {
-                KeyLayout.longOf(cluster, 0),
-                KeyLayout.longOf(txn.get(KeyLayout.META_REVISION), 1),
-                KeyLayout.longOf(txn.get(KeyLayout.META_COMPACTED), -1),
-                KeyLayout.longOf(txn.get(KeyLayout.META_COMPACTED_PHYSICALLY), -1)
-              };
-            });
+    this.replicated = replicated;
+    long[] state = engine.view(MvccStore::readState);
+    if (state == null) {
+      state = engine.update(MvccStore::initialize);
+    }
     this.clusterId = state[0];
     this.currentRevision = state[1];
     this.compactedRevision = state[2];
-    if (state[3] < state[2]) {
+    if (state[3] < state[2] && !replicated) {
       // A crash between the logical and the physical step of a compaction: finish it.
+      compactPhysically(state[2]);
+    }
+  }
+
+  private static long[] readState(ReadTxn txn) {
+    byte[] cluster = txn.get(KeyLayout.META_CLUSTER_ID);
+    if (cluster == null) {
+      return null;
+    }
+    return new long[] {
+      KeyLayout.longOf(cluster, 0),
+      KeyLayout.longOf(txn.get(KeyLayout.META_REVISION), 1),
+      KeyLayout.longOf(txn.get(KeyLayout.META_COMPACTED), -1),
+      KeyLayout.longOf(txn.get(KeyLayout.META_COMPACTED_PHYSICALLY), -1)
+    };
+  }
+
+  private static long[] initialize(WriteTxn txn) {
+    long[] state = readState(txn);
+    if (state != null) {
+      return state;
+    }
+    // A fresh etcd starts at revision 1; the first change is revision 2.
+    byte[] cluster = KeyLayout.longBytes(new SecureRandom().nextLong() & Long.MAX_VALUE);
+    txn.put(KeyLayout.META_CLUSTER_ID, cluster);
+    txn.put(KeyLayout.META_REVISION, KeyLayout.longBytes(1));
+    // Nothing compacted yet is -1, as in etcd, so that compacting at 0 is accepted once.
+    txn.put(KeyLayout.META_COMPACTED, KeyLayout.longBytes(-1));
+    txn.put(KeyLayout.META_COMPACTED_PHYSICALLY, KeyLayout.longBytes(-1));
+    return new long[] {KeyLayout.longOf(cluster, 0), 1, -1, -1};
+  }
+
+  /**
+   * Raises the revisions this store reports to what the engine holds, for a replicated store whose
+   * engine other members write to. Never lowers them.
+   */
+  void observe(long revision, long compacted) {
+    synchronized (queue) {
+      if (revision > currentRevision) {
+        currentRevision = revision;
+      }
+      if (compacted > compactedRevision) {
+        compactedRevision = compacted;
+      }
+    }
+  }
+
+  /** Finishes a compaction whose physical step did not complete; on the member that writes. */
+  void finishCompaction() {
+    long[] state = engine.view(MvccStore::readState);
+    if (state != null && state[3] < state[2]) {
       compactPhysically(state[2]);
     }
   }
@@ -262,6 +309,12 @@ final class MvccStore implements AutoCloseable {
   private void runBatch(List<Pending<?>> batch) {
     List<Pending<?>> changed = new ArrayList<>();
     try (WriteTxn txn = engine.beginWrite()) {
+      if (replicated) {
+        // Another member may have written since this one last did.
+        observe(
+            KeyLayout.longOf(txn.get(KeyLayout.META_REVISION), 1),
+            KeyLayout.longOf(txn.get(KeyLayout.META_COMPACTED), -1));
+      }
       long revision = currentRevision;
       boolean dirty = false;
       for (Pending<?> pending : batch) {
@@ -281,7 +334,7 @@ final class MvccStore implements AutoCloseable {
       if (dirty) {
         txn.commit();
       }
-      currentRevision = revision;
+      observe(revision, compactedRevision);
     } catch (RuntimeException e) {
       // Nothing of the batch committed: every request of it fails with the same error.
       finish(batch, e);
@@ -334,6 +387,10 @@ final class MvccStore implements AutoCloseable {
   void compact(long revision) {
     writeLock.lock();
     try {
+      if (replicated) {
+        long[] state = engine.view(MvccStore::readState);
+        observe(state[1], state[2]);
+      }
       if (revision <= compactedRevision) {
         throw EtcdErrors.compacted();
       }

@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code strata-etcd} executable: {@code java -jar strata-etcd.jar --engine btree --data-dir
- * DIR --listen 127.0.0.1:2379}. TLS flags carry etcd's names.
+ * DIR --listen 127.0.0.1:2379}. TLS flags carry etcd's names. With {@code --engine raft} it runs
+ * one member of a cluster ({@code --raft-id}, {@code --raft-peers}, {@code --member-clients}).
  */
 @Command(
     name = "strata-etcd",
@@ -74,6 +75,32 @@ public final class StrataEtcd implements Callable<Integer> {
       description = "Engine option key=value, e.g. btree.freelist=array (repeatable).")
   Map<String, String> engineSettings = Map.of();
 
+  @Option(
+      names = "--raft-id",
+      description = "With --engine raft: this member's id, one of --raft-peers (raft.id).")
+  String raftId;
+
+  @Option(
+      names = "--raft-peers",
+      description =
+          "With --engine raft: every member's raft address, id=host:port,... (raft.peers).")
+  String raftPeers;
+
+  @Option(
+      names = "--raft-engine",
+      defaultValue = "btree",
+      description =
+          "With --engine raft: the local engine each member keeps its replica in (raft.engine)."
+              + " Default: ${DEFAULT-VALUE}")
+  String raftEngine;
+
+  @Option(
+      names = "--member-clients",
+      description =
+          "With --engine raft: every member's client address, id=host:port,...; followers"
+              + " forward writes to the leader's.")
+  String memberClients;
+
   /** Runs the command line. */
   StrataEtcd() {}
 
@@ -120,6 +147,18 @@ public final class StrataEtcd implements Callable<Integer> {
       config.clientCertAuth(trustedCaFile);
     }
     engineSettings.forEach(config::engineSetting);
+    if (engine.equals("raft")) {
+      if (raftId == null || raftPeers == null || memberClients == null) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this),
+            "--engine raft needs --raft-id, --raft-peers and --member-clients");
+      }
+      config
+          .engineSetting("raft.id", raftId)
+          .engineSetting("raft.peers", raftPeers)
+          .engineSetting("raft.engine", raftEngine)
+          .cluster(EtcdServer.parsePeers(memberClients));
+    }
     EtcdServer server;
     try {
       server = EtcdServer.start(config);

@@ -1,15 +1,17 @@
 package dev.strata.etcd;
 
-import dev.strata.api.Cursor;
 import dev.strata.api.KeyRange;
 import io.etcd.jetcd.api.Event;
-import io.etcd.jetcd.api.KeyValue;
 import io.etcd.jetcd.api.WatchCreateRequest;
 import io.etcd.jetcd.api.WatchResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -69,6 +71,18 @@ final class WatchHub implements MvccStore.CommitListener, AutoCloseable {
 
     synchronized void end() {
       ended = true;
+    }
+
+    /** Ends the stream with an error, unless it ended already. */
+    synchronized void fail(StatusRuntimeException error) {
+      if (!ended) {
+        ended = true;
+        try {
+          observer.onError(error);
+        } catch (RuntimeException e) {
+          // The client went away meanwhile.
+        }
+      }
     }
   }
 
@@ -172,48 +186,7 @@ final class WatchHub implements MvccStore.CommitListener, AutoCloseable {
     }
 
     private void replay(MvccView view) {
-      if (startRevision > view.revision()) {
-        return;
-      }
-      byte[] from = KeyLayout.revision(startRevision, 0);
-      byte[] to = KeyLayout.revision(view.revision() + 1, 0);
-      long revision = -1;
-      List<Event> events = new ArrayList<>();
-      try (Cursor cursor = view.txn.cursor(KeyRange.between(from, to))) {
-        while (cursor.next()) {
-          long main = KeyLayout.revisionMain(cursor.key());
-          if (main != revision && !events.isEmpty()) {
-            deliver(revision, events);
-            events = new ArrayList<>();
-          }
-          revision = main;
-          byte[] historyKey = cursor.value();
-          byte[] record = view.txn.get(historyKey);
-          if (record == null) {
-            continue;
-          }
-          KeyValue kv = HistoryRecord.keyValue(record);
-          Event.Builder event =
-              Event.newBuilder()
-                  .setType(
-                      HistoryRecord.isTombstone(record)
-                          ? Event.EventType.DELETE
-                          : Event.EventType.PUT)
-                  .setKv(kv);
-          // etcd gives no previous key-value to a create event (version 1), even after a
-          // delete of the key in the same revision.
-          if (prevKv && !(kv.getVersion() == 1 && !HistoryRecord.isTombstone(record))) {
-            KeyValue prev = view.historic(kv.getKey().toByteArray(), main - 1);
-            if (prev != null) {
-              event.setPrevKv(prev);
-            }
-          }
-          events.add(event.build());
-        }
-      }
-      if (!events.isEmpty()) {
-        deliver(revision, events);
-      }
+      RevisionLog.read(view, startRevision, view.revision(), prevKv, this::deliver);
     }
   }
 
@@ -303,9 +276,24 @@ final class WatchHub implements MvccStore.CommitListener, AutoCloseable {
     stream.send(WatchResponse.newBuilder().setHeader(headers.current()).setWatchId(-1).build());
   }
 
+  /**
+   * Stops delivering and ends every stream that has watchers with etcd's {@code UNAVAILABLE
+   * "etcdserver: server stopped"}, which clients take as a reason to resume their watches on
+   * another member (from the revision after the last one they received), as when an etcd member
+   * stops.
+   */
   @Override
   public void close() {
     progress.shutdownNow();
+    Set<Stream> streams = new HashSet<>();
+    for (Watcher w : watchers.keySet()) {
+      streams.add(w.stream);
+    }
     watchers.clear();
+    StatusRuntimeException stopped =
+        Status.UNAVAILABLE.withDescription("etcdserver: server stopped").asRuntimeException();
+    for (Stream stream : streams) {
+      stream.fail(stopped);
+    }
   }
 }

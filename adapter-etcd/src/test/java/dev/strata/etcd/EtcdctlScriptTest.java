@@ -182,4 +182,35 @@ class EtcdctlScriptTest {
     String health = etcdctl(null, "endpoint", "health").err() + ok("endpoint", "health");
     assertTrue(health.contains("is healthy"), health);
   }
+
+  @Test
+  void snapshotSave_writesTheStreamWithItsChecksum() throws Exception {
+    ok("put", "snap", "shot");
+    Path file = dir.resolve("backup.db");
+    Run saved = etcdctl(null, "snapshot", "save", file.toString());
+    assertEquals(0, saved.exit(), saved.err());
+    assertTrue((saved.out() + saved.err()).contains("Snapshot saved at " + file), saved.out());
+    Path restored = dir.resolve("restored");
+    SnapshotCheck.verifyAndUnpack(java.nio.file.Files.readAllBytes(file), restored);
+    try (TestServer copy = TestServer.started("btree", restored)) {
+      assertEquals(
+          "shot",
+          copy.kv()
+              .range(
+                  io.etcd.jetcd.api.RangeRequest.newBuilder()
+                      .setKey(com.google.protobuf.ByteString.copyFromUtf8("snap"))
+                      .build())
+              .getKvs(0)
+              .getValue()
+              .toStringUtf8());
+    }
+  }
+
+  @Test
+  void defrag_finishes() throws Exception {
+    ok("put", "d", "1");
+    String out = ok("defrag");
+    assertEquals("Finished defragmenting etcd member[127.0.0.1:" + strata.server.port() + "]", out);
+    assertEquals("d\n1", ok("get", "d"));
+  }
 }

@@ -17,6 +17,11 @@ import java.util.concurrent.TimeUnit;
 /** A raw watch stream whose responses queue up for the test to take. */
 final class WatchStream implements AutoCloseable {
   final BlockingQueue<WatchResponse> responses = new LinkedBlockingQueue<>();
+
+  /** How the server ended the stream, once it did with an error. */
+  final java.util.concurrent.CompletableFuture<Throwable> error =
+      new java.util.concurrent.CompletableFuture<>();
+
   private final StreamObserver<WatchRequest> requests;
 
   WatchStream(WatchGrpc.WatchStub stub) {
@@ -29,7 +34,9 @@ final class WatchStream implements AutoCloseable {
               }
 
               @Override
-              public void onError(Throwable t) {}
+              public void onError(Throwable t) {
+                error.complete(t);
+              }
 
               @Override
               public void onCompleted() {}

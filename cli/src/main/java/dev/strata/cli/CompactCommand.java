@@ -1,8 +1,8 @@
 package dev.strata.cli;
 
+import dev.strata.api.CopyCompaction;
+import dev.strata.api.InPlaceCompaction;
 import dev.strata.api.StorageEngine;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -13,9 +13,9 @@ import picocli.CommandLine.ParentCommand;
  * {@code strata compact}: btree rewrites into a new store, lsm compacts in place, ledger has no
  * compaction (its history is the point).
  *
- * <p>The command reaches engines by name only and does not compile against engine modules, so it
- * calls each engine's public compaction method by its documented signature: {@code
- * BTreeEngine.compact(Path target)} and {@code LsmEngine.compactRange()}.
+ * <p>The command reaches engines by name only and does not compile against engine modules: it uses
+ * the contract's optional compaction interfaces, {@link CopyCompaction} (btree) and {@link
+ * InPlaceCompaction} (lsm).
  */
 @Command(
     name = "compact",
@@ -44,37 +44,39 @@ final class CompactCommand implements Runnable {
   public void run() {
     long before = InfoCommand.totalBytes(store.store);
     String engineName;
+    boolean copies;
+    boolean inPlace;
     Path after;
     try (StorageEngine probe = store.openReadOnly()) {
       engineName = probe.name();
+      copies = probe instanceof CopyCompaction;
+      inPlace = probe instanceof InPlaceCompaction;
     }
-    switch (engineName) {
-      case "btree" -> {
-        if (target == null) {
-          throw new UsageException("btree compaction writes a new store: name a TARGET directory");
-        }
-        try (StorageEngine engine = store.openReadOnly()) {
-          invoke(engine, "compact", target);
-        }
-        after = target;
+    if (copies) {
+      if (target == null) {
+        throw new UsageException(
+            engineName + " compaction writes a new store: name a TARGET directory");
       }
-      case "lsm" -> {
-        if (target != null) {
-          throw new UsageException("lsm compacts in place: drop TARGET");
-        }
-        write.require("lsm compaction");
-        try (StorageEngine engine = store.openWritable(false)) {
-          invoke(engine, "compactRange");
-        }
-        after = store.store;
+      try (StorageEngine engine = store.openReadOnly()) {
+        ((CopyCompaction) engine).compactInto(target);
       }
-      default ->
-          throw new UsageException(
-              engineName
-                  + " has no compaction"
-                  + (engineName.equals("ledger")
-                      ? ": an append-only ledger keeps every entry of its history"
-                      : ""));
+      after = target;
+    } else if (inPlace) {
+      if (target != null) {
+        throw new UsageException(engineName + " compacts in place: drop TARGET");
+      }
+      write.require(engineName + " compaction");
+      try (StorageEngine engine = store.openWritable(false)) {
+        ((InPlaceCompaction) engine).compactInPlace();
+      }
+      after = store.store;
+    } else {
+      throw new UsageException(
+          engineName
+              + " has no compaction"
+              + (engineName.equals("ledger")
+                  ? ": an append-only ledger keeps every entry of its history"
+                  : ""));
     }
     long now = InfoCommand.totalBytes(after);
     strata.out.println(
@@ -92,28 +94,5 @@ final class CompactCommand implements Runnable {
             + " bytes ("
             + InfoCommand.human(now)
             + ") after");
-  }
-
-  private static void invoke(StorageEngine engine, String method, Object... args) {
-    Class<?>[] types = new Class<?>[args.length];
-    for (int i = 0; i < args.length; i++) {
-      types[i] = args[i] instanceof Path ? Path.class : args[i].getClass();
-    }
-    Method m;
-    try {
-      m = engine.getClass().getMethod(method, types);
-    } catch (NoSuchMethodException e) {
-      throw new UsageException(engine.name() + " engine on the class path has no " + method);
-    }
-    try {
-      m.invoke(engine, args);
-    } catch (InvocationTargetException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new IllegalStateException(e.getCause());
-    } catch (IllegalAccessException e) {
-      throw new IllegalStateException("cannot call " + method + " of " + engine.name(), e);
-    }
   }
 }

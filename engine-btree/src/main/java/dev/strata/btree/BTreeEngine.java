@@ -1,6 +1,7 @@
 package dev.strata.btree;
 
 import dev.strata.api.Capability;
+import dev.strata.api.CopyCompaction;
 import dev.strata.api.Durability;
 import dev.strata.api.EngineClosedException;
 import dev.strata.api.EngineOptions;
@@ -123,7 +124,7 @@ import java.util.function.Function;
  * Thread-safe, as {@link StorageEngine} states. Arrays passed in are copied; arrays returned are
  * new.
  */
-public final class BTreeEngine implements StorageEngine {
+public final class BTreeEngine implements StorageEngine, CopyCompaction {
   static final String NAME = "btree";
 
   static {
@@ -434,6 +435,12 @@ public final class BTreeEngine implements StorageEngine {
         exit();
       }
     }
+  }
+
+  /** {@inheritDoc} Runs {@link #compact(Path)}. */
+  @Override
+  public void compactInto(Path target) {
+    compact(target);
   }
 
   @Override

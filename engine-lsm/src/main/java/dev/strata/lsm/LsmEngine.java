@@ -5,6 +5,7 @@ import dev.strata.api.Durability;
 import dev.strata.api.EngineClosedException;
 import dev.strata.api.EngineFailedException;
 import dev.strata.api.EngineOptions;
+import dev.strata.api.InPlaceCompaction;
 import dev.strata.api.Limits;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
@@ -89,7 +90,7 @@ import org.rocksdb.WriteBatch;
  * recovery is switched off ({@code NoAutoRecovery}): it could leave a commit waiting forever on a
  * disk that stays full.
  */
-public final class LsmEngine implements StorageEngine {
+public final class LsmEngine implements StorageEngine, InPlaceCompaction {
   static final String NAME = "lsm";
   private static final System.Logger LOG = System.getLogger(LsmEngine.class.getName());
 
@@ -494,6 +495,12 @@ public final class LsmEngine implements StorageEngine {
    */
   public void compactRange() {
     maintain("compactRange", db::compactRange);
+  }
+
+  /** {@inheritDoc} Runs {@link #compactRange()}. */
+  @Override
+  public void compactInPlace() {
+    compactRange();
   }
 
   /**

@@ -10,10 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertThrowsExactly;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.api.Capability;
+import dev.strata.api.CopyCompaction;
 import dev.strata.api.Cursor;
 import dev.strata.api.Durability;
 import dev.strata.api.EngineClosedException;
 import dev.strata.api.EngineOptions;
+import dev.strata.api.InPlaceCompaction;
 import dev.strata.api.KeyRange;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
@@ -306,6 +308,67 @@ public abstract class LifecycleContract extends TransactionContract {
             : UnsupportedOperationException.class;
     assertThrowsExactly(expected, () -> engine.backup(target));
     assertEquals("keep me", Files.readString(precious));
+  }
+
+  // ---- compaction (optional interfaces) ----
+
+  /** A model written with overwrites and deletes, so that compaction has space to reclaim. */
+  private TreeMap<byte[], byte[]> churnedModel() {
+    TreeMap<byte[], byte[]> model = model();
+    SplittableRandom random = new SplittableRandom(17);
+    for (int round = 0; round < 4; round++) {
+      TreeMap<byte[], byte[]> model0 = model;
+      engine.update(
+          txn -> {
+            for (int i = 0; i < 400; i++) {
+              byte[] k = b("c" + random.nextInt(300));
+              if (random.nextInt(3) == 0) {
+                txn.delete(k);
+                model0.remove(k);
+              } else {
+                byte[] v = randomBytes(random, random.nextInt(1_000));
+                txn.put(k, v);
+                model0.put(k, v);
+              }
+            }
+            return null;
+          });
+    }
+    return model;
+  }
+
+  @Test
+  void compactInPlace_whenImplemented_keepsContentAndIntegrity() {
+    if (!(engine instanceof InPlaceCompaction compaction)) {
+      return;
+    }
+    TreeMap<byte[], byte[]> model = churnedModel();
+    compaction.compactInPlace();
+    engine.verifyIntegrity();
+    assertContent(model, engine);
+    engine.put(b("after-compaction"), b("x"));
+    model.put(b("after-compaction"), b("x"));
+    assertContent(model, has(Capability.PERSISTENT) ? reopen() : engine);
+  }
+
+  @Test
+  void compactInto_whenImplemented_opensWithSameContentAndLeavesTheSource() throws Exception {
+    if (!(engine instanceof CopyCompaction compaction)) {
+      return;
+    }
+    TreeMap<byte[], byte[]> model = churnedModel();
+    Path target = tempDir.resolve("compacted");
+    compaction.compactInto(target);
+    engine.put(b("after-compaction"), b("x"));
+    StorageEngine copy = openTracked(target, EngineOptions.defaults());
+    copy.verifyIntegrity();
+    assertContent(model, copy);
+    model.put(b("after-compaction"), b("x"));
+    assertContent(model, engine);
+    Path occupied = Files.createDirectories(tempDir.resolve("occupied"));
+    Files.writeString(occupied.resolve("precious.txt"), "keep me");
+    assertThrowsExactly(IllegalArgumentException.class, () -> compaction.compactInto(occupied));
+    assertEquals("keep me", Files.readString(occupied.resolve("precious.txt")));
   }
 
   // ---- introspection ----
