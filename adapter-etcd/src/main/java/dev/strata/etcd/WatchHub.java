@@ -2,6 +2,7 @@ package dev.strata.etcd;
 
 import dev.strata.api.KeyRange;
 import io.etcd.jetcd.api.Event;
+import io.etcd.jetcd.api.KeyValue;
 import io.etcd.jetcd.api.WatchCreateRequest;
 import io.etcd.jetcd.api.WatchResponse;
 import io.grpc.Status;
