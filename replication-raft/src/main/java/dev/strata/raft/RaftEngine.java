@@ -2,21 +2,15 @@ package dev.strata.raft;
 
 import dev.strata.api.Capability;
 import dev.strata.api.EngineClosedException;
-import dev.strata.api.EngineFailedException;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
-import dev.strata.api.StorageException;
-import dev.strata.api.StorageIOException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
-import dev.strata.api.spi.DirectoryLock;
 import dev.strata.api.spi.InterruptShield;
 import dev.strata.api.spi.StoreFiles;
 import dev.strata.api.spi.WriterGate;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -25,12 +19,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.server.DivisionInfo;
 
 /**
@@ -121,17 +109,17 @@ import org.apache.ratis.server.DivisionInfo;
  * <p>Thread-safe, like every engine; a transaction belongs to one thread at a time.
  */
 public final class RaftEngine implements StorageEngine {
-  static final String STORE_FILE = "raft-store.properties";
-  static final String LOG_ID_FILE = "strata-log-id";
+  static final String STORE_FILE = ReplicaResources.STORE_FILE;
 
   private final Path directory;
   private final RaftSettings settings;
-  private final DirectoryLock lock;
+  private final ReplicaResources resources;
   private final LocalStore local;
   private final StoreStateMachine stateMachine;
   private final Replica replica;
+  private final CommitPath commits;
+  private final Membership membership;
   private final WriterGate gate;
-  private final WriteAmplificationMeter meter;
   private final boolean readOnly;
   private volatile boolean closed;
 
@@ -140,75 +128,12 @@ public final class RaftEngine implements StorageEngine {
     this.directory = directory;
     this.readOnly = options.readOnly();
     this.gate = new WriterGate("raft replica " + settings.id + " at " + directory);
-    Path storeFile = directory.resolve(STORE_FILE);
-    if (!Files.exists(storeFile)) {
-      if (!options.createIfMissing() || readOnly) {
-        throw new StorageException(
-            "no raft store at " + directory + " (missing " + STORE_FILE + ")");
-      }
-      try {
-        Files.createDirectories(directory);
-      } catch (IOException e) {
-        throw new StorageIOException("cannot create " + directory, e);
-      }
-    }
-    this.lock = DirectoryLock.acquire(directory.resolve("raft.lock"), "raft store " + directory);
-    LocalStore openedLocal = null;
-    Replica openedReplica = null;
-    try {
-      StoreDescriptor.checkOrCreate(storeFile, settings.localEngine);
-      openedLocal =
-          new LocalStore(
-              settings.localEngine,
-              directory.resolve("data"),
-              RaftSettings.localOptions(options, settings.localDurability));
-      this.local = openedLocal;
-      this.meter = new WriteAmplificationMeter();
-      UUID logId = readOnly ? new UUID(0, 0) : logId(directory.resolve("raft"));
-      this.stateMachine = new StoreStateMachine(local, logId, meter, settings.logDurability);
-      if (!readOnly) {
-        openedReplica = new Replica(settings, directory.resolve("raft"), stateMachine);
-        openedReplica.start();
-      }
-      this.replica = openedReplica;
-    } catch (IOException | RuntimeException | Error e) {
-      closeQuietly(openedReplica, e);
-      closeQuietly(openedLocal, e);
-      lock.close();
-      if (e instanceof IOException io) {
-        throw new StorageIOException(
-            "cannot start raft replica " + settings.id + " at " + directory, io);
-      }
-      if (e instanceof Error err) {
-        throw err;
-      }
-      throw (RuntimeException) e;
-    }
-  }
-
-  private static void closeQuietly(AutoCloseable c, Throwable into) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (Exception suppressed) {
-        into.addSuppressed(suppressed);
-      }
-    }
-  }
-
-  /**
-   * The id of the Raft log this replica's indexes refer to: created with a fresh log, so a store
-   * seeded from elsewhere is recognised as such (see {@link StoreStateMachine}).
-   */
-  private static UUID logId(Path raftDir) throws IOException {
-    Path file = raftDir.resolve(LOG_ID_FILE);
-    if (Files.exists(file)) {
-      return UUID.fromString(Files.readString(file).trim());
-    }
-    Files.createDirectories(raftDir);
-    UUID id = UUID.randomUUID();
-    StoreDescriptor.writeDurably(file, id.toString());
-    return id;
+    this.resources = ReplicaResources.open(directory, settings, options);
+    this.local = resources.local;
+    this.stateMachine = resources.stateMachine;
+    this.replica = resources.replica;
+    this.commits = new CommitPath(settings, replica, stateMachine, () -> closed);
+    this.membership = new Membership(settings, replica);
   }
 
   // ---- identity ----
@@ -276,14 +201,7 @@ public final class RaftEngine implements StorageEngine {
   public boolean transferLeadership(String targetId, long timeoutMillis) {
     Objects.requireNonNull(targetId, "targetId");
     checkOpen();
-    if (replica == null) {
-      throw new UnsupportedOperationException("a read-only raft replica is not in the group");
-    }
-    try {
-      return replica.transferLeadership(targetId, timeoutMillis);
-    } catch (IOException e) {
-      throw new ReplicationException("leadership transfer to " + targetId + " failed", e);
-    }
+    return membership.transferLeadership(targetId, timeoutMillis);
   }
 
   // ---- membership ----
@@ -296,10 +214,7 @@ public final class RaftEngine implements StorageEngine {
    */
   public Map<String, String> members() {
     checkOpen();
-    if (replica == null) {
-      return new TreeMap<>(settings.peers);
-    }
-    return replica.members();
+    return membership.members();
   }
 
   /**
@@ -316,13 +231,8 @@ public final class RaftEngine implements StorageEngine {
   public void addReplica(String id, String address) {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(address, "address");
-    Map<String, String> next = members();
-    if (next.containsKey(id)) {
-      throw new IllegalArgumentException("replica " + id + " is a member already");
-    }
-    RaftSettings.parsePeers(id + "=" + address);
-    next.put(id, address);
-    changeMembers(next);
+    checkOpen();
+    membership.add(id, address);
   }
 
   /**
@@ -336,30 +246,8 @@ public final class RaftEngine implements StorageEngine {
    */
   public void removeReplica(String id) {
     Objects.requireNonNull(id, "id");
-    Map<String, String> next = members();
-    if (next.remove(id) == null || next.isEmpty()) {
-      throw new IllegalArgumentException(
-          "replica " + id + " is not a removable member of " + next.keySet());
-    }
-    changeMembers(next);
-  }
-
-  private void changeMembers(Map<String, String> next) {
-    InterruptShield.enter();
-    try {
-      checkOpen();
-      if (replica == null) {
-        throw new UnsupportedOperationException("a read-only raft replica is not in the group");
-      }
-      if (!replica.info().isLeader()) {
-        throw replica.notLeader();
-      }
-      replica.setMembers(next);
-    } catch (IOException e) {
-      throw new ReplicationException("membership change to " + next.keySet() + " failed", e);
-    } finally {
-      InterruptShield.exit();
-    }
+    checkOpen();
+    membership.remove(id);
   }
 
   // ---- transactions ----
@@ -392,7 +280,7 @@ public final class RaftEngine implements StorageEngine {
       gate.acquire();
       boolean started = false;
       try {
-        long term = awaitReadyLeader();
+        long term = commits.awaitReadyLeader();
         ReadTxn base;
         long baseDataIndex;
         stateMachine.applyLock.lock();
@@ -414,125 +302,9 @@ public final class RaftEngine implements StorageEngine {
     }
   }
 
-  /**
-   * Waits until this replica is a ready leader that applied everything committed; returns its term.
-   */
-  private long awaitReadyLeader() {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.requestTimeoutMs);
-    while (true) {
-      checkOpen();
-      DivisionInfo info = replica.info();
-      if (!info.isLeader()) {
-        throw replica.notLeader();
-      }
-      long term = info.getCurrentTerm();
-      if (info.isLeaderReady() && stateMachine.appliedIndex() >= replica.commitIndex()) {
-        return term;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new ReplicationException(
-            "replica " + settings.id + " leads term " + term + " but did not get ready in time");
-      }
-      Waits.pause(2);
-    }
-  }
-
   /** Called by a write transaction's commit with its writes in key order. */
   void replicate(long term, long baseDataIndex, long logicalBytes, List<WriteBatch.Op> ops) {
-    InterruptShield.enter();
-    try {
-      checkHealthy();
-      DivisionInfo info = replica.info();
-      if (!info.isLeader() || info.getCurrentTerm() != term) {
-        throw new LeadershipLostException(
-            "replica "
-                + settings.id
-                + " lost leadership of term "
-                + term
-                + " before the commit; nothing was written");
-      }
-      UUID txnId = UUID.randomUUID();
-      byte[] entry = new WriteBatch(term, baseDataIndex, txnId, logicalBytes, ops).encode();
-      if (entry.length > settings.maxEntryBytes) {
-        throw new IllegalArgumentException(
-            "the transaction encodes to "
-                + entry.length
-                + " bytes, over raft.maxEntryBytes ("
-                + settings.maxEntryBytes
-                + "); nothing was written");
-      }
-      CompletableFuture<Boolean> outcome = stateMachine.expect(txnId);
-      try {
-        awaitOutcome(term, outcome, replica.submitWrite(entry));
-      } finally {
-        stateMachine.forget(txnId);
-      }
-    } finally {
-      InterruptShield.exit();
-    }
-  }
-
-  private void awaitOutcome(
-      long term, CompletableFuture<Boolean> outcome, CompletableFuture<RaftClientReply> reply) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.requestTimeoutMs);
-    boolean replyFailed = false;
-    while (true) {
-      if (outcome.isDone()) {
-        boolean effective;
-        try {
-          effective = outcome.join();
-        } catch (RuntimeException e) {
-          throw closedOrFailed(e);
-        }
-        if (effective) {
-          return;
-        }
-        throw new LeadershipLostException(
-            "replica "
-                + settings.id
-                + " lost leadership of term "
-                + term
-                + "; the transaction was applied nowhere");
-      }
-      if (!replyFailed && reply.isDone()) {
-        RaftClientReply r = reply.exceptionally(t -> null).join();
-        replyFailed = r == null || !r.isSuccess();
-      }
-      if (replyFailed && stateMachine.appliedTerm() > term && !outcome.isDone()) {
-        throw new LeadershipLostException(
-            "replica "
-                + settings.id
-                + " lost leadership of term "
-                + term
-                + " before the commit; nothing was written");
-      }
-      if (closed) {
-        throw new EngineClosedException("raft replica " + settings.id + " closed during a commit");
-      }
-      checkHealthy();
-      if (System.nanoTime() > deadline) {
-        throw new ReplicationException(
-            "replica "
-                + settings.id
-                + ": the group did not settle the commit within "
-                + settings.requestTimeoutMs
-                + " ms; its outcome is unknown");
-      }
-      try {
-        Waits.await(
-            CompletableFuture.anyOf(outcome, reply),
-            System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(10));
-      } catch (TimeoutException | ExecutionException e) {
-        // Checked again at the top of the loop.
-      }
-    }
-  }
-
-  private RuntimeException closedOrFailed(RuntimeException e) {
-    if (closed) {
-      return new EngineClosedException("raft replica " + settings.id + " closed during a commit");
-    }
-    return new EngineFailedException("raft replica " + settings.id + " failed during a commit", e);
+    commits.replicate(term, baseDataIndex, logicalBytes, ops);
   }
 
   /** Called once by every write transaction when it ends, however it ends. */
@@ -552,18 +324,14 @@ public final class RaftEngine implements StorageEngine {
   }
 
   private void checkHealthy() {
-    Throwable failure = stateMachine.failure();
-    if (failure != null) {
-      throw new EngineFailedException(
-          "raft replica " + settings.id + " stopped applying the log; reopen it", failure);
-    }
+    commits.checkHealthy();
   }
 
   // ---- introspection ----
 
   @Override
   public WriteAmplificationMeter meter() {
-    return meter;
+    return resources.meter;
   }
 
   @Override
@@ -642,29 +410,7 @@ public final class RaftEngine implements StorageEngine {
     }
     closed = true;
     gate.close();
-    Throwable failure = null;
-    try {
-      if (replica != null) {
-        replica.close();
-      }
-    } catch (IOException | RuntimeException e) {
-      failure = e;
-    }
-    try {
-      stateMachine.close();
-      local.close();
-    } catch (RuntimeException e) {
-      if (failure == null) {
-        failure = e;
-      }
-    } finally {
-      lock.close();
-    }
-    if (failure != null) {
-      throw new StorageIOException(
-          "raft replica " + settings.id + " did not close cleanly",
-          failure instanceof IOException io ? io : new IOException(failure));
-    }
+    resources.close(settings.id);
   }
 
   @Override
