@@ -14,7 +14,6 @@ import dev.strata.api.spi.WriterGate;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -61,11 +60,22 @@ import org.apache.ratis.server.DivisionInfo;
  *
  * {@link #beginWrite()} on a replica that is not the leader throws {@link NotLeaderException}
  * naming the leader: writes are not forwarded, because a forwarded transaction could not read its
- * own snapshot locally. On the leader it waits until the replica has applied everything the group
- * committed, then takes a snapshot of the local store; writes are buffered in the transaction.
- * {@link WriteTxn#commit()} submits them as one log entry and returns once a majority has the entry
- * (fsynced under {@code SYNC}) and this replica has applied it. Write transactions are serial, as
- * on every engine.
+ * own snapshot locally. On the leader it waits (once per term) until the replica has applied
+ * everything the group committed, then takes a snapshot of the local store; writes are buffered in
+ * the transaction. {@link WriteTxn#commit()} queues them for replication and returns once a
+ * majority has the log entry holding them (fsynced under {@code SYNC}) and this replica has applied
+ * it.
+ *
+ * <h2>Group commit</h2>
+ *
+ * Write transactions are serial, as on every engine, but a commit ends its transaction as soon as
+ * its writes are queued, so the next transaction begins while the entry is replicated; it sees the
+ * queued writes (it is serialized after them), and it fails with them if they fail. While one entry
+ * is in flight, every transaction committed meanwhile goes into the next entry (up to {@code
+ * raft.maxEntryBytes}), so concurrent committers share one log entry and one round of fsyncs. Each
+ * transaction stays atomic (an entry is applied as one local transaction) and fails alone when it
+ * is invalid (too large: {@link IllegalArgumentException}, nothing queued). A transaction that
+ * wrote nothing but read queued writes returns from {@code commit()} once those are applied.
  *
  * <h2>Applying</h2>
  *
@@ -132,7 +142,7 @@ public final class RaftEngine implements StorageEngine {
     this.local = resources.local;
     this.stateMachine = resources.stateMachine;
     this.replica = resources.replica;
-    this.commits = new CommitPath(settings, replica, stateMachine, () -> closed);
+    this.commits = new CommitPath(settings, replica, stateMachine, local, () -> closed);
     this.membership = new Membership(settings, replica);
   }
 
@@ -280,18 +290,9 @@ public final class RaftEngine implements StorageEngine {
       gate.acquire();
       boolean started = false;
       try {
-        long term = commits.awaitReadyLeader();
-        ReadTxn base;
-        long baseDataIndex;
-        stateMachine.applyLock.lock();
-        try {
-          baseDataIndex = stateMachine.lastDataIndex();
-          base = local.beginRead();
-        } finally {
-          stateMachine.applyLock.unlock();
-        }
+        RaftWriteTxn txn = new RaftWriteTxn(this, commits, commits.beginView());
         started = true;
-        return new RaftWriteTxn(this, base, term, baseDataIndex);
+        return txn;
       } finally {
         if (!started) {
           gate.release();
@@ -300,11 +301,6 @@ public final class RaftEngine implements StorageEngine {
     } finally {
       InterruptShield.exit();
     }
-  }
-
-  /** Called by a write transaction's commit with its writes in key order. */
-  void replicate(long term, long baseDataIndex, long logicalBytes, List<WriteBatch.Op> ops) {
-    commits.replicate(term, baseDataIndex, logicalBytes, ops);
   }
 
   /** Called once by every write transaction when it ends, however it ends. */
@@ -410,6 +406,9 @@ public final class RaftEngine implements StorageEngine {
     }
     closed = true;
     gate.close();
+    if (replica != null) {
+      commits.close();
+    }
     resources.close(settings.id);
   }
 
