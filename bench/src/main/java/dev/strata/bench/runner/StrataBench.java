@@ -5,13 +5,14 @@ import dev.strata.bench.etcd.EtcdStallCommand;
 import dev.strata.bench.kafka.KafkaStreamsCommand;
 import dev.strata.bench.ledger.LedgerCommand;
 import dev.strata.bench.lsm.LsmCommand;
+import dev.strata.bench.raft.RaftCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The {@code strata-bench} command: {@code compare}, {@code scale}, {@code freelist-stall}, {@code
- * btree}, {@code ledger}, {@code lsm}, {@code kafka-streams} and {@code etcd-stall}. Exit codes: 0
- * success, 1 a run failed (an engine threw or lost data), 2 bad command line.
+ * btree}, {@code ledger}, {@code lsm}, {@code kafka-streams}, {@code etcd-stall} and {@code raft}.
+ * Exit codes: 0 success, 1 a run failed (an engine threw or lost data), 2 bad command line.
  */
 @Command(
     name = "strata-bench",
@@ -26,7 +27,8 @@ import picocli.CommandLine.Command;
       LedgerCommand.class,
       LsmCommand.class,
       KafkaStreamsCommand.class,
-      EtcdStallCommand.class
+      EtcdStallCommand.class,
+      RaftCommand.class
     })
 public final class StrataBench implements Runnable {
   /** Creates the command; picocli instantiates it. */
@@ -43,6 +45,7 @@ public final class StrataBench implements Runnable {
           "lsm",
           "kafka-streams",
           "etcd-stall",
+          "raft",
           "strata-bench");
 
   @Override
