@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.server.DivisionInfo;
 
 /**
@@ -325,6 +326,26 @@ public final class RaftEngine implements StorageEngine {
 
   // ---- introspection ----
 
+  /**
+   * Runs {@code call} on the local engine. A snapshot install closes the local engine, copies the
+   * snapshot and opens the new one: a call that meets the closed engine meanwhile waits for the new
+   * one (up to {@code raft.requestTimeoutMs}) and runs again there.
+   */
+  private <T> T onLocal(java.util.function.Function<StorageEngine, T> call) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.requestTimeoutMs);
+    while (true) {
+      try {
+        return call.apply(local.engine());
+      } catch (EngineClosedException e) {
+        checkOpen();
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Waits.pause(5);
+      }
+    }
+  }
+
   @Override
   public WriteAmplificationMeter meter() {
     return resources.meter;
@@ -346,7 +367,7 @@ public final class RaftEngine implements StorageEngine {
       out.put("raft.snapshotsInstalled", stateMachine.snapshotsInstalled());
     }
     out.put("raft.peers", settings.peers.size());
-    for (Map.Entry<String, Number> e : local.engine().stats().entrySet()) {
+    for (Map.Entry<String, Number> e : onLocal(StorageEngine::stats).entrySet()) {
       out.put("local." + e.getKey(), e.getValue());
     }
     return Collections.unmodifiableMap(out);
@@ -362,7 +383,7 @@ public final class RaftEngine implements StorageEngine {
   @Override
   public long approximateKeyCount() {
     checkOpen();
-    long local = this.local.engine().approximateKeyCount();
+    long local = onLocal(StorageEngine::approximateKeyCount);
     return Math.max(0, local - (stateMachine.appliedIndex() > 0 ? 1 : 0));
   }
 
@@ -372,12 +393,15 @@ public final class RaftEngine implements StorageEngine {
     try {
       checkOpen();
       checkHealthy();
-      StorageEngine engine = local.engine();
-      engine.verifyIntegrity();
-      byte[] raw = engine.get(AppliedMark.KEY);
-      if (raw != null) {
-        AppliedMark.decode(raw);
-      }
+      onLocal(
+          engine -> {
+            engine.verifyIntegrity();
+            byte[] raw = engine.get(AppliedMark.KEY);
+            if (raw != null) {
+              AppliedMark.decode(raw);
+            }
+            return null;
+          });
     } finally {
       InterruptShield.exit();
     }

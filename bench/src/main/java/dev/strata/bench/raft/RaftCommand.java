@@ -116,9 +116,11 @@ public final class RaftCommand implements Callable<Integer> {
         seconds,
         loadAverage());
     List<Row> rows = new ArrayList<>();
-    // Untimed: the JIT compiles the engines' and Ratis' paths before the first measured round.
-    runSetup(-1, engines.get(0), SINGLE, Math.min(seconds, 1), new ArrayList<>());
-    runSetup(-1, engines.get(0), RAFT_NO_SYNC, Math.min(seconds, 1), new ArrayList<>());
+    if (rounds > 0) {
+      // Untimed: the JIT compiles the engines' and Ratis' paths before the first measured round.
+      runSetup(-1, engines.get(0), SINGLE, Math.min(seconds, 1), new ArrayList<>());
+      runSetup(-1, engines.get(0), RAFT_NO_SYNC, Math.min(seconds, 1), new ArrayList<>());
+    }
     for (int round = 0; round < rounds; round++) {
       for (String engine : engines) {
         for (String setup : List.of(SINGLE, RAFT_NO_SYNC, RAFT_SYNC)) {
@@ -251,6 +253,10 @@ public final class RaftCommand implements Callable<Integer> {
     Files.createDirectories(dir);
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put("raft.snapshotEveryEntries", Integer.toString(entries));
+    // Small log segments, so the snapshot purges most of the log (whole segments only) and the
+    // restarted replica cannot catch up from the log.
+    settings.put("raft.maxEntryBytes", Integer.toString(2 << 20));
+    settings.put("raft.logSegmentBytes", Integer.toString(4 << 20));
     try (RaftGroup group = RaftGroup.open(dir, snapshotEngine, Durability.NO_SYNC, settings)) {
       group.stop(2);
       byte[] value = new byte[64 << 10];
