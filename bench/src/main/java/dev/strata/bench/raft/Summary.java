@@ -2,7 +2,6 @@ package dev.strata.bench.raft;
 
 import dev.strata.bench.raft.RaftCommand.Row;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -164,9 +163,5 @@ final class Summary {
               l.loads()));
     }
     return out;
-  }
-
-  static String describe(double[] v) {
-    return Arrays.toString(v);
   }
 }
