@@ -49,9 +49,10 @@ import org.apache.ratis.server.DivisionInfo;
  *   <li>{@code raft.requestTimeoutMs}: how long a commit or a read index waits for the group
  *       (default 30000 ms).
  *   <li>{@code raft.maxEntryBytes}: the largest encoded transaction (default 64 MiB, at most 1
- *       GiB). A transaction is one log entry, and each replica's log keeps a direct write buffer of
- *       this size; a larger commit throws {@link IllegalArgumentException} and writes nothing. To
- *       store values near {@code Limits.MAX_VALUE_SIZE}, raise it above that.
+ *       GiB), and the largest log entry. A transaction must fit in one entry (concurrent ones may
+ *       share it), and each replica's log keeps a direct write buffer of this size; a larger commit
+ *       throws {@link IllegalArgumentException} and writes nothing. To store values near {@code
+ *       Limits.MAX_VALUE_SIZE}, raise it above that.
  * </ul>
  *
  * Every setting outside {@code raft.} is passed to the local engine unchanged. {@link
