@@ -2,35 +2,23 @@ package dev.strata.raft;
 
 import dev.strata.api.Capability;
 import dev.strata.api.EngineClosedException;
-import dev.strata.api.EngineFailedException;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
-import dev.strata.api.StorageException;
-import dev.strata.api.StorageIOException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
-import dev.strata.api.spi.DirectoryLock;
 import dev.strata.api.spi.InterruptShield;
 import dev.strata.api.spi.StoreFiles;
 import dev.strata.api.spi.WriterGate;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.server.DivisionInfo;
 
 /**
@@ -61,9 +49,10 @@ import org.apache.ratis.server.DivisionInfo;
  *   <li>{@code raft.requestTimeoutMs}: how long a commit or a read index waits for the group
  *       (default 30000 ms).
  *   <li>{@code raft.maxEntryBytes}: the largest encoded transaction (default 64 MiB, at most 1
- *       GiB). A transaction is one log entry, and each replica's log keeps a direct write buffer of
- *       this size; a larger commit throws {@link IllegalArgumentException} and writes nothing. To
- *       store values near {@code Limits.MAX_VALUE_SIZE}, raise it above that.
+ *       GiB), and the largest log entry. A transaction must fit in one entry (concurrent ones may
+ *       share it), and each replica's log keeps a direct write buffer of this size; a larger commit
+ *       throws {@link IllegalArgumentException} and writes nothing. To store values near {@code
+ *       Limits.MAX_VALUE_SIZE}, raise it above that.
  * </ul>
  *
  * Every setting outside {@code raft.} is passed to the local engine unchanged. {@link
@@ -73,11 +62,22 @@ import org.apache.ratis.server.DivisionInfo;
  *
  * {@link #beginWrite()} on a replica that is not the leader throws {@link NotLeaderException}
  * naming the leader: writes are not forwarded, because a forwarded transaction could not read its
- * own snapshot locally. On the leader it waits until the replica has applied everything the group
- * committed, then takes a snapshot of the local store; writes are buffered in the transaction.
- * {@link WriteTxn#commit()} submits them as one log entry and returns once a majority has the entry
- * (fsynced under {@code SYNC}) and this replica has applied it. Write transactions are serial, as
- * on every engine.
+ * own snapshot locally. On the leader it waits (once per term) until the replica has applied
+ * everything the group committed, then takes a snapshot of the local store; writes are buffered in
+ * the transaction. {@link WriteTxn#commit()} queues them for replication and returns once a
+ * majority has the log entry holding them (fsynced under {@code SYNC}) and this replica has applied
+ * it.
+ *
+ * <h2>Group commit</h2>
+ *
+ * Write transactions are serial, as on every engine, but a commit ends its transaction as soon as
+ * its writes are queued, so the next transaction begins while the entry is replicated; it sees the
+ * queued writes (it is serialized after them), and it fails with them if they fail. While one entry
+ * is in flight, every transaction committed meanwhile goes into the next entry (up to {@code
+ * raft.maxEntryBytes}), so concurrent committers share one log entry and one round of fsyncs. Each
+ * transaction stays atomic (an entry is applied as one local transaction) and fails alone when it
+ * is invalid (too large: {@link IllegalArgumentException}, nothing queued). A transaction that
+ * wrote nothing but read queued writes returns from {@code commit()} once those are applied.
  *
  * <h2>Applying</h2>
  *
@@ -121,17 +121,17 @@ import org.apache.ratis.server.DivisionInfo;
  * <p>Thread-safe, like every engine; a transaction belongs to one thread at a time.
  */
 public final class RaftEngine implements StorageEngine {
-  static final String STORE_FILE = "raft-store.properties";
-  static final String LOG_ID_FILE = "strata-log-id";
+  static final String STORE_FILE = ReplicaResources.STORE_FILE;
 
   private final Path directory;
   private final RaftSettings settings;
-  private final DirectoryLock lock;
+  private final ReplicaResources resources;
   private final LocalStore local;
   private final StoreStateMachine stateMachine;
   private final Replica replica;
+  private final CommitPath commits;
+  private final Membership membership;
   private final WriterGate gate;
-  private final WriteAmplificationMeter meter;
   private final boolean readOnly;
   private volatile boolean closed;
 
@@ -140,77 +140,12 @@ public final class RaftEngine implements StorageEngine {
     this.directory = directory;
     this.readOnly = options.readOnly();
     this.gate = new WriterGate("raft replica " + settings.id + " at " + directory);
-    Path storeFile = directory.resolve(STORE_FILE);
-    if (!Files.exists(storeFile)) {
-      if (!options.createIfMissing() || readOnly) {
-        throw new StorageException(
-            "no raft store at " + directory + " (missing " + STORE_FILE + ")");
-      }
-      try {
-        Files.createDirectories(directory);
-      } catch (IOException e) {
-        throw new StorageIOException("cannot create " + directory, e);
-      }
-    }
-    this.lock = DirectoryLock.acquire(directory.resolve("raft.lock"), "raft store " + directory);
-    LocalStore openedLocal = null;
-    Replica openedReplica = null;
-    try {
-      StoreDescriptor.checkOrCreate(storeFile, settings.localEngine);
-      openedLocal =
-          new LocalStore(
-              settings.localEngine,
-              directory.resolve("data"),
-              RaftSettings.localOptions(options, settings.localDurability));
-      this.local = openedLocal;
-      this.meter = new WriteAmplificationMeter();
-      UUID logId = readOnly ? new UUID(0, 0) : logId(directory.resolve("raft"));
-      this.stateMachine =
-          new StoreStateMachine(
-              local, logId, meter, settings.logDurability, settings.onlineSnapshots);
-      if (!readOnly) {
-        openedReplica = new Replica(settings, directory.resolve("raft"), stateMachine);
-        openedReplica.start();
-      }
-      this.replica = openedReplica;
-    } catch (IOException | RuntimeException | Error e) {
-      closeQuietly(openedReplica, e);
-      closeQuietly(openedLocal, e);
-      lock.close();
-      if (e instanceof IOException io) {
-        throw new StorageIOException(
-            "cannot start raft replica " + settings.id + " at " + directory, io);
-      }
-      if (e instanceof Error err) {
-        throw err;
-      }
-      throw (RuntimeException) e;
-    }
-  }
-
-  private static void closeQuietly(AutoCloseable c, Throwable into) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (Exception suppressed) {
-        into.addSuppressed(suppressed);
-      }
-    }
-  }
-
-  /**
-   * The id of the Raft log this replica's indexes refer to: created with a fresh log, so a store
-   * seeded from elsewhere is recognised as such (see {@link StoreStateMachine}).
-   */
-  private static UUID logId(Path raftDir) throws IOException {
-    Path file = raftDir.resolve(LOG_ID_FILE);
-    if (Files.exists(file)) {
-      return UUID.fromString(Files.readString(file).trim());
-    }
-    Files.createDirectories(raftDir);
-    UUID id = UUID.randomUUID();
-    StoreDescriptor.writeDurably(file, id.toString());
-    return id;
+    this.resources = ReplicaResources.open(directory, settings, options);
+    this.local = resources.local;
+    this.stateMachine = resources.stateMachine;
+    this.replica = resources.replica;
+    this.commits = new CommitPath(settings, replica, stateMachine, local, () -> closed);
+    this.membership = new Membership(settings, replica);
   }
 
   // ---- identity ----
@@ -278,14 +213,7 @@ public final class RaftEngine implements StorageEngine {
   public boolean transferLeadership(String targetId, long timeoutMillis) {
     Objects.requireNonNull(targetId, "targetId");
     checkOpen();
-    if (replica == null) {
-      throw new UnsupportedOperationException("a read-only raft replica is not in the group");
-    }
-    try {
-      return replica.transferLeadership(targetId, timeoutMillis);
-    } catch (IOException e) {
-      throw new ReplicationException("leadership transfer to " + targetId + " failed", e);
-    }
+    return membership.transferLeadership(targetId, timeoutMillis);
   }
 
   // ---- membership ----
@@ -298,10 +226,7 @@ public final class RaftEngine implements StorageEngine {
    */
   public Map<String, String> members() {
     checkOpen();
-    if (replica == null) {
-      return new TreeMap<>(settings.peers);
-    }
-    return replica.members();
+    return membership.members();
   }
 
   /**
@@ -318,13 +243,8 @@ public final class RaftEngine implements StorageEngine {
   public void addReplica(String id, String address) {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(address, "address");
-    Map<String, String> next = members();
-    if (next.containsKey(id)) {
-      throw new IllegalArgumentException("replica " + id + " is a member already");
-    }
-    RaftSettings.parsePeers(id + "=" + address);
-    next.put(id, address);
-    changeMembers(next);
+    checkOpen();
+    membership.add(id, address);
   }
 
   /**
@@ -338,30 +258,8 @@ public final class RaftEngine implements StorageEngine {
    */
   public void removeReplica(String id) {
     Objects.requireNonNull(id, "id");
-    Map<String, String> next = members();
-    if (next.remove(id) == null || next.isEmpty()) {
-      throw new IllegalArgumentException(
-          "replica " + id + " is not a removable member of " + next.keySet());
-    }
-    changeMembers(next);
-  }
-
-  private void changeMembers(Map<String, String> next) {
-    InterruptShield.enter();
-    try {
-      checkOpen();
-      if (replica == null) {
-        throw new UnsupportedOperationException("a read-only raft replica is not in the group");
-      }
-      if (!replica.info().isLeader()) {
-        throw replica.notLeader();
-      }
-      replica.setMembers(next);
-    } catch (IOException e) {
-      throw new ReplicationException("membership change to " + next.keySet() + " failed", e);
-    } finally {
-      InterruptShield.exit();
-    }
+    checkOpen();
+    membership.remove(id);
   }
 
   // ---- transactions ----
@@ -394,18 +292,9 @@ public final class RaftEngine implements StorageEngine {
       gate.acquire();
       boolean started = false;
       try {
-        long term = awaitReadyLeader();
-        ReadTxn base;
-        long baseDataIndex;
-        stateMachine.applyLock.lock();
-        try {
-          baseDataIndex = stateMachine.lastDataIndex();
-          base = local.beginRead();
-        } finally {
-          stateMachine.applyLock.unlock();
-        }
+        RaftWriteTxn txn = new RaftWriteTxn(this, commits, commits.beginView());
         started = true;
-        return new RaftWriteTxn(this, base, term, baseDataIndex);
+        return txn;
       } finally {
         if (!started) {
           gate.release();
@@ -414,127 +303,6 @@ public final class RaftEngine implements StorageEngine {
     } finally {
       InterruptShield.exit();
     }
-  }
-
-  /**
-   * Waits until this replica is a ready leader that applied everything committed; returns its term.
-   */
-  private long awaitReadyLeader() {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.requestTimeoutMs);
-    while (true) {
-      checkOpen();
-      DivisionInfo info = replica.info();
-      if (!info.isLeader()) {
-        throw replica.notLeader();
-      }
-      long term = info.getCurrentTerm();
-      if (info.isLeaderReady() && stateMachine.appliedIndex() >= replica.commitIndex()) {
-        return term;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new ReplicationException(
-            "replica " + settings.id + " leads term " + term + " but did not get ready in time");
-      }
-      Waits.pause(2);
-    }
-  }
-
-  /** Called by a write transaction's commit with its writes in key order. */
-  void replicate(long term, long baseDataIndex, long logicalBytes, List<WriteBatch.Op> ops) {
-    InterruptShield.enter();
-    try {
-      checkHealthy();
-      DivisionInfo info = replica.info();
-      if (!info.isLeader() || info.getCurrentTerm() != term) {
-        throw new LeadershipLostException(
-            "replica "
-                + settings.id
-                + " lost leadership of term "
-                + term
-                + " before the commit; nothing was written");
-      }
-      UUID txnId = UUID.randomUUID();
-      byte[] entry = new WriteBatch(term, baseDataIndex, txnId, logicalBytes, ops).encode();
-      if (entry.length > settings.maxEntryBytes) {
-        throw new IllegalArgumentException(
-            "the transaction encodes to "
-                + entry.length
-                + " bytes, over raft.maxEntryBytes ("
-                + settings.maxEntryBytes
-                + "); nothing was written");
-      }
-      CompletableFuture<Boolean> outcome = stateMachine.expect(txnId);
-      try {
-        awaitOutcome(term, outcome, replica.submitWrite(entry));
-      } finally {
-        stateMachine.forget(txnId);
-      }
-    } finally {
-      InterruptShield.exit();
-    }
-  }
-
-  private void awaitOutcome(
-      long term, CompletableFuture<Boolean> outcome, CompletableFuture<RaftClientReply> reply) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.requestTimeoutMs);
-    boolean replyFailed = false;
-    while (true) {
-      if (outcome.isDone()) {
-        boolean effective;
-        try {
-          effective = outcome.join();
-        } catch (RuntimeException e) {
-          throw closedOrFailed(e);
-        }
-        if (effective) {
-          return;
-        }
-        throw new LeadershipLostException(
-            "replica "
-                + settings.id
-                + " lost leadership of term "
-                + term
-                + "; the transaction was applied nowhere");
-      }
-      if (!replyFailed && reply.isDone()) {
-        RaftClientReply r = reply.exceptionally(t -> null).join();
-        replyFailed = r == null || !r.isSuccess();
-      }
-      if (replyFailed && stateMachine.appliedTerm() > term && !outcome.isDone()) {
-        throw new LeadershipLostException(
-            "replica "
-                + settings.id
-                + " lost leadership of term "
-                + term
-                + " before the commit; nothing was written");
-      }
-      if (closed) {
-        throw new EngineClosedException("raft replica " + settings.id + " closed during a commit");
-      }
-      checkHealthy();
-      if (System.nanoTime() > deadline) {
-        throw new ReplicationException(
-            "replica "
-                + settings.id
-                + ": the group did not settle the commit within "
-                + settings.requestTimeoutMs
-                + " ms; its outcome is unknown");
-      }
-      try {
-        Waits.await(
-            CompletableFuture.anyOf(outcome, reply),
-            System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(10));
-      } catch (TimeoutException | ExecutionException e) {
-        // Checked again at the top of the loop.
-      }
-    }
-  }
-
-  private RuntimeException closedOrFailed(RuntimeException e) {
-    if (closed) {
-      return new EngineClosedException("raft replica " + settings.id + " closed during a commit");
-    }
-    return new EngineFailedException("raft replica " + settings.id + " failed during a commit", e);
   }
 
   /** Called once by every write transaction when it ends, however it ends. */
@@ -554,18 +322,34 @@ public final class RaftEngine implements StorageEngine {
   }
 
   private void checkHealthy() {
-    Throwable failure = stateMachine.failure();
-    if (failure != null) {
-      throw new EngineFailedException(
-          "raft replica " + settings.id + " stopped applying the log; reopen it", failure);
-    }
+    commits.checkHealthy();
   }
 
   // ---- introspection ----
 
+  /**
+   * Runs {@code call} on the local engine. A snapshot install closes the local engine, copies the
+   * snapshot and opens the new one: a call that meets the closed engine meanwhile waits for the new
+   * one (up to {@code raft.requestTimeoutMs}) and runs again there.
+   */
+  private <T> T onLocal(java.util.function.Function<StorageEngine, T> call) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.requestTimeoutMs);
+    while (true) {
+      try {
+        return call.apply(local.engine());
+      } catch (EngineClosedException e) {
+        checkOpen();
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Waits.pause(5);
+      }
+    }
+  }
+
   @Override
   public WriteAmplificationMeter meter() {
-    return meter;
+    return resources.meter;
   }
 
   @Override
@@ -585,7 +369,7 @@ public final class RaftEngine implements StorageEngine {
       out.put("raft.snapshotCopyNanos", stateMachine.lastSnapshotNanos());
     }
     out.put("raft.peers", settings.peers.size());
-    for (Map.Entry<String, Number> e : local.engine().stats().entrySet()) {
+    for (Map.Entry<String, Number> e : onLocal(StorageEngine::stats).entrySet()) {
       out.put("local." + e.getKey(), e.getValue());
     }
     return Collections.unmodifiableMap(out);
@@ -602,7 +386,7 @@ public final class RaftEngine implements StorageEngine {
   @Override
   public long approximateKeyCount() {
     checkOpen();
-    return local.approximateUserKeyCount();
+    return onLocal(engine -> local.approximateUserKeyCount());
   }
 
   @Override
@@ -611,12 +395,15 @@ public final class RaftEngine implements StorageEngine {
     try {
       checkOpen();
       checkHealthy();
-      StorageEngine engine = local.engine();
-      engine.verifyIntegrity();
-      byte[] raw = engine.get(AppliedMark.KEY);
-      if (raw != null) {
-        AppliedMark.decode(raw);
-      }
+      onLocal(
+          engine -> {
+            engine.verifyIntegrity();
+            byte[] raw = engine.get(AppliedMark.KEY);
+            if (raw != null) {
+              AppliedMark.decode(raw);
+            }
+            return null;
+          });
     } finally {
       InterruptShield.exit();
     }
@@ -645,29 +432,10 @@ public final class RaftEngine implements StorageEngine {
     }
     closed = true;
     gate.close();
-    Throwable failure = null;
-    try {
-      if (replica != null) {
-        replica.close();
-      }
-    } catch (IOException | RuntimeException e) {
-      failure = e;
+    if (replica != null) {
+      commits.close();
     }
-    try {
-      stateMachine.close();
-      local.close();
-    } catch (RuntimeException e) {
-      if (failure == null) {
-        failure = e;
-      }
-    } finally {
-      lock.close();
-    }
-    if (failure != null) {
-      throw new StorageIOException(
-          "raft replica " + settings.id + " did not close cleanly",
-          failure instanceof IOException io ? io : new IOException(failure));
-    }
+    resources.close(settings.id);
   }
 
   @Override

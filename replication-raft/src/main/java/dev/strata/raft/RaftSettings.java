@@ -97,9 +97,12 @@ final class RaftSettings {
             options
                 .choiceSetting(READS, "linearizable", Set.of("linearizable", "local"))
                 .toUpperCase(java.util.Locale.ROOT));
+    // Choices are matched in lower case, so SYNC, sync and Sync are the same.
     this.localDurability =
         Durability.valueOf(
-            options.choiceSetting(LOCAL_DURABILITY, "NO_SYNC", Set.of("SYNC", "NO_SYNC")));
+            options
+                .choiceSetting(LOCAL_DURABILITY, "no_sync", Set.of("sync", "no_sync"))
+                .toUpperCase(java.util.Locale.ROOT));
     this.electionMinMs = options.intSetting(ELECTION_MIN, 1_000, 50, 600_000);
     this.electionMaxMs = options.intSetting(ELECTION_MAX, 2 * electionMinMs, 50, 1_200_000);
     if (electionMaxMs <= electionMinMs) {

@@ -3,39 +3,38 @@ package dev.strata.raft;
 import dev.strata.api.Cursor;
 import dev.strata.api.KeyRange;
 import dev.strata.api.Limits;
-import dev.strata.api.ReadTxn;
 import dev.strata.api.WriteTxn;
 import dev.strata.api.spi.TxnEnd;
 import dev.strata.api.spi.WriteOverlay;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * A write transaction on the leader: its writes wait in an overlay over the local store's snapshot
- * taken at {@code beginWrite()}, and {@link #commit()} hands them to the engine as one log entry.
- * Nothing reaches any replica before the commit, so rollback only drops the overlay.
+ * A write transaction on the leader: its writes wait in an overlay over its {@link CommitPath.View}
+ * (the local store's snapshot taken at {@code beginWrite()} plus the writes of transactions queued
+ * for replication before it), and {@link #commit()} queues them for the next log entry. Nothing
+ * reaches any replica before the commit, so rollback only drops the overlay.
+ *
+ * <p>{@link #commit()} ends the transaction, and lets the next one begin, as soon as its writes are
+ * queued; it returns once they are applied here, or throws what failed them.
  *
  * <p>A cursor sees the transaction's own writes as they were when the cursor was opened; writes
  * made while it iterates show in cursors opened later. Not thread-safe (one thread at a time).
  */
 final class RaftWriteTxn implements WriteTxn {
   private final RaftEngine engine;
-  private final ReadTxn base;
-  private final long term;
-  private final long baseDataIndex;
-  private final TreeMap<byte[], byte[]> own = new TreeMap<>(KeyRange::compare);
+  private final CommitPath commits;
+  private final CommitPath.View view;
+  private TreeMap<byte[], byte[]> own = new TreeMap<>(KeyRange::compare);
   private final TxnEnd end = new TxnEnd();
   private long logicalBytes;
 
-  RaftWriteTxn(RaftEngine engine, ReadTxn base, long term, long baseDataIndex) {
+  RaftWriteTxn(RaftEngine engine, CommitPath commits, CommitPath.View view) {
     this.engine = engine;
-    this.base = base;
-    this.term = term;
-    this.baseDataIndex = baseDataIndex;
+    this.commits = commits;
+    this.view = view;
   }
 
   private void check() {
@@ -48,24 +47,29 @@ final class RaftWriteTxn implements WriteTxn {
     AppliedMark.checkUserKey(key);
     check();
     byte[] mine = own.get(key);
+    if (mine == null) {
+      mine = view.queuedValue(key);
+    }
     if (mine != null) {
       return mine == WriteOverlay.TOMBSTONE ? null : mine.clone();
     }
-    return base.get(key);
+    return view.base().get(key);
   }
 
   @Override
   public Cursor cursor(KeyRange range) {
     Objects.requireNonNull(range, "range");
     check();
-    NavigableMap<byte[], byte[]> inRange = new TreeMap<>(KeyRange::compare);
+    NavigableMap<byte[], byte[]> inRange =
+        view.queued().isEmpty() ? new TreeMap<>(KeyRange::compare) : view.queuedIn(range);
     for (Map.Entry<byte[], byte[]> e : own.entrySet()) {
       if (range.contains(e.getKey())) {
         inRange.put(e.getKey(), e.getValue());
       }
     }
     var ordered = range.isReversed() ? inRange.descendingMap() : inRange;
-    return new ReplicaCursor(base.cursor(range), ordered.entrySet().iterator(), range, this::check);
+    return new ReplicaCursor(
+        view.base().cursor(range), ordered.entrySet().iterator(), range, this::check);
   }
 
   @Override
@@ -91,19 +95,15 @@ final class RaftWriteTxn implements WriteTxn {
   public void commit() {
     check();
     end.end("committed");
+    CommitPath.Queued queued;
     try {
-      if (own.isEmpty()) {
-        return;
-      }
-      List<WriteBatch.Op> ops = new ArrayList<>(own.size());
-      for (Map.Entry<byte[], byte[]> e : own.entrySet()) {
-        byte[] v = e.getValue();
-        ops.add(new WriteBatch.Op(e.getKey(), v == WriteOverlay.TOMBSTONE ? null : v));
-      }
-      engine.replicate(term, baseDataIndex, logicalBytes, ops);
+      // Handed over whole: the map is the queued transaction's from here on.
+      queued = own.isEmpty() ? null : commits.enqueue(view, own, logicalBytes);
     } finally {
       finish();
     }
+    // A transaction that wrote nothing still read what it read: it commits once that is settled.
+    commits.await(queued, view);
   }
 
   @Override
@@ -122,9 +122,9 @@ final class RaftWriteTxn implements WriteTxn {
   }
 
   private void finish() {
-    own.clear();
+    own = new TreeMap<>(KeyRange::compare);
     try {
-      base.close();
+      view.base().close();
     } finally {
       engine.writerDone();
     }

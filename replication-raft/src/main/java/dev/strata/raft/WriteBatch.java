@@ -1,17 +1,22 @@
 package dev.strata.raft;
 
 import dev.strata.api.CorruptionException;
+import dev.strata.api.spi.WriteOverlay;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
 import java.util.UUID;
 import java.util.zip.CRC32C;
 
 /**
- * One committed write transaction as it travels in a Raft log entry: its puts and deletes in key
- * order (the last write to each key), plus what every replica needs to apply it identically.
+ * One Raft log entry: the puts and deletes of one or more committed write transactions (group
+ * commit), merged in commit order to the last write of each key, in key order, plus what every
+ * replica needs to apply them identically. An entry is applied as one local transaction, so each
+ * transaction in it is atomic.
  *
  * <p>Layout, little-endian: magic {@code "SRTX"}, format version (1 byte), proposer term (8), base
  * data index (8), transaction id (16), logical bytes (8), operation count (4), then per operation
@@ -43,6 +48,29 @@ final class WriteBatch {
     this.txnId = txnId;
     this.logicalBytes = logicalBytes;
     this.ops = ops;
+  }
+
+  /**
+   * The size {@link #encode()} gives a batch of these writes: key to value, or to {@code
+   * WriteOverlay.TOMBSTONE} for a delete.
+   */
+  static long encodedSize(NavigableMap<byte[], byte[]> writes) {
+    long size = HEADER + 4L;
+    for (Map.Entry<byte[], byte[]> e : writes.entrySet()) {
+      byte[] v = e.getValue();
+      size += 1 + 4 + e.getKey().length + (v == WriteOverlay.TOMBSTONE ? 0 : 4 + v.length);
+    }
+    return size;
+  }
+
+  /** The operations of these writes (see {@link #encodedSize}), in key order; arrays shared. */
+  static List<Op> ops(NavigableMap<byte[], byte[]> writes) {
+    List<Op> ops = new ArrayList<>(writes.size());
+    for (Map.Entry<byte[], byte[]> e : writes.entrySet()) {
+      byte[] v = e.getValue();
+      ops.add(new Op(e.getKey(), v == WriteOverlay.TOMBSTONE ? null : v));
+    }
+    return ops;
   }
 
   /** Encodes the batch; the returned array is new. */

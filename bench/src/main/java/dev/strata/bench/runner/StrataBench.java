@@ -5,14 +5,15 @@ import dev.strata.bench.etcd.EtcdStallCommand;
 import dev.strata.bench.kafka.KafkaStreamsCommand;
 import dev.strata.bench.ledger.LedgerCommand;
 import dev.strata.bench.lsm.LsmCommand;
+import dev.strata.bench.raft.RaftCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The {@code strata-bench} command: {@code compare}, {@code scale}, {@code freelist-stall}, {@code
- * btree}, {@code ledger}, {@code lsm}, {@code kafka-streams}, {@code etcd-stall} and {@code
- * snapshot-stall}. Exit codes: 0 success, 1 a run failed (an engine threw or lost data), 2 bad
- * command line.
+ * btree}, {@code ledger}, {@code lsm}, {@code kafka-streams}, {@code etcd-stall}, {@code raft} and
+ * {@code snapshot-stall}. Exit codes: 0 success, 1 a run failed (an engine threw or lost data), 2
+ * bad command line.
  */
 @Command(
     name = "strata-bench",
@@ -28,6 +29,7 @@ import picocli.CommandLine.Command;
       LsmCommand.class,
       KafkaStreamsCommand.class,
       EtcdStallCommand.class,
+      RaftCommand.class,
       SnapshotStallCommand.class
     })
 public final class StrataBench implements Runnable {
@@ -45,6 +47,7 @@ public final class StrataBench implements Runnable {
           "lsm",
           "kafka-streams",
           "etcd-stall",
+          "raft",
           "snapshot-stall",
           "strata-bench");
 

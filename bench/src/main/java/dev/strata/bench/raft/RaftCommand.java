@@ -1,0 +1,355 @@
+package dev.strata.bench.raft;
+
+import dev.strata.api.Durability;
+import dev.strata.api.EngineOptions;
+import dev.strata.api.StorageEngine;
+import dev.strata.api.StorageEngines;
+import dev.strata.bench.raft.Workloads.Figures;
+import dev.strata.bench.runner.SystemProbe;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code strata-bench raft}: commit throughput and latency of the {@code raft} engine (three
+ * replicas on loopback in this JVM) for 1-put and 100-put transactions from 1 and 16 clients,
+ * linearizable and local reads, the local engine under {@code NO_SYNC} and {@code SYNC}, for each
+ * local engine; the single-node engine under {@code SYNC} runs the same phases in the same round as
+ * the baseline. Rounds interleave the setups; the summary gives the median over rounds and the
+ * spread of each figure and of its ratio to the baseline. Then, with {@code --snapshot-gib}, the
+ * time a lagging replica takes to install a snapshot of that size.
+ *
+ * <p>Writes {@code raft-rounds.csv} (every phase of every round), {@code raft-summary.csv} and
+ * {@code raft-summary.txt} (the table) under {@code --out}.
+ */
+@Command(
+    name = "raft",
+    mixinStandardHelpOptions = true,
+    description = {
+      "The raft engine (3 replicas on loopback, one JVM) against the single-node SYNC engine:"
+          + " commits/s and p50/p99 for 1- and 100-put transactions from 1 and 16 clients, reads,"
+          + " local SYNC vs NO_SYNC, each local engine, snapshot install time."
+    })
+public final class RaftCommand implements Callable<Integer> {
+  static final String SINGLE = "single SYNC";
+  static final String RAFT_NO_SYNC = "raft, local NO_SYNC";
+  static final String RAFT_SYNC = "raft, local SYNC";
+
+  @Option(
+      names = "--engines",
+      split = ",",
+      description = "Local engines (default: ${DEFAULT-VALUE}).")
+  List<String> engines = new ArrayList<>(List.of("btree", "lsm", "ledger"));
+
+  @Option(names = "--rounds", description = "Interleaved rounds (default: ${DEFAULT-VALUE}).")
+  int rounds = 3;
+
+  @Option(names = "--seconds", description = "Seconds per phase (default: ${DEFAULT-VALUE}).")
+  double seconds = 2;
+
+  @Option(names = "--clients", description = "The many-client count (default: ${DEFAULT-VALUE}).")
+  int clients = 16;
+
+  @Option(names = "--read-threads", description = "Reader threads (default: ${DEFAULT-VALUE}).")
+  int readThreads = 4;
+
+  @Option(
+      names = "--preload",
+      description =
+          "Keys loaded before the phases; reads draw from them (default: ${DEFAULT-VALUE}).")
+  int preload = 20_000;
+
+  @Option(
+      names = "--snapshot-gib",
+      description =
+          "Size of the installed snapshot in GiB; 0 skips it (default: ${DEFAULT-VALUE}).")
+  double snapshotGib = 0.0625;
+
+  @Option(
+      names = "--snapshot-engine",
+      description = "Local engine of the snapshot install (default: ${DEFAULT-VALUE}).")
+  String snapshotEngine = "btree";
+
+  @Option(names = "--dir", description = "Working directory (default: ${DEFAULT-VALUE}).")
+  Path workDir = Path.of("results", "work", "raft");
+
+  @Option(names = "--out", description = "Result directory (default: ${DEFAULT-VALUE}).")
+  Path out = Path.of("results", "raft");
+
+  @Option(names = "--seed", description = "Seed of the workloads (default: ${DEFAULT-VALUE}).")
+  long seed = 42;
+
+  /** Creates the command; picocli instantiates it. */
+  public RaftCommand() {}
+
+  /** One phase of one round. */
+  record Row(
+      int round,
+      String engine,
+      String setup,
+      String workload,
+      double opsPerSecond,
+      double p50Millis,
+      double p99Millis,
+      String loadAverage) {}
+
+  @Override
+  public Integer call() throws Exception {
+    System.out.printf(
+        Locale.ROOT,
+        "raft bench: JDK %s, %d cpus, engines %s, %d rounds of %.1f s phases, load %s%n",
+        System.getProperty("java.version"),
+        Runtime.getRuntime().availableProcessors(),
+        engines,
+        rounds,
+        seconds,
+        loadAverage());
+    List<Row> rows = new ArrayList<>();
+    if (rounds > 0) {
+      // Untimed: the JIT compiles the engines' and Ratis' paths before the first measured round.
+      runSetup(-1, engines.get(0), SINGLE, Math.min(seconds, 1), new ArrayList<>());
+      runSetup(-1, engines.get(0), RAFT_NO_SYNC, Math.min(seconds, 1), new ArrayList<>());
+    }
+    for (int round = 0; round < rounds; round++) {
+      for (String engine : engines) {
+        for (String setup : List.of(SINGLE, RAFT_NO_SYNC, RAFT_SYNC)) {
+          runSetup(round, engine, setup, seconds, rows);
+        }
+      }
+    }
+    String snapshotLine = snapshotGib > 0 ? snapshotInstall() : null;
+    Files.createDirectories(out);
+    writeRounds(rows);
+    String table = Summary.table(rows, engines, snapshotLine);
+    System.out.println(table);
+    Files.writeString(out.resolve("raft-summary.txt"), table, StandardCharsets.UTF_8);
+    Files.write(
+        out.resolve("raft-summary.csv"), Summary.csv(rows, engines), StandardCharsets.UTF_8);
+    System.out.println("wrote " + out.resolve("raft-rounds.csv") + ", raft-summary.{csv,txt}");
+    return 0;
+  }
+
+  private void runSetup(int round, String engine, String setup, double phaseSeconds, List<Row> rows)
+      throws IOException {
+    Path dir = workDir.resolve(engine + "-" + setup.replaceAll("[^A-Za-z_]+", "-"));
+    SystemProbe.deleteTree(dir);
+    Files.createDirectories(dir);
+    long phaseSeed = seed + 1000L * (round + 1);
+    try {
+      if (setup.equals(SINGLE)) {
+        try (StorageEngine single =
+            StorageEngines.open(
+                engine, dir, EngineOptions.builder().durability(Durability.SYNC).build())) {
+          Workloads.preload(single, preload, seed);
+          commitPhases(round, engine, setup, single, phaseSeconds, phaseSeed, rows);
+          record(
+              rows,
+              round,
+              engine,
+              setup,
+              "reads",
+              Workloads.reads(single, readThreads, phaseSeconds, phaseSeed, preload));
+        }
+      } else {
+        Durability local = setup.equals(RAFT_SYNC) ? Durability.SYNC : Durability.NO_SYNC;
+        try (RaftGroup group = RaftGroup.open(dir, engine, local, Map.of())) {
+          Workloads.preload(group.leader(), preload, seed);
+          commitPhases(round, engine, setup, group.leader(), phaseSeconds, phaseSeed, rows);
+          if (local == Durability.NO_SYNC) {
+            record(
+                rows,
+                round,
+                engine,
+                setup,
+                "reads, linearizable, leader",
+                Workloads.reads(group.replicas[0], readThreads, phaseSeconds, phaseSeed, preload));
+            record(
+                rows,
+                round,
+                engine,
+                setup,
+                "reads, linearizable, follower",
+                Workloads.reads(group.replicas[1], readThreads, phaseSeconds, phaseSeed, preload));
+            record(
+                rows,
+                round,
+                engine,
+                setup,
+                "reads, local, follower",
+                Workloads.reads(group.replicas[2], readThreads, phaseSeconds, phaseSeed, preload));
+          }
+        }
+      }
+    } finally {
+      SystemProbe.deleteTree(dir);
+    }
+  }
+
+  private void commitPhases(
+      int round,
+      String engine,
+      String setup,
+      StorageEngine target,
+      double phaseSeconds,
+      long phaseSeed,
+      List<Row> rows) {
+    for (int puts : new int[] {1, 100}) {
+      for (int threads : new int[] {1, clients}) {
+        Figures f =
+            Workloads.commits(target, puts, threads, phaseSeconds, phaseSeed + puts + threads);
+        record(rows, round, engine, setup, Summary.commitWorkload(puts, threads), f);
+      }
+    }
+  }
+
+  private static void record(
+      List<Row> rows, int round, String engine, String setup, String workload, Figures f) {
+    Row row =
+        new Row(
+            round,
+            engine,
+            setup,
+            workload,
+            f.opsPerSecond(),
+            f.p50Millis(),
+            f.p99Millis(),
+            loadAverage());
+    System.out.printf(
+        Locale.ROOT,
+        "round %d  %-7s %-20s %-30s %10.0f /s  p50 %8.2f ms  p99 %8.2f ms  load %s%n",
+        round,
+        engine,
+        setup,
+        workload,
+        f.opsPerSecond(),
+        f.p50Millis(),
+        f.p99Millis(),
+        row.loadAverage());
+    if (round >= 0) {
+      rows.add(row);
+    }
+  }
+
+  /**
+   * A replica is stopped while the group writes {@code --snapshot-gib} of data (1 MiB entries of 16
+   * puts of 64 KiB) and snapshots it, which purges the log; the replica then restarts and the time
+   * until it has installed the snapshot and applied up to the leader is measured.
+   */
+  private String snapshotInstall() throws IOException {
+    int entries = (int) Math.max(8, Math.round(snapshotGib * 1024));
+    Path dir = workDir.resolve("snapshot");
+    SystemProbe.deleteTree(dir);
+    Files.createDirectories(dir);
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("raft.snapshotEveryEntries", Integer.toString(entries));
+    // Small log segments, so the snapshot purges most of the log (whole segments only) and the
+    // restarted replica cannot catch up from the log.
+    settings.put("raft.maxEntryBytes", Integer.toString(2 << 20));
+    settings.put("raft.logSegmentBytes", Integer.toString(4 << 20));
+    try (RaftGroup group = RaftGroup.open(dir, snapshotEngine, Durability.NO_SYNC, settings)) {
+      group.stop(2);
+      byte[] value = new byte[64 << 10];
+      java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+      long loadStart = System.nanoTime();
+      for (int e = 0; e < entries + 8; e++) {
+        try (var txn = group.leader().beginWrite()) {
+          for (int i = 0; i < 16; i++) {
+            random.nextBytes(value);
+            txn.put(Workloads.key(e * 16L + i), value);
+          }
+          txn.commit();
+        }
+      }
+      double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+      awaitStat(group.leader(), "raft.logStartIndex", 1, 600);
+      long leaderIndex = group.leader().stats().get("raft.commitIndex").longValue();
+      long snapshotIndex = group.leader().stats().get("raft.snapshotIndex").longValue();
+      long start = System.nanoTime();
+      group.start(2);
+      awaitStat(group.replicas[2], "raft.appliedIndex", leaderIndex, 3600);
+      double installSeconds = (System.nanoTime() - start) / 1e9;
+      long installed = group.replicas[2].stats().get("raft.snapshotsInstalled").longValue();
+      if (installed < 1) {
+        throw new IllegalStateException("r3 caught up from the log, not by a snapshot");
+      }
+      double mib = entries + 8.0;
+      String line =
+          String.format(
+              Locale.ROOT,
+              "snapshot install, %s, %.0f MiB (snapshot at index %d): %.1f s, %.1f MiB/s;"
+                  + " load of the group %.1f s (%.1f MiB/s); load average %s",
+              snapshotEngine,
+              mib,
+              snapshotIndex,
+              installSeconds,
+              mib / installSeconds,
+              loadSeconds,
+              mib / loadSeconds,
+              loadAverage());
+      System.out.println(line);
+      return line;
+    } finally {
+      SystemProbe.deleteTree(dir);
+    }
+  }
+
+  private static void awaitStat(StorageEngine engine, String stat, long atLeast, int seconds) {
+    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+    while (engine.stats().get(stat).longValue() < atLeast) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            stat + " did not reach " + atLeast + " in " + seconds + " s");
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
+  }
+
+  private void writeRounds(List<Row> rows) throws IOException {
+    List<String> lines = new ArrayList<>();
+    lines.add("round,engine,setup,workload,ops_per_s,p50_ms,p99_ms,load_average,time");
+    String time = Instant.now().toString();
+    for (Row r : rows) {
+      lines.add(
+          String.format(
+              Locale.ROOT,
+              "%d,%s,\"%s\",\"%s\",%.1f,%.3f,%.3f,%s,%s",
+              r.round(),
+              r.engine(),
+              r.setup(),
+              r.workload(),
+              r.opsPerSecond(),
+              r.p50Millis(),
+              r.p99Millis(),
+              r.loadAverage(),
+              time));
+    }
+    Files.write(out.resolve("raft-rounds.csv"), lines, StandardCharsets.UTF_8);
+  }
+
+  /** The 1-minute load average, from {@code /proc/loadavg} ("?" where there is none). */
+  static String loadAverage() {
+    try {
+      return Arrays.stream(Files.readString(Path.of("/proc/loadavg")).split(" "))
+          .findFirst()
+          .orElse("?");
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+}

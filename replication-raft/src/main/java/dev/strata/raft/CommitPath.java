@@ -1,0 +1,540 @@
+package dev.strata.raft;
+
+import dev.strata.api.EngineClosedException;
+import dev.strata.api.EngineFailedException;
+import dev.strata.api.KeyRange;
+import dev.strata.api.ReadTxn;
+import dev.strata.api.StorageException;
+import dev.strata.api.spi.InterruptShield;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.server.DivisionInfo;
+
+/**
+ * The write path from transactions to the group: group commit over a pipeline of one log entry in
+ * flight.
+ *
+ * <h2>Pipeline</h2>
+ *
+ * A transaction's {@code commit()} checks the transaction on its own (its encoded size), queues its
+ * writes here and ends the transaction at once, so the next write transaction can begin while the
+ * entry is replicated; the committing thread then waits for the outcome. One submitter thread takes
+ * every queued transaction into the next log entry (up to {@code raft.maxEntryBytes}) while the
+ * previous entry is in flight: with many clients, one entry and one round of fsyncs carries many
+ * transactions. Each entry is still one {@link WriteBatch}, applied on every replica as one local
+ * transaction, so every transaction in it is atomic; an entry's outcome (applied, applied nowhere,
+ * unknown) is the outcome of each transaction in it.
+ *
+ * <h2>Views over queued transactions</h2>
+ *
+ * Write transactions stay serial: a transaction that begins while earlier ones are queued or in
+ * flight sees their writes (a {@link View}: the local snapshot plus their write sets, taken under
+ * the state machine's apply lock so that a transaction applied meanwhile is in one or both, never
+ * in neither). Its own entry is submitted only after theirs took effect, with the base data index
+ * their entry produced. If one of them fails, every transaction queued after it fails too (it read
+ * writes that never happened; nothing of it was written), and transactions still open that saw them
+ * fail at commit ({@link #epoch}).
+ *
+ * <h2>Leadership</h2>
+ *
+ * Once this replica, leading term T, has applied everything committed before it became ready, all
+ * later data entries of term T are its own, queued here: the next transactions only wait for that
+ * once per term. A transaction of another term never shares a view with one of term T: a new term
+ * waits until the pipeline of the old one has drained.
+ *
+ * <p>Thread-safe. Lock order: the state machine's apply lock, then this object's monitor.
+ */
+final class CommitPath {
+  private static final System.Logger LOG = System.getLogger(CommitPath.class.getName());
+
+  private final RaftSettings settings;
+  private final Replica replica;
+  private final StoreStateMachine stateMachine;
+  private final LocalStore local;
+  private final BooleanSupplier closed;
+
+  // Guarded by this.
+  private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+  private final List<Queued> unresolved = new ArrayList<>();
+  private long epoch;
+  private long readyTerm = -1;
+  private Thread submitter;
+
+  // Submitter thread only: the data index the last entry produced, which the transactions that
+  // read its writes build on.
+  private long pipelineDataIndex = -1;
+
+  CommitPath(
+      RaftSettings settings,
+      Replica replica,
+      StoreStateMachine stateMachine,
+      LocalStore local,
+      BooleanSupplier closed) {
+    this.settings = settings;
+    this.replica = replica;
+    this.stateMachine = stateMachine;
+    this.local = local;
+    this.closed = closed;
+  }
+
+  /** A committed transaction waiting for its entry's outcome. */
+  static final class Queued {
+    final long term;
+
+    /** The data index its snapshot was taken at. */
+    final long snapshotDataIndex;
+
+    /** Whether it also read transactions queued before it. */
+    final boolean readQueued;
+
+    final NavigableMap<byte[], byte[]> writes;
+    final long logicalBytes;
+    final long encodedBytes;
+    final CompletableFuture<Void> outcome = new CompletableFuture<>();
+
+    Queued(View view, NavigableMap<byte[], byte[]> writes, long logicalBytes, long encodedBytes) {
+      this.term = view.term();
+      this.snapshotDataIndex = view.dataIndex();
+      this.readQueued = !view.queued().isEmpty();
+      this.writes = writes;
+      this.logicalBytes = logicalBytes;
+      this.encodedBytes = encodedBytes;
+    }
+  }
+
+  /**
+   * What a write transaction reads: a snapshot of the local store and the write sets of the
+   * transactions queued before it (oldest first), as of the pipeline epoch {@code epoch}.
+   */
+  record View(long term, long epoch, long dataIndex, ReadTxn base, List<Queued> queued) {
+    /** The newest queued write of {@code key}: a value, {@code WriteOverlay.TOMBSTONE}, or null. */
+    byte[] queuedValue(byte[] key) {
+      for (int i = queued.size() - 1; i >= 0; i--) {
+        byte[] v = queued.get(i).writes.get(key);
+        if (v != null) {
+          return v;
+        }
+      }
+      return null;
+    }
+
+    /** The queued writes inside {@code range}, newest per key, in key order. */
+    NavigableMap<byte[], byte[]> queuedIn(KeyRange range) {
+      NavigableMap<byte[], byte[]> out = new TreeMap<>(KeyRange::compare);
+      for (Queued q : queued) {
+        for (Map.Entry<byte[], byte[]> e : q.writes.entrySet()) {
+          if (range.contains(e.getKey())) {
+            out.put(e.getKey(), e.getValue());
+          }
+        }
+      }
+      return out;
+    }
+  }
+
+  /**
+   * Waits until this replica is a leader ready for writes, then returns a transaction's view.
+   *
+   * @throws NotLeaderException if another replica leads
+   * @throws ReplicationException if it did not get ready within the request timeout
+   */
+  View beginView() {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.requestTimeoutMs);
+    while (true) {
+      checkOpen();
+      checkHealthy();
+      DivisionInfo info = replica.info();
+      if (!info.isLeader()) {
+        throw replica.notLeader();
+      }
+      long term = info.getCurrentTerm();
+      View view = tryView(term, info.isLeaderReady());
+      if (view != null) {
+        return view;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new ReplicationException(
+            "replica " + settings.id + " leads term " + term + " but did not get ready in time");
+      }
+      Waits.pause(2);
+    }
+  }
+
+  private View tryView(long term, boolean leaderReady) {
+    stateMachine.applyLock.lock();
+    try {
+      synchronized (this) {
+        if (readyTerm != term) {
+          boolean oldPipelineDrained = unresolved.isEmpty();
+          if (!leaderReady
+              || !oldPipelineDrained
+              || stateMachine.appliedIndex() < replica.commitIndex()) {
+            return null;
+          }
+          readyTerm = term;
+        }
+        return new View(
+            term, epoch, stateMachine.lastDataIndex(), local.beginRead(), List.copyOf(unresolved));
+      }
+    } finally {
+      stateMachine.applyLock.unlock();
+    }
+  }
+
+  /**
+   * Queues a committed transaction's writes (key to value or {@code WriteOverlay.TOMBSTONE}, no
+   * longer changed by the caller) for the next entry. Checks first what fails this transaction
+   * alone.
+   *
+   * @return the queued transaction, whose outcome {@link #await} waits for
+   * @throws IllegalArgumentException if the writes encode to more than {@code raft.maxEntryBytes}
+   * @throws LeadershipLostException if leadership changed, or a transaction it read from failed
+   */
+  Queued enqueue(View view, NavigableMap<byte[], byte[]> writes, long logicalBytes) {
+    checkHealthy();
+    long encoded = WriteBatch.encodedSize(writes);
+    if (encoded > settings.maxEntryBytes) {
+      throw new IllegalArgumentException(
+          "the transaction encodes to "
+              + encoded
+              + " bytes, over raft.maxEntryBytes ("
+              + settings.maxEntryBytes
+              + "); nothing was written");
+    }
+    DivisionInfo info = replica.info();
+    if (!info.isLeader() || info.getCurrentTerm() != view.term()) {
+      throw lostBeforeCommit(view.term());
+    }
+    Queued q = new Queued(view, writes, logicalBytes, encoded);
+    synchronized (this) {
+      checkOpen();
+      if (epoch != view.epoch()) {
+        throw new LeadershipLostException(
+            "replica "
+                + settings.id
+                + ": a transaction this one read from failed; nothing of this one was written");
+      }
+      queue.add(q);
+      unresolved.add(q);
+      if (submitter == null) {
+        submitter = new Thread(this::submitLoop, "strata-raft-commit-" + settings.id);
+        submitter.setDaemon(true);
+        submitter.start();
+      }
+      notifyAll();
+    }
+    return q;
+  }
+
+  /**
+   * Waits for a queued transaction's outcome, or for the outcome of the transactions a view
+   * includes when {@code q} is null (a transaction that wrote nothing but read queued writes).
+   *
+   * @throws LeadershipLostException if it was applied nowhere
+   * @throws ReplicationException if the group did not settle it in time (outcome unknown)
+   * @throws EngineClosedException if the engine closed first
+   */
+  void await(Queued q, View view) {
+    if (q == null) {
+      if (view.queued().isEmpty()) {
+        return;
+      }
+      q = view.queued().get(view.queued().size() - 1);
+    }
+    InterruptShield.enter();
+    try {
+      while (true) {
+        try {
+          Waits.await(q.outcome, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100));
+          return;
+        } catch (TimeoutException e) {
+          checkOpen();
+        } catch (ExecutionException e) {
+          throw copyForCaller(e.getCause());
+        }
+      }
+    } finally {
+      InterruptShield.exit();
+    }
+  }
+
+  /** A fresh exception of the same kind, so each committing thread gets its own stack trace. */
+  private RuntimeException copyForCaller(Throwable t) {
+    if (t instanceof LeadershipLostException) {
+      return new LeadershipLostException(t.getMessage());
+    }
+    if (t instanceof ReplicationException) {
+      return new ReplicationException(t.getMessage(), t.getCause());
+    }
+    if (t instanceof EngineClosedException) {
+      return new EngineClosedException(t.getMessage());
+    }
+    if (t instanceof EngineFailedException) {
+      return new EngineFailedException(t.getMessage(), t.getCause());
+    }
+    return new EngineFailedException("raft replica " + settings.id + " failed a commit", t);
+  }
+
+  // ---- the submitter thread ----
+
+  private void submitLoop() {
+    while (true) {
+      List<Queued> entry;
+      synchronized (this) {
+        while (queue.isEmpty() && !closed.getAsBoolean()) {
+          try {
+            wait(100);
+          } catch (InterruptedException e) {
+            // Only close ends this thread.
+          }
+        }
+        if (queue.isEmpty()) {
+          return;
+        }
+        entry = takeEntry();
+      }
+      try {
+        submit(entry);
+        resolve(entry, null);
+      } catch (RuntimeException | Error e) {
+        resolve(entry, e);
+        if (e instanceof Error err) {
+          LOG.log(System.Logger.Level.ERROR, "raft commit submitter failed", err);
+        }
+      }
+    }
+  }
+
+  /** Takes queued transactions for one entry: at least one, within raft.maxEntryBytes. */
+  private List<Queued> takeEntry() {
+    List<Queued> entry = new ArrayList<>();
+    long bytes = 0;
+    while (!queue.isEmpty()) {
+      Queued next = queue.peek();
+      if (!entry.isEmpty()
+          && (bytes + next.encodedBytes > settings.maxEntryBytes
+              || next.term != entry.get(0).term)) {
+        break;
+      }
+      bytes += next.encodedBytes;
+      entry.add(queue.poll());
+    }
+    return entry;
+  }
+
+  /** Submits one entry holding {@code txns} and waits until its outcome is known. */
+  private void submit(List<Queued> txns) {
+    long term = txns.get(0).term;
+    checkHealthy();
+    DivisionInfo info = replica.info();
+    if (!info.isLeader() || info.getCurrentTerm() != term) {
+      throw lostBeforeCommit(term);
+    }
+    NavigableMap<byte[], byte[]> merged = txns.get(0).writes;
+    long logicalBytes = 0;
+    if (txns.size() > 1) {
+      merged = new TreeMap<>(KeyRange::compare);
+      for (Queued q : txns) {
+        merged.putAll(q.writes);
+      }
+    }
+    for (Queued q : txns) {
+      logicalBytes += q.logicalBytes;
+    }
+    // The entry's base is the state its first transaction read: its snapshot's data index or, if
+    // it also read queued transactions, the data index of the entry before (which took effect, or
+    // it would have failed with it). Serial writes make that the state each later transaction of
+    // the entry read too, plus the transactions before it in the entry.
+    Queued first = txns.get(0);
+    long baseDataIndex = first.readQueued ? pipelineDataIndex : first.snapshotDataIndex;
+    UUID entryId = UUID.randomUUID();
+    byte[] encoded =
+        new WriteBatch(term, baseDataIndex, entryId, logicalBytes, WriteBatch.ops(merged)).encode();
+    CompletableFuture<Boolean> outcome = stateMachine.expect(entryId);
+    try {
+      awaitOutcome(term, outcome, replica.submitWrite(encoded));
+    } finally {
+      stateMachine.forget(entryId);
+    }
+    // Applied with effect: the apply set the last data index to this entry's before completing
+    // the outcome, and no later data entry of this term exists yet.
+    pipelineDataIndex = stateMachine.lastDataIndex();
+  }
+
+  /**
+   * Completes an entry's transactions; on failure also fails every transaction queued after them,
+   * which read their writes, and voids the views of open transactions.
+   */
+  private void resolve(List<Queued> entry, Throwable failure) {
+    List<Queued> dependents = List.of();
+    synchronized (this) {
+      unresolved.removeAll(entry);
+      if (failure != null) {
+        epoch++;
+        dependents = new ArrayList<>(queue);
+        queue.clear();
+        unresolved.clear();
+      }
+    }
+    for (Queued q : entry) {
+      if (failure == null) {
+        q.outcome.complete(null);
+      } else {
+        q.outcome.completeExceptionally(failure);
+      }
+    }
+    if (!dependents.isEmpty()) {
+      RuntimeException dependentFailure = dependentFailure(failure);
+      for (Queued q : dependents) {
+        q.outcome.completeExceptionally(dependentFailure);
+      }
+    }
+  }
+
+  private RuntimeException dependentFailure(Throwable failure) {
+    if (failure instanceof EngineClosedException closedFailure) {
+      return closedFailure;
+    }
+    String message =
+        "replica "
+            + settings.id
+            + ": a transaction committed before this one, whose writes it read, "
+            + (failure instanceof LeadershipLostException
+                ? "was applied nowhere"
+                : "failed (" + failure + ")")
+            + "; this one was not submitted and wrote nothing";
+    return failure instanceof LeadershipLostException
+        ? new LeadershipLostException(message)
+        : new ReplicationException(message, failure);
+  }
+
+  private LeadershipLostException lostBeforeCommit(long term) {
+    return new LeadershipLostException(
+        "replica "
+            + settings.id
+            + " lost leadership of term "
+            + term
+            + " before the commit; nothing was written");
+  }
+
+  private void awaitOutcome(
+      long term, CompletableFuture<Boolean> outcome, CompletableFuture<RaftClientReply> reply) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.requestTimeoutMs);
+    boolean replyFailed = false;
+    while (true) {
+      if (outcome.isDone()) {
+        boolean effective;
+        try {
+          effective = outcome.join();
+        } catch (RuntimeException e) {
+          throw closedOrFailed(e);
+        }
+        if (effective) {
+          return;
+        }
+        throw new LeadershipLostException(
+            "replica "
+                + settings.id
+                + " lost leadership of term "
+                + term
+                + "; the transaction was applied nowhere");
+      }
+      if (!replyFailed && reply.isDone()) {
+        RaftClientReply r = reply.exceptionally(t -> null).join();
+        replyFailed = r == null || !r.isSuccess();
+      }
+      // Once an entry of a later term is applied here, an entry of this term not applied yet
+      // never will be: Raft settles it on every replica.
+      if (replyFailed && stateMachine.appliedTerm() > term && !outcome.isDone()) {
+        throw lostBeforeCommit(term);
+      }
+      if (closed.getAsBoolean()) {
+        throw new EngineClosedException("raft replica " + settings.id + " closed during a commit");
+      }
+      checkHealthy();
+      if (System.nanoTime() > deadline) {
+        throw new ReplicationException(
+            "replica "
+                + settings.id
+                + ": the group did not settle the commit within "
+                + settings.requestTimeoutMs
+                + " ms; its outcome is unknown");
+      }
+      try {
+        Waits.await(
+            CompletableFuture.anyOf(outcome, reply),
+            System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(10));
+      } catch (TimeoutException | ExecutionException e) {
+        // Checked again at the top of the loop.
+      }
+    }
+  }
+
+  private RuntimeException closedOrFailed(RuntimeException e) {
+    if (closed.getAsBoolean()) {
+      return new EngineClosedException("raft replica " + settings.id + " closed during a commit");
+    }
+    return new EngineFailedException("raft replica " + settings.id + " failed during a commit", e);
+  }
+
+  private void checkOpen() {
+    if (closed.getAsBoolean()) {
+      throw new EngineClosedException("raft replica " + settings.id + " is closed");
+    }
+  }
+
+  /**
+   * Throws if the state machine stopped applying the log.
+   *
+   * @throws EngineFailedException carrying the apply failure
+   */
+  void checkHealthy() {
+    Throwable failure = stateMachine.failure();
+    if (failure != null) {
+      throw new EngineFailedException(
+          "raft replica " + settings.id + " stopped applying the log; reopen it", failure);
+    }
+  }
+
+  /**
+   * Wakes the submitter after the engine was marked closed and waits briefly for it: an entry in
+   * flight then fails with {@link EngineClosedException}, and so does everything queued after it.
+   */
+  void close() {
+    Thread t;
+    synchronized (this) {
+      notifyAll();
+      t = submitter;
+    }
+    if (t != null) {
+      try {
+        t.join(TimeUnit.MILLISECONDS.toMillis(5_000));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    List<Queued> left;
+    synchronized (this) {
+      left = new ArrayList<>(unresolved);
+      queue.clear();
+      unresolved.clear();
+      epoch++;
+    }
+    StorageException closedFailure =
+        new EngineClosedException("raft replica " + settings.id + " closed during a commit");
+    for (Queued q : left) {
+      q.outcome.completeExceptionally(closedFailure);
+    }
+  }
+}
