@@ -152,6 +152,10 @@ public final class EtcdServer implements AutoCloseable {
         parts.bound.set(server);
       }
       parts.lessor.start();
+      if (!cluster) {
+        // Serving starts at once; history an interrupted compaction left goes meanwhile.
+        store.finishCompactionInBackground();
+      }
       if (cluster) {
         Lessor lessor = parts.lessor;
         parts.follower.start();

@@ -39,6 +39,8 @@ import java.util.function.Function;
  * the next batch starts.
  */
 final class MvccStore implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(MvccStore.class.getName());
+
   /** Receives the events of each committed revision, in order; must not block. */
   interface CommitListener {
     void committed(long revision, List<Event> events);
@@ -89,16 +91,25 @@ final class MvccStore implements AutoCloseable {
   private volatile long compactedRevision;
   private volatile CommitListener listener = (revision, events) -> {};
 
+  /** Finishes an interrupted compaction after open; null when none was started. */
+  private Thread compactionFinisher;
+
+  /** Set by {@link #close}: physical compaction stops before its next batch. */
+  private volatile boolean closing;
+
   MvccStore(StorageEngine engine) {
     this(engine, false);
   }
 
   /**
-   * Opens the store on {@code engine}. A {@code replicated} store shares its engine with other
-   * members that may write too: each batch and compaction rereads the revision from the engine
-   * instead of trusting the one it last committed, and an unfinished compaction is left to {@link
-   * #finishCompaction} (on the member that can write). A store that exists is opened with reads
-   * only, so a member that cannot write opens it as well.
+   * Opens the store on {@code engine}, reading only its four meta keys: the cost of opening does
+   * not grow with the keys, the history or the leases. A compaction whose physical step a crash
+   * interrupted is not finished here but by {@link #finishCompactionInBackground} or {@link
+   * #finishCompaction}; its revision is already recorded, so reads below it fail meanwhile as they
+   * should. A {@code replicated} store shares its engine with other members that may write too:
+   * each batch and compaction rereads the revision from the engine instead of trusting the one it
+   * last committed, and an unfinished compaction is left to the member that can write. A store that
+   * exists is opened with reads only, so a member that cannot write opens it as well.
    */
   MvccStore(StorageEngine engine, boolean replicated) {
     this.engine = engine;
@@ -110,10 +121,6 @@ final class MvccStore implements AutoCloseable {
     this.clusterId = state[0];
     this.currentRevision = state[1];
     this.compactedRevision = state[2];
-    if (state[3] < state[2] && !replicated) {
-      // A crash between the logical and the physical step of a compaction: finish it.
-      compactPhysically(state[2]);
-    }
   }
 
   private static long[] readState(ReadTxn txn) {
@@ -157,6 +164,36 @@ final class MvccStore implements AutoCloseable {
         compactedRevision = compacted;
       }
     }
+  }
+
+  /**
+   * Starts finishing, on a daemon thread of its own, a compaction whose physical step a crash
+   * interrupted, and returns at once; does nothing when there is none. The removal runs in batches
+   * between write batches, as after a {@code Compact} request; {@link #close} stops it between two
+   * batches, and the next open starts it again. Called once, by the member that writes.
+   */
+  void finishCompactionInBackground() {
+    long[] state = engine.view(MvccStore::readState);
+    if (state == null || state[3] >= state[2]) {
+      return;
+    }
+    long revision = state[2];
+    Thread finisher =
+        new Thread(
+            () -> {
+              try {
+                compactPhysically(revision);
+              } catch (RuntimeException e) {
+                // The engine closed or failed: the next open finds the compaction unfinished.
+                LOG.log(System.Logger.Level.WARNING, "compaction at " + revision + " stopped", e);
+              }
+            },
+            "strata-etcd-compaction");
+    finisher.setDaemon(true);
+    synchronized (this) {
+      compactionFinisher = finisher;
+    }
+    finisher.start();
   }
 
   /** Finishes a compaction whose physical step did not complete; on the member that writes. */
@@ -421,6 +458,9 @@ final class MvccStore implements AutoCloseable {
       byte[] keep = null;
       boolean keepIsTombstone = false;
       while (cursor.next()) {
+        if (closing) {
+          return;
+        }
         byte[] key = cursor.key();
         if (keep != null && !sameUserKey(keep, key)) {
           if (keepIsTombstone) {
@@ -442,6 +482,9 @@ final class MvccStore implements AutoCloseable {
       }
     }
     for (int from = 0; from < obsolete.size(); from += COMPACTION_BATCH) {
+      if (closing) {
+        return;
+      }
       List<byte[]> batch =
           obsolete.subList(from, Math.min(obsolete.size(), from + COMPACTION_BATCH));
       writeLock.lock();
@@ -462,7 +505,10 @@ final class MvccStore implements AutoCloseable {
     }
     engine.update(
         txn -> {
-          txn.put(KeyLayout.META_COMPACTED_PHYSICALLY, KeyLayout.longBytes(revision));
+          // Two compactions may finish out of order; the mark never goes back.
+          if (KeyLayout.longOf(txn.get(KeyLayout.META_COMPACTED_PHYSICALLY), -1) < revision) {
+            txn.put(KeyLayout.META_COMPACTED_PHYSICALLY, KeyLayout.longBytes(revision));
+          }
           return null;
         });
   }
@@ -473,8 +519,24 @@ final class MvccStore implements AutoCloseable {
     return a == b && java.util.Arrays.equals(historyKeyA, 0, a, historyKeyB, 0, b);
   }
 
+  /**
+   * Closes the engine, after waiting for a compaction finishing in the background to stop at its
+   * next batch.
+   */
   @Override
   public void close() {
+    closing = true;
+    Thread finisher;
+    synchronized (this) {
+      finisher = compactionFinisher;
+    }
+    if (finisher != null) {
+      try {
+        finisher.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     engine.close();
   }
 }

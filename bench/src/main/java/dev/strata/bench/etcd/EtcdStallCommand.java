@@ -117,7 +117,9 @@ public final class EtcdStallCommand implements Callable<Integer> {
       description =
           "JVM flags of the strata-etcd server process, e.g. a flight recording; %%n becomes the"
               + " number of the start, 1 for the measured run and 2 for the restart (default: this"
-              + " JVM's -X/-XX flags).")
+              + " JVM's -X/-XX flags). The server JVM records a class-data sharing archive,"
+              + " strata-etcd.jsa in its target directory, at the end of its first start and maps"
+              + " it in the restart, unless these flags include -Xshare or an archive of their own.")
   String serverJvmArgs;
 
   /** Creates the command; picocli instantiates it. */
@@ -277,6 +279,11 @@ public final class EtcdStallCommand implements Callable<Integer> {
     target.start();
     awaitReady(target);
     double restartMillis = (System.nanoTime() - restartStart) / 1e6;
+    System.out.printf(
+        Locale.ROOT,
+        "%s: restarted in %.0f ms (from the launch until Status and Range answer)%n",
+        target.name,
+        restartMillis);
     target.stop();
     return new Row(
         target.name,

@@ -5,6 +5,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -13,13 +14,18 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 
 /**
  * One server under test, started and stopped by the bench: a real etcd process with a bbolt
@@ -173,15 +179,37 @@ abstract class Target implements AutoCloseable {
   /**
    * strata-etcd in a JVM of its own ({@link StrataEtcdProcess}), as real etcd is a process of its
    * own: the two share the machine's cores with the bench's clients alike.
+   *
+   * <p>The server JVM uses a class-data sharing archive in the target's directory, as an operator
+   * who follows the module README does: the first start records the classes it loaded into {@link
+   * #CLASS_ARCHIVE} when its JVM exits ({@code -XX:ArchiveClassesAtExit}), and every later start
+   * maps them from there ({@code -XX:SharedArchiveFile}) instead of loading, verifying and linking
+   * them from the jar again. The measured restart is thus an operator's second start. Server JVM
+   * flags that choose class sharing themselves ({@code -Xshare}, an archive) turn this off.
    */
   static final class Strata extends Target {
+    /** The class-data sharing archive the server JVM writes and reuses, in the target directory. */
+    static final String CLASS_ARCHIVE = "strata-etcd.jsa";
+
     private final String engine;
     private final String freelist;
     private final String jvmArgs;
     private Process process;
     private int starts;
     private BufferedWriter commands;
-    private final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
+
+    /**
+     * The output lines of the current process. Each start has a queue of its own: the reader of a
+     * stopped process may still be draining its output (the class archive's warnings at exit) and
+     * add its end after the next process started.
+     */
+    private BlockingQueue<String> answers = new LinkedBlockingQueue<>();
+
+    /** Lines of the server's output in a failed start's error. */
+    private static final int TAIL_LINES = 10;
+
+    /** The last lines of output {@link #awaitLine} skipped, for a failed start's error. */
+    private final ArrayDeque<String> skipped = new ArrayDeque<>();
 
     Strata(String name, Path dir, String engine, String freelist, String jvmArgs) {
       super(name, dir);
@@ -192,6 +220,7 @@ abstract class Target implements AutoCloseable {
 
     @Override
     void start() throws Exception {
+      long launchNanos = System.nanoTime();
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       starts++;
@@ -200,6 +229,10 @@ abstract class Target implements AutoCloseable {
           // One recording file per start: the restart must not overwrite the measured run's.
           command.add(flag.replace("%n", String.valueOf(starts)));
         }
+      }
+      String classSharing = classSharingFlag();
+      if (classSharing != null) {
+        command.add(classSharing);
       }
       command.addAll(EngineFork.REQUIRED_JVM_ARGS);
       command.add("-cp");
@@ -210,7 +243,9 @@ abstract class Target implements AutoCloseable {
       if (freelist != null) {
         command.add("btree.freelist=" + freelist);
       }
-      answers.clear();
+      BlockingQueue<String> output = new LinkedBlockingQueue<>();
+      answers = output;
+      skipped.clear();
       process =
           new ProcessBuilder(command)
               .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("strata.log").toFile()))
@@ -226,33 +261,65 @@ abstract class Target implements AutoCloseable {
                     new BufferedReader(
                         new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8))) {
                   for (String line = out.readLine(); line != null; line = out.readLine()) {
-                    answers.add(line);
+                    output.add(line);
                   }
                 } catch (IOException e) {
-                  answers.add("error " + e.getMessage());
+                  output.add("error " + e.getMessage());
                 }
-                answers.add("exit");
+                output.add("exit");
               },
               "etcd-stall-" + name + "-output");
       reader.setDaemon(true);
       reader.start();
       String line = awaitLine(StrataEtcdProcess.LISTENING);
       if (line == null) {
+        // The target directory, log included, is deleted after a failed run: keep its end here.
         throw new IllegalStateException(
-            name + ": strata-etcd did not start (" + line + "); see " + dir.resolve("strata.log"));
+            name
+                + ": strata-etcd did not start; its output ended with "
+                + skipped
+                + " and "
+                + dir.resolve("strata.log")
+                + " with "
+                + logTail());
       }
+      long listeningMillis = (System.nanoTime() - launchNanos) / 1_000_000;
       String[] fields = line.substring(StrataEtcdProcess.LISTENING.length()).trim().split(" ");
       port = Integer.parseInt(fields[0]);
       if (fields.length == 3) {
         System.out.println(
             name
-                + ": strata-etcd answers "
+                + ": strata-etcd listens "
+                + listeningMillis
+                + " ms after its launch, "
                 + fields[1]
                 + " ms after its JVM started, "
                 + fields[2]
-                + " ms of them in EtcdServer.start (engine and store open, port bound)");
+                + " ms of them in EtcdServer.start (engine and store open, port bound)"
+                + (classSharing == null
+                    ? ""
+                    : classSharing.startsWith("-XX:SharedArchiveFile")
+                        ? "; classes mapped from " + CLASS_ARCHIVE
+                        : "; recording " + CLASS_ARCHIVE + " at exit"));
       }
       connect();
+    }
+
+    /**
+     * The class-sharing flag of this start: use the archive when an earlier start wrote it, record
+     * it otherwise; null when the configured JVM flags decide class sharing themselves.
+     */
+    private String classSharingFlag() {
+      if (jvmArgs.contains("-Xshare")
+          || jvmArgs.contains("SharedArchiveFile")
+          || jvmArgs.contains("ArchiveClassesAtExit")
+          || !jarsOnly(EngineFork.childClassPath())) {
+        return null;
+      }
+      Path archive = dir.resolve(CLASS_ARCHIVE);
+      return Files.isRegularFile(archive)
+          ? "-XX:SharedArchiveFile=" + archive
+          : "-XX:ArchiveClassesAtExit=" + archive;
     }
 
     /**
@@ -269,6 +336,43 @@ abstract class Target implements AutoCloseable {
         if (line.startsWith(prefix)) {
           return line;
         }
+        skipped.addLast(line);
+        if (skipped.size() > TAIL_LINES) {
+          skipped.removeFirst();
+        }
+      }
+    }
+
+    /**
+     * Whether the class path holds only jar files that name no further entries: the JVM refuses to
+     * start when asked to record an archive over a class path with a directory (a build's classes,
+     * or a test runner's manifest-only jar pointing at them).
+     */
+    static boolean jarsOnly(String classPath) {
+      for (String entry : classPath.split(File.pathSeparator)) {
+        Path jar = Path.of(entry);
+        if (!entry.endsWith(".jar") || !Files.isRegularFile(jar)) {
+          return false;
+        }
+        try (JarFile file = new JarFile(jar.toFile())) {
+          Manifest manifest = file.getManifest();
+          if (manifest != null
+              && manifest.getMainAttributes().getValue(Attributes.Name.CLASS_PATH) != null) {
+            return false;
+          }
+        } catch (IOException e) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private List<String> logTail() {
+      try {
+        List<String> lines = Files.readAllLines(dir.resolve("strata.log"), StandardCharsets.UTF_8);
+        return lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size());
+      } catch (IOException e) {
+        return List.of("(unreadable: " + e + ")");
       }
     }
 
