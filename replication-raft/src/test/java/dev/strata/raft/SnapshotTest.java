@@ -98,4 +98,60 @@ class SnapshotTest {
       }
     }
   }
+
+  /**
+   * The log is purged a segment at a time and a segment ends at each change of term, so a stopped
+   * leader's log usually ends exactly where the new leader's purged log begins (one entry earlier
+   * if the stopped leader's last entry had reached no one). Restarted, it is at (or just behind)
+   * the log start with no entry before it, and the newer snapshot is what it needs.
+   */
+  @Test
+  void stoppedLeader_atTheNewLeadersLogStart_installsTheSnapshot() {
+    EngineOptions options =
+        EngineOptions.builder()
+            .set(RaftSettings.SNAPSHOT_EVERY, "40")
+            .set(RaftSettings.MAX_ENTRY_BYTES, "1MiB")
+            .build();
+    try (TestCluster c = TestCluster.open(dir.resolve("g"), 3, options)) {
+      RaftEngine old = c.replicas[0];
+      for (int i = 0; i < 20; i++) {
+        old.put(key(i), new byte[100]);
+      }
+      long oldLast = stat(old, "raft.commitIndex");
+      c.stop(0);
+      RaftEngine leader = c.replicas[awaitAnyLeader(c)];
+      int written = 20;
+      while (stat(leader, "raft.logStartIndex") <= 0 && written < 2_000) {
+        leader.put(key(written++), new byte[100]);
+      }
+      long start = stat(leader, "raft.logStartIndex");
+      assertTrue(
+          start > oldLast && start <= oldLast + 2,
+          "the new leader's purged log begins at " + start + ", not where r1's log ends");
+      assertTrue(stat(leader, "raft.snapshotIndex") > oldLast, "the snapshot is not newer");
+      RaftEngine back = c.start(0);
+      RaftEngine now = c.replicas[awaitAnyLeader(c)];
+      now.put(key(written), new byte[100]);
+      assertEquals(LeaderFailoverTest.contentHash(now), LeaderFailoverTest.contentHash(back));
+      assertTrue(stat(back, "raft.snapshotsInstalled") >= 1, "r1 caught up without a snapshot");
+      back.verifyIntegrity();
+      now.verifyIntegrity();
+    }
+  }
+
+  private static byte[] key(int i) {
+    return String.format("k%05d", i).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static int awaitAnyLeader(TestCluster c) {
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    int leader;
+    while ((leader = c.leader()) < 0) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no leader within 60 s");
+      }
+      Waits.pause(10);
+    }
+    return leader;
+  }
 }
