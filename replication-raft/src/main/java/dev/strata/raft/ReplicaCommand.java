@@ -26,7 +26,8 @@ import java.util.HexFormat;
  * prints {@code READY} once the replica is open, then answers commands read from standard input,
  * one per line: {@code status} (role, leader, term, applied and commit index), {@code hash}
  * (SHA-256 of a linearizable full scan, to compare replicas), {@code verify} ({@code
- * verifyIntegrity()}). It closes the replica and exits when its input ends or on SIGTERM.
+ * verifyIntegrity()}). A command that fails answers {@code ERROR} and the exception, and the
+ * replica goes on serving. It closes the replica and exits when its input ends or on SIGTERM.
  */
 public final class ReplicaCommand {
   private ReplicaCommand() {}
@@ -35,7 +36,7 @@ public final class ReplicaCommand {
    * Runs the command.
    *
    * @param args the directory, then {@code key=value} settings
-   * @throws Exception if the replica cannot open or a command fails
+   * @throws Exception if the replica cannot open
    */
   public static void main(String[] args) throws Exception {
     if (args.length < 1) {
@@ -62,15 +63,21 @@ public final class ReplicaCommand {
           new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       String line;
       while ((line = in.readLine()) != null) {
-        switch (line.trim()) {
-          case "status" -> System.out.println(status((RaftEngine) engine));
-          case "hash" -> System.out.println("HASH " + contentHash(engine));
-          case "verify" -> {
-            engine.verifyIntegrity();
-            System.out.println("VERIFIED");
+        // A command that fails (no read index within raft.requestTimeoutMs, a damaged store)
+        // answers with its error and the replica keeps serving: the caller decides to retry.
+        try {
+          switch (line.trim()) {
+            case "status" -> System.out.println(status((RaftEngine) engine));
+            case "hash" -> System.out.println("HASH " + contentHash(engine));
+            case "verify" -> {
+              engine.verifyIntegrity();
+              System.out.println("VERIFIED");
+            }
+            case "" -> {}
+            default -> System.out.println("UNKNOWN " + line.trim() + " (status, hash, verify)");
           }
-          case "" -> {}
-          default -> System.out.println("UNKNOWN " + line.trim() + " (status, hash, verify)");
+        } catch (RuntimeException e) {
+          System.out.println("ERROR " + e);
         }
         System.out.flush();
       }

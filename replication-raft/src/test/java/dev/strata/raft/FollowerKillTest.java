@@ -54,7 +54,9 @@ class FollowerKillTest {
       }
       String expected = LeaderFailoverTest.contentHash(leader);
       assertEquals(expected, LeaderFailoverTest.contentHash(c.replicas[1]));
-      assertEquals("HASH " + expected, child.ask("hash"));
+      // The restarted replica's linearizable read may time out while a loaded machine lets it
+      // catch up: ask again until the deadline, then compare what it last said.
+      assertEquals("HASH " + expected, child.askUntil("hash", "HASH " + expected, 180));
       assertEquals("VERIFIED", child.ask("verify"));
       assertTrue(child.ask("status").startsWith("STATUS replica=r3 leader=r1 "));
       leader.verifyIntegrity();
@@ -125,6 +127,20 @@ class FollowerKillTest {
       in.write((command + "\n").getBytes(StandardCharsets.UTF_8));
       in.flush();
       return out.readLine();
+    }
+
+    /**
+     * Asks {@code command} until it answers {@code wanted} or {@code seconds} pass; returns the
+     * last answer (null if the child's output ended).
+     */
+    String askUntil(String command, String wanted, int seconds) throws IOException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+      String answer = ask(command);
+      while (answer != null && !answer.equals(wanted) && System.nanoTime() < deadline) {
+        System.out.println("replica answered " + answer + "; asking again");
+        answer = ask(command);
+      }
+      return answer;
     }
 
     void kill() throws InterruptedException {
