@@ -10,7 +10,9 @@ final class EngineListOption {
       names = "--engines",
       split = ",",
       paramLabel = "NAME",
-      description = "Engines, comma-separated, or 'all' (default: all on the class path).")
+      description =
+          "Engines, comma-separated, or 'all' (default: every single-node engine on the class"
+              + " path; the raft engine has its own command, raft).")
   List<String> engines = new ArrayList<>();
 
   /** The engines to measure, resolved against the class path. */

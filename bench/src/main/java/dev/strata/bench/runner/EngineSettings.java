@@ -12,8 +12,8 @@ final class EngineSettings {
   private EngineSettings() {}
 
   /**
-   * Resolves {@code --engines}: {@code all} means every engine on the class path, in a stable order
-   * (Strata's own first, then the baselines).
+   * Resolves {@code --engines}: {@code all} means every single-node engine on the class path, in a
+   * stable order (Strata's own first, then the baselines); the {@code raft} engine only by name.
    */
   static List<String> resolve(List<String> requested) {
     List<String> available = new ArrayList<>(StorageEngines.available());
@@ -24,6 +24,8 @@ final class EngineSettings {
           names.add(preferred);
         }
       }
+      // The replicated engine needs a group of replicas to open; `strata-bench raft` builds one.
+      available.remove("raft");
       names.addAll(available);
       return names;
     }
