@@ -123,7 +123,10 @@ class DifferentialTest {
     }
   }
 
-  /** Clears what differs between two clusters by nature: ids, raft term, remaining lease time. */
+  /**
+   * Clears what differs between two clusters by nature: ids, raft term, remaining lease time, and
+   * the order of a lease's keys (etcd lists them from a Go map, in no set order).
+   */
   static Message normalize(Message m) {
     Message.Builder b = m.toBuilder();
     for (FieldDescriptor f : m.getDescriptorForType().getFields()) {
@@ -141,8 +144,13 @@ class DifferentialTest {
     if (b instanceof ResponseHeader.Builder h) {
       h.clearClusterId().clearMemberId().clearRaftTerm();
     }
-    if (b instanceof LeaseTimeToLiveResponse.Builder t && t.getTTL() > 0) {
-      t.clearTTL();
+    if (b instanceof LeaseTimeToLiveResponse.Builder t) {
+      if (t.getTTL() > 0) {
+        t.clearTTL();
+      }
+      List<ByteString> keys = new ArrayList<>(t.getKeysList());
+      keys.sort(ByteString.unsignedLexicographicalComparator());
+      t.clearKeys().addAllKeys(keys);
     }
     return b.build();
   }
