@@ -5,12 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrowsExactly;
 
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngines;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,25 +24,11 @@ class MembershipTest {
       for (int i = 0; i < 100; i++) {
         leader.put(("k" + i).getBytes(StandardCharsets.UTF_8), new byte[200]);
       }
-      int port;
-      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        port = s.getLocalPort();
-      }
-      String address = "127.0.0.1:" + port;
-      Map<String, String> grown = new TreeMap<>(leader.members());
-      grown.put("r4", address);
-      StringBuilder peers = new StringBuilder();
-      grown.forEach(
-          (id, a) -> peers.append(peers.length() == 0 ? "" : ",").append(id).append('=').append(a));
-      EngineOptions newcomerOptions =
-          c.options(1).toBuilder()
-              .set(RaftSettings.ID, "r4")
-              .set(RaftSettings.PEERS, peers.toString())
-              .build();
+      TestCluster.Newcomer r4Joins = c.newcomer(leader, "r4");
       try (RaftEngine r4 =
-          (RaftEngine) StorageEngines.open("raft", dir.resolve("r4"), newcomerOptions)) {
-        leader.addReplica("r4", address);
-        assertEquals(grown, leader.members());
+          (RaftEngine) StorageEngines.open("raft", dir.resolve("r4"), r4Joins.options())) {
+        leader.addReplica("r4", r4Joins.address());
+        assertEquals(r4Joins.members(), leader.members());
         leader.put("after-add".getBytes(StandardCharsets.UTF_8), new byte[] {1});
         assertEquals(LeaderFailoverTest.contentHash(leader), LeaderFailoverTest.contentHash(r4));
         r4.verifyIntegrity();

@@ -5,12 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngines;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,23 +70,10 @@ class SnapshotTest {
       RaftEngine leader = c.replicas[0];
       write(leader, 0, 200);
       assertTrue(stat(leader, "raft.logStartIndex") > 0, "the leader purged no log");
-      int port;
-      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        port = s.getLocalPort();
-      }
-      String address = "127.0.0.1:" + port;
-      Map<String, String> grown = new TreeMap<>(leader.members());
-      grown.put("r4", address);
-      StringBuilder peers = new StringBuilder();
-      grown.forEach(
-          (id, a) -> peers.append(peers.length() == 0 ? "" : ",").append(id).append('=').append(a));
-      EngineOptions options =
-          c.options(1).toBuilder()
-              .set(RaftSettings.ID, "r4")
-              .set(RaftSettings.PEERS, peers.toString())
-              .build();
-      try (RaftEngine r4 = (RaftEngine) StorageEngines.open("raft", dir.resolve("r4"), options)) {
-        leader.addReplica("r4", address);
+      TestCluster.Newcomer r4Joins = c.newcomer(leader, "r4");
+      try (RaftEngine r4 =
+          (RaftEngine) StorageEngines.open("raft", dir.resolve("r4"), r4Joins.options())) {
+        leader.addReplica("r4", r4Joins.address());
         write(leader, 200, 205);
         assertEquals(LeaderFailoverTest.contentHash(leader), LeaderFailoverTest.contentHash(r4));
         assertTrue(stat(r4, "raft.snapshotsInstalled") >= 1, "r4 joined without a snapshot");

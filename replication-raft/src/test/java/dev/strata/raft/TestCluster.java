@@ -10,6 +10,7 @@ import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -187,6 +189,33 @@ final class TestCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * A replica about to join the group: its address on a free loopback port, the membership once it
+   * has joined, and its options (replica 1's, with its own id and the grown peer list).
+   */
+  record Newcomer(String address, Map<String, String> members, EngineOptions options) {}
+
+  /** Prepares {@code id} to join the group whose current members {@code leader} reports. */
+  Newcomer newcomer(RaftEngine leader, String id) throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    String address = "127.0.0.1:" + port;
+    Map<String, String> grown = new TreeMap<>(leader.members());
+    grown.put(id, address);
+    StringBuilder peers = new StringBuilder();
+    grown.forEach(
+        (member, a) ->
+            peers.append(peers.length() == 0 ? "" : ",").append(member).append('=').append(a));
+    EngineOptions options =
+        options(1).toBuilder()
+            .set(RaftSettings.ID, id)
+            .set(RaftSettings.PEERS, peers.toString())
+            .build();
+    return new Newcomer(address, Map.copyOf(grown), options);
+  }
+
   /** The index of the current ready leader among running replicas, or -1. */
   int leader() {
     for (int i = 0; i < size; i++) {
@@ -251,7 +280,7 @@ final class TestCluster implements AutoCloseable {
       List<Integer> out = new ArrayList<>();
       try {
         for (int i = 0; i < size; i++) {
-          ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+          ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
           held.add(s);
           out.add(s.getLocalPort());
         }
