@@ -325,12 +325,26 @@ public final class SegmentLog implements AutoCloseable {
   private StoredRecord readRecord(long position) {
     Segment s = segment(segmentOf(position));
     long offset = offsetOf(position);
-    if (maps != null) {
-      StoredRecord rec = readMapped(s, offset, position);
-      if (rec != null) {
-        return rec;
-      }
+    if (maps == null) {
+      return readCopied(s, offset, position);
     }
+    // The whole read, the pread fallback included, is one guarded section: a fault on a mapped load
+    // is reported at the thread's next transition into the VM, which may be the fallback's read.
+    try {
+      StoredRecord rec = readMapped(s, offset, position);
+      return rec != null ? rec : readCopied(s, offset, position);
+    } catch (InternalError e) {
+      // How the JVM reports a page that vanished under a mapping (SIGBUS): see SegmentMaps.
+      throw new CorruptionException(
+          s.path()
+              + ": the file shrank under its read-only mapping; cannot read the record at offset "
+              + offset,
+          e);
+    }
+  }
+
+  /** Reads a record with {@code pread}: one call for a small record, two for a larger one. */
+  private StoredRecord readCopied(Segment s, long offset, long position) {
     try {
       // One read serves a small record whole; a larger one needs a second for the rest. The file's
       // end is learnt from the read itself: asking the channel for its size is a system call too.
@@ -367,34 +381,25 @@ public final class SegmentLog implements AutoCloseable {
     if (m == null) {
       return null;
     }
-    try {
-      int at = (int) offset;
-      long header =
-          RecordFormat.frameLength(
-              m, at, (int) Math.min(RecordFormat.MAX_LENGTH_BYTES, m.capacity() - offset));
-      if (header == -1) {
-        // The length runs past the mapping: the segment being written may hold more.
+    int at = (int) offset;
+    long header =
+        RecordFormat.frameLength(
+            m, at, (int) Math.min(RecordFormat.MAX_LENGTH_BYTES, m.capacity() - offset));
+    if (header == -1) {
+      // The length runs past the mapping: the segment being written may hold more.
+      return null;
+    }
+    int bytes = frameBytes(s, offset, header);
+    if (offset + bytes > m.capacity()) {
+      m = maps.covering(s, offset + bytes, sealed, logEnd);
+      if (m == null) {
         return null;
       }
-      int bytes = frameBytes(s, offset, header);
-      if (offset + bytes > m.capacity()) {
-        m = maps.covering(s, offset + bytes, sealed, logEnd);
-        if (m == null) {
-          return null;
-        }
-      }
-      byte[] frame = new byte[bytes];
-      m.get(at, frame);
-      return decode(
-          s, offset, position, ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN), header);
-    } catch (InternalError e) {
-      // How the JVM reports a page that vanished under a mapping (SIGBUS): see SegmentMaps.
-      throw new CorruptionException(
-          s.path()
-              + ": the file shrank under its read-only mapping; cannot read the record at offset "
-              + offset,
-          e);
     }
+    byte[] frame = new byte[bytes];
+    m.get(at, frame);
+    return decode(
+        s, offset, position, ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN), header);
   }
 
   /** The bytes of a frame whose length field decoded to {@code header}, checked against limits. */

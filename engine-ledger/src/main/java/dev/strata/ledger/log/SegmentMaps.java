@@ -31,9 +31,10 @@ import java.util.Arrays;
  * that fault into an {@link InternalError} ({@code "a fault occurred in a recent unsafe memory
  * access operation"}) instead of crashing, and {@link SegmentLog} reports it as a {@code
  * CorruptionException}. The error may surface a little after the faulting load, at the thread's
- * next transition into the VM; a faulted copy leaves its frame partly unfilled, so the frame fails
- * its length or checksum check, and building that exception is such a transition, inside the same
- * guarded section.
+ * next transition into the VM, so the guarded section is the whole read. A faulted copy leaves its
+ * frame partly unfilled, so the frame fails its length or checksum check, and building that
+ * exception is such a transition; a faulted length read that sends the read to {@code pread} meets
+ * one in the system call.
  *
  * <p>Thread-safe: lookups read a volatile copy-on-write table; mapping is synchronized.
  */
