@@ -5,6 +5,8 @@ import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
 import dev.strata.api.StorageException;
+import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.LeaseGrpc;
 import io.grpc.Server;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
@@ -26,12 +28,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
- * An etcd v3 API server over one Strata engine opened by name. Serves KV, Watch, Lease and
- * Maintenance ({@code Status}, {@code Snapshot}, {@code Defragment}, alarms) on one gRPC port,
- * optionally over TLS with client certificates. With {@link Config#cluster} over the {@code raft}
- * engine it is one member of a cluster: every member serves the whole API, reads run on the member
- * itself, writes and lease calls on the leader (forwarded there), and watches on every member see
- * every revision. Cluster {@code MemberList} lists the members (or this server alone).
+ * An etcd v3 API server over one Strata engine opened by name. Serves KV, Watch, Lease, Lock,
+ * Election and Maintenance ({@code Status}, {@code Snapshot}, {@code Defragment}, alarms) on one
+ * gRPC port, optionally over TLS with client certificates. With {@link Config#cluster} over the
+ * {@code raft} engine it is one member of a cluster: every member serves the whole API, reads run
+ * on the member itself, writes and lease calls on the leader (forwarded there), and watches on
+ * every member see every revision. Cluster {@code MemberList} lists the members (or this server
+ * alone).
  *
  * <p>Thread-safe. {@link #start(Config)} opens the engine (which locks its directory) and binds the
  * port; {@link #close()} stops accepting calls, ends open streams and closes the engine. The store
@@ -81,6 +84,9 @@ public final class EtcdServer implements AutoCloseable {
               // etcd accepts requests up to --max-request-bytes plus gRPC's own overhead.
               .maxInboundMessageSize(config.maxRequestBytes + 512 * 1024);
       RequestChecks checks = new RequestChecks(config.maxTxnOps, config.maxRequestBytes);
+      // Kept to serve Lock and Election too, which run on the server's own KV and Lease services.
+      KVGrpc.KVImplBase kv;
+      LeaseGrpc.LeaseImplBase leases;
       if (cluster) {
         parts.members =
             new ClusterMembers(
@@ -102,12 +108,14 @@ public final class EtcdServer implements AutoCloseable {
         store.setListener((revision, events) -> follower.signal());
         parts.lessor = new Lessor(store, members::isLeader);
         Forwarder forwarder = new Forwarder(members);
+        kv = new RoutedKvService(new KvService(store, parts.headers, checks), forwarder);
+        leases =
+            new RoutedLeaseService(
+                new LeaseService(parts.lessor, parts.headers), forwarder, members);
         builder
             .intercept(Forwarder.interceptor())
-            .addService(new RoutedKvService(new KvService(store, parts.headers, checks), forwarder))
-            .addService(
-                new RoutedLeaseService(
-                    new LeaseService(parts.lessor, parts.headers), forwarder, members))
+            .addService(kv)
+            .addService(leases)
             .addService(new ClusterService(members::all, parts.headers, config.certFile != null));
       } else {
         parts.headers = new Headers(store);
@@ -118,9 +126,11 @@ public final class EtcdServer implements AutoCloseable {
         // The bound port is known once the server started; the list is built per call.
         AtomicReference<Server> bound = new AtomicReference<>();
         parts.bound = bound;
+        kv = new KvService(store, parts.headers, checks);
+        leases = new LeaseService(parts.lessor, parts.headers);
         builder
-            .addService(new KvService(store, parts.headers, checks))
-            .addService(new LeaseService(parts.lessor, parts.headers))
+            .addService(kv)
+            .addService(leases)
             .addService(
                 new ClusterService(
                     () ->
@@ -133,8 +143,11 @@ public final class EtcdServer implements AutoCloseable {
                     parts.headers,
                     config.certFile != null));
       }
+      LocalClient self = new LocalClient(kv, leases, parts.watches);
       builder
           .addService(new WatchService(parts.watches))
+          .addService(new LockService(self))
+          .addService(new ElectionService(self))
           .addService(
               new MaintenanceService(
                   store, parts.headers, () -> sizeOf(config.dataDir), parts.members));
