@@ -10,6 +10,7 @@ import io.etcd.jetcd.api.lock.LockRequest;
 import io.etcd.jetcd.api.lock.LockResponse;
 import io.etcd.jetcd.api.lock.UnlockRequest;
 import io.etcd.jetcd.api.lock.UnlockResponse;
+import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 
@@ -121,7 +122,9 @@ final class LockService extends LockGrpc.LockImplBase {
     @Override
     public void failed(StatusRuntimeException error) {
       if (keyMayExist) {
-        release();
+        // Outside the call's context, which may be cancelled by now, as etcd unlocks with the
+        // client's own context.
+        Context.ROOT.run(this::release);
       }
       observer.onError(error);
     }

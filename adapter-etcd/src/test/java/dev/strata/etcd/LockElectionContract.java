@@ -23,6 +23,7 @@ import io.etcd.jetcd.api.LeaseRevokeRequest;
 import io.etcd.jetcd.api.LeaseTimeToLiveRequest;
 import io.etcd.jetcd.api.LeaseTimeToLiveResponse;
 import io.etcd.jetcd.api.ProclaimRequest;
+import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.RangeResponse;
 import io.etcd.jetcd.api.ResignRequest;
 import io.etcd.jetcd.api.lock.LockGrpc;
@@ -111,8 +112,15 @@ abstract class LockElectionContract {
         second.getLockClient().lock(bytes("job"), leaseB);
     assertBlocked(waiting);
     // The waiter's key is in place, created after the holder's.
-    RangeResponse keys = under("job/");
+    RangeResponse keys =
+        etcd.kv()
+            .range(
+                Requests.prefix("job/").toBuilder()
+                    .setSortTarget(RangeRequest.SortTarget.CREATE)
+                    .setSortOrder(RangeRequest.SortOrder.ASCEND)
+                    .build());
     assertEquals(2, keys.getKvsCount());
+    assertEquals(leaseA, keys.getKvs(0).getLease());
     assertEquals(leaseB, keys.getKvs(1).getLease());
     assertTrue(keys.getKvs(0).getCreateRevision() < keys.getKvs(1).getCreateRevision());
 
@@ -168,6 +176,31 @@ abstract class LockElectionContract {
     assertStatus(
         (StatusRuntimeException) poll(outcome), Status.Code.UNKNOWN, "mutex: session is expired");
     assertEquals(0, under("s/").getKvsCount());
+  }
+
+  @Test
+  void lock_waitingWhenTheServerStops_endsWithServerStopped_andLeavesNoKey() throws Exception {
+    long leaseA = grant(60);
+    long leaseB = grant(60);
+    var held = await(first.getLockClient().lock(bytes("stop"), leaseA));
+    BlockingQueue<Object> outcome = new LinkedBlockingQueue<>();
+    LockGrpc.newStub(etcd.channel())
+        .lock(
+            LockRequest.newBuilder().setName(bs("stop")).setLease(leaseB).build(),
+            recorder(outcome));
+    awaitKeys("stop/", 2);
+    etcd.server.close();
+    assertStatus(
+        (StatusRuntimeException) poll(outcome),
+        Status.Code.UNAVAILABLE,
+        "etcdserver: server stopped");
+    etcd.restart();
+    if (!engine().equals("memory")) {
+      // The waiter's key went before the store closed; the holder's stays with its lease.
+      RangeResponse left = under("stop/");
+      assertEquals(1, left.getKvsCount());
+      assertEquals(held.getKey().toString(), str(left.getKvs(0).getKey()));
+    }
   }
 
   @Test
