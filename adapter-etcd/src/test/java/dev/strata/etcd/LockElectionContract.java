@@ -38,12 +38,18 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -110,6 +116,7 @@ abstract class LockElectionContract {
     assertEquals("job/" + Long.toHexString(leaseA), held.getKey().toString());
     CompletableFuture<io.etcd.jetcd.lock.LockResponse> waiting =
         second.getLockClient().lock(bytes("job"), leaseB);
+    awaitKeys("job/", 2);
     assertBlocked(waiting);
     // The waiter's key is in place, created after the holder's.
     RangeResponse keys =
@@ -139,8 +146,11 @@ abstract class LockElectionContract {
     long[] leases = {grant(60), grant(60), grant(60)};
     var holder = await(first.getLockClient().lock(bytes("q"), leases[0]));
     var secondInLine = second.getLockClient().lock(bytes("q"), leases[1]);
-    assertBlocked(secondInLine);
+    // Each waiter's key is in place before the next comes, so the order is the arrival order.
+    awaitKeys("q/", 2);
     var thirdInLine = second.getLockClient().lock(bytes("q"), leases[2]);
+    awaitKeys("q/", 3);
+    assertBlocked(secondInLine);
     assertBlocked(thirdInLine);
     await(first.getLockClient().unlock(holder.getKey()));
     var next = await(secondInLine);
@@ -148,6 +158,57 @@ abstract class LockElectionContract {
     assertBlocked(thirdInLine);
     await(first.getLockClient().unlock(next.getKey()));
     assertEquals("q/" + Long.toHexString(leases[2]), await(thirdInLine).getKey().toString());
+  }
+
+  @Test
+  void lock_excludesConcurrentHolders_underContention() throws Exception {
+    int workers = 3;
+    int rounds = 4;
+    AtomicInteger holding = new AtomicInteger();
+    AtomicInteger overlaps = new AtomicInteger();
+    etcd.kv().put(Requests.put("counter", "0"));
+    List<CompletableFuture<Void>> done = new ArrayList<>();
+    // Threads of their own: the workers block, and jetcd completes its futures on the common pool.
+    ExecutorService threads = Executors.newFixedThreadPool(workers);
+    for (int w = 0; w < workers; w++) {
+      Client client = w % 2 == 0 ? first : second;
+      long lease = grant(60);
+      done.add(
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  for (int r = 0; r < rounds; r++) {
+                    var held = await(client.getLockClient().lock(bytes("mutex"), lease));
+                    if (holding.incrementAndGet() != 1) {
+                      overlaps.incrementAndGet();
+                    }
+                    // A read-modify-write that only the lock keeps from losing updates.
+                    var kv = client.getKVClient();
+                    long n =
+                        Long.parseLong(
+                            await(kv.get(bytes("counter"))).getKvs().get(0).getValue().toString());
+                    await(kv.put(bytes("counter"), bytes(Long.toString(n + 1))));
+                    holding.decrementAndGet();
+                    await(client.getLockClient().unlock(held.getKey()));
+                  }
+                } catch (Exception e) {
+                  throw new CompletionException(e);
+                }
+              },
+              threads));
+    }
+    try {
+      for (CompletableFuture<Void> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+    assertEquals(0, overlaps.get(), "two holders at once");
+    assertEquals(
+        Integer.toString(workers * rounds),
+        str(etcd.kv().range(Requests.get("counter")).getKvs(0).getValue()));
+    assertEquals(0, under("mutex/").getKvsCount());
   }
 
   @Test
