@@ -4,7 +4,6 @@ import dev.strata.api.StorageEngine;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
@@ -24,12 +23,7 @@ final class GetCommand implements Callable<Integer> {
   @Parameters(index = "1", paramLabel = "KEY", description = "The key.")
   String key;
 
-  @Option(
-      names = "--format",
-      paramLabel = "FORMAT",
-      defaultValue = "text",
-      description = "Output: text, hex, base64 or json. Default: ${DEFAULT-VALUE}.")
-  OutputFormat format = OutputFormat.TEXT;
+  @Mixin OutputFormatOption output;
 
   @Override
   public Integer call() {
@@ -39,7 +33,7 @@ final class GetCommand implements Callable<Integer> {
       if (value == null) {
         throw new UsageException("key " + Encoding.printable(k) + " not found in " + store.store);
       }
-      strata.out.println(format.value(k, value));
+      strata.out.println(output.format.value(k, value));
       return Strata.OK;
     }
   }

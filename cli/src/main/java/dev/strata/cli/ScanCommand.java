@@ -36,19 +36,14 @@ final class ScanCommand implements Runnable {
   @Option(names = "--keys-only", description = "Print keys only (not with --format json).")
   boolean keysOnly;
 
-  @Option(
-      names = "--format",
-      paramLabel = "FORMAT",
-      defaultValue = "text",
-      description = "Output: text, hex, base64 or json. Default: ${DEFAULT-VALUE}.")
-  OutputFormat format = OutputFormat.TEXT;
+  @Mixin OutputFormatOption output;
 
   @Override
   public void run() {
     if (limit < 0) {
       throw new UsageException("--limit must not be negative: " + limit);
     }
-    if (keysOnly && format == OutputFormat.JSON) {
+    if (keysOnly && output.format == OutputFormat.JSON) {
       throw new UsageException("--keys-only prints no JSON lines; use text, hex or base64");
     }
     KeyRange range = keys.range();
@@ -61,9 +56,9 @@ final class ScanCommand implements Runnable {
         Cursor c = txn.cursor(range)) {
       for (long n = 0; n < limit && c.next(); n++) {
         if (keysOnly) {
-          out.println(format.value(null, c.key()));
+          out.println(output.format.value(null, c.key()));
         } else {
-          out.println(format.entry(c.key(), c.value()));
+          out.println(output.format.entry(c.key(), c.value()));
         }
       }
     }

@@ -15,7 +15,6 @@ import dev.strata.api.StorageIOException;
 import dev.strata.api.StoreLockedException;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
-import dev.strata.api.spi.CallGuard;
 import dev.strata.api.spi.DirectoryLock;
 import dev.strata.api.spi.WriterGate;
 import dev.strata.lsm.RocksOptionsFactory.RocksResources;
@@ -23,11 +22,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.rocksdb.Checkpoint;
-import org.rocksdb.FlushOptions;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -111,11 +107,9 @@ public final class LsmEngine implements StorageEngine, InPlaceCompaction {
   private final DirectoryLock lock;
   private final WriterGate gate;
   private final Set<LsmReadTxn> openTxns = ConcurrentHashMap.newKeySet();
-
-  /** Calls made directly on the engine (one-shot reads, maintenance) that close() must await. */
-  private final CallGuard calls = new CallGuard();
-
-  private volatile StorageException writeFailure;
+  private final WriteFailureLatch writeFailures;
+  private final EngineCalls calls;
+  private final LsmMaintenance maintenance;
 
   private LsmEngine(
       Path directory,
@@ -132,6 +126,9 @@ public final class LsmEngine implements StorageEngine, InPlaceCompaction {
     this.db = db;
     this.lock = lock;
     this.gate = new WriterGate(description);
+    this.writeFailures = new WriteFailureLatch(description);
+    this.calls = new EngineCalls(description, writeFailures);
+    this.maintenance = new LsmMaintenance(db, directory, description, readOnly, calls);
   }
 
   static LsmEngine open(Path requested, EngineOptions options) {
@@ -216,7 +213,7 @@ public final class LsmEngine implements StorageEngine, InPlaceCompaction {
         openTxns.remove(txn);
         // Freeing twice is harmless if close() took the transaction before the removal.
         txn.freeResources();
-        throw closedException();
+        throw calls.closedException();
       }
       txn.openSnapshot();
       return txn;
@@ -229,7 +226,7 @@ public final class LsmEngine implements StorageEngine, InPlaceCompaction {
     if (readOnly) {
       throw new UnsupportedOperationException(description + " was opened read-only");
     }
-    checkNoWriteFailure();
+    writeFailures.checkWritesAllowed();
   }
 
   /** Called once by a transaction when it ends. */
@@ -242,7 +239,7 @@ public final class LsmEngine implements StorageEngine, InPlaceCompaction {
 
   /** Writes a write transaction's batch atomically; runs inside that transaction's guard. */
   void commit(WriteBatch batch, long logicalBytes) {
-    checkNoWriteFailure();
+    writeFailures.checkWritesAllowed();
     if (batch.count() == 0) {
       return;
     }
@@ -258,33 +255,12 @@ public final class LsmEngine implements StorageEngine, InPlaceCompaction {
     meter.addLogical(logicalBytes);
   }
 
-  private void checkNoWriteFailure() {
-    StorageException failure = writeFailure;
-    if (failure instanceof StorageFullException) {
-      throw new StorageFullException(
-          description
-              + " refuses writes since the disk filled up; free space and reopen it: "
-              + failure.getMessage(),
-          failure);
-    }
-    if (failure != null) {
-      throw new EngineFailedException(
-          description + " refuses writes after an earlier failure: " + failure.getMessage(),
-          failure);
-    }
-  }
-
   /**
    * Maps a RocksDB failure and, when it means the database can no longer be trusted with writes,
    * remembers it so later write transactions fail fast.
    */
   StorageException failure(String operation, RocksDBException e) {
-    StorageException mapped = RocksErrors.map(operation + " on " + description, e);
-    if (RocksErrors.isFatalForWrites(mapped) && writeFailure == null) {
-      writeFailure = mapped;
-      LOG.log(System.Logger.Level.ERROR, description + " refuses writes from now on", mapped);
-    }
-    return mapped;
+    return writeFailures.record(operation, e);
   }
 
   /**
@@ -300,13 +276,14 @@ public final class LsmEngine implements StorageEngine, InPlaceCompaction {
   @Override
   public byte[] get(byte[] key) {
     Limits.checkKey(key);
-    enterEngineCall();
+    // Not through calls.call: a capturing lambda per point read on the hottest path.
+    calls.enter();
     try {
       return db.get(resources.readOptions, key);
     } catch (RocksDBException e) {
       throw failure("read", e);
     } finally {
-      exitEngineCall();
+      calls.exit();
     }
   }
 
@@ -349,7 +326,7 @@ public final class LsmEngine implements StorageEngine, InPlaceCompaction {
     checkWritable();
     gate.acquire();
     try {
-      enterEngineCall();
+      calls.enter();
       try {
         if (valueOrNullToDelete == null) {
           db.delete(resources.writeOptions, key);
@@ -361,21 +338,11 @@ public final class LsmEngine implements StorageEngine, InPlaceCompaction {
       } catch (RocksDBException e) {
         throw failure("commit", e);
       } finally {
-        exitEngineCall();
+        calls.exit();
       }
     } finally {
       gate.release();
     }
-  }
-
-  private void enterEngineCall() {
-    if (!calls.tryEnter()) {
-      throw closedException();
-    }
-  }
-
-  private void exitEngineCall() {
-    calls.exit();
   }
 
   /**
@@ -400,14 +367,7 @@ public final class LsmEngine implements StorageEngine, InPlaceCompaction {
    */
   @Override
   public long approximateKeyCount() {
-    enterEngineCall();
-    try {
-      return Math.max(0, db.getLongProperty("rocksdb.estimate-num-keys"));
-    } catch (RocksDBException e) {
-      throw failure("stats", e);
-    } finally {
-      exitEngineCall();
-    }
+    return calls.call("stats", () -> Math.max(0, db.getLongProperty("rocksdb.estimate-num-keys")));
   }
 
   /**
@@ -418,14 +378,7 @@ public final class LsmEngine implements StorageEngine, InPlaceCompaction {
    */
   @Override
   public Map<String, Number> stats() {
-    enterEngineCall();
-    try {
-      return LsmStats.collect(db, resources, openTxns.size());
-    } catch (RocksDBException e) {
-      throw failure("stats", e);
-    } finally {
-      exitEngineCall();
-    }
+    return calls.call("stats", () -> LsmStats.collect(db, resources, openTxns.size()));
   }
 
   /**
@@ -437,14 +390,7 @@ public final class LsmEngine implements StorageEngine, InPlaceCompaction {
    */
   @Override
   public void verifyIntegrity() {
-    guarded(
-        "verifyIntegrity",
-        () -> {
-          if (StoreMarker.exists(directory)) {
-            StoreMarker.check(directory);
-          }
-          db.verifyChecksum();
-        });
+    maintenance.verifyIntegrity();
   }
 
   /**
@@ -460,28 +406,7 @@ public final class LsmEngine implements StorageEngine, InPlaceCompaction {
    */
   @Override
   public void backup(Path target) {
-    Objects.requireNonNull(target, "target");
-    enterEngineCall();
-    try {
-      Path dir = target.toAbsolutePath().normalize();
-      StoreDirectory.prepareBackupTarget(dir);
-      try (Checkpoint checkpoint = Checkpoint.create(db)) {
-        checkpoint.createCheckpoint(dir.toString());
-      }
-      if (readOnly) {
-        // A read-only RocksDB cannot flush, and its checkpoint leaves out the write-ahead log:
-        // commits not yet in a table would be missing from the copy.
-        StoreDirectory.copyWriteAheadLogs(directory, dir);
-      }
-      StoreMarker.write(dir);
-    } catch (RocksDBException e) {
-      StorageException mapped = RocksErrors.map("backup of " + description + " to " + target, e);
-      throw mapped instanceof StorageIOException
-          ? mapped
-          : new StorageIOException(mapped.getMessage(), e);
-    } finally {
-      exitEngineCall();
-    }
+    maintenance.backup(target);
   }
 
   /**
@@ -494,7 +419,7 @@ public final class LsmEngine implements StorageEngine, InPlaceCompaction {
    * @throws StorageException if RocksDB reports an error
    */
   public void compactRange() {
-    maintain("compactRange", db::compactRange);
+    maintenance.compactRange();
   }
 
   /** {@inheritDoc} Runs {@link #compactRange()}. */
@@ -513,38 +438,7 @@ public final class LsmEngine implements StorageEngine, InPlaceCompaction {
    * @throws StorageException if RocksDB reports an error
    */
   public void flush() {
-    maintain(
-        "flush",
-        () -> {
-          try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
-            db.flush(options);
-          }
-        });
-  }
-
-  /** A RocksDB call of a maintenance method. */
-  private interface RocksCall {
-    void run() throws RocksDBException;
-  }
-
-  /** Runs a maintenance call of a writable engine inside the engine-call guard. */
-  private void maintain(String what, RocksCall call) {
-    if (readOnly) {
-      throw new UnsupportedOperationException(description + " was opened read-only");
-    }
-    guarded(what, call);
-  }
-
-  /** Runs a call inside the engine-call guard, so close() waits for it; maps RocksDB's errors. */
-  private void guarded(String what, RocksCall call) {
-    enterEngineCall();
-    try {
-      call.run();
-    } catch (RocksDBException e) {
-      throw failure(what, e);
-    } finally {
-      exitEngineCall();
-    }
+    maintenance.flush();
   }
 
   @Override
@@ -559,7 +453,7 @@ public final class LsmEngine implements StorageEngine, InPlaceCompaction {
       txn.endByEngine();
     }
     List<StorageException> errors = new ArrayList<>();
-    StorageException earlier = writeFailure;
+    StorageException earlier = writeFailures.failure();
     if (!readOnly && durability == Durability.SYNC && earlier == null) {
       try {
         db.syncWal();
@@ -594,13 +488,7 @@ public final class LsmEngine implements StorageEngine, InPlaceCompaction {
   }
 
   void checkOpen() {
-    if (calls.isClosed()) {
-      throw closedException();
-    }
-  }
-
-  private EngineClosedException closedException() {
-    return new EngineClosedException(description + " is closed");
+    calls.checkOpen();
   }
 
   RocksDB db() {

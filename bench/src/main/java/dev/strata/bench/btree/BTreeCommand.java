@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -44,38 +45,26 @@ public final class BTreeCommand implements Runnable {
       description =
           "Insert --keys keys of 16 B with values of 100 B in txns of 1000 puts (SYNC) into btree"
               + " and LMDB, then random point gets and a full scan on both (DIR/btree, DIR/lmdb).")
-  void core(
-      @Parameters(index = "0", paramLabel = "DIR") Path dir,
-      @Option(names = "--keys", defaultValue = "1000000", description = "Keys (default: 1000000).")
-          int keys)
-      throws Exception {
-    LmdbComparison comparison = new LmdbComparison(keys);
-    comparison.core(start("core", dir));
+  void core(@Mixin CoreStore store) throws Exception {
+    LmdbComparison comparison = new LmdbComparison(store.keys);
+    comparison.core(start("core", store.dir));
   }
 
   @Command(
       name = "insert",
       description = "The btree insert of core alone, into DIR/btree (to compare two builds).")
-  void insert(
-      @Parameters(index = "0", paramLabel = "DIR") Path dir,
-      @Option(names = "--keys", defaultValue = "1000000", description = "Keys (default: 1000000).")
-          int keys)
-      throws IOException {
-    LmdbComparison comparison = new LmdbComparison(keys);
-    double putsPerSecond = comparison.insertBtree(start("insert", dir).resolve("btree"));
+  void insert(@Mixin CoreStore store) throws IOException {
+    LmdbComparison comparison = new LmdbComparison(store.keys);
+    double putsPerSecond = comparison.insertBtree(start("insert", store.dir).resolve("btree"));
     System.out.printf("btree insert: %,.0f puts/s%n", putsPerSecond);
   }
 
   @Command(
       name = "insert-lmdb",
       description = "The LMDB insert of core alone, into DIR/lmdb (to count its system calls).")
-  void insertLmdb(
-      @Parameters(index = "0", paramLabel = "DIR") Path dir,
-      @Option(names = "--keys", defaultValue = "1000000", description = "Keys (default: 1000000).")
-          int keys)
-      throws IOException {
-    LmdbComparison comparison = new LmdbComparison(keys);
-    double putsPerSecond = comparison.insertLmdb(start("insert-lmdb", dir).resolve("lmdb"));
+  void insertLmdb(@Mixin CoreStore store) throws IOException {
+    LmdbComparison comparison = new LmdbComparison(store.keys);
+    double putsPerSecond = comparison.insertLmdb(start("insert-lmdb", store.dir).resolve("lmdb"));
     System.out.printf("lmdb insert: %,.0f puts/s%n", putsPerSecond);
   }
 
@@ -85,13 +74,10 @@ public final class BTreeCommand implements Runnable {
           "ROUNDS rounds of core's insert into fresh stores, btree and LMDB alternating which goes"
               + " first, each round's ratio printed.")
   void insertPairs(
-      @Parameters(index = "0", paramLabel = "DIR") Path dir,
-      @Parameters(index = "1", paramLabel = "ROUNDS") int rounds,
-      @Option(names = "--keys", defaultValue = "1000000", description = "Keys (default: 1000000).")
-          int keys)
+      @Mixin CoreStore store, @Parameters(index = "1", paramLabel = "ROUNDS") int rounds)
       throws Exception {
-    LmdbComparison comparison = new LmdbComparison(keys);
-    comparison.insertPairs(start("insert-pairs", dir), rounds);
+    LmdbComparison comparison = new LmdbComparison(store.keys);
+    comparison.insertPairs(start("insert-pairs", store.dir), rounds);
   }
 
   @Command(
@@ -124,31 +110,17 @@ public final class BTreeCommand implements Runnable {
   @Command(
       name = "reads",
       description = "Gets and scans only, on the btree store core left in DIR (for profiling).")
-  void reads(
-      @Parameters(index = "0", paramLabel = "DIR") Path dir,
-      @Option(
-              names = "--keys",
-              defaultValue = "1000000",
-              description = "Keys core loaded (default: 1000000).")
-          int keys)
-      throws IOException, InterruptedException {
-    LmdbComparison comparison = new LmdbComparison(keys);
-    comparison.reads(start("reads", dir));
+  void reads(@Mixin CoreStoreLoaded store) throws IOException, InterruptedException {
+    LmdbComparison comparison = new LmdbComparison(store.keys);
+    comparison.reads(start("reads", store.dir));
   }
 
   @Command(
       name = "compare-reads",
       description = "10 interleaved read rounds on both stores core left in DIR, best of each.")
-  void compareReads(
-      @Parameters(index = "0", paramLabel = "DIR") Path dir,
-      @Option(
-              names = "--keys",
-              defaultValue = "1000000",
-              description = "Keys core loaded (default: 1000000).")
-          int keys)
-      throws Exception {
-    LmdbComparison comparison = new LmdbComparison(keys);
-    Path d = start("compare-reads", dir);
+  void compareReads(@Mixin CoreStoreLoaded store) throws Exception {
+    LmdbComparison comparison = new LmdbComparison(store.keys);
+    Path d = start("compare-reads", store.dir);
     comparison.compareReads(d.resolve("btree"), d.resolve("lmdb"), 10);
   }
 
@@ -159,12 +131,7 @@ public final class BTreeCommand implements Runnable {
               + " THREADS threads each read every key once in random order in one read txn;"
               + " ROUNDS interleaved rounds, medians and per-round ratios.")
   void compareGets(
-      @Parameters(index = "0", paramLabel = "DIR") Path dir,
-      @Option(
-              names = "--keys",
-              defaultValue = "1000000",
-              description = "Keys core loaded (default: 1000000).")
-          int keys,
+      @Mixin CoreStoreLoaded store,
       @Option(names = "--rounds", defaultValue = "7", description = "Rounds (default: 7).")
           int rounds,
       @Option(
@@ -177,8 +144,8 @@ public final class BTreeCommand implements Runnable {
     if (rounds < 1) {
       throw new ParameterException(spec.commandLine(), "--rounds must be positive, got " + rounds);
     }
-    LmdbComparison comparison = new LmdbComparison(keys);
-    Path d = start("compare-gets", dir);
+    LmdbComparison comparison = new LmdbComparison(store.keys);
+    Path d = start("compare-gets", store.dir);
     for (int t : threads) {
       if (t < 1) {
         throw new ParameterException(spec.commandLine(), "--threads must be positive, got " + t);
@@ -261,6 +228,33 @@ public final class BTreeCommand implements Runnable {
               + " verifyIntegrity.")
   void large(@Parameters(index = "0", paramLabel = "DIR") Path dir) throws IOException {
     LargeStore.run(start("large", dir));
+  }
+
+  /**
+   * DIR and {@code --keys} of the modes that load the stores of core (picocli mixin). Not
+   * thread-safe; picocli fills in one instance per command line.
+   */
+  static final class CoreStore {
+    @Parameters(index = "0", paramLabel = "DIR")
+    Path dir;
+
+    @Option(names = "--keys", defaultValue = "1000000", description = "Keys (default: 1000000).")
+    int keys;
+  }
+
+  /**
+   * DIR and {@code --keys} of the modes that read the stores core left in DIR (picocli mixin). Not
+   * thread-safe; picocli fills in one instance per command line.
+   */
+  static final class CoreStoreLoaded {
+    @Parameters(index = "0", paramLabel = "DIR")
+    Path dir;
+
+    @Option(
+        names = "--keys",
+        defaultValue = "1000000",
+        description = "Keys core loaded (default: 1000000).")
+    int keys;
   }
 
   /** Creates {@code dir} and prints the line every mode starts with. */

@@ -2,6 +2,7 @@ package dev.strata.bench.etcd;
 
 import com.google.protobuf.ByteString;
 import dev.strata.bench.runner.EngineFork;
+import dev.strata.bench.runner.WorkDirsOption;
 import io.etcd.jetcd.api.CompactionRequest;
 import io.etcd.jetcd.api.DeleteRangeRequest;
 import io.etcd.jetcd.api.KVGrpc;
@@ -29,6 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -103,11 +105,7 @@ public final class EtcdStallCommand implements Callable<Integer> {
   @Option(names = "--etcd", description = "The etcd binary (default: etcd on the PATH).")
   String etcdBinary;
 
-  @Option(names = "--dir", description = "Working directory (default: ${DEFAULT-VALUE}).")
-  Path workDir = Path.of("results", "work", "etcd-stall");
-
-  @Option(names = "--out", description = "Result directory (default: ${DEFAULT-VALUE}).")
-  Path out = Path.of("results", "etcd-stall");
+  @Mixin WorkDirsOption dirs = new WorkDirsOption("etcd-stall");
 
   @Option(names = "--seed", description = "Seed of the random choices (default: time-based).")
   Long seed;
@@ -155,7 +153,7 @@ public final class EtcdStallCommand implements Callable<Integer> {
         System.out.println(name + ": skipped, no etcd binary (apt-get install -y etcd-server)");
         continue;
       }
-      Path dir = workDir.resolve(name);
+      Path dir = dirs.workDir().resolve(name);
       deleteTree(dir);
       Files.createDirectories(dir);
       try (Target target =
@@ -425,15 +423,15 @@ public final class EtcdStallCommand implements Callable<Integer> {
   }
 
   private void writeCsv(List<Row> rows) throws java.io.IOException {
-    Files.createDirectories(out);
+    Files.createDirectories(dirs.out());
     List<String> lines = new ArrayList<>();
     lines.add(HEADER);
     rows.forEach(r -> lines.add(csv(r)));
-    Path file = out.resolve("etcd-stall.csv");
+    Path file = dirs.out().resolve("etcd-stall.csv");
     Files.write(file, lines, StandardCharsets.UTF_8);
     System.out.println("wrote " + file);
     if (!rows.isEmpty()) {
-      Path chart = out.resolve("etcd-stall-put-latency.png");
+      Path chart = dirs.out().resolve("etcd-stall-put-latency.png");
       LatencyChart.write(
           chart,
           String.format(

@@ -6,6 +6,7 @@ import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
 import dev.strata.bench.raft.Workloads.Figures;
 import dev.strata.bench.runner.SystemProbe;
+import dev.strata.bench.runner.WorkDirsOption;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -81,11 +83,7 @@ public final class RaftCommand implements Callable<Integer> {
       description = "Local engine of the snapshot install (default: ${DEFAULT-VALUE}).")
   String snapshotEngine = "btree";
 
-  @Option(names = "--dir", description = "Working directory (default: ${DEFAULT-VALUE}).")
-  Path workDir = Path.of("results", "work", "raft");
-
-  @Option(names = "--out", description = "Result directory (default: ${DEFAULT-VALUE}).")
-  Path out = Path.of("results", "raft");
+  @Mixin WorkDirsOption dirs = new WorkDirsOption("raft");
 
   @Option(names = "--seed", description = "Seed of the workloads (default: ${DEFAULT-VALUE}).")
   long seed = 42;
@@ -129,20 +127,21 @@ public final class RaftCommand implements Callable<Integer> {
       }
     }
     String snapshotLine = snapshotGib > 0 ? snapshotInstall() : null;
-    Files.createDirectories(out);
+    Files.createDirectories(dirs.out());
     writeRounds(rows);
     String table = Summary.table(rows, engines, snapshotLine);
     System.out.println(table);
-    Files.writeString(out.resolve("raft-summary.txt"), table, StandardCharsets.UTF_8);
+    Files.writeString(dirs.out().resolve("raft-summary.txt"), table, StandardCharsets.UTF_8);
     Files.write(
-        out.resolve("raft-summary.csv"), Summary.csv(rows, engines), StandardCharsets.UTF_8);
-    System.out.println("wrote " + out.resolve("raft-rounds.csv") + ", raft-summary.{csv,txt}");
+        dirs.out().resolve("raft-summary.csv"), Summary.csv(rows, engines), StandardCharsets.UTF_8);
+    System.out.println(
+        "wrote " + dirs.out().resolve("raft-rounds.csv") + ", raft-summary.{csv,txt}");
     return 0;
   }
 
   private void runSetup(int round, String engine, String setup, double phaseSeconds, List<Row> rows)
       throws IOException {
-    Path dir = workDir.resolve(engine + "-" + setup.replaceAll("[^A-Za-z_]+", "-"));
+    Path dir = dirs.workDir().resolve(engine + "-" + setup.replaceAll("[^A-Za-z_]+", "-"));
     SystemProbe.deleteTree(dir);
     Files.createDirectories(dir);
     long phaseSeed = seed + 1000L * (round + 1);
@@ -248,7 +247,7 @@ public final class RaftCommand implements Callable<Integer> {
    */
   private String snapshotInstall() throws IOException {
     int entries = (int) Math.max(8, Math.round(snapshotGib * 1024));
-    Path dir = workDir.resolve("snapshot");
+    Path dir = dirs.workDir().resolve("snapshot");
     SystemProbe.deleteTree(dir);
     Files.createDirectories(dir);
     Map<String, String> settings = new LinkedHashMap<>();
@@ -339,7 +338,7 @@ public final class RaftCommand implements Callable<Integer> {
               r.loadAverage(),
               time));
     }
-    Files.write(out.resolve("raft-rounds.csv"), lines, StandardCharsets.UTF_8);
+    Files.write(dirs.out().resolve("raft-rounds.csv"), lines, StandardCharsets.UTF_8);
   }
 
   /** The 1-minute load average, from {@code /proc/loadavg} ("?" where there is none). */

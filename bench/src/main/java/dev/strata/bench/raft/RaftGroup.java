@@ -4,6 +4,7 @@ import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngines;
 import dev.strata.raft.RaftEngine;
+import dev.strata.raft.ReplicationException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -116,11 +117,25 @@ final class RaftGroup implements AutoCloseable {
     return replicas[0];
   }
 
+  /**
+   * Waits until r1 leads. On a loaded machine r1's quick first election can still lose (its vote
+   * requests time out while the others are busy starting), and nothing hands the leadership back by
+   * itself, so a replica found leading instead is asked to transfer it to r1.
+   */
   private void awaitLeader() throws InterruptedException {
     long deadline = System.nanoTime() + 60_000_000_000L;
     while (!replicas[0].isLeader()) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("r1 did not become the leader within 60 s");
+      }
+      for (int i = 1; i < SIZE; i++) {
+        if (replicas[i].isLeader()) {
+          try {
+            replicas[i].transferLeadership("r1", 10_000);
+          } catch (ReplicationException e) {
+            // The transfer could not be requested now; the loop asks again until the deadline.
+          }
+        }
       }
       Thread.sleep(5);
     }
