@@ -238,7 +238,7 @@ final class ClusterMembers implements AutoCloseable {
     }
   }
 
-  private void setListing(List<io.etcd.jetcd.api.Member> next) {
+  private synchronized void setListing(List<io.etcd.jetcd.api.Member> next) {
     List<Member> all = new ArrayList<>();
     for (io.etcd.jetcd.api.Member m : next) {
       all.add(Member.of(m));

@@ -32,7 +32,9 @@ import java.util.stream.Stream;
  * optionally over TLS with client certificates. With {@link Config#cluster} over the {@code raft}
  * engine it is one member of a cluster: every member serves the whole API, reads run on the member
  * itself, writes and lease calls on the leader (forwarded there), and watches on every member see
- * every revision. Cluster {@code MemberList} lists the members (or this server alone).
+ * every revision. Cluster {@code MemberList} lists the members (or this server alone); in a
+ * cluster, members are added ({@link Config#initialClusterState}) and removed at run time over
+ * etcd's Cluster API.
  *
  * <p>Thread-safe. {@link #start(Config)} opens the engine (which locks its directory) and binds the
  * port; {@link #close()} stops accepting calls, ends open streams and closes the engine. The store
