@@ -42,6 +42,9 @@ final class ClusterMembers implements AutoCloseable {
   /** How often the engine's raft state is polled. */
   static final long POLL_MILLIS = 100;
 
+  /** The scheme of peer URLs: the raft transport is plaintext gRPC. */
+  static final String PEER_SCHEME = "http://";
+
   /** How long a member gets to answer a leader query. */
   private static final long STATUS_DEADLINE_MILLIS = 1000;
 
@@ -126,8 +129,23 @@ final class ClusterMembers implements AutoCloseable {
     return out;
   }
 
-  /** The scheme of peer URLs: the raft transport is plaintext gRPC. */
-  static final String PEER_SCHEME = "http://";
+  /**
+   * The member named {@code name} (its raft id) in {@code listing}.
+   *
+   * @throws IllegalStateException if the list does not hold it
+   */
+  static Member find(List<io.etcd.jetcd.api.Member> listing, String selfName) {
+    for (io.etcd.jetcd.api.Member m : listing) {
+      if (m.getName().equals(selfName)) {
+        return Member.of(m);
+      }
+    }
+    throw new IllegalStateException(
+        "member "
+            + selfName
+            + " is not in the cluster's member list: it was removed, or it was added and not"
+            + " started with --initial-cluster-state existing");
+  }
 
   /** {@code host:port} of a URL such as {@code http://127.0.0.1:2380}. */
   static String hostPort(String url) {

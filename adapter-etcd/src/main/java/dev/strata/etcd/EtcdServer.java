@@ -102,7 +102,8 @@ public final class EtcdServer implements AutoCloseable {
                 clientScheme(config));
         List<io.etcd.jetcd.api.Member> replicated = engine.view(MemberTable::read);
         List<io.etcd.jetcd.api.Member> listing = replicated.isEmpty() ? configured : replicated;
-        parts.members = new ClusterMembers(self(listing, selfName), listing, engine, forwardTls);
+        parts.members =
+            new ClusterMembers(ClusterMembers.find(listing, selfName), listing, engine, forwardTls);
         ClusterMembers members = parts.members;
         changes = new MemberChanges(engine, members, () -> configured);
         parts.headers = new Headers(store, members.self().id(), members::term);
@@ -245,21 +246,6 @@ public final class EtcdServer implements AutoCloseable {
         new Join.Request(selfName, clientScheme(config) + clientAddress),
         ClusterMembers.PEER_SCHEME + peerAddress,
         config.joinTimeoutMillis);
-  }
-
-  /** This member in the member list, found by its name (its raft id). */
-  private static ClusterMembers.Member self(
-      List<io.etcd.jetcd.api.Member> listing, String selfName) {
-    for (io.etcd.jetcd.api.Member m : listing) {
-      if (m.getName().equals(selfName)) {
-        return ClusterMembers.Member.of(m);
-      }
-    }
-    throw new IllegalStateException(
-        "member "
-            + selfName
-            + " is not in the cluster's member list: it was removed, or it was added and not"
-            + " started with --initial-cluster-state existing");
   }
 
   /** Parses {@code raft.peers}: {@code id=host:port,...}. */
