@@ -12,17 +12,14 @@ import io.etcd.jetcd.KV;
 import io.etcd.jetcd.api.ClusterGrpc;
 import io.etcd.jetcd.api.DeleteRangeRequest;
 import io.etcd.jetcd.api.KVGrpc;
-import io.etcd.jetcd.api.MaintenanceGrpc;
 import io.etcd.jetcd.api.Member;
 import io.etcd.jetcd.api.MemberAddRequest;
-import io.etcd.jetcd.api.MemberListRequest;
 import io.etcd.jetcd.api.MemberPromoteRequest;
 import io.etcd.jetcd.api.MemberRemoveRequest;
 import io.etcd.jetcd.api.MemberUpdateRequest;
 import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.RangeResponse;
-import io.etcd.jetcd.api.StatusRequest;
 import io.etcd.jetcd.cluster.MemberAddResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -127,31 +124,6 @@ class ClusterMembershipTest {
     return kv(i).range(RangeRequest.newBuilder().setKey(bs("\0")).setRangeEnd(bs("\0")).build());
   }
 
-  private List<Member> list(int i) {
-    return cluster(i).memberList(MemberListRequest.getDefaultInstance()).getMembersList();
-  }
-
-  /** Waits until every member of {@code running} lists exactly {@code expected}. */
-  private void awaitListed(Set<Integer> running, List<Member> expected) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    String last = "";
-    while (System.nanoTime() < deadline) {
-      boolean same = true;
-      for (int i : running) {
-        List<Member> listed = list(i);
-        if (!listed.equals(expected)) {
-          same = false;
-          last = TestMembers.name(i) + " lists " + listed;
-        }
-      }
-      if (same) {
-        return;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("members do not list " + expected + ": " + last);
-  }
-
   private static void assertEtcdError(Status.Code code, String message, Executable call) {
     assertEtcdError(code, message, call, true);
   }
@@ -213,7 +185,7 @@ class ClusterMembershipTest {
     for (int n = 0; n < 20; n++) {
       kv(n % 3).put(PutRequest.newBuilder().setKey(bs("k/" + n)).setValue(bs("v" + n)).build());
     }
-    List<Member> three = list(follower);
+    List<Member> three = members.list(follower);
     assertEquals(3, three.size());
     for (Member m : three) {
       assertEquals(
@@ -235,7 +207,7 @@ class ClusterMembershipTest {
       assertEquals(List.of(URI.create(members.peerUrl(3))), added.getMember().getPeerURIs());
       assertTrue(added.getMember().getClientURIs().isEmpty());
       assertEquals(4, added.getMembers().size());
-      awaitListed(running, list(leader));
+      members.awaitListed(running, members.list(leader));
 
       // Started with --initial-cluster-state existing, it joins and serves every key.
       EtcdServer.Config fourth =
@@ -243,13 +215,13 @@ class ClusterMembershipTest {
       EtcdServer joined = members.start(3, fourth);
       assertEquals(newId, joined.memberId());
       running.add(3);
-      List<Member> four = list(leader);
+      List<Member> four = members.list(leader);
       assertEquals(4, four.size());
       Member m4 = named(four, "m4");
       assertEquals(newId, m4.getID());
       assertEquals(List.of(members.clientUrl(3)), m4.getClientURLsList());
       assertEquals(List.of(members.peerUrl(3)), m4.getPeerURLsList());
-      awaitListed(running, four);
+      members.awaitListed(running, four);
       RangeResponse reference = all(leader);
       assertEquals(20, reference.getKvsCount());
       assertEquals(reference.getKvsList(), all(3).getKvsList());
@@ -262,12 +234,12 @@ class ClusterMembershipTest {
       assertEquals(3, removed.getMembers().size());
       assertTrue(removed.getMembers().stream().noneMatch(m -> m.getId() == leaderId));
       running.remove(leader);
-      assertStops(leader);
+      members.assertStops(leader);
       int newLeader = members.awaitLeader(running);
       assertNotEquals(leader, newLeader);
-      List<Member> remaining = list(newLeader);
+      List<Member> remaining = members.list(newLeader);
       assertEquals(3, remaining.size());
-      awaitListed(running, remaining);
+      members.awaitListed(running, remaining);
       KV jkv = client.getKVClient();
       jkv.put(seq("k/after-remove"), seq("y")).get(20, TimeUnit.SECONDS);
       for (int i : running) {
@@ -278,36 +250,12 @@ class ClusterMembershipTest {
       members.stop(3);
       EtcdServer again = members.start(3, fourth);
       assertEquals(newId, again.memberId());
-      awaitListed(running, remaining);
+      members.awaitListed(running, remaining);
       assertEquals(all(newLeader).getKvsList(), all(3).getKvsList());
       for (int i : running) {
         members.server(i).engine().verifyIntegrity();
       }
     }
-  }
-
-  /** A removed member stops serving within 20 s: then its writes fail as with a stopped etcd. */
-  private void assertStops(int i) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
-      try {
-        MaintenanceGrpc.newBlockingStub(members.channel(i))
-            .withDeadlineAfter(2, TimeUnit.SECONDS)
-            .status(StatusRequest.getDefaultInstance());
-      } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
-          assertEtcdError(
-              Status.Code.UNAVAILABLE,
-              null,
-              () -> kv(i).put(PutRequest.newBuilder().setKey(bs("k/x")).setValue(bs("z")).build()),
-              false);
-          members.dropChannel(i);
-          return;
-        }
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("the removed member " + TestMembers.name(i) + " still serves");
   }
 
   @Test
@@ -316,8 +264,8 @@ class ClusterMembershipTest {
     int leader = members.awaitLeader(running);
     int follower = (leader + 1) % 3;
     ClusterGrpc.ClusterBlockingStub viaFollower = cluster(follower);
-    Member m1 = named(list(leader), "m1");
-    Member m2 = named(list(leader), "m2");
+    Member m1 = named(members.list(leader), "m1");
+    Member m2 = named(members.list(leader), "m2");
 
     assertEtcdError(
         Status.Code.FAILED_PRECONDITION,
@@ -377,7 +325,7 @@ class ClusterMembershipTest {
                     .build()));
     // A started member's peer URLs stay as they are: the same ones are accepted.
     assertEquals(
-        list(leader),
+        members.list(leader),
         viaFollower
             .memberUpdate(
                 MemberUpdateRequest.newBuilder()
@@ -385,7 +333,7 @@ class ClusterMembershipTest {
                     .addAllPeerURLs(m2.getPeerURLsList())
                     .build())
             .getMembersList());
-    assertEquals(3, list(follower).size());
+    assertEquals(3, members.list(follower).size());
 
     // Two members added and never started: three started members are still a quorum of five,
     // not of six.
@@ -414,7 +362,7 @@ class ClusterMembershipTest {
     assertEquals(
         List.of(members.peerUrl(5)),
         updated.stream().filter(m -> m.getID() == x).findFirst().orElseThrow().getPeerURLsList());
-    awaitListed(running, updated);
+    members.awaitListed(running, updated);
     // Removing unstarted members leaves the raft group as it was.
     viaFollower.memberRemove(MemberRemoveRequest.newBuilder().setID(x).build());
     List<Member> back =
@@ -422,7 +370,7 @@ class ClusterMembershipTest {
             .memberRemove(MemberRemoveRequest.newBuilder().setID(y).build())
             .getMembersList();
     assertEquals(3, back.size());
-    awaitListed(running, back);
+    members.awaitListed(running, back);
     kv(follower).put(PutRequest.newBuilder().setKey(bs("still")).setValue(bs("writes")).build());
     for (int i : running) {
       members.server(i).engine().verifyIntegrity();

@@ -1,9 +1,20 @@
 package dev.strata.etcd;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.google.protobuf.ByteString;
 import dev.strata.api.Durability;
+import io.etcd.jetcd.api.ClusterGrpc;
+import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.MaintenanceGrpc;
+import io.etcd.jetcd.api.Member;
+import io.etcd.jetcd.api.MemberListRequest;
+import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.StatusRequest;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
@@ -138,6 +149,69 @@ final class TestMembers implements AutoCloseable {
       channels[i] = clientTls == null ? b.usePlaintext().build() : b.sslContext(clientTls).build();
     }
     return channels[i];
+  }
+
+  /** The members that member {@code i} lists. */
+  List<Member> list(int i) {
+    return ClusterGrpc.newBlockingStub(channel(i))
+        .withDeadlineAfter(20, TimeUnit.SECONDS)
+        .memberList(MemberListRequest.getDefaultInstance())
+        .getMembersList();
+  }
+
+  /** Waits until every member of {@code running} lists exactly {@code expected}. */
+  void awaitListed(Set<Integer> running, List<Member> expected) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      boolean same = true;
+      for (int i : running) {
+        List<Member> listed = list(i);
+        if (!listed.equals(expected)) {
+          same = false;
+          last = name(i) + " lists " + listed;
+        }
+      }
+      if (same) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("members do not list " + expected + ": " + last);
+  }
+
+  /**
+   * Waits until removed member {@code i} stopped serving (within 20 s), then checks that a write on
+   * it fails as on a stopped etcd, and drops the channel to it.
+   */
+  void assertStops(int i) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      try {
+        MaintenanceGrpc.newBlockingStub(channel(i))
+            .withDeadlineAfter(2, TimeUnit.SECONDS)
+            .status(StatusRequest.getDefaultInstance());
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+          StatusRuntimeException write =
+              assertThrows(
+                  StatusRuntimeException.class,
+                  () ->
+                      KVGrpc.newBlockingStub(channel(i))
+                          .withDeadlineAfter(5, TimeUnit.SECONDS)
+                          .put(
+                              PutRequest.newBuilder()
+                                  .setKey(ByteString.copyFromUtf8("on-removed"))
+                                  .setValue(ByteString.copyFromUtf8("z"))
+                                  .build()));
+          assertEquals(Status.Code.UNAVAILABLE, write.getStatus().getCode(), write.toString());
+          dropChannel(i);
+          return;
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the removed member " + name(i) + " still serves");
   }
 
   /** The index of the member every member of {@code running} names as leader, once they agree. */
