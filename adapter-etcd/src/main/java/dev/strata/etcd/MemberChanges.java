@@ -74,6 +74,9 @@ final class MemberChanges {
 
   /** Writes the configured member list when the replicated one was never written. */
   synchronized void seed() {
+    if (!engine.view(MemberTable::read).isEmpty()) {
+      return;
+    }
     engine.update(
         txn -> {
           current(txn);

@@ -77,6 +77,7 @@ class ClusterMembershipSoakTest {
               },
               "soak-writer");
       writer.start();
+      int leaderRemovals = 0;
       try {
         for (int c = 0; c < cycles; c++) {
           int newcomer = 3 + c;
@@ -91,7 +92,11 @@ class ClusterMembershipSoakTest {
           members.start(newcomer, members.config(newcomer, after).initialClusterState("existing"));
           running.add(newcomer);
 
+          int leaderBefore = members.awaitLeader(running);
           int victim = before.get(random.nextInt(before.size()));
+          if (victim == leaderBefore) {
+            leaderRemovals++;
+          }
           List<Integer> others = new ArrayList<>(after);
           others.remove(Integer.valueOf(victim));
           int remover = others.get(random.nextInt(others.size()));
@@ -104,6 +109,7 @@ class ClusterMembershipSoakTest {
                   + TestMembers.name(via)
                   + ", removing "
                   + TestMembers.name(victim)
+                  + (victim == leaderBefore ? " (the leader)" : "")
                   + " through "
                   + TestMembers.name(remover));
           ClusterGrpc.newBlockingStub(members.channel(remover))
@@ -140,6 +146,10 @@ class ClusterMembershipSoakTest {
       }
       System.out.println(
           "ClusterMembershipSoakTest: "
+              + leaderRemovals
+              + " of "
+              + cycles
+              + " removals of the leader, "
               + acknowledged.size()
               + " acknowledged writes, "
               + reference.getKvsCount()
