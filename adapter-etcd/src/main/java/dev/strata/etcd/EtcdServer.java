@@ -5,6 +5,8 @@ import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
 import dev.strata.api.StorageException;
+import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.LeaseGrpc;
 import io.grpc.Server;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
@@ -27,14 +29,14 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
- * An etcd v3 API server over one Strata engine opened by name. Serves KV, Watch, Lease and
- * Maintenance ({@code Status}, {@code Snapshot}, {@code Defragment}, alarms) on one gRPC port,
- * optionally over TLS with client certificates. With {@link Config#cluster} over the {@code raft}
- * engine it is one member of a cluster: every member serves the whole API, reads run on the member
- * itself, writes and lease calls on the leader (forwarded there), and watches on every member see
- * every revision. Cluster {@code MemberList} lists the members (or this server alone); in a
- * cluster, members are added ({@link Config#initialClusterState}) and removed at run time over
- * etcd's Cluster API.
+ * An etcd v3 API server over one Strata engine opened by name. Serves KV, Watch, Lease, Lock,
+ * Election and Maintenance ({@code Status}, {@code Snapshot}, {@code Defragment}, alarms) on one
+ * gRPC port, optionally over TLS with client certificates. With {@link Config#cluster} over the
+ * {@code raft} engine it is one member of a cluster: every member serves the whole API, reads run
+ * on the member itself, writes and lease calls on the leader (forwarded there), and watches on
+ * every member see every revision. Cluster {@code MemberList} lists the members (or this server
+ * alone); in a cluster, members are added ({@link Config#initialClusterState}) and removed at run
+ * time over etcd's Cluster API.
  *
  * <p>Thread-safe. {@link #start(Config)} opens the engine (which locks its directory) and binds the
  * port; {@link #close()} stops accepting calls, ends open streams and closes the engine. The store
@@ -92,6 +94,9 @@ public final class EtcdServer implements AutoCloseable {
               .maxInboundMessageSize(config.maxRequestBytes + 512 * 1024);
       RequestChecks checks = new RequestChecks(config.maxTxnOps, config.maxRequestBytes);
       MemberChanges changes = null;
+      // Kept to serve Lock and Election too, which run on the server's own KV and Lease services.
+      KVGrpc.KVImplBase kv;
+      LeaseGrpc.LeaseImplBase leases;
       if (cluster) {
         String selfName = config.engineSettings.get(RAFT_ID);
         List<io.etcd.jetcd.api.Member> configured =
@@ -115,14 +120,16 @@ public final class EtcdServer implements AutoCloseable {
         store.setListener((revision, events) -> follower.signal());
         parts.lessor = new Lessor(store, members::isLeader);
         Forwarder forwarder = new Forwarder(members);
+        kv = new RoutedKvService(new KvService(store, parts.headers, checks), forwarder);
+        leases =
+            new RoutedLeaseService(
+                new LeaseService(parts.lessor, parts.headers), forwarder, members);
         builder
             .intercept(Forwarder.interceptor())
             .intercept(Join.interceptor())
             .intercept(ClusterService.interceptor())
-            .addService(new RoutedKvService(new KvService(store, parts.headers, checks), forwarder))
-            .addService(
-                new RoutedLeaseService(
-                    new LeaseService(parts.lessor, parts.headers), forwarder, members))
+            .addService(kv)
+            .addService(leases)
             .addService(
                 new ClusterService(members::listing, parts.headers, forwarder, changes, members));
       } else {
@@ -135,9 +142,11 @@ public final class EtcdServer implements AutoCloseable {
         AtomicReference<Server> bound = new AtomicReference<>();
         parts.bound = bound;
         String scheme = clientScheme(config);
+        kv = new KvService(store, parts.headers, checks);
+        leases = new LeaseService(parts.lessor, parts.headers);
         builder
-            .addService(new KvService(store, parts.headers, checks))
-            .addService(new LeaseService(parts.lessor, parts.headers))
+            .addService(kv)
+            .addService(leases)
             .addService(
                 new ClusterService(
                     () ->
@@ -149,8 +158,11 @@ public final class EtcdServer implements AutoCloseable {
                                 .build()),
                     parts.headers));
       }
+      LocalClient self = new LocalClient(kv, leases, parts.watches);
       builder
           .addService(new WatchService(parts.watches))
+          .addService(new LockService(self))
+          .addService(new ElectionService(self))
           .addService(
               new MaintenanceService(
                   store, parts.headers, () -> sizeOf(config.dataDir), parts.members));

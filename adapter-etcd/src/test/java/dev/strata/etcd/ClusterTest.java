@@ -58,9 +58,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three strata-etcd members over the {@code raft} engine on loopback: writes through any member
- * (followers forward them), transactions, leases, compaction and watches on followers, one jetcd
- * client over all endpoints, the leader stopped and writes going on, the stopped member restarted
- * and every member converging to the same revision and content.
+ * (followers forward them), transactions, leases, Lock and Election ({@link ClusterLockElection}),
+ * compaction and watches on followers, one jetcd client over all endpoints, the leader stopped and
+ * writes going on, the stopped member restarted and every member converging to the same revision
+ * and content.
  */
 class ClusterTest {
   private static final int MEMBERS = 3;
@@ -292,6 +293,9 @@ class ClusterTest {
     assertEquals(lease, renewed.getID());
     assertEquals(60, renewed.getTTL());
     keepAlive.onCompleted();
+
+    // Lock and Election through followers: their recipes' writes are forwarded like the above.
+    ClusterLockElection.throughTwoFollowers(servers[leader], servers[follower], servers[other]);
 
     assertEquals(written, watchedKeys(watch, written.size()));
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A scripted etcdctl run (put, get, del, txn, watch, lease, compaction, status) against
+ * A scripted etcdctl run (put, get, del, txn, watch, lease, lock, compaction, status) against
  * strata-etcd, expecting etcdctl's own output as it prints it for etcd. Skipped when etcdctl
  * (Debian package etcd-client) is absent.
  */
@@ -126,6 +126,13 @@ class EtcdctlScriptTest {
         "lease " + id + " keepalived with TTL(60)", ok("lease", "keep-alive", "--once", id));
     assertEquals("lease " + id + " revoked", ok("lease", "revoke", id));
     assertEquals("", ok("get", "leased"));
+  }
+
+  @Test
+  void lock_runsACommandHoldingTheLock_thenReleasesIt() throws Exception {
+    // etcdctl's lock is its client-side mutex recipe over KV, Lease and Watch.
+    assertEquals("held", ok("lock", "L", "echo", "held"));
+    assertEquals("", ok("get", "--prefix", "L/"));
   }
 
   @Test

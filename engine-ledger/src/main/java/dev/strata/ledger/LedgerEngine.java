@@ -22,22 +22,17 @@ import dev.strata.ledger.index.KeyIndex;
 import dev.strata.ledger.log.CommittedState;
 import dev.strata.ledger.log.LogBackup;
 import dev.strata.ledger.log.SegmentLog;
-import dev.strata.ledger.log.StoredRecord;
 import dev.strata.ledger.log.SyncMark;
 import dev.strata.ledger.merkle.MerkleStore;
 import dev.strata.ledger.read.LedgerReader;
 import dev.strata.ledger.recovery.OpenedLedger;
 import dev.strata.ledger.recovery.Recovery;
-import dev.strata.ledger.verify.CheckedParts;
 import dev.strata.ledger.verify.IntegrityCheck;
 import dev.strata.ledger.write.CommitPipeline;
 import dev.strata.ledger.write.LedgerWriter;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -119,6 +114,7 @@ public final class LedgerEngine implements StorageEngine {
   private final CommitPipeline pipeline;
   final LedgerReader reader;
   final LedgerWriter writer;
+  private final LedgerQueries queries;
 
   private volatile boolean closed;
 
@@ -146,6 +142,7 @@ public final class LedgerEngine implements StorageEngine {
             meter);
     this.writer =
         new LedgerWriter(directory, log, merkle, index, pipeline, meter, r, mark, hashThread, LOG);
+    this.queries = new LedgerQueries(directory, log, merkle, index, reader, writer, pipeline);
   }
 
   /**
@@ -254,7 +251,6 @@ public final class LedgerEngine implements StorageEngine {
     }
   }
 
-  /** Enters a call that reads files; {@link #close()} waits for it to leave. */
   /** Starts a call that close() waits for; a pending interrupt must not close the files. */
   void enter() {
     InterruptShield.enter();
@@ -286,8 +282,7 @@ public final class LedgerEngine implements StorageEngine {
     enter();
     try {
       checkOpen();
-      CommittedState v = pipeline.visible();
-      return new LedgerDigest(v.size(), merkle.root(v.size()), v.chainHead());
+      return queries.digest();
     } finally {
       exit();
     }
@@ -307,17 +302,7 @@ public final class LedgerEngine implements StorageEngine {
     enter();
     try {
       checkOpen();
-      long visible = pipeline.visible().size();
-      if (seq < 0 || seq >= digestSize || digestSize > visible) {
-        throw new IllegalArgumentException(
-            "need 0 <= seq < digestSize <= "
-                + visible
-                + " (committed entries), got seq "
-                + seq
-                + " and digestSize "
-                + digestSize);
-      }
-      return new InclusionProof(seq, digestSize, merkle.inclusion(seq, digestSize));
+      return queries.proveInclusion(seq, digestSize);
     } finally {
       exit();
     }
@@ -337,17 +322,7 @@ public final class LedgerEngine implements StorageEngine {
     enter();
     try {
       checkOpen();
-      long visible = pipeline.visible().size();
-      if (oldSize < 0 || oldSize > newSize || newSize > visible) {
-        throw new IllegalArgumentException(
-            "need 0 <= oldSize <= newSize <= "
-                + visible
-                + " (committed entries), got "
-                + oldSize
-                + " and "
-                + newSize);
-      }
-      return new ConsistencyProof(oldSize, newSize, merkle.consistency(oldSize, newSize));
+      return queries.proveConsistency(oldSize, newSize);
     } finally {
       exit();
     }
@@ -369,7 +344,8 @@ public final class LedgerEngine implements StorageEngine {
     enter();
     try {
       checkOpen();
-      integrityCheck(
+      queries
+          .integrityCheck(
               new IntegrityCheck.Trusted(trusted.size(), trusted.merkleRoot(), trusted.chainHead()))
           .run();
     } finally {
@@ -391,12 +367,7 @@ public final class LedgerEngine implements StorageEngine {
     enter();
     try {
       checkOpen();
-      List<KeyVersion> versions = new ArrayList<>();
-      for (StoredRecord r : reader.versions(key, pipeline.visible().size())) {
-        versions.add(new KeyVersion(r.seq(), r.timestamp(), r.txnId(), operation(r)));
-      }
-      Collections.reverse(versions);
-      return Collections.unmodifiableList(versions);
+      return queries.history(key);
     } finally {
       exit();
     }
@@ -418,8 +389,7 @@ public final class LedgerEngine implements StorageEngine {
     enter();
     try {
       checkOpen();
-      checkSeq(seq);
-      return reader.read(key, seq + 1);
+      return queries.getAt(key, seq);
     } finally {
       exit();
     }
@@ -437,22 +407,9 @@ public final class LedgerEngine implements StorageEngine {
     enter();
     try {
       checkOpen();
-      checkSeq(seq);
-      return toEntry(reader.find(seq));
+      return queries.entry(seq);
     } finally {
       exit();
-    }
-  }
-
-  private void checkSeq(long seq) {
-    long visible = pipeline.visible().size();
-    if (seq < 0 || seq >= visible) {
-      throw new IllegalArgumentException(
-          "sequence number "
-              + seq
-              + " is not committed; the"
-              + " ledger holds 0.."
-              + (visible - 1));
     }
   }
 
@@ -478,20 +435,7 @@ public final class LedgerEngine implements StorageEngine {
     enter();
     try {
       checkOpen();
-      CommittedState v = pipeline.visible();
-      long[] group = pipeline.groupCommitCounts();
-      Map<String, Number> stats = new LinkedHashMap<>();
-      stats.put("entries", v.size());
-      stats.put("lastSeq", v.size() - 1);
-      stats.put("segments", log.segments().size());
-      stats.put("bytes", log.bytes());
-      stats.put("mappedBytes", log.mappedBytes());
-      stats.put("merkleBytes", merkle.bytes());
-      writer.putStats(stats);
-      stats.put("groupCommits", group[0]);
-      stats.put("groupSyncs", group[1]);
-      stats.put("chainHead64", ByteBuffer.wrap(v.chainHead()).getLong());
-      return Collections.unmodifiableMap(stats);
+      return queries.stats();
     } finally {
       exit();
     }
@@ -511,7 +455,7 @@ public final class LedgerEngine implements StorageEngine {
     enter();
     try {
       checkOpen();
-      integrityCheck(null).run();
+      queries.integrityCheck(null).run();
     } finally {
       exit();
     }
@@ -591,20 +535,5 @@ public final class LedgerEngine implements StorageEngine {
     } finally {
       closeLock.writeLock().unlock();
     }
-  }
-
-  /** The full check of the parts up to the latest committed state; it never takes the engine. */
-  private IntegrityCheck integrityCheck(IntegrityCheck.Trusted trusted) {
-    return new IntegrityCheck(
-        new CheckedParts(directory, log, merkle, index, reader), pipeline.visible(), trusted);
-  }
-
-  private static Operation operation(StoredRecord r) {
-    return r.isDelete() ? Operation.DELETE : Operation.PUT;
-  }
-
-  private static LedgerEntry toEntry(StoredRecord r) {
-    return new LedgerEntry(
-        r.seq(), r.timestamp(), r.txnId(), r.prevSeq(), operation(r), r.key(), r.value());
   }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
+import dev.strata.api.TamperException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,6 +107,45 @@ class ProofTest {
           }
         }
       }
+    }
+  }
+
+  @Test
+  void verify_acceptsEveryEarlierDigest_andRejectsAChangedRootOrHead() {
+    long seed = Long.getLong("strata.test.seed", System.nanoTime());
+    SplittableRandom random = new SplittableRandom(seed);
+    String why = "seed " + seed + " (rerun with -Dstrata.test.seed=" + seed + ")";
+    System.out.println("ProofTest verify " + why);
+    EngineOptions options = EngineOptions.builder().durability(Durability.NO_SYNC).build();
+    try (LedgerEngine e = LedgerEngine.open(dir, options)) {
+      // Commits of 1..40 entries: digests at sizes inside chunks and at their edges, over a
+      // mountain range of several peaks.
+      List<LedgerDigest> digests = new ArrayList<>();
+      digests.add(e.digest());
+      while (e.digest().size() < 1200) {
+        int n = 1 + random.nextInt(40);
+        e.update(
+            w -> {
+              for (int i = 0; i < n; i++) {
+                w.put(("k" + random.nextInt(500)).getBytes(), new byte[random.nextInt(30)]);
+              }
+              return null;
+            });
+        digests.add(e.digest());
+      }
+      for (int k = 0; k < digests.size(); k += 1 + random.nextInt(4)) {
+        LedgerDigest d = digests.get(k);
+        e.verify(d);
+        if (d.size() > 0) {
+          LedgerDigest badRoot = withRoot(d, random.nextInt(256));
+          assertThrows(TamperException.class, () -> e.verify(badRoot), why + " size " + d.size());
+          byte[] head = d.chainHead();
+          head[random.nextInt(head.length)] ^= 1;
+          LedgerDigest badHead = new LedgerDigest(d.size(), d.merkleRoot(), head);
+          assertThrows(TamperException.class, () -> e.verify(badHead), why + " size " + d.size());
+        }
+      }
+      e.verifyIntegrity();
     }
   }
 

@@ -27,7 +27,7 @@ import picocli.CommandLine.Parameters;
  *     [small-only|hot-only|append-verify|verify-only|reads|big-only|open-only|wa-only|verify-sizes
  *     |append-matrix [rounds]|append-one perTxn entries keyspace
  *     |append-ab hashThread,hashThread,... rounds entries keyspace|open-crash
- *     |scan-verify [rounds] [keys] [scans]]
+ *     |scan-verify [rounds] [keys] [scans]|verify-bound [rounds] [keys]]
  * </pre>
  *
  * The work directory defaults to a new temporary directory and the big ledger to 10^7 entries;
@@ -37,7 +37,8 @@ import picocli.CommandLine.Parameters;
  * JVM, so that later rounds compare both ways with a warm JIT: a configuration is the {@code
  * ledger.hashThread} setting ({@code false}: all hashing in line). {@code scan-verify} measures, in
  * interleaved rounds, 1,000-entry scans against the lsm engine's and {@code verifyIntegrity()}
- * against the two-core SHA-256 bound ({@link ScanVerifyWorkloads}).
+ * against the two-core SHA-256 bound ({@link ScanVerifyWorkloads}); {@code verify-bound} the verify
+ * against the bound alone.
  *
  * <p>Prints one line per figure. Everything goes through the ledger's public API.
  */
@@ -121,6 +122,13 @@ public final class LedgerCommand implements Callable<Integer> {
           args.length > 3 ? Integer.parseInt(args[3]) : 3,
           args.length > 4 ? Integer.parseInt(args[4]) : 1_000_000,
           args.length > 5 ? Integer.parseInt(args[5]) : 2000);
+      return;
+    }
+    if (args.length > 2 && args[2].equals("verify-bound")) {
+      verifyBound(
+          work,
+          args.length > 3 ? Integer.parseInt(args[3]) : 5,
+          args.length > 4 ? Integer.parseInt(args[4]) : 1_000_000);
       return;
     }
     if (args.length > 2 && args[2].equals("reads")) {

@@ -107,6 +107,86 @@ final class ScanVerifyWorkloads {
     SystemProbe.deleteTree(lsmDir);
   }
 
+  /**
+   * {@code verifyIntegrity()} alone against the two-core SHA-256 bound, on the ledger {@link
+   * #scanVerify} loads: {@code rounds} rounds after an uncounted warm-up round, each measuring the
+   * bound and one verify back to back, the bound first in even rounds and the verify first in odd
+   * ones, so neither always runs in the other's wake.
+   */
+  static void verifyBound(Path work, int rounds, int keys) throws Exception {
+    long[] order = shuffled(keys, 42);
+    EngineOptions options = EngineOptions.builder().durability(Durability.NO_SYNC).build();
+    Path ledgerDir = work.resolve("vb-ledger");
+    SystemProbe.deleteTree(ledgerDir);
+    byte[] value = new byte[VALUE];
+    new SplittableRandom(7).nextBytes(value);
+    System.out.println("verify-bound: " + keys + " keys, load average " + loadAverage());
+    try (LedgerEngine ledger = LedgerEngine.open(ledgerDir, options)) {
+      load(ledger, order, value);
+      long bytes = ledger.stats().get("bytes").longValue();
+      long entries = ledger.digest().size();
+      List<Double> share = new ArrayList<>();
+      List<Double> shareCpu = new ArrayList<>();
+      List<Double> loads = new ArrayList<>();
+      for (int round = 0; round <= rounds; round++) {
+        double[] boundEntries;
+        double[] verifyMb;
+        if (round % 2 == 0) {
+          boundEntries = twoCoreBound(Math.min(entries, 2_000_000));
+          verifyMb = verify(ledger, bytes);
+        } else {
+          verifyMb = verify(ledger, bytes);
+          boundEntries = twoCoreBound(Math.min(entries, 2_000_000));
+        }
+        double boundMb = boundEntries[0] * bytes / entries / 1e6;
+        double boundMbCpu = boundEntries[1] * bytes / entries / 1e6;
+        double load = loadAverage();
+        System.out.printf(
+            "round %d: verify %.0f MB/s, two-core bound %.0f MB/s (%.1f %%); from CPU time, two"
+                + " idle cores: verify %.0f MB/s, bound %.0f MB/s (%.1f %%); CPU per pass: chain"
+                + " %.3f, Merkle %.3f, index %.3f s; load %.2f%n",
+            round,
+            verifyMb[0],
+            boundMb,
+            100 * verifyMb[0] / boundMb,
+            verifyMb[1],
+            boundMbCpu,
+            100 * verifyMb[1] / boundMbCpu,
+            verifyMb[2],
+            verifyMb[3],
+            verifyMb[4],
+            load);
+        if (round > 0) {
+          share.add(verifyMb[0] / boundMb);
+          shareCpu.add(verifyMb[1] / boundMbCpu);
+          loads.add(load);
+        }
+      }
+      System.out.printf(
+          "median of %d rounds: verify %.1f %% of the two-core SHA-256 bound, wall clock (rounds"
+              + " %.1f-%.1f %%); %.1f %% from CPU time on two idle cores (%.1f-%.1f %%); %d B of"
+              + " log per entry; load average %.2f%n",
+          rounds,
+          100 * median(share),
+          100 * min(share),
+          100 * max(share),
+          100 * median(shareCpu),
+          100 * min(shareCpu),
+          100 * max(shareCpu),
+          bytes / entries,
+          median(loads));
+    }
+    SystemProbe.deleteTree(ledgerDir);
+  }
+
+  private static double min(List<Double> values) {
+    return values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+  }
+
+  private static double max(List<Double> values) {
+    return values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+  }
+
   private static void load(StorageEngine e, long[] order, byte[] value) {
     for (int i = 0; i < order.length; i += 1000) {
       try (WriteTxn t = e.beginWrite()) {
@@ -182,7 +262,8 @@ final class ScanVerifyWorkloads {
 
   /**
    * One {@code verifyIntegrity()}: {wall-clock MB/s, MB/s two idle cores would reach with the CPU
-   * time its three passes took (no sooner than the busiest pass, nor than half their sum)}.
+   * time its three passes took (no sooner than the busiest pass, nor than half their sum), CPU
+   * seconds of the chain, Merkle and index passes}.
    */
   private static double[] verify(LedgerEngine e, long bytes) {
     VerifyWorkloads.PassCpu passes = new VerifyWorkloads.PassCpu();
@@ -195,7 +276,7 @@ final class ScanVerifyWorkloads {
     double[] side = passes.finish();
     double busiest = Math.max(chainCpu, Math.max(side[0], side[1]));
     double twoCores = Math.max(busiest, (chainCpu + side[0] + side[1]) / 2);
-    return new double[] {bytes / seconds / 1e6, bytes / twoCores / 1e6};
+    return new double[] {bytes / seconds / 1e6, bytes / twoCores / 1e6, chainCpu, side[0], side[1]};
   }
 
   private static long[] shuffled(int keys, long seed) {

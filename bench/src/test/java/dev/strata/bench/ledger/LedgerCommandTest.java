@@ -33,6 +33,28 @@ class LedgerCommandTest {
   }
 
   @Test
+  void ledgerVerifyBound_printsEachRoundWithItsPassesAndTheMedian() {
+    PrintStream out = System.out;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    int code;
+    System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      code = StrataBench.execute("ledger", dir.toString(), "0", "verify-bound", "2", "3000");
+    } finally {
+      System.setOut(out);
+    }
+    String printed = captured.toString(StandardCharsets.UTF_8);
+    System.out.print(printed);
+    assertEquals(0, code);
+    // The warm-up round and the two counted ones, each with the CPU of the three passes.
+    assertEquals(
+        3,
+        printed.lines().filter(l -> l.startsWith("round ") && l.contains("CPU per pass")).count(),
+        printed);
+    assertTrue(printed.contains("median of 2 rounds: verify"), printed);
+  }
+
+  @Test
   void ledgerHelp_namesTheModes() {
     PrintStream out = System.out;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();

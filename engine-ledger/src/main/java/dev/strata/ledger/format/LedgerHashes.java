@@ -16,8 +16,12 @@ public final class LedgerHashes {
   /** Bytes in a SHA-256 hash. */
   public static final int SIZE = 32;
 
-  static final byte LEAF_PREFIX = 0x00;
-  static final byte NODE_PREFIX = 0x01;
+  /** First byte of a Merkle leaf's input. */
+  public static final byte LEAF_PREFIX = 0x00;
+
+  /** First byte of a Merkle interior node's input. */
+  public static final byte NODE_PREFIX = 0x01;
+
   static final byte CHAIN_PREFIX = 0x00;
 
   /** The chain head of an empty ledger: 32 zero bytes; never modified. */
@@ -81,34 +85,12 @@ public final class LedgerHashes {
   }
 
   /**
-   * Advances a chain link in place, without allocating: {@code link} holds {@code 0x00 || h(n-1)}
-   * in its first 33 bytes and afterwards {@code 0x00 || h(n)}, the {@link #chain} of the {@code
-   * length} canonical bytes at {@code offset} of {@code bytes}.
+   * Finishes {@code md} and writes its 32-byte hash to {@code out} at {@code offset}, without
+   * allocating; the digest is then ready for a new message.
    *
-   * @param md a digest with no pending input, owned by the calling thread
+   * @param md a digest owned by the calling thread
    */
-  public static void chainInPlace(
-      MessageDigest md, byte[] link, byte[] bytes, int offset, int length) {
-    link[0] = CHAIN_PREFIX;
-    md.update(link, 0, 1 + SIZE);
-    md.update(bytes, offset, length);
-    digestInto(md, link, 1);
-  }
-
-  /**
-   * Writes the {@link #leaf} hash of {@code length} canonical bytes at {@code offset} of {@code
-   * bytes} to {@code out} at {@code outOffset}.
-   *
-   * @param md a digest with no pending input, owned by the calling thread
-   */
-  public static void leafInto(
-      MessageDigest md, byte[] bytes, int offset, int length, byte[] out, int outOffset) {
-    md.update(LEAF_PREFIX);
-    md.update(bytes, offset, length);
-    digestInto(md, out, outOffset);
-  }
-
-  private static void digestInto(MessageDigest md, byte[] out, int offset) {
+  public static void digestInto(MessageDigest md, byte[] out, int offset) {
     try {
       md.digest(out, offset, SIZE);
     } catch (java.security.DigestException e) {

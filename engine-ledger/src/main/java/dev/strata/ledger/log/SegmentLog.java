@@ -402,6 +402,28 @@ public final class SegmentLog implements AutoCloseable {
         s, offset, position, ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN), header);
   }
 
+  /**
+   * Copies {@code length} bytes of segment {@code s} from {@code offset} into {@code dst} at {@code
+   * at} out of the segment's mapping, with no system call, when the mapping holds them (see {@link
+   * SegmentMaps} for what is mapped).
+   *
+   * @return whether the bytes were copied; false when they are not mapped (read them with pread)
+   * @throws InternalError if the file shrank under the mapping (the JVM's report of {@code
+   *     SIGBUS}); the caller reports it
+   */
+  boolean copyMapped(Segment s, long offset, byte[] dst, int at, int length) {
+    if (maps == null) {
+      return false;
+    }
+    boolean sealed = s.index() < last().index();
+    ByteBuffer m = maps.covering(s, offset + length, sealed, offsetOf(end));
+    if (m == null) {
+      return false;
+    }
+    m.get((int) offset, dst, at, length);
+    return true;
+  }
+
   /** The bytes of a frame whose length field decoded to {@code header}, checked against limits. */
   private static int frameBytes(Segment s, long offset, long header) {
     long length = header >> 8;

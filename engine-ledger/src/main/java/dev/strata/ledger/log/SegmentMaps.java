@@ -31,10 +31,12 @@ import java.util.Arrays;
  * that fault into an {@link InternalError} ({@code "a fault occurred in a recent unsafe memory
  * access operation"}) instead of crashing, and {@link SegmentLog} reports it as a {@code
  * CorruptionException}. The error may surface a little after the faulting load, at the thread's
- * next transition into the VM, so the guarded section is the whole read. A faulted copy leaves its
- * frame partly unfilled, so the frame fails its length or checksum check, and building that
- * exception is such a transition; a faulted length read that sends the read to {@code pread} meets
- * one in the system call.
+ * next transition into the VM, so the guarded section is the whole read; a faulted copy leaves its
+ * frame partly unfilled, so the frame fails its length or checksum check. HotSpot does not report
+ * such a fault on every transition (not on a return from a native method, for one), so the report
+ * can also come after the read has returned or thrown, as an {@code InternalError} in the same
+ * thread's next call that enters the VM: as for every memory-mapped file in Java, a file cut under
+ * its mapping by another program gives errors, never a wrong value or a crash.
  *
  * <p>Thread-safe: lookups read a volatile copy-on-write table; mapping is synchronized.
  */

@@ -27,7 +27,11 @@ final class CanonicalBytesFeed {
   private static final int BATCH_ENTRIES = 4096;
   private static final int BATCH_BYTES = 1 << 20;
 
-  /** Entries of one batch: entry {@code i} is {@code data[offsets[i], offsets[i + 1])}. */
+  /**
+   * Entries of one batch: entry {@code i} is {@code data[offsets[i], offsets[i + 1])}, the Merkle
+   * leaf's input: the leaf prefix {@code 0x00} followed by the entry's canonical bytes, so a leaf
+   * is hashed in one call straight from the batch.
+   */
   static final class Batch {
     byte[] data = new byte[BATCH_BYTES];
     final int[] offsets = new int[BATCH_ENTRIES + 1];
@@ -60,9 +64,10 @@ final class CanonicalBytesFeed {
   }
 
   /**
-   * Producer: makes room for {@code length} bytes in the current batch.
+   * Producer: makes room for {@code length} bytes in the current batch (the leaf prefix and the
+   * canonical bytes of one entry).
    *
-   * @return the offset in {@link #data()} where the entry's canonical bytes go
+   * @return the offset in {@link #data()} where the entry's bytes go
    */
   int reserve(int length) {
     int fill = current.offsets[current.count];

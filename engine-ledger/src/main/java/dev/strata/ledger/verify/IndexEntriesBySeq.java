@@ -172,7 +172,7 @@ final class IndexEntriesBySeq {
       long seq = firstSeq + i;
       // A forged index with two keys at one entry stalls here; the count check reports it.
       if (seqs[next] == seq) {
-        check(log, next, lengths[next - base], seq, b.positions[i], b.data, b.offsets[i]);
+        check(log, next, lengths[next - base], seq, b.positions[i], b.data, b.offsets[i] + 1);
         next++;
       }
     }

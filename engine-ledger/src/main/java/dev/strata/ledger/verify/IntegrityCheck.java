@@ -60,8 +60,10 @@ public final class IntegrityCheck {
   private final BitSet superseded = new BitSet();
   private final CanonicalBytesFeed feed = new CanonicalBytesFeed(2);
   private final MessageDigest md = LedgerHashes.newSha256();
-  // 0x00 || the chain head: the start of the next link's input, advanced in place.
-  private final byte[] link = new byte[1 + LedgerHashes.SIZE];
+  // 0x00 || the chain head || room for an entry's canonical bytes: the next link's input, whose
+  // head the hashing advances in place.
+  private byte[] link = new byte[LINK_PREFIX + 256];
+  private static final int LINK_PREFIX = 1 + LedgerHashes.SIZE;
   private byte[] headAtTrusted;
   private long expected;
   private long blockStart;
@@ -185,7 +187,8 @@ public final class IntegrityCheck {
     headAtTrusted = trusted != null && trusted.size() == 0 ? LedgerHashes.ZERO : null;
     try {
       LogScanner scanner =
-          new LogScanner(parts.log(), SegmentLog.start(), state.endPosition(), SCAN_BUFFER);
+          new LogScanner(parts.log(), SegmentLog.start(), state.endPosition(), SCAN_BUFFER)
+              .readThroughMappings();
       for (StoredRecord r = scanner.next(); r != null; r = scanner.next()) {
         if (r.isCommit()) {
           checkMarker(r);
@@ -198,6 +201,15 @@ public final class IntegrityCheck {
       throw new TamperException(expected, "entry " + expected + ": " + p.getMessage());
     } catch (IOException e) {
       throw new dev.strata.api.StorageIOException("cannot read ledger " + parts.directory(), e);
+    } catch (InternalError e) {
+      // A page that vanished under a segment's mapping (SIGBUS) may be reported a little after
+      // the copy that faulted, at the thread's next transition into the VM: anywhere in the loop.
+      throw new TamperException(
+          expected,
+          "a segment of ledger "
+              + parts.directory()
+              + " shrank under its read-only mapping while the log was read at entry "
+              + expected);
     }
     if (expected != blockStart) {
       throw new TamperException(
@@ -261,15 +273,30 @@ public final class IntegrityCheck {
       superseded.set((int) prev);
     }
     int length = r.canonicalLength();
-    int at = feed.reserve(length);
-    byte[] canonical = feed.data();
-    r.canonicalInto(canonical, at);
-    LedgerHashes.chainInPlace(md, link, canonical, at, length);
-    feed.add(length, r.position, end);
+    // The link's input, 0x00 || h(n-1) || canonical bytes, is contiguous in one array and hashed in
+    // one call; the digest writes h(n) over h(n-1), so the next link's input is ready.
+    byte[] in = linkInput(length);
+    r.canonicalInto(in, LINK_PREFIX);
+    md.update(in, 0, LINK_PREFIX + length);
+    LedgerHashes.digestInto(md, in, 1);
+    // The other passes get the Merkle leaf's input: 0x00 || canonical bytes.
+    int at = feed.reserve(1 + length);
+    byte[] batch = feed.data();
+    batch[at] = LedgerHashes.LEAF_PREFIX;
+    System.arraycopy(in, LINK_PREFIX, batch, at + 1, length);
+    feed.add(1 + length, r.position, end);
     expected++;
     if (trusted != null && expected == trusted.size()) {
       headAtTrusted = head();
     }
+  }
+
+  /** The link input array, with room for {@code length} canonical bytes after the head. */
+  private byte[] linkInput(int length) {
+    if (link.length < LINK_PREFIX + length) {
+      link = Arrays.copyOf(link, LINK_PREFIX + Math.max(length, 2 * link.length));
+    }
+    return link;
   }
 
   /** The chain head after the entries checked so far; a new array. */

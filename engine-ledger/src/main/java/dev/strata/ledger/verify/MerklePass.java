@@ -30,11 +30,24 @@ final class MerklePass implements IntegrityCheck.SidePass {
   private final CanonicalBytesFeed feed;
   private final MessageDigest md = LedgerHashes.newSha256();
 
-  private final byte[][] peaks = new byte[64][];
+  private static final int SIZE = LedgerHashes.SIZE;
+
+  static {
+    // A chunk's tree is then perfect, and its nodes are computed level by level in place.
+    if (!MerkleMath.isPowerOfTwo(MerkleStore.CHUNK)) {
+      throw new ExceptionInInitializerError("the Merkle chunk size must be a power of two");
+    }
+  }
+
+  // Hashes live in flat arrays, 32 bytes each, hashed into in place: one object per hash would be
+  // an allocation per leaf and per node.
+  private final byte[] peaks = new byte[64 * SIZE];
   private final int[] peakLevels = new int[64];
   private int peakCount;
-  private final byte[][] leaves = new byte[MerkleStore.CHUNK][];
+  private final byte[] leaves = new byte[MerkleStore.CHUNK * SIZE];
   private int leafCount;
+  // An interior node's input, 0x01 || left || right, hashed in one call.
+  private final byte[] nodeInput = new byte[1 + 2 * SIZE];
   private long chunks;
   private long slots;
   private long chunkWindowStart;
@@ -60,6 +73,7 @@ final class MerklePass implements IntegrityCheck.SidePass {
     this.trustedSize = trustedSize;
     this.storedChunks = merkle.completeChunks();
     this.rootAtTrusted = trustedSize == 0 ? LedgerHashes.empty() : null;
+    nodeInput[0] = LedgerHashes.NODE_PREFIX;
   }
 
   /** Asks a running pass to stop early: the chain pass has already found the store damaged. */
@@ -84,11 +98,15 @@ final class MerklePass implements IntegrityCheck.SidePass {
   }
 
   private void hashBatch(CanonicalBytesFeed.Batch b) {
+    byte[] data = b.data;
+    int[] offsets = b.offsets;
     for (int i = 0; i < b.count; i++) {
-      byte[] leaf = new byte[LedgerHashes.SIZE];
-      int from = b.offsets[i];
-      LedgerHashes.leafInto(md, b.data, from, b.offsets[i + 1] - from, leaf, 0);
-      appendLeaf(leaf, b.ends[i], seq, b.positions[i]);
+      // The batch holds the leaf's whole input, 0x00 || canonical bytes.
+      md.update(data, offsets[i], offsets[i + 1] - offsets[i]);
+      LedgerHashes.digestInto(md, leaves, leafCount * SIZE);
+      if (++leafCount == MerkleStore.CHUNK) {
+        completeChunk(b.ends[i], seq, b.positions[i]);
+      }
       seq++;
       if (seq == trustedSize) {
         rootAtTrusted = root();
@@ -96,13 +114,15 @@ final class MerklePass implements IntegrityCheck.SidePass {
     }
   }
 
-  private void appendLeaf(byte[] leaf, long end, long seq, long position) {
-    leaves[leafCount++] = leaf;
-    if (leafCount < MerkleStore.CHUNK) {
-      return;
-    }
+  /** Hashes a full chunk's tree, checks its end and node, and merges it into the peaks. */
+  private void completeChunk(long end, long seq, long position) {
     leafCount = 0;
-    byte[] chunkHash = MerkleMath.root(leaves, 0, MerkleStore.CHUNK);
+    for (int width = MerkleStore.CHUNK; width > 1; width >>= 1) {
+      for (int j = 0; j < width / 2; j++) {
+        // Node j of the level above reads hashes 2j and 2j + 1, which nothing before overwrote.
+        nodeInto(leaves, 2 * j * SIZE, leaves, j * SIZE);
+      }
+    }
     if (chunks < storedChunks && storedChunkEnd(chunks) != end) {
       throw new TamperException(
           seq,
@@ -115,22 +135,31 @@ final class MerklePass implements IntegrityCheck.SidePass {
               + IntegrityCheck.at(log, position));
     }
     chunks++;
-    node(chunkHash, seq);
-    peaks[peakCount] = chunkHash;
+    System.arraycopy(leaves, 0, peaks, peakCount * SIZE, SIZE);
     peakLevels[peakCount++] = 0;
+    node(peaks, (peakCount - 1) * SIZE, seq);
     while (peakCount >= 2 && peakLevels[peakCount - 1] == peakLevels[peakCount - 2]) {
-      byte[] parent = LedgerHashes.node(peaks[peakCount - 2], peaks[peakCount - 1]);
-      int level = peakLevels[peakCount - 1] + 1;
-      peakCount -= 2;
-      node(parent, seq);
-      peaks[peakCount] = parent;
-      peakLevels[peakCount++] = level;
+      // The two peaks lie side by side: their parent replaces the left one.
+      int left = (peakCount - 2) * SIZE;
+      nodeInto(peaks, left, peaks, left);
+      peakCount--;
+      peakLevels[peakCount - 1]++;
+      node(peaks, left, seq);
     }
   }
 
-  private void node(byte[] hash, long seq) {
+  /** Writes {@code SHA-256(0x01 || src[from, from + 64))} to {@code dst} at {@code to}. */
+  private void nodeInto(byte[] src, int from, byte[] dst, int to) {
+    System.arraycopy(src, from, nodeInput, 1, 2 * SIZE);
+    md.update(nodeInput, 0, nodeInput.length);
+    LedgerHashes.digestInto(md, dst, to);
+  }
+
+  /** Checks the next post-order node, held in {@code hashes} at {@code at}, against its slot. */
+  private void node(byte[] hashes, int at, long seq) {
     long slot = slots++;
-    if (chunks <= storedChunks && !Arrays.equals(storedNode(slot), hash)) {
+    if (chunks <= storedChunks
+        && !Arrays.equals(storedNode(slot), 0, SIZE, hashes, at, at + SIZE)) {
       throw new TamperException(
           seq,
           MerkleStore.NODES_FILE + " node " + slot + " does not match the entries up to " + seq);
@@ -154,11 +183,16 @@ final class MerklePass implements IntegrityCheck.SidePass {
     return nodeWindow[(int) (slot - nodeWindowStart)];
   }
 
-  /** The Merkle tree head of everything appended so far. */
+  /** The Merkle tree head of everything appended so far; computed once, so plainly. */
   private byte[] root() {
-    byte[] h = leafCount > 0 ? MerkleMath.root(leaves, 0, leafCount) : null;
+    byte[][] pending = new byte[leafCount][];
+    for (int k = 0; k < leafCount; k++) {
+      pending[k] = Arrays.copyOfRange(leaves, k * SIZE, (k + 1) * SIZE);
+    }
+    byte[] h = leafCount > 0 ? MerkleMath.root(pending, 0, leafCount) : null;
     for (int i = peakCount - 1; i >= 0; i--) {
-      h = h == null ? peaks[i] : LedgerHashes.node(peaks[i], h);
+      byte[] peak = Arrays.copyOfRange(peaks, i * SIZE, (i + 1) * SIZE);
+      h = h == null ? peak : LedgerHashes.node(peak, h);
     }
     return h;
   }
