@@ -79,6 +79,11 @@ final class EtcdErrors {
     return error(Status.Code.UNIMPLEMENTED, "strata-etcd: " + what + " is not supported");
   }
 
+  /** A membership error, with etcd's code and message ({@code rpctypes.ErrGRPCMember*}). */
+  static StatusRuntimeException member(Status.Code code, String message) {
+    return error(code, message);
+  }
+
   private static StatusRuntimeException error(Status.Code code, String message) {
     return code.toStatus().withDescription(message).asRuntimeException();
   }

@@ -11,6 +11,7 @@ import io.grpc.Server;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,7 +35,8 @@ import java.util.stream.Stream;
  * {@code raft} engine it is one member of a cluster: every member serves the whole API, reads run
  * on the member itself, writes and lease calls on the leader (forwarded there), and watches on
  * every member see every revision. Cluster {@code MemberList} lists the members (or this server
- * alone).
+ * alone); in a cluster, members are added ({@link Config#initialClusterState}) and removed at run
+ * time over etcd's Cluster API.
  *
  * <p>Thread-safe. {@link #start(Config)} opens the engine (which locks its directory) and binds the
  * port; {@link #close()} stops accepting calls, ends open streams and closes the engine. The store
@@ -70,8 +72,15 @@ public final class EtcdServer implements AutoCloseable {
     config.engineSettings.forEach(options::set);
     StorageEngine engine = StorageEngines.open(config.engine, config.dataDir, options.build());
     boolean cluster = config.memberClientAddresses != null;
+    SslContext forwardTls =
+        cluster && config.certFile != null
+            ? ClusterMembers.clientTls(config.certFile, config.keyFile, config.trustedCaFile)
+            : null;
     MvccStore store;
     try {
+      if (cluster && config.joinExisting) {
+        join(config, forwardTls);
+      }
       store = cluster ? openReplicated(engine, config.joinTimeoutMillis) : new MvccStore(engine);
     } catch (RuntimeException e) {
       engine.close();
@@ -84,26 +93,29 @@ public final class EtcdServer implements AutoCloseable {
               // etcd accepts requests up to --max-request-bytes plus gRPC's own overhead.
               .maxInboundMessageSize(config.maxRequestBytes + 512 * 1024);
       RequestChecks checks = new RequestChecks(config.maxTxnOps, config.maxRequestBytes);
+      MemberChanges changes = null;
       // Kept to serve Lock and Election too, which run on the server's own KV and Lease services.
       KVGrpc.KVImplBase kv;
       LeaseGrpc.LeaseImplBase leases;
       if (cluster) {
-        parts.members =
-            new ClusterMembers(
-                config.engineSettings.get(RAFT_ID),
+        String selfName = config.engineSettings.get(RAFT_ID);
+        List<io.etcd.jetcd.api.Member> configured =
+            ClusterMembers.configured(
+                store.clusterId(),
                 config.memberClientAddresses,
                 parsePeers(config.engineSettings.get(RAFT_PEERS)),
-                store.clusterId(),
-                engine,
-                config.certFile == null
-                    ? null
-                    : ClusterMembers.clientTls(
-                        config.certFile, config.keyFile, config.trustedCaFile));
+                clientScheme(config));
+        List<io.etcd.jetcd.api.Member> replicated = engine.view(MemberTable::read);
+        List<io.etcd.jetcd.api.Member> listing = replicated.isEmpty() ? configured : replicated;
+        parts.members =
+            new ClusterMembers(ClusterMembers.find(listing, selfName), listing, engine, forwardTls);
         ClusterMembers members = parts.members;
+        changes = new MemberChanges(engine, members, () -> configured);
         parts.headers = new Headers(store, members.self().id(), members::term);
         parts.watches = new WatchHub(store, parts.headers, config.progressNotifyMillis);
         parts.follower =
-            new ReplicaFollower(store, parts.watches, config.engineSettings.get(RAFT_ID));
+            new ReplicaFollower(
+                store, parts.watches, selfName, txn -> members.refresh(MemberTable.read(txn)));
         ReplicaFollower follower = parts.follower;
         store.setListener((revision, events) -> follower.signal());
         parts.lessor = new Lessor(store, members::isLeader);
@@ -114,9 +126,12 @@ public final class EtcdServer implements AutoCloseable {
                 new LeaseService(parts.lessor, parts.headers), forwarder, members);
         builder
             .intercept(Forwarder.interceptor())
+            .intercept(Join.interceptor())
+            .intercept(ClusterService.interceptor())
             .addService(kv)
             .addService(leases)
-            .addService(new ClusterService(members::all, parts.headers, config.certFile != null));
+            .addService(
+                new ClusterService(members::listing, parts.headers, forwarder, changes, members));
       } else {
         parts.headers = new Headers(store);
         parts.watches = new WatchHub(store, parts.headers, config.progressNotifyMillis);
@@ -126,6 +141,7 @@ public final class EtcdServer implements AutoCloseable {
         // The bound port is known once the server started; the list is built per call.
         AtomicReference<Server> bound = new AtomicReference<>();
         parts.bound = bound;
+        String scheme = clientScheme(config);
         kv = new KvService(store, parts.headers, checks);
         leases = new LeaseService(parts.lessor, parts.headers);
         builder
@@ -135,13 +151,12 @@ public final class EtcdServer implements AutoCloseable {
                 new ClusterService(
                     () ->
                         List.of(
-                            new ClusterMembers.Member(
-                                "default",
-                                headers.memberId(),
-                                config.host + ":" + bound.get().getPort(),
-                                null)),
-                    parts.headers,
-                    config.certFile != null));
+                            io.etcd.jetcd.api.Member.newBuilder()
+                                .setID(headers.memberId())
+                                .setName("default")
+                                .addClientURLs(scheme + config.host + ":" + bound.get().getPort())
+                                .build()),
+                    parts.headers));
       }
       LocalClient self = new LocalClient(kv, leases, parts.watches);
       builder
@@ -169,17 +184,27 @@ public final class EtcdServer implements AutoCloseable {
         // Serving starts at once; history an interrupted compaction left goes meanwhile.
         store.finishCompactionInBackground();
       }
+      EtcdServer running = new EtcdServer(server, parts);
       if (cluster) {
         Lessor lessor = parts.lessor;
+        MemberChanges leaderChanges = changes;
         parts.follower.start();
         parts.members.start(
             () -> {
-              // The new leader takes over the leases and any compaction left unfinished.
+              // The new leader takes over the leases and any compaction left unfinished, and
+              // writes the member list when it was never written.
               lessor.reload();
               store.finishCompaction();
+              leaderChanges.seed();
+            },
+            // A removed member stops, as etcd's does; not on the polling thread, which close ends.
+            () -> {
+              Thread stopper = new Thread(running::close, "strata-etcd-removed");
+              stopper.setDaemon(true);
+              stopper.start();
             });
       }
-      return new EtcdServer(server, parts);
+      return running;
     } catch (IOException e) {
       parts.close();
       throw new UncheckedIOException("cannot serve on " + config.host + ":" + config.port, e);
@@ -211,6 +236,28 @@ public final class EtcdServer implements AutoCloseable {
         throw new IllegalStateException("interrupted while joining the cluster", e);
       }
     }
+  }
+
+  private static String clientScheme(Config config) {
+    return config.certFile != null ? "https://" : "http://";
+  }
+
+  /**
+   * Joins a running cluster as a member added with {@code MemberAdd}: asks the other members named
+   * in the configuration to add this replica, until the leader did (it returns once this replica
+   * caught up) or the join timeout passed.
+   */
+  private static void join(Config config, SslContext tls) {
+    String selfName = config.engineSettings.get(RAFT_ID);
+    Map<String, String> others = new LinkedHashMap<>(config.memberClientAddresses);
+    String clientAddress = others.remove(selfName);
+    String peerAddress = parsePeers(config.engineSettings.get(RAFT_PEERS)).get(selfName);
+    Join.join(
+        others.values(),
+        tls,
+        new Join.Request(selfName, clientScheme(config) + clientAddress),
+        ClusterMembers.PEER_SCHEME + peerAddress,
+        config.joinTimeoutMillis);
   }
 
   /** Parses {@code raft.peers}: {@code id=host:port,...}. */
@@ -359,6 +406,7 @@ public final class EtcdServer implements AutoCloseable {
     private long progressNotifyMillis = 10 * 60 * 1000;
     private Map<String, String> memberClientAddresses;
     private long joinTimeoutMillis = 120_000;
+    private boolean joinExisting;
 
     /**
      * Starts a config for an engine and its directory.
@@ -495,6 +543,29 @@ public final class EtcdServer implements AutoCloseable {
      */
     public Config cluster(Map<String, String> clientAddresses) {
       this.memberClientAddresses = new LinkedHashMap<>(clientAddresses);
+      return this;
+    }
+
+    /**
+     * Sets etcd's {@code --initial-cluster-state}: {@code new} (the default) for a member of a
+     * cluster that starts together, {@code existing} for a member added to a running cluster with
+     * {@code MemberAdd}. An existing-state member joins at each start: the leader adds its replica
+     * to the raft group (on the first start, once it caught up) and records its name and client
+     * URL. Its directory starts empty; {@code raft.peers} and {@link #cluster} name the running
+     * members and itself.
+     *
+     * @param state {@code new} or {@code existing}
+     * @return this config
+     * @throws IllegalArgumentException for any other state
+     */
+    public Config initialClusterState(String state) {
+      switch (Objects.requireNonNull(state, "state")) {
+        case "new" -> joinExisting = false;
+        case "existing" -> joinExisting = true;
+        default ->
+            throw new IllegalArgumentException(
+                "--initial-cluster-state must be new or existing: " + state);
+      }
       return this;
     }
 

@@ -21,6 +21,8 @@ import java.util.Arrays;
  *   <li>{@code 'l' + id(8)}: a lease's granted TTL; {@code 'a' + id(8) + key}: a key attached to
  *       that lease.
  *   <li>{@code 'm' + name}: meta values (current revision, compacted revision, cluster id).
+ *   <li>{@code 'n' + member id(8)}: a cluster member, the {@code etcdserverpb.Member} its {@code
+ *       MemberList} entry shows (only on a cluster over the {@code raft} engine).
  * </ul>
  *
  * Numbers are big-endian so that their byte order is their numeric order.
@@ -32,6 +34,7 @@ final class KeyLayout {
   static final byte LEASE = 'l';
   static final byte ATTACHED = 'a';
   static final byte META = 'm';
+  static final byte MEMBER = 'n';
 
   static final byte[] META_REVISION = meta("revision");
   static final byte[] META_COMPACTED = meta("compacted");

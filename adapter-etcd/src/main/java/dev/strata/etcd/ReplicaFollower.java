@@ -1,13 +1,16 @@
 package dev.strata.etcd;
 
+import dev.strata.api.ReadTxn;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Delivers the revisions other members commit to this member's watchers: a thread reads the
  * replicated engine's revision log past the last revision it delivered (on a signal from a local
  * commit, else every {@link #POLL_MILLIS}), sends each revision's events to the listener in order,
  * and raises the store's revision and compaction mark to the engine's. Every revision is delivered
- * once, in order, whichever member committed it.
+ * once, in order, whichever member committed it. The same read also gives the replicated state
+ * beside the revisions (the member list) to a reader of its own.
  *
  * <p>Thread-safe; owns its thread.
  */
@@ -19,15 +22,21 @@ final class ReplicaFollower implements AutoCloseable {
 
   private final MvccStore store;
   private final MvccStore.CommitListener listener;
+  private final Consumer<ReadTxn> alsoRead;
   private final Thread thread;
   private final Object signal = new Object();
   private boolean signalled;
   private volatile boolean closed;
   private long delivered;
 
-  ReplicaFollower(MvccStore store, MvccStore.CommitListener listener, String name) {
+  /**
+   * @param alsoRead reads more of each snapshot the thread reads, on the thread; must not block
+   */
+  ReplicaFollower(
+      MvccStore store, MvccStore.CommitListener listener, String name, Consumer<ReadTxn> alsoRead) {
     this.store = store;
     this.listener = listener;
+    this.alsoRead = alsoRead;
     this.delivered = store.currentRevision();
     this.thread = new Thread(this::run, "strata-etcd-follower-" + name);
     thread.setDaemon(true);
@@ -81,6 +90,7 @@ final class ReplicaFollower implements AutoCloseable {
             delivered = to;
           }
           store.observe(to, view.compactedRevision());
+          alsoRead.accept(view.txn);
           return null;
         });
   }

@@ -101,6 +101,14 @@ public final class StrataEtcd implements Callable<Integer> {
               + " forward writes to the leader's.")
   String memberClients;
 
+  @Option(
+      names = "--initial-cluster-state",
+      defaultValue = "new",
+      description =
+          "With --engine raft: new (members of a new cluster start together) or existing (a"
+              + " member added with MemberAdd joins the running cluster), as etcd's flag.")
+  String initialClusterState;
+
   /** Runs the command line. */
   StrataEtcd() {}
 
@@ -157,7 +165,8 @@ public final class StrataEtcd implements Callable<Integer> {
           .engineSetting("raft.id", raftId)
           .engineSetting("raft.peers", raftPeers)
           .engineSetting("raft.engine", raftEngine)
-          .cluster(EtcdServer.parsePeers(memberClients));
+          .cluster(EtcdServer.parsePeers(memberClients))
+          .initialClusterState(initialClusterState);
     }
     EtcdServer server;
     try {
@@ -165,6 +174,10 @@ public final class StrataEtcd implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       System.err.println("strata-etcd: " + e.getMessage());
       return 2;
+    } catch (IllegalStateException e) {
+      // The cluster refused this member, or none of its members answered in time.
+      System.err.println("strata-etcd: " + e.getMessage());
+      return 1;
     }
     EtcdServer running = server;
     Runtime.getRuntime().addShutdownHook(new Thread(running::close, "strata-etcd-shutdown"));

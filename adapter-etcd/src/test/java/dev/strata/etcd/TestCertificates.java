@@ -63,6 +63,32 @@ final class TestCertificates {
     return write(dir, "server", sign(builder, ca.keys()), keys);
   }
 
+  /**
+   * A cluster member's certificate: it serves clients on loopback and is the client certificate of
+   * the calls the member forwards to the leader, so it is valid for both, as etcd's peer
+   * certificates are.
+   */
+  static Issued member(Path dir, String name, Issued ca) throws Exception {
+    KeyPair keys = keyPair();
+    X509v3CertificateBuilder builder =
+        builder(name, ca.certificate().getSubjectX500Principal().getName(), keys);
+    builder.addExtension(
+        Extension.subjectAlternativeName,
+        false,
+        new GeneralNames(
+            new GeneralName[] {
+              new GeneralName(GeneralName.dNSName, "localhost"),
+              new GeneralName(
+                  GeneralName.iPAddress, InetAddress.getLoopbackAddress().getHostAddress())
+            }));
+    builder.addExtension(
+        Extension.extendedKeyUsage,
+        false,
+        new ExtendedKeyUsage(
+            new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+    return write(dir, name, sign(builder, ca.keys()), keys);
+  }
+
   static Issued client(Path dir, String name, Issued ca) throws Exception {
     KeyPair keys = keyPair();
     X509v3CertificateBuilder builder =

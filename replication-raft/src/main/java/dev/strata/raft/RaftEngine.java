@@ -4,6 +4,7 @@ import dev.strata.api.Capability;
 import dev.strata.api.EngineClosedException;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.ReadTxn;
+import dev.strata.api.ReplicaGroup;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
 import dev.strata.api.WriteAmplificationMeter;
@@ -120,7 +121,7 @@ import org.apache.ratis.server.DivisionInfo;
  *
  * <p>Thread-safe, like every engine; a transaction belongs to one thread at a time.
  */
-public final class RaftEngine implements StorageEngine {
+public final class RaftEngine implements StorageEngine, ReplicaGroup {
   static final String STORE_FILE = ReplicaResources.STORE_FILE;
 
   private final Path directory;
@@ -210,6 +211,7 @@ public final class RaftEngine implements StorageEngine {
    * @throws EngineClosedException if the engine is closed
    * @throws ReplicationException if the request could not be made
    */
+  @Override
   public boolean transferLeadership(String targetId, long timeoutMillis) {
     Objects.requireNonNull(targetId, "targetId");
     checkOpen();
@@ -224,6 +226,7 @@ public final class RaftEngine implements StorageEngine {
    * @return replica id to {@code host:port}, sorted by id; a new map
    * @throws EngineClosedException if the engine is closed
    */
+  @Override
   public Map<String, String> members() {
     checkOpen();
     return membership.members();
@@ -240,6 +243,7 @@ public final class RaftEngine implements StorageEngine {
    * @throws IllegalArgumentException if {@code id} is a member already
    * @throws ReplicationException if the group did not commit the change
    */
+  @Override
   public void addReplica(String id, String address) {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(address, "address");
@@ -256,6 +260,7 @@ public final class RaftEngine implements StorageEngine {
    * @throws IllegalArgumentException if {@code id} is not a member, or is the last one
    * @throws ReplicationException if the group did not commit the change
    */
+  @Override
   public void removeReplica(String id) {
     Objects.requireNonNull(id, "id");
     checkOpen();
