@@ -18,6 +18,7 @@ import dev.strata.api.EngineOptions;
 import dev.strata.api.InPlaceCompaction;
 import dev.strata.api.KeyRange;
 import dev.strata.api.ReadTxn;
+import dev.strata.api.ReplicaGroup;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
 import dev.strata.api.StorageException;
@@ -349,6 +350,31 @@ public abstract class LifecycleContract extends TransactionContract {
     engine.put(b("after-compaction"), b("x"));
     model.put(b("after-compaction"), b("x"));
     assertContent(model, has(Capability.PERSISTENT) ? reopen() : engine);
+  }
+
+  @Test
+  void replicaGroup_whenImplemented_listsMembersAndRefusesChangesThatCannotApply() {
+    if (!(engine instanceof ReplicaGroup group)) {
+      return;
+    }
+    Map<String, String> members = group.members();
+    assertFalse(members.isEmpty(), "a replica belongs to its group");
+    assertEquals(
+        new ArrayList<>(new TreeMap<>(members).keySet()), new ArrayList<>(members.keySet()));
+    String member = members.keySet().iterator().next();
+    Map<String, String> copy = Map.copyOf(members);
+    members.clear();
+    assertEquals(copy, group.members(), "the caller owns the returned map");
+    assertThrows(IllegalArgumentException.class, () -> group.addReplica(member, "127.0.0.1:1"));
+    assertThrows(
+        IllegalArgumentException.class, () -> group.removeReplica("not-a-member-of-this-group"));
+    assertThrows(NullPointerException.class, () -> group.removeReplica(null));
+    assertEquals(copy, group.members(), "a refused change changes nothing");
+    engine.put(b("after-refused-changes"), b("x"));
+    assertArrayEquals(b("x"), engine.get(b("after-refused-changes")));
+    engine.close();
+    assertThrows(EngineClosedException.class, group::members);
+    assertThrows(EngineClosedException.class, () -> group.removeReplica(member));
   }
 
   @Test
