@@ -62,6 +62,9 @@ final class Node implements NodeSource {
   /** The node in page form; null in object form. */
   private SlottedPage page;
 
+  /** Where {@link #page}'s buffer came from, and goes back to when the node leaves page form. */
+  private PageBuffers buffers;
+
   /** Materialized children, so commit can spill them before this node. */
   ArrayList<Node> children = new ArrayList<>();
 
@@ -78,6 +81,7 @@ final class Node implements NodeSource {
     if (v.pages == 1) {
       Node node = new Node(v.isLeaf(), null);
       node.page = new SlottedPage(v, buffers.take());
+      node.buffers = buffers;
       node.pgid = v.pgid;
       node.pages = 1;
       return node;
@@ -116,13 +120,43 @@ final class Node implements NodeSource {
     return Arrays.copyOf(right, Arrays.mismatch(left, right) + 1);
   }
 
-  /** The entries in object form, converting a node in page form first (for good). */
-  ArrayList<Entry> entries() {
-    if (page != null) {
-      entries = decode(page.view()).entries;
-      page = null;
+  /** The entries of a node in page form, copied out of its page. */
+  private static ArrayList<Entry> decode(SlottedPage page) {
+    NodeView v = page.view();
+    int n = v.count();
+    // Room for the puts that follow: a node leaves page form when an edit outgrows the page.
+    ArrayList<Entry> entries = new ArrayList<>(n + n / 2 + 1);
+    for (int i = 0; i < n; i++) {
+      byte[] key = page.keyAt(i);
+      if (!v.isLeaf()) {
+        entries.add(new Entry(key, null, v.childAt(i), 0));
+      } else if (v.isOverflow(i)) {
+        entries.add(new Entry(key, null, v.overflowPage(i), v.valueLength(i)));
+      } else {
+        byte[] value = page.inlineValue(i);
+        entries.add(new Entry(key, value, 0, value.length));
+      }
     }
     return entries;
+  }
+
+  /**
+   * The entries in object form, converting a node in page form first (for good). The page goes back
+   * to the buffers at once: the entries are copies, so nothing reads it any more, and the split
+   * that usually follows takes pages for its parts.
+   */
+  ArrayList<Entry> entries() {
+    if (page != null) {
+      entries = decode(page);
+      dropPage();
+    }
+    return entries;
+  }
+
+  private void dropPage() {
+    buffers.give(page.buffer());
+    page = null;
+    buffers = null;
   }
 
   /** Whether the node is in page form: one page, edited in place. */
@@ -132,7 +166,9 @@ final class Node implements NodeSource {
 
   /** Replaces the entries (object form from now on). */
   void setEntries(ArrayList<Entry> replacement) {
-    page = null;
+    if (page != null) {
+      dropPage();
+    }
     entries = replacement;
   }
 
@@ -149,19 +185,57 @@ final class Node implements NodeSource {
   @Override
   public int compareKeyAt(int i, byte[] key) {
     if (page != null) {
-      return page.view().compareKeyAt(i, key);
+      return page.compareKeyAt(i, key);
     }
     return Arrays.compareUnsigned(entries.get(i).key, key);
   }
 
   @Override
+  public int lowerBound(byte[] key) {
+    if (page != null) {
+      return page.lowerBound(key);
+    }
+    ArrayList<Entry> list = entries;
+    int lo = 0;
+    int hi = list.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (Arrays.compareUnsigned(list.get(mid).key, key) < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  @Override
+  public int childIndex(byte[] key) {
+    if (page != null) {
+      return page.childIndex(key);
+    }
+    ArrayList<Entry> list = entries;
+    int lo = 0;
+    int hi = list.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (Arrays.compareUnsigned(list.get(mid).key, key) <= 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return Math.max(0, lo - 1);
+  }
+
+  @Override
   public byte[] keyAt(int i) {
-    return page != null ? page.view().keyAt(i) : entries.get(i).key.clone();
+    return page != null ? page.keyAt(i) : entries.get(i).key.clone();
   }
 
   @Override
   public long childAt(int i) {
-    return page != null ? page.view().childAt(i) : entries.get(i).page;
+    return page != null ? page.childAt(i) : entries.get(i).page;
   }
 
   @Override
@@ -171,7 +245,7 @@ final class Node implements NodeSource {
 
   @Override
   public byte[] inlineValue(int i) {
-    return page != null ? page.view().inlineValue(i) : entries.get(i).value.clone();
+    return page != null ? page.inlineValue(i) : entries.get(i).value.clone();
   }
 
   @Override
