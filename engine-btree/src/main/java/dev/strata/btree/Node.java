@@ -56,6 +56,13 @@ final class Node implements NodeSource {
   boolean unbalanced;
   boolean removed;
 
+  /**
+   * Where this node's entry in {@link #parent} is expected: its index when it was materialized,
+   * moved by the commit's spill as entries are inserted before it; -1 when unknown. A hint, checked
+   * against the key before use.
+   */
+  int indexInParent = -1;
+
   /** The entries in object form; null while the node is in page form. */
   private ArrayList<Entry> entries;
 
@@ -302,25 +309,53 @@ final class Node implements NodeSource {
     return -i - 1;
   }
 
-  /** Replaces the branch entry keyed {@code oldKey} (or inserts) with {@code newKey -> child}. */
-  void putChild(byte[] oldKey, byte[] newKey, long child) {
-    int i = oldKey == null ? -1 : find(oldKey);
+  /**
+   * Replaces the branch entry keyed {@code oldKey} (or inserts) with {@code newKey -> child}.
+   *
+   * @param hint where the entry is expected: the index of {@code oldKey}, or the insertion point of
+   *     {@code newKey} when {@code oldKey} is null; checked against the keys, -1 for none
+   * @return the index of the entry put
+   */
+  int putChild(byte[] oldKey, byte[] newKey, long child, int hint) {
+    int i = oldKey == null ? -1 : findAt(oldKey, hint);
     if (i < 0) {
-      i = find(newKey);
+      i = oldKey == null ? insertionAt(newKey, hint) : find(newKey);
     } else if (page != null && compareKeyAt(i, newKey) != 0) {
       // A changed key may move the entry; only then does the page need a remove and an insert.
       page.remove(i);
       i = find(newKey);
     }
+    int at = i >= 0 ? i : -i - 1;
     if (page != null && page.putBranch(i, newKey, child)) {
-      return;
+      return at;
     }
     Entry entry = new Entry(newKey, null, child, 0);
     if (i >= 0) {
       entries().set(i, entry);
     } else {
-      entries().add(-i - 1, entry);
+      entries().add(at, entry);
     }
+    return at;
+  }
+
+  /** {@link #find} of a key expected at index {@code hint}, which is tried first. */
+  private int findAt(byte[] key, int hint) {
+    if (hint >= 0 && hint < count() && compareKeyAt(hint, key) == 0) {
+      return hint;
+    }
+    return find(key);
+  }
+
+  /** {@link #find} of a key expected absent with insertion point {@code hint}, tried first. */
+  private int insertionAt(byte[] key, int hint) {
+    int n = count();
+    if (hint > 0
+        && hint <= n
+        && compareKeyAt(hint - 1, key) < 0
+        && (hint == n || compareKeyAt(hint, key) > 0)) {
+      return -hint - 1;
+    }
+    return find(key);
   }
 
   void removeKey(byte[] key) {

@@ -7,6 +7,7 @@ import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -40,6 +41,9 @@ final class TreeUpdate {
       this(pgid, run, false);
     }
   }
+
+  private static final Comparator<Node> BY_INDEX_IN_PARENT =
+      Comparator.comparingInt(n -> n.indexInParent);
 
   private final PageFile file;
   private final Meta base;
@@ -134,6 +138,7 @@ final class TreeUpdate {
     n = read(pgid);
     n.parent = parent;
     n.keyInParent = parent.keyAt(i);
+    n.indexInParent = i;
     parent.children.add(n);
     return n;
   }
@@ -315,8 +320,18 @@ final class TreeUpdate {
   }
 
   private void spillNode(Node n, Pager pager) {
-    for (Node c : new ArrayList<>(n.children)) {
-      spillNode(c, pager);
+    if (!n.children.isEmpty()) {
+      // Left to right: a child's split inserts its parts' entries right after its own, so each
+      // child still to come finds its entry moved right by what its left siblings inserted.
+      Node[] order = n.children.toArray(new Node[0]);
+      Arrays.sort(order, BY_INDEX_IN_PARENT);
+      int countBefore = n.count();
+      for (Node c : order) {
+        if (c.indexInParent >= 0) {
+          c.indexInParent += n.count() - countBefore;
+        }
+        spillNode(c, pager);
+      }
     }
     n.children.clear();
     if (n.leaf && !n.inPageForm()) {
@@ -342,6 +357,7 @@ final class TreeUpdate {
       n.parent = parent;
       newRoot = true;
     }
+    int hint = n.indexInParent;
     for (int i = 0; i < partCount; i++) {
       long pgid;
       byte[] routing = null;
@@ -379,7 +395,7 @@ final class TreeUpdate {
       if (parent == null) {
         rootPgid = pgid;
       } else {
-        parent.putChild(i == 0 ? n.keyInParent : null, routing, pgid);
+        hint = parent.putChild(i == 0 ? n.keyInParent : null, routing, pgid, hint) + 1;
       }
     }
     if (newRoot) {

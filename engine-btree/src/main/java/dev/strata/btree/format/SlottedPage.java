@@ -1,6 +1,9 @@
 package dev.strata.btree.format;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -15,6 +18,10 @@ import java.util.Arrays;
 public final class SlottedPage {
   /** As long as the largest page ({@code Settings}); the source of the zeros after {@code used}. */
   private static final byte[] ZEROS = new byte[65536];
+
+  /** Reads and writes slot offsets in {@link #array}. */
+  private static final VarHandle SLOT_INT =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
   private final ByteBuffer buf;
 
@@ -118,7 +125,7 @@ public final class SlottedPage {
   }
 
   private int slot(int i) {
-    return buf.getInt(PageFormat.HEADER_SIZE + i * NodeView.SLOT);
+    return (int) SLOT_INT.get(array, base + PageFormat.HEADER_SIZE + i * NodeView.SLOT);
   }
 
   /**
@@ -206,14 +213,10 @@ public final class SlottedPage {
       move(tail, tail + tailDelta, used - tail);
     }
     int count = n + (insert ? 1 : remove ? -1 : 0);
-    for (int j = 0; j < count; j++) {
-      int at = PageFormat.HEADER_SIZE + j * NodeView.SLOT;
-      if (j < index) {
-        buf.putInt(at, buf.getInt(at) + slotDelta);
-      } else if (j > index || remove) {
-        buf.putInt(at, buf.getInt(at) + tailDelta);
-      }
-    }
+    // Elements before the edited one moved by the slot added or removed, those after it by the
+    // whole change; a removed element's slot is gone, so its successors start at {@code index}.
+    addToSlots(0, index, slotDelta);
+    addToSlots(remove ? index : index + 1, count, tailDelta);
     int elementAt = start + slotDelta;
     if (!remove) {
       buf.putInt(slotsAt, elementAt);
@@ -225,6 +228,19 @@ public final class SlottedPage {
     buf.putInt(PageFormat.OFF_USED, newUsed);
     view = null;
     return elementAt;
+  }
+
+  /** Adds {@code delta} to the element offsets in slots {@code from} to {@code to} (exclusive). */
+  private void addToSlots(int from, int to, int delta) {
+    if (delta == 0) {
+      return;
+    }
+    byte[] a = array;
+    int at = base + PageFormat.HEADER_SIZE + from * NodeView.SLOT;
+    int end = base + PageFormat.HEADER_SIZE + to * NodeView.SLOT;
+    for (; at < end; at += NodeView.SLOT) {
+      SLOT_INT.set(a, at, (int) SLOT_INT.get(a, at) + delta);
+    }
   }
 
   /** Copies {@code length} bytes from {@code from} to {@code to}; the ranges may overlap. */
