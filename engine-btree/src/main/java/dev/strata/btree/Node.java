@@ -63,6 +63,12 @@ final class Node implements NodeSource {
    */
   int indexInParent = -1;
 
+  /**
+   * The index of the entry the last {@link #putLeaf} put, where {@link #findNear} starts: puts in
+   * ascending runs insert each key a few entries after the one before. A hint only.
+   */
+  private int finger = -1;
+
   /** The entries in object form; null while the node is in page form. */
   private ArrayList<Entry> entries;
 
@@ -271,6 +277,7 @@ final class Node implements NodeSource {
    * array is kept: the node copies what it holds on to.
    */
   void putLeaf(int i, byte[] key, byte[] value, int maxInline) {
+    finger = i >= 0 ? i : -i - 1;
     if (page != null && value.length <= maxInline && page.putLeaf(i, key, value)) {
       return;
     }
@@ -298,6 +305,51 @@ final class Node implements NodeSource {
    */
   ByteBuffer sealPage(long pgid) {
     return page.seal(pgid);
+  }
+
+  /**
+   * {@link #find}, searching first right of the last put's entry when {@code key} sorts above it:
+   * probes one, two, four, ... entries on, then a binary search between the last two probes, so a
+   * key a few entries on costs a few comparisons and a key anywhere at most about twice a binary
+   * search's.
+   */
+  int findNear(byte[] key) {
+    int h = finger;
+    int n = count();
+    if (h < 0 || h >= n || compareKeyAt(h, key) >= 0) {
+      return find(key);
+    }
+    // key(lo - 1) < key throughout; the answer lies in [lo, n].
+    int lo = h + 1;
+    int step = 1;
+    int hi = lo;
+    while (hi < n) {
+      int c = compareKeyAt(hi, key);
+      if (c == 0) {
+        return hi;
+      }
+      if (c > 0) {
+        break;
+      }
+      lo = hi + 1;
+      hi = lo + step;
+      step <<= 1;
+    }
+    hi = Math.min(hi, n);
+    // Now key(hi) > key or hi == n: the first key not below it lies in [lo, hi].
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      int c = compareKeyAt(mid, key);
+      if (c == 0) {
+        return mid;
+      }
+      if (c < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return -lo - 1;
   }
 
   /** Index of {@code key} if present, else {@code -(insertion point) - 1}. */

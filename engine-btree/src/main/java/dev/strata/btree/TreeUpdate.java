@@ -180,7 +180,7 @@ final class TreeUpdate {
 
   void put(byte[] key, byte[] value) {
     Node leaf = leafFor(key);
-    int i = leaf.find(key);
+    int i = leaf.findNear(key);
     if (i >= 0) {
       releaseOverflow(leaf, i);
     }

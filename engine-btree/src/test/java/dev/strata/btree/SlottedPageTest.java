@@ -101,6 +101,7 @@ class SlottedPageTest {
       Node node, boolean leaf, TreeMap<byte[], Node.Entry> model, byte[] key, SplittableRandom r) {
     Node.Entry e = entry(leaf, key, r);
     int i = node.find(key);
+    assertEquals(i, node.findNear(key), "search from the last put's entry");
     if (leaf) {
       node.putLeaf(i, key, e.value, MAX_INLINE);
     } else {
