@@ -156,24 +156,30 @@ final class TreeUpdate {
         && (highNode == null || highNode.compareKeyAt(highIndex, key) > 0)) {
       return last;
     }
+    // Set again only once the descent succeeds: a failed read must not leave stale bounds.
+    lastLeaf = null;
     Node low = null;
     Node high = null;
+    int lowAt = 0;
+    int highAt = 0;
     Node n = materializeRoot();
     while (!n.leaf) {
       int i = n.childIndex(key);
       // childIndex routes keys below every entry to entry 0: that entry bounds nothing below.
       if (i > 0) {
         low = n;
-        lowIndex = i;
+        lowAt = i;
       }
       if (i + 1 < n.count()) {
         high = n;
-        highIndex = i + 1;
+        highAt = i + 1;
       }
       n = materialize(n, i);
     }
     lowNode = low;
+    lowIndex = lowAt;
     highNode = high;
+    highIndex = highAt;
     lastLeaf = n;
     return n;
   }
