@@ -56,11 +56,27 @@ final class Node implements NodeSource {
   boolean unbalanced;
   boolean removed;
 
+  /**
+   * Where this node's entry in {@link #parent} is expected: its index when it was materialized,
+   * moved by the commit's spill as entries are inserted before it; -1 when unknown. A hint, checked
+   * against the key before use.
+   */
+  int indexInParent = -1;
+
+  /**
+   * The index of the entry the last {@link #putLeaf} put, where {@link #findNear} starts: puts in
+   * ascending runs insert each key a few entries after the one before. A hint only.
+   */
+  private int finger = -1;
+
   /** The entries in object form; null while the node is in page form. */
   private ArrayList<Entry> entries;
 
   /** The node in page form; null in object form. */
   private SlottedPage page;
+
+  /** Where {@link #page}'s buffer came from, and goes back to when the node leaves page form. */
+  private PageBuffers buffers;
 
   /** Materialized children, so commit can spill them before this node. */
   ArrayList<Node> children = new ArrayList<>();
@@ -78,6 +94,7 @@ final class Node implements NodeSource {
     if (v.pages == 1) {
       Node node = new Node(v.isLeaf(), null);
       node.page = new SlottedPage(v, buffers.take());
+      node.buffers = buffers;
       node.pgid = v.pgid;
       node.pages = 1;
       return node;
@@ -116,13 +133,43 @@ final class Node implements NodeSource {
     return Arrays.copyOf(right, Arrays.mismatch(left, right) + 1);
   }
 
-  /** The entries in object form, converting a node in page form first (for good). */
-  ArrayList<Entry> entries() {
-    if (page != null) {
-      entries = decode(page.view()).entries;
-      page = null;
+  /** The entries of a node in page form, copied out of its page. */
+  private static ArrayList<Entry> decode(SlottedPage page) {
+    NodeView v = page.view();
+    int n = v.count();
+    // Room for the puts that follow: a node leaves page form when an edit outgrows the page.
+    ArrayList<Entry> entries = new ArrayList<>(n + n / 2 + 1);
+    for (int i = 0; i < n; i++) {
+      byte[] key = page.keyAt(i);
+      if (!v.isLeaf()) {
+        entries.add(new Entry(key, null, v.childAt(i), 0));
+      } else if (v.isOverflow(i)) {
+        entries.add(new Entry(key, null, v.overflowPage(i), v.valueLength(i)));
+      } else {
+        byte[] value = page.inlineValue(i);
+        entries.add(new Entry(key, value, 0, value.length));
+      }
     }
     return entries;
+  }
+
+  /**
+   * The entries in object form, converting a node in page form first (for good). The page goes back
+   * to the buffers at once: the entries are copies, so nothing reads it any more, and the split
+   * that usually follows takes pages for its parts.
+   */
+  ArrayList<Entry> entries() {
+    if (page != null) {
+      entries = decode(page);
+      dropPage();
+    }
+    return entries;
+  }
+
+  private void dropPage() {
+    buffers.give(page.buffer());
+    page = null;
+    buffers = null;
   }
 
   /** Whether the node is in page form: one page, edited in place. */
@@ -132,7 +179,9 @@ final class Node implements NodeSource {
 
   /** Replaces the entries (object form from now on). */
   void setEntries(ArrayList<Entry> replacement) {
-    page = null;
+    if (page != null) {
+      dropPage();
+    }
     entries = replacement;
   }
 
@@ -149,19 +198,57 @@ final class Node implements NodeSource {
   @Override
   public int compareKeyAt(int i, byte[] key) {
     if (page != null) {
-      return page.view().compareKeyAt(i, key);
+      return page.compareKeyAt(i, key);
     }
     return Arrays.compareUnsigned(entries.get(i).key, key);
   }
 
   @Override
+  public int lowerBound(byte[] key) {
+    if (page != null) {
+      return page.lowerBound(key);
+    }
+    ArrayList<Entry> list = entries;
+    int lo = 0;
+    int hi = list.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (Arrays.compareUnsigned(list.get(mid).key, key) < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  @Override
+  public int childIndex(byte[] key) {
+    if (page != null) {
+      return page.childIndex(key);
+    }
+    ArrayList<Entry> list = entries;
+    int lo = 0;
+    int hi = list.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (Arrays.compareUnsigned(list.get(mid).key, key) <= 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return Math.max(0, lo - 1);
+  }
+
+  @Override
   public byte[] keyAt(int i) {
-    return page != null ? page.view().keyAt(i) : entries.get(i).key.clone();
+    return page != null ? page.keyAt(i) : entries.get(i).key.clone();
   }
 
   @Override
   public long childAt(int i) {
-    return page != null ? page.view().childAt(i) : entries.get(i).page;
+    return page != null ? page.childAt(i) : entries.get(i).page;
   }
 
   @Override
@@ -171,7 +258,7 @@ final class Node implements NodeSource {
 
   @Override
   public byte[] inlineValue(int i) {
-    return page != null ? page.view().inlineValue(i) : entries.get(i).value.clone();
+    return page != null ? page.inlineValue(i) : entries.get(i).value.clone();
   }
 
   @Override
@@ -190,6 +277,7 @@ final class Node implements NodeSource {
    * array is kept: the node copies what it holds on to.
    */
   void putLeaf(int i, byte[] key, byte[] value, int maxInline) {
+    finger = i >= 0 ? i : -i - 1;
     if (page != null && value.length <= maxInline && page.putLeaf(i, key, value)) {
       return;
     }
@@ -219,6 +307,51 @@ final class Node implements NodeSource {
     return page.seal(pgid);
   }
 
+  /**
+   * {@link #find}, searching first right of the last put's entry when {@code key} sorts above it:
+   * probes one, two, four, ... entries on, then a binary search between the last two probes, so a
+   * key a few entries on costs a few comparisons and a key anywhere at most about twice a binary
+   * search's.
+   */
+  int findNear(byte[] key) {
+    int h = finger;
+    int n = count();
+    if (h < 0 || h >= n || compareKeyAt(h, key) >= 0) {
+      return find(key);
+    }
+    // key(lo - 1) < key throughout; the answer lies in [lo, n].
+    int lo = h + 1;
+    int step = 1;
+    int hi = lo;
+    while (hi < n) {
+      int c = compareKeyAt(hi, key);
+      if (c == 0) {
+        return hi;
+      }
+      if (c > 0) {
+        break;
+      }
+      lo = hi + 1;
+      hi = lo + step;
+      step <<= 1;
+    }
+    hi = Math.min(hi, n);
+    // Now key(hi) > key or hi == n: the first key not below it lies in [lo, hi].
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      int c = compareKeyAt(mid, key);
+      if (c == 0) {
+        return mid;
+      }
+      if (c < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return -lo - 1;
+  }
+
   /** Index of {@code key} if present, else {@code -(insertion point) - 1}. */
   int find(byte[] key) {
     int i = lowerBound(key);
@@ -228,25 +361,53 @@ final class Node implements NodeSource {
     return -i - 1;
   }
 
-  /** Replaces the branch entry keyed {@code oldKey} (or inserts) with {@code newKey -> child}. */
-  void putChild(byte[] oldKey, byte[] newKey, long child) {
-    int i = oldKey == null ? -1 : find(oldKey);
+  /**
+   * Replaces the branch entry keyed {@code oldKey} (or inserts) with {@code newKey -> child}.
+   *
+   * @param hint where the entry is expected: the index of {@code oldKey}, or the insertion point of
+   *     {@code newKey} when {@code oldKey} is null; checked against the keys, -1 for none
+   * @return the index of the entry put
+   */
+  int putChild(byte[] oldKey, byte[] newKey, long child, int hint) {
+    int i = oldKey == null ? -1 : findAt(oldKey, hint);
     if (i < 0) {
-      i = find(newKey);
+      i = oldKey == null ? insertionAt(newKey, hint) : find(newKey);
     } else if (page != null && compareKeyAt(i, newKey) != 0) {
       // A changed key may move the entry; only then does the page need a remove and an insert.
       page.remove(i);
       i = find(newKey);
     }
+    int at = i >= 0 ? i : -i - 1;
     if (page != null && page.putBranch(i, newKey, child)) {
-      return;
+      return at;
     }
     Entry entry = new Entry(newKey, null, child, 0);
     if (i >= 0) {
       entries().set(i, entry);
     } else {
-      entries().add(-i - 1, entry);
+      entries().add(at, entry);
     }
+    return at;
+  }
+
+  /** {@link #find} of a key expected at index {@code hint}, which is tried first. */
+  private int findAt(byte[] key, int hint) {
+    if (hint >= 0 && hint < count() && compareKeyAt(hint, key) == 0) {
+      return hint;
+    }
+    return find(key);
+  }
+
+  /** {@link #find} of a key expected absent with insertion point {@code hint}, tried first. */
+  private int insertionAt(byte[] key, int hint) {
+    int n = count();
+    if (hint > 0
+        && hint <= n
+        && compareKeyAt(hint - 1, key) < 0
+        && (hint == n || compareKeyAt(hint, key) > 0)) {
+      return -hint - 1;
+    }
+    return find(key);
   }
 
   void removeKey(byte[] key) {

@@ -57,7 +57,7 @@ class SlottedPageTest {
           byte[] old = pick(model, r);
           byte[] key = key(r);
           long child = r.nextLong(2, 1L << 40);
-          node.putChild(old, key, child);
+          node.putChild(old, key, child, hint(node.find(old), node.count(), r));
           model.remove(old);
           model.put(key, new Node.Entry(key, null, child, 0));
         } else if (kind == 0 && !model.isEmpty()) {
@@ -101,12 +101,24 @@ class SlottedPageTest {
       Node node, boolean leaf, TreeMap<byte[], Node.Entry> model, byte[] key, SplittableRandom r) {
     Node.Entry e = entry(leaf, key, r);
     int i = node.find(key);
+    assertEquals(i, node.findNear(key), "search from the last put's entry");
     if (leaf) {
       node.putLeaf(i, key, e.value, MAX_INLINE);
     } else {
-      node.putChild(i >= 0 ? key : null, key, e.page);
+      node.putChild(i >= 0 ? key : null, key, e.page, hint(i, node.count(), r));
     }
     model.put(key, e);
+  }
+
+  /**
+   * The index {@code find} gave (as an insertion point when negative) half of the time, else any
+   * index or -1: a wrong hint must cost only the search it was meant to save.
+   */
+  private static int hint(int found, int count, SplittableRandom r) {
+    if (r.nextBoolean()) {
+      return found >= 0 ? found : -found - 1;
+    }
+    return r.nextInt(-1, count + 2);
   }
 
   /** Keys from 1 byte to longer than a page, so edits near full and past full both happen. */

@@ -325,6 +325,77 @@ class TreeTest {
     }
   }
 
+  /**
+   * A put reuses the leaf of the put before it while the key lies within that leaf's branch bounds.
+   * Keys at the bounds themselves (the routing keys of the committed branches), a byte above and
+   * below them, and beyond the first and last key, put in runs of ascending keys broken by jumps
+   * across the tree, must each land where a descent from the root would put it: in key order in the
+   * leaf whose bounds hold it, which the checker verifies, and readable in the transaction.
+   */
+  @Test
+  void putsAtAndAroundRoutingKeys_inRunsAndJumps_landInTheirLeaves() {
+    SplittableRandom r = TestSupport.random("putsAtAndAroundRoutingKeys");
+    TreeMap<byte[], byte[]> model = new TreeMap<>(KeyRange::compare);
+    try (BTreeEngine e = TestSupport.openNoSync(dir, "btree.pageSize", "1024")) {
+      try (WriteTxn t = e.beginWrite()) {
+        for (int i = 0; i < 20_000; i++) {
+          byte[] k = new byte[2 + r.nextInt(10)];
+          r.nextBytes(k);
+          k[0] = (byte) (1 + r.nextInt(254));
+          t.put(k, new byte[] {0});
+          model.put(k, new byte[] {0});
+        }
+        t.commit();
+      }
+      assertTrue(((Number) e.stats().get("treeDepth")).intValue() >= 3, "tree too shallow");
+      for (int round = 0; round < 4; round++) {
+        List<byte[]> near = new ArrayList<>();
+        for (byte[] routing : branchKeys(e)) {
+          near.add(routing);
+          near.add(Arrays.copyOf(routing, routing.length + 1));
+          if (routing.length > 1) {
+            near.add(Arrays.copyOf(routing, routing.length - 1));
+          }
+          byte[] below = routing.clone();
+          if (below[below.length - 1] != 0) {
+            below[below.length - 1]--;
+            near.add(below);
+          }
+        }
+        near.add(new byte[] {0});
+        near.add(new byte[] {(byte) 0xFF, (byte) 0xFF});
+        near.sort(Arrays::compareUnsigned);
+        try (WriteTxn t = e.beginWrite()) {
+          int i = 0;
+          for (int step = 0; step < near.size() / 8; step++) {
+            // An ascending run from here, then a jump to anywhere.
+            int run = 1 + r.nextInt(40);
+            for (int j = i; j < Math.min(near.size(), i + run); j++) {
+              byte[] k = near.get(j);
+              if (r.nextInt(8) == 0) {
+                t.delete(k);
+                model.remove(k);
+                assertNull(t.get(k));
+              } else {
+                byte[] v = TestSupport.value(r.nextLong(), r.nextInt(30));
+                t.put(k, v);
+                model.put(k, v);
+                assertArrayEquals(v, t.get(k));
+              }
+            }
+            i = r.nextInt(4) == 0 && i + run < near.size() ? i + run : r.nextInt(near.size());
+          }
+          for (Map.Entry<byte[], byte[]> en : model.entrySet()) {
+            assertArrayEquals(en.getValue(), t.get(en.getKey()), "in the transaction");
+          }
+          t.commit();
+        }
+        e.verifyIntegrity();
+        assertModel(e, model);
+      }
+    }
+  }
+
   @Test
   void separator_isTheShortestPrefixOfTheRightKeyAboveTheLeftKey() {
     assertArrayEquals(new byte[] {5}, Node.separator(new byte[] {4, 9, 9}, new byte[] {5, 0}));

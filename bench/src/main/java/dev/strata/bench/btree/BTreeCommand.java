@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "The btree engine's own measurements: against LMDB (core, insert, insert-lmdb,"
-          + " insert-pairs, load-pairs, reads, compare-reads, compare-gets), commit latency on fragmented freelists"
+          + " insert-pairs, load-pairs, load-profile, reads, compare-reads, compare-gets), commit latency on fragmented freelists"
           + " (freelist, freelist-multi-page) and a store past 4 GiB (large)."
     })
 public final class BTreeCommand implements Runnable {
@@ -105,6 +105,27 @@ public final class BTreeCommand implements Runnable {
     }
     new LoadPairs(keys, seed, settings == null ? java.util.Map.of() : settings)
         .run(start("load-pairs", dir), rounds);
+  }
+
+  @Command(
+      name = "load-profile",
+      description =
+          "load-pairs' loads on btree alone (KEYS keys, 1000 puts per SYNC commit, scrambled"
+              + " order), ROUNDS of them after the untimed one, for profiling: commits/s and the"
+              + " loading thread's CPU, user CPU and put CPU per commit.")
+  void loadProfile(
+      @Parameters(index = "0", paramLabel = "DIR") Path dir,
+      @Parameters(index = "1", arity = "0..1", defaultValue = "10", paramLabel = "ROUNDS")
+          int rounds,
+      @Option(names = "--keys", defaultValue = "200000", description = "Keys (default: 200000).")
+          long keys,
+      @Option(names = "--seed", defaultValue = "42", description = "Seed of the values.") long seed)
+      throws IOException {
+    if (rounds < 1 || keys < 1) {
+      throw new ParameterException(
+          spec.commandLine(), "ROUNDS and --keys must be positive, got " + rounds + ", " + keys);
+    }
+    new LoadPairs(keys, seed, java.util.Map.of()).runBtreeOnly(start("load-profile", dir), rounds);
   }
 
   @Command(

@@ -35,15 +35,26 @@ final class LoadPairs {
   private final EngineOptions lmdbOptions;
   private final EngineOptions btreeOptions;
 
-  /** One engine's load: what it measured. */
+  /**
+   * One engine's load: what it measured. CPU is the loading thread's: in all, in user mode (the
+   * rest is system time, of the write calls and syncs above all), and inside the puts.
+   */
   private record Load(
-      double commitsPerSecond, double cpuMicrosPerCommit, double syncs, double kib) {
+      double commitsPerSecond,
+      double cpuMicrosPerCommit,
+      double userMicrosPerCommit,
+      double putMicrosPerCommit,
+      double syncs,
+      double kib) {
     @Override
     public String toString() {
       return String.format(
-          "%,8.0f commits/s  cpu %,7.0f us/commit  syncs %5s/commit  wchar %,6.0f KiB/commit",
+          "%,8.0f commits/s  cpu %,7.0f us/commit (user %,5.0f, puts %,5.0f)  syncs %5s/commit"
+              + "  wchar %,6.0f KiB/commit",
           commitsPerSecond,
           cpuMicrosPerCommit,
+          userMicrosPerCommit,
+          putMicrosPerCommit,
           syncs < 0 ? "-" : String.format("%.2f", syncs),
           kib);
     }
@@ -88,6 +99,17 @@ final class LoadPairs {
         median, sorted[0], sorted[rounds - 1], rounds);
   }
 
+  /**
+   * The untimed warm-up and {@code rounds} loads of btree alone, printing each: a loop to profile
+   * btree's load with, without LMDB's samples in between.
+   */
+  void runBtreeOnly(Path dir, int rounds) throws IOException {
+    load("btree", dir.resolve("btree-warmup"), Math.min(keys, 50_000));
+    for (int r = 0; r < rounds; r++) {
+      System.out.printf("round %d: btree %s%n", r + 1, load("btree", dir.resolve("btree"), keys));
+    }
+  }
+
   private Load load(String engine, Path dir, long n) throws IOException {
     SystemProbe.deleteTree(dir);
     long commits = (n + PUTS_PER_COMMIT - 1) / PUTS_PER_COMMIT;
@@ -97,23 +119,30 @@ final class LoadPairs {
       WriteAmplificationMeter.Snapshot meterBefore = db.meter().snapshot();
       SystemProbe.Io ioBefore = SystemProbe.io();
       long cpuBefore = THREAD_CPU.getCurrentThreadCpuTime();
+      long userBefore = THREAD_CPU.getCurrentThreadUserTime();
+      long putCpu = 0;
       long start = System.nanoTime();
       for (long first = 0; first < n; first += PUTS_PER_COMMIT) {
         long last = Math.min(n, first + PUTS_PER_COMMIT);
         try (WriteTxn txn = db.beginWrite()) {
+          long putsStart = THREAD_CPU.getCurrentThreadCpuTime();
           for (long k = first; k < last; k++) {
             txn.put(Keys.key(Keys.loadOrder(k, n)), Keys.value(random, VALUE_SIZE));
           }
+          putCpu += THREAD_CPU.getCurrentThreadCpuTime() - putsStart;
           txn.commit();
         }
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       long cpu = THREAD_CPU.getCurrentThreadCpuTime() - cpuBefore;
+      long user = THREAD_CPU.getCurrentThreadUserTime() - userBefore;
       SystemProbe.Io io = SystemProbe.io().minus(ioBefore);
       long syncs = db.meter().snapshot().syncs() - meterBefore.syncs();
       return new Load(
           commits / seconds,
           cpu / 1e3 / commits,
+          user / 1e3 / commits,
+          putCpu / 1e3 / commits,
           syncs == 0 ? -1 : (double) syncs / commits,
           io.syscallBytes() / 1024.0 / commits);
     } finally {

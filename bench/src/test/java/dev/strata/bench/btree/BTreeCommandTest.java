@@ -78,6 +78,23 @@ class BTreeCommandTest {
   }
 
   @Test
+  void loadPairsAndLoadProfile_printCpuUserAndPutsPerCommit_andDeleteTheirStores() {
+    Object[] pairs = run("btree", "load-pairs", dir.toString(), "1", "--keys", "3000");
+    assertEquals(0, pairs[0]);
+    String out = (String) pairs[1];
+    assertTrue(out.contains("round 1 (btree first)"), out);
+    assertTrue(out.matches("(?s).*btree .* us/commit \\(user .*, puts .*\\).*"), out);
+    assertTrue(out.matches("(?s).*lmdb .* us/commit \\(user .*, puts .*\\).*"), out);
+    Object[] profile = run("btree", "load-profile", dir.toString(), "2", "--keys", "3000");
+    assertEquals(0, profile[0]);
+    out = (String) profile[1];
+    assertTrue(out.contains("round 2: btree"), out);
+    assertTrue(!out.contains("lmdb"), out);
+    assertTrue(Files.notExists(dir.resolve("btree")), "the loaded store is deleted");
+    assertEquals(2, run("btree", "load-profile", dir.toString(), "0")[0]);
+  }
+
+  @Test
   void keysNotAMultipleOfTheTransactionSize_exitWithOne() {
     assertEquals(1, run("btree", "insert", dir.toString(), "--keys", "1500")[0]);
   }

@@ -27,6 +27,14 @@ public final class NodeView implements NodeSource {
   private static final VarHandle BIG_ENDIAN_LONG =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
+  /** Reads a slot offset of a node held in a heap array. */
+  private static final VarHandle LITTLE_ENDIAN_INT =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /** Reads a key length of a node held in a heap array. */
+  private static final VarHandle LITTLE_ENDIAN_SHORT =
+      MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+
   private final ByteBuffer buf;
   private final int base;
   public final long pgid;
@@ -129,6 +137,63 @@ public final class NodeView implements NodeSource {
       }
     }
     return len - key.length;
+  }
+
+  /**
+   * {@link #compareKey(ByteBuffer, int, boolean, int, byte[])} of a node held in the heap array
+   * {@code page} from index {@code base}: the write transaction's nodes in page form, searched on
+   * every put, without a buffer's bounds and order checks per read.
+   */
+  public static int compareKey(byte[] page, int base, boolean leaf, int i, byte[] key) {
+    int e = base + (int) LITTLE_ENDIAN_INT.get(page, base + PageFormat.HEADER_SIZE + i * SLOT);
+    int len = (short) LITTLE_ENDIAN_SHORT.get(page, e + (leaf ? 1 : 0)) & 0xFFFF;
+    int off = e + (leaf ? LEAF_ELEMENT : BRANCH_ELEMENT);
+    int n = Math.min(len, key.length);
+    int j = 0;
+    for (; j + 8 <= n; j += 8) {
+      long a = (long) BIG_ENDIAN_LONG.get(page, off + j);
+      long b = (long) BIG_ENDIAN_LONG.get(key, j);
+      if (a != b) {
+        return Long.compareUnsigned(a, b);
+      }
+    }
+    for (; j < n; j++) {
+      int c = (page[off + j] & 0xFF) - (key[j] & 0xFF);
+      if (c != 0) {
+        return c;
+      }
+    }
+    return len - key.length;
+  }
+
+  /** {@link #lowerBound(ByteBuffer, int, boolean, int, byte[])} of a node in a heap array. */
+  public static int lowerBound(byte[] page, int base, boolean leaf, int count, byte[] key) {
+    int lo = 0;
+    int hi = count;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (compareKey(page, base, leaf, mid, key) < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  /** {@link #childIndex(ByteBuffer, int, boolean, int, byte[])} of a node in a heap array. */
+  public static int childIndex(byte[] page, int base, boolean leaf, int count, byte[] key) {
+    int lo = 0;
+    int hi = count;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (compareKey(page, base, leaf, mid, key) <= 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return Math.max(0, lo - 1);
   }
 
   /** {@link NodeSource#lowerBound} of the node of {@code count} entries at {@code base}. */

@@ -1,6 +1,10 @@
 package dev.strata.btree.format;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * A one-page branch or leaf the write transaction edits as its page bytes, LMDB-style, instead of
@@ -15,7 +19,19 @@ public final class SlottedPage {
   /** As long as the largest page ({@code Settings}); the source of the zeros after {@code used}. */
   private static final byte[] ZEROS = new byte[65536];
 
+  /** Reads and writes slot offsets in {@link #array}. */
+  private static final VarHandle SLOT_INT =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
   private final ByteBuffer buf;
+
+  /** The heap array behind {@link #buf}, searched directly on every put. */
+  private final byte[] array;
+
+  /** Where the page starts in {@link #array}. */
+  private final int base;
+
+  private final boolean leaf;
   private final int pageSize;
   private NodeView view;
 
@@ -24,9 +40,17 @@ public final class SlottedPage {
    * of one page from {@code PageBuffers.take}, either all zeros or a page some {@code SlottedPage}
    * left (zeros after its {@code used}); its old bytes are overwritten. The page belongs to this
    * object until the run {@link #seal} returns has been written.
+   *
+   * @throws IllegalArgumentException if {@code page} is not backed by an accessible heap array
    */
   public SlottedPage(NodeView v, ByteBuffer page) {
+    if (!page.hasArray()) {
+      throw new IllegalArgumentException("a page in page form needs a heap buffer");
+    }
     this.buf = page;
+    this.array = page.array();
+    this.base = page.arrayOffset();
+    this.leaf = v.isLeaf();
     this.pageSize = page.capacity();
     // A recycled page is zero after its old used length (a fresh one is zero throughout and reads
     // 0 there), so only the stretch between the two lengths needs clearing, not the whole tail.
@@ -47,6 +71,49 @@ public final class SlottedPage {
     return v;
   }
 
+  /** {@link NodeSource#compareKeyAt} of the current bytes. */
+  public int compareKeyAt(int i, byte[] key) {
+    return NodeView.compareKey(array, base, leaf, i, key);
+  }
+
+  /** {@link NodeSource#lowerBound} of the current bytes. */
+  public int lowerBound(byte[] key) {
+    return NodeView.lowerBound(array, base, leaf, count(), key);
+  }
+
+  /** {@link NodeSource#childIndex} of the current bytes. */
+  public int childIndex(byte[] key) {
+    return NodeView.childIndex(array, base, leaf, count(), key);
+  }
+
+  /** Branch entry {@code i}'s child page. */
+  public long childAt(int i) {
+    return buf.getLong(slot(i) + 2);
+  }
+
+  /** A copy of entry {@code i}'s key. */
+  public byte[] keyAt(int i) {
+    int e = slot(i);
+    int length = buf.getShort(e + (leaf ? 1 : 0)) & 0xFFFF;
+    int from = base + e + (leaf ? NodeView.LEAF_ELEMENT : NodeView.BRANCH_ELEMENT);
+    return Arrays.copyOfRange(array, from, from + length);
+  }
+
+  /** A copy of inline leaf entry {@code i}'s value. */
+  public byte[] inlineValue(int i) {
+    int e = slot(i);
+    int from = base + e + NodeView.LEAF_ELEMENT + (buf.getShort(e + 1) & 0xFFFF);
+    return Arrays.copyOfRange(array, from, from + buf.getInt(e + 3));
+  }
+
+  /**
+   * The page buffer this object edits, to hand back to its pool once the node has left page form
+   * (nothing may read or edit this object afterwards).
+   */
+  public ByteBuffer buffer() {
+    return buf;
+  }
+
   /** The number of entries. */
   public int count() {
     return buf.getInt(PageFormat.OFF_COUNT);
@@ -58,7 +125,7 @@ public final class SlottedPage {
   }
 
   private int slot(int i) {
-    return buf.getInt(PageFormat.HEADER_SIZE + i * NodeView.SLOT);
+    return (int) SLOT_INT.get(array, base + PageFormat.HEADER_SIZE + i * NodeView.SLOT);
   }
 
   /**
@@ -75,8 +142,8 @@ public final class SlottedPage {
     buf.put(at, (byte) 0);
     buf.putShort(at + 1, (short) key.length);
     buf.putInt(at + 3, value.length);
-    buf.put(at + NodeView.LEAF_ELEMENT, key);
-    buf.put(at + NodeView.LEAF_ELEMENT + key.length, value);
+    System.arraycopy(key, 0, array, base + at + NodeView.LEAF_ELEMENT, key.length);
+    System.arraycopy(value, 0, array, base + at + NodeView.LEAF_ELEMENT + key.length, value.length);
     return true;
   }
 
@@ -88,7 +155,7 @@ public final class SlottedPage {
    * @return false, with nothing changed, when the result would not fit the page
    */
   public boolean putBranch(int i, byte[] key, long child) {
-    if (i >= 0 && view().compareKeyAt(i, key) == 0) {
+    if (i >= 0 && compareKeyAt(i, key) == 0) {
       buf.putLong(slot(i) + 2, child);
       return true;
     }
@@ -98,7 +165,7 @@ public final class SlottedPage {
     }
     buf.putShort(at, (short) key.length);
     buf.putLong(at + 2, child);
-    buf.put(at + NodeView.BRANCH_ELEMENT, key);
+    System.arraycopy(key, 0, array, base + at + NodeView.BRANCH_ELEMENT, key.length);
     return true;
   }
 
@@ -146,14 +213,10 @@ public final class SlottedPage {
       move(tail, tail + tailDelta, used - tail);
     }
     int count = n + (insert ? 1 : remove ? -1 : 0);
-    for (int j = 0; j < count; j++) {
-      int at = PageFormat.HEADER_SIZE + j * NodeView.SLOT;
-      if (j < index) {
-        buf.putInt(at, buf.getInt(at) + slotDelta);
-      } else if (j > index || remove) {
-        buf.putInt(at, buf.getInt(at) + tailDelta);
-      }
-    }
+    // Elements before the edited one moved by the slot added or removed, those after it by the
+    // whole change; a removed element's slot is gone, so its successors start at {@code index}.
+    addToSlots(0, index, slotDelta);
+    addToSlots(remove ? index : index + 1, count, tailDelta);
     int elementAt = start + slotDelta;
     if (!remove) {
       buf.putInt(slotsAt, elementAt);
@@ -165,6 +228,19 @@ public final class SlottedPage {
     buf.putInt(PageFormat.OFF_USED, newUsed);
     view = null;
     return elementAt;
+  }
+
+  /** Adds {@code delta} to the element offsets in slots {@code from} to {@code to} (exclusive). */
+  private void addToSlots(int from, int to, int delta) {
+    if (delta == 0) {
+      return;
+    }
+    byte[] a = array;
+    int at = base + PageFormat.HEADER_SIZE + from * NodeView.SLOT;
+    int end = base + PageFormat.HEADER_SIZE + to * NodeView.SLOT;
+    for (; at < end; at += NodeView.SLOT) {
+      SLOT_INT.set(a, at, (int) SLOT_INT.get(a, at) + delta);
+    }
   }
 
   /** Copies {@code length} bytes from {@code from} to {@code to}; the ranges may overlap. */
