@@ -214,6 +214,8 @@ abstract class Target implements AutoCloseable {
     private final ArrayDeque<String> skipped = new ArrayDeque<>();
 
     /**
+     * A strata-etcd server on {@code engine}.
+     *
      * @param setting one engine setting as {@code KEY=VALUE}, or null
      */
     Strata(String name, Path dir, String engine, String setting, String jvmArgs) {
