@@ -45,13 +45,18 @@ import java.util.function.Function;
  *
  * <h2>Durability</h2>
  *
- * Under {@code SYNC} a commit writes its pages, syncs, writes its meta page and syncs again. Under
- * {@code NO_SYNC} a commit skips both syncs and marks its meta page as unsynced, stamped with the
- * system's boot id; a later open trusts such a meta only during the same boot, so a process crash
- * loses nothing, while after a power loss or OS crash the store recovers to the last synced commit
- * (a meta may have reached the disk before its pages). Pages that synced commit reaches stay
- * pinned, like a reader's snapshot, until the commits are synced again: by a commit once a second
- * has passed or the pinned pages pass a quarter of the file, by a background thread when a second
+ * Under {@code SYNC} a commit of up to 16 MiB of pages writes them, a commit record listing them
+ * with their checksums, and its meta page, then syncs once; a later open accepts that meta only
+ * when the record and every run it lists read back as written, and otherwise rolls back to the
+ * previous commit (a WARNING names both txids), which is whole because a commit writes only pages
+ * the previous commit does not reach. A larger commit (or every commit with {@code
+ * btree.commitSyncs=2}) writes its pages, syncs, writes its meta page and syncs again. Under {@code
+ * NO_SYNC} a commit skips both syncs and marks its meta page as unsynced, stamped with the system's
+ * boot id; a later open trusts such a meta only during the same boot, so a process crash loses
+ * nothing, while after a power loss or OS crash the store recovers to the last synced commit (a
+ * meta may have reached the disk before its pages). Pages that synced commit reaches stay pinned,
+ * like a reader's snapshot, until the commits are synced again: by a commit once a second has
+ * passed or the pinned pages pass a quarter of the file, by a background thread when a second
  * passes with no commit to do it, by {@link #close()}, and by every writable open, which also syncs
  * whatever a crashed run left in the kernel's cache. Between those syncs the file may grow by the
  * pages the commits free. A failed sync stops writes until the store is reopened. The boot id comes
@@ -81,8 +86,12 @@ import java.util.function.Function;
  *   <li>{@code btree.earlyWriteback} (default true): under {@code SYNC} on a machine with more than
  *       one core, a commit of more than a few hundred pages has a helper thread call fdatasync
  *       while it is still writing, so the kernel's write-back of the pages written so far runs on
- *       another core; the commit's own two syncs still make it durable. The meter counts the
+ *       another core; the commit's own sync or syncs still make it durable. The meter counts the
  *       helper's syncs too. Turn it off where a device cache flush is expensive and cores are not.
+ *   <li>{@code btree.commitSyncs} (default 1, 1..2): syncs per {@code SYNC} commit. 1: a commit
+ *       writing up to 16 MiB of pages syncs once, with a commit record that open verifies (larger
+ *       commits sync twice); 2: every commit syncs its pages, then its meta page, as LMDB does.
+ *       Ignored under {@code NO_SYNC}.
  * </ul>
  *
  * <h2>Stats</h2>
@@ -91,11 +100,11 @@ import java.util.function.Function;
  *   <li>{@code fileBytes}: the data file's length; at least {@code highWaterPages * pageSize}, more
  *       by the slack of geometric growth (up to 64 MiB), cut off when the store shrinks.
  *   <li>{@code pageSize}; {@code highWaterPages}: pages the last commit may use.
- *   <li>{@code pagesInUse}: pages reachable from the last commit (meta pages, tree, overflow runs
- *       and stored freelist); {@code freePages}, {@code freeRuns}: what the allocator may hand out;
- *       {@code pendingPages}: freed pages an open reader may still see. {@code pagesInUse +
- *       freePages + pendingPages == highWaterPages}; under {@code NO_SYNC} pending pages include
- *       those pinned for the last synced commit.
+ *   <li>{@code pagesInUse}: pages reachable from the last commit (meta pages, tree, overflow runs,
+ *       stored freelist and commit record); {@code freePages}, {@code freeRuns}: what the allocator
+ *       may hand out; {@code pendingPages}: freed pages an open reader may still see. {@code
+ *       pagesInUse + freePages + pendingPages == highWaterPages}; under {@code NO_SYNC} pending
+ *       pages include those pinned for the last synced commit.
  *   <li>{@code treeDepth} (1 = the root is a leaf), {@code branchPages}, {@code leafPages}, {@code
  *       overflowPages}, {@code keys}.
  *   <li>{@code txid}: the last commit; {@code syncedTxid}: the last commit a power loss keeps
@@ -106,7 +115,8 @@ import java.util.function.Function;
  *   <li>{@code commits}: commits since the engine was opened; {@code pageAllocationNanos}: the
  *       nanoseconds those commits spent in the freelist finding and freeing pages (allocate, free,
  *       and the release of pages no reader sees any more), the figure bbolt reports as its commit
- *       spill time. Their ratio is the page-allocation time per commit.
+ *       spill time. Their ratio is the page-allocation time per commit. {@code oneSyncCommits}:
+ *       those of the commits that synced once, with a commit record.
  * </ul>
  *
  * Computing them walks the whole tree under the writer gate: O(pages).

@@ -3,10 +3,12 @@ package dev.strata.btree;
 import dev.strata.api.CorruptionException;
 import dev.strata.api.EngineFailedException;
 import dev.strata.api.StorageException;
+import dev.strata.api.StorageIOException;
 import dev.strata.btree.format.Meta;
 import dev.strata.btree.format.NodeView;
 import dev.strata.btree.format.PageFormat;
 import dev.strata.freelist.Freelist;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
@@ -24,6 +26,10 @@ final class Checker {
   private final Meta meta;
   private final BitSet reachable = new BitSet();
   private int leafDepth = -1;
+
+  /** The runs the meta's commit record lists, flat (first page, pages); set by checkRecord. */
+  private long[] listedRuns = new long[0];
+
   long branchPages;
   long leafPages;
   long overflowPages;
@@ -53,7 +59,9 @@ final class Checker {
           Meta meta = store.meta;
           Checker c = new Checker(store.file, meta);
           c.walk(true);
+          c.checkRecord();
           c.checkFreelist(store.freelist, store.path.toString());
+          c.checkListedRunsReached();
           return null;
         });
   }
@@ -70,7 +78,9 @@ final class Checker {
           s.put("fileBytes", store.file.fileSize());
           s.put("pageSize", meta.pageSize());
           s.put("highWaterPages", meta.highWater());
-          s.put("pagesInUse", c.reachable.cardinality() + store.chain.totalPages());
+          s.put(
+              "pagesInUse",
+              c.reachable.cardinality() + store.chain.totalPages() + meta.recordPages());
           s.put("freelistDeltas", store.chain.depth());
           s.put("freePages", fl.freeCount());
           s.put("freeRuns", fl.spans().size());
@@ -85,6 +95,7 @@ final class Checker {
           s.put("openReaders", engine.openReaders());
           s.put("freelistRebuildMillis", store.freelistRebuildNanos / 1_000_000);
           s.put("commits", store.commits);
+          s.put("oneSyncCommits", store.oneSyncCommits);
           s.put("pageAllocationNanos", store.pageAllocationNanos);
           return Map.copyOf(s);
         });
@@ -99,14 +110,18 @@ final class Checker {
   }
 
   /**
-   * Pages the meta reaches: the meta pages, the tree, and the runs of its stored freelist. Those
-   * runs count as in use even when the freelist is rebuilt instead of read: the meta on disk still
-   * names them, so they must not be overwritten before the next commit frees them like any replaced
-   * page. Unlike {@link #verify}, trusts the pages' verified bits and does not check structure.
+   * Pages the meta reaches: the meta pages, the tree, the runs of its stored freelist and its
+   * commit record. The freelist runs and the record count as in use even when the freelist is
+   * rebuilt instead of read: the meta on disk still names them, so they must not be overwritten
+   * before the next commit frees them like any replaced page. Unlike {@link #verify}, trusts the
+   * pages' verified bits and does not check structure.
    */
   static BitSet reachable(PageFile file, Meta meta, FreelistLog.Chain chain) {
     BitSet used = new BitSet();
     used.set(0, 2);
+    if (meta.oneSync()) {
+      used.set((int) meta.recordPage(), (int) (meta.recordPage() + meta.recordPages()));
+    }
     long[] runs = chain.runs();
     for (int i = 0; i < runs.length; i += 2) {
       used.set((int) runs[i], (int) (runs[i] + runs[i + 1]));
@@ -199,6 +214,45 @@ final class Checker {
         }
         mark(o, pages);
         overflowPages += pages;
+      }
+    }
+  }
+
+  /**
+   * Marks a one-sync meta's commit record as reached and checks it as open does: its checksum is
+   * the one the meta names, and every run it lists still holds what the commit wrote.
+   */
+  private void checkRecord() {
+    if (!meta.oneSync()) {
+      return;
+    }
+    CommitRecord.Check check;
+    try {
+      check = CommitRecord.verify(file::readRaw, file.fileSize(), meta);
+    } catch (IOException e) {
+      throw new StorageIOException("cannot read " + file.path, e);
+    }
+    if (!check.whole()) {
+      throw file.corrupt(
+          meta.recordPage(), "the commit of meta txid " + meta.txid() + ": " + check.problem());
+    }
+    listedRuns = check.runs();
+    mark(meta.recordPage(), meta.recordPages());
+  }
+
+  /**
+   * Every run the commit record lists is reached from the meta (the tree or the stored freelist): a
+   * listed run the meta does not reach could be reused by the next commit, and a crash during that
+   * commit would then leave no meta whose commit verifies.
+   */
+  private void checkListedRunsReached() {
+    for (int i = 0; i < listedRuns.length; i += 2) {
+      long start = listedRuns[i];
+      int clear = reachable.nextClearBit((int) start);
+      if (clear < start + listedRuns[i + 1]) {
+        throw file.corrupt(
+            clear,
+            "listed in the commit record of meta txid " + meta.txid() + " but not reached from it");
       }
     }
   }

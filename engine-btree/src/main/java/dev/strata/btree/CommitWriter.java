@@ -55,6 +55,9 @@ final class CommitWriter {
   /** Null when the store does not use it (not SYNC, one core, or turned off). */
   private final EarlyWriteback earlyWriteback;
 
+  /** Every run this commit wrote, with its checksum: a one-sync commit's record lists them. */
+  final CommitRecord.Runs runs = new CommitRecord.Runs();
+
   /** Pooled page buffers written by this commit, given back once it has written everything. */
   private final List<ByteBuffer> written = new ArrayList<>();
 
@@ -101,6 +104,7 @@ final class CommitWriter {
     joinedPages = 0;
     joinedRuns = 0;
     written.clear();
+    runs.clear();
   }
 
   /**
@@ -111,6 +115,7 @@ final class CommitWriter {
   void write(TreeUpdate.Dirty d) throws IOException {
     ByteBuffer run = d.run();
     int pages = run.limit() / pageSize;
+    runs.add(d.pgid(), pages, CommitRecord.crcOf(run));
     boolean joinable = pages <= JOIN_PAGES && d.pgid() + pages <= freshFrom;
     if (joinedPages > 0
         && (!joinable
@@ -173,10 +178,11 @@ final class CommitWriter {
   }
 
   /**
-   * After the commit's own sync: waits for the helper and throws a failure of its syncs, which may
-   * have taken a write-back error of this commit's pages from the commit's sync.
+   * Waits for the helper and throws a failure of its syncs, which may have taken a write-back error
+   * of this commit's pages from the commit's own sync: after the first sync of a two-sync commit,
+   * before the meta write of a one-sync commit (so such a failure still rolls the commit back).
    */
-  void synced() throws IOException {
+  void finishEarlyWriteback() throws IOException {
     if (earlyWriteback != null) {
       earlyWriteback.finish();
     }

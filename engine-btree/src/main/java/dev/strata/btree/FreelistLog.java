@@ -149,13 +149,8 @@ final class FreelistLog {
       int pageSize,
       int logPercent,
       List<TreeUpdate.Dirty> dirty) {
-    // Unmerged counts bound the entries from above and cost nothing when a snapshot follows.
-    int bound = (changes.removedSize + changes.addedSize) / 2 + 1;
-    int deltaPages =
-        PageFormat.pagesFor(PageFormat.HEADER_SIZE + DELTA_FIELDS + (long) bound * ENTRY, pageSize);
-    if (!chain.isEmpty()
-        && chain.depth() < MAX_CHAIN
-        && (chain.deltaPages() + deltaPages) * 100 <= chain.basePages() * logPercent) {
+    int deltaPages = deltaPages(changes, pageSize);
+    if (deltaFits(chain, deltaPages, logPercent)) {
       long page = pages.allocate(deltaPages);
       dirty.add(
           new TreeUpdate.Dirty(
@@ -170,6 +165,33 @@ final class FreelistLog {
     long page = pages.allocate(snapshotPages);
     dirty.add(new TreeUpdate.Dirty(page, encodeSnapshot(freelist, page, snapshotPages, pageSize)));
     return Chain.snapshot(page, snapshotPages);
+  }
+
+  /**
+   * Pages {@link #store} would write now: a delta's bound, or a snapshot's size when one is due.
+   * Allocating a few more pages before the store adds at most an entry or two to a delta.
+   */
+  static int plannedPages(
+      Chain chain, Freelist freelist, Changes changes, int pageSize, int logPercent) {
+    int deltaPages = deltaPages(changes, pageSize);
+    return deltaFits(chain, deltaPages, logPercent)
+        ? deltaPages
+        : snapshotPages(freelist, pageSize);
+  }
+
+  /** Pages a delta of {@code changes} takes at most. */
+  private static int deltaPages(Changes changes, int pageSize) {
+    // Unmerged counts bound the entries from above and cost nothing when a snapshot follows.
+    int bound = (changes.removedSize + changes.addedSize) / 2 + 1;
+    return PageFormat.pagesFor(
+        PageFormat.HEADER_SIZE + DELTA_FIELDS + (long) bound * ENTRY, pageSize);
+  }
+
+  /** Whether a delta of {@code deltaPages} is stored rather than a new snapshot. */
+  private static boolean deltaFits(Chain chain, int deltaPages, int logPercent) {
+    return !chain.isEmpty()
+        && chain.depth() < MAX_CHAIN
+        && (chain.deltaPages() + deltaPages) * 100 <= chain.basePages() * logPercent;
   }
 
   /** Frees every run of {@code chain} (as pending pages of the committing txid). */

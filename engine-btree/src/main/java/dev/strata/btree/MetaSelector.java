@@ -16,7 +16,10 @@ import java.util.Arrays;
  * open takes the valid page with the higher txid. Under {@code NO_SYNC} a meta may be written
  * without a preceding sync and carries the boot id of the system that wrote it: it is trusted only
  * within that boot, when the kernel still holds every page it reaches, never after a restart, when
- * it may have reached the disk ahead of its pages. Stateless and thread-safe.
+ * it may have reached the disk ahead of its pages. A one-sync meta (written before the only sync of
+ * its commit) is trusted only when its {@link CommitRecord} and every run the record lists read
+ * back as written; otherwise its commit did not reach the disk whole and open rolls back to the
+ * other page. Stateless and thread-safe.
  */
 final class MetaSelector {
   private static final System.Logger LOG = System.getLogger(MetaSelector.class.getName());
@@ -30,8 +33,10 @@ final class MetaSelector {
    * @param slot its meta page, 0 or 1
    * @param unsynced true when its pages were not synced first (trusted within this boot only)
    * @param newestSynced the valid meta with the higher txid among those written after a sync
+   * @param rolledBack true when the other page holds a newer one-sync meta whose commit did not
+   *     reach the disk whole: a writable open overwrites it before any commit
    */
-  record Selected(Meta meta, int slot, boolean unsynced, Meta newestSynced) {}
+  record Selected(Meta meta, int slot, boolean unsynced, Meta newestSynced, boolean rolledBack) {}
 
   /** The meta open would use (see {@link #select}). */
   static Meta read(FileChannel channel, Path path) throws IOException {
@@ -39,8 +44,9 @@ final class MetaSelector {
   }
 
   /**
-   * Picks the trustworthy meta with the highest txid: a valid meta page written after a sync, or
-   * one written without a sync during this boot of the system.
+   * Picks the trustworthy meta with the highest txid: a valid meta page written after a sync, one
+   * written without a sync during this boot of the system, or a one-sync meta whose commit reached
+   * the disk whole.
    *
    * @throws CorruptionException if neither page holds one
    */
@@ -74,32 +80,71 @@ final class MetaSelector {
               + ": no meta page was written after a sync, and the one written without a sync"
               + " predates a restart of the system");
     }
+    int newer = t0 == null || t1 != null && t1.meta().txid() > t0.meta().txid() ? 1 : 0;
+    Meta.Page[] trusted = {t0, t1};
+    Meta.Page chosen = trusted[newer];
+    int slot = newer;
+    boolean rolledBack = false;
+    CommitRecord.Check check = verify(channel, chosen.meta());
+    if (!check.whole()) {
+      Meta.Page other = trusted[1 - newer];
+      CommitRecord.Check otherCheck = other == null ? null : verify(channel, other.meta());
+      if (other == null || !otherCheck.whole()) {
+        throw new CorruptionException(
+            path
+                + ": the commit of meta txid "
+                + chosen.meta().txid()
+                + " did not reach the disk whole ("
+                + check.problem()
+                + ") and meta page "
+                + (1 - newer)
+                + (other == null
+                    ? " holds no meta open may use"
+                    : " (txid "
+                        + other.meta().txid()
+                        + ") fails its check too: "
+                        + otherCheck.problem()));
+      }
+      LOG.log(
+          Level.WARNING,
+          "{0}: the last commit (txid {1}, meta page {2}) did not reach the disk whole ({3});"
+              + " rolled back to txid {4}",
+          path,
+          String.valueOf(chosen.meta().txid()),
+          String.valueOf(slot),
+          check.problem(),
+          String.valueOf(other.meta().txid()));
+      chosen = other;
+      slot = 1 - newer;
+      rolledBack = true;
+    } else if ((slot == 0 ? p1 : p0) == null) {
+      LOG.log(
+          Level.WARNING,
+          "{0}: meta page {1} is invalid; using meta page {2} (txid {3})",
+          path,
+          String.valueOf(1 - slot),
+          String.valueOf(slot),
+          String.valueOf(chosen.meta().txid()));
+    }
     Meta newestSynced = null;
     for (Meta.Page p : new Meta.Page[] {p0, p1}) {
       if (p != null
           && p.unsyncedBoot() == null
+          && (!rolledBack || p.meta().txid() <= chosen.meta().txid())
           && (newestSynced == null || p.meta().txid() > newestSynced.txid())) {
         newestSynced = p.meta();
       }
     }
-    if (t0 == null || t1 != null && t1.meta().txid() > t0.meta().txid()) {
-      if (p0 == null) {
-        LOG.log(
-            Level.WARNING,
-            "{0}: meta page 0 is invalid; using meta page 1 (txid {1})",
-            path,
-            String.valueOf(t1.meta().txid()));
-      }
-      return new Selected(t1.meta(), 1, t1.unsyncedBoot() != null, newestSynced);
+    return new Selected(
+        chosen.meta(), slot, chosen.unsyncedBoot() != null, newestSynced, rolledBack);
+  }
+
+  /** Whether the commit of {@code meta} reached the file whole (always, without a record). */
+  private static CommitRecord.Check verify(FileChannel channel, Meta meta) throws IOException {
+    if (!meta.oneSync()) {
+      return new CommitRecord.Check(null, new long[0]);
     }
-    if (p1 == null) {
-      LOG.log(
-          Level.WARNING,
-          "{0}: meta page 1 is invalid; using meta page 0 (txid {1})",
-          path,
-          String.valueOf(t0.meta().txid()));
-    }
-    return new Selected(t0.meta(), 0, t0.unsyncedBoot() != null, newestSynced);
+    return CommitRecord.verify(CommitRecord.Reader.of(channel), channel.size(), meta);
   }
 
   /** The page if open may use it: synced, or unsynced during this boot. */

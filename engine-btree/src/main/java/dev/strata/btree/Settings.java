@@ -18,6 +18,8 @@ import dev.strata.freelist.Freelist;
  * @param mapChunkSize bytes per memory-mapped chunk
  * @param earlyWriteback whether syncing commits start their pages' write-back from a helper thread
  *     while still writing (used only under SYNC on a machine with more than one core)
+ * @param commitSyncs syncs per {@code SYNC} commit: 1 (pages, commit record and meta in one sync,
+ *     verified at open) or 2 (pages, then the meta)
  * @param durability whether commits force the file
  * @param readOnly whether writes are refused
  * @param createIfMissing whether a missing store is created
@@ -30,6 +32,7 @@ record Settings(
     int freelistLogPercent,
     long mapChunkSize,
     boolean earlyWriteback,
+    int commitSyncs,
     Durability durability,
     boolean readOnly,
     boolean createIfMissing) {
@@ -49,7 +52,8 @@ record Settings(
             "freelistSync",
             "freelistLogPercent",
             "mapChunkSize",
-            "earlyWriteback");
+            "earlyWriteback",
+            "commitSyncs");
     return new Settings(
         (int) r.powerOfTwoValue("pageSize", DEFAULT_PAGE_SIZE, MIN_PAGE_SIZE, MAX_PAGE_SIZE),
         r.doubleValue("fillPercent", 0.5, 0.1, 1.0),
@@ -58,6 +62,7 @@ record Settings(
         r.intValue("freelistLogPercent", 100, 0, 1_000_000),
         r.powerOfTwoValue("mapChunkSize", DEFAULT_MAP_CHUNK, 65536, 1L << 30),
         r.booleanValue("earlyWriteback", true),
+        r.intValue("commitSyncs", 1, 1, 2),
         options.durability(),
         options.readOnly(),
         options.createIfMissing());

@@ -11,6 +11,7 @@ import dev.strata.freelist.Freelist;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
@@ -20,8 +21,11 @@ import java.util.List;
 /**
  * The open data file and its commit protocol. {@link StoreOpener} opens it; {@link #commit} turns a
  * {@link TreeUpdate} into the next committed state: the changed nodes and the freelist go to pages
- * no committed meta reaches, each written as soon as it is sealed, then a sync, then the meta page
- * the last synced meta is not on, then a sync again. Commits run under the engine's writer gate.
+ * no committed meta reaches, each written as soon as it is sealed. A small {@code SYNC} commit then
+ * writes a {@link CommitRecord} listing those runs and the meta page the last synced meta is not
+ * on, and syncs once (open verifies the record before it trusts such a meta); a large one, or any
+ * with {@code btree.commitSyncs=2}, syncs, writes the meta page, and syncs again. Commits run under
+ * the engine's writer gate.
  *
  * <p>Under {@code NO_SYNC} most commits skip both syncs and write their meta as unsynced; {@link
  * SyncPoints} decides when a commit syncs and which pages stay pinned until then. A failure once
@@ -79,6 +83,20 @@ final class Store {
 
   /** Commits since open; writer-only (stats runs under the writer gate). */
   long commits;
+
+  /** Of {@link #commits}, those that synced once, with a commit record; writer-only. */
+  long oneSyncCommits;
+
+  /**
+   * The most bytes of runs a one-sync commit writes (16 MiB, 4,096 pages of 4 KiB): open reads and
+   * checksums all of them to accept the commit, about a tenth of a second from a disk that reads
+   * 200 MB/s and far less from the page cache, and a commit writing more spends far longer writing
+   * than in its second sync. Larger commits sync twice and need no record.
+   */
+  static final long ONE_SYNC_MAX_BYTES = 16L << 20;
+
+  /** When positive, replaces the page bound of {@link #ONE_SYNC_MAX_BYTES}; for tests. */
+  static volatile long oneSyncMaxPagesOverride;
 
   /**
    * Nanoseconds the commits since open spent in the freelist (allocate, free, release of pending
@@ -152,20 +170,62 @@ final class Store {
     try {
       // 1. Take the free run at the end of the file back, so this commit may shrink the file.
       FileTail.trim(freelist, changes, c.txid, c.highWater);
+      // The base meta's commit record is replaced like any run: pending until no meta needs it.
+      if (c.base.oneSync()) {
+        c.free(c.base.recordPage(), c.base.recordPages());
+      }
       // 2. Rebalance and spill the tree: every changed node to new pages, written once sealed.
       writer.begin(c.base.highWater());
       long root = update.spill(c);
+      // A small SYNC commit syncs once and lists its runs in a commit record, allocated now so
+      // that the stored freelist accounts for it.
+      boolean oneSync = oneSync();
+      long recordPage = 0;
+      int recordPages = 0;
+      if (oneSync) {
+        recordPages =
+            CommitRecord.pagesFor(writer.runs.size() + (settings.freelistSync() ? 1 : 0), pageSize);
+        recordPage = c.allocate(recordPages);
+      }
       // 3. Store the freelist as it is after this commit, and write it.
       FreelistLog.Chain nextChain = storeFreelist(c);
+      int recordCrc = 0;
+      if (oneSync) {
+        ByteBuffer record =
+            CommitRecord.encode(writer.runs, recordPage, recordPages, c.txid, pageSize);
+        recordCrc = CommitRecord.crcOf(record);
+        writer.write(new TreeUpdate.Dirty(recordPage, record));
+      }
       // 4. Write what is held for joining, make the file as long as the high-water mark, give
       // the written page buffers back.
       writer.flush();
       writer.ensureFileSize(c.highWater[0]);
       writer.recycle();
-      // 5. Sync the pages: every commit under SYNC, a sync point's commit under NO_SYNC.
-      boolean sync = syncPages(c);
-      // 6. Write the meta on the page the last synced meta is not on; sync it with the pages.
-      Meta next = writeMeta(c, root, nextChain, sync);
+      Meta next =
+          new Meta(
+              pageSize,
+              root,
+              nextChain.headPage(),
+              nextChain.headPages(),
+              c.highWater[0],
+              c.txid,
+              recordPage,
+              recordPages,
+              recordCrc);
+      boolean sync;
+      if (oneSync) {
+        // 5-6. The helper's syncs end first (a failure there still rolls back), then the meta
+        // goes on the page the last synced meta is not on, and one sync makes all of it durable.
+        writer.finishEarlyWriteback();
+        writeMeta(c, next, true);
+        sync = true;
+        oneSyncCommits++;
+      } else {
+        // 5. Sync the pages: every commit under SYNC, a sync point's commit under NO_SYNC.
+        sync = syncPages(c);
+        // 6. Write the meta on the page the last synced meta is not on; sync it with the pages.
+        writeMeta(c, next, sync);
+      }
       // 7. Publish it to new readers, and cut the free end of the file.
       meta = next;
       chain = nextChain;
@@ -318,20 +378,43 @@ final class Store {
     c.coversEarlier = sync && syncPoints.synced().txid() < c.base.txid();
     if (sync) {
       file.force();
-      writer.synced();
+      writer.finishEarlyWriteback();
     }
     return sync;
   }
 
   /**
-   * Writes the commit's meta on the page the last synced meta is not on, so a torn write leaves
-   * that one intact; syncs it when the pages were synced, else marks it unsynced with the boot id.
+   * Whether this commit syncs once: under {@code SYNC} with {@code btree.commitSyncs=1}, when the
+   * runs written so far and the freelist run still to come stay within {@link #oneSyncMaxPages},
+   * which bounds what open reads to verify the commit.
    */
-  private Meta writeMeta(Commit c, long root, FreelistLog.Chain nextChain, boolean sync)
-      throws IOException {
-    Meta next =
-        new Meta(
-            pageSize, root, nextChain.headPage(), nextChain.headPages(), c.highWater[0], c.txid);
+  private boolean oneSync() {
+    if (settings.durability() != Durability.SYNC || settings.commitSyncs() != 1) {
+      return false;
+    }
+    long freelistPages =
+        settings.freelistSync()
+            ? FreelistLog.plannedPages(
+                chain, freelist, changes, pageSize, settings.freelistLogPercent())
+            : 0;
+    return writer.runs.pages() + freelistPages <= oneSyncMaxPages(pageSize);
+  }
+
+  /**
+   * The most pages a one-sync commit writes: {@link #ONE_SYNC_MAX_BYTES} of pages, or the override
+   * crash tests set.
+   */
+  static long oneSyncMaxPages(int pageSize) {
+    long override = oneSyncMaxPagesOverride;
+    return override > 0 ? override : Math.max(1, ONE_SYNC_MAX_BYTES / pageSize);
+  }
+
+  /**
+   * Writes the commit's meta on the page the last synced meta is not on, so a torn write leaves
+   * that one intact; syncs it when the commit syncs (for a one-sync commit, the commit's only
+   * sync), else marks it unsynced with the boot id.
+   */
+  private void writeMeta(Commit c, Meta next, boolean sync) throws IOException {
     int slot = syncPoints.nextSlot();
     c.metaStarted = true;
     file.write(slot, next.encode(slot, sync ? null : syncPoints.bootId()));
@@ -341,7 +424,6 @@ final class Store {
     } else {
       syncPoints.freedUnsynced(c.freed);
     }
-    return next;
   }
 
   /**

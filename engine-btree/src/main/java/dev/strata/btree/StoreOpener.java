@@ -115,6 +115,11 @@ final class StoreOpener {
         // dirty again) and synced with every page it reaches before a commit may reuse pages that
         // the meta on the other page reaches.
         Store.writeSyncedMeta(file, meta, selected.slot());
+        if (selected.rolledBack()) {
+          // The other page holds the meta of a commit that did not reach the disk whole. Writes
+          // of a later run could complete the pages it names; overwritten, it can never come back.
+          Store.writeSyncedMeta(file, meta, 1 - selected.slot());
+        }
       }
       long start = System.nanoTime();
       Freelist freelist;

@@ -31,9 +31,11 @@ final class FaultyPageIO implements PageIO {
     /**
      * The next sync of the early write-back helper throws, and the commit's own syncs succeed (as
      * when the helper's fdatasync takes a write-back error, which Linux then reports to no other
-     * call). Whatever the scheduling, the helper's sync is still running when the commit's own
-     * first sync returns: the commit's sync starts only once the helper's has begun, and the
-     * helper's fails only after the commit's has returned, so the commit must wait for it.
+     * call). With two syncs per commit, whatever the scheduling, the helper's sync is still running
+     * when the commit's own first sync returns: the commit's sync starts only once the helper's has
+     * begun, and the helper's fails only after the commit's has returned, so the commit must wait
+     * for it. With one sync, the commit's writes past 300 pages wait until the helper's sync has
+     * begun, so it is running or failed when the commit, before its meta write, waits for it.
      */
     FAIL_EARLY_SYNC,
     /**
@@ -46,6 +48,14 @@ final class FaultyPageIO implements PageIO {
 
   private final FileChannel channel;
   private final int pageSize;
+
+  /**
+   * Whether the store syncs once per commit: its commit waits for the early write-back helper
+   * before its meta write, not after a first sync, so {@link Fault#FAIL_EARLY_SYNC} holds the
+   * commit's writes until the helper's sync has begun and then fails that sync at once.
+   */
+  private final boolean oneSync;
+
   private volatile Fault armed = Fault.NONE;
   private volatile boolean metaWritten;
   private final CountDownLatch helperSyncStarted = new CountDownLatch(1);
@@ -56,8 +66,13 @@ final class FaultyPageIO implements PageIO {
   final AtomicInteger helperSyncs = new AtomicInteger();
 
   FaultyPageIO(FileChannel channel, int pageSize) {
+    this(channel, pageSize, false);
+  }
+
+  FaultyPageIO(FileChannel channel, int pageSize, boolean oneSync) {
     this.channel = channel;
     this.pageSize = pageSize;
+    this.oneSync = oneSync;
   }
 
   synchronized void arm(Fault fault) {
@@ -76,6 +91,9 @@ final class FaultyPageIO implements PageIO {
         armed = Fault.NONE;
         torn(src, position, Meta.USED / 2);
       }
+    } else if (f == Fault.FAIL_EARLY_SYNC && oneSync && lateWriteDue(src.remaining())) {
+      // The helper was asked to sync at 256 pages: its sync runs before the commit goes on.
+      await(helperSyncStarted);
     } else if (f == Fault.FAIL_LATE_WRITE && lateWriteDue(src.remaining())) {
       armed = Fault.NONE;
       throw new IOException("injected write failure at offset " + position);
@@ -113,7 +131,9 @@ final class FaultyPageIO implements PageIO {
     if (f == Fault.FAIL_EARLY_SYNC) {
       if (helper && helperSyncStarted.getCount() > 0) {
         helperSyncStarted.countDown();
-        await(commitSyncDone);
+        if (!oneSync) {
+          await(commitSyncDone);
+        }
         throw new IOException("injected early write-back sync failure");
       }
       if (!helper) {

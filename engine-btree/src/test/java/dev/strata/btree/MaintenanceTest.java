@@ -203,6 +203,7 @@ class MaintenanceTest {
               "syncedTxid",
               "openReaders",
               "freelistRebuildMillis",
+              "oneSyncCommits",
               "commits",
               "pageAllocationNanos"),
           s.keySet());

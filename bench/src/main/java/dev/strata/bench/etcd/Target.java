@@ -84,13 +84,15 @@ abstract class Target implements AutoCloseable {
       case "etcd-array" -> new RealEtcd(name, dir, etcdBinary, "array");
       case "etcd-map" -> new RealEtcd(name, dir, etcdBinary, "map");
       case "btree" -> new Strata(name, dir, "btree", null, serverJvmArgs);
-      case "btree-array" -> new Strata(name, dir, "btree", "array", serverJvmArgs);
+      case "btree-array" -> new Strata(name, dir, "btree", "btree.freelist=array", serverJvmArgs);
+      case "btree-2sync" -> new Strata(name, dir, "btree", "btree.commitSyncs=2", serverJvmArgs);
       case "lsm", "ledger", "memory" -> new Strata(name, dir, name, null, serverJvmArgs);
       default ->
           throw new IllegalArgumentException(
               "unknown target "
                   + name
-                  + "; choose from etcd-array, etcd-map, btree, btree-array, lsm, ledger");
+                  + "; choose from etcd-array, etcd-map, btree, btree-array, btree-2sync, lsm,"
+                  + " ledger");
     };
   }
 
@@ -192,7 +194,7 @@ abstract class Target implements AutoCloseable {
     static final String CLASS_ARCHIVE = "strata-etcd.jsa";
 
     private final String engine;
-    private final String freelist;
+    private final String setting;
     private final String jvmArgs;
     private Process process;
     private int starts;
@@ -211,10 +213,15 @@ abstract class Target implements AutoCloseable {
     /** The last lines of output {@link #awaitLine} skipped, for a failed start's error. */
     private final ArrayDeque<String> skipped = new ArrayDeque<>();
 
-    Strata(String name, Path dir, String engine, String freelist, String jvmArgs) {
+    /**
+     * A strata-etcd server on {@code engine}.
+     *
+     * @param setting one engine setting as {@code KEY=VALUE}, or null
+     */
+    Strata(String name, Path dir, String engine, String setting, String jvmArgs) {
       super(name, dir);
       this.engine = engine;
-      this.freelist = freelist;
+      this.setting = setting;
       this.jvmArgs = jvmArgs;
     }
 
@@ -240,8 +247,8 @@ abstract class Target implements AutoCloseable {
       command.add(StrataEtcdProcess.class.getName());
       command.add(engine);
       command.add(dir.resolve("strata").toString());
-      if (freelist != null) {
-        command.add("btree.freelist=" + freelist);
+      if (setting != null) {
+        command.add(setting);
       }
       BlockingQueue<String> output = new LinkedBlockingQueue<>();
       answers = output;

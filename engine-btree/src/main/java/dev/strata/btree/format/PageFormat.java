@@ -35,6 +35,9 @@ public final class PageFormat {
   public static final byte TYPE_FREELIST = 5;
   public static final byte TYPE_FREELIST_DELTA = 6;
 
+  /** The list of runs a one-sync commit wrote, with their checksums; format version 4. */
+  public static final byte TYPE_COMMIT_RECORD = 7;
+
   public static final int OFF_CRC = 0;
   public static final int OFF_TYPE = 4;
   public static final int OFF_PGID = 8;
@@ -110,6 +113,8 @@ public final class PageFormat {
         return "freelist";
       case TYPE_FREELIST_DELTA:
         return "freelist delta";
+      case TYPE_COMMIT_RECORD:
+        return "commit record";
       default:
         return "unknown type " + type;
     }
