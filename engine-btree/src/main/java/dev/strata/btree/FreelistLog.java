@@ -6,7 +6,6 @@ import dev.strata.btree.format.Meta;
 import dev.strata.btree.format.PageFormat;
 import dev.strata.freelist.Freelist;
 import dev.strata.freelist.FreelistFormatException;
-import dev.strata.freelist.Span;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -317,30 +316,44 @@ final class FreelistLog {
       return new Stored(new Chain(flat, deltaPages), ordered);
     }
 
-    /** The stored freelist as a new freelist: everything in it free, nothing pending. */
+    /**
+     * The stored freelist as a new freelist: everything in it free, nothing pending. A chain is
+     * applied to the snapshot's pages and the freelist built once from the result.
+     */
     Freelist toFreelist(PageFile file, Meta meta, Freelist.Kind kind) {
       if (chain.depth() == 0) {
         return snapshot(file, kind);
       }
-      return fromBits(freePages(file, meta), meta.highWater(), meta.txid(), kind);
+      PageBits.Runs runs = freeBits(file, meta).runsBelow(meta.highWater());
+      return Freelist.ofFreeRuns(runs.pairs(), runs.size(), kind);
     }
 
     /** The stored free set as bits; every removal and addition checked against the one before. */
     BitSet freePages(PageFile file, Meta meta) {
-      BitSet free = new BitSet();
-      for (Span s : snapshot(file, Freelist.Kind.HASH).spans()) {
-        free.set(toIndex(file, s.start()), toIndex(file, s.start() + s.length()));
-      }
+      return freeBits(file, meta).toBitSet();
+    }
+
+    private PageBits freeBits(PageFile file, Meta meta) {
+      long[] runs = snapshotRuns(file);
+      PageBits free =
+          new PageBits(
+              runs,
+              runs.length == 0 ? 0 : toIndex(file, runs[runs.length - 2] + runs[runs.length - 1]));
       for (int i = 1; i < bodies.size(); i++) {
         ByteBuffer body = bodies.get(i);
         long page = chain.runs[2 * i];
         int removed = body.getInt(24);
         int added = body.getInt(28);
         long pageBound = body.getLong(32);
+        // The entries in one bulk copy, three ints each (page low, page high, pages).
+        int[] fields = new int[3 * (removed + added)];
+        body.slice(DELTA_FIELDS, 4 * fields.length)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .asIntBuffer()
+            .get(fields);
         for (int k = 0; k < removed + added; k++) {
-          int at = DELTA_FIELDS + k * ENTRY;
-          long start = body.getLong(at);
-          long length = Integer.toUnsignedLong(body.getInt(at + 8));
+          long start = (fields[3 * k] & 0xFFFF_FFFFL) | (long) fields[3 * k + 1] << 32;
+          long length = fields[3 * k + 2] & 0xFFFF_FFFFL;
           if (start < 2 || length < 1 || start + length > pageBound) {
             throw file.corrupt(
                 page, "freelist delta entry " + k + " (" + start + "+" + length + ") out of range");
@@ -348,14 +361,14 @@ final class FreelistLog {
           int from = toIndex(file, start);
           int to = toIndex(file, start + length);
           if (k < removed) {
-            if (free.nextClearBit(from) < to) {
-              throw file.corrupt(
-                  page, "freelist delta removes page " + free.nextClearBit(from) + ", not free");
+            int notFree = free.first(from, to, false);
+            if (notFree >= 0) {
+              throw file.corrupt(page, "freelist delta removes page " + notFree + ", not free");
             }
             free.clear(from, to);
           } else {
-            int already = free.nextSetBit(from);
-            if (already >= 0 && already < to) {
+            int already = free.first(from, to, true);
+            if (already >= 0) {
               throw file.corrupt(page, "freelist delta adds page " + already + ", already free");
             }
             free.set(from, to);
@@ -374,16 +387,29 @@ final class FreelistLog {
     }
 
     private Freelist snapshot(PageFile file, Freelist.Kind kind) {
-      long page = chain.runs[0];
       try {
         return Freelist.readFrom(bodies.get(0).duplicate(), kind);
       } catch (FreelistFormatException e) {
-        if (e.reason() == FreelistFormatException.Reason.UNSUPPORTED_VERSION) {
-          throw new UnsupportedFormatException(
-              file.path + ": freelist at page " + page + ": " + e.getMessage());
-        }
-        throw file.corrupt(page, "freelist: " + e.getMessage());
+        throw snapshotError(file, e);
       }
+    }
+
+    /** The snapshot's free runs as (first page, pages) pairs in page order. */
+    private long[] snapshotRuns(PageFile file) {
+      try {
+        return Freelist.readRuns(bodies.get(0).duplicate());
+      } catch (FreelistFormatException e) {
+        throw snapshotError(file, e);
+      }
+    }
+
+    private RuntimeException snapshotError(PageFile file, FreelistFormatException e) {
+      long page = chain.runs[0];
+      if (e.reason() == FreelistFormatException.Reason.UNSUPPORTED_VERSION) {
+        return new UnsupportedFormatException(
+            file.path + ": freelist at page " + page + ": " + e.getMessage());
+      }
+      return file.corrupt(page, "freelist: " + e.getMessage());
     }
   }
 
@@ -395,17 +421,8 @@ final class FreelistLog {
   }
 
   /** A freelist whose free pages are the set bits below {@code highWater} (pages 0, 1 excluded). */
-  static Freelist fromBits(BitSet free, long highWater, long txid, Freelist.Kind kind) {
-    Freelist freelist = Freelist.create(kind);
-    int p = free.nextSetBit(2);
-    long writer = Math.max(1, txid);
-    while (p >= 0 && p < highWater) {
-      int end = free.nextClearBit(p);
-      long stop = Math.min(end, highWater);
-      freelist.free(writer, p, (int) (stop - p));
-      p = free.nextSetBit(end);
-    }
-    freelist.release(Long.MAX_VALUE);
-    return freelist;
+  static Freelist fromBits(BitSet free, long highWater, Freelist.Kind kind) {
+    PageBits.Runs runs = new PageBits(free).runsBelow(highWater);
+    return Freelist.ofFreeRuns(runs.pairs(), runs.size(), kind);
   }
 }
