@@ -43,11 +43,21 @@ public final class EtcdServer implements AutoCloseable {
 
   private final Server server;
   private final Parts parts;
+  private final Startup startup;
   private boolean closed;
 
-  private EtcdServer(Server server, Parts parts) {
+  private EtcdServer(Server server, Parts parts, Startup startup) {
     this.server = server;
     this.parts = parts;
+    this.startup = startup;
+  }
+
+  /** How long {@link #start} took, and how much of it opening the engine and the store took. */
+  record Startup(long openMillis, long startMillis) {}
+
+  /** What this server's start took. */
+  Startup startup() {
+    return startup;
   }
 
   /**
@@ -63,6 +73,7 @@ public final class EtcdServer implements AutoCloseable {
   public static EtcdServer start(Config config) {
     Objects.requireNonNull(config, "config");
     config.validate();
+    long startNanos = System.nanoTime();
     EngineOptions.Builder options = EngineOptions.builder().durability(config.durability);
     config.engineSettings.forEach(options::set);
     StorageEngine engine = StorageEngines.open(config.engine, config.dataDir, options.build());
@@ -74,6 +85,7 @@ public final class EtcdServer implements AutoCloseable {
       engine.close();
       throw e;
     }
+    long openMillis = (System.nanoTime() - startNanos) / 1_000_000;
     Parts parts = new Parts(store);
     try {
       NettyServerBuilder builder =
@@ -166,7 +178,8 @@ public final class EtcdServer implements AutoCloseable {
               store.finishCompaction();
             });
       }
-      return new EtcdServer(server, parts);
+      return new EtcdServer(
+          server, parts, new Startup(openMillis, (System.nanoTime() - startNanos) / 1_000_000));
     } catch (IOException e) {
       parts.close();
       throw new UncheckedIOException("cannot serve on " + config.host + ":" + config.port, e);

@@ -6,6 +6,7 @@ import dev.strata.btree.format.Meta;
 import dev.strata.btree.format.PageFormat;
 import dev.strata.freelist.Freelist;
 import dev.strata.freelist.FreelistFormatException;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -41,6 +42,8 @@ import java.util.function.LongSupplier;
  * </pre>
  */
 final class FreelistLog {
+  private static final System.Logger LOG = System.getLogger(FreelistLog.class.getName());
+
   static final int MAX_CHAIN = 1024;
   static final int DELTA_FIELDS = 40;
   static final int ENTRY = 12;
@@ -255,14 +258,16 @@ final class FreelistLog {
    *
    * @param chain where the runs lie
    * @param bodies each run's bytes after the page header, in chain order
+   * @param readNanos how long reading and checksumming the runs took
    */
-  record Stored(Chain chain, List<ByteBuffer> bodies) {
+  record Stored(Chain chain, List<ByteBuffer> bodies, long readNanos) {
 
     /** Reads the chain from its head back to the snapshot, verifying every run. */
     static Stored read(PageFile file, Meta meta) {
       if (meta.freelistPage() == 0) {
-        return new Stored(Chain.NONE, List.of());
+        return new Stored(Chain.NONE, List.of(), 0);
       }
+      long start = System.nanoTime();
       List<long[]> runs = new ArrayList<>();
       List<ByteBuffer> bodies = new ArrayList<>();
       long page = meta.freelistPage();
@@ -313,7 +318,7 @@ final class FreelistLog {
         }
         ordered.add(bodies.get(n - 1 - i));
       }
-      return new Stored(new Chain(flat, deltaPages), ordered);
+      return new Stored(new Chain(flat, deltaPages), ordered, System.nanoTime() - start);
     }
 
     /**
@@ -321,11 +326,29 @@ final class FreelistLog {
      * applied to the snapshot's pages and the freelist built once from the result.
      */
     Freelist toFreelist(PageFile file, Meta meta, Freelist.Kind kind) {
+      long start = System.nanoTime();
+      Freelist freelist;
       if (chain.depth() == 0) {
-        return snapshot(file, kind);
+        freelist = snapshot(file, kind);
+      } else {
+        PageBits.Runs runs = freeBits(file, meta).runsBelow(meta.highWater());
+        freelist = Freelist.ofFreeRuns(runs.pairs(), runs.size(), kind);
       }
-      PageBits.Runs runs = freeBits(file, meta).runsBelow(meta.highWater());
-      return Freelist.ofFreeRuns(runs.pairs(), runs.size(), kind);
+      long loadNanos = System.nanoTime() - start;
+      if (LOG.isLoggable(Level.DEBUG)) {
+        LOG.log(
+            Level.DEBUG,
+            "{0}: stored freelist read in {1} ms (a snapshot and {2} deltas, {3} pages), {4} free"
+                + " pages in {5} runs loaded in {6} ms",
+            file.path,
+            String.valueOf(readNanos / 1_000_000),
+            String.valueOf(chain.depth()),
+            String.valueOf(chain.totalPages()),
+            String.valueOf(freelist.freeCount()),
+            String.valueOf(freelist.spans().size()),
+            String.valueOf(loadNanos / 1_000_000));
+      }
+      return freelist;
     }
 
     /** The stored free set as bits; every removal and addition checked against the one before. */
