@@ -48,11 +48,21 @@ public final class EtcdServer implements AutoCloseable {
 
   private final Server server;
   private final Parts parts;
+  private final Startup startup;
   private boolean closed;
 
-  private EtcdServer(Server server, Parts parts) {
+  private EtcdServer(Server server, Parts parts, Startup startup) {
     this.server = server;
     this.parts = parts;
+    this.startup = startup;
+  }
+
+  /** How long {@link #start} took, and how much of it opening the engine and the store took. */
+  record Startup(long openMillis, long startMillis) {}
+
+  /** What this server's start took. */
+  Startup startup() {
+    return startup;
   }
 
   /**
@@ -68,6 +78,7 @@ public final class EtcdServer implements AutoCloseable {
   public static EtcdServer start(Config config) {
     Objects.requireNonNull(config, "config");
     config.validate();
+    long startNanos = System.nanoTime();
     EngineOptions.Builder options = EngineOptions.builder().durability(config.durability);
     config.engineSettings.forEach(options::set);
     StorageEngine engine = StorageEngines.open(config.engine, config.dataDir, options.build());
@@ -86,6 +97,7 @@ public final class EtcdServer implements AutoCloseable {
       engine.close();
       throw e;
     }
+    long openMillis = (System.nanoTime() - startNanos) / 1_000_000;
     Parts parts = new Parts(store);
     try {
       NettyServerBuilder builder =
@@ -184,7 +196,9 @@ public final class EtcdServer implements AutoCloseable {
         // Serving starts at once; history an interrupted compaction left goes meanwhile.
         store.finishCompactionInBackground();
       }
-      EtcdServer running = new EtcdServer(server, parts);
+      EtcdServer running =
+          new EtcdServer(
+              server, parts, new Startup(openMillis, (System.nanoTime() - startNanos) / 1_000_000));
       if (cluster) {
         Lessor lessor = parts.lessor;
         MemberChanges leaderChanges = changes;

@@ -106,7 +106,7 @@ final class Checker {
       PageFile file, Meta meta, FreelistLog.Chain chain, Freelist.Kind kind) {
     BitSet free = reachable(file, meta, chain);
     free.flip(0, (int) meta.highWater());
-    return FreelistLog.fromBits(free, meta.highWater(), meta.txid(), kind);
+    return FreelistLog.fromBits(free, meta.highWater(), kind);
   }
 
   /**

@@ -6,7 +6,7 @@ import dev.strata.btree.format.Meta;
 import dev.strata.btree.format.PageFormat;
 import dev.strata.freelist.Freelist;
 import dev.strata.freelist.FreelistFormatException;
-import dev.strata.freelist.Span;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -42,6 +42,8 @@ import java.util.function.LongSupplier;
  * </pre>
  */
 final class FreelistLog {
+  private static final System.Logger LOG = System.getLogger(FreelistLog.class.getName());
+
   static final int MAX_CHAIN = 1024;
   static final int DELTA_FIELDS = 40;
   static final int ENTRY = 12;
@@ -278,14 +280,16 @@ final class FreelistLog {
    *
    * @param chain where the runs lie
    * @param bodies each run's bytes after the page header, in chain order
+   * @param readNanos how long reading and checksumming the runs took
    */
-  record Stored(Chain chain, List<ByteBuffer> bodies) {
+  record Stored(Chain chain, List<ByteBuffer> bodies, long readNanos) {
 
     /** Reads the chain from its head back to the snapshot, verifying every run. */
     static Stored read(PageFile file, Meta meta) {
       if (meta.freelistPage() == 0) {
-        return new Stored(Chain.NONE, List.of());
+        return new Stored(Chain.NONE, List.of(), 0);
       }
+      long start = System.nanoTime();
       List<long[]> runs = new ArrayList<>();
       List<ByteBuffer> bodies = new ArrayList<>();
       long page = meta.freelistPage();
@@ -336,33 +340,65 @@ final class FreelistLog {
         }
         ordered.add(bodies.get(n - 1 - i));
       }
-      return new Stored(new Chain(flat, deltaPages), ordered);
+      return new Stored(new Chain(flat, deltaPages), ordered, System.nanoTime() - start);
     }
 
-    /** The stored freelist as a new freelist: everything in it free, nothing pending. */
+    /**
+     * The stored freelist as a new freelist: everything in it free, nothing pending. A chain is
+     * applied to the snapshot's pages and the freelist built once from the result.
+     */
     Freelist toFreelist(PageFile file, Meta meta, Freelist.Kind kind) {
+      long start = System.nanoTime();
+      Freelist freelist;
       if (chain.depth() == 0) {
-        return snapshot(file, kind);
+        freelist = snapshot(file, kind);
+      } else {
+        PageBits.Runs runs = freeBits(file, meta).runsBelow(meta.highWater());
+        freelist = Freelist.ofFreeRuns(runs.pairs(), runs.size(), kind);
       }
-      return fromBits(freePages(file, meta), meta.highWater(), meta.txid(), kind);
+      long loadNanos = System.nanoTime() - start;
+      if (LOG.isLoggable(Level.DEBUG)) {
+        LOG.log(
+            Level.DEBUG,
+            "{0}: stored freelist read in {1} ms (a snapshot and {2} deltas, {3} pages), {4} free"
+                + " pages in {5} runs loaded in {6} ms",
+            file.path,
+            String.valueOf(readNanos / 1_000_000),
+            String.valueOf(chain.depth()),
+            String.valueOf(chain.totalPages()),
+            String.valueOf(freelist.freeCount()),
+            String.valueOf(freelist.spans().size()),
+            String.valueOf(loadNanos / 1_000_000));
+      }
+      return freelist;
     }
 
     /** The stored free set as bits; every removal and addition checked against the one before. */
     BitSet freePages(PageFile file, Meta meta) {
-      BitSet free = new BitSet();
-      for (Span s : snapshot(file, Freelist.Kind.HASH).spans()) {
-        free.set(toIndex(file, s.start()), toIndex(file, s.start() + s.length()));
-      }
+      return freeBits(file, meta).toBitSet();
+    }
+
+    private PageBits freeBits(PageFile file, Meta meta) {
+      long[] runs = snapshotRuns(file);
+      PageBits free =
+          new PageBits(
+              runs,
+              runs.length == 0 ? 0 : toIndex(file, runs[runs.length - 2] + runs[runs.length - 1]));
       for (int i = 1; i < bodies.size(); i++) {
         ByteBuffer body = bodies.get(i);
         long page = chain.runs[2 * i];
         int removed = body.getInt(24);
         int added = body.getInt(28);
         long pageBound = body.getLong(32);
+        // The entries in one bulk copy, three ints each (page low, page high, pages).
+        int[] fields = new int[3 * (removed + added)];
+        body.slice(DELTA_FIELDS, 4 * fields.length)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .asIntBuffer()
+            .get(fields);
         for (int k = 0; k < removed + added; k++) {
-          int at = DELTA_FIELDS + k * ENTRY;
-          long start = body.getLong(at);
-          long length = Integer.toUnsignedLong(body.getInt(at + 8));
+          long start = (fields[3 * k] & 0xFFFF_FFFFL) | (long) fields[3 * k + 1] << 32;
+          long length = fields[3 * k + 2] & 0xFFFF_FFFFL;
           if (start < 2 || length < 1 || start + length > pageBound) {
             throw file.corrupt(
                 page, "freelist delta entry " + k + " (" + start + "+" + length + ") out of range");
@@ -370,14 +406,14 @@ final class FreelistLog {
           int from = toIndex(file, start);
           int to = toIndex(file, start + length);
           if (k < removed) {
-            if (free.nextClearBit(from) < to) {
-              throw file.corrupt(
-                  page, "freelist delta removes page " + free.nextClearBit(from) + ", not free");
+            int notFree = free.first(from, to, false);
+            if (notFree >= 0) {
+              throw file.corrupt(page, "freelist delta removes page " + notFree + ", not free");
             }
             free.clear(from, to);
           } else {
-            int already = free.nextSetBit(from);
-            if (already >= 0 && already < to) {
+            int already = free.first(from, to, true);
+            if (already >= 0) {
               throw file.corrupt(page, "freelist delta adds page " + already + ", already free");
             }
             free.set(from, to);
@@ -396,16 +432,29 @@ final class FreelistLog {
     }
 
     private Freelist snapshot(PageFile file, Freelist.Kind kind) {
-      long page = chain.runs[0];
       try {
         return Freelist.readFrom(bodies.get(0).duplicate(), kind);
       } catch (FreelistFormatException e) {
-        if (e.reason() == FreelistFormatException.Reason.UNSUPPORTED_VERSION) {
-          throw new UnsupportedFormatException(
-              file.path + ": freelist at page " + page + ": " + e.getMessage());
-        }
-        throw file.corrupt(page, "freelist: " + e.getMessage());
+        throw snapshotError(file, e);
       }
+    }
+
+    /** The snapshot's free runs as (first page, pages) pairs in page order. */
+    private long[] snapshotRuns(PageFile file) {
+      try {
+        return Freelist.readRuns(bodies.get(0).duplicate());
+      } catch (FreelistFormatException e) {
+        throw snapshotError(file, e);
+      }
+    }
+
+    private RuntimeException snapshotError(PageFile file, FreelistFormatException e) {
+      long page = chain.runs[0];
+      if (e.reason() == FreelistFormatException.Reason.UNSUPPORTED_VERSION) {
+        return new UnsupportedFormatException(
+            file.path + ": freelist at page " + page + ": " + e.getMessage());
+      }
+      return file.corrupt(page, "freelist: " + e.getMessage());
     }
   }
 
@@ -417,17 +466,8 @@ final class FreelistLog {
   }
 
   /** A freelist whose free pages are the set bits below {@code highWater} (pages 0, 1 excluded). */
-  static Freelist fromBits(BitSet free, long highWater, long txid, Freelist.Kind kind) {
-    Freelist freelist = Freelist.create(kind);
-    int p = free.nextSetBit(2);
-    long writer = Math.max(1, txid);
-    while (p >= 0 && p < highWater) {
-      int end = free.nextClearBit(p);
-      long stop = Math.min(end, highWater);
-      freelist.free(writer, p, (int) (stop - p));
-      p = free.nextSetBit(end);
-    }
-    freelist.release(Long.MAX_VALUE);
-    return freelist;
+  static Freelist fromBits(BitSet free, long highWater, Freelist.Kind kind) {
+    PageBits.Runs runs = new PageBits(free).runsBelow(highWater);
+    return Freelist.ofFreeRuns(runs.pairs(), runs.size(), kind);
   }
 }

@@ -7,6 +7,7 @@ import it.unimi.dsi.fastutil.longs.LongArrayList;
 import it.unimi.dsi.fastutil.longs.LongArrays;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -249,9 +250,48 @@ abstract class AbstractFreelist implements Freelist {
 
   @Override
   public final void reload(ByteBuffer serialized) {
-    LongArrayList runs = FreelistFormat.read(serialized);
+    load(FreelistFormat.read(serialized));
+  }
+
+  /** Replaces everything with the given free runs: sorted, disjoint (see {@link #checkedRuns}). */
+  final void load(LongArrayList runs) {
     clear();
+    loadFreeRuns(runs);
+  }
+
+  /**
+   * Makes the given runs free in an empty freelist; they are in ascending order and disjoint, and
+   * adjacent ones are to be merged. By default the same as {@link #addFreeRuns}.
+   */
+  void loadFreeRuns(LongArrayList runs) {
     addFreeRuns(runs);
+  }
+
+  /**
+   * The first {@code length} values of {@code runs}, checked as {@link Freelist#ofFreeRuns} says.
+   */
+  static LongArrayList checkedRuns(long[] runs, int length) {
+    if (length < 0 || length > runs.length || length % 2 != 0) {
+      throw new IllegalArgumentException(
+          "run list length " + length + " is odd or outside the array of " + runs.length);
+    }
+    long previousEnd = FIRST_ALLOCATABLE_PAGE;
+    for (int k = 0; k < length; k += 2) {
+      long start = runs[k];
+      long pages = runs[k + 1];
+      if (pages < 1 || start < previousEnd || start > Long.MAX_VALUE - pages) {
+        throw new IllegalArgumentException(
+            "free run "
+                + start
+                + "+"
+                + pages
+                + " is empty, overflows, touches a meta page or is not after the run ending before"
+                + " page "
+                + previousEnd);
+      }
+      previousEnd = start + pages;
+    }
+    return LongArrayList.wrap(Arrays.copyOf(runs, length));
   }
 
   @Override

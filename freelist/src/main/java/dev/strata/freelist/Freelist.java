@@ -113,6 +113,43 @@ public interface Freelist {
   }
 
   /**
+   * Reads the free runs of a freelist written by {@link #writeTo} without building a freelist from
+   * them, consuming {@code serialized} from its position to the end of the CRC trailer: for a
+   * caller that changes the set before it builds the freelist ({@link #ofFreeRuns}). The checks are
+   * those of {@link #readFrom}.
+   *
+   * @param serialized the bytes, starting at its position; its byte order is ignored and left
+   *     unchanged
+   * @return (first page, pages) pairs in ascending page order, adjacent entries merged; a new array
+   *     the caller owns
+   * @throws FreelistFormatException if the bytes are truncated, corrupt or of a newer version; the
+   *     buffer position is then unchanged
+   * @throws NullPointerException if {@code serialized} is null
+   */
+  static long[] readRuns(ByteBuffer serialized) {
+    return FreelistFormat.read(serialized).toLongArray();
+  }
+
+  /**
+   * Returns a freelist whose free pages are exactly the given runs, with nothing pending, as {@link
+   * #readFrom} returns one. Its index is built once and sized for the runs up front, which is
+   * cheaper than freeing the runs and releasing them; adjacent runs are merged.
+   *
+   * @param runs (first page, pages) pairs in ascending page order; read, not retained
+   * @param length how many values of {@code runs} to use, from index 0; even
+   * @param kind the implementation to build
+   * @return a new freelist
+   * @throws IllegalArgumentException if {@code length} is odd or out of bounds, or a run is empty,
+   *     overflows, touches a meta page or overlaps or precedes the run before it
+   * @throws NullPointerException if {@code runs} or {@code kind} is null
+   */
+  static Freelist ofFreeRuns(long[] runs, int length, Kind kind) {
+    AbstractFreelist freelist = (AbstractFreelist) create(kind);
+    freelist.load(AbstractFreelist.checkedRuns(runs, length));
+    return freelist;
+  }
+
+  /**
    * Returns the implementation of this freelist.
    *
    * @return its kind

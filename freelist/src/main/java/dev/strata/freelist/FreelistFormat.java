@@ -153,17 +153,24 @@ final class FreelistFormat {
           Reason.INVALID_CONTENT, 6, "format version 1 requires zero flags and reserved fields");
     }
     long declaredPages = in.getLong(16);
-    LongArrayList runs = new LongArrayList((int) Math.min(entries * 2, 1 << 20));
+    // One bulk copy of the entries as ints (three per entry) instead of two buffer reads each: a
+    // store's open decodes this before the JIT compiled anything, where every call counts.
+    int[] fields = new int[(int) entries * 3];
+    in.slice(HEADER_BYTES, fields.length * 4)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .asIntBuffer()
+        .get(fields);
+    long[] runs = new long[fields.length / 3 * 2];
+    int n = 0;
     long totalPages = 0;
     long previousEnd = Freelist.FIRST_ALLOCATABLE_PAGE;
     for (int k = 0; k < entries; k++) {
-      int offset = HEADER_BYTES + k * ENTRY_BYTES;
-      long start = in.getLong(offset);
-      long length = Integer.toUnsignedLong(in.getInt(offset + 8));
+      long start = (fields[3 * k] & 0xFFFF_FFFFL) | (long) fields[3 * k + 1] << 32;
+      long length = fields[3 * k + 2] & 0xFFFF_FFFFL;
       if (length == 0 || start < previousEnd || start > Long.MAX_VALUE - length) {
         throw new FreelistFormatException(
             Reason.INVALID_CONTENT,
-            offset,
+            HEADER_BYTES + k * ENTRY_BYTES,
             "run "
                 + k
                 + " (page "
@@ -174,12 +181,11 @@ final class FreelistFormat {
                 + " ending before page "
                 + previousEnd);
       }
-      int n = runs.size();
-      if (n > 0 && runs.getLong(n - 2) + runs.getLong(n - 1) == start) {
-        runs.set(n - 1, runs.getLong(n - 1) + length);
+      if (n > 0 && runs[n - 2] + runs[n - 1] == start) {
+        runs[n - 1] += length;
       } else {
-        runs.add(start);
-        runs.add(length);
+        runs[n++] = start;
+        runs[n++] = length;
       }
       totalPages += length;
       previousEnd = start + length;
@@ -191,6 +197,6 @@ final class FreelistFormat {
           "runs hold " + totalPages + " pages but the header declares " + declaredPages);
     }
     source.position(source.position() + (int) size);
-    return runs;
+    return LongArrayList.wrap(runs, n);
   }
 }

@@ -47,8 +47,8 @@ import java.util.Arrays;
  */
 final class HashFreelist extends AbstractFreelist {
   private final Long2ObjectOpenHashMap<StartHeap> freemaps = new Long2ObjectOpenHashMap<>();
-  private final Long2LongOpenHashMap forwardMap = new Long2LongOpenHashMap();
-  private final Long2LongOpenHashMap backwardMap = new Long2LongOpenHashMap();
+  private Long2LongOpenHashMap forwardMap = new Long2LongOpenHashMap();
+  private Long2LongOpenHashMap backwardMap = new Long2LongOpenHashMap();
   private final RunLengthIndex lengths = new RunLengthIndex();
   private final SparseBitSet freePages = new SparseBitSet();
   private long entries;
@@ -131,6 +131,31 @@ final class HashFreelist extends AbstractFreelist {
     }
     if (first >= 0) {
       insertMergingRight(first, end);
+    }
+  }
+
+  /**
+   * Loads sorted runs into the empty freelist (a store's open): the maps are sized for all of them
+   * at once and each merged run is indexed without looking for free neighbours, since the runs
+   * before it are merged already and none follows yet.
+   */
+  @Override
+  void loadFreeRuns(LongArrayList runs) {
+    int size = runs.size();
+    long[] values = runs.elements();
+    forwardMap = new Long2LongOpenHashMap(size / 2);
+    backwardMap = new Long2LongOpenHashMap(size / 2);
+    freePages.load(values, size);
+    int k = 0;
+    while (k < size) {
+      long start = values[k];
+      long end = start + values[k + 1];
+      k += 2;
+      while (k < size && values[k] == end) {
+        end += values[k + 1];
+        k += 2;
+      }
+      insertRun(start, end - start);
     }
   }
 

@@ -12,7 +12,7 @@ import java.util.Arrays;
  * size.
  */
 final class SparseBitSet {
-  private final Long2LongOpenHashMap words = new Long2LongOpenHashMap();
+  private Long2LongOpenHashMap words = new Long2LongOpenHashMap();
   private long cardinality;
 
   boolean get(long bit) {
@@ -37,6 +37,49 @@ final class SparseBitSet {
     words.clear();
     words.trim(expectedWords);
     cardinality = 0;
+  }
+
+  /**
+   * Makes the set exactly the bits of the given runs, each word stored once in a table sized for
+   * the words they occupy (counted first, so the table is no larger than growing it would make it):
+   * a bulk load instead of one hash update per run.
+   *
+   * @param runs (start, length) pairs in ascending order, disjoint; adjacent runs allowed
+   * @param size how many values of {@code runs} to use
+   */
+  void load(long[] runs, int size) {
+    long pages = 0;
+    long occupied = 0;
+    long counted = -1;
+    for (int k = 0; k < size; k += 2) {
+      pages += runs[k + 1];
+      long last = (runs[k] + runs[k + 1] - 1) >>> 6;
+      if (last > counted) {
+        occupied += last - Math.max(runs[k] >>> 6, counted + 1) + 1;
+        counted = last;
+      }
+    }
+    words = new Long2LongOpenHashMap((int) Math.min(occupied, 1 << 30));
+    cardinality = pages;
+    long word = -1;
+    long bits = 0;
+    for (int k = 0; k < size; k += 2) {
+      long from = runs[k];
+      long to = from + runs[k + 1];
+      for (long w = from >>> 6, last = (to - 1) >>> 6; w <= last; w++) {
+        if (w != word) {
+          if (bits != 0) {
+            words.put(word, bits);
+          }
+          word = w;
+          bits = 0;
+        }
+        bits |= mask(w, from, to);
+      }
+    }
+    if (bits != 0) {
+      words.put(word, bits);
+    }
   }
 
   /** Sets bits {@code from .. from + count - 1}. */

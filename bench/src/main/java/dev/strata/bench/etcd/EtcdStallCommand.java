@@ -175,6 +175,7 @@ public final class EtcdStallCommand implements Callable<Integer> {
   private Row measure(Target target, SplittableRandom random) throws Exception {
     target.start();
     awaitReady(target);
+    target.reportStart();
     KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(target.channel);
     byte[] value = bytes(random, valueBytes);
     long loadStart = System.nanoTime();
@@ -282,6 +283,7 @@ public final class EtcdStallCommand implements Callable<Integer> {
         "%s: restarted in %.0f ms (from the launch until Status and Range answer)%n",
         target.name,
         restartMillis);
+    target.reportStart();
     target.stop();
     return new Row(
         target.name,

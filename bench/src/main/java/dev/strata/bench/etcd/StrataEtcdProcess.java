@@ -1,6 +1,7 @@
 package dev.strata.bench.etcd;
 
 import dev.strata.etcd.EtcdServer;
+import dev.strata.etcd.StrataEtcd;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
@@ -14,16 +15,20 @@ import java.util.TreeMap;
  * The strata-etcd server of {@code etcd-stall}, run in a JVM of its own as real etcd runs in a
  * process of its own: {@code StrataEtcdProcess ENGINE DATA_DIR [KEY=VALUE ...]} starts {@link
  * EtcdServer} with its defaults (durable writes, etcd's limits) on a free loopback port and the
- * engine settings given, prints {@code listening PORT JVM_MILLIS START_MILLIS} (the JVM's uptime
- * when the server answers, and how much of it {@link EtcdServer#start} took: opening the engine and
- * the store, binding the port), then answers commands read from standard input, one per line:
- * {@code stats} prints {@code stats KEY=VALUE;...} (the engine's {@code stats()}), {@code stop} (or
- * the end of input) closes the server and exits with code 0. Single-threaded apart from the
- * server's own threads.
+ * engine settings given, prints {@code listening PORT START_MILLIS} (how long {@link
+ * EtcdServer#start} took: opening the engine and the store, binding the port) as soon as the server
+ * answers and then {@code started JVM_MILLIS} (the JVM's uptime when it did; reading the uptime
+ * loads the JDK's management classes, so it waits until the port is known), then answers commands
+ * read from standard input, one per line: {@code stats} prints {@code stats KEY=VALUE;...} (the
+ * engine's {@code stats()}), {@code stop} (or the end of input) closes the server and exits with
+ * code 0. Single-threaded apart from the server's own threads.
  */
 public final class StrataEtcdProcess {
   /** The first line printed once the server answers, followed by its port. */
   static final String LISTENING = "listening ";
+
+  /** The line after {@link #LISTENING}, followed by the JVM's uptime then. */
+  static final String STARTED = "started ";
 
   /** The prefix of the answer to {@code stats}. */
   static final String STATS = "stats ";
@@ -37,6 +42,7 @@ public final class StrataEtcdProcess {
    * @throws Exception if the server cannot start or standard input cannot be read
    */
   public static void main(String[] args) throws Exception {
+    StrataEtcd.quietNettyEvents();
     if (args.length < 2) {
       System.err.println("usage: StrataEtcdProcess ENGINE DATA_DIR [KEY=VALUE ...]");
       System.exit(2);
@@ -53,14 +59,14 @@ public final class StrataEtcdProcess {
     }
     long startNanos = System.nanoTime();
     try (EtcdServer server = EtcdServer.start(config)) {
-      long startMillis = (System.nanoTime() - startNanos) / 1_000_000;
+      long listeningNanos = System.nanoTime();
       System.out.println(
-          LISTENING
-              + server.port()
-              + " "
-              + ManagementFactory.getRuntimeMXBean().getUptime()
-              + " "
-              + startMillis);
+          LISTENING + server.port() + " " + (listeningNanos - startNanos) / 1_000_000);
+      System.out.flush();
+      System.out.println(
+          STARTED
+              + (ManagementFactory.getRuntimeMXBean().getUptime()
+                  - (System.nanoTime() - listeningNanos) / 1_000_000));
       System.out.flush();
       BufferedReader in =
           new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

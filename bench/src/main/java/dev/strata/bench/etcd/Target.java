@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -44,6 +45,9 @@ abstract class Target implements AutoCloseable {
 
   /** Starts (or restarts, on the same directory) the server and connects a channel to it. */
   abstract void start() throws Exception;
+
+  /** Prints how the last start went, once the server answered; nothing by default. */
+  void reportStart() throws InterruptedException {}
 
   /** Stops the server, keeping its data. */
   abstract void stop() throws Exception;
@@ -207,6 +211,9 @@ abstract class Target implements AutoCloseable {
      */
     private BlockingQueue<String> answers = new LinkedBlockingQueue<>();
 
+    /** What {@link #reportStart} prints, with a {@code %s} for the JVM's part; null once done. */
+    private String startReport;
+
     /** Lines of the server's output in a failed start's error. */
     private static final int TAIL_LINES = 10;
 
@@ -241,7 +248,9 @@ abstract class Target implements AutoCloseable {
       if (classSharing != null) {
         command.add(classSharing);
       }
-      command.addAll(EngineFork.REQUIRED_JVM_ARGS);
+      // Not EngineFork's --add-opens, which only the lmdbjava baseline needs: the flags would turn
+      // off the class-data sharing of the JDK's module graph, and strata-etcd.jar runs without
+      // them.
       command.add("-cp");
       command.add(EngineFork.childClassPath());
       command.add(StrataEtcdProcess.class.getName());
@@ -293,23 +302,39 @@ abstract class Target implements AutoCloseable {
       long listeningMillis = (System.nanoTime() - launchNanos) / 1_000_000;
       String[] fields = line.substring(StrataEtcdProcess.LISTENING.length()).trim().split(" ");
       port = Integer.parseInt(fields[0]);
-      if (fields.length == 3) {
-        System.out.println(
-            name
-                + ": strata-etcd listens "
-                + listeningMillis
-                + " ms after its launch, "
-                + fields[1]
-                + " ms after its JVM started, "
-                + fields[2]
-                + " ms of them in EtcdServer.start (engine and store open, port bound)"
-                + (classSharing == null
-                    ? ""
-                    : classSharing.startsWith("-XX:SharedArchiveFile")
-                        ? "; classes mapped from " + CLASS_ARCHIVE
-                        : "; recording " + CLASS_ARCHIVE + " at exit"));
-      }
+      startReport =
+          name
+              + ": strata-etcd listens "
+              + listeningMillis
+              + " ms after its launch, %s ms after its JVM started, "
+              + (fields.length > 1 ? fields[1] : "?")
+              + " ms of them in EtcdServer.start (engine and store open, port bound)"
+              + (classSharing == null
+                  ? ""
+                  : classSharing.startsWith("-XX:SharedArchiveFile")
+                      ? "; classes mapped from " + CLASS_ARCHIVE
+                      : "; recording " + CLASS_ARCHIVE + " at exit");
       connect();
+    }
+
+    /**
+     * Prints how the last start went: when the server listened, after its launch and after its JVM
+     * started, and how long {@code EtcdServer.start} took. The JVM's part comes on a line of its
+     * own after the port's, so this waits for it; called once the server answered, off the timed
+     * path.
+     */
+    @Override
+    void reportStart() throws InterruptedException {
+      if (startReport == null) {
+        return;
+      }
+      String line = awaitLine(StrataEtcdProcess.STARTED);
+      System.out.println(
+          String.format(
+              Locale.ROOT,
+              startReport,
+              line == null ? "?" : line.substring(StrataEtcdProcess.STARTED.length()).trim()));
+      startReport = null;
     }
 
     /**
