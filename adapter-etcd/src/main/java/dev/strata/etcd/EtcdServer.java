@@ -4,7 +4,6 @@ import dev.strata.api.Durability;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
-import dev.strata.api.StorageException;
 import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.LeaseGrpc;
 import io.grpc.Server;
@@ -43,15 +42,12 @@ import java.util.stream.Stream;
  * resumes at the revision it had, with its leases, when started again on the same directory.
  */
 public final class EtcdServer implements AutoCloseable {
-  private static final String RAFT_ID = "raft.id";
-  private static final String RAFT_PEERS = "raft.peers";
-
   private final Server server;
-  private final Parts parts;
+  private final ServerParts parts;
   private final Startup startup;
   private boolean closed;
 
-  private EtcdServer(Server server, Parts parts, Startup startup) {
+  private EtcdServer(Server server, ServerParts parts, Startup startup) {
     this.server = server;
     this.parts = parts;
     this.startup = startup;
@@ -90,15 +86,18 @@ public final class EtcdServer implements AutoCloseable {
     MvccStore store;
     try {
       if (cluster && config.joinExisting) {
-        join(config, forwardTls);
+        ClusterStart.join(config, forwardTls);
       }
-      store = cluster ? openReplicated(engine, config.joinTimeoutMillis) : new MvccStore(engine);
+      store =
+          cluster
+              ? ClusterStart.openReplicated(engine, config.joinTimeoutMillis)
+              : new MvccStore(engine);
     } catch (RuntimeException e) {
       engine.close();
       throw e;
     }
     long openMillis = (System.nanoTime() - startNanos) / 1_000_000;
-    Parts parts = new Parts(store);
+    ServerParts parts = new ServerParts(store);
     try {
       NettyServerBuilder builder =
           NettyServerBuilder.forAddress(new InetSocketAddress(config.host, config.port))
@@ -110,13 +109,13 @@ public final class EtcdServer implements AutoCloseable {
       KVGrpc.KVImplBase kv;
       LeaseGrpc.LeaseImplBase leases;
       if (cluster) {
-        String selfName = config.engineSettings.get(RAFT_ID);
+        String selfName = config.engineSettings.get(ClusterStart.RAFT_ID);
         List<io.etcd.jetcd.api.Member> configured =
             ClusterMembers.configured(
                 store.clusterId(),
                 config.memberClientAddresses,
-                parsePeers(config.engineSettings.get(RAFT_PEERS)),
-                clientScheme(config));
+                ClusterStart.parsePeers(config.engineSettings.get(ClusterStart.RAFT_PEERS)),
+                ClusterStart.clientScheme(config));
         List<io.etcd.jetcd.api.Member> replicated = engine.view(MemberTable::read);
         List<io.etcd.jetcd.api.Member> listing = replicated.isEmpty() ? configured : replicated;
         parts.members =
@@ -153,7 +152,7 @@ public final class EtcdServer implements AutoCloseable {
         // The bound port is known once the server started; the list is built per call.
         AtomicReference<Server> bound = new AtomicReference<>();
         parts.bound = bound;
-        String scheme = clientScheme(config);
+        String scheme = ClusterStart.clientScheme(config);
         kv = new KvService(store, parts.headers, checks);
         leases = new LeaseService(parts.lessor, parts.headers);
         builder
@@ -225,103 +224,6 @@ public final class EtcdServer implements AutoCloseable {
     } catch (RuntimeException e) {
       parts.close();
       throw e;
-    }
-  }
-
-  /**
-   * Opens the store on a replicated engine. A fresh cluster is initialized by its leader, so a
-   * member that cannot write yet (no leader, or a follower before the leader initialized the store)
-   * retries until {@code timeoutMillis}.
-   */
-  private static MvccStore openReplicated(StorageEngine engine, long timeoutMillis) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-    while (true) {
-      try {
-        return new MvccStore(engine, true);
-      } catch (StorageException e) {
-        if (System.nanoTime() - deadline > 0) {
-          throw e;
-        }
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while joining the cluster", e);
-      }
-    }
-  }
-
-  private static String clientScheme(Config config) {
-    return config.certFile != null ? "https://" : "http://";
-  }
-
-  /**
-   * Joins a running cluster as a member added with {@code MemberAdd}: asks the other members named
-   * in the configuration to add this replica, until the leader did (it returns once this replica
-   * caught up) or the join timeout passed.
-   */
-  private static void join(Config config, SslContext tls) {
-    String selfName = config.engineSettings.get(RAFT_ID);
-    Map<String, String> others = new LinkedHashMap<>(config.memberClientAddresses);
-    String clientAddress = others.remove(selfName);
-    String peerAddress = parsePeers(config.engineSettings.get(RAFT_PEERS)).get(selfName);
-    Join.join(
-        others.values(),
-        tls,
-        new Join.Request(selfName, clientScheme(config) + clientAddress),
-        ClusterMembers.PEER_SCHEME + peerAddress,
-        config.joinTimeoutMillis);
-  }
-
-  /** Parses {@code raft.peers}: {@code id=host:port,...}. */
-  static Map<String, String> parsePeers(String peers) {
-    Map<String, String> out = new LinkedHashMap<>();
-    if (peers == null) {
-      return out;
-    }
-    for (String part : peers.split(",")) {
-      int eq = part.indexOf('=');
-      if (eq > 0) {
-        out.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
-      }
-    }
-    return out;
-  }
-
-  /** What a server is made of, closed in reverse order when it stops (or fails to start). */
-  private static final class Parts {
-    final MvccStore store;
-    Headers headers;
-    WatchHub watches;
-    Lessor lessor;
-    ClusterMembers members;
-    ReplicaFollower follower;
-    AtomicReference<Server> bound;
-
-    Parts(MvccStore store) {
-      this.store = store;
-    }
-
-    /** Stops the background work that uses the store; the store stays open. */
-    void stopWork() {
-      if (members != null) {
-        members.close();
-      }
-      if (lessor != null) {
-        lessor.close();
-      }
-      if (follower != null) {
-        follower.close();
-      }
-      if (watches != null) {
-        watches.close();
-      }
-    }
-
-    void close() {
-      stopWork();
-      store.close();
     }
   }
 
@@ -408,18 +310,19 @@ public final class EtcdServer implements AutoCloseable {
     private Path dataDir;
     private String host = "127.0.0.1";
     private int port = 2379;
-    private Path certFile;
+    // Package-private where the cluster start-up (ClusterStart) reads them.
+    Path certFile;
     private Path keyFile;
     private Path trustedCaFile;
     private boolean clientCertAuth;
     private boolean insecure;
     private int maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
     private int maxTxnOps = DEFAULT_MAX_TXN_OPS;
-    private final Map<String, String> engineSettings = new LinkedHashMap<>();
+    final Map<String, String> engineSettings = new LinkedHashMap<>();
     private Durability durability = Durability.SYNC;
     private long progressNotifyMillis = 10 * 60 * 1000;
-    private Map<String, String> memberClientAddresses;
-    private long joinTimeoutMillis = 120_000;
+    Map<String, String> memberClientAddresses;
+    long joinTimeoutMillis = 120_000;
     private boolean joinExisting;
 
     /**
@@ -621,8 +524,9 @@ public final class EtcdServer implements AutoCloseable {
         throw new IllegalArgumentException(
             "a cluster needs the raft engine (--engine raft), not " + engine);
       }
-      String id = engineSettings.get(RAFT_ID);
-      Map<String, String> peers = parsePeers(engineSettings.get(RAFT_PEERS));
+      String id = engineSettings.get(ClusterStart.RAFT_ID);
+      Map<String, String> peers =
+          ClusterStart.parsePeers(engineSettings.get(ClusterStart.RAFT_PEERS));
       if (id == null || peers.isEmpty()) {
         throw new IllegalArgumentException("a cluster needs the settings raft.id and raft.peers");
       }

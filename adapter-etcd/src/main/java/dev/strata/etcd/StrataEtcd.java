@@ -181,7 +181,7 @@ public final class StrataEtcd implements Callable<Integer> {
           .engineSetting("raft.id", raftId)
           .engineSetting("raft.peers", raftPeers)
           .engineSetting("raft.engine", raftEngine)
-          .cluster(EtcdServer.parsePeers(memberClients))
+          .cluster(ClusterStart.parsePeers(memberClients))
           .initialClusterState(initialClusterState);
     }
     EtcdServer server;

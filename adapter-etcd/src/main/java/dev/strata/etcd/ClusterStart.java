@@ -1,0 +1,85 @@
+package dev.strata.etcd;
+
+import dev.strata.api.StorageEngine;
+import dev.strata.api.StorageException;
+import io.netty.handler.ssl.SslContext;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The cluster part of a server's start on the {@code raft} engine: reading the replica's own
+ * settings, joining a running cluster, and opening the replicated store once a leader serves it.
+ * Stateless.
+ */
+final class ClusterStart {
+  /** The {@code raft} engine's setting naming this replica. */
+  static final String RAFT_ID = "raft.id";
+
+  /** The {@code raft} engine's setting listing the group's replicas. */
+  static final String RAFT_PEERS = "raft.peers";
+
+  private ClusterStart() {}
+
+  /**
+   * Opens the store on a replicated engine. A fresh cluster is initialized by its leader, so a
+   * member that cannot write yet (no leader, or a follower before the leader initialized the store)
+   * retries until {@code timeoutMillis}.
+   */
+  static MvccStore openReplicated(StorageEngine engine, long timeoutMillis) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    while (true) {
+      try {
+        return new MvccStore(engine, true);
+      } catch (StorageException e) {
+        if (System.nanoTime() - deadline > 0) {
+          throw e;
+        }
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while joining the cluster", e);
+      }
+    }
+  }
+
+  /** The scheme of this member's client URLs: {@code https://} when it serves TLS. */
+  static String clientScheme(EtcdServer.Config config) {
+    return config.certFile != null ? "https://" : "http://";
+  }
+
+  /**
+   * Joins a running cluster as a member added with {@code MemberAdd}: asks the other members named
+   * in the configuration to add this replica, until the leader did (it returns once this replica
+   * caught up) or the join timeout passed.
+   */
+  static void join(EtcdServer.Config config, SslContext tls) {
+    String selfName = config.engineSettings.get(RAFT_ID);
+    Map<String, String> others = new LinkedHashMap<>(config.memberClientAddresses);
+    String clientAddress = others.remove(selfName);
+    String peerAddress = parsePeers(config.engineSettings.get(RAFT_PEERS)).get(selfName);
+    Join.join(
+        others.values(),
+        tls,
+        new Join.Request(selfName, clientScheme(config) + clientAddress),
+        ClusterMembers.PEER_SCHEME + peerAddress,
+        config.joinTimeoutMillis);
+  }
+
+  /** Parses {@code raft.peers}: {@code id=host:port,...}. */
+  static Map<String, String> parsePeers(String peers) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (peers == null) {
+      return out;
+    }
+    for (String part : peers.split(",")) {
+      int eq = part.indexOf('=');
+      if (eq > 0) {
+        out.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+      }
+    }
+    return out;
+  }
+}
