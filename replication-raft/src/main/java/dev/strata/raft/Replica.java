@@ -30,6 +30,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.ExitUtils;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
@@ -115,8 +116,28 @@ final class Replica implements AutoCloseable {
     return p;
   }
 
+  /**
+   * Starts the server.
+   *
+   * @throws IOException if it cannot start, including when its address cannot be bound
+   */
   void start() throws IOException {
-    server.start();
+    // Ratis ends the whole JVM (System.exit) when its gRPC server cannot bind; an embedded library
+    // must never do that to its host, so Ratis is told to throw instead, and the failure is this
+    // replica's open failing.
+    ExitUtils.disableSystemExit();
+    try {
+      server.start();
+    } catch (ExitUtils.ExitException e) {
+      throw new IOException(
+          "raft replica "
+              + settings.id
+              + " cannot serve at "
+              + settings.peers.get(settings.id)
+              + ": "
+              + e.getMessage(),
+          e);
+    }
   }
 
   String id() {

@@ -8,7 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.api.EngineOptions;
 import dev.strata.api.Limits;
+import dev.strata.api.StorageEngines;
+import dev.strata.api.StorageIOException;
 import dev.strata.api.WriteTxn;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -23,6 +27,38 @@ class RaftEngineTest {
 
   private static byte[] b(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void open_onAnAddressInUse_failsTyped_andTheJvmGoesOn() throws Exception {
+    // Ratis would end the process here (System.exit) if the engine did not stop it.
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      EngineOptions options =
+          EngineOptions.builder()
+              .set("raft.engine", "btree")
+              .set(RaftSettings.ID, "r1")
+              .set(RaftSettings.PEERS, "r1=127.0.0.1:" + taken.getLocalPort())
+              .build();
+      StorageIOException e =
+          assertThrowsExactly(
+              StorageIOException.class,
+              () -> StorageEngines.open("raft", dir.resolve("busy"), options));
+      assertTrue(
+          String.valueOf(e.getCause()).contains("127.0.0.1:" + taken.getLocalPort()),
+          String.valueOf(e.getCause()));
+    }
+    // The directory is not left locked: a replica on a free port opens it.
+    int free;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      free = probe.getLocalPort();
+    }
+    EngineOptions options =
+        EngineOptions.builder()
+            .set("raft.engine", "btree")
+            .set(RaftSettings.ID, "r1")
+            .set(RaftSettings.PEERS, "r1=127.0.0.1:" + free)
+            .build();
+    StorageEngines.open("raft", dir.resolve("busy"), options).close();
   }
 
   @Test

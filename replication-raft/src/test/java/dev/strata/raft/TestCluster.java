@@ -8,10 +8,9 @@ import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
 import dev.strata.api.WriteAmplificationMeter;
 import dev.strata.api.WriteTxn;
+import dev.strata.tck.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -197,10 +196,7 @@ final class TestCluster implements AutoCloseable {
 
   /** Prepares {@code id} to join the group whose current members {@code leader} reports. */
   Newcomer newcomer(RaftEngine leader, String id) throws IOException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = LoopbackPorts.next();
     String address = "127.0.0.1:" + port;
     Map<String, String> grown = new TreeMap<>(leader.members());
     grown.put(id, address);
@@ -276,18 +272,11 @@ final class TestCluster implements AutoCloseable {
           return out;
         }
       }
-      List<ServerSocket> held = new ArrayList<>();
+      // Below the ephemeral range: a reopened group binds these ports again, and meanwhile a client
+      // connection could take one of them as its local port.
       List<Integer> out = new ArrayList<>();
-      try {
-        for (int i = 0; i < size; i++) {
-          ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-          held.add(s);
-          out.add(s.getLocalPort());
-        }
-      } finally {
-        for (ServerSocket s : held) {
-          s.close();
-        }
+      for (int i = 0; i < size; i++) {
+        out.add(LoopbackPorts.next());
       }
       StringBuilder b = new StringBuilder();
       for (int p : out) {
