@@ -419,10 +419,34 @@ final class Store {
     c.metaStarted = true;
     file.write(slot, next.encode(slot, sync ? null : syncPoints.bootId()));
     if (sync) {
-      file.force();
+      try {
+        file.force();
+      } catch (IOException e) {
+        if (next.oneSync()) {
+          restoreBaseMeta(c, slot, e);
+        }
+        throw e;
+      }
       syncPoints.markSynced(next, slot);
     } else {
       syncPoints.freedUnsynced(c.freed);
+    }
+  }
+
+  /**
+   * After the one sync of a one-sync commit failed, puts the base meta (the last committed one,
+   * synced: one-sync commits run only under {@code SYNC}) on the failed meta's page too, so a
+   * reopen finds the store as before the failed commit rather than a commit whose outcome was
+   * reported as a failure. Best effort: the page cache then holds the base meta on both pages, and
+   * a sync that succeeds makes that durable; if it fails as well, only a power loss before the
+   * kernel writes the page back can still show the failed commit.
+   */
+  private void restoreBaseMeta(Commit c, int slot, IOException failure) {
+    try {
+      file.write(slot, c.base.encode(slot, null));
+      file.force();
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
     }
   }
 
