@@ -19,6 +19,9 @@ final class ClusterStart {
   /** The {@code raft} engine's setting listing the group's replicas. */
   static final String RAFT_PEERS = "raft.peers";
 
+  /** The {@code raft} engine's setting for a replica that joins a running group. */
+  static final String RAFT_JOIN = "raft.join";
+
   private ClusterStart() {}
 
   /**

@@ -77,8 +77,12 @@ public final class EtcdServer implements AutoCloseable {
     long startNanos = System.nanoTime();
     EngineOptions.Builder options = EngineOptions.builder().durability(config.durability);
     config.engineSettings.forEach(options::set);
-    StorageEngine engine = StorageEngines.open(config.engine, config.dataDir, options.build());
     boolean cluster = config.memberClientAddresses != null;
+    if (cluster && config.joinExisting) {
+      // A newcomer's replica waits to be added rather than campaigning (see the raft engine).
+      options.set(ClusterStart.RAFT_JOIN, "true");
+    }
+    StorageEngine engine = StorageEngines.open(config.engine, config.dataDir, options.build());
     SslContext forwardTls =
         cluster && config.certFile != null
             ? ClusterMembers.clientTls(config.certFile, config.keyFile, config.trustedCaFile)

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import dev.strata.api.Durability;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
@@ -38,18 +37,12 @@ import io.etcd.jetcd.watch.WatchEvent;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -67,74 +60,10 @@ class ClusterTest {
   private static final int MEMBERS = 3;
 
   @TempDir Path dir;
-  private final EtcdServer[] servers = new EtcdServer[MEMBERS];
-  private final ManagedChannel[] channels = new ManagedChannel[MEMBERS];
-  private final int[] clientPorts = new int[MEMBERS];
-  private String peers;
-  private Map<String, String> clients;
-
-  private static String name(int i) {
-    return "m" + (i + 1);
-  }
-
-  private EtcdServer.Config config(int i) {
-    return new EtcdServer.Config("raft", dir.resolve(name(i)))
-        .listen("127.0.0.1", clientPorts[i])
-        // The raft log's durability; the local replicas run NO_SYNC either way.
-        .durability(Durability.NO_SYNC)
-        .engineSetting("raft.id", name(i))
-        .engineSetting("raft.peers", peers)
-        .engineSetting("raft.engine", "btree")
-        .engineSetting("raft.maxEntryBytes", String.valueOf(16 << 20))
-        .engineSetting("raft.requestTimeoutMs", "10000")
-        .cluster(clients);
-  }
-
-  private void startAll() throws Exception {
-    int[] raftPorts = freePorts(MEMBERS);
-    int[] client = freePorts(MEMBERS);
-    StringBuilder p = new StringBuilder();
-    clients = new LinkedHashMap<>();
-    for (int i = 0; i < MEMBERS; i++) {
-      clientPorts[i] = client[i];
-      p.append(i == 0 ? "" : ",").append(name(i)).append("=127.0.0.1:").append(raftPorts[i]);
-      clients.put(name(i), "127.0.0.1:" + client[i]);
-    }
-    peers = p.toString();
-    // A fresh cluster's members wait for its leader at start, so they start together.
-    List<CompletableFuture<EtcdServer>> starting = new ArrayList<>();
-    for (int i = 0; i < MEMBERS; i++) {
-      EtcdServer.Config c = config(i);
-      starting.add(CompletableFuture.supplyAsync(() -> EtcdServer.start(c)));
-    }
-    for (int i = 0; i < MEMBERS; i++) {
-      servers[i] = starting.get(i).get(90, TimeUnit.SECONDS);
-    }
-  }
-
-  private static int[] freePorts(int n) throws IOException {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      int[] ports = new int[n];
-      for (int i = 0; i < n; i++) {
-        ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-        sockets.add(s);
-        ports[i] = s.getLocalPort();
-      }
-      return ports;
-    } finally {
-      for (ServerSocket s : sockets) {
-        s.close();
-      }
-    }
-  }
+  private TestMembers members;
 
   private ManagedChannel channel(int i) {
-    if (channels[i] == null) {
-      channels[i] =
-          NettyChannelBuilder.forAddress("127.0.0.1", clientPorts[i]).usePlaintext().build();
-    }
-    return channels[i];
+    return members.channel(i);
   }
 
   private KVGrpc.KVBlockingStub kv(int i) {
@@ -155,40 +84,16 @@ class ClusterTest {
     return ByteSequence.from(s, StandardCharsets.UTF_8);
   }
 
-  /** The index of the member every running member names as leader, once they agree. */
-  private int awaitLeader(Set<Integer> running) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      Set<Long> named = new HashSet<>();
-      for (int i : running) {
-        try {
-          named.add(status(i).getLeader());
-        } catch (RuntimeException e) {
-          named.add(-1L);
-        }
-      }
-      if (named.size() == 1) {
-        long leader = named.iterator().next();
-        for (int i : running) {
-          if (servers[i].memberId() == leader) {
-            return i;
-          }
-        }
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("the members agree on no leader within 30 s");
-  }
-
   private RangeResponse all(int i) {
     return kv(i).range(RangeRequest.newBuilder().setKey(bs("\0")).setRangeEnd(bs("\0")).build());
   }
 
   @Test
   void threeMembers_serveWritesOnEveryMember_andSurviveTheLeaderStopping() throws Exception {
-    startAll();
+    members = new TestMembers(dir, MEMBERS, (i, config) -> config, null);
+    members.startNew(MEMBERS);
     Set<Integer> running = new HashSet<>(Set.of(0, 1, 2));
-    int leader = awaitLeader(running);
+    int leader = members.awaitLeader(running);
     int follower = (leader + 1) % MEMBERS;
     int other = (leader + 2) % MEMBERS;
 
@@ -197,7 +102,7 @@ class ClusterTest {
     for (int i = 0; i < MEMBERS; i++) {
       StatusResponse s = status(i);
       ids.add(s.getHeader().getMemberId());
-      assertEquals(servers[i].memberId(), s.getHeader().getMemberId());
+      assertEquals(members.server(i).memberId(), s.getHeader().getMemberId());
       assertTrue(s.getRaftTerm() >= 1 && s.getHeader().getRaftTerm() == s.getRaftTerm(), "" + s);
     }
     assertEquals(MEMBERS, ids.size());
@@ -245,7 +150,7 @@ class ClusterTest {
       RangeResponse r = all(i);
       assertEquals(reference.getHeader().getRevision(), r.getHeader().getRevision());
       assertEquals(reference.getKvsList(), r.getKvsList());
-      assertEquals(servers[i].memberId(), r.getHeader().getMemberId());
+      assertEquals(members.server(i).memberId(), r.getHeader().getMemberId());
     }
 
     // Leases through followers: granted on the leader, attached and inspected elsewhere.
@@ -295,7 +200,8 @@ class ClusterTest {
     keepAlive.onCompleted();
 
     // Lock and Election through followers: their recipes' writes are forwarded like the above.
-    ClusterLockElection.throughTwoFollowers(servers[leader], servers[follower], servers[other]);
+    ClusterLockElection.throughTwoFollowers(
+        members.server(leader), members.server(follower), members.server(other));
 
     assertEquals(written, watchedKeys(watch, written.size()));
 
@@ -325,7 +231,7 @@ class ClusterTest {
     // One jetcd client over all endpoints; its watch and puts go wherever it balances them.
     String[] endpoints = new String[MEMBERS];
     for (int i = 0; i < MEMBERS; i++) {
-      endpoints[i] = "http://127.0.0.1:" + clientPorts[i];
+      endpoints[i] = members.clientUrl(i);
     }
     try (Client client = Client.builder().endpoints(endpoints).build()) {
       KV jkv = client.getKVClient();
@@ -350,12 +256,11 @@ class ClusterTest {
       WatchStream onLeader = new WatchStream(WatchGrpc.newStub(channel(leader)));
       onLeader.create(WatchCreateRequest.newBuilder().setKey(bs("j/")).build());
       assertTrue(onLeader.next().getCreated());
-      servers[leader].close();
+      members.server(leader).close();
       Status stopped = Status.fromThrowable(onLeader.error.get(10, TimeUnit.SECONDS));
       assertEquals(Status.Code.UNAVAILABLE, stopped.getCode());
       assertEquals("etcdserver: server stopped", stopped.getDescription());
-      channels[leader].shutdownNow();
-      channels[leader] = null;
+      members.dropChannel(leader);
       running.remove(leader);
       List<String> after = new ArrayList<>();
       for (int n = 0; n < 10; n++) {
@@ -363,7 +268,7 @@ class ClusterTest {
         putWithRetry(jkv, key);
         after.add(key);
       }
-      int newLeader = awaitLeader(running);
+      int newLeader = members.awaitLeader(running);
       assertNotEquals(leader, newLeader);
       // The new leader took the lease over from the store.
       var takenOver =
@@ -381,8 +286,7 @@ class ClusterTest {
       watch.close();
 
       // The stopped member comes back and catches up.
-      EtcdServer.Config again = config(leader);
-      servers[leader] = EtcdServer.start(again);
+      members.start(leader, members.config(leader, List.of(0, 1, 2)));
       running.add(leader);
       awaitConverged();
 
@@ -464,21 +368,17 @@ class ClusterTest {
 
   @AfterEach
   void stop() {
+    if (members == null) {
+      return;
+    }
     for (int i = 0; i < MEMBERS; i++) {
-      if (channels[i] != null) {
-        channels[i].shutdownNow();
+      EtcdServer s = members.server(i);
+      try {
+        s.engine().verifyIntegrity();
+      } catch (RuntimeException e) {
+        // Closed already (the stopped leader).
       }
     }
-    for (EtcdServer s : servers) {
-      if (s != null) {
-        try {
-          s.engine().verifyIntegrity();
-        } catch (RuntimeException e) {
-          // Closed already (the stopped leader).
-        } finally {
-          s.close();
-        }
-      }
-    }
+    members.close();
   }
 }

@@ -1,12 +1,11 @@
 package dev.strata.etcd;
 
+import dev.strata.tck.LoopbackPorts;
 import io.etcd.jetcd.api.MaintenanceGrpc;
 import io.etcd.jetcd.api.StatusRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -18,8 +17,8 @@ final class RealEtcd implements AutoCloseable {
   private final ManagedChannel channel;
 
   RealEtcd(Path etcd, Path dir) throws Exception {
-    clientPort = freePort();
-    int peerPort = freePort();
+    clientPort = LoopbackPorts.next();
+    int peerPort = LoopbackPorts.next();
     String client = "http://127.0.0.1:" + clientPort;
     String peer = "http://127.0.0.1:" + peerPort;
     process =
@@ -63,12 +62,6 @@ final class RealEtcd implements AutoCloseable {
 
   ManagedChannel channel() {
     return channel;
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   @Override

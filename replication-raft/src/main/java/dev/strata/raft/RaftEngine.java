@@ -54,6 +54,11 @@ import org.apache.ratis.server.DivisionInfo;
  *       share it), and each replica's log keeps a direct write buffer of this size; a larger commit
  *       throws {@link IllegalArgumentException} and writes nothing. To store values near {@code
  *       Limits.MAX_VALUE_SIZE}, raise it above that.
+ *   <li>{@code raft.join}: {@code true} for a replica that joins a running group (see {@link
+ *       #addReplica}); default {@code false}. On its first start (no Raft log in its directory yet)
+ *       such a replica waits for the leader to add it instead of campaigning, which the leader
+ *       would answer by telling it to shut down. Later starts are ordinary: it keeps the setting or
+ *       drops it alike.
  * </ul>
  *
  * Every setting outside {@code raft.} is passed to the local engine unchanged. {@link
@@ -234,8 +239,9 @@ public final class RaftEngine implements StorageEngine, ReplicaGroup {
 
   /**
    * Adds a replica to the group. Start the newcomer first, with {@code raft.peers} listing the new
-   * membership (the current members and itself) and an empty directory; this call, on the leader,
-   * then returns once the newcomer has caught up with the log and the new membership is committed.
+   * membership (the current members and itself), {@code raft.join=true} and an empty directory;
+   * this call, on the leader, then returns once the newcomer has caught up with the log and the new
+   * membership is committed.
    *
    * @param id the newcomer's {@code raft.id}
    * @param address its {@code host:port}

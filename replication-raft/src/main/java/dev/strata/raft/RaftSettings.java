@@ -29,6 +29,7 @@ final class RaftSettings {
   static final String SNAPSHOT_EVERY = "raft.snapshotEveryEntries";
   static final String SEGMENT_BYTES = "raft.logSegmentBytes";
   static final String SNAPSHOT_MODE = "raft.snapshotMode";
+  static final String JOIN = "raft.join";
 
   static final Set<String> KNOWN =
       Set.of(
@@ -46,7 +47,8 @@ final class RaftSettings {
           MAX_ENTRY_BYTES,
           SNAPSHOT_EVERY,
           SEGMENT_BYTES,
-          SNAPSHOT_MODE);
+          SNAPSHOT_MODE,
+          JOIN);
 
   /** How {@link RaftEngine#beginRead()} reaches a state. */
   enum Reads {
@@ -72,6 +74,9 @@ final class RaftSettings {
   final long snapshotEveryEntries;
   final long logSegmentBytes;
   final boolean onlineSnapshots;
+
+  /** Whether this replica joins a running group (see {@link RaftEngine}'s {@code raft.join}). */
+  final boolean join;
 
   private RaftSettings(EngineOptions options) {
     options.requireKnownSettings("raft.", KNOWN);
@@ -149,6 +154,7 @@ final class RaftSettings {
         options
             .choiceSetting(SNAPSHOT_MODE, "online", Set.of("online", "blocking"))
             .equals("online");
+    this.join = options.booleanSetting(JOIN, false);
   }
 
   /**

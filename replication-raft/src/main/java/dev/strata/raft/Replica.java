@@ -3,6 +3,7 @@ package dev.strata.raft;
 import dev.strata.api.Durability;
 import dev.strata.api.EngineClosedException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,10 +56,17 @@ final class Replica implements AutoCloseable {
     for (Map.Entry<String, String> p : settings.peers.entrySet()) {
       peers.add(RaftPeer.newBuilder().setId(p.getKey()).setAddress(p.getValue()).build());
     }
+    // A replica that joins a running group starts its first time in no configuration at all, so
+    // Ratis keeps it waiting for the leader instead of letting it campaign: a campaign from a
+    // replica outside the leader's configuration is answered with an order to shut down. Once the
+    // leader has added it, its log (and, after a restart, its stored configuration) says who the
+    // members are.
+    boolean firstJoin =
+        settings.join && !Files.exists(raftDir.resolve(groupId.getUuid().toString()));
     this.server =
         RaftServer.newBuilder()
             .setServerId(selfId)
-            .setGroup(RaftGroup.valueOf(groupId, peers))
+            .setGroup(firstJoin ? RaftGroup.valueOf(groupId) : RaftGroup.valueOf(groupId, peers))
             .setStateMachine(stateMachine)
             .setProperties(properties(settings, raftDir))
             .setOption(RaftStorage.StartupOption.RECOVER)

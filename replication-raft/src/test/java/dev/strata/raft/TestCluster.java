@@ -190,7 +190,8 @@ final class TestCluster implements AutoCloseable {
 
   /**
    * A replica about to join the group: its address on a free loopback port, the membership once it
-   * has joined, and its options (replica 1's, with its own id and the grown peer list).
+   * has joined, and its options (replica 1's, with its own id, the grown peer list and {@code
+   * raft.join}).
    */
   record Newcomer(String address, Map<String, String> members, EngineOptions options) {}
 
@@ -208,6 +209,7 @@ final class TestCluster implements AutoCloseable {
         options(1).toBuilder()
             .set(RaftSettings.ID, id)
             .set(RaftSettings.PEERS, peers.toString())
+            .set(RaftSettings.JOIN, "true")
             .build();
     return new Newcomer(address, Map.copyOf(grown), options);
   }
