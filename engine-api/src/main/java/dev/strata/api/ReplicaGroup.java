@@ -23,8 +23,9 @@ public interface ReplicaGroup {
 
   /**
    * Adds a replica to the group. The newcomer is started first on an empty directory with options
-   * naming the new membership (the current members and itself); this call, on the leader, returns
-   * once the newcomer has caught up and the new membership is committed.
+   * naming the new membership (the current members and itself) and marking it as joining (the
+   * {@code raft} engine's {@code raft.join}); this call, on the leader, returns once the newcomer
+   * has caught up and the new membership is committed.
    *
    * @param id the newcomer's replica id
    * @param address its {@code host:port}
