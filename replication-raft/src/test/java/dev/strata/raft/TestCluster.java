@@ -37,11 +37,13 @@ final class TestCluster implements AutoCloseable {
   final String peers;
   final RaftEngine[] replicas; // written by start/stop only; read by any thread
   private final EngineOptions base;
+  private final int timeoutScale;
 
-  private TestCluster(Path r1Dir, int size, EngineOptions base) {
+  private TestCluster(Path r1Dir, int size, EngineOptions base, int timeoutScale) {
     this.root = r1Dir.resolveSibling(r1Dir.getFileName() + ".group");
     this.size = size;
     this.base = base;
+    this.timeoutScale = timeoutScale;
     this.replicas = new RaftEngine[size];
     List<Integer> ports = ports(root, size);
     StringBuilder p = new StringBuilder();
@@ -56,12 +58,21 @@ final class TestCluster implements AutoCloseable {
 
   /** Describes the group whose first replica is {@code dir} without starting any replica. */
   static TestCluster create(Path dir, int size, EngineOptions options) {
-    return new TestCluster(dir, size, options);
+    return new TestCluster(dir, size, options, 1);
   }
 
   /** Opens (or reopens) the group whose first replica is {@code dir}, and waits for r1 to lead. */
   static TestCluster open(Path dir, int size, EngineOptions options) {
-    TestCluster c = new TestCluster(dir, size, options);
+    return open(dir, size, options, 1);
+  }
+
+  /**
+   * Opens the group as {@link #open(Path, int, EngineOptions)} does, with the default election
+   * timeouts (not r1's first election) multiplied by {@code timeoutScale}: for entries so large
+   * that writing one on a loaded machine starves the heartbeats behind it for seconds.
+   */
+  static TestCluster open(Path dir, int size, EngineOptions options, int timeoutScale) {
+    TestCluster c = new TestCluster(dir, size, options, timeoutScale);
     c.seedFromBackup();
     try {
       // The others first, so r1's quick first election finds them listening (an election they
@@ -79,7 +90,7 @@ final class TestCluster implements AutoCloseable {
 
   /** Opens replica {@code r1} of the group at {@code dir} alone, read-only (it joins no group). */
   static StorageEngine openReadOnly(Path dir, EngineOptions options) {
-    return StorageEngines.open("raft", dir, new TestCluster(dir, 3, options).options(0));
+    return StorageEngines.open("raft", dir, new TestCluster(dir, 3, options, 1).options(0));
   }
 
   /** The options replica {@code i} opens with. */
@@ -99,8 +110,8 @@ final class TestCluster implements AutoCloseable {
       // Timeouts long enough for a 256 MiB entry and for the stalls of a loaded machine (a leader
       // that hears from no majority within its timeout steps down). r1 starts last, once the
       // others listen, and its first election comes at once, so it leads from the first round.
-      b.set(RaftSettings.ELECTION_MIN, i == 0 ? "3000" : "5000");
-      b.set(RaftSettings.ELECTION_MAX, i == 0 ? "6000" : "10000");
+      b.set(RaftSettings.ELECTION_MIN, String.valueOf((i == 0 ? 3000 : 5000) * timeoutScale));
+      b.set(RaftSettings.ELECTION_MAX, String.valueOf((i == 0 ? 6000 : 10000) * timeoutScale));
       if (i == 0) {
         b.set(RaftSettings.FIRST_ELECTION_MIN, "100");
         b.set(RaftSettings.FIRST_ELECTION_MAX, "200");
