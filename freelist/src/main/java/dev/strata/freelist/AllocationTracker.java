@@ -33,6 +33,13 @@ final class AllocationTracker {
   private final SparseBitSet starts = new SparseBitSet();
   private int longestRun;
 
+  /**
+   * Every start recorded since the records were last dropped (some since taken or forgotten): a
+   * drop of a few hundred records removes them one by one, instead of clearing tables sized for
+   * {@link #EXPECTED_RUNS} (clearing both after every commit showed in btree's commit profile).
+   */
+  private final LongArrayList recorded = new LongArrayList();
+
   /** The highest txid recorded since the records were last dropped; UNKNOWN_TXID if none. */
   private long newestTxid = UNKNOWN_TXID;
 
@@ -42,6 +49,8 @@ final class AllocationTracker {
     lengthByStart.clear();
     lengthByStart.trim();
     starts.clearAll();
+    recorded.clear();
+    recorded.trim();
     longestRun = 0;
     newestTxid = UNKNOWN_TXID;
   }
@@ -54,18 +63,34 @@ final class AllocationTracker {
     if (newestTxid == UNKNOWN_TXID || newestTxid >= oldestReaderTxid) {
       return;
     }
-    // Cleared but not shrunk below the expected size: the next commit fills them again.
-    txidByStart.clear();
-    txidByStart.trim(EXPECTED_RUNS);
-    lengthByStart.clear();
-    lengthByStart.trim(EXPECTED_RUNS);
-    starts.clearAll(EXPECTED_RUNS);
+    if (recorded.size() <= EXPECTED_RUNS / 8) {
+      for (int i = 0, n = recorded.size(); i < n; i++) {
+        long start = recorded.getLong(i);
+        txidByStart.remove(start);
+        lengthByStart.remove(start);
+        starts.clear(start, 1);
+      }
+    } else {
+      // Cleared but not shrunk below the expected size: the next commit fills them again.
+      txidByStart.clear();
+      txidByStart.trim(EXPECTED_RUNS);
+      lengthByStart.clear();
+      lengthByStart.trim(EXPECTED_RUNS);
+      starts.clearAll(EXPECTED_RUNS);
+    }
+    if (recorded.size() > EXPECTED_RUNS) {
+      recorded.clear();
+      recorded.trim(EXPECTED_RUNS);
+    } else {
+      recorded.clear();
+    }
     longestRun = 0;
     newestTxid = UNKNOWN_TXID;
   }
 
   void record(long start, int length, long txid) {
     newestTxid = Math.max(newestTxid, txid);
+    recorded.add(start);
     txidByStart.put(start, txid);
     lengthByStart.put(start, length);
     starts.set(start, 1);
