@@ -58,7 +58,7 @@ public final class IntegrityCheck {
 
   // State of the chain pass, advanced record by record.
   private final BitSet superseded = new BitSet();
-  private final CanonicalBytesFeed feed = new CanonicalBytesFeed(2);
+  private final CanonicalBytesFeed feed = new CanonicalBytesFeed(MerklePass.LAG, IndexPass.LAG);
   private final MessageDigest md = LedgerHashes.newSha256();
   // 0x00 || the chain head || room for an entry's canonical bytes: the next link's input, whose
   // head the hashing advances in place.
@@ -309,13 +309,10 @@ public final class IntegrityCheck {
    * {@code prevSeq} bitmap), none missing (the index pass matched each indexed entry to the log).
    */
   private void checkIndexCoversTheLatestVersions(long size, IndexEntriesBySeq indexed) {
-    for (int k = 0; k < indexed.count; k++) {
-      long seq = indexed.seqs[k];
-      if (superseded.get((int) seq)) {
-        throw new TamperException(
-            seq,
-            "the index points at entry " + seq + ", which a later entry of its key supersedes");
-      }
+    long seq = indexed.firstSuperseded(superseded);
+    if (seq >= 0) {
+      throw new TamperException(
+          seq, "the index points at entry " + seq + ", which a later entry of its key supersedes");
     }
     long latest = size - superseded.cardinality();
     if (indexed.matched() != indexed.count || latest != indexed.count) {

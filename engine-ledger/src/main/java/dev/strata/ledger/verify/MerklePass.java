@@ -61,6 +61,12 @@ final class MerklePass implements IntegrityCheck.SidePass {
   /** This pass's consumer number on the feed. */
   static final int CONSUMER = 0;
 
+  /**
+   * Batches this pass may fall behind the chain pass: it hashes about as much as the chain pass, so
+   * what it is behind when the chain pass ends is time one core works alone.
+   */
+  static final int LAG = 8;
+
   /** Entries hashed so far. */
   private long seq;
 
