@@ -40,12 +40,36 @@ final class CanonicalBytesFeed {
     boolean last;
     private final AtomicInteger holders = new AtomicInteger();
 
+    /**
+     * Who hashes this batch's Merkle leaves: {@link #LEAVES_OPEN} until the Merkle pass or the
+     * producer's thread, helping once it has handed over the last batch, takes them.
+     */
+    final AtomicInteger leafState = new AtomicInteger();
+
+    /** The leaf hashes, 32 bytes each, when the producer's thread hashed them. */
+    byte[] leafHashes;
+
     private void clear() {
       count = 0;
       offsets[0] = 0;
       last = false;
     }
   }
+
+  /** {@link Batch#leafState}: nobody has taken the leaves yet. */
+  static final int LEAVES_OPEN = 0;
+
+  /** {@link Batch#leafState}: the consumer hashes them itself. */
+  static final int LEAVES_CONSUMER = 1;
+
+  /** {@link Batch#leafState}: the producer's thread is hashing them. */
+  static final int LEAVES_HELPING = 2;
+
+  /** {@link Batch#leafState}: they are in {@link Batch#leafHashes}. */
+  static final int LEAVES_HASHED = 3;
+
+  /** {@link Batch#leafState}: the producer's thread gave up; the consumer hashes them. */
+  static final int LEAVES_DROPPED = 4;
 
   private final BlockingQueue<Batch> free;
   // Batches at most: allocated only as the producer gets ahead of the slowest consumer.
@@ -134,6 +158,17 @@ final class CanonicalBytesFeed {
     }
     // Stopped while waiting: a batch of its own lets the producer finish without blocking.
     current = next != null ? next : new Batch();
+    // Reopened only here, on the producer's thread: a batch given back keeps its state, so the
+    // producer helping after the last batch never takes one that was already hashed.
+    current.leafState.set(LEAVES_OPEN);
+  }
+
+  /**
+   * The batches handed over and not yet taken by consumer {@code consumer}, oldest first; a
+   * snapshot, for the producer's thread to help with once it has handed over the last one.
+   */
+  List<Batch> queued(int consumer) {
+    return new ArrayList<>(full.get(consumer));
   }
 
   /**

@@ -81,7 +81,9 @@ public final class IntegrityCheck {
 
   /**
    * Runs the check: the chain pass on the calling thread, the Merkle pass ({@link MerklePass}) and
-   * the index pass ({@link IndexPass}) on one thread each.
+   * the index pass ({@link IndexPass}) on one thread each. Once the chain pass has handed over its
+   * last entries, the calling thread hashes the Merkle leaves of the batches the Merkle pass has
+   * not begun, so the end of the check does not run on one core alone.
    *
    * @throws TamperException at the first disagreement a pass finds (the chain pass's first)
    * @throws dev.strata.api.StorageIOException if the log or a Merkle file cannot be read
@@ -112,6 +114,7 @@ public final class IntegrityCheck {
         threads.add(t);
       }
       checkChain();
+      merkle.helpWithQueuedLeaves();
     } catch (RuntimeException | Error e) {
       passes.forEach(SidePass::cancel);
       threads.forEach(IntegrityCheck::join);
