@@ -172,7 +172,7 @@ class VerifyIndexTest {
               });
       writer.start();
       try {
-        for (int round = 0; round < 8; round++) {
+        for (int check = 0; check < 8; check++) {
           e.verifyIntegrity();
         }
       } finally {

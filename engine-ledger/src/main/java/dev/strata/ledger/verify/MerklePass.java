@@ -111,7 +111,7 @@ final class MerklePass implements IntegrityCheck.SidePass {
    */
   void helpWithQueuedLeaves() {
     List<CanonicalBytesFeed.Batch> queued = feed.queued(CONSUMER);
-    MessageDigest helper = null;
+    MessageDigest digest = null;
     for (int j = queued.size() - 1; j >= 0; j--) {
       CanonicalBytesFeed.Batch b = queued.get(j);
       if (!b.leafState.compareAndSet(
@@ -120,15 +120,15 @@ final class MerklePass implements IntegrityCheck.SidePass {
       }
       boolean hashed = false;
       try {
-        if (helper == null) {
-          helper = LedgerHashes.newSha256();
+        if (digest == null) {
+          digest = LedgerHashes.newSha256();
         }
         if (b.leafHashes == null || b.leafHashes.length < b.count * SIZE) {
           b.leafHashes = new byte[b.count * SIZE];
         }
         for (int i = 0; i < b.count; i++) {
-          helper.update(b.data, b.offsets[i], b.offsets[i + 1] - b.offsets[i]);
-          LedgerHashes.digestInto(helper, b.leafHashes, i * SIZE);
+          digest.update(b.data, b.offsets[i], b.offsets[i + 1] - b.offsets[i]);
+          LedgerHashes.digestInto(digest, b.leafHashes, i * SIZE);
         }
         hashed = true;
       } finally {
@@ -171,7 +171,7 @@ final class MerklePass implements IntegrityCheck.SidePass {
       return true;
     }
     int state;
-    // At most one batch's leaves (about a millisecond) are in the helper's hands.
+    // At most one batch's leaves (about a millisecond) are in the chain pass's hands.
     for (int spins = 1; (state = b.leafState.get()) == CanonicalBytesFeed.LEAVES_HELPING; spins++) {
       if (spins % 64 == 0) {
         Thread.yield();

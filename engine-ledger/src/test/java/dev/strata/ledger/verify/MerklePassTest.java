@@ -67,10 +67,10 @@ class MerklePassTest {
         case "none" -> {}
         case "all" -> pass.helpWithQueuedLeaves();
         default -> {
-          // As if the pass had taken the oldest batch already: the helper stops there.
+          // As if the pass had taken the oldest batch already: the chain pass stops there.
           queued.get(0).leafState.set(CanonicalBytesFeed.LEAVES_CONSUMER);
           pass.helpWithQueuedLeaves();
-          assertTrue(queued.get(0).leafHashes == null, "the helper left the taken batch alone");
+          assertTrue(queued.get(0).leafHashes == null, "the chain pass left the taken batch alone");
         }
       }
       pass.run();
