@@ -11,19 +11,18 @@ import java.util.function.Consumer;
 
 /**
  * Hands the canonical bytes that the chain pass of {@code verifyIntegrity()} rebuilds to the other
- * passes (the Merkle pass and the index pass), in a few recycled batches, so the log is read,
- * checksummed and decoded once for all of them while they run on threads of their own. One producer
- * thread; each consumer thread sees every batch, in order, and a batch is reused once every
- * consumer has given it back.
+ * passes (the Merkle pass and the index pass), in recycled batches, so the log is read, checksummed
+ * and decoded once for all of them while they run on threads of their own. One producer thread;
+ * each consumer thread sees every batch, in order, and a batch is reused once every consumer has
+ * given it back. Each consumer has a lag of its own, the batches it may fall behind before the
+ * producer waits for it; batches (about 1 MB each) are allocated only as the producer gets ahead,
+ * up to one more than the largest lag.
  *
  * <p>Once {@link #stop()} is called (a pass failed or gave up) no side blocks any more: the
  * producer's batches are dropped and the consumers see the end. A consumer that read the last batch
  * just leaves.
  */
 final class CanonicalBytesFeed {
-  /** Slack for a consumer that starts late: the index pass sorts the index before it reads. */
-  private static final int BATCHES = 8;
-
   private static final int BATCH_ENTRIES = 4096;
   private static final int BATCH_BYTES = 1 << 20;
 
@@ -41,6 +40,15 @@ final class CanonicalBytesFeed {
     boolean last;
     private final AtomicInteger holders = new AtomicInteger();
 
+    /**
+     * Who hashes this batch's Merkle leaves: {@link #LEAVES_OPEN} until the Merkle pass or the
+     * producer's thread, helping once it has handed over the last batch, takes them.
+     */
+    final AtomicInteger leafState = new AtomicInteger();
+
+    /** The leaf hashes, 32 bytes each, when the producer's thread hashed them. */
+    byte[] leafHashes;
+
     private void clear() {
       count = 0;
       offsets[0] = 0;
@@ -48,19 +56,41 @@ final class CanonicalBytesFeed {
     }
   }
 
-  private final BlockingQueue<Batch> free = new ArrayBlockingQueue<>(BATCHES);
+  /** {@link Batch#leafState}: nobody has taken the leaves yet. */
+  static final int LEAVES_OPEN = 0;
+
+  /** {@link Batch#leafState}: the consumer hashes them itself. */
+  static final int LEAVES_CONSUMER = 1;
+
+  /** {@link Batch#leafState}: the producer's thread is hashing them. */
+  static final int LEAVES_HELPING = 2;
+
+  /** {@link Batch#leafState}: they are in {@link Batch#leafHashes}. */
+  static final int LEAVES_HASHED = 3;
+
+  /** {@link Batch#leafState}: the producer's thread gave up; the consumer hashes them. */
+  static final int LEAVES_DROPPED = 4;
+
+  private final BlockingQueue<Batch> free;
+  // Batches at most: allocated only as the producer gets ahead of the slowest consumer.
+  private final int batches;
   private final List<BlockingQueue<Batch>> full = new ArrayList<>();
   private volatile boolean stopped;
   private Batch current = new Batch();
+  private int allocated = 1;
 
-  /** A feed for {@code consumers} consumers, numbered from 0. */
-  CanonicalBytesFeed(int consumers) {
-    for (int i = 0; i < consumers; i++) {
-      full.add(new ArrayBlockingQueue<>(BATCHES));
+  /**
+   * A feed for {@code lags.length} consumers, numbered from 0; consumer {@code i} may fall up to
+   * {@code lags[i]} batches behind the producer before the producer waits for it.
+   */
+  CanonicalBytesFeed(int... lags) {
+    int most = 1;
+    for (int lag : lags) {
+      full.add(new ArrayBlockingQueue<>(lag));
+      most = Math.max(most, lag);
     }
-    for (int i = 1; i < BATCHES; i++) {
-      free.add(new Batch());
-    }
+    batches = most + 1;
+    free = new ArrayBlockingQueue<>(batches);
   }
 
   /**
@@ -119,9 +149,26 @@ final class CanonicalBytesFeed {
       current = null;
       return;
     }
-    Batch next = poll(free);
+    Batch next = free.poll();
+    if (next == null && allocated < batches) {
+      next = new Batch();
+      allocated++;
+    } else if (next == null) {
+      next = poll(free);
+    }
     // Stopped while waiting: a batch of its own lets the producer finish without blocking.
     current = next != null ? next : new Batch();
+    // Reopened only here, on the producer's thread: a batch given back keeps its state, so the
+    // producer helping after the last batch never takes one that was already hashed.
+    current.leafState.set(LEAVES_OPEN);
+  }
+
+  /**
+   * The batches handed over and not yet taken by consumer {@code consumer}, oldest first; a
+   * snapshot, for the producer's thread to help with once it has handed over the last one.
+   */
+  List<Batch> queued(int consumer) {
+    return new ArrayList<>(full.get(consumer));
   }
 
   /**

@@ -58,7 +58,7 @@ public final class IntegrityCheck {
 
   // State of the chain pass, advanced record by record.
   private final BitSet superseded = new BitSet();
-  private final CanonicalBytesFeed feed = new CanonicalBytesFeed(2);
+  private final CanonicalBytesFeed feed = new CanonicalBytesFeed(MerklePass.LAG, IndexPass.LAG);
   private final MessageDigest md = LedgerHashes.newSha256();
   // 0x00 || the chain head || room for an entry's canonical bytes: the next link's input, whose
   // head the hashing advances in place.
@@ -81,7 +81,9 @@ public final class IntegrityCheck {
 
   /**
    * Runs the check: the chain pass on the calling thread, the Merkle pass ({@link MerklePass}) and
-   * the index pass ({@link IndexPass}) on one thread each.
+   * the index pass ({@link IndexPass}) on one thread each. Once the chain pass has handed over its
+   * last entries, the calling thread hashes the Merkle leaves of the batches the Merkle pass has
+   * not begun, so the end of the check does not run on one core alone.
    *
    * @throws TamperException at the first disagreement a pass finds (the chain pass's first)
    * @throws dev.strata.api.StorageIOException if the log or a Merkle file cannot be read
@@ -112,6 +114,7 @@ public final class IntegrityCheck {
         threads.add(t);
       }
       checkChain();
+      merkle.helpWithQueuedLeaves();
     } catch (RuntimeException | Error e) {
       passes.forEach(SidePass::cancel);
       threads.forEach(IntegrityCheck::join);
@@ -309,13 +312,10 @@ public final class IntegrityCheck {
    * {@code prevSeq} bitmap), none missing (the index pass matched each indexed entry to the log).
    */
   private void checkIndexCoversTheLatestVersions(long size, IndexEntriesBySeq indexed) {
-    for (int k = 0; k < indexed.count; k++) {
-      long seq = indexed.seqs[k];
-      if (superseded.get((int) seq)) {
-        throw new TamperException(
-            seq,
-            "the index points at entry " + seq + ", which a later entry of its key supersedes");
-      }
+    long seq = indexed.firstSuperseded(superseded);
+    if (seq >= 0) {
+      throw new TamperException(
+          seq, "the index points at entry " + seq + ", which a later entry of its key supersedes");
     }
     long latest = size - superseded.cardinality();
     if (indexed.matched() != indexed.count || latest != indexed.count) {

@@ -7,6 +7,7 @@ import dev.strata.ledger.merkle.MerkleMath;
 import dev.strata.ledger.merkle.MerkleStore;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The Merkle part of {@code verifyIntegrity()}: hashes every leaf, recomputes chunks and
@@ -61,6 +62,12 @@ final class MerklePass implements IntegrityCheck.SidePass {
   /** This pass's consumer number on the feed. */
   static final int CONSUMER = 0;
 
+  /**
+   * Batches this pass may fall behind the chain pass: it hashes about as much as the chain pass, so
+   * what it is behind when the chain pass ends is time one core works alone.
+   */
+  static final int LAG = 8;
+
   /** Entries hashed so far. */
   private long seq;
 
@@ -97,13 +104,53 @@ final class MerklePass implements IntegrityCheck.SidePass {
     return finished;
   }
 
+  /**
+   * Run by the chain pass's thread once it has handed over the last batch: hashes the leaves of the
+   * batches this pass has not begun, newest first, until it meets one this pass took. The tail of
+   * the check, where this pass would otherwise hash alone on one core, then runs on two.
+   */
+  void helpWithQueuedLeaves() {
+    List<CanonicalBytesFeed.Batch> queued = feed.queued(CONSUMER);
+    MessageDigest digest = null;
+    for (int j = queued.size() - 1; j >= 0; j--) {
+      CanonicalBytesFeed.Batch b = queued.get(j);
+      if (!b.leafState.compareAndSet(
+          CanonicalBytesFeed.LEAVES_OPEN, CanonicalBytesFeed.LEAVES_HELPING)) {
+        return;
+      }
+      boolean hashed = false;
+      try {
+        if (digest == null) {
+          digest = LedgerHashes.newSha256();
+        }
+        if (b.leafHashes == null || b.leafHashes.length < b.count * SIZE) {
+          b.leafHashes = new byte[b.count * SIZE];
+        }
+        for (int i = 0; i < b.count; i++) {
+          digest.update(b.data, b.offsets[i], b.offsets[i + 1] - b.offsets[i]);
+          LedgerHashes.digestInto(digest, b.leafHashes, i * SIZE);
+        }
+        hashed = true;
+      } finally {
+        // This pass waits for the state to leave HELPING: it must leave it whatever happens.
+        b.leafState.set(
+            hashed ? CanonicalBytesFeed.LEAVES_HASHED : CanonicalBytesFeed.LEAVES_DROPPED);
+      }
+    }
+  }
+
   private void hashBatch(CanonicalBytesFeed.Batch b) {
     byte[] data = b.data;
     int[] offsets = b.offsets;
+    byte[] hashed = takeLeaves(b) ? null : b.leafHashes;
     for (int i = 0; i < b.count; i++) {
-      // The batch holds the leaf's whole input, 0x00 || canonical bytes.
-      md.update(data, offsets[i], offsets[i + 1] - offsets[i]);
-      LedgerHashes.digestInto(md, leaves, leafCount * SIZE);
+      if (hashed == null) {
+        // The batch holds the leaf's whole input, 0x00 || canonical bytes.
+        md.update(data, offsets[i], offsets[i + 1] - offsets[i]);
+        LedgerHashes.digestInto(md, leaves, leafCount * SIZE);
+      } else {
+        System.arraycopy(hashed, i * SIZE, leaves, leafCount * SIZE, SIZE);
+      }
       if (++leafCount == MerkleStore.CHUNK) {
         completeChunk(b.ends[i], seq, b.positions[i]);
       }
@@ -112,6 +159,27 @@ final class MerklePass implements IntegrityCheck.SidePass {
         rootAtTrusted = root();
       }
     }
+  }
+
+  /**
+   * Whether this pass hashes the batch's leaves itself; false when the chain pass's thread has
+   * hashed them into {@link CanonicalBytesFeed.Batch#leafHashes}, waiting for it to finish.
+   */
+  private static boolean takeLeaves(CanonicalBytesFeed.Batch b) {
+    if (b.leafState.compareAndSet(
+        CanonicalBytesFeed.LEAVES_OPEN, CanonicalBytesFeed.LEAVES_CONSUMER)) {
+      return true;
+    }
+    int state;
+    // At most one batch's leaves (about a millisecond) are in the chain pass's hands.
+    for (int spins = 1; (state = b.leafState.get()) == CanonicalBytesFeed.LEAVES_HELPING; spins++) {
+      if (spins % 64 == 0) {
+        Thread.yield();
+      } else {
+        Thread.onSpinWait();
+      }
+    }
+    return state != CanonicalBytesFeed.LEAVES_HASHED;
   }
 
   /** Hashes a full chunk's tree, checks its end and node, and merges it into the peaks. */
