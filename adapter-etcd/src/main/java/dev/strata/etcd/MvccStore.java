@@ -1,7 +1,5 @@
 package dev.strata.etcd;
 
-import dev.strata.api.Cursor;
-import dev.strata.api.KeyRange;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.WriteTxn;
@@ -55,9 +53,6 @@ final class MvccStore implements AutoCloseable {
   interface CommitListener {
     void committed(long revision, List<Event> events);
   }
-
-  /** History entries removed per engine transaction by physical compaction. */
-  private static final int COMPACTION_BATCH = 10_000;
 
   /** Most requests applied in one engine write transaction. */
   static final int MAX_BATCH_REQUESTS = 512;
@@ -546,77 +541,9 @@ final class MvccStore implements AutoCloseable {
     compactPhysically(revision);
   }
 
-  /**
-   * Removes the history entries no read at or above {@code revision} can see. Entries written after
-   * the scan are all above {@code revision}, so the batches need not exclude the writer between
-   * them.
-   */
+  /** The physical step of a compaction at {@code revision}; stops early when the store closes. */
   private void compactPhysically(long revision) {
-    List<byte[]> obsolete = new ArrayList<>();
-    try (ReadTxn txn = engine.beginRead();
-        Cursor cursor = txn.cursor(KeyRange.prefix(new byte[] {KeyLayout.HISTORY}))) {
-      byte[] keep = null;
-      boolean keepIsTombstone = false;
-      while (cursor.next()) {
-        if (closing) {
-          return;
-        }
-        byte[] key = cursor.key();
-        if (keep != null && !sameUserKey(keep, key)) {
-          if (keepIsTombstone) {
-            obsolete.add(keep);
-          }
-          keep = null;
-        }
-        if (KeyLayout.historyMain(key) > revision) {
-          continue;
-        }
-        if (keep != null) {
-          obsolete.add(keep);
-        }
-        keep = key;
-        keepIsTombstone = cursor.value()[0] == HistoryRecord.TOMBSTONE;
-      }
-      if (keep != null && keepIsTombstone) {
-        obsolete.add(keep);
-      }
-    }
-    for (int from = 0; from < obsolete.size(); from += COMPACTION_BATCH) {
-      if (closing) {
-        return;
-      }
-      List<byte[]> batch =
-          obsolete.subList(from, Math.min(obsolete.size(), from + COMPACTION_BATCH));
-      writeLock.lock();
-      try {
-        engine.update(
-            txn -> {
-              for (byte[] historyKey : batch) {
-                txn.delete(historyKey);
-                txn.delete(
-                    KeyLayout.revision(
-                        KeyLayout.historyMain(historyKey), KeyLayout.historySub(historyKey)));
-              }
-              return null;
-            });
-      } finally {
-        writeLock.unlock();
-      }
-    }
-    engine.update(
-        txn -> {
-          // Two compactions may finish out of order; the mark never goes back.
-          if (KeyLayout.longOf(txn.get(KeyLayout.META_COMPACTED_PHYSICALLY), -1) < revision) {
-            txn.put(KeyLayout.META_COMPACTED_PHYSICALLY, KeyLayout.longBytes(revision));
-          }
-          return null;
-        });
-  }
-
-  static boolean sameUserKey(byte[] historyKeyA, byte[] historyKeyB) {
-    int a = KeyLayout.historyKeyPartLength(historyKeyA);
-    int b = KeyLayout.historyKeyPartLength(historyKeyB);
-    return a == b && java.util.Arrays.equals(historyKeyA, 0, a, historyKeyB, 0, b);
+    HistoryCompaction.removeObsolete(engine, writeLock, revision, () -> closing);
   }
 
   /**
