@@ -135,7 +135,7 @@ public final class EtcdServer implements AutoCloseable {
         store.setListener((revision, events) -> follower.signal());
         parts.lessor = new Lessor(store, members::isLeader);
         Forwarder forwarder = new Forwarder(members);
-        kv = new RoutedKvService(new KvService(store, parts.headers, checks), forwarder);
+        kv = new RoutedKvService(new KvService(store, parts.headers, checks, false), forwarder);
         leases =
             new RoutedLeaseService(
                 new LeaseService(parts.lessor, parts.headers), forwarder, members);
@@ -157,8 +157,14 @@ public final class EtcdServer implements AutoCloseable {
         AtomicReference<Server> bound = new AtomicReference<>();
         parts.bound = bound;
         String scheme = ClusterStart.clientScheme(config);
-        kv = new KvService(store, parts.headers, checks);
+        kv = new KvService(store, parts.headers, checks, true);
         leases = new LeaseService(parts.lessor, parts.headers);
+        // A Put only checks and queues its request, and is answered by the thread that commits
+        // its batch: it runs on the transport thread that read it rather than waking a thread of
+        // the call executor, which would then wait for the batch (two thread wake-ups and a
+        // blocked thread per put). Forwarding in a cluster blocks, so there Put keeps the
+        // executor.
+        builder.callExecutor(new PutOnTransport());
         builder
             .addService(kv)
             .addService(leases)

@@ -12,6 +12,7 @@ import io.etcd.jetcd.api.RangeResponse;
 import io.etcd.jetcd.api.ResponseHeader;
 import io.etcd.jetcd.api.TxnRequest;
 import io.etcd.jetcd.api.TxnResponse;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
 /**
@@ -22,11 +23,18 @@ final class KvService extends KVGrpc.KVImplBase {
   private final MvccStore store;
   private final Headers headers;
   private final RequestChecks checks;
+  private final boolean asyncPuts;
 
-  KvService(MvccStore store, Headers headers, RequestChecks checks) {
+  /**
+   * @param asyncPuts whether a Put called by gRPC queues its write and returns, to be answered by
+   *     the thread that commits its batch ({@link MvccStore#writeAsync}); a Put called directly (by
+   *     {@link LocalClient}, which needs the answer before the call returns) always waits
+   */
+  KvService(MvccStore store, Headers headers, RequestChecks checks, boolean asyncPuts) {
     this.store = store;
     this.headers = headers;
     this.checks = checks;
+    this.asyncPuts = asyncPuts;
   }
 
   @Override
@@ -42,6 +50,10 @@ final class KvService extends KVGrpc.KVImplBase {
 
   @Override
   public void put(PutRequest request, StreamObserver<PutResponse> observer) {
+    if (asyncPuts && observer instanceof ServerCallStreamObserver) {
+      putAsync(request, observer);
+      return;
+    }
     Calls.unary(
         observer,
         () -> {
@@ -50,6 +62,35 @@ final class KvService extends KVGrpc.KVImplBase {
           PutResponse response =
               store.write(write -> KvOps.put(write, request, true), request.getSerializedSize());
           return response.toBuilder().setHeader(headers.fill(response.getHeader())).build();
+        });
+  }
+
+  /** A Put that never blocks its thread: the batch's committing thread answers it. */
+  private void putAsync(PutRequest request, StreamObserver<PutResponse> observer) {
+    try {
+      checks.checkPut(request);
+      checks.checkSize(request);
+    } catch (RuntimeException e) {
+      observer.onError(Calls.toStatus(e));
+      return;
+    }
+    store.writeAsync(
+        write -> KvOps.put(write, request, true),
+        request.getSerializedSize(),
+        (response, failure) -> {
+          if (failure != null) {
+            observer.onError(Calls.toStatus(failure));
+            return;
+          }
+          PutResponse answer;
+          try {
+            answer = response.toBuilder().setHeader(headers.fill(response.getHeader())).build();
+          } catch (RuntimeException e) {
+            observer.onError(Calls.toStatus(e));
+            return;
+          }
+          observer.onNext(answer);
+          observer.onCompleted();
         });
   }
 

@@ -1,7 +1,5 @@
 package dev.strata.etcd;
 
-import dev.strata.api.Cursor;
-import dev.strata.api.KeyRange;
 import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.WriteTxn;
@@ -10,8 +8,13 @@ import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -32,6 +35,11 @@ import java.util.function.Function;
  * its first request, at most {@link #MAX_BATCH_BYTES} of request bytes; the rest waits for the next
  * batch.
  *
+ * <p>A request queued by {@link #writeAsync} has no waiting thread: a thread of the store's own
+ * leads the batch it starts, and goes on leading while the oldest queued request is asynchronous
+ * too; the leading thread hands each asynchronous request its outcome after the commit, before it
+ * starts the next batch. Waiting and asynchronous requests share one queue and one order.
+ *
  * <p>Callers return only after the commit, and {@link #currentRevision} moves only after it, so a
  * read after a write's answer sees it and no header reports an uncommitted revision. Reads run on
  * engine snapshots and never wait for the writer. Committed events go to the {@link CommitListener}
@@ -46,39 +54,27 @@ final class MvccStore implements AutoCloseable {
     void committed(long revision, List<Event> events);
   }
 
-  /** History entries removed per engine transaction by physical compaction. */
-  private static final int COMPACTION_BATCH = 10_000;
-
   /** Most requests applied in one engine write transaction. */
   static final int MAX_BATCH_REQUESTS = 512;
 
   /** Most request bytes (serialized sizes) in one batch beyond its first request. */
   static final long MAX_BATCH_BYTES = 4L << 20;
 
-  /** One queued write request and, once its batch is done, its outcome. */
-  private static final class Pending<R> {
-    final Function<? super MvccWrite, R> work;
-    final long bytes;
-    final Thread caller;
+  private final ArrayDeque<PendingWrite<?>> queue = new ArrayDeque<>();
 
-    /** Guarded by the queue's monitor, like {@link #leads}. */
-    boolean done;
-
-    /** Whether the caller is to run the next batches (handed over by the previous leader). */
-    boolean leads;
-
-    R result;
-    RuntimeException failure;
-    MvccWrite write;
-
-    Pending(Function<? super MvccWrite, R> work, long bytes) {
-      this.work = work;
-      this.bytes = bytes;
-      this.caller = Thread.currentThread();
-    }
-  }
-
-  private final ArrayDeque<Pending<?>> queue = new ArrayDeque<>();
+  /**
+   * Threads that lead batches started by asynchronous requests, which have no waiting thread of
+   * their own to lead with. Such a thread goes on leading while the oldest queued request is
+   * asynchronous too, so under a stream of asynchronous requests one thread runs batch after batch
+   * without a hand-off between them.
+   */
+  private final ExecutorService asyncLeaders =
+      Executors.newCachedThreadPool(
+          task -> {
+            Thread thread = new Thread(task, "strata-etcd-writer");
+            thread.setDaemon(true);
+            return thread;
+          });
 
   /** Whether a caller is leading (running batches); guarded by the queue's monitor. */
   private boolean leading;
@@ -247,7 +243,7 @@ final class MvccStore implements AutoCloseable {
    * @param bytes the request's serialized size, counted against {@link #MAX_BATCH_BYTES}
    */
   <R> R write(Function<? super MvccWrite, R> work, long bytes) {
-    Pending<R> pending = new Pending<>(work, bytes);
+    PendingWrite<R> pending = new PendingWrite<>(work, bytes, null);
     boolean lead;
     synchronized (queue) {
       queue.addLast(pending);
@@ -283,33 +279,122 @@ final class MvccStore implements AutoCloseable {
   }
 
   /**
+   * Queues {@code work} as one etcd write request of a group-committed batch, as {@link
+   * #write(Function, long)} does, and returns at once without waiting for a thread: {@code
+   * completion} receives the result (and a null failure) once the batch is committed, or the
+   * request's or the commit's exception (and a null result). {@code completion} runs on the thread
+   * that led the batch, before that thread starts another batch, so it must be quick and must not
+   * block; what it throws is logged and ignored. Requests are applied in queue order together with
+   * the waiting ones of {@link #write}.
+   *
+   * @param bytes the request's serialized size, counted against {@link #MAX_BATCH_BYTES}
+   */
+  <R> void writeAsync(
+      Function<? super MvccWrite, R> work,
+      long bytes,
+      BiConsumer<? super R, RuntimeException> completion) {
+    PendingWrite<R> pending = new PendingWrite<>(work, bytes, Objects.requireNonNull(completion));
+    boolean lead;
+    synchronized (queue) {
+      queue.addLast(pending);
+      lead = !leading;
+      leading = true;
+    }
+    if (lead) {
+      leadAsync(pending);
+    }
+  }
+
+  /** Leads, on a thread of {@link #asyncLeaders}, from the asynchronous request {@code head}. */
+  private void leadAsync(PendingWrite<?> head) {
+    try {
+      asyncLeaders.execute(() -> lead(head));
+    } catch (RejectedExecutionException e) {
+      // The store is closed: nothing queued will run.
+      failQueued(new IllegalStateException("the etcd store is closed", e));
+    }
+  }
+
+  /** Fails every queued request and ends leading; for a store that can no longer write. */
+  private void failQueued(RuntimeException failure) {
+    List<PendingWrite<?>> failed;
+    synchronized (queue) {
+      failed = new ArrayList<>(queue);
+      queue.clear();
+      leading = false;
+    }
+    finish(failed, failure);
+    wake(failed);
+  }
+
+  /**
    * Runs batches until {@code own} is done (the queue is FIFO, so it is in the first batch unless
    * the batch limits cut it off), then hands the lead to the oldest waiting request, if any.
+   *
+   * <p>The next leader is chosen and woken before the callers of the last batch, and after the
+   * write lock is released: the gap between two batches is one thread wake-up, not that plus the
+   * wake-ups of the whole batch (whose threads would otherwise compete with the next leader for the
+   * cores) plus a second wake-up when the next leader found the lock still held.
    */
-  private void lead(Pending<?> own) {
+  private void lead(PendingWrite<?> own) {
+    boolean asyncThread = own.caller == null;
+    List<PendingWrite<?>> batch = List.of();
+    PendingWrite<?> next = null;
+    boolean handedOff = false;
+    writeLock.lock();
     try {
-      writeLock.lock();
+      while (true) {
+        batch = takeBatch();
+        runBatch(batch);
+        if (isDone(own)) {
+          next = handOff();
+          handedOff = true;
+          if (next == null || next.caller != null || !asyncThread) {
+            break;
+          }
+          // The oldest queued request is asynchronous and this thread has no caller to answer:
+          // it leads on, with no hand-off.
+          own = next;
+          next = null;
+          handedOff = false;
+        }
+        // Either this caller's request was cut off by the batch limits, or this thread leads on:
+        // the batch's callers answer now.
+        wake(batch);
+        batch = List.of();
+      }
+    } finally {
       try {
-        while (!isDone(own)) {
-          runBatch(takeBatch());
+        if (!handedOff) {
+          next = handOff();
         }
       } finally {
         writeLock.unlock();
       }
-    } finally {
-      Thread next = null;
-      synchronized (queue) {
-        Pending<?> head = queue.peekFirst();
-        if (head == null) {
-          leading = false;
+      if (next != null) {
+        if (next.caller != null) {
+          LockSupport.unpark(next.caller);
         } else {
-          head.leads = true;
-          next = head.caller;
+          leadAsync(next);
         }
       }
-      if (next != null) {
-        LockSupport.unpark(next);
+      wake(batch);
+    }
+  }
+
+  /**
+   * Gives the lead to the oldest queued request and returns it, or ends leading and returns null
+   * when none is queued.
+   */
+  private PendingWrite<?> handOff() {
+    synchronized (queue) {
+      PendingWrite<?> head = queue.peekFirst();
+      if (head == null) {
+        leading = false;
+        return null;
       }
+      head.leads = true;
+      return head;
     }
   }
 
@@ -320,18 +405,18 @@ final class MvccStore implements AutoCloseable {
     }
   }
 
-  private boolean isDone(Pending<?> pending) {
+  private boolean isDone(PendingWrite<?> pending) {
     synchronized (queue) {
       return pending.done;
     }
   }
 
-  private List<Pending<?>> takeBatch() {
-    List<Pending<?>> batch = new ArrayList<>();
+  private List<PendingWrite<?>> takeBatch() {
+    List<PendingWrite<?>> batch = new ArrayList<>();
     long bytes = 0;
     synchronized (queue) {
       while (!queue.isEmpty() && batch.size() < MAX_BATCH_REQUESTS) {
-        Pending<?> next = queue.peekFirst();
+        PendingWrite<?> next = queue.peekFirst();
         if (!batch.isEmpty() && bytes + next.bytes > MAX_BATCH_BYTES) {
           break;
         }
@@ -342,9 +427,12 @@ final class MvccStore implements AutoCloseable {
     return batch;
   }
 
-  /** Applies, commits and answers one batch; runs under the write lock. */
-  private void runBatch(List<Pending<?>> batch) {
-    List<Pending<?>> changed = new ArrayList<>();
+  /**
+   * Applies and commits one batch and records each request's outcome; runs under the write lock.
+   * The callers are woken by {@link #wake}.
+   */
+  private void runBatch(List<PendingWrite<?>> batch) {
+    List<PendingWrite<?>> changed = new ArrayList<>();
     try (WriteTxn txn = engine.beginWrite()) {
       if (replicated) {
         // Another member may have written since this one last did.
@@ -354,7 +442,7 @@ final class MvccStore implements AutoCloseable {
       }
       long revision = currentRevision;
       boolean dirty = false;
-      for (Pending<?> pending : batch) {
+      for (PendingWrite<?> pending : batch) {
         MvccWrite view = new MvccWrite(txn, revision, compactedRevision);
         if (apply(pending, view)) {
           dirty |= view.dirty();
@@ -376,9 +464,12 @@ final class MvccStore implements AutoCloseable {
       // Nothing of the batch committed: every request of it fails with the same error.
       finish(batch, e);
       return;
+    } catch (Error e) {
+      finish(batch, new IllegalStateException("write batch failed: " + e, e));
+      throw e;
     }
     try {
-      for (Pending<?> pending : changed) {
+      for (PendingWrite<?> pending : changed) {
         listener.committed(pending.write.newRevision(), pending.write.events());
       }
     } finally {
@@ -390,7 +481,7 @@ final class MvccStore implements AutoCloseable {
    * Runs one request on the batch's transaction; on a throw undoes its writes and records its
    * failure. An undo that fails leaves the transaction in an unknown state, so it fails the batch.
    */
-  private static <R> boolean apply(Pending<R> pending, MvccWrite view) {
+  private static <R> boolean apply(PendingWrite<R> pending, MvccWrite view) {
     try {
       pending.result = pending.work.apply(view);
       return true;
@@ -401,9 +492,9 @@ final class MvccStore implements AutoCloseable {
     }
   }
 
-  private void finish(List<Pending<?>> batch, RuntimeException batchFailure) {
+  private void finish(List<PendingWrite<?>> batch, RuntimeException batchFailure) {
     synchronized (queue) {
-      for (Pending<?> pending : batch) {
+      for (PendingWrite<?> pending : batch) {
         if (batchFailure != null) {
           pending.failure = batchFailure;
           pending.result = null;
@@ -412,8 +503,12 @@ final class MvccStore implements AutoCloseable {
         pending.done = true;
       }
     }
-    for (Pending<?> pending : batch) {
-      LockSupport.unpark(pending.caller);
+  }
+
+  /** Wakes the callers of a finished batch and answers its asynchronous requests. */
+  private static void wake(List<PendingWrite<?>> batch) {
+    for (PendingWrite<?> pending : batch) {
+      pending.answer();
     }
   }
 
@@ -446,77 +541,9 @@ final class MvccStore implements AutoCloseable {
     compactPhysically(revision);
   }
 
-  /**
-   * Removes the history entries no read at or above {@code revision} can see. Entries written after
-   * the scan are all above {@code revision}, so the batches need not exclude the writer between
-   * them.
-   */
+  /** The physical step of a compaction at {@code revision}; stops early when the store closes. */
   private void compactPhysically(long revision) {
-    List<byte[]> obsolete = new ArrayList<>();
-    try (ReadTxn txn = engine.beginRead();
-        Cursor cursor = txn.cursor(KeyRange.prefix(new byte[] {KeyLayout.HISTORY}))) {
-      byte[] keep = null;
-      boolean keepIsTombstone = false;
-      while (cursor.next()) {
-        if (closing) {
-          return;
-        }
-        byte[] key = cursor.key();
-        if (keep != null && !sameUserKey(keep, key)) {
-          if (keepIsTombstone) {
-            obsolete.add(keep);
-          }
-          keep = null;
-        }
-        if (KeyLayout.historyMain(key) > revision) {
-          continue;
-        }
-        if (keep != null) {
-          obsolete.add(keep);
-        }
-        keep = key;
-        keepIsTombstone = cursor.value()[0] == HistoryRecord.TOMBSTONE;
-      }
-      if (keep != null && keepIsTombstone) {
-        obsolete.add(keep);
-      }
-    }
-    for (int from = 0; from < obsolete.size(); from += COMPACTION_BATCH) {
-      if (closing) {
-        return;
-      }
-      List<byte[]> batch =
-          obsolete.subList(from, Math.min(obsolete.size(), from + COMPACTION_BATCH));
-      writeLock.lock();
-      try {
-        engine.update(
-            txn -> {
-              for (byte[] historyKey : batch) {
-                txn.delete(historyKey);
-                txn.delete(
-                    KeyLayout.revision(
-                        KeyLayout.historyMain(historyKey), KeyLayout.historySub(historyKey)));
-              }
-              return null;
-            });
-      } finally {
-        writeLock.unlock();
-      }
-    }
-    engine.update(
-        txn -> {
-          // Two compactions may finish out of order; the mark never goes back.
-          if (KeyLayout.longOf(txn.get(KeyLayout.META_COMPACTED_PHYSICALLY), -1) < revision) {
-            txn.put(KeyLayout.META_COMPACTED_PHYSICALLY, KeyLayout.longBytes(revision));
-          }
-          return null;
-        });
-  }
-
-  static boolean sameUserKey(byte[] historyKeyA, byte[] historyKeyB) {
-    int a = KeyLayout.historyKeyPartLength(historyKeyA);
-    int b = KeyLayout.historyKeyPartLength(historyKeyB);
-    return a == b && java.util.Arrays.equals(historyKeyA, 0, a, historyKeyB, 0, b);
+    HistoryCompaction.removeObsolete(engine, writeLock, revision, () -> closing);
   }
 
   /**
@@ -526,6 +553,7 @@ final class MvccStore implements AutoCloseable {
   @Override
   public void close() {
     closing = true;
+    asyncLeaders.shutdown();
     Thread finisher;
     synchronized (this) {
       finisher = compactionFinisher;

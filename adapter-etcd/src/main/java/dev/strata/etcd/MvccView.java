@@ -85,7 +85,7 @@ class MvccView {
         byte[] candidateRecord = null;
         while (cursor.next()) {
           byte[] historyKey = cursor.key();
-          if (candidate != null && !MvccStore.sameUserKey(candidate, historyKey)) {
+          if (candidate != null && !HistoryCompaction.sameUserKey(candidate, historyKey)) {
             if (!HistoryRecord.isTombstone(candidateRecord)) {
               count++;
               if (kvs.size() < max) {

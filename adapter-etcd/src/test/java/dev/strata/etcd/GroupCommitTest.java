@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -323,6 +324,100 @@ class GroupCommitTest {
     assertEquals(base + 1, putRevision(put("after", "ok")));
     assertEquals("ok", value("after"));
     assertNull(value("f0"));
+  }
+
+  @Test
+  void anAsynchronousRequestAloneCommitsAndIsAnsweredWithItsRevision() throws Exception {
+    long base = store.currentRevision() + 1;
+    CompletableFuture<Long> answer = queuedAsync(put("alone", "v"), 0);
+    assertEquals(base, answer.get(60, TimeUnit.SECONDS));
+    assertEquals("v", value("alone"));
+    assertEquals(base, store.currentRevision());
+  }
+
+  @Test
+  void asynchronousRequestsShareTheQueueAndTheBatchWithWaitingOnes() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    Future<Long> blocker = holdNextCommit(release);
+    long base = store.currentRevision() + 1;
+    int commitsBefore = commits.get();
+    CompletableFuture<Long> first = queuedAsync(put("a", "1"), 1);
+    Future<Long> waiting =
+        queued(w -> KvOps.put(w, put("b", "2"), true).getHeader().getRevision(), 2);
+    CompletableFuture<Long> rejected =
+        queuedAsync(
+            PutRequest.newBuilder()
+                .setKey(ByteString.copyFromUtf8("missing"))
+                .setIgnoreValue(true)
+                .build(),
+            3);
+    CompletableFuture<Long> last = queuedAsync(put("c", "3"), 4);
+    assertFalse(first.isDone(), "answered only after its batch commits");
+
+    release.countDown();
+    assertEquals(base, blocker.get(60, TimeUnit.SECONDS));
+    assertEquals(base + 1, first.get(60, TimeUnit.SECONDS));
+    assertEquals(base + 2, waiting.get(60, TimeUnit.SECONDS));
+    assertEquals(base + 3, last.get(60, TimeUnit.SECONDS));
+    assertEtcdError("key not found", rejected);
+    assertEquals(commitsBefore + 2, commits.get(), "the four queued requests share one commit");
+    assertEquals("1", value("a"));
+    assertEquals("2", value("b"));
+    assertEquals("3", value("c"));
+    assertNull(value("missing"));
+  }
+
+  @Test
+  void aFailedCommitFailsItsAsynchronousRequestsToo() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    Future<Long> blocker = holdNextCommit(release);
+    long base = store.currentRevision() + 1;
+    CompletableFuture<Long> doomed = queuedAsync(put("d", "v"), 1);
+    failCommits.set(true);
+    release.countDown();
+    assertEquals(base, blocker.get(60, TimeUnit.SECONDS));
+    Throwable cause = failure(doomed);
+    assertTrue(cause instanceof StorageIOException, String.valueOf(cause));
+    failCommits.set(false);
+    assertNull(value("d"));
+    assertEquals(base + 1, queuedAsync(put("after", "ok"), 0).get(60, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void anAsynchronousRequestToAClosedStoreFails() throws Exception {
+    MvccStore closed = new MvccStore(StorageEngines.open("btree", dir.resolve("closed")));
+    closed.close();
+    CompletableFuture<Object> answer = new CompletableFuture<>();
+    closed.writeAsync(w -> KvOps.put(w, put("k", "v"), true), 0, (r, e) -> complete(answer, r, e));
+    Throwable cause = failure(answer);
+    assertTrue(cause instanceof IllegalStateException, String.valueOf(cause));
+  }
+
+  /**
+   * Queues a put with {@link MvccStore#writeAsync}, waiting until {@code expectedQueue} requests
+   * are queued (0: not waiting); the future completes with its revision or its failure.
+   */
+  private CompletableFuture<Long> queuedAsync(PutRequest request, int expectedQueue)
+      throws InterruptedException {
+    CompletableFuture<Long> answer = new CompletableFuture<>();
+    store.writeAsync(
+        w -> KvOps.put(w, request, true).getHeader().getRevision(),
+        request.getSerializedSize(),
+        (revision, e) -> complete(answer, revision, e));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (store.queuedRequests() < expectedQueue) {
+      assertTrue(System.nanoTime() < deadline, "request not queued");
+      Thread.sleep(1);
+    }
+    return answer;
+  }
+
+  private static <T> void complete(CompletableFuture<T> answer, T value, RuntimeException e) {
+    if (e != null) {
+      answer.completeExceptionally(e);
+    } else {
+      answer.complete(value);
+    }
   }
 
   private static Throwable failure(Future<?> future) throws Exception {

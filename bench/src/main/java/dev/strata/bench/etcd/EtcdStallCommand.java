@@ -137,7 +137,9 @@ public final class EtcdStallCommand implements Callable<Integer> {
       double putsPerCommit,
       double putsPerSecond,
       double rangesPerSecond,
-      double restartMillis) {}
+      double restartMillis,
+      double putServerCpuMicros,
+      double unthrottledPutsPerCommit) {}
 
   @Override
   public Integer call() throws Exception {
@@ -256,6 +258,9 @@ public final class EtcdStallCommand implements Callable<Integer> {
       putsPerCommit = total / (spillAfter[1] - spillBefore[1]);
     }
 
+    double[] commitsBefore = target.spillSecondsAndCommits();
+    long cpuBefore = target.cpuNanos();
+    AtomicLong putsDone = new AtomicLong();
     double puts =
         unthrottled(
             (r, stub) ->
@@ -265,13 +270,23 @@ public final class EtcdStallCommand implements Callable<Integer> {
                         .setValue(ByteString.copyFrom(putValue))
                         .build()),
             kv,
-            random.nextLong());
+            random.nextLong(),
+            putsDone);
+    long cpuAfter = target.cpuNanos();
+    double[] commitsAfter = target.spillSecondsAndCommits();
+    double putServerCpuMicros =
+        cpuBefore < 0 || cpuAfter < 0 ? Double.NaN : (cpuAfter - cpuBefore) / 1e3 / putsDone.get();
+    double unthrottledPutsPerCommit =
+        commitsBefore != null && commitsAfter != null && commitsAfter[1] > commitsBefore[1]
+            ? putsDone.get() / (commitsAfter[1] - commitsBefore[1])
+            : Double.NaN;
     double ranges =
         unthrottled(
             (r, stub) ->
                 stub.range(RangeRequest.newBuilder().setKey(key(r.nextLong(keys))).build()),
             kv,
-            random.nextLong());
+            random.nextLong(),
+            new AtomicLong());
 
     target.stop();
     long restartStart = System.nanoTime();
@@ -298,7 +313,9 @@ public final class EtcdStallCommand implements Callable<Integer> {
         putsPerCommit,
         puts,
         ranges,
-        restartMillis);
+        restartMillis,
+        putServerCpuMicros,
+        unthrottledPutsPerCommit);
   }
 
   /** One operation of an unthrottled phase. */
@@ -306,8 +323,14 @@ public final class EtcdStallCommand implements Callable<Integer> {
     void run(SplittableRandom random, KVGrpc.KVBlockingStub kv);
   }
 
-  private double unthrottled(Operation op, KVGrpc.KVBlockingStub kv, long seed) throws Exception {
-    AtomicLong done = new AtomicLong();
+  /**
+   * Runs {@code op} from every client for the throughput phase's seconds.
+   *
+   * @param done counts the operations done
+   * @return operations per second
+   */
+  private double unthrottled(Operation op, KVGrpc.KVBlockingStub kv, long seed, AtomicLong done)
+      throws Exception {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(throughputSeconds);
     long start = System.nanoTime();
     parallel(
@@ -398,12 +421,13 @@ public final class EtcdStallCommand implements Callable<Integer> {
   private static final String HEADER =
       "target,load_keys_per_s,deleted_keys,achieved_put_rate,put_p50_ms,put_p99_ms,put_p999_ms,"
           + "put_max_ms,spill_ms_per_commit,puts_per_commit,unthrottled_puts_per_s,"
-          + "unthrottled_ranges_per_s,restart_ms";
+          + "unthrottled_ranges_per_s,restart_ms,unthrottled_put_server_cpu_us,"
+          + "unthrottled_puts_per_commit";
 
   private static String csv(Row r) {
     return String.format(
         Locale.ROOT,
-        "%s,%.0f,%d,%.1f,%.2f,%.2f,%.2f,%.2f,%.3f,%.1f,%.0f,%.0f,%.0f",
+        "%s,%.0f,%d,%.1f,%.2f,%.2f,%.2f,%.2f,%.3f,%.1f,%.0f,%.0f,%.0f,%.1f,%.1f",
         r.target(),
         r.loadKeysPerSecond(),
         r.deletedKeys(),
@@ -416,7 +440,9 @@ public final class EtcdStallCommand implements Callable<Integer> {
         r.putsPerCommit(),
         r.putsPerSecond(),
         r.rangesPerSecond(),
-        r.restartMillis());
+        r.restartMillis(),
+        r.putServerCpuMicros(),
+        r.unthrottledPutsPerCommit());
   }
 
   private static void print(Row r) {

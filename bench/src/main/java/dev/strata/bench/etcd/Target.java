@@ -55,6 +55,20 @@ abstract class Target implements AutoCloseable {
   /** Seconds spent allocating pages per commit so far and the commits counted, or null. */
   abstract double[] spillSecondsAndCommits() throws IOException;
 
+  /** The running server process, or null. */
+  abstract Process process();
+
+  /**
+   * The CPU time the server process used so far, in nanoseconds (all its threads, user and system),
+   * or -1 when the platform does not report it.
+   */
+  long cpuNanos() {
+    Process p = process();
+    return p == null
+        ? -1
+        : p.toHandle().info().totalCpuDuration().map(d -> d.toNanos()).orElse(-1L);
+  }
+
   void connect() {
     channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
   }
@@ -157,6 +171,11 @@ abstract class Target implements AutoCloseable {
         }
         process = null;
       }
+    }
+
+    @Override
+    Process process() {
+      return process;
     }
 
     @Override
@@ -424,6 +443,11 @@ abstract class Target implements AutoCloseable {
         }
         process = null;
       }
+    }
+
+    @Override
+    Process process() {
+      return process;
     }
 
     @Override

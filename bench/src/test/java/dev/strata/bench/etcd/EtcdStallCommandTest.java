@@ -37,11 +37,14 @@ class EtcdStallCommandTest {
       assertTrue(Long.parseLong(f[2]) > 0, "deleted keys: " + line);
       assertTrue(Double.parseDouble(f[3]) > 0, "achieved rate: " + line);
       assertTrue(Double.parseDouble(f[10]) > 0 && Double.parseDouble(f[11]) > 0, line);
+      assertTrue(Double.parseDouble(f[13]) > 0, "server CPU per unthrottled put: " + line);
       if (f[0].equals("btree")) {
         assertTrue(Double.parseDouble(f[8]) >= 0, "btree page allocation per commit: " + line);
         assertTrue(Double.parseDouble(f[9]) > 0, "btree puts per commit: " + line);
+        assertTrue(Double.parseDouble(f[14]) > 0, "btree unthrottled puts per commit: " + line);
       } else {
         assertEquals("NaN", f[8], "no freelist figure: " + line);
+        assertEquals("NaN", f[14], "no commit count: " + line);
       }
     }
     assertTrue(Files.notExists(dir.resolve("work").resolve("btree")), "stores are removed");
