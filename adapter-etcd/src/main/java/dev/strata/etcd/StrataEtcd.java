@@ -121,7 +121,23 @@ public final class StrataEtcd implements Callable<Integer> {
    */
   public static void main(String[] args) {
     quietNettyEvents();
+    sizeCommonPool();
     System.exit(new CommandLine(new StrataEtcd()).execute(args));
+  }
+
+  /**
+   * Gives the common fork-join pool a parallelism of at least 2 unless {@code
+   * -Djava.util.concurrent.ForkJoinPool.common.parallelism} says otherwise: with the {@code raft}
+   * engine, Ratis runs a stage on that pool for every entry a follower appends, and below 2 (the
+   * default with fewer than three processors) each stage starts a new thread. The JVM reads the
+   * property when the pool is first used, so this runs first.
+   */
+  public static void sizeCommonPool() {
+    String property = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    if (System.getProperty(property) == null) {
+      int processors = Runtime.getRuntime().availableProcessors();
+      System.setProperty(property, Integer.toString(Math.max(2, processors - 1)));
+    }
   }
 
   /**

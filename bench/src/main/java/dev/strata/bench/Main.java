@@ -1,6 +1,7 @@
 package dev.strata.bench;
 
 import dev.strata.bench.runner.StrataBench;
+import dev.strata.raft.RaftEngine;
 import java.util.Arrays;
 
 /**
@@ -19,6 +20,7 @@ public final class Main {
    * @throws Exception as JMH's main does
    */
   public static void main(String[] args) throws Exception {
+    RaftEngine.sizeCommonPool();
     if (args.length > 0 && StrataBench.COMMANDS.contains(args[0])) {
       String[] rest =
           args[0].equals("strata-bench") ? Arrays.copyOfRange(args, 1, args.length) : args;

@@ -362,6 +362,15 @@ final class CommitPath {
     byte[] encoded =
         new WriteBatch(term, baseDataIndex, entryId, logicalBytes, WriteBatch.ops(merged)).encode();
     CompletableFuture<Boolean> outcome = stateMachine.expect(entryId);
+    // The thread that applies the entry completes its transactions at once (under the apply lock,
+    // which comes before this object's monitor), so a committer does not also wait for this
+    // thread to wake; this thread only moves on to the next entry.
+    outcome.thenAccept(
+        effective -> {
+          if (effective) {
+            resolve(txns, null);
+          }
+        });
     try {
       awaitOutcome(term, outcome, replica.submitWrite(encoded));
     } finally {
@@ -374,7 +383,8 @@ final class CommitPath {
 
   /**
    * Completes an entry's transactions; on failure also fails every transaction queued after them,
-   * which read their writes, and voids the views of open transactions.
+   * which read their writes, and voids the views of open transactions. Completing the same entry
+   * twice changes nothing.
    */
   private void resolve(List<Queued> entry, Throwable failure) {
     List<Queued> dependents = List.of();

@@ -154,6 +154,23 @@ public final class RaftEngine implements StorageEngine, ReplicaGroup {
     this.membership = new Membership(settings, replica);
   }
 
+  /**
+   * Gives the common fork-join pool a parallelism of at least 2 unless the system property {@code
+   * java.util.concurrent.ForkJoinPool.common.parallelism} is set already. Ratis runs an
+   * asynchronous stage on that pool for every entry a follower appends; below 2 (the JVM's default
+   * with fewer than three processors) each stage starts a new thread, and every replicated commit
+   * pays for it. The JVM reads the property once, when the pool is first used, so a process that
+   * hosts replicas calls this first thing in {@code main}; Strata's launchers do. Otherwise the
+   * first replica to open logs a warning saying the same.
+   */
+  public static void sizeCommonPool() {
+    if (System.getProperty(Replica.COMMON_POOL_PARALLELISM) == null) {
+      int processors = Runtime.getRuntime().availableProcessors();
+      System.setProperty(
+          Replica.COMMON_POOL_PARALLELISM, Integer.toString(Math.max(2, processors - 1)));
+    }
+  }
+
   // ---- identity ----
 
   @Override

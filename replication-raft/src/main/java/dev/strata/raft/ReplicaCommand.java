@@ -39,6 +39,7 @@ public final class ReplicaCommand {
    * @throws Exception if the replica cannot open
    */
   public static void main(String[] args) throws Exception {
+    RaftEngine.sizeCommonPool();
     if (args.length < 1) {
       System.err.println(
           "usage: ReplicaCommand <directory> raft.id=ID raft.peers=ID=HOST:PORT,... raft.engine=NAME"

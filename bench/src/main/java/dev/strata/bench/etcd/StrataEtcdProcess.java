@@ -43,6 +43,7 @@ public final class StrataEtcdProcess {
    */
   public static void main(String[] args) throws Exception {
     StrataEtcd.quietNettyEvents();
+    StrataEtcd.sizeCommonPool();
     if (args.length < 2) {
       System.err.println("usage: StrataEtcdProcess ENGINE DATA_DIR [KEY=VALUE ...]");
       System.exit(2);
