@@ -100,6 +100,7 @@ public final class RaftCommand implements Callable<Integer> {
       double opsPerSecond,
       double p50Millis,
       double p99Millis,
+      double cpuMillisPerOp,
       String loadAverage) {}
 
   @Override
@@ -223,10 +224,12 @@ public final class RaftCommand implements Callable<Integer> {
             f.opsPerSecond(),
             f.p50Millis(),
             f.p99Millis(),
+            f.cpuMillisPerOp(),
             loadAverage());
     System.out.printf(
         Locale.ROOT,
-        "round %d  %-7s %-20s %-30s %10.0f /s  p50 %8.2f ms  p99 %8.2f ms  load %s%n",
+        "round %d  %-7s %-20s %-30s %10.0f /s  p50 %8.2f ms  p99 %8.2f ms  cpu %7.3f ms/op"
+            + "  load %s%n",
         round,
         engine,
         setup,
@@ -234,6 +237,7 @@ public final class RaftCommand implements Callable<Integer> {
         f.opsPerSecond(),
         f.p50Millis(),
         f.p99Millis(),
+        f.cpuMillisPerOp(),
         row.loadAverage());
     if (round >= 0) {
       rows.add(row);
@@ -321,13 +325,14 @@ public final class RaftCommand implements Callable<Integer> {
 
   private void writeRounds(List<Row> rows) throws IOException {
     List<String> lines = new ArrayList<>();
-    lines.add("round,engine,setup,workload,ops_per_s,p50_ms,p99_ms,load_average,time");
+    lines.add(
+        "round,engine,setup,workload,ops_per_s,p50_ms,p99_ms,cpu_ms_per_op,load_average,time");
     String time = Instant.now().toString();
     for (Row r : rows) {
       lines.add(
           String.format(
               Locale.ROOT,
-              "%d,%s,\"%s\",\"%s\",%.1f,%.3f,%.3f,%s,%s",
+              "%d,%s,\"%s\",\"%s\",%.1f,%.3f,%.3f,%.4f,%s,%s",
               r.round(),
               r.engine(),
               r.setup(),
@@ -335,6 +340,7 @@ public final class RaftCommand implements Callable<Integer> {
               r.opsPerSecond(),
               r.p50Millis(),
               r.p99Millis(),
+              r.cpuMillisPerOp(),
               r.loadAverage(),
               time));
     }

@@ -10,8 +10,9 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The summary of a run: per engine, setup and workload the median over rounds and the spread
- * (min–max) of the rate, the median p50/p99, and the ratio of the rate to the single-node engine's
- * for the same workload in the same round (reads: to the single-node engine's reads). Stateless.
+ * (min–max) of the rate, the median p50/p99, the median CPU time per operation, and the ratio of
+ * the rate to the single-node engine's for the same workload in the same round (reads: to the
+ * single-node engine's reads). Stateless.
  */
 final class Summary {
   private Summary() {}
@@ -31,6 +32,7 @@ final class Summary {
       double[] rates,
       double[] p50s,
       double[] p99s,
+      double[] cpus,
       double[] ratios,
       String loads) {}
 
@@ -70,6 +72,7 @@ final class Summary {
               values(g, Row::opsPerSecond),
               values(g, Row::p50Millis),
               values(g, Row::p99Millis),
+              values(g, Row::cpuMillisPerOp),
               ratios.stream().mapToDouble(Double::doubleValue).sorted().toArray(),
               loads.toString()));
     }
@@ -101,7 +104,7 @@ final class Summary {
     b.append(
         String.format(
             Locale.ROOT,
-            "%-7s %-20s %-30s %10s %17s %8s %8s %6s %11s  %s%n",
+            "%-7s %-20s %-30s %10s %17s %8s %8s %9s %6s %11s  %s%n",
             "engine",
             "setup",
             "workload",
@@ -109,6 +112,7 @@ final class Summary {
             "range/s",
             "p50 ms",
             "p99 ms",
+            "cpu ms/op",
             "ratio",
             "ratio range",
             "load averages"));
@@ -116,7 +120,7 @@ final class Summary {
       b.append(
           String.format(
               Locale.ROOT,
-              "%-7s %-20s %-30s %10.0f %17s %8.2f %8.2f %6.2f %11s  %s%n",
+              "%-7s %-20s %-30s %10.0f %17s %8.2f %8.2f %9.3f %6.2f %11s  %s%n",
               l.engine(),
               l.setup(),
               l.workload(),
@@ -124,13 +128,15 @@ final class Summary {
               spread(l.rates(), "%.0f"),
               median(l.p50s()),
               median(l.p99s()),
+              median(l.cpus()),
               median(l.ratios()),
               spread(l.ratios(), "%.2f"),
               l.loads()));
     }
     b.append(
         "ratio = rate / the single-node SYNC engine's rate for the same workload in the same round"
-            + " (reads: its reads); medians over rounds.\n");
+            + " (reads: its reads); cpu = the process's CPU time (all replicas, clients, JVM) per"
+            + " operation; medians over rounds.\n");
     if (snapshotLine != null) {
       b.append(snapshotLine).append('\n');
     }
@@ -142,12 +148,13 @@ final class Summary {
     List<String> out = new ArrayList<>();
     out.add(
         "engine,setup,workload,rounds,median_ops_per_s,min_ops_per_s,max_ops_per_s,median_p50_ms,"
-            + "median_p99_ms,median_ratio_to_single_sync,min_ratio,max_ratio,load_averages");
+            + "median_p99_ms,median_cpu_ms_per_op,median_ratio_to_single_sync,min_ratio,max_ratio,"
+            + "load_averages");
     for (Line l : lines(rows, engines)) {
       out.add(
           String.format(
               Locale.ROOT,
-              "%s,\"%s\",\"%s\",%d,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%s",
+              "%s,\"%s\",\"%s\",%d,%.1f,%.1f,%.1f,%.3f,%.3f,%.4f,%.3f,%.3f,%.3f,%s",
               l.engine(),
               l.setup(),
               l.workload(),
@@ -157,6 +164,7 @@ final class Summary {
               l.rates()[l.rates().length - 1],
               median(l.p50s()),
               median(l.p99s()),
+              median(l.cpus()),
               median(l.ratios()),
               l.ratios().length == 0 ? Double.NaN : l.ratios()[0],
               l.ratios().length == 0 ? Double.NaN : l.ratios()[l.ratios().length - 1],

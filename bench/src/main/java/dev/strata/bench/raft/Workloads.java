@@ -2,6 +2,7 @@ package dev.strata.bench.raft;
 
 import dev.strata.api.StorageEngine;
 import dev.strata.api.WriteTxn;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +25,16 @@ final class Workloads {
   private Workloads() {}
 
   /** One phase's figures: operations per second and latency percentiles in milliseconds. */
-  record Figures(double opsPerSecond, double p50Millis, double p99Millis, long operations) {}
+  /**
+   * A phase's figures; {@code cpuMillisPerOp} is the whole process's CPU time (every replica, the
+   * clients and the JVM) over the phase divided by its operations.
+   */
+  record Figures(
+      double opsPerSecond,
+      double p50Millis,
+      double p99Millis,
+      long operations,
+      double cpuMillisPerOp) {}
 
   static byte[] key(long index) {
     return ByteBuffer.allocate(16).putLong(0x7261667400000000L).putLong(index).array();
@@ -80,6 +90,7 @@ final class Workloads {
     Histogram latency = new ConcurrentHistogram(TimeUnit.MINUTES.toNanos(10), 3);
     AtomicLong operations = new AtomicLong();
     AtomicReference<Throwable> failure = new AtomicReference<>();
+    long cpuStart = processCpuNanos();
     long start = System.nanoTime();
     long end = start + (long) (seconds * 1e9);
     List<Thread> workers = new ArrayList<>();
@@ -119,10 +130,18 @@ final class Workloads {
       throw new IllegalStateException("a client failed: " + failure.get(), failure.get());
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
+    long cpu = processCpuNanos() - cpuStart;
     return new Figures(
         operations.get() / elapsed,
         latency.getValueAtPercentile(50) / 1e6,
         latency.getValueAtPercentile(99) / 1e6,
-        operations.get());
+        operations.get(),
+        operations.get() == 0 ? Double.NaN : cpu / 1e6 / operations.get());
+  }
+
+  /** CPU time of the whole process so far, in nanoseconds. */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 }
