@@ -88,9 +88,14 @@ public final class EtcdServer implements AutoCloseable {
             ? ClusterMembers.clientTls(config.certFile, config.keyFile, config.trustedCaFile)
             : null;
     MvccStore store;
+    // A member that joined before restarts from its own replica, which is in the group already:
+    // it serves first and refreshes its record afterwards, through its own server too, as it may
+    // be the group's leader (joining before serving could then wait for itself).
+    boolean rejoin;
     try {
-      if (cluster && config.joinExisting) {
-        ClusterStart.join(config, forwardTls);
+      rejoin = cluster && config.joinExisting && ClusterStart.inGroup(engine, config);
+      if (cluster && config.joinExisting && !rejoin) {
+        ClusterStart.join(config, forwardTls, false);
       }
       store =
           cluster
@@ -226,6 +231,14 @@ public final class EtcdServer implements AutoCloseable {
               stopper.setDaemon(true);
               stopper.start();
             });
+        if (rejoin && !ClusterStart.recorded(engine, config)) {
+          try {
+            ClusterStart.join(config, forwardTls, true);
+          } catch (RuntimeException e) {
+            running.close();
+            throw e;
+          }
+        }
       }
       return running;
     } catch (IOException e) {
@@ -476,10 +489,11 @@ public final class EtcdServer implements AutoCloseable {
     /**
      * Sets etcd's {@code --initial-cluster-state}: {@code new} (the default) for a member of a
      * cluster that starts together, {@code existing} for a member added to a running cluster with
-     * {@code MemberAdd}. An existing-state member joins at each start: the leader adds its replica
-     * to the raft group (on the first start, once it caught up) and records its name and client
-     * URL. Its directory starts empty; {@code raft.peers} and {@link #cluster} name the running
-     * members and itself.
+     * {@code MemberAdd}. An existing-state member joins at its first start: the leader adds its
+     * replica to the raft group (once it caught up) and records its name and client URL. Its
+     * directory starts empty; {@code raft.peers} and {@link #cluster} name the running members and
+     * itself. Restarted, it starts from its replica, like a {@code new} member, and asks the leader
+     * to record its client URL again only when that changed.
      *
      * @param state {@code new} or {@code existing}
      * @return this config

@@ -30,8 +30,10 @@ import io.netty.handler.ssl.SslContext;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,7 +55,9 @@ import org.junit.jupiter.api.io.TempDir;
  * trust is refused; invalid changes get etcd's errors; a fourth member added with jetcd's Cluster
  * client and started with {@code --initial-cluster-state existing} serves the whole data; the
  * leader is removed and stops while the others elect a new one and go on; the member list is the
- * same on every member and survives a restart. The tests share one cluster and run in order.
+ * same on every member and survives a restart, and a restart on another client port while the other
+ * members' client ports do not answer records the new client URL. The tests share one cluster and
+ * run in order.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -251,6 +255,36 @@ class ClusterMembershipTest {
       EtcdServer again = members.start(3, fourth);
       assertEquals(newId, again.memberId());
       members.awaitListed(running, remaining);
+      assertEquals(all(newLeader).getKvsList(), all(3).getKvsList());
+
+      // Restarted on another client port while no other member's client port answers (as when
+      // the whole cluster restarts at once), it serves from its replica, whichever member leads,
+      // and its new client URL is recorded through its own server.
+      members.stop(3);
+      members.moveClientPort(3);
+      Map<String, String> unanswered = new LinkedHashMap<>();
+      for (int i = 0; i < 3; i++) {
+        unanswered.put(TestMembers.name(i), "127.0.0.1:" + members.clientPort(leader));
+      }
+      unanswered.put(TestMembers.name(3), "127.0.0.1:" + members.clientPort(3));
+      EtcdServer moved =
+          members.start(
+              3,
+              members
+                  .config(3, List.of(0, 1, 2, 3))
+                  .initialClusterState("existing")
+                  .cluster(unanswered));
+      assertEquals(newId, moved.memberId());
+      List<Member> relisted = new ArrayList<>();
+      for (Member m : remaining) {
+        relisted.add(
+            m.getID() != newId
+                ? m
+                : m.toBuilder().clearClientURLs().addClientURLs(members.clientUrl(3)).build());
+      }
+      members.awaitListed(running, relisted);
+      kv(3).put(PutRequest.newBuilder().setKey(bs("k/moved")).setValue(bs("z")).build());
+      assertEquals(23, all(newLeader).getKvsCount());
       assertEquals(all(newLeader).getKvsList(), all(3).getKvsList());
       for (int i : running) {
         members.server(i).engine().verifyIntegrity();

@@ -80,6 +80,12 @@ final class TestMembers implements AutoCloseable {
     return clientPorts[i];
   }
 
+  /** Gives stopped member {@code i} another client port (its next config listens there). */
+  void moveClientPort(int i) {
+    dropChannel(i);
+    clientPorts[i] = LoopbackPorts.next();
+  }
+
   EtcdServer server(int i) {
     return servers[i];
   }
