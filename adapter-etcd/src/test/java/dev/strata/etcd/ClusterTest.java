@@ -236,12 +236,18 @@ class ClusterTest {
     try (Client client = Client.builder().endpoints(endpoints).build()) {
       KV jkv = client.getKVClient();
       ConcurrentLinkedQueue<String> jetcdWatched = new ConcurrentLinkedQueue<>();
+      // The watch starts at the next revision: jetcd creates it asynchronously, so without a start
+      // revision the first puts could commit before it exists.
+      long from = all(other).getHeader().getRevision() + 1;
       var watcher =
           client
               .getWatchClient()
               .watch(
                   seq("j/"),
-                  io.etcd.jetcd.options.WatchOption.builder().isPrefix(true).build(),
+                  io.etcd.jetcd.options.WatchOption.builder()
+                      .isPrefix(true)
+                      .withRevision(from)
+                      .build(),
                   response -> {
                     for (WatchEvent e : response.getEvents()) {
                       jetcdWatched.add(e.getKeyValue().getKey().toString());

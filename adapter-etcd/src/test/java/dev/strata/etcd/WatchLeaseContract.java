@@ -240,11 +240,23 @@ abstract class WatchLeaseContract {
   void jetcd_watch_receivesPutAndDelete() throws Exception {
     BlockingQueue<WatchEvent> events = new LinkedBlockingQueue<>();
     Watch.Listener listener = Watch.listener(r -> events.addAll(r.getEvents()));
+    // jetcd creates the watch asynchronously: starting it at the next revision makes it see the
+    // put however late it is created.
+    long from =
+        etcd.client()
+                .getKVClient()
+                .get(bytes("j/"))
+                .get(30, TimeUnit.SECONDS)
+                .getHeader()
+                .getRevision()
+            + 1;
     try (Watch.Watcher watcher =
         etcd.client()
             .getWatchClient()
-            .watch(bytes("j/"), WatchOption.builder().isPrefix(true).build(), listener)) {
-      Thread.sleep(200);
+            .watch(
+                bytes("j/"),
+                WatchOption.builder().isPrefix(true).withRevision(from).build(),
+                listener)) {
       etcd.client().getKVClient().put(bytes("j/a"), bytes("1")).get(30, TimeUnit.SECONDS);
       etcd.client().getKVClient().delete(bytes("j/a")).get(30, TimeUnit.SECONDS);
       assertEquals(WatchEvent.EventType.PUT, events.poll(10, TimeUnit.SECONDS).getEventType());
