@@ -61,6 +61,20 @@ public final class EtcdStallCommand implements Callable<Integer> {
    */
   static final long LARGE_KEYS = 32_000_000;
 
+  /**
+   * etcd's {@code --snapshot-count} under {@code --large} (etcd 3.6's default): with 3.4's 100,000
+   * its memory holds 100,000 load entries of 100 keys, about 10 GB, besides the key index, and the
+   * kernel killed it at 10 million keys on a 24 GiB machine.
+   */
+  static final long LARGE_SNAPSHOT_COUNT = 10_000;
+
+  /**
+   * etcd's soft memory limit under {@code --large}: its key index keeps about 330 bytes per key
+   * alive, so 32 million keys need 10 GB, which Go's collector, left to its default, lets grow to
+   * twice that before it collects.
+   */
+  static final String LARGE_MEMORY_LIMIT = "16GiB";
+
   @Option(
       names = "--targets",
       split = ",",
@@ -105,6 +119,23 @@ public final class EtcdStallCommand implements Callable<Integer> {
   @Option(names = "--etcd", description = "The etcd binary (default: etcd on the PATH).")
   String etcdBinary;
 
+  @Option(
+      names = "--etcd-snapshot-count",
+      description =
+          "etcd's --snapshot-count, the raft entries it keeps in memory between snapshots (default:"
+              + " etcd's own, 100,000 in 3.4; "
+              + LARGE_SNAPSHOT_COUNT
+              + " with --large).")
+  Long etcdSnapshotCount;
+
+  @Option(
+      names = "--etcd-memory-limit",
+      description =
+          "etcd's soft memory limit, Go's GOMEMLIMIT, e.g. 16GiB (default: none; "
+              + LARGE_MEMORY_LIMIT
+              + " with --large).")
+  String etcdMemoryLimit;
+
   @Mixin WorkDirsOption dirs = new WorkDirsOption("etcd-stall");
 
   @Option(names = "--seed", description = "Seed of the random choices (default: time-based).")
@@ -145,9 +176,27 @@ public final class EtcdStallCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (large) {
       keys = LARGE_KEYS;
+      if (etcdSnapshotCount == null) {
+        etcdSnapshotCount = LARGE_SNAPSHOT_COUNT;
+      }
+      if (etcdMemoryLimit == null) {
+        etcdMemoryLimit = LARGE_MEMORY_LIMIT;
+      }
     }
+    List<String> etcdFlags =
+        etcdSnapshotCount == null
+            ? List.of()
+            : List.of("--snapshot-count", String.valueOf(etcdSnapshotCount));
     long runSeed = seed != null ? seed : System.nanoTime();
-    System.out.println("etcd-stall seed=" + runSeed + " keys=" + keys + " targets=" + targets);
+    System.out.println(
+        "etcd-stall seed="
+            + runSeed
+            + " keys="
+            + keys
+            + " targets="
+            + targets
+            + (etcdFlags.isEmpty() ? "" : " etcd flags=" + etcdFlags)
+            + (etcdMemoryLimit == null ? "" : " etcd GOMEMLIMIT=" + etcdMemoryLimit));
     String etcd = etcdBinary != null ? etcdBinary : onPath("etcd");
     List<Row> rows = new ArrayList<>();
     for (String name : targets) {
@@ -163,6 +212,8 @@ public final class EtcdStallCommand implements Callable<Integer> {
               name,
               dir,
               etcd,
+              etcdFlags,
+              etcdMemoryLimit,
               serverJvmArgs != null ? serverJvmArgs : EngineFork.defaultJvmArgs())) {
         rows.add(measure(target, new SplittableRandom(runSeed)));
       } finally {

@@ -95,12 +95,20 @@ abstract class Target implements AutoCloseable {
   /**
    * The target called {@code name}.
    *
+   * @param etcdFlags further flags of real etcd's process
+   * @param etcdMemoryLimit real etcd's soft memory limit ({@code GOMEMLIMIT}), or null for none
    * @param serverJvmArgs JVM flags of strata-etcd's process, whitespace-separated
    */
-  static Target of(String name, Path dir, String etcdBinary, String serverJvmArgs) {
+  static Target of(
+      String name,
+      Path dir,
+      String etcdBinary,
+      List<String> etcdFlags,
+      String etcdMemoryLimit,
+      String serverJvmArgs) {
     return switch (name) {
-      case "etcd-array" -> new RealEtcd(name, dir, etcdBinary, "array");
-      case "etcd-map" -> new RealEtcd(name, dir, etcdBinary, "map");
+      case "etcd-array" -> new RealEtcd(name, dir, etcdBinary, "array", etcdFlags, etcdMemoryLimit);
+      case "etcd-map" -> new RealEtcd(name, dir, etcdBinary, "map", etcdFlags, etcdMemoryLimit);
       case "btree" -> new Strata(name, dir, "btree", null, serverJvmArgs);
       case "btree-array" -> new Strata(name, dir, "btree", "btree.freelist=array", serverJvmArgs);
       case "btree-2sync" -> new Strata(name, dir, "btree", "btree.commitSyncs=2", serverJvmArgs);
@@ -118,11 +126,21 @@ abstract class Target implements AutoCloseable {
   static final class RealEtcd extends Target {
     private final String binary;
     private final String freelist;
+    private final List<String> flags;
+    private final String memoryLimit;
     private Process process;
 
-    RealEtcd(String name, Path dir, String binary, String freelist) {
+    RealEtcd(
+        String name,
+        Path dir,
+        String binary,
+        String freelist,
+        List<String> flags,
+        String memoryLimit) {
       super(name, dir);
       this.binary = binary;
+      this.flags = List.copyOf(flags);
+      this.memoryLimit = memoryLimit;
       this.freelist = freelist;
     }
 
@@ -132,28 +150,35 @@ abstract class Target implements AutoCloseable {
       int peer = freePort();
       String client = "http://127.0.0.1:" + port;
       String peerUrl = "http://127.0.0.1:" + peer;
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  binary,
+                  "--name",
+                  "bench",
+                  "--data-dir",
+                  dir.resolve("etcd").toString(),
+                  "--listen-client-urls",
+                  client,
+                  "--advertise-client-urls",
+                  client,
+                  "--listen-peer-urls",
+                  peerUrl,
+                  "--initial-advertise-peer-urls",
+                  peerUrl,
+                  "--initial-cluster",
+                  "bench=" + peerUrl,
+                  "--quota-backend-bytes",
+                  String.valueOf(64L << 30),
+                  "--experimental-backend-bbolt-freelist-type",
+                  freelist));
+      command.addAll(flags);
+      ProcessBuilder builder = new ProcessBuilder(command);
+      if (memoryLimit != null) {
+        builder.environment().put("GOMEMLIMIT", memoryLimit);
+      }
       process =
-          new ProcessBuilder(
-                  List.of(
-                      binary,
-                      "--name",
-                      "bench",
-                      "--data-dir",
-                      dir.resolve("etcd").toString(),
-                      "--listen-client-urls",
-                      client,
-                      "--advertise-client-urls",
-                      client,
-                      "--listen-peer-urls",
-                      peerUrl,
-                      "--initial-advertise-peer-urls",
-                      peerUrl,
-                      "--initial-cluster",
-                      "bench=" + peerUrl,
-                      "--quota-backend-bytes",
-                      String.valueOf(64L << 30),
-                      "--experimental-backend-bbolt-freelist-type",
-                      freelist))
+          builder
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile()))
               .start();
