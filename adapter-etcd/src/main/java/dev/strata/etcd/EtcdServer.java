@@ -107,6 +107,7 @@ public final class EtcdServer implements AutoCloseable {
     }
     long openMillis = (System.nanoTime() - startNanos) / 1_000_000;
     ServerParts parts = new ServerParts(store);
+    EtcdServer running;
     try {
       NettyServerBuilder builder =
           NettyServerBuilder.forAddress(new InetSocketAddress(config.host, config.port))
@@ -210,7 +211,7 @@ public final class EtcdServer implements AutoCloseable {
         // Serving starts at once; history an interrupted compaction left goes meanwhile.
         store.finishCompactionInBackground();
       }
-      EtcdServer running =
+      running =
           new EtcdServer(
               server, parts, new Startup(openMillis, (System.nanoTime() - startNanos) / 1_000_000));
       if (cluster) {
@@ -231,16 +232,7 @@ public final class EtcdServer implements AutoCloseable {
               stopper.setDaemon(true);
               stopper.start();
             });
-        if (rejoin && !ClusterStart.recorded(engine, config)) {
-          try {
-            ClusterStart.join(config, forwardTls, true);
-          } catch (RuntimeException e) {
-            running.close();
-            throw e;
-          }
-        }
       }
-      return running;
     } catch (IOException e) {
       parts.close();
       throw new UncheckedIOException("cannot serve on " + config.host + ":" + config.port, e);
@@ -248,6 +240,15 @@ public final class EtcdServer implements AutoCloseable {
       parts.close();
       throw e;
     }
+    if (rejoin && !ClusterStart.recorded(engine, config)) {
+      try {
+        ClusterStart.join(config, forwardTls, true);
+      } catch (RuntimeException e) {
+        running.close();
+        throw e;
+      }
+    }
+    return running;
   }
 
   /** The port the server listens on (the bound one when the config asked for port 0). */
