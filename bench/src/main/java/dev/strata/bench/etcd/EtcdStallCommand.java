@@ -274,6 +274,10 @@ public final class EtcdStallCommand implements Callable<Integer> {
     long revision =
         kv.range(RangeRequest.newBuilder().setKey(key(0)).build()).getHeader().getRevision();
     kv.compact(CompactionRequest.newBuilder().setRevision(revision).setPhysical(true).build());
+    String space = target.space();
+    if (space != null) {
+      System.out.println(target.name + ": after compaction, " + space);
+    }
 
     double[] spillBefore = target.spillSecondsAndCommits();
     Histogram latency = new ConcurrentHistogram(TimeUnit.MINUTES.toNanos(10), 3);

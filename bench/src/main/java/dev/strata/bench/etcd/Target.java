@@ -55,6 +55,21 @@ abstract class Target implements AutoCloseable {
   /** Seconds spent allocating pages per commit so far and the commits counted, or null. */
   abstract double[] spillSecondsAndCommits() throws IOException;
 
+  /**
+   * The data file's size and its free space (pages the allocator may hand out), or null for a
+   * server that keeps no page freelist.
+   */
+  abstract String space() throws IOException;
+
+  static String space(double fileBytes, double freeBytes) {
+    return String.format(
+        Locale.ROOT,
+        "data file %.1f GB, free %.1f GB (%,.0f pages of 4 KiB)",
+        fileBytes / 1e9,
+        freeBytes / 1e9,
+        freeBytes / 4096);
+  }
+
   /** The running server process, or null. */
   abstract Process process();
 
@@ -203,13 +218,23 @@ abstract class Target implements AutoCloseable {
       return process;
     }
 
-    @Override
-    double[] spillSecondsAndCommits() throws IOException {
-      String metrics;
+    private String metrics() throws IOException {
       try (InputStream in =
           URI.create("http://127.0.0.1:" + port + "/metrics").toURL().openStream()) {
-        metrics = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
+    }
+
+    @Override
+    String space() throws IOException {
+      String metrics = metrics();
+      double total = metric(metrics, "etcd_mvcc_db_total_size_in_bytes");
+      return space(total, total - metric(metrics, "etcd_mvcc_db_total_size_in_use_in_bytes"));
+    }
+
+    @Override
+    double[] spillSecondsAndCommits() throws IOException {
+      String metrics = metrics();
       double sum = metric(metrics, "etcd_debugging_disk_backend_commit_spill_duration_seconds_sum");
       double count =
           metric(metrics, "etcd_debugging_disk_backend_commit_spill_duration_seconds_count");
@@ -476,7 +501,25 @@ abstract class Target implements AutoCloseable {
     }
 
     @Override
+    String space() throws IOException {
+      Map<String, Double> stats = stats();
+      Double free = stats.get("freePages");
+      Double pageSize = stats.get("pageSize");
+      return free == null || pageSize == null
+          ? null
+          : space(stats.get("fileBytes"), free * pageSize);
+    }
+
+    @Override
     double[] spillSecondsAndCommits() throws IOException {
+      Map<String, Double> stats = stats();
+      Double nanos = stats.get("pageAllocationNanos");
+      Double commits = stats.get("commits");
+      // Only the btree engine allocates pages from a freelist and reports the time it takes.
+      return nanos == null || commits == null ? null : new double[] {nanos / 1e9, commits};
+    }
+
+    private Map<String, Double> stats() throws IOException {
       commands.write("stats\n");
       commands.flush();
       String line;
@@ -490,11 +533,7 @@ abstract class Target implements AutoCloseable {
         throw new IOException(
             name + ": no stats from strata-etcd; see " + dir.resolve("strata.log"));
       }
-      Map<String, Double> stats = StrataEtcdProcess.parseStats(line);
-      Double nanos = stats.get("pageAllocationNanos");
-      Double commits = stats.get("commits");
-      // Only the btree engine allocates pages from a freelist and reports the time it takes.
-      return nanos == null || commits == null ? null : new double[] {nanos / 1e9, commits};
+      return StrataEtcdProcess.parseStats(line);
     }
   }
 }
