@@ -32,11 +32,11 @@ final class HistoryRecord {
   static final byte REFERENCE = 1;
 
   /**
-   * The largest value kept in the live record as well as in history: small values cost little twice
-   * and a range reads them with one lookup; larger ones (multi-page values in a B+tree) are written
-   * once.
+   * The largest value kept in the live record as well as in history: small values (configuration,
+   * lock and leader keys) cost little twice and a range reads them with one lookup; larger ones are
+   * written once, so a store of 1 KiB values takes about what etcd's does instead of twice that.
    */
-  static final int INLINE_VALUE_BYTES = 1024;
+  static final int INLINE_VALUE_BYTES = 256;
 
   private static final int REFERENCE_HEADER = 9;
 

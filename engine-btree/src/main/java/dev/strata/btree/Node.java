@@ -69,6 +69,17 @@ final class Node implements NodeSource {
    */
   private int finger = -1;
 
+  /**
+   * The entries this transaction inserted, while they form one run between two neighbouring entries
+   * of the committed page: the index of the first ({@code insertedCount} of them), -1 when none.
+   */
+  private int insertedFrom = -1;
+
+  private int insertedCount;
+
+  /** Whether this transaction's inserts (or a merge) broke up that run. */
+  private boolean insertsScattered;
+
   /** The entries in object form; null while the node is in page form. */
   private ArrayList<Entry> entries;
 
@@ -177,12 +188,51 @@ final class Node implements NodeSource {
     return page != null;
   }
 
-  /** Replaces the entries (object form from now on). */
+  /**
+   * Replaces the entries (object form from now on): a merge or a root collapse, after which the
+   * node's inserts no longer count as one run.
+   */
   void setEntries(ArrayList<Entry> replacement) {
     if (page != null) {
       dropPage();
     }
     entries = replacement;
+    insertsScattered = true;
+  }
+
+  /** Appends {@code more}, the entries of the node to the right being merged into this one. */
+  void absorbEntries(List<Entry> more) {
+    entries().addAll(more);
+    insertsScattered = true;
+  }
+
+  /**
+   * Where a split should end a part when this transaction inserted in one place only, as a load in
+   * key order does: the index after the inserted run, when the run ends the node or holds at least
+   * two entries; -1 otherwise. A single insert between two committed entries is what random puts
+   * do, and gets the usual split.
+   */
+  int insertRunEnd() {
+    if (insertsScattered || insertedCount == 0) {
+      return -1;
+    }
+    int end = insertedFrom + insertedCount;
+    return end == count() || insertedCount >= 2 ? end : -1;
+  }
+
+  /** Records an insertion at index {@code at}, before the entry that was there. */
+  private void noteInsert(int at) {
+    if (insertsScattered) {
+      return;
+    }
+    if (insertedCount == 0) {
+      insertedFrom = at;
+      insertedCount = 1;
+    } else if (at >= insertedFrom && at <= insertedFrom + insertedCount) {
+      insertedCount++;
+    } else {
+      insertsScattered = true;
+    }
   }
 
   @Override
@@ -278,6 +328,9 @@ final class Node implements NodeSource {
    */
   void putLeaf(int i, byte[] key, byte[] value, int maxInline) {
     finger = i >= 0 ? i : -i - 1;
+    if (i < 0) {
+      noteInsert(finger);
+    }
     if (page != null && value.length <= maxInline && page.putLeaf(i, key, value)) {
       return;
     }
@@ -292,6 +345,11 @@ final class Node implements NodeSource {
 
   /** Removes entry {@code i}. */
   void removeAt(int i) {
+    if (i < insertedFrom) {
+      insertedFrom--;
+    } else if (i < insertedFrom + insertedCount) {
+      insertedCount--;
+    }
     if (page != null) {
       page.remove(i);
     } else {
@@ -374,10 +432,13 @@ final class Node implements NodeSource {
       i = oldKey == null ? insertionAt(newKey, hint) : find(newKey);
     } else if (page != null && compareKeyAt(i, newKey) != 0) {
       // A changed key may move the entry; only then does the page need a remove and an insert.
-      page.remove(i);
+      removeAt(i);
       i = find(newKey);
     }
     int at = i >= 0 ? i : -i - 1;
+    if (i < 0) {
+      noteInsert(at);
+    }
     if (page != null && page.putBranch(i, newKey, child)) {
       return at;
     }
@@ -525,10 +586,13 @@ final class Node implements NodeSource {
    * Splits the entries into parts that each fit one page when possible: a part closes once it holds
    * enough entries (one for a leaf, two for a branch, so a new root always has fewer entries than
    * the level below) and the next would push it past {@code threshold} bytes (the fill factor) or
-   * past a page. A last part that is too small (under a quarter page, or under the minimum entry
-   * count) is folded into the one before, so splits do not leave slivers.
+   * past a page, or the next is entry {@code breakAt}. A last part that is too small (under a
+   * quarter page, or under the minimum entry count) is folded into the one before, so splits do not
+   * leave slivers.
+   *
+   * @param breakAt the index of an entry that starts a part, or -1
    */
-  List<List<Entry>> split(int pageSize, double fillPercent, int maxInline) {
+  List<List<Entry>> split(int pageSize, double fillPercent, int maxInline, int breakAt) {
     int minEntries = leaf ? 1 : 2;
     List<List<Entry>> parts = new ArrayList<>();
     ArrayList<Entry> entries = entries();
@@ -540,10 +604,11 @@ final class Node implements NodeSource {
     List<Entry> current = new ArrayList<>();
     long currentSize = PageFormat.HEADER_SIZE;
     long previousSize = 0;
-    for (Entry e : entries) {
+    for (int i = 0; i < entries.size(); i++) {
+      Entry e = entries.get(i);
       int s = entrySize(leaf, e, maxInline);
       if (current.size() >= minEntries
-          && (currentSize + s > threshold || currentSize + s > pageSize)) {
+          && (i == breakAt || currentSize + s > threshold || currentSize + s > pageSize)) {
         parts.add(current);
         previousSize = currentSize;
         current = new ArrayList<>();

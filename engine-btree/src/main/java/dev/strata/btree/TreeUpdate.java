@@ -2,6 +2,7 @@ package dev.strata.btree;
 
 import dev.strata.btree.format.Meta;
 import dev.strata.btree.format.NodeSource;
+import dev.strata.btree.format.NodeView;
 import dev.strata.btree.format.PageFormat;
 import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
 import java.nio.ByteBuffer;
@@ -41,6 +42,9 @@ final class TreeUpdate {
       this(pgid, run, false);
     }
   }
+
+  /** The key length {@link #maxInline} leaves room for. */
+  static final int INLINE_KEY_ALLOWANCE = 64;
 
   private static final Comparator<Node> BY_INDEX_IN_PARENT =
       Comparator.comparingInt(n -> n.indexInParent);
@@ -90,9 +94,16 @@ final class TreeUpdate {
     this.rootPgid = base.root();
   }
 
-  /** Values longer than this go to overflow runs: a leaf then still holds at least 3 entries. */
+  /**
+   * Values longer than this go to overflow runs: a one-page leaf still holds at least three entries
+   * whose keys have up to {@value #INLINE_KEY_ALLOWANCE} bytes (a quarter page at least). At 4 KiB
+   * that is 1,279 bytes, so records of about 1 KiB, a common size for metadata, stay in their leaf
+   * instead of taking a page of their own.
+   */
   static int maxInline(int pageSize) {
-    return pageSize / 4;
+    int perEntry = (pageSize - PageFormat.HEADER_SIZE) / 3;
+    return Math.max(
+        pageSize / 4, perEntry - NodeView.SLOT - NodeView.LEAF_ELEMENT - INLINE_KEY_ALLOWANCE);
   }
 
   // ---------------------------------------------------------------- reads through the changes
@@ -288,7 +299,7 @@ final class TreeUpdate {
 
   /** Appends {@code right}'s entries and materialized children to {@code left}. */
   private static void absorb(Node left, Node right) {
-    left.entries().addAll(right.entries());
+    left.absorbEntries(right.entries());
     for (Node c : right.children) {
       c.parent = left;
       left.children.add(c);
@@ -349,7 +360,15 @@ final class TreeUpdate {
     }
     // A node in page form fits its page by construction: no split, no re-encoding.
     boolean inPlace = n.inPageForm();
-    List<List<Node.Entry>> parts = inPlace ? null : n.split(pageSize, fillPercent, maxInline);
+    // A node whose inserts form one run (a load in key order, at the end of the tree or before
+    // the next table's keys) is split into full pages up to the run's end, and what follows the run
+    // starts a page: the next inserts land after the run again, so room left in the pages before it
+    // would stay empty.
+    List<List<Node.Entry>> parts = null;
+    if (!inPlace) {
+      int runEnd = n.insertRunEnd();
+      parts = n.split(pageSize, runEnd >= 0 ? 1.0 : fillPercent, maxInline, runEnd);
+    }
     int partCount = inPlace ? 1 : parts.size();
     if (n.pgid != 0) {
       nodes.remove(n.pgid);

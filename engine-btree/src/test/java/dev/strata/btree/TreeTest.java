@@ -510,29 +510,81 @@ class TreeTest {
   }
 
   @Test
-  void fillPercentOne_packsSequentialLoadsTighter() {
-    long half;
-    long full;
-    try (BTreeEngine e = TestSupport.openNoSync(dir.resolve("half"))) {
-      load(e);
-      half = (Long) e.stats().get("leafPages");
+  void loadsInKeyOrder_fillLeaves_randomPutsSplitByFillPercent() {
+    // Each entry: slot, leaf element, a 9-byte key and a 20-byte value.
+    int perPage = (4096 - 32) / (4 + 7 + 9 + 20);
+    long packed = (LOAD_KEYS + perPage - 1) / perPage;
+    long seed = TestSupport.random("loadsInKeyOrder").nextLong();
+    List<Long> shuffled = new ArrayList<>();
+    for (long i = 0; i < LOAD_KEYS; i++) {
+      shuffled.add(i);
     }
-    try (BTreeEngine e = TestSupport.openNoSync(dir.resolve("full"), "btree.fillPercent", "1.0")) {
-      load(e);
-      full = (Long) e.stats().get("leafPages");
-      e.verifyIntegrity();
-    }
-    assertTrue(full * 1.5 < half, "fill 1.0 uses " + full + " leaves, fill 0.5 uses " + half);
+    java.util.Collections.shuffle(shuffled, new java.util.Random(seed));
+    Map<String, Long> leaves = new java.util.LinkedHashMap<>();
+    leaves.put("ascending", leavesAfter("ascending", i -> loadKey('a', i), "0.5"));
+    leaves.put(
+        "descending", leavesAfter("descending", i -> loadKey('a', LOAD_KEYS - 1 - i), "0.5"));
+    // Two tables loaded side by side: the first one's inserts land before the second's keys.
+    leaves.put(
+        "two tables", leavesAfter("two", i -> loadKey(i % 2 == 0 ? 'a' : 'b', i / 2), "0.5"));
+    leaves.put("random", leavesAfter("random", i -> loadKey('a', shuffled.get((int) i)), "0.5"));
+    String counts = leaves + ", " + packed + " if full";
+    assertTrue(leaves.get("ascending") <= packed * 1.02, counts);
+    assertTrue(leaves.get("descending") <= packed * 1.02, counts);
+    assertTrue(leaves.get("two tables") <= packed * 1.02 + 1, counts);
+    // Random puts insert one entry here and there: the fill factor applies.
+    assertTrue(leaves.get("random") >= packed * 1.25, counts);
   }
 
-  private static void load(BTreeEngine e) {
-    for (int start = 0; start < 50_000; start += 1000) {
+  private static final int LOAD_KEYS = 50_000;
+
+  private static byte[] loadKey(char table, long i) {
+    return java.nio.ByteBuffer.allocate(9).put((byte) table).putLong(i).array();
+  }
+
+  /** Leaves after loading {@link #LOAD_KEYS} keys {@code key(0..)} in transactions of 1,000. */
+  private long leavesAfter(String name, java.util.function.LongFunction<byte[]> key, String fill) {
+    try (BTreeEngine e = TestSupport.openNoSync(dir.resolve(name), "btree.fillPercent", fill)) {
+      for (int start = 0; start < LOAD_KEYS; start += 1000) {
+        try (WriteTxn t = e.beginWrite()) {
+          for (int i = start; i < start + 1000; i++) {
+            t.put(key.apply(i), new byte[20]);
+          }
+          t.commit();
+        }
+      }
+      e.verifyIntegrity();
+      assertEquals((long) LOAD_KEYS, e.stats().get("keys"));
+      return (Long) e.stats().get("leafPages");
+    }
+  }
+
+  @Test
+  void valuesUpToMaxInline_stayInTheirLeaf_longerOnesOverflow() {
+    int maxInline = TreeUpdate.maxInline(4096);
+    assertEquals(1279, maxInline);
+    assertEquals(256, TreeUpdate.maxInline(1024), "at least a quarter page");
+    try (BTreeEngine e = TestSupport.openNoSync(dir)) {
       try (WriteTxn t = e.beginWrite()) {
-        for (int i = start; i < start + 1000; i++) {
-          t.put(TestSupport.key(i), new byte[20]);
+        for (int i = 0; i < 300; i++) {
+          t.put(TestSupport.key(i), TestSupport.value(i, maxInline));
         }
         t.commit();
       }
+      assertEquals(0L, e.stats().get("overflowPages"));
+      // Three entries with keys of up to 64 bytes and the longest inline value fit one leaf.
+      long leaves = (Long) e.stats().get("leafPages");
+      assertTrue(leaves <= 100, leaves + " leaves for 300 entries");
+      try (WriteTxn t = e.beginWrite()) {
+        t.put(TestSupport.key(0), TestSupport.value(0, maxInline + 1));
+        t.commit();
+      }
+      assertEquals(1L, e.stats().get("overflowPages"));
+      try (ReadTxn t = e.beginRead()) {
+        assertArrayEquals(TestSupport.value(0, maxInline + 1), t.get(TestSupport.key(0)));
+        assertArrayEquals(TestSupport.value(1, maxInline), t.get(TestSupport.key(1)));
+      }
+      e.verifyIntegrity();
     }
   }
 

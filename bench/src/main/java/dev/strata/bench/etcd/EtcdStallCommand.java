@@ -14,6 +14,7 @@ import io.etcd.jetcd.api.StatusRequest;
 import io.etcd.jetcd.api.TxnRequest;
 import io.grpc.StatusRuntimeException;
 import java.io.File;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -250,6 +251,7 @@ public final class EtcdStallCommand implements Callable<Integer> {
           }
         });
     double loadRate = keys / seconds(System.nanoTime() - loadStart);
+    printSpace(target, "after the load");
     List<Long> blocks = new ArrayList<>();
     for (long b = 0; b * DELETE_BLOCK < keys; b++) {
       if (random.nextBoolean()) {
@@ -274,10 +276,7 @@ public final class EtcdStallCommand implements Callable<Integer> {
     long revision =
         kv.range(RangeRequest.newBuilder().setKey(key(0)).build()).getHeader().getRevision();
     kv.compact(CompactionRequest.newBuilder().setRevision(revision).setPhysical(true).build());
-    String space = target.space();
-    if (space != null) {
-      System.out.println(target.name + ": after compaction, " + space);
-    }
+    printSpace(target, "after compaction");
 
     double[] spillBefore = target.spillSecondsAndCommits();
     Histogram latency = new ConcurrentHistogram(TimeUnit.MINUTES.toNanos(10), 3);
@@ -444,6 +443,13 @@ public final class EtcdStallCommand implements Callable<Integer> {
         }
         Thread.sleep(20);
       }
+    }
+  }
+
+  private static void printSpace(Target target, String when) throws IOException {
+    String space = target.space();
+    if (space != null) {
+      System.out.println(target.name + ": " + when + ", " + space);
     }
   }
 

@@ -505,9 +505,16 @@ abstract class Target implements AutoCloseable {
       Map<String, Double> stats = stats();
       Double free = stats.get("freePages");
       Double pageSize = stats.get("pageSize");
-      return free == null || pageSize == null
-          ? null
-          : space(stats.get("fileBytes"), free * pageSize);
+      if (free == null || pageSize == null) {
+        return null;
+      }
+      return space(stats.get("fileBytes"), free * pageSize)
+          + String.format(
+              Locale.ROOT,
+              "; %,.0f engine keys in %,.0f leaf and %,.0f overflow pages",
+              stats.get("keys"),
+              stats.get("leafPages"),
+              stats.get("overflowPages"));
     }
 
     @Override
