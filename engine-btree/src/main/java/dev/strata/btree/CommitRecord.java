@@ -18,8 +18,9 @@ import java.util.zip.CRC32C;
  *
  * <p>The expected checksum is what makes a lost write visible. Copy-on-write reuses freed pages, so
  * where a write was lost the page still holds an older run with its own page id and a valid
- * checksum; only its checksum differing from the one the commit wrote tells the two apart. The meta
- * carries the record's own checksum for the same reason.
+ * checksum; only its checksum differing from the one the commit wrote tells the two apart, which
+ * the writer's txid in every run's header guarantees ({@link PageFormat#seal(ByteBuffer, long)}).
+ * The meta carries the record's own checksum for the same reason.
  *
  * <pre>
  * after the 32-byte page header (element count = entries, type 7):
@@ -142,7 +143,7 @@ final class CommitRecord {
       run.putInt(at + 12, runs.crcs[i]);
       at += ENTRY;
     }
-    PageFormat.seal(run);
+    PageFormat.seal(run, txid);
     return run;
   }
 

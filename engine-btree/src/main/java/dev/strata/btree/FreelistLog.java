@@ -165,7 +165,8 @@ final class FreelistLog {
     int snapshotPages = snapshotPages(freelist, pageSize);
     // Allocating never grows the serialized size, so the run sized before it still fits.
     long page = pages.allocate(snapshotPages);
-    dirty.add(new TreeUpdate.Dirty(page, encodeSnapshot(freelist, page, snapshotPages, pageSize)));
+    dirty.add(
+        new TreeUpdate.Dirty(page, encodeSnapshot(freelist, page, snapshotPages, txid, pageSize)));
     return Chain.snapshot(page, snapshotPages);
   }
 
@@ -209,17 +210,23 @@ final class FreelistLog {
   }
 
   /**
-   * A sealed freelist run of {@code pages} pages at {@code page} holding all of {@code freelist};
-   * {@code pages} comes from {@link #snapshotPages} before the run's own pages were allocated.
+   * A sealed freelist run of {@code pages} pages at {@code page} holding all of {@code freelist},
+   * written by commit {@code txid}; {@code pages} comes from {@link #snapshotPages} before the
+   * run's own pages were allocated.
+   *
+   * <p>The serialized freelist ends with its own CRC32C, so only the writer's txid in the header
+   * tells the run's checksum from an older snapshot's of the same length at the same page ({@link
+   * PageFormat#seal(ByteBuffer, long)}).
    */
-  static ByteBuffer encodeSnapshot(Freelist freelist, long page, int pages, int pageSize) {
+  static ByteBuffer encodeSnapshot(
+      Freelist freelist, long page, int pages, long txid, int pageSize) {
     int size = freelist.serializedSize();
     ByteBuffer run = PageFormat.allocate(pageSize, pages);
     PageFormat.writeHeader(
         run, PageFormat.TYPE_FREELIST, page, 0, pages - 1, PageFormat.HEADER_SIZE + size);
     freelist.writeTo(run.position(PageFormat.HEADER_SIZE));
     run.position(0);
-    PageFormat.seal(run);
+    PageFormat.seal(run, txid);
     return run;
   }
 
@@ -248,7 +255,7 @@ final class FreelistLog {
         at += ENTRY;
       }
     }
-    PageFormat.seal(run);
+    PageFormat.seal(run, txid);
     return run;
   }
 

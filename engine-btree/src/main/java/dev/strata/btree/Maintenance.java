@@ -94,7 +94,7 @@ final class Maintenance {
     Path tmp = target.resolve(Store.FILE_NAME + ".creating");
     FileIO io = txn.engine.store.fileIO;
     try (StorageFile out = create(io, tmp)) {
-      Builder b = new Builder(out, ps, maxInline);
+      Builder b = new Builder(out, ps, maxInline, txn.meta.txid());
       try (Cursor c = txn.cursor(KeyRange.all())) {
         while (c.next()) {
           b.add(c.key(), c.value());
@@ -104,7 +104,7 @@ final class Maintenance {
       Freelist empty = Freelist.create(txn.engine.store.settings.freelistKind());
       long freelistPage = b.next;
       int pages = FreelistLog.snapshotPages(empty, ps);
-      ByteBuffer run = FreelistLog.encodeSnapshot(empty, freelistPage, pages, ps);
+      ByteBuffer run = FreelistLog.encodeSnapshot(empty, freelistPage, pages, txn.meta.txid(), ps);
       PageFile.writeFully(out, run, freelistPage * ps);
       Meta meta = new Meta(ps, root, freelistPage, pages, freelistPage + pages, txn.meta.txid());
       PageFile.writeFully(out, meta.encode(0), 0);
@@ -121,6 +121,10 @@ final class Maintenance {
     private final StorageFile out;
     private final int pageSize;
     private final int maxInline;
+
+    /** The txid the copy's meta gets, stamped into its runs. */
+    private final long writer;
+
     long next = 2;
     private final List<List<Node.Entry>> levels = new ArrayList<>();
     private final List<Long> levelSizes = new ArrayList<>();
@@ -130,9 +134,10 @@ final class Maintenance {
     /** The last key of the leaf written before, for the next leaf's routing key. */
     private byte[] previousLast;
 
-    Builder(StorageFile out, int pageSize, int maxInline) {
+    Builder(StorageFile out, int pageSize, int maxInline, long writer) {
       this.out = out;
       this.pageSize = pageSize;
+      this.writer = writer;
       this.maxInline = maxInline;
     }
 
@@ -149,7 +154,7 @@ final class Maintenance {
             pages - 1,
             PageFormat.HEADER_SIZE + value.length);
         run.put(PageFormat.HEADER_SIZE, value);
-        PageFormat.seal(run);
+        PageFormat.seal(run, writer);
         PageFile.writeFully(out, run, next * pageSize);
         e.page = next;
         e.value = null;
@@ -174,7 +179,7 @@ final class Maintenance {
 
     private long writeNode(boolean isLeaf, List<Node.Entry> entries) throws IOException {
       long pgid = next;
-      ByteBuffer run = Node.encode(isLeaf, entries, pgid, pageSize, maxInline);
+      ByteBuffer run = Node.encode(isLeaf, entries, pgid, pageSize, maxInline, writer);
       PageFile.writeFully(out, run, pgid * pageSize);
       next += run.limit() / pageSize;
       return pgid;

@@ -361,8 +361,8 @@ final class Node implements NodeSource {
    * The run to write at {@code pgid} for a node in page form: the node's own page, sealed, so the
    * node must not change until the run is written.
    */
-  ByteBuffer sealPage(long pgid) {
-    return page.seal(pgid);
+  ByteBuffer sealPage(long pgid, long writer) {
+    return page.seal(pgid, writer);
   }
 
   /**
@@ -501,14 +501,15 @@ final class Node implements NodeSource {
   }
 
   /**
-   * Encodes {@code part} as a run starting at {@code pgid}. Leaf values must already be inline (at
-   * most {@code maxInline} bytes) or overflow references.
+   * Encodes {@code part} as a run starting at {@code pgid}, written by commit {@code writer}. Leaf
+   * values must already be inline (at most {@code maxInline} bytes) or overflow references.
    */
-  static ByteBuffer encode(boolean leaf, List<Entry> part, long pgid, int pageSize, int maxInline) {
+  static ByteBuffer encode(
+      boolean leaf, List<Entry> part, long pgid, int pageSize, int maxInline, long writer) {
     long size = encodedSize(leaf, part, maxInline);
     int pages = PageFormat.pagesFor(size, pageSize);
     ByteBuffer b = PageFormat.allocate(pageSize, pages);
-    encodeInto(b, leaf, part, pgid, pages, (int) size);
+    encodeInto(b, leaf, part, pgid, pages, (int) size, writer);
     return b;
   }
 
@@ -519,11 +520,11 @@ final class Node implements NodeSource {
    * recycled page must.
    */
   static ByteBuffer encodePage(
-      boolean leaf, List<Entry> part, long pgid, int maxInline, PageBuffers buffers) {
+      boolean leaf, List<Entry> part, long pgid, int maxInline, long writer, PageBuffers buffers) {
     int size = (int) encodedSize(leaf, part, maxInline);
     ByteBuffer b = buffers.take();
     int staleUsed = b.getInt(PageFormat.OFF_USED);
-    encodeInto(b, leaf, part, pgid, 1, size);
+    encodeInto(b, leaf, part, pgid, 1, size, writer);
     if (staleUsed > size) {
       Arrays.fill(b.array(), b.arrayOffset() + size, b.arrayOffset() + staleUsed, (byte) 0);
     }
@@ -541,7 +542,7 @@ final class Node implements NodeSource {
 
   /** Writes {@code part} from the start of the heap buffer {@code b} and seals it. */
   private static void encodeInto(
-      ByteBuffer b, boolean leaf, List<Entry> part, long pgid, int pages, int size) {
+      ByteBuffer b, boolean leaf, List<Entry> part, long pgid, int pages, int size, long writer) {
     PageFormat.writeHeader(
         b,
         leaf ? PageFormat.TYPE_LEAF : PageFormat.TYPE_BRANCH,
@@ -579,7 +580,7 @@ final class Node implements NodeSource {
         at += NodeView.BRANCH_ELEMENT + e.key.length;
       }
     }
-    PageFormat.seal(b);
+    PageFormat.seal(b, writer);
   }
 
   /**

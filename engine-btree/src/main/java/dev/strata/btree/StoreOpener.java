@@ -265,7 +265,8 @@ final class StoreOpener {
         Meta m = new Meta(pageSize, 2, 0, 0, 3, 0);
         PageFile.writeFully(ch, m.encode(0), 0);
         PageFile.writeFully(ch, m.encode(1), pageSize);
-        ByteBuffer leaf = Node.encode(true, List.of(), 2, pageSize, TreeUpdate.maxInline(pageSize));
+        ByteBuffer leaf =
+            Node.encode(true, List.of(), 2, pageSize, TreeUpdate.maxInline(pageSize), 0);
         PageFile.writeFully(ch, leaf, 2L * pageSize);
         ch.force(true);
         meter.addPhysical(3L * pageSize);

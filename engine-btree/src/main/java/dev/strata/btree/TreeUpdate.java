@@ -55,6 +55,10 @@ final class TreeUpdate {
   private final int maxInline;
   private final double fillPercent;
   private final PageBuffers buffers;
+
+  /** The txid of the commit this update becomes, stamped into every run it writes. */
+  private final long writer;
+
   // Keyed by page id without boxing: a commit of random puts touches over a thousand nodes, and the
   // boxed HashMap's puts, removes and resizes showed in the insert profile.
   private final Long2ObjectOpenHashMap<Node> nodes = new Long2ObjectOpenHashMap<>();
@@ -92,6 +96,7 @@ final class TreeUpdate {
     this.maxInline = maxInline(pageSize);
     this.fillPercent = fillPercent;
     this.rootPgid = base.root();
+    this.writer = base.txid() + 1;
   }
 
   /**
@@ -388,7 +393,7 @@ final class TreeUpdate {
       byte[] routing = null;
       if (inPlace) {
         pgid = pager.allocate(1);
-        pager.write(new Dirty(pgid, n.sealPage(pgid), true));
+        pager.write(new Dirty(pgid, n.sealPage(pgid, writer), true));
         if (parent != null) {
           routing = n.count() == 0 ? n.keyInParent : keptOrLower(n.keyInParent, n);
         }
@@ -399,8 +404,9 @@ final class TreeUpdate {
         pgid = pager.allocate(pages);
         pager.write(
             pages == 1
-                ? new Dirty(pgid, Node.encodePage(n.leaf, part, pgid, maxInline, buffers), true)
-                : new Dirty(pgid, Node.encode(n.leaf, part, pgid, pageSize, maxInline)));
+                ? new Dirty(
+                    pgid, Node.encodePage(n.leaf, part, pgid, maxInline, writer, buffers), true)
+                : new Dirty(pgid, Node.encode(n.leaf, part, pgid, pageSize, maxInline, writer)));
         if (part.isEmpty()) {
           routing = n.keyInParent;
         } else if (i == 0) {
@@ -444,7 +450,7 @@ final class TreeUpdate {
     PageFormat.writeHeader(
         run, PageFormat.TYPE_OVERFLOW, pgid, 1, pages - 1, PageFormat.HEADER_SIZE + e.value.length);
     run.put(PageFormat.HEADER_SIZE, e.value);
-    PageFormat.seal(run);
+    PageFormat.seal(run, writer);
     pager.write(new Dirty(pgid, run));
     e.page = pgid;
     e.valueLength = e.value.length;

@@ -52,7 +52,7 @@ class NodeSearchTest {
     if (!pageForm) {
       return new Node(true, new ArrayList<>(entries));
     }
-    ByteBuffer page = Node.encode(true, entries, 2, PAGE, PAGE / 4);
+    ByteBuffer page = Node.encode(true, entries, 2, PAGE, PAGE / 4, 0);
     return Node.read(new NodeView(page, 0, 2, 1), buffers);
   }
 }

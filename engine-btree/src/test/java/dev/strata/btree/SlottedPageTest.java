@@ -73,7 +73,7 @@ class SlottedPageTest {
         assertSame(node, leaf, model);
       }
       if (node.inPageForm()) {
-        BUFFERS.give(node.sealPage(0));
+        BUFFERS.give(node.sealPage(0, 0));
       } else {
         conversions++;
       }
@@ -90,11 +90,11 @@ class SlottedPageTest {
       byte[] key = {(byte) k};
       model.put(key, new Node.Entry(key, leaf ? new byte[MAX_INLINE] : null, 7 + k, MAX_INLINE));
     }
-    ByteBuffer before = Node.encode(leaf, new ArrayList<>(model.values()), 0, PAGE, MAX_INLINE);
+    ByteBuffer before = Node.encode(leaf, new ArrayList<>(model.values()), 0, PAGE, MAX_INLINE, 0);
     SlottedPage page = new SlottedPage(new NodeView(before, 0, 0, 1), BUFFERS.take());
     byte[] huge = new byte[PAGE];
     assertFalse(leaf ? page.putLeaf(-4, huge, new byte[0]) : page.putBranch(-4, huge, 9));
-    assertArrayEquals(before.array(), bytes(page.seal(0)));
+    assertArrayEquals(before.array(), bytes(page.seal(0, 0)));
   }
 
   private static void put(
@@ -160,7 +160,7 @@ class SlottedPageTest {
     if (new Node(leaf, new ArrayList<>(entries)).size(MAX_INLINE) > PAGE) {
       return null;
     }
-    ByteBuffer run = Node.encode(leaf, entries, 42, PAGE, MAX_INLINE);
+    ByteBuffer run = Node.encode(leaf, entries, 42, PAGE, MAX_INLINE, 0);
     Node node = Node.read(new NodeView(run, 0, 42, 1), BUFFERS);
     assertTrue(node.inPageForm());
     return node;
@@ -186,8 +186,8 @@ class SlottedPageTest {
     }
     if (node.inPageForm()) {
       ByteBuffer expected =
-          Node.encode(leaf, new ArrayList<>(model.values()), 42, PAGE, MAX_INLINE);
-      assertArrayEquals(expected.array(), bytes(node.sealPage(42)));
+          Node.encode(leaf, new ArrayList<>(model.values()), 42, PAGE, MAX_INLINE, 9);
+      assertArrayEquals(expected.array(), bytes(node.sealPage(42, 9)));
     }
   }
 

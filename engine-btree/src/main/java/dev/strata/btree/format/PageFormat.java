@@ -16,7 +16,7 @@ import java.util.zip.CRC32C;
  * 16 u32 element count
  * 20 u32 overflow: pages in the run after the first
  * 24 u32 used bytes of the run, header included
- * 28 u32 reserved (0)
+ * 28 u32 writer: txid of the commit that wrote the run, low 32 bits (0 in a meta page)
  * </pre>
  *
  * <p>The checksum covers the used bytes only, so reading a node costs a CRC of its content rather
@@ -45,6 +45,12 @@ public final class PageFormat {
   public static final int OFF_OVERFLOW = 20;
   public static final int OFF_USED = 24;
 
+  /**
+   * A run's writer: the low 32 bits of the txid of the commit that wrote it (0 in meta pages and in
+   * runs written before the field was set). See {@link #seal(ByteBuffer, long)}.
+   */
+  public static final int OFF_WRITER = 28;
+
   private PageFormat() {}
 
   /** A new zeroed, little-endian buffer of {@code pages} pages. */
@@ -66,7 +72,19 @@ public final class PageFormat {
     b.putInt(OFF_COUNT, count);
     b.putInt(OFF_OVERFLOW, overflow);
     b.putInt(OFF_USED, used);
-    b.putInt(28, 0);
+    b.putInt(OFF_WRITER, 0);
+  }
+
+  /**
+   * Stamps the writer's txid and seals a run built in {@code b}. The txid makes the checksums of
+   * two runs written at one page by different commits differ even where their content cannot: a
+   * CRC32C over bytes followed by their own CRC32C is the same for all bytes of one length, and a
+   * run may end so (a serialized freelist does; a value may). A commit record tells a lost write
+   * from the older run left on its page by the checksum alone.
+   */
+  public static void seal(ByteBuffer b, long writer) {
+    b.putInt(OFF_WRITER, (int) writer);
+    seal(b);
   }
 
   /** Computes and stores the checksum of a run built in {@code b} (position 0 is the header). */

@@ -256,15 +256,15 @@ public final class SlottedPage {
   }
 
   /**
-   * Stamps the page id and the checksum (which covers the id, so it is not kept current while
-   * editing) and returns the page itself as the run to write at {@code pgid}: commit writes each
-   * node once, after its last edit, so no copy is needed. Editing the page again is allowed (a
-   * later {@code seal} stamps it anew), but changes the returned run as well.
+   * Stamps the page id, the writer's txid and the checksum (which covers the id, so it is not kept
+   * current while editing) and returns the page itself as the run to write at {@code pgid}: commit
+   * writes each node once, after its last edit, so no copy is needed. Editing the page again is
+   * allowed (a later {@code seal} stamps it anew), but changes the returned run as well.
    */
-  public ByteBuffer seal(long pgid) {
+  public ByteBuffer seal(long pgid, long writer) {
     buf.putLong(PageFormat.OFF_PGID, pgid);
     buf.putInt(PageFormat.OFF_OVERFLOW, 0);
-    PageFormat.seal(buf);
+    PageFormat.seal(buf, writer);
     return buf;
   }
 }
