@@ -251,7 +251,7 @@ public final class EtcdStallCommand implements Callable<Integer> {
           }
         });
     double loadRate = keys / seconds(System.nanoTime() - loadStart);
-    printSpace(target, "after the load");
+    printSpace(target, String.format(Locale.ROOT, "after the load (%,.0f keys/s)", loadRate));
     List<Long> blocks = new ArrayList<>();
     for (long b = 0; b * DELETE_BLOCK < keys; b++) {
       if (random.nextBoolean()) {
@@ -276,10 +276,14 @@ public final class EtcdStallCommand implements Callable<Integer> {
     long revision =
         kv.range(RangeRequest.newBuilder().setKey(key(0)).build()).getHeader().getRevision();
     kv.compact(CompactionRequest.newBuilder().setRevision(revision).setPhysical(true).build());
-    printSpace(target, "after compaction");
+    Target.Reading compacted = target.read();
+    if (compacted.space() != null) {
+      System.out.println(target.name + ": after compaction, " + compacted.space());
+    }
 
-    double[] spillBefore = target.spillSecondsAndCommits();
-    Histogram latency = new ConcurrentHistogram(TimeUnit.MINUTES.toNanos(10), 3);
+    double[] spillBefore = compacted.spill();
+    // Auto-resizing: a store that falls behind the rate can make a put wait for many minutes.
+    Histogram latency = new ConcurrentHistogram(3);
     byte[] putValue = bytes(random, putValueBytes);
     long intervalNanos = (long) (1e9 / rate);
     long total = (long) (rate * duration);
@@ -313,7 +317,14 @@ public final class EtcdStallCommand implements Callable<Integer> {
       putsPerCommit = total / (spillAfter[1] - spillBefore[1]);
     }
 
-    double[] commitsBefore = target.spillSecondsAndCommits();
+    System.out.printf(
+        Locale.ROOT,
+        "%s: fixed-rate puts, %,.0f/s achieved, p99 %,.1f ms, max %,.1f ms%n",
+        target.name,
+        achieved,
+        latency.getValueAtPercentile(99) / 1e6,
+        latency.getMaxValue() / 1e6);
+    double[] commitsBefore = spillAfter;
     long cpuBefore = target.cpuNanos();
     AtomicLong putsDone = new AtomicLong();
     double puts =

@@ -61,6 +61,22 @@ abstract class Target implements AutoCloseable {
    */
   abstract String space() throws IOException;
 
+  /**
+   * {@link #space} and {@link #spillSecondsAndCommits} at one moment.
+   *
+   * @param space the data file and its free space, or null
+   * @param spill seconds spent allocating pages and commits counted, or null
+   */
+  record Reading(String space, double[] spill) {}
+
+  /**
+   * Reads {@link #space} and {@link #spillSecondsAndCommits} at once: strata-etcd answers both from
+   * one engine stats call, which on {@code btree} walks the whole tree (minutes at tens of GB).
+   */
+  Reading read() throws IOException {
+    return new Reading(space(), spillSecondsAndCommits());
+  }
+
   static String space(double fileBytes, double freeBytes) {
     return String.format(
         Locale.ROOT,
@@ -501,8 +517,17 @@ abstract class Target implements AutoCloseable {
     }
 
     @Override
-    String space() throws IOException {
+    Reading read() throws IOException {
       Map<String, Double> stats = stats();
+      return new Reading(space(stats), spill(stats));
+    }
+
+    @Override
+    String space() throws IOException {
+      return space(stats());
+    }
+
+    private static String space(Map<String, Double> stats) {
       Double free = stats.get("freePages");
       Double pageSize = stats.get("pageSize");
       if (free == null || pageSize == null) {
@@ -519,7 +544,10 @@ abstract class Target implements AutoCloseable {
 
     @Override
     double[] spillSecondsAndCommits() throws IOException {
-      Map<String, Double> stats = stats();
+      return spill(stats());
+    }
+
+    private static double[] spill(Map<String, Double> stats) {
       Double nanos = stats.get("pageAllocationNanos");
       Double commits = stats.get("commits");
       // Only the btree engine allocates pages from a freelist and reports the time it takes.
