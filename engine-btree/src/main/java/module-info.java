@@ -6,6 +6,7 @@ module dev.strata.btree {
   requires transitive dev.strata.api;
   requires dev.strata.freelist;
   requires it.unimi.dsi.fastutil;
+  requires com.sun.jna;
 
   exports dev.strata.btree;
 

@@ -362,6 +362,7 @@ final class PageFile {
       throw new StorageIOException("cannot map " + path + " at offset " + chunkStart, e);
     }
     m.order(ByteOrder.LITTLE_ENDIAN);
+    ReadAdvice.random(m);
     if (index >= table.length) {
       MappedByteBuffer[] grown = new MappedByteBuffer[index + 1];
       System.arraycopy(table, 0, grown, 0, table.length);
