@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strata.api.EngineOptions;
 import dev.strata.api.KeyRange;
 import dev.strata.api.WriteTxn;
+import dev.strata.btree.format.PageFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,8 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
 class CommitWriterTest {
   @TempDir Path dir;
 
-  /** One data-page write: where, how long, and the high-water mark of the commit's base meta. */
-  private record Write(long pgid, int pages, long baseHighWater) {}
+  /**
+   * One data-page write: where, how long, how long the run it starts with is, and the high-water
+   * mark of the commit's base meta. A write longer than its first run joined runs; a multi-page run
+   * (a large node, a commit record or freelist run of several pages) is one run.
+   */
+  private record Write(long pgid, int pages, int firstRunPages, long baseHighWater) {}
 
   @Test
   void joinsOnlyPagesEarlierCommitsWrote_atMostJoinPages_andReadsBack() {
@@ -57,7 +63,7 @@ class CommitWriterTest {
     int joined = 0;
     for (Write w : writes) {
       assertTrue(w.pages() <= CommitWriter.JOIN_PAGES, "a write of " + w.pages() + " pages");
-      if (w.pages() > 1) {
+      if (w.pages() > w.firstRunPages()) {
         joined++;
         assertTrue(
             w.pgid() + w.pages() <= w.baseHighWater(),
@@ -89,7 +95,14 @@ class CommitWriterTest {
     public int write(ByteBuffer src, long position) throws IOException {
       boolean zeros = src.remaining() == pageSize && src.getLong(src.position()) == 0;
       if (position >= 2L * pageSize && !zeros) {
-        writes.add(new Write(position / pageSize, src.remaining() / pageSize, baseHighWater[0]));
+        int firstRunPages =
+            1
+                + src.duplicate()
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .getInt(src.position() + PageFormat.OFF_OVERFLOW);
+        writes.add(
+            new Write(
+                position / pageSize, src.remaining() / pageSize, firstRunPages, baseHighWater[0]));
       }
       return channel.write(src, position);
     }
