@@ -72,9 +72,9 @@ import java.util.function.Function;
  *       is created; an existing store keeps its page size and a different setting is ignored with
  *       an INFO log line.
  *   <li>{@code btree.fillPercent} (default 0.5, 0.1..1.0): how full a split leaves each page; 1.0
- *       suits sequential loads. A page that grew only at its end in the committing transaction (a
- *       load in key order, a log keyed by sequence) is always split into full pages, as bbolt's
- *       users set for sequential keys and LMDB's append mode does.
+ *       suits sequential loads. A node whose inserts in the committing transaction form one run (a
+ *       load in key order, a log keyed by sequence) is always split into full pages up to the run's
+ *       end, as bbolt's users set for sequential keys and LMDB's append mode does.
  *   <li>{@code btree.freelist} ({@code hash}, default, or {@code array}): the page allocator;
  *       {@code array} is bbolt's original, kept to reproduce its commit stall.
  *   <li>{@code btree.freelistSync} (default true): when false, commits do not store the freelist

@@ -47,19 +47,15 @@ final class ReadAdvice {
 
   /**
    * Advises random reads for {@code mapping}, which must start at a page boundary (a file mapping
-   * at a page-aligned offset does).
-   *
-   * @return whether the kernel took the advice
+   * at a page-aligned offset does); a refusal leaves the kernel's default.
    */
-  static boolean random(MappedByteBuffer mapping) {
+  static void random(MappedByteBuffer mapping) {
     if (LIBC == null || mapping.capacity() == 0) {
-      return false;
+      return;
     }
     Pointer address = Native.getDirectBufferPointer(mapping);
-    int result = LIBC.madvise(address, mapping.capacity(), MADV_RANDOM);
-    if (result != 0) {
+    if (LIBC.madvise(address, mapping.capacity(), MADV_RANDOM) != 0) {
       LOG.log(Level.DEBUG, "madvise(MADV_RANDOM) failed: errno {0}", Native.getLastError());
     }
-    return result == 0;
   }
 }

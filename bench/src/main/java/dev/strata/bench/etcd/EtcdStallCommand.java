@@ -14,7 +14,6 @@ import io.etcd.jetcd.api.StatusRequest;
 import io.etcd.jetcd.api.TxnRequest;
 import io.grpc.StatusRuntimeException;
 import java.io.File;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -251,7 +250,10 @@ public final class EtcdStallCommand implements Callable<Integer> {
           }
         });
     double loadRate = keys / seconds(System.nanoTime() - loadStart);
-    printSpace(target, String.format(Locale.ROOT, "after the load (%,.0f keys/s)", loadRate));
+    printSpace(
+        target,
+        String.format(Locale.ROOT, "after the load (%,.0f keys/s)", loadRate),
+        target.space());
     List<Long> blocks = new ArrayList<>();
     for (long b = 0; b * DELETE_BLOCK < keys; b++) {
       if (random.nextBoolean()) {
@@ -277,9 +279,7 @@ public final class EtcdStallCommand implements Callable<Integer> {
         kv.range(RangeRequest.newBuilder().setKey(key(0)).build()).getHeader().getRevision();
     kv.compact(CompactionRequest.newBuilder().setRevision(revision).setPhysical(true).build());
     Target.Reading compacted = target.read();
-    if (compacted.space() != null) {
-      System.out.println(target.name + ": after compaction, " + compacted.space());
-    }
+    printSpace(target, "after compaction", compacted.space());
 
     double[] spillBefore = compacted.spill();
     // Auto-resizing: a store that falls behind the rate can make a put wait for many minutes.
@@ -457,8 +457,8 @@ public final class EtcdStallCommand implements Callable<Integer> {
     }
   }
 
-  private static void printSpace(Target target, String when) throws IOException {
-    String space = target.space();
+  /** Prints {@code space} (from {@link Target#space}) unless the target reports none. */
+  private static void printSpace(Target target, String when, String space) {
     if (space != null) {
       System.out.println(target.name + ": " + when + ", " + space);
     }
