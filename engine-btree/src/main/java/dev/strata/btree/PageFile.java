@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.zip.CRC32C;
 
@@ -75,6 +76,35 @@ final class PageFile {
   }
 
   // ---------------------------------------------------------------- reads
+
+  /**
+   * Starts reading the first page of each run named in {@code pgids[0, count)} into the page cache
+   * and returns without waiting, for a walk about to visit them all. Ids outside {@code [2,
+   * highWater)} are skipped: the walk reports them when it reaches them. Sorts that part of {@code
+   * pgids} in place.
+   */
+  void prefetch(long[] pgids, int count, long highWater) {
+    Arrays.sort(pgids, 0, count);
+    int i = 0;
+    while (i < count && pgids[i] < 2) {
+      i++;
+    }
+    while (i < count && pgids[i] < highWater) {
+      long first = pgids[i];
+      long end = first + 1;
+      for (i++; i < count && pgids[i] <= end && pgids[i] < highWater; i++) {
+        end = pgids[i] + 1;
+      }
+      long at = first << pageShift;
+      long stop = end << pageShift;
+      while (at < stop) {
+        long off = at & (chunkSize - 1);
+        int n = (int) Math.min(stop - at, chunkSize - off);
+        ReadAdvice.willNeed(chunkAt(at, n), off, n);
+        at += n;
+      }
+    }
+  }
 
   /**
    * Returns a verified view of the node (branch or leaf) whose run starts at {@code pgid}.
@@ -313,7 +343,7 @@ final class PageFile {
   }
 
   /** The mapping of the chunk holding file offset {@code at}, covering at least {@code n} bytes. */
-  private ByteBuffer chunkAt(long at, int n) {
+  private MappedByteBuffer chunkAt(long at, int n) {
     int index = (int) (at >>> chunkShift);
     long need = (at & (chunkSize - 1)) + n;
     MappedByteBuffer[] table = chunks;
@@ -330,7 +360,7 @@ final class PageFile {
    * Maps chunk {@code index} anew. Shields the caller's interrupt itself: reads reach here without
    * the engine's per-call shield, and an interrupted thread's channel call would close the channel.
    */
-  private ByteBuffer remap(int index, long need) {
+  private MappedByteBuffer remap(int index, long need) {
     InterruptShield.enter();
     try {
       return remapShielded(index, need);
@@ -339,7 +369,7 @@ final class PageFile {
     }
   }
 
-  private synchronized ByteBuffer remapShielded(int index, long need) {
+  private synchronized MappedByteBuffer remapShielded(int index, long need) {
     MappedByteBuffer[] table = chunks;
     if (index < table.length && table[index] != null && table[index].capacity() >= need) {
       return table[index];

@@ -8,12 +8,16 @@ import java.lang.System.Logger.Level;
 import java.nio.MappedByteBuffer;
 
 /**
- * Tells Linux that a file mapping is read at random ({@code madvise(MADV_RANDOM)}), as bbolt and
- * LMDB do for theirs. Without it a page fault on a page not in the cache reads the device's whole
+ * Tells Linux how a file mapping is read: at random ({@code madvise(MADV_RANDOM)}), as bbolt and
+ * LMDB do for theirs, and which pages a walk of the whole tree is about to read ({@code
+ * MADV_WILLNEED}). Without it a page fault on a page not in the cache reads the device's whole
  * read-ahead window around it ({@code read_ahead_kb}: 128 KiB by default, 8 MiB on some virtual
  * disks): on a store larger than memory every cold read of a node then reads up to 2,048 pages, and
  * the pages read for nothing push the ones in use out of the cache. Only a B+tree read in key order
- * gains from read-ahead, and the tree's pages are not laid out in key order.
+ * gains from read-ahead, and the tree's pages are not laid out in key order. A walk of the whole
+ * tree (the integrity check, the stats, the freelist rebuild at open) instead names each branch's
+ * children before it reads them, so the kernel reads them all at once rather than one fault at a
+ * time.
  *
  * <p>Elsewhere than Linux, or when the C library cannot be reached, mappings keep the kernel's
  * default and nothing else changes. Thread-safe (stateless).
@@ -24,11 +28,19 @@ final class ReadAdvice {
   /** {@code MADV_RANDOM} in Linux's {@code <sys/mman.h>}. */
   private static final int MADV_RANDOM = 1;
 
+  /** {@code MADV_WILLNEED} in Linux's {@code <sys/mman.h>}. */
+  private static final int MADV_WILLNEED = 3;
+
   private static final CLibrary LIBC = load();
 
-  /** The one C function used. */
+  /** The memory page size, to which {@code madvise} ranges are aligned; 0 without the C library. */
+  private static final long OS_PAGE = LIBC == null ? 0 : LIBC.getpagesize();
+
+  /** The C functions used. */
   interface CLibrary extends Library {
     int madvise(Pointer address, long length, int advice);
+
+    int getpagesize();
   }
 
   private ReadAdvice() {}
@@ -56,6 +68,22 @@ final class ReadAdvice {
     Pointer address = Native.getDirectBufferPointer(mapping);
     if (LIBC.madvise(address, mapping.capacity(), MADV_RANDOM) != 0) {
       LOG.log(Level.DEBUG, "madvise(MADV_RANDOM) failed: errno {0}", Native.getLastError());
+    }
+  }
+
+  /**
+   * Asks the kernel to start reading bytes {@code [offset, offset + length)} of {@code mapping}
+   * into the page cache and returns at once; a refusal changes nothing. The range must lie within
+   * the mapping.
+   */
+  static void willNeed(MappedByteBuffer mapping, long offset, long length) {
+    if (LIBC == null || length <= 0) {
+      return;
+    }
+    long from = offset - offset % OS_PAGE;
+    Pointer address = Native.getDirectBufferPointer(mapping).share(from);
+    if (LIBC.madvise(address, offset + length - from, MADV_WILLNEED) != 0) {
+      LOG.log(Level.DEBUG, "madvise(MADV_WILLNEED) failed: errno {0}", Native.getLastError());
     }
   }
 }

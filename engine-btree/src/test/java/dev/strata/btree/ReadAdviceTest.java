@@ -1,22 +1,47 @@
 package dev.strata.btree;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
 import dev.strata.api.ReadTxn;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The store's file mappings are advised for random reads, which Linux shows in smaps. */
+/**
+ * The store's file mappings are advised for random reads, which Linux shows in smaps, and a walk's
+ * prefetch reads exactly the pages it names into the page cache, which {@code mincore} shows.
+ */
 class ReadAdviceTest {
   private static final Path SMAPS = Path.of("/proc/self/smaps");
+  private static final int PAGE = 4096;
+
+  /** The C functions the test uses to empty the page cache of a file and to look into it. */
+  interface Libc extends Library {
+    int open(String path, int flags);
+
+    int posix_fadvise(int fd, long offset, long length, int advice);
+
+    int close(int fd);
+
+    int mincore(Pointer address, long length, byte[] residency);
+  }
 
   @TempDir Path dir;
 
@@ -55,5 +80,61 @@ class ReadAdviceTest {
       }
     }
     return flags;
+  }
+
+  @Test
+  void prefetch_readsTheNamedPagesIntoTheCache_andNoOthers() throws Exception {
+    assumeTrue(Platform.isLinux(), "Linux only");
+    Libc libc = Native.load("c", Libc.class);
+    int pages = 256;
+    Path path = dir.resolve("pages");
+    try (FileChannel ch =
+        FileChannel.open(
+            path,
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.READ,
+            StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(new byte[PAGE * pages]), 0);
+      ch.force(true);
+      int fd = libc.open(path.toString(), 0);
+      assertTrue(fd >= 0, "open");
+      assertEquals(0, libc.posix_fadvise(fd, 0, 0, 4), "POSIX_FADV_DONTNEED");
+      libc.close(fd);
+      MappedByteBuffer view = ch.map(FileChannel.MapMode.READ_ONLY, 0, (long) PAGE * pages);
+      assumeTrue(
+          resident(libc, view, pages).isEmpty(),
+          "this file system keeps the file's pages in memory (tmpfs?)");
+
+      // 16-page chunks: the run 14..17 crosses a chunk boundary; 0 and 1 (the metas) and ids at
+      // or past the high-water mark are left to the walk.
+      PageFile file = new PageFile(path, ch, null, null, PAGE, 16 * PAGE);
+      file.prefetch(new long[] {20, 15, 300, 14, 1, 100, 17, 16, 0, 255, 256}, 11, 256);
+
+      BitSet expected = new BitSet();
+      expected.set(14, 18);
+      expected.set(20);
+      expected.set(100);
+      expected.set(255);
+      BitSet seen = resident(libc, view, pages);
+      for (long deadline = System.nanoTime() + 10_000_000_000L;
+          !seen.equals(expected) && System.nanoTime() < deadline;
+          seen = resident(libc, view, pages)) {
+        Thread.sleep(10);
+      }
+      assertEquals(expected, seen, "pages in the page cache");
+    }
+  }
+
+  /** The pages of {@code view} that are in the page cache. */
+  private static BitSet resident(Libc libc, MappedByteBuffer view, int pages) {
+    byte[] vector = new byte[pages];
+    assertEquals(0, libc.mincore(Native.getDirectBufferPointer(view), (long) PAGE * pages, vector));
+    BitSet in = new BitSet();
+    for (int i = 0; i < pages; i++) {
+      if ((vector[i] & 1) != 0) {
+        in.set(i);
+      }
+    }
+    return in;
   }
 }
