@@ -8,16 +8,16 @@ import java.lang.System.Logger.Level;
 import java.nio.MappedByteBuffer;
 
 /**
- * Tells Linux how a file mapping is read: at random ({@code madvise(MADV_RANDOM)}), as bbolt and
- * LMDB do for theirs, and which pages a walk of the whole tree is about to read ({@code
- * MADV_WILLNEED}). Without it a page fault on a page not in the cache reads the device's whole
- * read-ahead window around it ({@code read_ahead_kb}: 128 KiB by default, 8 MiB on some virtual
- * disks): on a store larger than memory every cold read of a node then reads up to 2,048 pages, and
- * the pages read for nothing push the ones in use out of the cache. Only a B+tree read in key order
- * gains from read-ahead, and the tree's pages are not laid out in key order. A walk of the whole
- * tree (the integrity check, the stats, the freelist rebuild at open) instead names each branch's
- * children before it reads them, so the kernel reads them all at once rather than one fault at a
- * time.
+ * Tells Linux how a file mapping is read: at random ({@code madvise(MADV_RANDOM)}), as bbolt does
+ * for its map and LMDB with {@code MDB_NORDAHEAD}, and which pages a walk of the whole tree is
+ * about to read ({@code MADV_WILLNEED}). Without it a page fault on a page not in the cache reads
+ * the device's whole read-ahead window around it ({@code read_ahead_kb}: 128 KiB by default, 8 MiB
+ * on some virtual disks): on a store larger than memory every cold read of a node then reads up to
+ * 2,048 pages, and the pages read for nothing push the ones in use out of the cache. Only a B+tree
+ * read in key order gains from read-ahead, and the tree's pages are not laid out in key order. A
+ * walk of the whole tree (the integrity check, the stats, the freelist rebuild at open) instead
+ * names each branch's children before it reads them, so the kernel reads them all at once rather
+ * than one fault at a time.
  *
  * <p>Elsewhere than Linux, or when the C library cannot be reached, mappings keep the kernel's
  * default and nothing else changes. Thread-safe (stateless).
