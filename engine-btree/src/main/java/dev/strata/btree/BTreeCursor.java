@@ -24,6 +24,10 @@ final class BTreeCursor implements Cursor {
   private final boolean descending;
   private NodeSource[] nodes = new NodeSource[8];
   private int[] indexes = new int[8];
+
+  /** Per level, the branch whose children in range were last named to the kernel. */
+  private NodeSource[] named = new NodeSource[8];
+
   private int depth;
   private boolean started;
   private boolean exhausted;
@@ -100,6 +104,7 @@ final class BTreeCursor implements Cursor {
     if (depth == nodes.length) {
       nodes = java.util.Arrays.copyOf(nodes, depth * 2);
       indexes = java.util.Arrays.copyOf(indexes, depth * 2);
+      named = java.util.Arrays.copyOf(named, depth * 2);
     }
     nodes[depth] = n;
     indexes[depth] = index;
@@ -168,6 +173,10 @@ final class BTreeCursor implements Cursor {
         if (top.isLeaf()) {
           return true;
         }
+        if (named[depth - 1] != top) {
+          named[depth - 1] = top;
+          nameChildren(top, i);
+        }
         NodeSource child = txn.child(top, i);
         push(child, descending ? child.count() - 1 : 0);
         continue;
@@ -177,6 +186,35 @@ final class BTreeCursor implements Cursor {
         indexes[depth - 1] += descending ? -1 : 1;
       }
     }
+  }
+
+  /**
+   * Names to the kernel the children of {@code branch} this cursor visits from index {@code from}
+   * on, as far as the range reaches. The cursor gets here only by stepping past the end of a node,
+   * so it is scanning; the mapping is advised for random reads, and without this each child not in
+   * the cache would cost one synchronous read, one after another.
+   */
+  private void nameChildren(NodeSource branch, int from) {
+    int n = branch.count();
+    long[] ids = new long[descending ? from + 1 : n - from];
+    int k = 0;
+    if (descending) {
+      // Child j holds keys from its separator up to the next: below j, none reach the lower bound.
+      for (int j = from; j >= 0; j--) {
+        ids[k++] = branch.childAt(j);
+        if (lower != null && branch.compareKeyAt(j, lower) <= 0) {
+          break;
+        }
+      }
+    } else {
+      for (int j = from; j < n; j++) {
+        if (j > from && upper != null && branch.compareKeyAt(j, upper) >= 0) {
+          break;
+        }
+        ids[k++] = branch.childAt(j);
+      }
+    }
+    txn.prefetch(ids, k);
   }
 
   @Override

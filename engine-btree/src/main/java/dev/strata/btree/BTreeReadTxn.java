@@ -24,6 +24,14 @@ class BTreeReadTxn implements ReadTxn {
     return engine.store.file.node(meta.root(), meta.highWater(), false);
   }
 
+  /**
+   * Has the kernel start reading the pages {@code pgids[0, count)} of this snapshot (reorders
+   * them); see {@link PageFile#prefetch}.
+   */
+  void prefetch(long[] pgids, int count) {
+    engine.store.file.prefetch(pgids, count, meta.highWater());
+  }
+
   NodeSource child(NodeSource parent, int i) {
     return engine.store.file.node(parent.childAt(i), meta.highWater(), false);
   }

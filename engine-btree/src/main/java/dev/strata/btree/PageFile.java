@@ -79,29 +79,35 @@ final class PageFile {
 
   /**
    * Starts reading the first page of each run named in {@code pgids[0, count)} into the page cache
-   * and returns without waiting, for a walk about to visit them all. Ids outside {@code [2,
-   * highWater)} are skipped: the walk reports them when it reaches them. Sorts that part of {@code
-   * pgids} in place.
+   * and returns without waiting, for a walk or scan about to visit them. Ids outside {@code [2,
+   * highWater)} are skipped (the reader reports them when it reaches them), and so are pages whose
+   * checksum this process verified or wrote: they were read through the map or written, so most
+   * likely they are cached, and a store that is warm makes no system call here. Reorders {@code
+   * pgids[0, count)}.
    */
   void prefetch(long[] pgids, int count, long highWater) {
-    Arrays.sort(pgids, 0, count);
-    int i = 0;
-    while (i < count && pgids[i] < 2) {
-      i++;
+    int n = 0;
+    for (int i = 0; i < count; i++) {
+      long p = pgids[i];
+      if (p >= 2 && p < highWater && !isVerified(p)) {
+        pgids[n++] = p;
+      }
     }
-    while (i < count && pgids[i] < highWater) {
+    Arrays.sort(pgids, 0, n);
+    int i = 0;
+    while (i < n) {
       long first = pgids[i];
       long end = first + 1;
-      for (i++; i < count && pgids[i] <= end && pgids[i] < highWater; i++) {
+      for (i++; i < n && pgids[i] <= end; i++) {
         end = pgids[i] + 1;
       }
       long at = first << pageShift;
       long stop = end << pageShift;
       while (at < stop) {
         long off = at & (chunkSize - 1);
-        int n = (int) Math.min(stop - at, chunkSize - off);
-        ReadAdvice.willNeed(chunkAt(at, n), off, n);
-        at += n;
+        int len = (int) Math.min(stop - at, chunkSize - off);
+        ReadAdvice.willNeed(chunkAt(at, len), off, len);
+        at += len;
       }
     }
   }

@@ -10,7 +10,10 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
+import dev.strata.api.Cursor;
+import dev.strata.api.KeyRange;
 import dev.strata.api.ReadTxn;
+import dev.strata.btree.format.NodeView;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
@@ -23,10 +26,13 @@ import java.util.BitSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The store's file mappings are advised for random reads, which Linux shows in smaps, and a walk's
- * prefetch reads exactly the pages it names into the page cache, which {@code mincore} shows.
+ * prefetch reads exactly the pages it names into the page cache, as does a scan for the leaves
+ * ahead of it in its range, which {@code mincore} shows.
  */
 class ReadAdviceTest {
   private static final Path SMAPS = Path.of("/proc/self/smaps");
@@ -136,5 +142,114 @@ class ReadAdviceTest {
       }
     }
     return in;
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aScanThatStepsIntoTheNextLeaf_hasTheLeavesAheadInItsRangeRead(boolean descending)
+      throws Exception {
+    assumeTrue(Platform.isLinux() && Files.isReadable(SMAPS), "Linux only");
+    Libc libc = Native.load("c", Libc.class);
+    int keys = 4000;
+    long[] leaves;
+    long[] firstKeys;
+    try (BTreeEngine e = TestSupport.open(dir)) {
+      try (var w = e.beginWrite()) {
+        for (int i = 0; i < keys; i++) {
+          w.put(TestSupport.key(i), TestSupport.value(i, 100));
+        }
+        w.commit();
+      }
+      // Free pages, so that the next open reads the stored freelist instead of walking the tree.
+      e.put(TestSupport.key(0), TestSupport.value(0, 100));
+      e.put(TestSupport.key(0), TestSupport.value(0, 100));
+      assertEquals(2, e.stats().get("treeDepth").intValue(), "a root branch over leaves");
+      NodeView root = e.store.file.node(e.store.meta.root(), e.store.meta.highWater(), false);
+      leaves = new long[root.count()];
+      firstKeys = new long[root.count()];
+      for (int j = 0; j < root.count(); j++) {
+        leaves[j] = root.childAt(j);
+        NodeView leaf = e.store.file.node(leaves[j], e.store.meta.highWater(), false);
+        firstKeys[j] = ByteBuffer.wrap(leaf.keyAt(0)).getLong();
+      }
+      e.verifyIntegrity();
+    }
+    Path path = dir.resolve(Store.FILE_NAME).toRealPath();
+    for (long deadline = System.nanoTime() + 10_000_000_000L;
+        !vmFlagsOf(path).isEmpty() && System.nanoTime() < deadline; ) {
+      System.gc();
+      Thread.sleep(20);
+    }
+    assumeTrue(vmFlagsOf(path).isEmpty(), "the closed store's mappings are still in place");
+    int fd = libc.open(path.toString(), 0);
+    assertTrue(fd >= 0, "open");
+    assertEquals(0, libc.posix_fadvise(fd, 0, 0, 4), "POSIX_FADV_DONTNEED");
+    libc.close(fd);
+    int filePages = (int) (Files.size(path) / PAGE);
+    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+      MappedByteBuffer view = ch.map(FileChannel.MapMode.READ_ONLY, 0, (long) PAGE * filePages);
+      BitSet cold = resident(libc, view, filePages);
+      for (long leaf : leaves) {
+        assumeTrue(!cold.get((int) leaf), "this file system keeps the file's pages in memory");
+      }
+
+      long from = 1000;
+      long to = 3000;
+      KeyRange range = KeyRange.between(TestSupport.key(from), TestSupport.key(to));
+      BitSet inRange = new BitSet();
+      for (int j = 0; j < leaves.length; j++) {
+        long last = j + 1 < leaves.length ? firstKeys[j + 1] - 1 : keys - 1;
+        if (firstKeys[j] < to && last >= from) {
+          inRange.set((int) leaves[j]);
+        }
+      }
+      try (BTreeEngine e = TestSupport.open(dir);
+          ReadTxn t = e.beginRead()) {
+        // What opening the store read (the metas, the stored freelist and the file read-ahead of
+        // those reads, which are not through the map).
+        BitSet beforeScan = leavesIn(resident(libc, view, filePages), leaves);
+        try (Cursor c = t.cursor(descending ? range.reversed() : range)) {
+          // About 33 entries fill a leaf: 60 steps cross into the scan's second leaf and stop.
+          for (int i = 0; i < 60; i++) {
+            assertTrue(c.next());
+            long expectedKey = descending ? to - 1 - i : from + i;
+            assertArrayEquals(TestSupport.key(expectedKey), c.key());
+          }
+          // The kernel's read-ahead is best effort (a page it cannot allocate at once is left
+          // out), so three quarters of the range's leaves are asked for; two or three are read
+          // without the prefetch.
+          BitSet read = inRangeRead(libc, view, filePages, leaves, inRange);
+          for (long deadline = System.nanoTime() + 10_000_000_000L;
+              read.cardinality() * 4 < inRange.cardinality() * 3 && System.nanoTime() < deadline;
+              read = inRangeRead(libc, view, filePages, leaves, inRange)) {
+            Thread.sleep(10);
+          }
+          assertTrue(
+              read.cardinality() * 4 >= inRange.cardinality() * 3,
+              read.cardinality() + " of the range's " + inRange.cardinality() + " leaves read");
+          BitSet outside = leavesIn(resident(libc, view, filePages), leaves);
+          outside.andNot(inRange);
+          outside.andNot(beforeScan);
+          assertTrue(outside.isEmpty(), "leaves outside the range read by the scan: " + outside);
+        }
+      }
+    }
+  }
+
+  private static BitSet inRangeRead(
+      Libc libc, MappedByteBuffer view, int filePages, long[] leaves, BitSet inRange) {
+    BitSet read = leavesIn(resident(libc, view, filePages), leaves);
+    read.and(inRange);
+    return read;
+  }
+
+  private static BitSet leavesIn(BitSet pages, long[] leaves) {
+    BitSet out = new BitSet();
+    for (long leaf : leaves) {
+      if (pages.get((int) leaf)) {
+        out.set((int) leaf);
+      }
+    }
+    return out;
   }
 }
