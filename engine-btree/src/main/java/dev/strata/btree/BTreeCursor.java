@@ -175,7 +175,11 @@ final class BTreeCursor implements Cursor {
         }
         if (named[depth - 1] != top) {
           named[depth - 1] = top;
-          nameChildren(top, i);
+          // A next child this process has read already says the store is most likely in memory,
+          // where naming the rest would cost more than it saves.
+          if (!txn.readBefore(top.childAt(i))) {
+            nameChildren(top, i);
+          }
         }
         NodeSource child = txn.child(top, i);
         push(child, descending ? child.count() - 1 : 0);

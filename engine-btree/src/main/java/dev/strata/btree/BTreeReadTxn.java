@@ -32,6 +32,11 @@ class BTreeReadTxn implements ReadTxn {
     engine.store.file.prefetch(pgids, count, meta.highWater());
   }
 
+  /** Whether this process has read or written page {@code pgid} (its checksum bit is set). */
+  boolean readBefore(long pgid) {
+    return engine.store.file.isVerified(pgid);
+  }
+
   NodeSource child(NodeSource parent, int i) {
     return engine.store.file.node(parent.childAt(i), meta.highWater(), false);
   }
