@@ -9,15 +9,15 @@ import java.nio.MappedByteBuffer;
 
 /**
  * Tells Linux how a file mapping is read: at random ({@code madvise(MADV_RANDOM)}), as bbolt does
- * for its map and LMDB with {@code MDB_NORDAHEAD}, and which pages a walk of the whole tree is
- * about to read ({@code MADV_WILLNEED}). Without it a page fault on a page not in the cache reads
- * the device's whole read-ahead window around it ({@code read_ahead_kb}: 128 KiB by default, 8 MiB
- * on some virtual disks): on a store larger than memory every cold read of a node then reads up to
+ * for its map and LMDB with {@code MDB_NORDAHEAD}, and which pages a walk or a scan is about to
+ * read ({@code MADV_WILLNEED}). Without it a page fault on a page not in the cache reads the
+ * device's whole read-ahead window around it ({@code read_ahead_kb}: 128 KiB by default, 8 MiB on
+ * some virtual disks): on a store larger than memory every cold read of a node then reads up to
  * 2,048 pages, and the pages read for nothing push the ones in use out of the cache. Only a B+tree
  * read in key order gains from read-ahead, and the tree's pages are not laid out in key order. A
- * walk of the whole tree (the integrity check, the stats, the freelist rebuild at open) instead
- * names each branch's children before it reads them, so the kernel reads them all at once rather
- * than one fault at a time.
+ * walk of the whole tree (the integrity check, the stats, the freelist rebuild at open) and a
+ * scanning cursor instead name the pages they are about to read, so the kernel reads them in one
+ * batch rather than one fault at a time.
  *
  * <p>Elsewhere than Linux, or when the C library cannot be reached, mappings keep the kernel's
  * default and nothing else changes. Thread-safe (stateless).
@@ -33,8 +33,8 @@ final class ReadAdvice {
 
   private static final CLibrary LIBC = load();
 
-  /** The memory page size, to which {@code madvise} ranges are aligned; 0 without the C library. */
-  private static final long OS_PAGE = LIBC == null ? 0 : LIBC.getpagesize();
+  /** The memory page size, to which {@code madvise} ranges are aligned; 0 if unknown. */
+  private static final long OS_PAGE = pageSize();
 
   /** The C functions used. */
   interface CLibrary extends Library {
@@ -54,6 +54,18 @@ final class ReadAdvice {
     } catch (LinkageError | RuntimeException e) {
       LOG.log(Level.INFO, "madvise unavailable, file mappings keep the kernel's read-ahead", e);
       return null;
+    }
+  }
+
+  private static long pageSize() {
+    if (LIBC == null) {
+      return 0;
+    }
+    try {
+      return Math.max(0, LIBC.getpagesize());
+    } catch (LinkageError | RuntimeException e) {
+      LOG.log(Level.INFO, "getpagesize unavailable, pages are not read ahead of walks", e);
+      return 0;
     }
   }
 
@@ -77,7 +89,7 @@ final class ReadAdvice {
    * the mapping.
    */
   static void willNeed(MappedByteBuffer mapping, long offset, long length) {
-    if (LIBC == null || length <= 0) {
+    if (OS_PAGE == 0 || length <= 0) {
       return;
     }
     long from = offset - offset % OS_PAGE;
