@@ -102,10 +102,7 @@ class ReadAdviceTest {
             StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.wrap(new byte[PAGE * pages]), 0);
       ch.force(true);
-      int fd = libc.open(path.toString(), 0);
-      assertTrue(fd >= 0, "open");
-      assertEquals(0, libc.posix_fadvise(fd, 0, 0, 4), "POSIX_FADV_DONTNEED");
-      libc.close(fd);
+      evict(libc, path);
       MappedByteBuffer view = ch.map(FileChannel.MapMode.READ_ONLY, 0, (long) PAGE * pages);
       assumeTrue(
           resident(libc, view, pages).isEmpty(),
@@ -129,6 +126,14 @@ class ReadAdviceTest {
       }
       assertEquals(expected, seen, "pages in the page cache");
     }
+  }
+
+  /** Drops the pages of {@code path} that no mapping holds from the page cache. */
+  private static void evict(Libc libc, Path path) {
+    int fd = libc.open(path.toString(), 0);
+    assertTrue(fd >= 0, "open");
+    assertEquals(0, libc.posix_fadvise(fd, 0, 0, 4), "POSIX_FADV_DONTNEED");
+    libc.close(fd);
   }
 
   /** The pages of {@code view} that are in the page cache. */
@@ -181,10 +186,7 @@ class ReadAdviceTest {
       Thread.sleep(20);
     }
     assumeTrue(vmFlagsOf(path).isEmpty(), "the closed store's mappings are still in place");
-    int fd = libc.open(path.toString(), 0);
-    assertTrue(fd >= 0, "open");
-    assertEquals(0, libc.posix_fadvise(fd, 0, 0, 4), "POSIX_FADV_DONTNEED");
-    libc.close(fd);
+    evict(libc, path);
     int filePages = (int) (Files.size(path) / PAGE);
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       MappedByteBuffer view = ch.map(FileChannel.MapMode.READ_ONLY, 0, (long) PAGE * filePages);
