@@ -120,7 +120,12 @@ import org.apache.ratis.server.DivisionInfo;
  * counts this replica: logical bytes of the transactions it applied, physical bytes of its Raft log
  * entries (varint length, entry, CRC) plus its local engine's, and syncs of its Raft log plus its
  * local engine's. {@link #stats()} gives this replica's Raft state ({@code raft.*}) and its local
- * engine's stats ({@code local.*}).
+ * engine's stats ({@code local.*}). Among the Raft state, counters since open that say where a
+ * commit's time goes: {@code raft.batchApplies} and {@code raft.batchApplyNanos} (the transaction
+ * entries this replica applied and the time their local write transactions took, commit included),
+ * and on a leader {@code raft.entriesProposed}, {@code raft.transactionsProposed} and {@code
+ * raft.proposeNanos} (the entries it proposed, the transactions they carried, and the time from
+ * each submit until its outcome was known here: the Raft round plus this replica's apply).
  *
  * <p>{@code readOnly} opens the local store alone, without joining the group: reads are local.
  *
@@ -386,6 +391,8 @@ public final class RaftEngine implements StorageEngine, ReplicaGroup {
     Map<String, Number> out = new TreeMap<>();
     out.put("raft.appliedIndex", stateMachine.appliedIndex());
     out.put("raft.appliedTerm", stateMachine.appliedTerm());
+    out.put("raft.batchApplies", stateMachine.batchApplies());
+    out.put("raft.batchApplyNanos", stateMachine.batchApplyNanos());
     if (replica != null) {
       DivisionInfo info = replica.info();
       out.put("raft.term", info.getCurrentTerm());
@@ -394,6 +401,9 @@ public final class RaftEngine implements StorageEngine, ReplicaGroup {
       out.put("raft.logStartIndex", replica.logStartIndex());
       out.put("raft.snapshotIndex", stateMachine.snapshotIndex());
       out.put("raft.snapshotsInstalled", stateMachine.snapshotsInstalled());
+      out.put("raft.entriesProposed", commits.entriesProposed());
+      out.put("raft.transactionsProposed", commits.transactionsProposed());
+      out.put("raft.proposeNanos", commits.proposeNanos());
       out.put("raft.snapshotCopyNanos", stateMachine.lastSnapshotNanos());
     }
     out.put("raft.peers", settings.peers.size());

@@ -16,6 +16,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,6 +70,40 @@ class RaftEngineTest {
         assertArrayEquals(b("v"), r.get(b("k")), "linearizable read on " + r.replicaId());
       }
     }
+  }
+
+  @Test
+  void stats_countTheEntriesProposed_andTheApplies_onEveryReplica() {
+    try (TestCluster c = TestCluster.open(dir.resolve("g"), 3, EngineOptions.defaults())) {
+      RaftEngine leader = c.replicas[0];
+      Map<String, Number> before = leader.stats();
+      long[] appliesBefore = new long[3];
+      for (int i = 0; i < 3; i++) {
+        appliesBefore[i] = c.replicas[i].stats().get("raft.batchApplies").longValue();
+      }
+      for (int i = 0; i < 10; i++) {
+        leader.put(b("k" + i), b("v"));
+      }
+      Map<String, Number> after = leader.stats();
+      // One client, one transaction per entry: each commit waits for its entry's outcome.
+      assertEquals(10, delta(before, after, "raft.entriesProposed"));
+      assertEquals(10, delta(before, after, "raft.transactionsProposed"));
+      assertTrue(delta(before, after, "raft.proposeNanos") > 0);
+      for (int i = 0; i < 3; i++) {
+        RaftEngine r = c.replicas[i];
+        assertArrayEquals(b("v"), r.get(b("k9")), "linearizable read on " + r.replicaId());
+        Map<String, Number> s = r.stats();
+        assertTrue(s.get("raft.batchApplies").longValue() - appliesBefore[i] >= 10, r.replicaId());
+        assertTrue(s.get("raft.batchApplyNanos").longValue() > 0, r.replicaId());
+        if (r != leader) {
+          assertEquals(0, s.get("raft.entriesProposed").longValue(), "a follower proposes none");
+        }
+      }
+    }
+  }
+
+  private static long delta(Map<String, Number> before, Map<String, Number> after, String key) {
+    return after.get(key).longValue() - before.get(key).longValue();
   }
 
   @Test

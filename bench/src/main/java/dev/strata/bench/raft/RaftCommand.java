@@ -101,7 +101,33 @@ public final class RaftCommand implements Callable<Integer> {
       double p50Millis,
       double p99Millis,
       double cpuMillisPerOp,
+      EntryFigures entries,
       String loadAverage) {}
+
+  /**
+   * Where a raft phase's commit time went, from the leader's counters: transactions per log entry,
+   * and per entry the time from submit to outcome and the leader's local apply. NaN for a
+   * single-node engine.
+   */
+  record EntryFigures(double transactionsPerEntry, double entryMillis, double applyMillis) {
+    static final EntryFigures NONE = new EntryFigures(Double.NaN, Double.NaN, Double.NaN);
+
+    static EntryFigures between(Map<String, Number> before, Map<String, Number> after) {
+      if (!after.containsKey("raft.entriesProposed")) {
+        return NONE;
+      }
+      double entries = delta(before, after, "raft.entriesProposed");
+      double applies = delta(before, after, "raft.batchApplies");
+      return new EntryFigures(
+          delta(before, after, "raft.transactionsProposed") / entries,
+          delta(before, after, "raft.proposeNanos") / entries / 1e6,
+          delta(before, after, "raft.batchApplyNanos") / applies / 1e6);
+    }
+
+    private static double delta(Map<String, Number> before, Map<String, Number> after, String k) {
+      return after.get(k).doubleValue() - before.get(k).doubleValue();
+    }
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -206,15 +232,28 @@ public final class RaftCommand implements Callable<Integer> {
       List<Row> rows) {
     for (int puts : new int[] {1, 100}) {
       for (int threads : new int[] {1, clients}) {
+        Map<String, Number> before = target.stats();
         Figures f =
             Workloads.commits(target, puts, threads, phaseSeconds, phaseSeed + puts + threads);
-        record(rows, round, engine, setup, Summary.commitWorkload(puts, threads), f);
+        EntryFigures entries = EntryFigures.between(before, target.stats());
+        record(rows, round, engine, setup, Summary.commitWorkload(puts, threads), f, entries);
       }
     }
   }
 
   private static void record(
       List<Row> rows, int round, String engine, String setup, String workload, Figures f) {
+    record(rows, round, engine, setup, workload, f, EntryFigures.NONE);
+  }
+
+  private static void record(
+      List<Row> rows,
+      int round,
+      String engine,
+      String setup,
+      String workload,
+      Figures f,
+      EntryFigures entries) {
     Row row =
         new Row(
             round,
@@ -225,11 +264,12 @@ public final class RaftCommand implements Callable<Integer> {
             f.p50Millis(),
             f.p99Millis(),
             f.cpuMillisPerOp(),
+            entries,
             loadAverage());
     System.out.printf(
         Locale.ROOT,
         "round %d  %-7s %-20s %-30s %10.0f /s  p50 %8.2f ms  p99 %8.2f ms  cpu %7.3f ms/op"
-            + "  load %s%n",
+            + "%s  load %s%n",
         round,
         engine,
         setup,
@@ -238,6 +278,14 @@ public final class RaftCommand implements Callable<Integer> {
         f.p50Millis(),
         f.p99Millis(),
         f.cpuMillisPerOp(),
+        Double.isNaN(entries.transactionsPerEntry())
+            ? ""
+            : String.format(
+                Locale.ROOT,
+                "  txns/entry %5.1f  entry %6.2f ms  leader apply %6.2f ms",
+                entries.transactionsPerEntry(),
+                entries.entryMillis(),
+                entries.applyMillis()),
         row.loadAverage());
     if (round >= 0) {
       rows.add(row);
@@ -326,13 +374,14 @@ public final class RaftCommand implements Callable<Integer> {
   private void writeRounds(List<Row> rows) throws IOException {
     List<String> lines = new ArrayList<>();
     lines.add(
-        "round,engine,setup,workload,ops_per_s,p50_ms,p99_ms,cpu_ms_per_op,load_average,time");
+        "round,engine,setup,workload,ops_per_s,p50_ms,p99_ms,cpu_ms_per_op,"
+            + "txns_per_entry,entry_ms,leader_apply_ms,load_average,time");
     String time = Instant.now().toString();
     for (Row r : rows) {
       lines.add(
           String.format(
               Locale.ROOT,
-              "%d,%s,\"%s\",\"%s\",%.1f,%.3f,%.3f,%.4f,%s,%s",
+              "%d,%s,\"%s\",\"%s\",%.1f,%.3f,%.3f,%.4f,%s,%s,%s,%s,%s",
               r.round(),
               r.engine(),
               r.setup(),
@@ -341,10 +390,18 @@ public final class RaftCommand implements Callable<Integer> {
               r.p50Millis(),
               r.p99Millis(),
               r.cpuMillisPerOp(),
+              csvNumber(r.entries().transactionsPerEntry(), "%.2f"),
+              csvNumber(r.entries().entryMillis(), "%.3f"),
+              csvNumber(r.entries().applyMillis(), "%.3f"),
               r.loadAverage(),
               time));
     }
     Files.write(dirs.out().resolve("raft-rounds.csv"), lines, StandardCharsets.UTF_8);
+  }
+
+  /** A number for the CSV, empty where there is none (NaN). */
+  private static String csvNumber(double value, String format) {
+    return Double.isNaN(value) ? "" : String.format(Locale.ROOT, format, value);
   }
 
   /** The 1-minute load average, from {@code /proc/loadavg} ("?" where there is none). */
