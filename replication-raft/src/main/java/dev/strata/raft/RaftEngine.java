@@ -155,7 +155,7 @@ public final class RaftEngine implements StorageEngine, ReplicaGroup {
     this.local = resources.local;
     this.stateMachine = resources.stateMachine;
     this.replica = resources.replica;
-    this.commits = new CommitPath(settings, replica, stateMachine, local, () -> closed);
+    this.commits = new CommitPath(settings, replica, stateMachine, local, () -> closed, gate);
     this.membership = new Membership(settings, replica);
   }
 
@@ -331,6 +331,7 @@ public final class RaftEngine implements StorageEngine, ReplicaGroup {
       } finally {
         if (!started) {
           gate.release();
+          commits.writerReleased();
         }
       }
     } finally {
@@ -341,6 +342,7 @@ public final class RaftEngine implements StorageEngine, ReplicaGroup {
   /** Called once by every write transaction when it ends, however it ends. */
   void writerDone() {
     gate.release();
+    commits.writerReleased();
   }
 
   boolean isClosed() {

@@ -26,6 +26,7 @@ final class RaftSettings {
   static final String FIRST_ELECTION_MAX = "raft.firstElectionTimeoutMaxMs";
   static final String REQUEST_TIMEOUT = "raft.requestTimeoutMs";
   static final String MAX_ENTRY_BYTES = "raft.maxEntryBytes";
+  static final String BATCH_WAIT = "raft.batchWaitMicros";
   static final String SNAPSHOT_EVERY = "raft.snapshotEveryEntries";
   static final String SEGMENT_BYTES = "raft.logSegmentBytes";
   static final String SNAPSHOT_MODE = "raft.snapshotMode";
@@ -45,6 +46,7 @@ final class RaftSettings {
           FIRST_ELECTION_MAX,
           REQUEST_TIMEOUT,
           MAX_ENTRY_BYTES,
+          BATCH_WAIT,
           SNAPSHOT_EVERY,
           SEGMENT_BYTES,
           SNAPSHOT_MODE,
@@ -71,6 +73,13 @@ final class RaftSettings {
   final int requestTimeoutMs;
   final Durability logDurability;
   final int maxEntryBytes;
+
+  /**
+   * How long the next log entry waits, at most, for a write transaction still being written (the
+   * writer held or waited for) to join it; 0 submits at once.
+   */
+  final int batchWaitMicros;
+
   final long snapshotEveryEntries;
   final long logSegmentBytes;
   final boolean onlineSnapshots;
@@ -133,6 +142,7 @@ final class RaftSettings {
     this.requestTimeoutMs = options.intSetting(REQUEST_TIMEOUT, 30_000, 100, 3_600_000);
     this.logDurability = options.durability();
     this.maxEntryBytes = options.intSetting(MAX_ENTRY_BYTES, 64 << 20, 1 << 20, 1 << 30);
+    this.batchWaitMicros = options.intSetting(BATCH_WAIT, 500, 0, 1_000_000);
     this.logSegmentBytes =
         options.longSetting(
             SEGMENT_BYTES,

@@ -121,6 +121,64 @@ class GroupCommitTest {
   }
 
   @Test
+  void aTransactionBeingWritten_joinsTheEntryOfTheOneQueuedBeforeIt() throws Exception {
+    EngineOptions options = EngineOptions.builder().set("raft.batchWaitMicros", "1000000").build();
+    try (TestCluster c = TestCluster.open(dir.resolve("g"), 3, options)) {
+      RaftEngine leader = c.replicas[0];
+      leader.put(b("warm"), b("up"));
+      long entriesBefore = stat(leader, "raft.entriesProposed");
+      long txnsBefore = stat(leader, "raft.transactionsProposed");
+      CountDownLatch waiting = new CountDownLatch(1);
+      try (WriteTxn first = leader.beginWrite()) {
+        Thread second =
+            new Thread(
+                () -> {
+                  waiting.countDown();
+                  try (WriteTxn txn = leader.beginWrite()) {
+                    txn.put(b("second"), b("2"));
+                    txn.commit();
+                  }
+                });
+        second.start();
+        waiting.await();
+        // The second waits for the writer the first holds; give it time to be queued there.
+        Thread.sleep(300);
+        first.put(b("first"), b("1"));
+        first.commit();
+        second.join();
+      }
+      // Without the wait, the first's entry would go as soon as it was queued, alone.
+      assertEquals(1, stat(leader, "raft.entriesProposed") - entriesBefore);
+      assertEquals(2, stat(leader, "raft.transactionsProposed") - txnsBefore);
+      for (RaftEngine r : c.replicas) {
+        assertArrayEquals(b("1"), r.get(b("first")), r.replicaId());
+        assertArrayEquals(b("2"), r.get(b("second")), r.replicaId());
+      }
+    }
+  }
+
+  @Test
+  void aLoneCommitter_neverWaitsForOthers() {
+    EngineOptions options = EngineOptions.builder().set("raft.batchWaitMicros", "1000000").build();
+    try (TestCluster c = TestCluster.open(dir.resolve("g"), 3, options)) {
+      RaftEngine leader = c.replicas[0];
+      long entriesBefore = stat(leader, "raft.entriesProposed");
+      long start = System.nanoTime();
+      for (int i = 0; i < 10; i++) {
+        leader.put(b("k" + i), b("v"));
+      }
+      // Each commit would take a second if its entry waited out raft.batchWaitMicros.
+      long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(elapsedMillis < 5_000, "10 lone commits took " + elapsedMillis + " ms");
+      assertEquals(10, stat(leader, "raft.entriesProposed") - entriesBefore);
+    }
+  }
+
+  private static long stat(RaftEngine r, String name) {
+    return r.stats().get(name).longValue();
+  }
+
+  @Test
   void invalidTransaction_amongConcurrentCommits_failsAlone() throws Exception {
     int maxEntry = 1 << 20;
     EngineOptions options =

@@ -36,6 +36,19 @@ class RaftSettingsTest {
   }
 
   @Test
+  void batchWait_defaultsTo500Micros_andRefusesValuesOutOfRange() {
+    assertEquals(500, RaftSettings.parse(base().build()).batchWaitMicros);
+    assertEquals(
+        0, RaftSettings.parse(base().set(RaftSettings.BATCH_WAIT, "0").build()).batchWaitMicros);
+    for (String bad : new String[] {"-1", "1000001", "soon"}) {
+      assertThrowsExactly(
+          IllegalArgumentException.class,
+          () -> RaftSettings.parse(base().set(RaftSettings.BATCH_WAIT, bad).build()),
+          bad);
+    }
+  }
+
+  @Test
   void localDurability_refusesOtherValues() {
     IllegalArgumentException e =
         assertThrowsExactly(

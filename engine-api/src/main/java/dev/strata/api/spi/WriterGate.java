@@ -89,6 +89,16 @@ public final class WriterGate {
     permit.release();
   }
 
+  /** Whether the permit is taken (a write transaction is open); stale as soon as it returns. */
+  public boolean isHeld() {
+    return permit.availablePermits() == 0;
+  }
+
+  /** Whether a thread waits for the permit; stale as soon as it returns. */
+  public boolean hasWaiters() {
+    return permit.hasQueuedThreads();
+  }
+
   /** Makes waiting and future {@link #acquire()} calls fail with {@link EngineClosedException}. */
   public void close() {
     closed = true;
