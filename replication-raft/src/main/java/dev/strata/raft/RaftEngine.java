@@ -80,7 +80,9 @@ import org.apache.ratis.server.DivisionInfo;
  * its writes are queued, so the next transaction begins while the entry is replicated; it sees the
  * queued writes (it is serialized after them), and it fails with them if they fail. While one entry
  * is in flight, every transaction committed meanwhile goes into the next entry (up to {@code
- * raft.maxEntryBytes}), so concurrent committers share one log entry and one round of fsyncs. Each
+ * raft.maxEntryBytes}), so concurrent committers share one log entry and one round of fsyncs; the
+ * next entry also waits up to {@code raft.batchWaitMicros} (500 µs) while another transaction is
+ * being written, so that it joins (a lone committer never waits). Each
  * transaction stays atomic (an entry is applied as one local transaction) and fails alone when it
  * is invalid (too large: {@link IllegalArgumentException}, nothing queued). A transaction that
  * wrote nothing but read queued writes returns from {@code commit()} once those are applied.

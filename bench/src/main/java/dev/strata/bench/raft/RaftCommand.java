@@ -85,6 +85,13 @@ public final class RaftCommand implements Callable<Integer> {
 
   @Mixin WorkDirsOption dirs = new WorkDirsOption("raft");
 
+  @Option(
+      names = "--set",
+      description =
+          "A raft.* setting for the groups of the commit and read phases, KEY=VALUE; repeatable"
+              + " (e.g. --set raft.batchWaitMicros=0).")
+  Map<String, String> groupSettings = new LinkedHashMap<>();
+
   @Option(names = "--seed", description = "Seed of the workloads (default: ${DEFAULT-VALUE}).")
   long seed = 42;
 
@@ -189,7 +196,7 @@ public final class RaftCommand implements Callable<Integer> {
         }
       } else {
         Durability local = setup.equals(RAFT_SYNC) ? Durability.SYNC : Durability.NO_SYNC;
-        try (RaftGroup group = RaftGroup.open(dir, engine, local, Map.of())) {
+        try (RaftGroup group = RaftGroup.open(dir, engine, local, groupSettings)) {
           Workloads.preload(group.leader(), preload, seed);
           commitPhases(round, engine, setup, group.leader(), phaseSeconds, phaseSeed, rows);
           if (local == Durability.NO_SYNC) {
