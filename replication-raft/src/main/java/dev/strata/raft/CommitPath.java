@@ -3,14 +3,12 @@ package dev.strata.raft;
 import dev.strata.api.EngineClosedException;
 import dev.strata.api.EngineFailedException;
 import dev.strata.api.KeyRange;
-import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageException;
 import dev.strata.api.spi.InterruptShield;
 import dev.strata.api.spi.WriterGate;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -40,12 +38,12 @@ import org.apache.ratis.server.DivisionInfo;
  * <h2>Views over queued transactions</h2>
  *
  * Write transactions stay serial: a transaction that begins while earlier ones are queued or in
- * flight sees their writes (a {@link View}: the local snapshot plus their write sets, taken under
- * the state machine's apply lock so that a transaction applied meanwhile is in one or both, never
- * in neither). Its own entry is submitted only after theirs took effect, with the base data index
- * their entry produced. If one of them fails, every transaction queued after it fails too (it read
- * writes that never happened; nothing of it was written), and transactions still open that saw them
- * fail at commit ({@link #epoch}).
+ * flight sees their writes (a {@link WriteView}: the local snapshot plus their write sets, taken
+ * under the state machine's apply lock so that a transaction applied meanwhile is in one or both,
+ * never in neither). Its own entry is submitted only after theirs took effect, with the base data
+ * index their entry produced. If one of them fails, every transaction queued after it fails too (it
+ * read writes that never happened; nothing of it was written), and transactions still open that saw
+ * them fail at commit ({@link #epoch}).
  *
  * <h2>Leadership</h2>
  *
@@ -71,8 +69,8 @@ final class CommitPath {
   private volatile boolean writerQueued;
 
   // Guarded by this.
-  private final ArrayDeque<Queued> queue = new ArrayDeque<>();
-  private final List<Queued> unresolved = new ArrayList<>();
+  private final ArrayDeque<QueuedTxn> queue = new ArrayDeque<>();
+  private final List<QueuedTxn> unresolved = new ArrayList<>();
   private long epoch;
   private long readyTerm = -1;
   private Thread submitter;
@@ -102,61 +100,6 @@ final class CommitPath {
     this.writer = writer;
   }
 
-  /** A committed transaction waiting for its entry's outcome. */
-  static final class Queued {
-    final long term;
-
-    /** The data index its snapshot was taken at. */
-    final long snapshotDataIndex;
-
-    /** Whether it also read transactions queued before it. */
-    final boolean readQueued;
-
-    final NavigableMap<byte[], byte[]> writes;
-    final long logicalBytes;
-    final long encodedBytes;
-    final CompletableFuture<Void> outcome = new CompletableFuture<>();
-
-    Queued(View view, NavigableMap<byte[], byte[]> writes, long logicalBytes, long encodedBytes) {
-      this.term = view.term();
-      this.snapshotDataIndex = view.dataIndex();
-      this.readQueued = !view.queued().isEmpty();
-      this.writes = writes;
-      this.logicalBytes = logicalBytes;
-      this.encodedBytes = encodedBytes;
-    }
-  }
-
-  /**
-   * What a write transaction reads: a snapshot of the local store and the write sets of the
-   * transactions queued before it (oldest first), as of the pipeline epoch {@code epoch}.
-   */
-  record View(long term, long epoch, long dataIndex, ReadTxn base, List<Queued> queued) {
-    /** The newest queued write of {@code key}: a value, {@code WriteOverlay.TOMBSTONE}, or null. */
-    byte[] queuedValue(byte[] key) {
-      for (int i = queued.size() - 1; i >= 0; i--) {
-        byte[] v = queued.get(i).writes.get(key);
-        if (v != null) {
-          return v;
-        }
-      }
-      return null;
-    }
-
-    /** The queued writes inside {@code range}, newest per key, in key order. */
-    NavigableMap<byte[], byte[]> queuedIn(KeyRange range) {
-      NavigableMap<byte[], byte[]> out = new TreeMap<>(KeyRange::compare);
-      for (Queued q : queued) {
-        for (Map.Entry<byte[], byte[]> e : q.writes.entrySet()) {
-          if (range.contains(e.getKey())) {
-            out.put(e.getKey(), e.getValue());
-          }
-        }
-      }
-      return out;
-    }
-  }
-
   /**
    * Waits until this replica is a leader ready for writes, then returns a transaction's view; the
    * caller holds the engine's writer.
@@ -164,7 +107,7 @@ final class CommitPath {
    * @throws NotLeaderException if another replica leads
    * @throws ReplicationException if it did not get ready within the request timeout
    */
-  View beginView() {
+  WriteView beginView() {
     writerQueued = false;
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.requestTimeoutMs);
     while (true) {
@@ -175,7 +118,7 @@ final class CommitPath {
         throw replica.notLeader();
       }
       long term = info.getCurrentTerm();
-      View view = tryView(term, info.isLeaderReady());
+      WriteView view = tryView(term, info.isLeaderReady());
       if (view != null) {
         return view;
       }
@@ -187,7 +130,7 @@ final class CommitPath {
     }
   }
 
-  private View tryView(long term, boolean leaderReady) {
+  private WriteView tryView(long term, boolean leaderReady) {
     stateMachine.applyLock.lock();
     try {
       synchronized (this) {
@@ -200,7 +143,7 @@ final class CommitPath {
           }
           readyTerm = term;
         }
-        return new View(
+        return new WriteView(
             term, epoch, stateMachine.lastDataIndex(), local.beginRead(), List.copyOf(unresolved));
       }
     } finally {
@@ -217,7 +160,7 @@ final class CommitPath {
    * @throws IllegalArgumentException if the writes encode to more than {@code raft.maxEntryBytes}
    * @throws LeadershipLostException if leadership changed, or a transaction it read from failed
    */
-  Queued enqueue(View view, NavigableMap<byte[], byte[]> writes, long logicalBytes) {
+  QueuedTxn enqueue(WriteView view, NavigableMap<byte[], byte[]> writes, long logicalBytes) {
     checkHealthy();
     long encoded = WriteBatch.encodedSize(writes);
     if (encoded > settings.maxEntryBytes) {
@@ -232,7 +175,7 @@ final class CommitPath {
     if (!info.isLeader() || info.getCurrentTerm() != view.term()) {
       throw lostBeforeCommit(view.term());
     }
-    Queued q = new Queued(view, writes, logicalBytes, encoded);
+    QueuedTxn q = new QueuedTxn(view, writes, logicalBytes, encoded);
     synchronized (this) {
       checkOpen();
       if (epoch != view.epoch()) {
@@ -262,7 +205,7 @@ final class CommitPath {
    * @throws ReplicationException if the group did not settle it in time (outcome unknown)
    * @throws EngineClosedException if the engine closed first
    */
-  void await(Queued q, View view) {
+  void await(QueuedTxn q, WriteView view) {
     if (q == null) {
       if (view.queued().isEmpty()) {
         return;
@@ -307,7 +250,7 @@ final class CommitPath {
 
   private void submitLoop() {
     while (true) {
-      List<Queued> entry;
+      List<QueuedTxn> entry;
       synchronized (this) {
         while (queue.isEmpty() && !closed.getAsBoolean()) {
           try {
@@ -368,11 +311,11 @@ final class CommitPath {
   }
 
   /** Takes queued transactions for one entry: at least one, within raft.maxEntryBytes. */
-  private List<Queued> takeEntry() {
-    List<Queued> entry = new ArrayList<>();
+  private List<QueuedTxn> takeEntry() {
+    List<QueuedTxn> entry = new ArrayList<>();
     long bytes = 0;
     while (!queue.isEmpty()) {
-      Queued next = queue.peek();
+      QueuedTxn next = queue.peek();
       if (!entry.isEmpty()
           && (bytes + next.encodedBytes > settings.maxEntryBytes
               || next.term != entry.get(0).term)) {
@@ -385,7 +328,7 @@ final class CommitPath {
   }
 
   /** Submits one entry holding {@code txns} and waits until its outcome is known. */
-  private void submit(List<Queued> txns) {
+  private void submit(List<QueuedTxn> txns) {
     long term = txns.get(0).term;
     checkHealthy();
     DivisionInfo info = replica.info();
@@ -396,18 +339,18 @@ final class CommitPath {
     long logicalBytes = 0;
     if (txns.size() > 1) {
       merged = new TreeMap<>(KeyRange::compare);
-      for (Queued q : txns) {
+      for (QueuedTxn q : txns) {
         merged.putAll(q.writes);
       }
     }
-    for (Queued q : txns) {
+    for (QueuedTxn q : txns) {
       logicalBytes += q.logicalBytes;
     }
     // The entry's base is the state its first transaction read: its snapshot's data index or, if
     // it also read queued transactions, the data index of the entry before (which took effect, or
     // it would have failed with it). Serial writes make that the state each later transaction of
     // the entry read too, plus the transactions before it in the entry.
-    Queued first = txns.get(0);
+    QueuedTxn first = txns.get(0);
     long baseDataIndex = first.readQueued ? pipelineDataIndex : first.snapshotDataIndex;
     UUID entryId = UUID.randomUUID();
     byte[] encoded =
@@ -461,8 +404,8 @@ final class CommitPath {
    * which read their writes, and voids the views of open transactions. Completing the same entry
    * twice changes nothing.
    */
-  private void resolve(List<Queued> entry, Throwable failure) {
-    List<Queued> dependents = List.of();
+  private void resolve(List<QueuedTxn> entry, Throwable failure) {
+    List<QueuedTxn> dependents = List.of();
     synchronized (this) {
       unresolved.removeAll(entry);
       if (failure != null) {
@@ -472,7 +415,7 @@ final class CommitPath {
         unresolved.clear();
       }
     }
-    for (Queued q : entry) {
+    for (QueuedTxn q : entry) {
       if (failure == null) {
         q.outcome.complete(null);
       } else {
@@ -481,7 +424,7 @@ final class CommitPath {
     }
     if (!dependents.isEmpty()) {
       RuntimeException dependentFailure = dependentFailure(failure);
-      for (Queued q : dependents) {
+      for (QueuedTxn q : dependents) {
         q.outcome.completeExceptionally(dependentFailure);
       }
     }
@@ -609,7 +552,7 @@ final class CommitPath {
         Thread.currentThread().interrupt();
       }
     }
-    List<Queued> left;
+    List<QueuedTxn> left;
     synchronized (this) {
       left = new ArrayList<>(unresolved);
       queue.clear();
@@ -618,7 +561,7 @@ final class CommitPath {
     }
     StorageException closedFailure =
         new EngineClosedException("raft replica " + settings.id + " closed during a commit");
-    for (Queued q : left) {
+    for (QueuedTxn q : left) {
       q.outcome.completeExceptionally(closedFailure);
     }
   }

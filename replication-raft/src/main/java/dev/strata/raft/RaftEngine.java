@@ -82,10 +82,10 @@ import org.apache.ratis.server.DivisionInfo;
  * is in flight, every transaction committed meanwhile goes into the next entry (up to {@code
  * raft.maxEntryBytes}), so concurrent committers share one log entry and one round of fsyncs; the
  * next entry also waits up to {@code raft.batchWaitMicros} (500 µs) while another transaction is
- * being written, so that it joins (a lone committer never waits). Each
- * transaction stays atomic (an entry is applied as one local transaction) and fails alone when it
- * is invalid (too large: {@link IllegalArgumentException}, nothing queued). A transaction that
- * wrote nothing but read queued writes returns from {@code commit()} once those are applied.
+ * being written, so that it joins (a lone committer never waits). Each transaction stays atomic (an
+ * entry is applied as one local transaction) and fails alone when it is invalid (too large: {@link
+ * IllegalArgumentException}, nothing queued). A transaction that wrote nothing but read queued
+ * writes returns from {@code commit()} once those are applied.
  *
  * <h2>Applying</h2>
  *

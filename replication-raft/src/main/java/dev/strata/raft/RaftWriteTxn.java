@@ -12,10 +12,10 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * A write transaction on the leader: its writes wait in an overlay over its {@link CommitPath.View}
- * (the local store's snapshot taken at {@code beginWrite()} plus the writes of transactions queued
- * for replication before it), and {@link #commit()} queues them for the next log entry. Nothing
- * reaches any replica before the commit, so rollback only drops the overlay.
+ * A write transaction on the leader: its writes wait in an overlay over its {@link WriteView} (the
+ * local store's snapshot taken at {@code beginWrite()} plus the writes of transactions queued for
+ * replication before it), and {@link #commit()} queues them for the next log entry. Nothing reaches
+ * any replica before the commit, so rollback only drops the overlay.
  *
  * <p>{@link #commit()} ends the transaction, and lets the next one begin, as soon as its writes are
  * queued; it returns once they are applied here, or throws what failed them.
@@ -26,12 +26,12 @@ import java.util.TreeMap;
 final class RaftWriteTxn implements WriteTxn {
   private final RaftEngine engine;
   private final CommitPath commits;
-  private final CommitPath.View view;
+  private final WriteView view;
   private TreeMap<byte[], byte[]> own = new TreeMap<>(KeyRange::compare);
   private final TxnEnd end = new TxnEnd();
   private long logicalBytes;
 
-  RaftWriteTxn(RaftEngine engine, CommitPath commits, CommitPath.View view) {
+  RaftWriteTxn(RaftEngine engine, CommitPath commits, WriteView view) {
     this.engine = engine;
     this.commits = commits;
     this.view = view;
@@ -95,7 +95,7 @@ final class RaftWriteTxn implements WriteTxn {
   public void commit() {
     check();
     end.end("committed");
-    CommitPath.Queued queued;
+    QueuedTxn queued;
     try {
       // Handed over whole: the map is the queued transaction's from here on.
       queued = own.isEmpty() ? null : commits.enqueue(view, own, logicalBytes);
