@@ -332,8 +332,7 @@ public final class RaftEngine implements StorageEngine, ReplicaGroup {
         return txn;
       } finally {
         if (!started) {
-          gate.release();
-          commits.writerReleased();
+          writerDone();
         }
       }
     } finally {
@@ -341,7 +340,10 @@ public final class RaftEngine implements StorageEngine, ReplicaGroup {
     }
   }
 
-  /** Called once by every write transaction when it ends, however it ends. */
+  /**
+   * Releases the writer: once per write transaction when it ends, however it ends, or when it fails
+   * to begin.
+   */
   void writerDone() {
     gate.release();
     commits.writerReleased();
