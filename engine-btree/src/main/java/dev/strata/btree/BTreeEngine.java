@@ -71,10 +71,13 @@ import java.util.function.Function;
  *   <li>{@code btree.pageSize} (default 4096; a power of two in 1024..65536): used when the store
  *       is created; an existing store keeps its page size and a different setting is ignored with
  *       an INFO log line.
- *   <li>{@code btree.fillPercent} (default 0.5, 0.1..1.0): how full a split leaves each page; 1.0
- *       suits sequential loads. A node whose inserts in the committing transaction form one run (a
- *       load in key order, a log keyed by sequence) is always split into full pages up to the run's
- *       end, as bbolt's users set for sequential keys and LMDB's append mode does.
+ *   <li>{@code btree.fillPercent} (default 1.0, 0.1..1.0): the most of a page each part of a split
+ *       fills. A node that outgrew its page goes to the fewest pages that hold it within that fill,
+ *       its bytes spread evenly over them: by default a page that overflowed by one entry becomes
+ *       two halves, as in LMDB; lower values leave room for later inserts at the cost of a larger
+ *       file. A node whose inserts in the committing transaction form one run (a load in key order,
+ *       a log keyed by sequence) is always split into full pages up to the run's end, as bbolt's
+ *       users set for sequential keys and LMDB's append mode does.
  *   <li>{@code btree.freelist} ({@code hash}, default, or {@code array}): the page allocator;
  *       {@code array} is bbolt's original, kept to reproduce its commit stall.
  *   <li>{@code btree.freelistSync} (default true): when false, commits do not store the freelist

@@ -10,7 +10,7 @@ import dev.strata.freelist.Freelist;
  * The {@code btree.*} settings, parsed and validated once on open.
  *
  * @param pageSize page size for a new store (an existing store keeps its own)
- * @param fillPercent how full a split leaves the left pages (0.1..1.0)
+ * @param fillPercent the most of a page each part of a split of scattered inserts fills (0.1..1.0)
  * @param freelistKind the allocator
  * @param freelistSync whether commits store the freelist (otherwise open rebuilds it)
  * @param freelistLogPercent a commit writes a full freelist snapshot instead of a delta once the
@@ -56,7 +56,7 @@ record Settings(
             "commitSyncs");
     return new Settings(
         (int) r.powerOfTwoValue("pageSize", DEFAULT_PAGE_SIZE, MIN_PAGE_SIZE, MAX_PAGE_SIZE),
-        r.doubleValue("fillPercent", 0.5, 0.1, 1.0),
+        r.doubleValue("fillPercent", 1.0, 0.1, 1.0),
         r.enumValue("freelist", Freelist.Kind.HASH),
         r.booleanValue("freelistSync", true),
         r.intValue("freelistLogPercent", 100, 0, 1_000_000),

@@ -365,15 +365,9 @@ final class TreeUpdate {
     }
     // A node in page form fits its page by construction: no split, no re-encoding.
     boolean inPlace = n.inPageForm();
-    // A node whose inserts form one run (a load in key order, at the end of the tree or before
-    // the next table's keys) is split into full pages up to the run's end, and what follows the run
-    // starts a page: the next inserts land after the run again, so room left in the pages before it
-    // would stay empty.
-    List<List<Node.Entry>> parts = null;
-    if (!inPlace) {
-      int runEnd = n.insertRunEnd();
-      parts = n.split(pageSize, runEnd >= 0 ? 1.0 : fillPercent, maxInline, runEnd);
-    }
+    // A node that outgrew its page is cut by how this transaction inserted into it (NodeSplit).
+    List<List<Node.Entry>> parts =
+        inPlace ? null : NodeSplit.parts(n, pageSize, fillPercent, maxInline, n.insertRunEnd());
     int partCount = inPlace ? 1 : parts.size();
     if (n.pgid != 0) {
       nodes.remove(n.pgid);

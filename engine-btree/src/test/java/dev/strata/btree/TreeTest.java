@@ -536,6 +536,31 @@ class TreeTest {
     assertTrue(leaves.get("random") >= packed * 1.25, counts);
   }
 
+  @Test
+  void aLoadThatFillsTheGapsBetweenItsKeys_keepsLeavesNearlyFull() {
+    // Even keys in key order (full leaves), then the odd ones in key order: every leaf takes a
+    // page of scattered inserts in one commit. Cut evenly it becomes two nearly full pages;
+    // bbolt's rule (close a part at half a page) would make four half-full ones.
+    int perPage = (4096 - 32) / (4 + 7 + 9 + 20);
+    long packed = (LOAD_KEYS + perPage - 1) / perPage;
+    try (BTreeEngine e = TestSupport.openNoSync(dir.resolve("gaps"))) {
+      for (int parity = 0; parity < 2; parity++) {
+        for (int start = 0; start < LOAD_KEYS / 2; start += 1000) {
+          try (WriteTxn t = e.beginWrite()) {
+            for (int i = start; i < start + 1000; i++) {
+              t.put(loadKey('a', 2L * i + parity), new byte[20]);
+            }
+            t.commit();
+          }
+        }
+      }
+      e.verifyIntegrity();
+      assertEquals((long) LOAD_KEYS, e.stats().get("keys"));
+      long leaves = (Long) e.stats().get("leafPages");
+      assertTrue(leaves <= packed * 1.2, leaves + " leaves, " + packed + " if full");
+    }
+  }
+
   private static final int LOAD_KEYS = 50_000;
 
   private static byte[] loadKey(char table, long i) {
