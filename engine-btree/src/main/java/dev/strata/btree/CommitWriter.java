@@ -64,6 +64,11 @@ final class CommitWriter {
   private long fileBytes;
   private long sinceRequest;
 
+  /** Pages this commit has written, and about how many it writes in all. */
+  private long writtenPages;
+
+  private long expectedPages;
+
   /** The first page no earlier commit wrote: runs from there on are never joined. */
   private long freshFrom;
 
@@ -96,11 +101,15 @@ final class CommitWriter {
    *
    * @param freshFrom the base meta's high-water mark: pages from there on are new to the file and
    *     written one run per call
+   * @param expectedPages about how many pages the commit writes ({@link TreeUpdate#expectedPages}):
+   *     early write-back is asked for only while half a batch of pages is still to come
    */
-  void begin(long freshFrom) throws IOException {
+  void begin(long freshFrom, long expectedPages) throws IOException {
     this.freshFrom = freshFrom;
+    this.expectedPages = expectedPages;
     fileBytes = channel.size();
     sinceRequest = 0;
+    writtenPages = 0;
     joinedPages = 0;
     joinedRuns = 0;
     written.clear();
@@ -158,11 +167,18 @@ final class CommitWriter {
     written(pages);
   }
 
-  /** Counts written pages towards the next early write-back request. */
+  /**
+   * Counts written pages towards the next early write-back request. A request pays off only with at
+   * least half a batch still to write behind it: near the commit's end, the commit's own sync would
+   * wait for the helper's and then flush the device again, so a commit of 300 pages syncs once, not
+   * twice.
+   */
   private void written(int pages) {
     if (earlyWriteback != null) {
       sinceRequest += pages;
-      if (sinceRequest >= EARLY_WRITEBACK_PAGES) {
+      writtenPages += pages;
+      if (sinceRequest >= EARLY_WRITEBACK_PAGES
+          && expectedPages - writtenPages >= EARLY_WRITEBACK_PAGES / 2) {
         earlyWriteback.request();
         sinceRequest = 0;
       }

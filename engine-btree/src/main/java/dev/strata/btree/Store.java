@@ -175,7 +175,7 @@ final class Store {
         c.free(c.base.recordPage(), c.base.recordPages());
       }
       // 2. Rebalance and spill the tree: every changed node to new pages, written once sealed.
-      writer.begin(c.base.highWater());
+      writer.begin(c.base.highWater(), update.expectedPages());
       long root = update.spill(c);
       // A small SYNC commit syncs once and lists its runs in a commit record, allocated now so
       // that the stored freelist accounts for it.

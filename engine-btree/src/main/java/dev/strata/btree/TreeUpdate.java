@@ -81,6 +81,15 @@ final class TreeUpdate {
   private Node highNode;
   private int highIndex;
 
+  /**
+   * Leaf bytes (slot, element, key and inline value) the puts so far added, for {@link
+   * #expectedPages}.
+   */
+  private long bytesPut;
+
+  /** Pages of the overflow runs the values put so far need, for {@link #expectedPages}. */
+  private long overflowPagesPut;
+
   /** Overflow runs of overwritten or deleted values, freed at commit: {pgid, pages}. */
   private final List<long[]> freedOverflow = new ArrayList<>();
 
@@ -207,6 +216,12 @@ final class TreeUpdate {
       releaseOverflow(leaf, i);
     }
     leaf.putLeaf(i, key, value, maxInline);
+    // As Node.entrySize counts it: an overflow value leaves an 8-byte reference in the leaf.
+    boolean overflow = value.length > maxInline;
+    bytesPut += NodeView.SLOT + NodeView.LEAF_ELEMENT + key.length + (overflow ? 8 : value.length);
+    if (overflow) {
+      overflowPagesPut += overflowPages(value.length);
+    }
   }
 
   void delete(byte[] key) {
@@ -231,6 +246,16 @@ final class TreeUpdate {
 
   boolean isEmpty() {
     return nodes.isEmpty() && freedOverflow.isEmpty();
+  }
+
+  /**
+   * About the pages this transaction's commit writes: a page per node it changed, the pages its
+   * puts add to the leaves (a node splits only at commit, so one grown by a load still counts once
+   * here), and the overflow runs of its large values. Overwrites and deletes make it an
+   * overestimate, merges too; it steers only when early write-back is worth asking for.
+   */
+  long expectedPages() {
+    return nodes.size() + bytesPut / pageSize + overflowPagesPut;
   }
 
   // ---------------------------------------------------------------- commit

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The early write-back helper: it syncs from its own thread while a big SYNC commit writes, the
- * meter counts its syncs, it stays out of small, NO_SYNC and opted-out commits, and close stops it.
- * Its failures are in {@link FaultInjectionTest} ({@code FAIL_EARLY_SYNC}).
+ * meter counts its syncs, it stays out of small commits (and of commits near one batch), NO_SYNC
+ * and opted-out commits, and close stops it. Its failures are in {@link FaultInjectionTest} ({@code
+ * FAIL_EARLY_SYNC}).
  */
 class EarlyWritebackTest {
   @TempDir Path dir;
@@ -49,6 +50,32 @@ class EarlyWritebackTest {
     try (BTreeEngine e = TestSupport.open(dir)) {
       e.verifyIntegrity();
       FaultInjectionTest.assertContent(e, model);
+    }
+  }
+
+  @Test
+  void aCommitNearTheBatchSize_isNotAskedToSyncEarly_aLargerOneIs() {
+    assumeTrue(EarlyWriteback.worthwhile(), "one core: no helper");
+    FaultyPageIO[] io = new FaultyPageIO[1];
+    try (BTreeEngine e = open(EngineOptions.builder().build(), io)) {
+      // 300 values of one overflow page each: past the 256 pages of a batch, but with fewer than
+      // half a batch left to write, the helper's sync would only delay the commit's own.
+      overflowCommit(e, 0, 300);
+      assertEquals(0, io[0].helperSyncs.get(), "a commit of about 300 pages asked the helper");
+      // 800 of them: requests at 256 and 512 pages, with hundreds still to come.
+      overflowCommit(e, 1, 800);
+      assertTrue(io[0].helperSyncs.get() >= 1, "a commit of about 800 pages never asked");
+      e.verifyIntegrity();
+    }
+  }
+
+  /** One transaction of {@code puts} values of 3,000 bytes, each an overflow run of one page. */
+  private static void overflowCommit(BTreeEngine e, int round, int puts) {
+    try (WriteTxn t = e.beginWrite()) {
+      for (int i = 0; i < puts; i++) {
+        t.put(TestSupport.key(round * 1_000_000L + i), TestSupport.value(i, 3000));
+      }
+      t.commit();
     }
   }
 
