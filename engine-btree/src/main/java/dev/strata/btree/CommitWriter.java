@@ -64,7 +64,10 @@ final class CommitWriter {
   private long fileBytes;
   private long sinceRequest;
 
-  /** Pages this commit has written, and about how many it writes in all. */
+  /**
+   * Pages this commit has written (counted only with early write-back), and about how many it
+   * writes in all.
+   */
   private long writtenPages;
 
   private long expectedPages;

@@ -45,45 +45,52 @@ final class NodeSplit {
       whole.add(entries);
       return whole;
     }
-    return runEnd >= 0
-        ? fullUpTo(n.isLeaf(), entries, pageSize, maxInline, minEntries, runEnd)
-        : evenly(n.isLeaf(), entries, size, pageSize, fillPercent, maxInline, minEntries);
+    return cut(n.isLeaf(), entries, size, pageSize, fillPercent, maxInline, minEntries, runEnd);
   }
 
   /**
-   * Scattered inserts: parts of about equal bytes, as few as keep each under the fill factor. Each
-   * part aims at an equal share of the bytes not yet placed, so a part cut short by a large entry
-   * does not leave the rest unbalanced; a part ends before the entry whose middle would pass its
-   * share, or that would not fit the page.
+   * Both rules in one pass. A part ends before an entry that would not fit the page, before entry
+   * {@code runEnd} (a run's split), or before the entry whose middle would pass the part's share.
+   * After a run the share is a whole page, which the page limit reaches first: full pages. For
+   * scattered inserts each part aims at an equal share of the bytes not yet placed, over as few
+   * parts as keep each under the fill factor, so a part cut short by a large entry does not leave
+   * the rest unbalanced.
    */
-  private static List<List<Node.Entry>> evenly(
+  private static List<List<Node.Entry>> cut(
       boolean leaf,
       List<Node.Entry> entries,
       long size,
       int pageSize,
       double fillPercent,
       int maxInline,
-      int minEntries) {
+      int minEntries,
+      int runEnd) {
+    boolean run = runEnd >= 0;
     long room = pageSize - PageFormat.HEADER_SIZE;
     long perPart =
-        Math.max(1, Math.min(room, (long) (pageSize * fillPercent) - PageFormat.HEADER_SIZE));
+        run
+            ? room
+            : Math.max(1, Math.min(room, (long) (pageSize * fillPercent) - PageFormat.HEADER_SIZE));
     long remaining = size - PageFormat.HEADER_SIZE;
-    long share = share(remaining, Math.max(2, ceilDiv(remaining, perPart)), perPart);
+    long share = run ? room : share(remaining, Math.max(2, ceilDiv(remaining, perPart)), perPart);
     List<List<Node.Entry>> parts = new ArrayList<>();
     List<Node.Entry> current = new ArrayList<>();
     long currentBytes = 0;
     long previousBytes = 0;
-    for (Node.Entry e : entries) {
+    for (int i = 0; i < entries.size(); i++) {
+      Node.Entry e = entries.get(i);
       int s = Node.entrySize(leaf, e, maxInline);
       // Twice the entry's middle against twice the share, so odd sizes need no fractions.
       if (current.size() >= minEntries
-          && (2 * currentBytes + s > 2 * share || currentBytes + s > room)) {
+          && (i == runEnd || currentBytes + s > room || 2 * currentBytes + s > 2 * share)) {
         parts.add(current);
         remaining -= currentBytes;
         previousBytes = currentBytes;
         current = new ArrayList<>();
         currentBytes = 0;
-        share = share(remaining, ceilDiv(remaining, perPart), perPart);
+        if (!run) {
+          share = share(remaining, ceilDiv(remaining, perPart), perPart);
+        }
       }
       current.add(e);
       currentBytes += s;
@@ -95,7 +102,7 @@ final class NodeSplit {
         PageFormat.HEADER_SIZE + previousBytes,
         pageSize,
         minEntries,
-        false);
+        run);
     return parts;
   }
 
@@ -106,37 +113,6 @@ final class NodeSplit {
 
   private static long ceilDiv(long a, long b) {
     return (a + b - 1) / b;
-  }
-
-  /**
-   * One run of inserts: parts filled to the page, and entry {@code breakAt} (the first after the
-   * run) starts a part.
-   */
-  private static List<List<Node.Entry>> fullUpTo(
-      boolean leaf,
-      List<Node.Entry> entries,
-      int pageSize,
-      int maxInline,
-      int minEntries,
-      int breakAt) {
-    List<List<Node.Entry>> parts = new ArrayList<>();
-    List<Node.Entry> current = new ArrayList<>();
-    long currentSize = PageFormat.HEADER_SIZE;
-    long previousSize = 0;
-    for (int i = 0; i < entries.size(); i++) {
-      Node.Entry e = entries.get(i);
-      int s = Node.entrySize(leaf, e, maxInline);
-      if (current.size() >= minEntries && (i == breakAt || currentSize + s > pageSize)) {
-        parts.add(current);
-        previousSize = currentSize;
-        current = new ArrayList<>();
-        currentSize = PageFormat.HEADER_SIZE;
-      }
-      current.add(e);
-      currentSize += s;
-    }
-    closeLast(parts, current, currentSize, previousSize, pageSize, minEntries, true);
-    return parts;
   }
 
   /**
