@@ -15,13 +15,14 @@ import picocli.CommandLine.Option;
  * scans and a read/write mix, and reports one table per engine plus CSV, JSON and PNG files.
  *
  * <p>By default each engine runs in its own child JVM, as JMH forks do: the same JVM flags for
- * every engine ({@code --jvm-args}), an untimed warm-up of the same phases on a separate store
- * before the measured run, and heap and peak RSS that belong to that engine alone. The child is
- * this command with {@code --engines <one> --child-result <file>}; it hands its rows back in that
- * file ({@link ChildRows}), and the parent assembles the tables, CSV, JSON and charts. A child that
- * crashes, loses a key or fails otherwise is reported and makes the run exit with 1 after the other
- * engines ran. {@code --in-process} runs every engine in this JVM without warm-up. Not thread-safe;
- * picocli runs it once.
+ * every engine ({@code --jvm-args}), an untimed warm-up of the same phases on a separate store,
+ * repeated until the JIT compiler has settled ({@link JitWarmUp}), before the measured run, and
+ * heap and peak RSS that belong to that engine alone. The child is this command with {@code
+ * --engines <one> --child-result <file>}; it hands its rows back in that file ({@link ChildRows}),
+ * and the parent assembles the tables, CSV, JSON and charts. A child that crashes, loses a key or
+ * fails otherwise is reported and makes the run exit with 1 after the other engines ran. {@code
+ * --in-process} runs every engine in this JVM without warm-up. Not thread-safe; picocli runs it
+ * once.
  */
 @Command(
     name = "compare",
@@ -30,7 +31,8 @@ import picocli.CommandLine.Option;
       "Loads N keys into every engine, then measures random reads, batched writes, 1,000-entry"
           + " scans and a 90/10 read/write mix. Prints a table per engine and writes"
           + " results/compare-<time>.{csv,json} and -throughput.png / -p99.png.",
-      "Each engine runs in its own JVM after an untimed warm-up (--in-process: all in this JVM,"
+      "Each engine runs in its own JVM after an untimed warm-up that repeats until the JIT settles"
+          + " (--in-process: all in this JVM,"
           + " no warm-up). Phases are capped by --seconds each: about 2 minutes for six engines by"
           + " default. The load always commits "
           + CompareCommand.LOAD_BATCH
@@ -94,6 +96,13 @@ final class CompareCommand implements Callable<Integer> {
               + ") keys, each capped at this many seconds (default: ${DEFAULT-VALUE}; 0: none).")
   double warmupSeconds = 1;
 
+  @Option(
+      names = "--warmup-passes",
+      description =
+          "Most warm-up passes in each child JVM: passes repeat until one spends at most 2 % of"
+              + " its time in the JIT compiler (default: ${DEFAULT-VALUE}).")
+  int warmupPasses = 8;
+
   /** Set by the parent in a child's command line: run one engine and write its rows here. */
   @Option(names = "--child-result", hidden = true)
   Path childResult;
@@ -111,12 +120,13 @@ final class CompareCommand implements Callable<Integer> {
         || batch < 1
         || threads < 1
         || seconds <= 0
-        || warmupSeconds < 0) {
+        || warmupSeconds < 0
+        || warmupPasses < 1) {
       throw new BenchException(
           "need --keys > "
               + SCAN_LENGTH
-              + ", --value-size >= 0, --batch >= 1, --threads >= 1, --seconds > 0 and"
-              + " --warmup-seconds >= 0");
+              + ", --value-size >= 0, --batch >= 1, --threads >= 1, --seconds > 0,"
+              + " --warmup-seconds >= 0 and --warmup-passes >= 1");
     }
     EnginePhases phases = new EnginePhases(keys, workload.valueSize(), batch, threads, seconds);
     Durability durability = workload.durability();
@@ -149,9 +159,11 @@ final class CompareCommand implements Callable<Integer> {
                 ? "all engines in this JVM"
                 : "each engine in its own JVM ("
                     + jvmArgs
-                    + ") after "
+                    + ") after up to "
+                    + warmupPasses
+                    + " warm-up passes of "
                     + warmupSeconds
-                    + " s warm-up phases"));
+                    + " s phases, until the JIT settles"));
 
     List<PhaseResult> rows = new ArrayList<>();
     List<String> failures = new ArrayList<>();
@@ -211,6 +223,7 @@ final class CompareCommand implements Callable<Integer> {
         List.of("--batch", Integer.toString(batch), "--threads", Integer.toString(threads)));
     args.addAll(List.of("--seconds", Double.toString(seconds)));
     args.addAll(List.of("--warmup-seconds", Double.toString(warmupSeconds)));
+    args.addAll(List.of("--warmup-passes", Integer.toString(warmupPasses)));
     args.addAll(List.of("--dir", run.workDir.toAbsolutePath().toString()));
     args.addAll(List.of("--seed", Long.toString(runSeed), "--no-progress"));
     run.settings().forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
@@ -229,14 +242,11 @@ final class CompareCommand implements Callable<Integer> {
     String name = names.get(0);
     long runSeed = run.begin();
     if (warmupSeconds > 0) {
-      long start = System.nanoTime();
-      phases
-          .warmUp(warmupSeconds)
-          .run(name, run.workDir.resolve(name + "-jit-warmup"), options, runSeed);
-      System.out.printf(
-          java.util.Locale.ROOT,
-          "warm-up done in %.1f s (results discarded)%n",
-          (System.nanoTime() - start) / 1e9);
+      EnginePhases warmUp = phases.warmUp(warmupSeconds);
+      JitWarmUp.ofThisJvm()
+          .run(
+              warmupPasses,
+              () -> warmUp.run(name, run.workDir.resolve(name + "-jit-warmup"), options, runSeed));
       System.gc();
     }
     List<PhaseResult> rows = phases.run(name, run.workDir.resolve(name), options, runSeed);

@@ -66,6 +66,8 @@ class StrataBenchTest {
             "0.1",
             "--warmup-seconds",
             "0.05",
+            "--warmup-passes",
+            "2",
             "--threads",
             "2",
             "--jvm-args",
@@ -94,6 +96,7 @@ class StrataBenchTest {
     String json = Files.readString(only(dir.resolve("out"), ".json"));
     assertTrue(json.contains("--jvm-args '-Xmx256m -XX:+UseSerialGC'"), json);
     assertTrue(json.contains("--warmup-seconds 0.05"), json);
+    assertTrue(json.contains("--warmup-passes 2"), json);
     assertTrue(Files.size(only(dir.resolve("out"), "-throughput.png")) > 0);
     try (var left = Files.list(dir.resolve("work"))) {
       assertEquals(List.of(), left.toList(), "stores, warm-up stores and row files are deleted");
@@ -158,6 +161,8 @@ class StrataBenchTest {
             "1",
             "--warmup-seconds",
             "0.1",
+            "--warmup-passes",
+            "1",
             "--durability",
             "no_sync");
     assertEquals(0, code);
