@@ -6,6 +6,7 @@ import dev.strata.api.ReadTxn;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
 import dev.strata.api.WriteTxn;
+import dev.strata.bench.runner.SystemProbe;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -334,6 +335,7 @@ final class LmdbComparison {
   double insertBtree(Path dir) {
     try (StorageEngine e = StorageEngines.open("btree", dir)) {
       long osBefore = osWriteBytes();
+      SystemProbe.DeviceWrites deviceBefore = SystemProbe.deviceWrites(dir);
       long cpuBefore = THREAD_CPU.getCurrentThreadCpuTime();
       long userBefore = THREAD_CPU.getCurrentThreadUserTime();
       long start = System.nanoTime();
@@ -356,9 +358,22 @@ final class LmdbComparison {
               + " s), meter "
               + e.meter()
               + ", /proc/self/io write_bytes "
-              + (osWriteBytes() - osBefore));
+              + (osWriteBytes() - osBefore)
+              + ", "
+              + deviceWrites(SystemProbe.deviceWrites(dir).minus(deviceBefore)));
       return keys / secs;
     }
+  }
+
+  /** The device's write requests and bytes per transaction of the insert. */
+  private String deviceWrites(SystemProbe.DeviceWrites w) {
+    if (w.requests() < 0) {
+      return "device writes unknown";
+    }
+    long txns = keys / PUTS_PER_TXN;
+    return String.format(
+        "device %,d write requests (%,.0f per txn, %.1f KiB each)",
+        w.requests(), (double) w.requests() / txns, w.bytes() / 1024.0 / Math.max(1, w.requests()));
   }
 
   private static Env<ByteBuffer> lmdb(Path dir) throws IOException {
@@ -373,6 +388,7 @@ final class LmdbComparison {
       ByteBuffer k = ByteBuffer.allocateDirect(16);
       ByteBuffer v = ByteBuffer.allocateDirect(VALUE);
       long osBefore = osWriteBytes();
+      SystemProbe.DeviceWrites deviceBefore = SystemProbe.deviceWrites(dir);
       long cpuBefore = THREAD_CPU.getCurrentThreadCpuTime();
       long userBefore = THREAD_CPU.getCurrentThreadUserTime();
       long start = System.nanoTime();
@@ -397,7 +413,9 @@ final class LmdbComparison {
               + " s (user "
               + (THREAD_CPU.getCurrentThreadUserTime() - userBefore) / 1e9
               + " s), /proc/self/io write_bytes "
-              + (osWriteBytes() - osBefore));
+              + (osWriteBytes() - osBefore)
+              + ", "
+              + deviceWrites(SystemProbe.deviceWrites(dir).minus(deviceBefore)));
       return keys / secs;
     }
   }

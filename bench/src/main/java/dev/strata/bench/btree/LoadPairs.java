@@ -22,8 +22,9 @@ import java.util.SplittableRandom;
  * SYNC} commit, into a fresh store each time. An untimed load of each engine comes first (as {@code
  * compare}'s warm-up), then every round loads both engines, which goes first alternating. Per round
  * and engine it prints commits/s, the loading thread's CPU time per commit, syncs per commit (the
- * meter's; LMDB reports none) and bytes handed to write calls per commit ({@code wchar}), then the
- * median ratio and its spread. Not thread-safe; one instance per run.
+ * meter's; LMDB reports none), bytes handed to write calls per commit ({@code wchar}) and the write
+ * requests and bytes of the store's block device per commit (device-wide: read them on a quiet
+ * machine), then the median ratio and its spread. Not thread-safe; one instance per run.
  */
 final class LoadPairs {
   private static final int PUTS_PER_COMMIT = 1000;
@@ -45,18 +46,23 @@ final class LoadPairs {
       double userMicrosPerCommit,
       double putMicrosPerCommit,
       double syncs,
-      double kib) {
+      double kib,
+      double deviceWrites,
+      double deviceKib) {
     @Override
     public String toString() {
       return String.format(
           "%,8.0f commits/s  cpu %,7.0f us/commit (user %,5.0f, puts %,5.0f)  syncs %5s/commit"
-              + "  wchar %,6.0f KiB/commit",
+              + "  wchar %,6.0f KiB/commit  device %s",
           commitsPerSecond,
           cpuMicrosPerCommit,
           userMicrosPerCommit,
           putMicrosPerCommit,
           syncs < 0 ? "-" : String.format("%.2f", syncs),
-          kib);
+          kib,
+          deviceWrites < 0
+              ? "-"
+              : String.format("%,.0f writes, %,.0f KiB/commit", deviceWrites, deviceKib));
     }
   }
 
@@ -118,6 +124,7 @@ final class LoadPairs {
         StorageEngines.open(engine, dir, engine.equals("btree") ? btreeOptions : lmdbOptions)) {
       WriteAmplificationMeter.Snapshot meterBefore = db.meter().snapshot();
       SystemProbe.Io ioBefore = SystemProbe.io();
+      SystemProbe.DeviceWrites deviceBefore = SystemProbe.deviceWrites(dir);
       long cpuBefore = THREAD_CPU.getCurrentThreadCpuTime();
       long userBefore = THREAD_CPU.getCurrentThreadUserTime();
       long putCpu = 0;
@@ -137,6 +144,7 @@ final class LoadPairs {
       long cpu = THREAD_CPU.getCurrentThreadCpuTime() - cpuBefore;
       long user = THREAD_CPU.getCurrentThreadUserTime() - userBefore;
       SystemProbe.Io io = SystemProbe.io().minus(ioBefore);
+      SystemProbe.DeviceWrites device = SystemProbe.deviceWrites(dir).minus(deviceBefore);
       long syncs = db.meter().snapshot().syncs() - meterBefore.syncs();
       return new Load(
           commits / seconds,
@@ -144,7 +152,9 @@ final class LoadPairs {
           user / 1e3 / commits,
           putCpu / 1e3 / commits,
           syncs == 0 ? -1 : (double) syncs / commits,
-          io.syscallBytes() / 1024.0 / commits);
+          io.syscallBytes() / 1024.0 / commits,
+          device.requests() < 0 ? -1 : (double) device.requests() / commits,
+          device.bytes() / 1024.0 / commits);
     } finally {
       SystemProbe.deleteTree(dir);
     }

@@ -63,6 +63,51 @@ public final class SystemProbe {
     return new Io(procField(PROC_IO, "wchar:", 1), procField(PROC_IO, "write_bytes:", 1));
   }
 
+  /**
+   * Write requests a block device completed, and their bytes, at one moment; -1 where unknown. The
+   * device's counts cover every process writing to it, so they describe one engine only on an
+   * otherwise quiet machine.
+   *
+   * @param requests write requests completed ({@code /sys/dev/block/M:m/stat}, field 5), after the
+   *     block layer merged adjacent pages
+   * @param bytes bytes those requests wrote (field 7, in 512-byte sectors)
+   */
+  public record DeviceWrites(long requests, long bytes) {
+    /**
+     * Returns the growth since an earlier reading.
+     *
+     * @param earlier the earlier reading
+     * @return this minus {@code earlier}, field by field; -1 where either is unknown
+     */
+    public DeviceWrites minus(DeviceWrites earlier) {
+      return requests < 0 || earlier.requests < 0
+          ? new DeviceWrites(-1, -1)
+          : new DeviceWrites(requests - earlier.requests, bytes - earlier.bytes);
+    }
+  }
+
+  /**
+   * Reads the write counters of the block device (partition) that holds {@code path}.
+   *
+   * @param path an existing file or directory
+   * @return the counters now, or -1s when the device or its counters cannot be found (not Linux)
+   */
+  public static DeviceWrites deviceWrites(Path path) {
+    try {
+      long dev = ((Number) Files.getAttribute(path, "unix:dev")).longValue();
+      // Linux's encoding of st_dev (glibc's gnu_dev_major / gnu_dev_minor).
+      long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
+      long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
+      String[] f =
+          Files.readString(Path.of("/sys/dev/block/" + major + ":" + minor + "/stat"))
+              .trim()
+              .split("\\s+");
+      return new DeviceWrites(Long.parseLong(f[4]), Long.parseLong(f[6]) * 512);
+    } catch (IOException | RuntimeException e) {
+      return new DeviceWrites(-1, -1);
+    }
+  }
+
   /** Resident set size in bytes, or -1 when unknown. */
   static long rssBytes() {
     long kib = procField(PROC_STATUS, "VmRSS:", 1024);

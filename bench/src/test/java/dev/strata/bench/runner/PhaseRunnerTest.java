@@ -10,8 +10,13 @@ import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
 import dev.strata.bench.Keys;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,5 +87,21 @@ class PhaseRunnerTest {
       assertTrue(delta.syscallBytes() >= 1 << 20, "wchar delta " + delta.syscallBytes());
     }
     assertEquals(1 << 20, SystemProbe.directoryBytes(dir));
+  }
+
+  @Test
+  void systemProbe_countsTheDevicesWriteRequests_ofASyncedFile(@TempDir Path dir) throws Exception {
+    SystemProbe.DeviceWrites before = SystemProbe.deviceWrites(dir);
+    Assumptions.assumeTrue(before.requests() >= 0, "no block device behind " + dir);
+    ByteBuffer data = ByteBuffer.allocate(1 << 20);
+    new SplittableRandom(7).nextBytes(data.array());
+    try (FileChannel ch =
+        FileChannel.open(dir.resolve("f"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      ch.write(data, 0);
+      ch.force(true);
+    }
+    SystemProbe.DeviceWrites delta = SystemProbe.deviceWrites(dir).minus(before);
+    assertTrue(delta.requests() >= 1, "write requests " + delta.requests());
+    assertTrue(delta.bytes() >= 1 << 20, "bytes " + delta.bytes());
   }
 }
