@@ -5,9 +5,12 @@ import dev.strata.api.EngineOptions;
 import dev.strata.api.StorageEngine;
 import dev.strata.api.StorageEngines;
 import dev.strata.bench.raft.Workloads.Figures;
+import dev.strata.bench.runner.BenchException;
+import dev.strata.bench.runner.JitWarmUp;
 import dev.strata.bench.runner.SystemProbe;
 import dev.strata.bench.runner.WorkDirsOption;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,6 +62,15 @@ public final class RaftCommand implements Callable<Integer> {
 
   @Option(names = "--seconds", description = "Seconds per phase (default: ${DEFAULT-VALUE}).")
   double seconds = 2;
+
+  @Option(
+      names = "--warmup-passes",
+      description =
+          "Most untimed warm-up passes per engine (its single-node and raft setups, phases of at"
+              + " most 1 s) before the rounds: passes repeat until one spends at most 2 % of its"
+              + " time in the JIT compiler (default: ${DEFAULT-VALUE}; with three Ratis servers in"
+              + " the JVM the compiler still spends 15 % of the eighth pass, so the cap ends it).")
+  int warmupPasses = 3;
 
   @Option(names = "--clients", description = "The many-client count (default: ${DEFAULT-VALUE}).")
   int clients = 16;
@@ -138,6 +150,9 @@ public final class RaftCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (warmupPasses < 1) {
+      throw new BenchException("--warmup-passes must be at least 1, got " + warmupPasses);
+    }
     System.out.printf(
         Locale.ROOT,
         "raft bench: JDK %s, %d cpus, engines %s, %d rounds of %.1f s phases, load %s%n",
@@ -149,9 +164,22 @@ public final class RaftCommand implements Callable<Integer> {
         loadAverage());
     List<Row> rows = new ArrayList<>();
     if (rounds > 0) {
-      // Untimed: the JIT compiles the engines' and Ratis' paths before the first measured round.
-      runSetup(-1, engines.get(0), SINGLE, Math.min(seconds, 1), new ArrayList<>());
-      runSetup(-1, engines.get(0), RAFT_NO_SYNC, Math.min(seconds, 1), new ArrayList<>());
+      // Untimed: the JIT compiles each engine's and Ratis' paths before the first measured round,
+      // pass after pass until the compiler has settled.
+      for (String engine : engines) {
+        System.out.println("warm-up, " + engine + ":");
+        JitWarmUp.ofThisJvm()
+            .run(
+                warmupPasses,
+                () -> {
+                  try {
+                    runSetup(-1, engine, SINGLE, Math.min(seconds, 1), new ArrayList<>());
+                    runSetup(-1, engine, RAFT_NO_SYNC, Math.min(seconds, 1), new ArrayList<>());
+                  } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                  }
+                });
+      }
     }
     for (int round = 0; round < rounds; round++) {
       for (String engine : engines) {

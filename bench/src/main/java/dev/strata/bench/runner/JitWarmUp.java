@@ -11,11 +11,12 @@ import java.util.function.LongSupplier;
  * does reaching the cap of passes. Measured on {@code compare}'s 200,000-key run (two cores), the
  * btree engine's compiler time fell over its passes from 4.4 s to 1.6 s, 0.6 s and then under 0.1
  * s, its load rate rising from 279 to 456, 532 and 645 commits/s; a single pass left C2 compiling
- * the load path through the measured load, on the same two cores. Not thread-safe.
+ * the load path through the measured load, on the same two cores. Used by {@code compare}'s forked
+ * children and by {@code raft}. Not thread-safe.
  */
-final class JitWarmUp {
+public final class JitWarmUp {
   /** Compiler time per wall time at or below which a pass counts as settled. */
-  static final double SETTLED_FRACTION = 0.02;
+  public static final double SETTLED_FRACTION = 0.02;
 
   private final LongSupplier compilerMillis;
 
@@ -27,8 +28,12 @@ final class JitWarmUp {
     this.compilerMillis = compilerMillis;
   }
 
-  /** Returns a warm-up that reads this JVM's {@link CompilationMXBean}. */
-  static JitWarmUp ofThisJvm() {
+  /**
+   * Returns a warm-up that reads this JVM's {@link CompilationMXBean}.
+   *
+   * @return the warm-up
+   */
+  public static JitWarmUp ofThisJvm() {
     CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
     if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
       return new JitWarmUp(() -> -1);
@@ -41,10 +46,11 @@ final class JitWarmUp {
    * settled pass; prints one line per pass.
    *
    * @param maxPasses the cap, at least 1
-   * @param pass one untimed run of the workload
+   * @param pass one untimed run of the workload; an exception it throws ends the warm-up
    * @return the passes run
+   * @throws IllegalArgumentException if {@code maxPasses} is below 1
    */
-  int run(int maxPasses, Runnable pass) {
+  public int run(int maxPasses, Runnable pass) {
     if (maxPasses < 1) {
       throw new IllegalArgumentException("maxPasses must be at least 1: " + maxPasses);
     }
