@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
           + " results/compare-<time>.{csv,json} and -throughput.png / -p99.png.",
       "Each engine runs in its own JVM after an untimed warm-up that repeats until the JIT settles"
           + " (--in-process: all in this JVM,"
-          + " no warm-up). Phases are capped by --seconds each: about 2 minutes for six engines by"
+          + " no warm-up). Phases are capped by --seconds each: about 3 minutes for six engines by"
           + " default. The load always commits "
           + CompareCommand.LOAD_BATCH
           + " keys at a time; --quick caps --keys at 10000 and runs in-process."
@@ -159,11 +159,14 @@ final class CompareCommand implements Callable<Integer> {
                 ? "all engines in this JVM"
                 : "each engine in its own JVM ("
                     + jvmArgs
-                    + ") after up to "
-                    + warmupPasses
-                    + " warm-up passes of "
-                    + warmupSeconds
-                    + " s phases, until the JIT settles"));
+                    + ") "
+                    + (warmupSeconds > 0
+                        ? "after up to "
+                            + warmupPasses
+                            + " warm-up passes of "
+                            + warmupSeconds
+                            + " s phases, until the JIT settles"
+                        : "without warm-up")));
 
     List<PhaseResult> rows = new ArrayList<>();
     List<String> failures = new ArrayList<>();

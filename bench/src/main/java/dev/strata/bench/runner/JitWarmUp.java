@@ -8,10 +8,10 @@ import java.util.function.LongSupplier;
 /**
  * Repeats an untimed warm-up pass until the JIT compiler has settled: a pass during which the JVM
  * spent at most {@link #SETTLED_FRACTION} of the pass's wall time compiling ends the warm-up, as
- * does reaching the cap of passes. Measured on {@code compare}'s 200,000-key run (two cores), the
- * btree engine's compiler time fell over its passes from 4.4 s to 1.6 s, 0.6 s and then under 0.1
- * s, its load rate rising from 279 to 456, 532 and 645 commits/s; a single pass left C2 compiling
- * the load path through the measured load, on the same two cores. Used by {@code compare}'s forked
+ * does reaching the cap of passes. On {@code compare}'s 200,000-key run (two cores) the btree
+ * engine's compiler time per pass falls from 4.4 s to 1.6 s, 0.6 s and then under 0.1 s, its load
+ * rate rising from 279 to 456, 532 and 645 commits/s: after a single pass C2 is still compiling the
+ * load path through the measured load, on the same two cores. Used by {@code compare}'s forked
  * children and by {@code raft}. Not thread-safe.
  */
 public final class JitWarmUp {

@@ -97,7 +97,7 @@ public final class SystemProbe {
       long dev = ((Number) Files.getAttribute(path, "unix:dev")).longValue();
       // Linux's encoding of st_dev (glibc's gnu_dev_major / gnu_dev_minor).
       long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
-      long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
+      long minor = (dev & 0xff) | ((dev >>> 12) & 0xffffff00L);
       String[] f =
           Files.readString(Path.of("/sys/dev/block/" + major + ":" + minor + "/stat"))
               .trim()
