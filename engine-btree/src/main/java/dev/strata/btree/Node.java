@@ -486,7 +486,20 @@ final class Node implements NodeSource {
       return NodeView.SLOT + NodeView.BRANCH_ELEMENT + e.key.length;
     }
     boolean inline = e.value != null && e.value.length <= maxInline;
-    return NodeView.SLOT + NodeView.LEAF_ELEMENT + e.key.length + (inline ? e.value.length : 8);
+    return leafEntrySize(e.key.length, inline ? e.value.length : -1);
+  }
+
+  /**
+   * Bytes a leaf entry takes in its page: slot, element, key, and the value inline or an 8-byte
+   * reference to its overflow run.
+   *
+   * @param inlineValueLength the value's length when it is stored inline, -1 when it overflows
+   */
+  static int leafEntrySize(int keyLength, int inlineValueLength) {
+    return NodeView.SLOT
+        + NodeView.LEAF_ELEMENT
+        + keyLength
+        + (inlineValueLength >= 0 ? inlineValueLength : 8);
   }
 
   long size(int maxInline) {

@@ -216,9 +216,8 @@ final class TreeUpdate {
       releaseOverflow(leaf, i);
     }
     leaf.putLeaf(i, key, value, maxInline);
-    // As Node.entrySize counts it: an overflow value leaves an 8-byte reference in the leaf.
     boolean overflow = value.length > maxInline;
-    bytesPut += NodeView.SLOT + NodeView.LEAF_ELEMENT + key.length + (overflow ? 8 : value.length);
+    bytesPut += Node.leafEntrySize(key.length, overflow ? -1 : value.length);
     if (overflow) {
       overflowPagesPut += overflowPages(value.length);
     }
