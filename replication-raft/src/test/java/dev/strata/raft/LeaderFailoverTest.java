@@ -11,16 +11,20 @@ import dev.strata.api.TransactionClosedException;
 import dev.strata.api.WriteTxn;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.Test;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The leader is stopped while transactions are in flight: every acknowledged commit is on the
  * survivors, no transaction is partly anywhere, and the stopped replica, restarted, catches up to
- * identical content.
+ * identical content. With several writers, the leader stops with group-committed entries in flight.
  */
 class LeaderFailoverTest {
   private static final int KEYS_PER_TXN = 5;
@@ -31,42 +35,46 @@ class LeaderFailoverTest {
     return String.format("t%06d-%d", txn, part).getBytes(StandardCharsets.UTF_8);
   }
 
-  @Test
-  void leaderStopped_withWritesInFlight_keepsEveryAcknowledgedCommit_andNoPartialTxn()
+  @ParameterizedTest(name = "{0} writer(s)")
+  @ValueSource(ints = {1, 4})
+  void leaderStopped_withWritesInFlight_keepsEveryAcknowledgedCommit_andNoPartialTxn(int writers)
       throws Exception {
     try (TestCluster c = TestCluster.open(dir.resolve("g"), 3, EngineOptions.defaults())) {
       Set<Integer> acknowledged = ConcurrentHashMap.newKeySet();
       Set<Integer> attempted = ConcurrentHashMap.newKeySet();
       AtomicBoolean stop = new AtomicBoolean();
-      Thread writer =
-          new Thread(
-              () -> {
-                int next = 0;
-                while (!stop.get()) {
-                  int leader = c.leader();
-                  RaftEngine engine = leader < 0 ? null : c.replicas[leader];
-                  if (engine == null) {
-                    Waits.pause(10);
-                    continue;
+      AtomicInteger next = new AtomicInteger();
+      Runnable writeUntilStopped =
+          () -> {
+            while (!stop.get()) {
+              int leader = c.leader();
+              RaftEngine engine = leader < 0 ? null : c.replicas[leader];
+              if (engine == null) {
+                Waits.pause(10);
+                continue;
+              }
+              int txn = next.getAndIncrement();
+              attempted.add(txn);
+              try {
+                try (WriteTxn w = engine.beginWrite()) {
+                  for (int p = 0; p < KEYS_PER_TXN; p++) {
+                    w.put(key(txn, p), ("v" + txn).getBytes(StandardCharsets.UTF_8));
                   }
-                  int txn = next++;
-                  attempted.add(txn);
-                  try {
-                    try (WriteTxn w = engine.beginWrite()) {
-                      for (int p = 0; p < KEYS_PER_TXN; p++) {
-                        w.put(key(txn, p), ("v" + txn).getBytes(StandardCharsets.UTF_8));
-                      }
-                      w.commit();
-                    }
-                    acknowledged.add(txn);
-                  } catch (ReplicationException
-                      | EngineClosedException
-                      | TransactionClosedException e) {
-                    // The leader went away under this transaction: its fate is checked below.
-                  }
+                  w.commit();
                 }
-              });
-      writer.start();
+                acknowledged.add(txn);
+              } catch (ReplicationException
+                  | EngineClosedException
+                  | TransactionClosedException e) {
+                // The leader went away under this transaction: its fate is checked below.
+              }
+            }
+          };
+      List<Thread> threads = new ArrayList<>();
+      for (int i = 0; i < writers; i++) {
+        threads.add(new Thread(writeUntilStopped));
+      }
+      threads.forEach(Thread::start);
       while (acknowledged.size() < 50) {
         Waits.pause(5);
       }
@@ -77,7 +85,9 @@ class LeaderFailoverTest {
         Waits.pause(10);
       }
       stop.set(true);
-      writer.join();
+      for (Thread t : threads) {
+        t.join();
+      }
       assertTrue(acknowledged.size() >= before + 50, "the survivors elected no working leader");
 
       c.start(0);
