@@ -24,10 +24,10 @@ final class Workloads {
 
   private Workloads() {}
 
-  /** One phase's figures: operations per second and latency percentiles in milliseconds. */
   /**
-   * A phase's figures; {@code cpuMillisPerOp} is the whole process's CPU time (every replica, the
-   * clients and the JVM) over the phase divided by its operations.
+   * One phase's figures: operations per second, latency percentiles in milliseconds, and {@code
+   * cpuMillisPerOp}, the whole process's CPU time (every replica, the clients and the JVM) over the
+   * phase divided by its operations.
    */
   record Figures(
       double opsPerSecond,
