@@ -56,14 +56,14 @@ import java.util.function.Function;
  * nothing, while after a power loss or OS crash the store recovers to the last synced commit (a
  * meta may have reached the disk before its pages). Pages that synced commit reaches stay pinned,
  * like a reader's snapshot, until the commits are synced again: by a commit once a second has
- * passed or the pinned pages pass a quarter of the file, by a background thread when a second
- * passes with no commit to do it, by {@link #close()}, and by every writable open, which also syncs
- * whatever a crashed run left in the kernel's cache. Between those syncs the file may grow by the
- * pages the commits free. A failed sync stops writes until the store is reopened. The boot id comes
- * from Linux ({@code /proc/sys/kernel/random/boot_id}); where the system has none, unsynced metas
- * are never trusted, so a process crash too loses the commits since the last sync. Storage that can
- * lose power while the host stays up (a detachable or network disk) is not covered by the boot id:
- * use {@code SYNC} there.
+ * passed or the pinned pages pass a quarter of the file or 128 MiB (whichever is more), by a
+ * background thread when a second passes with no commit to do it, by {@link #close()}, and by every
+ * writable open, which also syncs whatever a crashed run left in the kernel's cache. Between those
+ * syncs the file may grow by the pages the commits free. A failed sync stops writes until the store
+ * is reopened. The boot id comes from Linux ({@code /proc/sys/kernel/random/boot_id}); where the
+ * system has none, unsynced metas are never trusted, so a process crash too loses the commits since
+ * the last sync. Storage that can lose power while the host stays up (a detachable or network disk)
+ * is not covered by the boot id: use {@code SYNC} there.
  *
  * <h2>Settings</h2>
  *

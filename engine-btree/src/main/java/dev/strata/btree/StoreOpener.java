@@ -145,7 +145,7 @@ final class StoreOpener {
           lock,
           file,
           meta,
-          new SyncPoints(synced, selected.slot()),
+          new SyncPoints(synced, selected.slot(), meta.pageSize()),
           meter,
           rebuild,
           freelist,

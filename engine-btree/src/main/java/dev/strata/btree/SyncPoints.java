@@ -8,8 +8,9 @@ import java.util.Arrays;
  * skip both forces and write their meta as unsynced, stamped with this boot's id (see {@link
  * MetaSelector}). A restart then recovers the last meta written after a sync, so the pages that
  * meta reaches are pinned like a reader's snapshot until a commit syncs again: one a second at the
- * latest, or sooner when the pages freed since pass a quarter of the file. Under {@code SYNC} every
- * commit is a sync point and nothing is pinned.
+ * latest, or sooner when the pages freed since pass a quarter of the file or {@link
+ * #NO_SYNC_MIN_PINNED_BYTES}, whichever is more. Under {@code SYNC} every commit is a sync point
+ * and nothing is pinned.
  *
  * <p>The writer (under the engine's writer gate) reads and updates everything here; the background
  * syncer reads {@link #dueByClock} without the gate, which is why the synced meta and its time are
@@ -22,8 +23,18 @@ final class SyncPoints {
   /** {@link #NO_SYNC_INTERVAL_NANOS}, shortened by crash tests to put sync points mid-run. */
   static volatile long noSyncIntervalNanos = NO_SYNC_INTERVAL_NANOS;
 
-  /** Pages freed since the synced meta that make a NO_SYNC commit sync regardless of the clock. */
-  static final long NO_SYNC_MIN_PINNED_PAGES = 4096;
+  /**
+   * Bytes of pages freed since the synced meta that make a NO_SYNC commit sync regardless of the
+   * clock, when a quarter of the file is less. Each such sync forces every page written since the
+   * last one, on the committing thread, so the floor sets how often heavy churn stalls the writer:
+   * with a 16 MiB floor, a {@code raft} replica applying entries of 1,200 puts at random keys to a
+   * small store synced every third or fourth entry and spent half its apply time doing so. The
+   * pinned pages cost file space only while commits free pages faster than the one-second clock.
+   */
+  static final long NO_SYNC_MIN_PINNED_BYTES = 128L << 20;
+
+  /** {@link #NO_SYNC_MIN_PINNED_BYTES} in this store's pages. */
+  private final long minPinnedPages;
 
   /** This boot's id, stamped on unsynced metas. */
   private final byte[] bootId = BootId.current();
@@ -43,10 +54,12 @@ final class SyncPoints {
   /**
    * @param synced the meta a restart would recover now
    * @param slot the meta page commits do not write next: the one open found the newest meta on
+   * @param pageSize the store's page size
    */
-  SyncPoints(Meta synced, int slot) {
+  SyncPoints(Meta synced, int slot, int pageSize) {
     this.synced = synced;
     this.syncedSlot = slot;
+    this.minPinnedPages = NO_SYNC_MIN_PINNED_BYTES / pageSize;
   }
 
   /** The last meta a power loss keeps. */
@@ -66,14 +79,14 @@ final class SyncPoints {
 
   /**
    * Whether this NO_SYNC commit syncs: once a second, or when the pages pinned for the last synced
-   * meta pass a quarter of the file (at least {@link #NO_SYNC_MIN_PINNED_PAGES}).
+   * meta pass a quarter of the file (at least {@link #NO_SYNC_MIN_PINNED_BYTES}).
    *
    * @param freedNow pages the commit freed
    * @param highWater the commit's high-water mark
    */
   boolean due(long freedNow, long highWater) {
     return System.nanoTime() - syncedNanos >= noSyncIntervalNanos
-        || freedSinceSync + freedNow >= Math.max(NO_SYNC_MIN_PINNED_PAGES, highWater / 4);
+        || freedSinceSync + freedNow >= Math.max(minPinnedPages, highWater / 4);
   }
 
   /** Whether commits after {@code last} are waiting for a sync that is due by the clock. */

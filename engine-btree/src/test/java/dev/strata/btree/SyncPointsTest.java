@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /** When a NO_SYNC commit syncs, and the synced meta's snapshot pinned until then. */
 class SyncPointsTest {
+  private static final int PAGE_SIZE = 4096;
+
   @BeforeEach
   void clockNeverDue() {
     // Only the pinned-page threshold decides, whatever the machine's speed.
@@ -25,12 +27,12 @@ class SyncPointsTest {
   }
 
   private static Meta meta(long txid) {
-    return new Meta(4096, 2, 0, 0, 3, txid);
+    return new Meta(PAGE_SIZE, 2, 0, 0, 3, txid);
   }
 
   @Test
   void pin_addsTheSyncedTxid_inOrder_onlyWhileLaterCommitsAreUnsynced() {
-    SyncPoints points = new SyncPoints(meta(5), 0);
+    SyncPoints points = new SyncPoints(meta(5), 0, PAGE_SIZE);
     long[] readers = {3, 7, 9};
     assertArrayEquals(new long[] {3, 5, 7, 9}, points.pin(readers, meta(10)));
     assertArrayEquals(new long[] {5}, points.pin(new long[0], meta(6)));
@@ -42,8 +44,8 @@ class SyncPointsTest {
 
   @Test
   void due_whenPagesFreedSinceTheSyncReachAQuarterOfTheFile_atLeastTheMinimum() {
-    SyncPoints points = new SyncPoints(meta(1), 0);
-    long min = SyncPoints.NO_SYNC_MIN_PINNED_PAGES;
+    SyncPoints points = new SyncPoints(meta(1), 0, PAGE_SIZE);
+    long min = SyncPoints.NO_SYNC_MIN_PINNED_BYTES / PAGE_SIZE;
     assertFalse(points.due(min - 1, 100));
     assertTrue(points.due(min, 100));
     assertFalse(points.due(min, 4 * min + 4));
@@ -56,7 +58,7 @@ class SyncPointsTest {
 
   @Test
   void nextSlot_isNeverTheSyncedMetasPage() {
-    SyncPoints points = new SyncPoints(meta(1), 0);
+    SyncPoints points = new SyncPoints(meta(1), 0, PAGE_SIZE);
     assertEquals(1, points.nextSlot());
     points.markSynced(meta(2), 1);
     assertEquals(0, points.nextSlot());
@@ -65,7 +67,7 @@ class SyncPointsTest {
 
   @Test
   void dueByClock_onlyWithUnsyncedCommits_andOnceTheIntervalPassed() {
-    SyncPoints points = new SyncPoints(meta(4), 0);
+    SyncPoints points = new SyncPoints(meta(4), 0, PAGE_SIZE);
     assertFalse(points.dueByClock(meta(5)), "the interval has not passed");
     SyncPoints.noSyncIntervalNanos = 0;
     assertTrue(points.dueByClock(meta(5)));
