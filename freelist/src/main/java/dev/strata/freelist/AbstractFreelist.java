@@ -1,5 +1,6 @@
 package dev.strata.freelist;
 
+import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import it.unimi.dsi.fastutil.longs.Long2ObjectAVLTreeMap;
 import it.unimi.dsi.fastutil.longs.Long2ObjectMap;
 import it.unimi.dsi.fastutil.longs.Long2ObjectSortedMap;
@@ -29,6 +30,14 @@ abstract class AbstractFreelist implements Freelist {
   private final LongArrayList newestWriterAllocations = new LongArrayList();
   private long newestWriteTxid = NO_WRITER;
   private final LongArrayList scratch = new LongArrayList();
+
+  // releaseRange's memory: gap's first txid -> the last freeing txid already scanned for that gap.
+  // What a scan kept for a gap (runs allocated before it began) it keeps for every later scan of
+  // the same gap, and no freeing txid below the newest writer's gains runs, so a gap pinned across
+  // many commits (a reader, or a NO_SYNC store's last synced meta) is scanned once per txid rather
+  // than once per commit.
+  private final Long2LongOpenHashMap scannedThrough = new Long2LongOpenHashMap();
+  private static final int SCANNED_GAPS_KEPT = 64;
 
   /** Takes {@code pageCount} contiguous free pages out of the free space: the first, or NONE. */
   abstract long takeFreeRun(int pageCount);
@@ -136,10 +145,27 @@ abstract class AbstractFreelist implements Freelist {
     if (beginTxid > endTxid) {
       return;
     }
+    long from = beginTxid;
+    if (scannedThrough.containsKey(beginTxid)) {
+      from = Math.max(from, scannedThrough.get(beginTxid) + 1);
+    }
+    // Txids below the newest writer's gain no more pending runs: those are scanned for good.
+    if (newestWriteTxid != NO_WRITER) {
+      long frozenThrough = Math.min(endTxid, newestWriteTxid - 1);
+      if (frozenThrough >= from) {
+        if (scannedThrough.size() >= SCANNED_GAPS_KEPT && !scannedThrough.containsKey(beginTxid)) {
+          scannedThrough.clear();
+        }
+        scannedThrough.put(beginTxid, frozenThrough);
+      }
+    }
+    if (from > endTxid) {
+      return;
+    }
     Long2ObjectSortedMap<LongArrayList> range =
         endTxid == Long.MAX_VALUE
-            ? pendingByTxid.tailMap(beginTxid)
-            : pendingByTxid.subMap(beginTxid, endTxid + 1);
+            ? pendingByTxid.tailMap(from)
+            : pendingByTxid.subMap(from, endTxid + 1);
     if (range.isEmpty()) {
       return;
     }
@@ -298,6 +324,7 @@ abstract class AbstractFreelist implements Freelist {
   public final void clear() {
     clearFree();
     pendingByTxid.clear();
+    scannedThrough.clear();
     pendingPages.clearAll();
     pendingEntries = 0;
     allocations.clear();

@@ -254,6 +254,42 @@ abstract class FreelistContractTest {
   }
 
   @Test
+  void releaseRange_ofAGapPinnedAcrossCommits_releasesWhatEachLaterTxidFreed() {
+    makeFree(10, 10);
+    long before = freelist.allocate(3, 1); // born before the gap: the reader at 4 sees it
+    long a = freelist.allocate(5, 1);
+    freelist.free(6, before, 1);
+    freelist.free(6, a, 1);
+    freelist.releaseRange(5, 6);
+    assertEquals(1, freelist.pendingCount(), "the run born before the gap stays");
+    long b = freelist.allocate(7, 1);
+    freelist.free(8, b, 1);
+    freelist.releaseRange(5, 8);
+    assertEquals(1, freelist.pendingCount(), "txid 8's run is released, the old one still kept");
+    long c = freelist.allocate(9, 1);
+    freelist.free(10, c, 1);
+    freelist.releaseRange(9, 10); // another gap, between readers at 8 and 11
+    freelist.releaseRange(5, 10);
+    assertEquals(1, freelist.pendingCount());
+    freelist.release(7);
+    assertEquals(0, freelist.pendingCount());
+    freelist.checkInvariants();
+  }
+
+  @Test
+  void releaseRange_reachingTheOpenWriter_releasesWhatItFreesAfterwards() {
+    makeFree(10, 10);
+    long a = freelist.allocate(6, 1);
+    long b = freelist.allocate(6, 1);
+    freelist.free(8, a, 1); // txid 8 is still writing
+    freelist.releaseRange(5, Long.MAX_VALUE);
+    assertEquals(0, freelist.pendingCount());
+    freelist.free(8, b, 1);
+    freelist.releaseRange(5, Long.MAX_VALUE);
+    assertEquals(0, freelist.pendingCount(), "txid 8's later free is scanned too");
+  }
+
+  @Test
   void releaseRange_beginAfterEnd_doesNothing() {
     makeFree(10, 10);
     long a = freelist.allocate(5, 1);
