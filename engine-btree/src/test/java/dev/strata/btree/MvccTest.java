@@ -75,6 +75,52 @@ class MvccTest {
 
   @ParameterizedTest(name = "freelist={0}")
   @ValueSource(strings = {"hash", "array"})
+  void oldReader_underNoSync_withSyncPointsPassingIt_seesByteIdenticalData(String freelist) {
+    SplittableRandom r = TestSupport.random("oldReader_underNoSync[" + freelist + "]");
+    try (BTreeEngine e = TestSupport.openNoSync(dir, "btree.freelist", freelist)) {
+      SyncPoints.noSyncIntervalNanos = Long.MAX_VALUE;
+      for (int commit = 0; commit < 12; commit++) {
+        churn(e, r, commit == 0 ? 5000 : 300);
+      }
+      ReadTxn old = e.beginRead();
+      TreeMap<byte[], byte[]> pinned = scan(old);
+      for (int commit = 0; commit < 150; commit++) {
+        // Every seventh commit is a sync point: the pinned synced meta moves past the reader, and
+        // each commit releases two gaps, below and above it, that last over several commits.
+        SyncPoints.noSyncIntervalNanos = commit % 7 == 6 ? 0 : Long.MAX_VALUE;
+        churn(e, r, 300);
+        if (commit % 25 == 0) {
+          e.verifyIntegrity();
+          assertSame(pinned, scan(old));
+        }
+      }
+      assertSame(pinned, scan(old));
+      old.close();
+      churn(e, r, 300);
+      e.verifyIntegrity();
+    } finally {
+      SyncPoints.noSyncIntervalNanos = SyncPoints.NO_SYNC_INTERVAL_NANOS;
+    }
+  }
+
+  /** One commit of {@code puts} puts and deletes at random keys, some values on overflow pages. */
+  private static void churn(BTreeEngine e, SplittableRandom r, int puts) {
+    try (WriteTxn t = e.beginWrite()) {
+      for (int i = 0; i < puts; i++) {
+        long k = r.nextInt(6000);
+        if (r.nextInt(4) == 0) {
+          t.delete(TestSupport.key(k));
+        } else {
+          t.put(
+              TestSupport.key(k), TestSupport.value(r.nextLong(), r.nextInt(50) == 0 ? 7000 : 50));
+        }
+      }
+      t.commit();
+    }
+  }
+
+  @ParameterizedTest(name = "freelist={0}")
+  @ValueSource(strings = {"hash", "array"})
   void longLivedReader_pinsOnlyWhatItSees(String freelist) {
     // SYNC: under NO_SYNC the last synced meta pins pages too, up to the next sync.
     try (BTreeEngine e = TestSupport.open(dir, "btree.freelist", freelist)) {
