@@ -19,6 +19,7 @@ import java.util.List;
 abstract class AbstractFreelist implements Freelist {
   private static final long NO_WRITER = Long.MIN_VALUE;
   private static final int SCRATCH_KEPT = 4096;
+  private static final int SCANNED_GAPS_KEPT = 64;
 
   // Freeing txid -> flat (start, length, allocating txid) triples. Sorted by txid because release
   // and releaseRange take a prefix or a range of txids; there are few distinct txids pending.
@@ -37,7 +38,6 @@ abstract class AbstractFreelist implements Freelist {
   // many commits (a reader, or a NO_SYNC store's last synced meta) is scanned once per txid rather
   // than once per commit.
   private final Long2LongOpenHashMap scannedThrough = new Long2LongOpenHashMap();
-  private static final int SCANNED_GAPS_KEPT = 64;
 
   /** Takes {@code pageCount} contiguous free pages out of the free space: the first, or NONE. */
   abstract long takeFreeRun(int pageCount);
@@ -145,10 +145,7 @@ abstract class AbstractFreelist implements Freelist {
     if (beginTxid > endTxid) {
       return;
     }
-    long from = beginTxid;
-    if (scannedThrough.containsKey(beginTxid)) {
-      from = Math.max(from, scannedThrough.get(beginTxid) + 1);
-    }
+    long from = Math.max(beginTxid, scannedThrough.getOrDefault(beginTxid, beginTxid - 1) + 1);
     // Txids below the newest writer's gain no more pending runs: those are scanned for good.
     if (newestWriteTxid != NO_WRITER) {
       long frozenThrough = Math.min(endTxid, newestWriteTxid - 1);
